@@ -1,0 +1,276 @@
+//! The demo newsroom: "The Korvet Independent", a fictional member-funded newsroom covering a
+//! fictional war. Seeded into an empty database so a first run shows a real-looking front page.
+//! All text was written for this project; hero images are painted at seed time.
+
+use masthead_core::{NavigationItem, ObjectId, PostStatus, PostType, SiteSettings, Slug, StaffUser, Tag, TagVisibility, Timezone};
+use masthead_media::{Scene, paint_scene};
+use serde::Deserialize;
+use time::Duration;
+
+use crate::{AppError, ContentChange, Newsroom, PostBody, PostInput};
+
+const ARTICLES: [&str; 2] = [include_str!("../demo/articles-a.toml"), include_str!("../demo/articles-b.toml")];
+
+#[derive(Debug, Deserialize)]
+struct DemoFile {
+    #[serde(default)]
+    article: Vec<DemoArticle>,
+    #[serde(default)]
+    page: Vec<DemoPage>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DemoArticle {
+    slug: String,
+    title: String,
+    tags: Vec<String>,
+    authors: Vec<String>,
+    hours_ago: f64,
+    #[serde(default)]
+    updated_hours_after: Option<f64>,
+    #[serde(default)]
+    update_note: Option<String>,
+    featured: bool,
+    excerpt: String,
+    image_alt: String,
+    image_caption: String,
+    image_credit: String,
+    image_scene: String,
+    body: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct DemoPage {
+    slug: String,
+    title: String,
+    excerpt: String,
+    body: String,
+}
+
+struct DemoAuthor {
+    slug: &'static str,
+    name: &'static str,
+    bio: &'static str,
+    location: &'static str,
+}
+
+const AUTHORS: &[DemoAuthor] = &[
+    DemoAuthor { slug: "mira-halden", name: "Mira Halden", bio: "Editor-in-chief. Founded the Korvet Independent with eleven colleagues in the first week of the invasion.", location: "Korvet" },
+    DemoAuthor { slug: "tomas-veyra", name: "Tomas Veyra", bio: "War correspondent based in Dravsk. Covers the front line along the Veln valley.", location: "Dravsk" },
+    DemoAuthor { slug: "anya-sorel", name: "Anya Sorel", bio: "Politics reporter covering parliament, the government and diplomacy.", location: "Korvet" },
+    DemoAuthor { slug: "daniel-okafor", name: "Daniel Okafor", bio: "Economy reporter. Writes about energy, prices, trade and the cost of the war.", location: "Salen" },
+    DemoAuthor { slug: "ilse-marchetti", name: "Ilse Marchetti", bio: "Society and culture reporter: schools, hospitals, theatres and the people who keep them open.", location: "Korvet" },
+    DemoAuthor { slug: "yuri-kalden", name: "Yuri Kalden", bio: "Investigations editor and photographer. Follows the money in wartime procurement.", location: "Korvet" },
+];
+
+const SECTIONS: &[(&str, &str, &str)] = &[
+    ("war", "War", "Reporting from the front line and the cities under attack."),
+    ("politics", "Politics", "Parliament, government and diplomacy in wartime."),
+    ("economy", "Economy", "Prices, energy, trade and what the war costs."),
+    ("society", "Society", "Schools, hospitals, refugees and everyday life."),
+    ("culture", "Culture", "Theatres, books, music and the heritage at risk."),
+    ("investigations", "Investigations", "Accountability reporting on power and money."),
+    ("opinion", "Opinion", "Arguments from our writers and guests."),
+];
+
+/// What seeding did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DemoReport {
+    pub created: usize,
+    pub skipped: usize,
+}
+
+fn tag_name(slug: &str) -> String {
+    if let Some(internal) = slug.strip_prefix('#') {
+        return format!("#{}", capitalise(internal));
+    }
+    SECTIONS
+        .iter()
+        .find(|(s, _, _)| *s == slug)
+        .map(|(_, name, _)| (*name).to_owned())
+        .unwrap_or_else(|| capitalise(&slug.replace('-', " ")))
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+fn demo_settings() -> SiteSettings {
+    let nav = |label: &str, url: &str| NavigationItem { label: label.to_owned(), url: url.to_owned() };
+    SiteSettings {
+        title: "The Korvet Independent".to_owned(),
+        description: "Independent journalism from Aldovia, funded by our members.".to_owned(),
+        accent_color: "#b3261e".to_owned(),
+        timezone: Timezone::parse("Europe/Bucharest").unwrap_or_default(),
+        locale: "en".to_owned(),
+        navigation: vec![nav("Home", "/")],
+        secondary_navigation: vec![nav("About us", "/about/"), nav("Become a member", "/membership/")],
+        twitter: Some("@korvetindependent".to_owned()),
+        publisher_name: Some("The Korvet Independent".to_owned()),
+        ..SiteSettings::default()
+    }
+}
+
+/// Seeds the demo newsroom. Idempotent: staff, tags and stories that already exist (by slug)
+/// are kept as they are, so `masthead demo` can be run against a database with content.
+pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
+    let files: Vec<DemoFile> = ARTICLES
+        .iter()
+        .map(|text| toml::from_str(text).map_err(|e| AppError::invalid("demo", e.to_string())))
+        .collect::<Result<_, _>>()?;
+    let db = &newsroom.db;
+    let now = masthead_core::now();
+    let mut report = DemoReport::default();
+
+    if db.site_settings().await? == SiteSettings::default() {
+        db.save_site_settings(&demo_settings()).await?;
+    }
+
+    let mut author_ids = std::collections::HashMap::new();
+    for author in AUTHORS {
+        let user = match db.user_by_slug(author.slug).await? {
+            Some(user) => user,
+            None => {
+                let user = StaffUser {
+                    id: ObjectId::new(),
+                    name: author.name.to_owned(),
+                    slug: Slug::parse(author.slug).map_err(|e| AppError::invalid("demo", e.to_string()))?,
+                    email: format!("{}@korvet-independent.example", author.slug.replace('-', ".")),
+                    bio: Some(author.bio.to_owned()),
+                    profile_image: None,
+                    cover_image: None,
+                    website: None,
+                    location: Some(author.location.to_owned()),
+                    twitter: None,
+                    facebook: None,
+                    meta_title: None,
+                    meta_description: None,
+                    created_at: now,
+                    updated_at: now,
+                };
+                db.insert_user(&user).await?;
+                user
+            }
+        };
+        author_ids.insert(author.slug, user.id);
+    }
+
+    for (slug, name, description) in SECTIONS {
+        if db.tag_by_slug(slug).await?.is_none() {
+            db.insert_tag(&Tag {
+                id: ObjectId::new(),
+                name: (*name).to_owned(),
+                slug: Slug::parse(slug).map_err(|e| AppError::invalid("demo", e.to_string()))?,
+                description: Some((*description).to_owned()),
+                feature_image: None,
+                visibility: TagVisibility::Public,
+                meta_title: None,
+                meta_description: None,
+                accent_color: None,
+                created_at: now,
+                updated_at: now,
+            })
+            .await?;
+        }
+    }
+
+    let editor = author_ids.get("mira-halden").cloned().ok_or(AppError::NotFound("demo editor"))?;
+    for (index, article) in files.iter().flat_map(|f| &f.article).enumerate() {
+        if db.post_by_slug(PostType::Post, &article.slug).await?.is_some() {
+            report.skipped += 1;
+            continue;
+        }
+        let published_at = now - Duration::minutes((article.hours_ago * 60.0).round() as i64);
+        let scene = Scene::parse(&article.image_scene).unwrap_or(Scene::Overcast);
+        let seed = 1 + index as u64;
+        let image = tokio::task::spawn_blocking(move || paint_scene(scene, seed, 1440, 810))
+            .await
+            .map_err(|e| AppError::invalid("demo", format!("painting an image failed: {e}")))?;
+        let path = format!("{}/{:02}/{}.jpg", published_at.year(), u8::from(published_at.month()), article.slug);
+        let media = newsroom.media.clone();
+        let image_url = tokio::task::spawn_blocking(move || media.save_jpeg_with_variants(&path, &image))
+            .await
+            .map_err(|e| AppError::invalid("demo", format!("saving an image failed: {e}")))??;
+
+        let mut body = article.body.trim().to_owned();
+        if let Some(note) = &article.update_note {
+            body.push_str(&format!("\n\n*Update: {note}*\n"));
+        }
+        let mut input = PostInput::new(
+            PostType::Post,
+            &article.title,
+            PostBody::Markdown(body),
+            article.authors.iter().filter_map(|slug| author_ids.get(slug.as_str()).cloned()).collect(),
+        );
+        input.slug = Some(article.slug.clone());
+        input.status = PostStatus::Published;
+        input.published_at = Some(published_at);
+        input.featured = article.featured;
+        input.custom_excerpt = Some(article.excerpt.clone());
+        input.tags = article.tags.iter().map(|t| tag_name(t)).collect();
+        input.feature_image = Some(image_url);
+        input.feature_image_alt = Some(article.image_alt.clone());
+        input.feature_image_caption = Some(article.image_caption.clone());
+        input.feature_image_credit = Some(article.image_credit.clone());
+        let mut post = newsroom.create_post(input).await?;
+        if let Some(hours) = article.updated_hours_after {
+            post.content_updated_at = Some(published_at + Duration::minutes((hours * 60.0).round() as i64));
+            post.updated_at = post.content_updated_at.unwrap_or(post.updated_at);
+            db.update_post(&post).await?;
+        }
+        report.created += 1;
+    }
+
+    for page in files.iter().flat_map(|f| &f.page) {
+        if db.post_by_slug(PostType::Page, &page.slug).await?.is_some() {
+            report.skipped += 1;
+            continue;
+        }
+        let mut input = PostInput::new(PostType::Page, &page.title, PostBody::Markdown(page.body.clone()), vec![editor.clone()]);
+        input.slug = Some(page.slug.clone());
+        input.status = PostStatus::Published;
+        input.published_at = Some(now - Duration::days(30));
+        input.custom_excerpt = Some(page.excerpt.clone());
+        newsroom.create_post(input).await?;
+        report.created += 1;
+    }
+
+    newsroom.changes.publish(&ContentChange::Everything);
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_content_is_complete_and_consistent() {
+        let files: Vec<DemoFile> = ARTICLES.iter().map(|t| toml::from_str(t).expect("demo TOML parses")).collect();
+        let articles: Vec<&DemoArticle> = files.iter().flat_map(|f| &f.article).collect();
+        assert!(articles.len() >= 40, "{} articles", articles.len());
+        let mut slugs: Vec<&str> = articles.iter().map(|a| a.slug.as_str()).collect();
+        slugs.sort_unstable();
+        slugs.dedup();
+        assert_eq!(slugs.len(), articles.len(), "article slugs are unique");
+        let sections: std::collections::HashSet<&str> = articles.iter().map(|a| a.tags[0].as_str()).collect();
+        assert!(sections.len() >= 5, "sections: {sections:?}");
+        for article in &articles {
+            assert!(Slug::parse(&article.slug).is_ok(), "slug {}", article.slug);
+            assert!(SECTIONS.iter().any(|(s, _, _)| *s == article.tags[0]), "section of {}", article.slug);
+            assert!(article.authors.iter().all(|a| AUTHORS.iter().any(|d| d.slug == a)), "authors of {}", article.slug);
+            assert!(Scene::parse(&article.image_scene).is_some(), "scene of {}", article.slug);
+            assert!(article.excerpt.chars().count() <= crate::posts::MAX_EXCERPT_LEN);
+        }
+        assert!(articles.iter().filter(|a| a.authors.len() > 1).count() >= 5, "multi-author bylines");
+        let pages: Vec<&str> = files.iter().flat_map(|f| &f.page).map(|p| p.slug.as_str()).collect();
+        assert!(pages.contains(&"about") && pages.contains(&"membership"));
+    }
+
+    #[test]
+    fn tag_names_read_well() {
+        assert_eq!(tag_name("war"), "War");
+        assert_eq!(tag_name("human-rights"), "Human rights");
+        assert_eq!(tag_name("#breaking"), "#Breaking");
+    }
+}

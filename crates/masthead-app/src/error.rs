@@ -1,0 +1,32 @@
+use masthead_storage::StorageError;
+
+/// Why a use case refused or failed. Validation errors name the field and say what is wrong,
+/// in words a newsroom editor can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Storage(StorageError),
+    #[error("media: {0}")]
+    Media(#[from] masthead_media::MediaError),
+}
+
+impl AppError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid { field, message: message.into() }
+    }
+}
+
+impl From<StorageError> for AppError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::Conflict { entity, value } => Self::Conflict(format!("a {entity} {value:?} already exists")),
+            other => Self::Storage(other),
+        }
+    }
+}

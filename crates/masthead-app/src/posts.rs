@@ -1,0 +1,273 @@
+//! Writing posts and pages: turning what staff typed into stored, sanitised content.
+
+use masthead_core::reading_time::reading_time_minutes;
+use masthead_core::text::word_count;
+use masthead_core::{ObjectId, Post, PostStatus, PostType, Slug, StaffUser, Tag, TagVisibility, Visibility};
+use masthead_render::{html_to_plaintext, image_count, markdown_to_html, sanitize_html};
+use time::OffsetDateTime;
+
+use crate::{AppError, ContentChange, Newsroom};
+
+/// The longest title Ghost accepts.
+pub const MAX_TITLE_LEN: usize = 255;
+/// Ghost validates custom excerpts at 300 characters.
+pub const MAX_EXCERPT_LEN: usize = 300;
+
+#[derive(Clone, Debug)]
+pub enum PostBody {
+    Markdown(String),
+    /// HTML from an import or an API client; sanitised on the way in.
+    Html(String),
+}
+
+/// What staff (or an API client) supply to create or edit a post or page.
+#[derive(Clone, Debug)]
+pub struct PostInput {
+    pub post_type: PostType,
+    pub title: String,
+    pub slug: Option<String>,
+    pub body: PostBody,
+    pub feature_image: Option<String>,
+    pub feature_image_alt: Option<String>,
+    pub feature_image_caption: Option<String>,
+    pub feature_image_credit: Option<String>,
+    pub custom_excerpt: Option<String>,
+    pub status: PostStatus,
+    pub published_at: Option<OffsetDateTime>,
+    pub visibility: Visibility,
+    pub featured: bool,
+    /// Tag names in order; unknown names create tags. The first public one is the section.
+    pub tags: Vec<String>,
+    /// Authors in byline order; at least one.
+    pub author_ids: Vec<ObjectId>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub canonical_url: Option<String>,
+}
+
+impl PostInput {
+    pub fn new(post_type: PostType, title: impl Into<String>, body: PostBody, author_ids: Vec<ObjectId>) -> Self {
+        Self {
+            post_type,
+            title: title.into(),
+            slug: None,
+            body,
+            feature_image: None,
+            feature_image_alt: None,
+            feature_image_caption: None,
+            feature_image_credit: None,
+            custom_excerpt: None,
+            status: PostStatus::Draft,
+            published_at: None,
+            visibility: Visibility::Public,
+            featured: false,
+            tags: Vec::new(),
+            author_ids,
+            meta_title: None,
+            meta_description: None,
+            canonical_url: None,
+        }
+    }
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+impl Newsroom {
+    /// Creates a post or page. A slug derived from the title is made unique (`-2`, `-3`, ...);
+    /// an explicit slug that is taken is refused.
+    pub async fn create_post(&self, input: PostInput) -> Result<Post, AppError> {
+        let now = masthead_core::now();
+        let mut post = self.build_post(ObjectId::new(), uuid::Uuid::new_v4().to_string(), now, input.clone()).await?;
+        if input.slug.is_none() {
+            post.slug = self.free_slug(input.post_type, &post.slug, None).await?;
+        }
+        self.db.insert_post(&post).await?;
+        self.changes.publish(&ContentChange::Post {
+            id: post.id.clone(),
+            post_type: post.post_type,
+            tag_ids: post.tags.iter().map(|t| t.id.clone()).collect(),
+            author_ids: post.authors.iter().map(|a| a.id.clone()).collect(),
+        });
+        Ok(post)
+    }
+
+    /// Replaces a post's content and settings. `content_updated_at` moves only when the story
+    /// itself (title or body) changed after publication.
+    pub async fn update_post(&self, id: &ObjectId, input: PostInput) -> Result<Post, AppError> {
+        let existing = self.db.post_by_id(id).await?.ok_or(AppError::NotFound("post"))?;
+        let now = masthead_core::now();
+        let explicit_slug = input.slug.is_some();
+        let mut post = self.build_post(existing.id.clone(), existing.uuid.clone(), existing.created_at, input).await?;
+        if !explicit_slug {
+            post.slug = existing.slug.clone();
+        }
+        post.updated_at = now;
+        post.content_updated_at = existing.content_updated_at;
+        let story_changed = post.title != existing.title || post.html != existing.html;
+        if existing.is_live() && post.is_live() && story_changed {
+            post.content_updated_at = Some(now);
+        }
+        if existing.is_live() && post.is_live() {
+            post.published_at = post.published_at.or(existing.published_at);
+        }
+        if !self.db.update_post(&post).await? {
+            return Err(AppError::NotFound("post"));
+        }
+        let mut tag_ids: Vec<ObjectId> = existing.tags.iter().chain(&post.tags).map(|t| t.id.clone()).collect();
+        tag_ids.dedup();
+        let mut author_ids: Vec<ObjectId> = existing.authors.iter().chain(&post.authors).map(|a| a.id.clone()).collect();
+        author_ids.dedup();
+        self.changes.publish(&ContentChange::Post { id: post.id.clone(), post_type: post.post_type, tag_ids, author_ids });
+        Ok(post)
+    }
+
+    pub async fn delete_post(&self, id: &ObjectId) -> Result<(), AppError> {
+        let existing = self.db.post_by_id(id).await?.ok_or(AppError::NotFound("post"))?;
+        self.db.delete_post(id).await?;
+        self.changes.publish(&ContentChange::Post {
+            id: existing.id.clone(),
+            post_type: existing.post_type,
+            tag_ids: existing.tags.iter().map(|t| t.id.clone()).collect(),
+            author_ids: existing.authors.iter().map(|a| a.id.clone()).collect(),
+        });
+        Ok(())
+    }
+
+    /// Validates the input and computes everything derived from it: HTML, plain text, reading
+    /// time, tags, authors.
+    async fn build_post(&self, id: ObjectId, uuid: String, created_at: OffsetDateTime, input: PostInput) -> Result<Post, AppError> {
+        let title = input.title.trim().to_owned();
+        if title.is_empty() {
+            return Err(AppError::invalid("title", "a title is required"));
+        }
+        if title.chars().count() > MAX_TITLE_LEN {
+            return Err(AppError::invalid("title", format!("a title is at most {MAX_TITLE_LEN} characters")));
+        }
+        let custom_excerpt = non_empty(input.custom_excerpt);
+        if custom_excerpt.as_ref().is_some_and(|e| e.chars().count() > MAX_EXCERPT_LEN) {
+            return Err(AppError::invalid("custom_excerpt", format!("an excerpt is at most {MAX_EXCERPT_LEN} characters")));
+        }
+        let slug = match input.slug.as_deref().map(str::trim) {
+            Some(slug) => Slug::parse(slug).map_err(|e| AppError::invalid("slug", e.to_string()))?,
+            None => Slug::from_title(&title)
+                .or_else(|| Slug::from_title(&format!("untitled {}", &id.as_str()[18..])))
+                .ok_or_else(|| AppError::invalid("slug", "could not derive a slug from the title; give one"))?,
+        };
+        if input.author_ids.is_empty() {
+            return Err(AppError::invalid("authors", "a post needs at least one author"));
+        }
+        let mut authors: Vec<StaffUser> = Vec::with_capacity(input.author_ids.len());
+        for author_id in &input.author_ids {
+            if authors.iter().any(|a| &a.id == author_id) {
+                continue;
+            }
+            let author = self
+                .db
+                .user_by_id(author_id)
+                .await?
+                .ok_or_else(|| AppError::invalid("authors", format!("no staff user with id {author_id}")))?;
+            authors.push(author);
+        }
+        let mut tags: Vec<Tag> = Vec::with_capacity(input.tags.len());
+        for name in &input.tags {
+            let tag = self.find_or_create_tag(name).await?;
+            if !tags.iter().any(|t| t.id == tag.id) {
+                tags.push(tag);
+            }
+        }
+        let html = match &input.body {
+            PostBody::Markdown(markdown) => markdown_to_html(markdown),
+            PostBody::Html(html) => sanitize_html(html),
+        };
+        let markdown = match input.body {
+            PostBody::Markdown(markdown) => Some(markdown),
+            PostBody::Html(_) => None,
+        };
+        let plaintext = html_to_plaintext(&html);
+        let feature_image = non_empty(input.feature_image);
+        let images = image_count(&html) + usize::from(feature_image.is_some());
+        let published_at = match input.status {
+            PostStatus::Published | PostStatus::Sent => Some(input.published_at.unwrap_or_else(masthead_core::now)),
+            PostStatus::Scheduled => Some(input.published_at.ok_or_else(|| {
+                AppError::invalid("published_at", "a scheduled post needs a publication time")
+            })?),
+            PostStatus::Draft => input.published_at,
+        };
+        let now = masthead_core::now();
+        Ok(Post {
+            id,
+            uuid,
+            post_type: input.post_type,
+            title,
+            slug,
+            markdown,
+            reading_time: reading_time_minutes(word_count(&plaintext), images),
+            html,
+            plaintext,
+            feature_image,
+            feature_image_alt: non_empty(input.feature_image_alt),
+            feature_image_caption: non_empty(input.feature_image_caption),
+            feature_image_credit: non_empty(input.feature_image_credit),
+            custom_excerpt,
+            status: input.status,
+            visibility: input.visibility,
+            featured: input.featured,
+            meta_title: non_empty(input.meta_title),
+            meta_description: non_empty(input.meta_description),
+            og_image: None,
+            og_title: None,
+            og_description: None,
+            twitter_image: None,
+            twitter_title: None,
+            twitter_description: None,
+            canonical_url: non_empty(input.canonical_url),
+            published_at: published_at.map(masthead_core::to_stored_time),
+            created_at,
+            updated_at: now,
+            content_updated_at: None,
+            authors,
+            tags,
+        })
+    }
+
+    /// `slug`, or `slug-2`, `slug-3`, ... whichever is free for this type.
+    async fn free_slug(&self, post_type: PostType, slug: &Slug, except: Option<&ObjectId>) -> Result<Slug, AppError> {
+        for n in 1..1000 {
+            let candidate = if n == 1 { slug.clone() } else { Slug::parse(&format!("{slug}-{n}")).map_err(|e| AppError::invalid("slug", e.to_string()))? };
+            match self.db.post_by_slug(post_type, candidate.as_str()).await? {
+                Some(existing) if Some(&existing.id) != except => continue,
+                _ => return Ok(candidate),
+            }
+        }
+        Err(AppError::Conflict(format!("no free slug near {slug:?}")))
+    }
+
+    /// The tag with this name's slug, created if it does not exist yet.
+    pub async fn find_or_create_tag(&self, name: &str) -> Result<Tag, AppError> {
+        let name = name.trim();
+        let slug = Slug::from_title(name).ok_or_else(|| AppError::invalid("tags", format!("tag {name:?} has no letters or digits")))?;
+        if let Some(tag) = self.db.tag_by_slug(slug.as_str()).await? {
+            return Ok(tag);
+        }
+        let now = masthead_core::now();
+        let tag = Tag {
+            id: ObjectId::new(),
+            name: name.to_owned(),
+            slug,
+            description: None,
+            feature_image: None,
+            visibility: TagVisibility::for_name(name),
+            meta_title: None,
+            meta_description: None,
+            accent_color: None,
+            created_at: now,
+            updated_at: now,
+        };
+        self.db.insert_tag(&tag).await?;
+        self.changes.publish(&ContentChange::Tag(tag.id.clone()));
+        Ok(tag)
+    }
+}
+

@@ -1,0 +1,204 @@
+//! Posts, pages, tags and staff as the rest of the system sees them, with Ghost's field names.
+
+use time::OffsetDateTime;
+
+use crate::{ObjectId, Slug};
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(value: &str) -> Option<Self> {
+                match value { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// Ghost keeps posts and pages in one table, told apart by `type`.
+    PostType { Post = "post", Page = "page" }
+);
+string_enum!(PostStatus { Draft = "draft", Scheduled = "scheduled", Published = "published", Sent = "sent" });
+string_enum!(
+    /// Who may read a post. All content is free by default; `members` and `paid` exist for
+    /// Ghost compatibility and for newsrooms that want them.
+    Visibility { Public = "public", Members = "members", Paid = "paid" }
+);
+string_enum!(
+    /// Internal tags (names starting with `#`) organise content without ever being shown.
+    TagVisibility { Public = "public", Internal = "internal" }
+);
+
+impl TagVisibility {
+    pub fn for_name(name: &str) -> Self {
+        if name.trim_start().starts_with('#') { Self::Internal } else { Self::Public }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Tag {
+    pub id: ObjectId,
+    pub name: String,
+    pub slug: Slug,
+    pub description: Option<String>,
+    pub feature_image: Option<String>,
+    pub visibility: TagVisibility,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub accent_color: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A member of staff. Authors of posts are staff users, as in Ghost.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct StaffUser {
+    pub id: ObjectId,
+    pub name: String,
+    pub slug: Slug,
+    #[serde(skip)]
+    pub email: String,
+    pub bio: Option<String>,
+    pub profile_image: Option<String>,
+    pub cover_image: Option<String>,
+    pub website: Option<String>,
+    pub location: Option<String>,
+    pub twitter: Option<String>,
+    pub facebook: Option<String>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A post or page with its ordered authors and tags (the first of each is primary).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Post {
+    pub id: ObjectId,
+    pub uuid: String,
+    #[serde(rename = "type")]
+    pub post_type: PostType,
+    pub title: String,
+    pub slug: Slug,
+    /// The Markdown written in our editor, when the post was written here.
+    pub markdown: Option<String>,
+    /// Sanitised HTML, ready to render.
+    pub html: String,
+    pub plaintext: String,
+    pub feature_image: Option<String>,
+    pub feature_image_alt: Option<String>,
+    pub feature_image_caption: Option<String>,
+    /// Photo credit and rights, shown after the caption. Ghost has no field for it.
+    pub feature_image_credit: Option<String>,
+    pub custom_excerpt: Option<String>,
+    pub status: PostStatus,
+    pub visibility: Visibility,
+    pub featured: bool,
+    pub reading_time: i32,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub og_image: Option<String>,
+    pub og_title: Option<String>,
+    pub og_description: Option<String>,
+    pub twitter_image: Option<String>,
+    pub twitter_title: Option<String>,
+    pub twitter_description: Option<String>,
+    pub canonical_url: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub published_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// When the story itself (title or body) last changed after publication. `updated_at`
+    /// moves on any edit, even a retagging; readers are told only about changes to the story.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub content_updated_at: Option<OffsetDateTime>,
+    pub authors: Vec<StaffUser>,
+    pub tags: Vec<Tag>,
+}
+
+/// How long after publication a change to the story must come before the page says "Updated".
+pub const MATERIAL_UPDATE_AFTER: time::Duration = time::Duration::minutes(30);
+
+impl Post {
+    pub fn primary_author(&self) -> Option<&StaffUser> {
+        self.authors.first()
+    }
+
+    /// The first public tag: internal tags never act as a section.
+    pub fn primary_tag(&self) -> Option<&Tag> {
+        self.tags.iter().find(|t| t.visibility == TagVisibility::Public)
+    }
+
+    pub fn public_tags(&self) -> impl Iterator<Item = &Tag> {
+        self.tags.iter().filter(|t| t.visibility == TagVisibility::Public)
+    }
+
+    /// Ghost's `excerpt`: the custom excerpt, or the start of the text.
+    pub fn excerpt(&self) -> String {
+        match self.custom_excerpt.as_deref().map(str::trim) {
+            Some(custom) if !custom.is_empty() => custom.to_owned(),
+            _ => crate::text::truncate_words(&self.plaintext, 500),
+        }
+    }
+
+    /// The time of the last material update, when it came well after publication.
+    pub fn material_update(&self) -> Option<OffsetDateTime> {
+        let published = self.published_at?;
+        let updated = self.content_updated_at?;
+        (updated - published >= MATERIAL_UPDATE_AFTER).then_some(updated)
+    }
+
+    /// What `dateModified` in structured data should say.
+    pub fn date_modified(&self) -> OffsetDateTime {
+        self.material_update()
+            .or(self.published_at)
+            .unwrap_or(self.updated_at)
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.status == PostStatus::Published
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_round_trip_through_text() {
+        for status in PostStatus::ALL {
+            assert_eq!(PostStatus::parse(status.as_str()), Some(*status));
+        }
+        assert_eq!(PostType::parse("page"), Some(PostType::Page));
+        assert_eq!(Visibility::parse("everyone"), None);
+    }
+
+    #[test]
+    fn internal_tags_are_named_with_a_hash() {
+        assert_eq!(TagVisibility::for_name("#breaking"), TagVisibility::Internal);
+        assert_eq!(TagVisibility::for_name("War"), TagVisibility::Public);
+    }
+}

@@ -1,0 +1,32 @@
+//! Masthead's domain: identifiers, content types and the pure rules that govern them.
+//!
+//! Nothing here performs I/O. Types parse their input once (`Slug::parse`, `ObjectId::parse`)
+//! so that every other layer can rely on them being valid.
+
+pub mod content;
+pub mod id;
+pub mod reading_time;
+pub mod settings;
+pub mod slug;
+pub mod text;
+
+pub use content::{Post, PostStatus, PostType, StaffUser, Tag, TagVisibility, Visibility};
+pub use id::ObjectId;
+pub use settings::{NavigationItem, SiteSettings, Timezone};
+pub use slug::Slug;
+
+/// The current time as Masthead stores it: UTC, whole seconds.
+pub fn now() -> time::OffsetDateTime {
+    to_stored_time(time::OffsetDateTime::now_utc())
+}
+
+/// Normalises a timestamp to how it is stored (UTC, whole seconds), so values sort the same on
+/// every backend and round-trip exactly.
+pub fn to_stored_time(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+/// Widths of the resized variants made for every local image, served at
+/// `/content/images/size/w{width}/...` (Ghost's layout) and offered in `srcset`.
+pub const IMAGE_WIDTHS: [u32; 3] = [480, 960, 1440];

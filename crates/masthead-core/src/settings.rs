@@ -1,0 +1,146 @@
+//! Site settings with Ghost's key names. Stored as key/value rows; read as one typed struct.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NavigationItem {
+    pub label: String,
+    pub url: String,
+}
+
+/// An IANA time zone name such as `Europe/London`, checked against the bundled database.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Timezone(String);
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown time zone {0:?}; use an IANA name such as Europe/London")]
+pub struct UnknownTimezone(pub String);
+
+impl Timezone {
+    pub fn parse(name: &str) -> Result<Self, UnknownTimezone> {
+        jiff::tz::TimeZone::get(name)
+            .map(|_| Self(name.to_owned()))
+            .map_err(|_| UnknownTimezone(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.0).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
+impl Default for Timezone {
+    fn default() -> Self {
+        Self("Etc/UTC".to_owned())
+    }
+}
+
+impl TryFrom<String> for Timezone {
+    type Error = UnknownTimezone;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Timezone> for String {
+    fn from(tz: Timezone) -> Self {
+        tz.0
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SiteSettings {
+    pub title: String,
+    pub description: String,
+    pub logo: Option<String>,
+    pub icon: Option<String>,
+    pub cover_image: Option<String>,
+    pub accent_color: String,
+    pub timezone: Timezone,
+    /// Ghost calls the language setting `locale` (older versions: `lang`).
+    pub locale: String,
+    pub navigation: Vec<NavigationItem>,
+    pub secondary_navigation: Vec<NavigationItem>,
+    pub twitter: Option<String>,
+    pub facebook: Option<String>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    /// Name of the organisation for structured data and the footer, when it differs from the title.
+    pub publisher_name: Option<String>,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        Self {
+            title: "Masthead".to_owned(),
+            description: "Independent news, funded by its readers.".to_owned(),
+            logo: None,
+            icon: None,
+            cover_image: None,
+            accent_color: "#b3261e".to_owned(),
+            timezone: Timezone::default(),
+            locale: "en".to_owned(),
+            navigation: vec![NavigationItem { label: "Home".to_owned(), url: "/".to_owned() }],
+            secondary_navigation: Vec::new(),
+            twitter: None,
+            facebook: None,
+            meta_title: None,
+            meta_description: None,
+            publisher_name: None,
+        }
+    }
+}
+
+impl SiteSettings {
+    /// The keys stored in the settings table, in the order shown to staff.
+    pub const KEYS: &'static [&'static str] = &[
+        "title",
+        "description",
+        "logo",
+        "icon",
+        "cover_image",
+        "accent_color",
+        "timezone",
+        "locale",
+        "navigation",
+        "secondary_navigation",
+        "twitter",
+        "facebook",
+        "meta_title",
+        "meta_description",
+        "publisher_name",
+    ];
+
+    pub fn publisher(&self) -> &str {
+        self.publisher_name.as_deref().unwrap_or(&self.title)
+    }
+
+    /// Accent colours are interpolated into CSS, so only `#rgb` / `#rrggbb` are accepted.
+    pub fn parse_accent_color(value: &str) -> Option<String> {
+        let hex = value.strip_prefix('#')?;
+        ((hex.len() == 3 || hex.len() == 6) && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| value.to_ascii_lowercase())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_zones_are_checked() {
+        assert!(Timezone::parse("Europe/Kyiv").is_ok());
+        assert!(Timezone::parse("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn accent_colour_must_be_hex() {
+        assert_eq!(SiteSettings::parse_accent_color("#B3261E"), Some("#b3261e".into()));
+        assert_eq!(SiteSettings::parse_accent_color("red;}body{"), None);
+    }
+}

@@ -1,0 +1,148 @@
+//! Sanitising user HTML, and deriving plain text from it.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_tags(["figure", "figcaption", "picture", "source", "section", "aside", "mark", "time"])
+        .add_tag_attributes("img", ["srcset", "sizes", "loading", "width", "height"])
+        .add_tag_attributes("source", ["srcset", "sizes", "type", "media"])
+        .add_tag_attributes("time", ["datetime"])
+        .add_tag_attributes("td", ["align"])
+        .add_tag_attributes("th", ["align", "scope"])
+        .add_generic_attributes(["id"])
+        .id_prefix(None)
+        .link_rel(Some("noopener noreferrer"))
+        .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]));
+    builder
+});
+
+/// Cleans HTML from staff or imports down to a safe allow-list. Idempotent: cleaning twice
+/// changes nothing, so stored HTML can be re-cleaned on every save.
+pub fn sanitize_html(html: &str) -> String {
+    SANITIZER.clean(html).to_string()
+}
+
+/// How many images the HTML shows, for the reading-time rule.
+pub fn image_count(html: &str) -> usize {
+    html.matches("<img").count()
+}
+
+const BLOCK_TAGS: &[&str] = &[
+    "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "figcaption",
+    "tr", "table", "ul", "ol", "pre", "hr", "section", "aside",
+];
+
+/// The text of sanitised HTML, with paragraphs separated by blank lines and entities decoded.
+/// Used for excerpts, reading time, feeds, and (later) narration and search.
+pub fn html_to_plaintext(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        push_decoded(&mut out, &rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = &rest[start + 1..start + end];
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if BLOCK_TAGS.contains(&name.as_str()) && !out.ends_with("\n\n") && !out.is_empty() {
+            out.truncate(out.trim_end_matches([' ', '\n']).len());
+            out.push_str(if name == "br" || name == "li" { "\n" } else { "\n\n" });
+        }
+        rest = &rest[start + end + 1..];
+    }
+    push_decoded(&mut out, rest);
+    let lines: Vec<String> = out.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+    let mut text = lines.join("\n");
+    while text.contains("\n\n\n") {
+        text = text.replace("\n\n\n", "\n\n");
+    }
+    text.trim().to_owned()
+}
+
+fn push_decoded(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp..];
+        match after.find(';').filter(|&semi| semi <= 10) {
+            Some(semi) => {
+                let entity = &after[1..semi];
+                match decode_entity(entity) {
+                    Some(c) => out.push(c),
+                    None => out.push_str(&after[..=semi]),
+                }
+                rest = &after[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
+fn decode_entity(entity: &str) -> Option<char> {
+    match entity {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        "nbsp" => Some(' '),
+        _ => {
+            let number = entity.strip_prefix('#')?;
+            let code = match number.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => number.parse().ok()?,
+            };
+            char::from_u32(code)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn plaintext_keeps_paragraphs_and_decodes_entities() {
+        let text = html_to_plaintext("<h2>Power cut</h2><p>Salt &amp; bread, &#8220;now&#8221;.</p><p>Second <em>para</em></p>");
+        assert_eq!(text, "Power cut\n\nSalt & bread, “now”.\n\nSecond para");
+    }
+
+    #[test]
+    fn images_are_counted() {
+        assert_eq!(image_count("<p><img src=a><img src=b></p>"), 2);
+    }
+
+    #[test]
+    fn sanitiser_keeps_figures_and_drops_handlers() {
+        let clean = sanitize_html(r#"<figure><img src="/a.jpg" alt="A" onload="x()"><figcaption>Cap</figcaption></figure>"#);
+        assert_eq!(clean, r#"<figure><img src="/a.jpg" alt="A"><figcaption>Cap</figcaption></figure>"#);
+    }
+
+    proptest! {
+        #[test]
+        fn sanitising_is_idempotent(html in "(<(p|a|img|script|figure|b|i|table|td|tr)( (href|src|onclick|id|alt)=\"[^\"<>]{0,12}\")?>|</(p|a|script|figure|b|i|table|td|tr)>|[a-z &;<>\"'=]{0,8}){0,24}") {
+            let once = sanitize_html(&html);
+            prop_assert_eq!(sanitize_html(&once), once.clone());
+        }
+
+        #[test]
+        fn sanitising_arbitrary_text_is_idempotent(html in "\\PC{0,200}") {
+            let once = sanitize_html(&html);
+            prop_assert_eq!(sanitize_html(&once), once.clone());
+        }
+    }
+}

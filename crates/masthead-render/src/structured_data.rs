@@ -1,0 +1,97 @@
+//! schema.org JSON-LD for search engines and news aggregators.
+
+use masthead_core::Post;
+use serde_json::{Value, json};
+
+use crate::views::{ImageView, SiteView, author_path, iso, post_path};
+
+/// Serialises JSON-LD so it can sit inside `<script type="application/ld+json">`: the characters
+/// that could close the script element or open a comment are written as JSON escapes.
+pub fn to_script_json(value: &Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+fn publisher(site: &SiteView) -> Value {
+    let mut org = json!({ "@type": "Organization", "name": site.publisher, "url": format!("{}/", site.url) });
+    if let Some(logo) = site.logo.as_deref().or(site.icon.as_deref()) {
+        org["logo"] = json!({ "@type": "ImageObject", "url": site.absolute(logo) });
+    }
+    org
+}
+
+/// `NewsArticle` with `author` always an array, as Google's guidelines ask for multiple bylines.
+pub fn news_article(site: &SiteView, post: &Post) -> Value {
+    let url = site.absolute(&post_path(post.slug.as_str()));
+    let images: Vec<String> = post
+        .feature_image
+        .as_deref()
+        .map(|u| {
+            let view = ImageView::new(u, None);
+            match view.srcset {
+                Some(_) => masthead_core::IMAGE_WIDTHS
+                    .iter()
+                    .rev()
+                    .map(|w| site.absolute(&view.src.replace("/size/w960/", &format!("/size/w{w}/"))))
+                    .collect(),
+                None => vec![site.absolute(u)],
+            }
+        })
+        .unwrap_or_default();
+    let authors: Vec<Value> = post
+        .authors
+        .iter()
+        .map(|a| json!({ "@type": "Person", "name": a.name, "url": site.absolute(&author_path(a.slug.as_str())) }))
+        .collect();
+    let mut article = json!({
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": post.title,
+        "url": url,
+        "mainEntityOfPage": { "@type": "WebPage", "@id": url },
+        "image": images,
+        "datePublished": post.published_at.map(iso),
+        "dateModified": iso(post.date_modified()),
+        "author": authors,
+        "publisher": publisher(site),
+        "description": post.meta_description.clone().unwrap_or_else(|| post.excerpt()),
+        "isAccessibleForFree": true,
+        "inLanguage": site.locale,
+    });
+    if let Some(tag) = post.primary_tag() {
+        article["articleSection"] = json!(tag.name);
+    }
+    let keywords: Vec<&str> = post.public_tags().map(|t| t.name.as_str()).collect();
+    if !keywords.is_empty() {
+        article["keywords"] = json!(keywords);
+    }
+    article
+}
+
+/// `WebSite` for the home page.
+pub fn website(site: &SiteView) -> Value {
+    json!({
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": site.title,
+        "url": format!("{}/", site.url),
+        "description": site.description,
+        "publisher": publisher(site),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_json_cannot_close_the_script_element() {
+        let value = json!({ "headline": "</script><script>alert(1)</script> & <!--" });
+        let text = to_script_json(&value);
+        assert!(!text.contains('<') && !text.contains('>') && !text.contains('&'));
+        assert_eq!(serde_json::from_str::<Value>(&text).ok(), Some(value));
+    }
+}

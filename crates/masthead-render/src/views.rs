@@ -1,0 +1,319 @@
+//! View models: what templates receive. Built from domain types; every field is plain data so
+//! a theme author can read `post.authors[0].name` without knowing Rust.
+
+use masthead_core::{IMAGE_WIDTHS, NavigationItem, Post, SiteSettings, StaffUser, Tag};
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Site-wide facts every page needs.
+#[derive(Clone, Debug, Serialize)]
+pub struct SiteView {
+    pub title: String,
+    pub description: String,
+    /// Absolute base URL without a trailing slash.
+    pub url: String,
+    pub logo: Option<String>,
+    pub icon: Option<String>,
+    pub accent_color: String,
+    pub locale: String,
+    pub timezone: String,
+    pub publisher: String,
+    pub navigation: Vec<NavigationItem>,
+    pub secondary_navigation: Vec<NavigationItem>,
+    pub sections: Vec<Link>,
+    pub twitter: Option<String>,
+    pub facebook: Option<String>,
+    pub year: i32,
+}
+
+impl SiteView {
+    pub fn new(settings: &SiteSettings, base_url: &str, sections: Vec<Link>) -> Self {
+        Self {
+            title: settings.title.clone(),
+            description: settings.description.clone(),
+            url: base_url.trim_end_matches('/').to_owned(),
+            logo: settings.logo.clone(),
+            icon: settings.icon.clone(),
+            accent_color: SiteSettings::parse_accent_color(&settings.accent_color)
+                .unwrap_or_else(|| SiteSettings::default().accent_color),
+            locale: settings.locale.clone(),
+            timezone: settings.timezone.as_str().to_owned(),
+            publisher: settings.publisher().to_owned(),
+            navigation: settings.navigation.clone(),
+            secondary_navigation: settings.secondary_navigation.clone(),
+            sections,
+            twitter: settings.twitter.clone(),
+            facebook: settings.facebook.clone(),
+            year: masthead_core::now().year(),
+        }
+    }
+
+    pub fn absolute(&self, path: &str) -> String {
+        absolute_url(&self.url, path)
+    }
+}
+
+pub fn absolute_url(base: &str, path: &str) -> String {
+    if path.starts_with("http://") || path.starts_with("https://") {
+        path.to_owned()
+    } else {
+        format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+    }
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Link {
+    pub name: String,
+    pub url: String,
+}
+
+impl Link {
+    pub fn tag(tag: &Tag) -> Self {
+        Self { name: tag.name.clone(), url: tag_path(tag.slug.as_str()) }
+    }
+
+    pub fn author(author: &StaffUser) -> Self {
+        Self { name: author.name.clone(), url: author_path(author.slug.as_str()) }
+    }
+}
+
+pub fn post_path(slug: &str) -> String {
+    format!("/{slug}/")
+}
+
+pub fn tag_path(slug: &str) -> String {
+    format!("/tag/{slug}/")
+}
+
+pub fn author_path(slug: &str) -> String {
+    format!("/author/{slug}/")
+}
+
+/// An image with its responsive variants.
+#[derive(Clone, Debug, Serialize)]
+pub struct ImageView {
+    pub src: String,
+    pub srcset: Option<String>,
+    pub alt: String,
+}
+
+impl ImageView {
+    /// Local images (under `/content/images/`) get `srcset` entries for every variant width;
+    /// remote images are used as they are.
+    pub fn new(url: &str, alt: Option<&str>) -> Self {
+        let alt = alt.unwrap_or_default().to_owned();
+        match url.strip_prefix("/content/images/") {
+            Some(rest) if !rest.starts_with("size/") => {
+                let variant = |w: u32| format!("/content/images/size/w{w}/{rest}");
+                let srcset = IMAGE_WIDTHS.iter().map(|&w| format!("{} {w}w", variant(w))).collect::<Vec<_>>().join(", ");
+                Self { src: variant(IMAGE_WIDTHS[1]), srcset: Some(srcset), alt }
+            }
+            _ => Self { src: url.to_owned(), srcset: None, alt },
+        }
+    }
+}
+
+pub fn iso(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// A story as it appears in a list: headline, excerpt, image, byline.
+#[derive(Clone, Debug, Serialize)]
+pub struct PostCard {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    pub excerpt: String,
+    /// The excerpt cut to fit a small card.
+    pub summary: String,
+    pub image: Option<ImageView>,
+    pub section: Option<Link>,
+    pub authors: Vec<Link>,
+    pub published_at: Option<String>,
+    pub reading_time: i32,
+    pub featured: bool,
+}
+
+impl PostCard {
+    pub fn new(post: &Post) -> Self {
+        let excerpt = post.excerpt();
+        Self {
+            id: post.id.to_string(),
+            title: post.title.clone(),
+            url: post_path(post.slug.as_str()),
+            summary: masthead_core::text::truncate_words(&excerpt, 160),
+            excerpt,
+            image: post.feature_image.as_deref().map(|url| ImageView::new(url, post.feature_image_alt.as_deref())),
+            section: post.primary_tag().map(Link::tag),
+            authors: post.authors.iter().map(Link::author).collect(),
+            published_at: post.published_at.map(iso),
+            reading_time: post.reading_time,
+            featured: post.featured,
+        }
+    }
+}
+
+/// A full article or static page.
+#[derive(Clone, Debug, Serialize)]
+pub struct ArticleView {
+    #[serde(flatten)]
+    pub card: PostCard,
+    pub uuid: String,
+    pub html: String,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    pub tags: Vec<Link>,
+    pub updated_at: Option<String>,
+    pub absolute_url: String,
+}
+
+impl ArticleView {
+    pub fn new(post: &Post, site: &SiteView) -> Self {
+        let card = PostCard::new(post);
+        Self {
+            absolute_url: site.absolute(&card.url),
+            card,
+            uuid: post.uuid.clone(),
+            html: post.html.clone(),
+            caption: post.feature_image_caption.clone().filter(|c| !c.trim().is_empty()),
+            credit: post.feature_image_credit.clone().filter(|c| !c.trim().is_empty()),
+            tags: post.public_tags().map(Link::tag).collect(),
+            updated_at: post.material_update().map(iso),
+        }
+    }
+}
+
+/// `<head>` metadata: title, description, canonical link, OpenGraph and Twitter cards.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct MetaView {
+    pub title: String,
+    pub description: String,
+    pub canonical: String,
+    pub og_type: String,
+    pub og_title: String,
+    pub og_description: String,
+    pub og_image: Option<String>,
+    pub og_image_alt: Option<String>,
+    pub twitter_card: String,
+    pub twitter_title: String,
+    pub twitter_description: String,
+    pub twitter_image: Option<String>,
+    pub twitter_site: Option<String>,
+    pub published_time: Option<String>,
+    pub modified_time: Option<String>,
+    pub section: Option<String>,
+    pub tags: Vec<String>,
+    pub json_ld: Option<String>,
+    /// The feed to advertise with `<link rel="alternate">`.
+    pub rss_url: String,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
+}
+
+impl MetaView {
+    /// Metadata for a list or landing page.
+    pub fn page(site: &SiteView, title: &str, description: &str, path: &str) -> Self {
+        let image = site.logo.as_deref().map(|u| site.absolute(u));
+        Self {
+            title: title.to_owned(),
+            description: description.to_owned(),
+            canonical: site.absolute(path),
+            og_type: "website".to_owned(),
+            og_title: title.to_owned(),
+            og_description: description.to_owned(),
+            og_image: image.clone(),
+            og_image_alt: None,
+            twitter_card: if image.is_some() { "summary_large_image" } else { "summary" }.to_owned(),
+            twitter_title: title.to_owned(),
+            twitter_description: description.to_owned(),
+            twitter_image: image,
+            twitter_site: site.twitter.clone(),
+            rss_url: site.absolute("/rss/"),
+            ..Self::default()
+        }
+    }
+
+    /// Metadata for an article or static page, honouring its SEO and social overrides.
+    pub fn article(site: &SiteView, post: &Post) -> Self {
+        let title = post.meta_title.clone().unwrap_or_else(|| post.title.clone());
+        let description = post.meta_description.clone().unwrap_or_else(|| masthead_core::text::truncate_words(&post.excerpt(), 300));
+        let feature = post.feature_image.as_deref().map(|u| {
+            let view = ImageView::new(u, None);
+            site.absolute(&view.src)
+        });
+        let og_image = post.og_image.as_deref().map(|u| site.absolute(u)).or_else(|| feature.clone());
+        let twitter_image = post.twitter_image.as_deref().map(|u| site.absolute(u)).or_else(|| feature.clone());
+        Self {
+            canonical: post.canonical_url.clone().unwrap_or_else(|| site.absolute(&post_path(post.slug.as_str()))),
+            og_type: "article".to_owned(),
+            og_title: post.og_title.clone().unwrap_or_else(|| title.clone()),
+            og_description: post.og_description.clone().unwrap_or_else(|| description.clone()),
+            og_image_alt: post.feature_image_alt.clone(),
+            og_image,
+            twitter_card: "summary_large_image".to_owned(),
+            twitter_title: post.twitter_title.clone().unwrap_or_else(|| title.clone()),
+            twitter_description: post.twitter_description.clone().unwrap_or_else(|| description.clone()),
+            twitter_image,
+            twitter_site: site.twitter.clone(),
+            published_time: post.published_at.map(iso),
+            modified_time: Some(iso(post.date_modified())),
+            section: post.primary_tag().map(|t| t.name.clone()),
+            tags: post.public_tags().map(|t| t.name.clone()).collect(),
+            rss_url: site.absolute("/rss/"),
+            title,
+            description,
+            json_ld: None,
+            prev_url: None,
+            next_url: None,
+        }
+    }
+}
+
+/// Links to neighbouring pages of a list.
+#[derive(Clone, Debug, Serialize)]
+pub struct PaginationView {
+    pub page: u32,
+    pub pages: u32,
+    pub total: u64,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
+}
+
+impl PaginationView {
+    /// `base` is the list's first page, e.g. `/` or `/tag/war/`; later pages are `{base}page/N/`.
+    pub fn new(base: &str, page: u32, pages: u32, total: u64) -> Self {
+        let url = |n: u32| if n == 1 { base.to_owned() } else { format!("{base}page/{n}/") };
+        Self {
+            page,
+            pages,
+            total,
+            prev_url: (page > 1).then(|| url(page - 1)),
+            next_url: (page < pages).then(|| url(page + 1)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_images_get_variants_and_remote_ones_do_not() {
+        let local = ImageView::new("/content/images/2026/11/a.jpg", Some("Alt"));
+        assert_eq!(local.src, "/content/images/size/w960/2026/11/a.jpg");
+        assert_eq!(
+            local.srcset.as_deref(),
+            Some("/content/images/size/w480/2026/11/a.jpg 480w, /content/images/size/w960/2026/11/a.jpg 960w, /content/images/size/w1440/2026/11/a.jpg 1440w")
+        );
+        let remote = ImageView::new("https://cdn.example/a.jpg", None);
+        assert_eq!((remote.src.as_str(), remote.srcset), ("https://cdn.example/a.jpg", None));
+    }
+
+    #[test]
+    fn pagination_links() {
+        let p = PaginationView::new("/tag/war/", 2, 3, 40);
+        assert_eq!(p.prev_url.as_deref(), Some("/tag/war/"));
+        assert_eq!(p.next_url.as_deref(), Some("/tag/war/page/3/"));
+    }
+}

@@ -1,0 +1,24 @@
+//! Masthead's storage: one API over SQLite (the zero-configuration default) and PostgreSQL
+//! (for several instances behind a load balancer).
+//!
+//! Queries are plain SQL in the subset both databases share (`$1` placeholders, `RETURNING`,
+//! `ON CONFLICT`). [`on_db!`] runs the same statement text on whichever pool is live, so a
+//! dialect difference shows up in the dual-database test suite rather than in production.
+//! Migrations live in `migrations/sqlite` and `migrations/postgres` with the same versions.
+
+mod db;
+mod error;
+mod pagination;
+mod posts;
+mod settings;
+mod tags;
+mod users;
+
+pub use db::{Backend, Db};
+pub use error::StorageError;
+pub use pagination::{PageRequest, Paginated};
+pub use posts::{PostList, PostRecord, SitemapEntry};
+pub use tags::{TagRecord, TagWithCount};
+pub use users::{AuthorWithCount, UserRecord};
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;

@@ -1,0 +1,416 @@
+use std::collections::HashMap;
+
+use masthead_core::{ObjectId, Post, PostStatus, PostType, Slug, StaffUser, Tag, Visibility};
+use time::OffsetDateTime;
+
+use crate::tags::{TAG_COLUMNS, TagRecord};
+use crate::users::{USER_COLUMNS, UserRecord};
+use crate::{Db, PageRequest, Paginated, Result, StorageError, on_db};
+
+/// A post or page row, without its authors and tags.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PostRecord {
+    pub id: String,
+    pub uuid: String,
+    #[sqlx(rename = "type")]
+    pub post_type: String,
+    pub title: String,
+    pub slug: String,
+    pub markdown: Option<String>,
+    pub html: String,
+    pub plaintext: String,
+    pub feature_image: Option<String>,
+    pub feature_image_alt: Option<String>,
+    pub feature_image_caption: Option<String>,
+    pub feature_image_credit: Option<String>,
+    pub custom_excerpt: Option<String>,
+    pub status: String,
+    pub visibility: String,
+    pub featured: bool,
+    pub reading_time: i32,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub og_image: Option<String>,
+    pub og_title: Option<String>,
+    pub og_description: Option<String>,
+    pub twitter_image: Option<String>,
+    pub twitter_title: Option<String>,
+    pub twitter_description: Option<String>,
+    pub canonical_url: Option<String>,
+    pub published_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub content_updated_at: Option<OffsetDateTime>,
+}
+
+const POST_COLUMNS: &str = "p.id, p.uuid, p.type, p.title, p.slug, p.markdown, p.html, p.plaintext, \
+     p.feature_image, p.feature_image_alt, p.feature_image_caption, p.feature_image_credit, \
+     p.custom_excerpt, p.status, p.visibility, p.featured, p.reading_time, p.meta_title, \
+     p.meta_description, p.og_image, p.og_title, p.og_description, p.twitter_image, p.twitter_title, \
+     p.twitter_description, p.canonical_url, p.published_at, p.created_at, p.updated_at, \
+     p.content_updated_at";
+
+const LIVE_POSTS: &str = "p.type = 'post' AND p.status = 'published'";
+
+/// A line of a sitemap.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct SitemapEntry {
+    pub slug: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub feature_image: Option<String>,
+}
+
+/// `$first, $first+1, ...` for an `IN (...)` list of `count` values.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+impl PostRecord {
+    fn into_post(self, authors: Vec<StaffUser>, tags: Vec<Tag>) -> Result<Post> {
+        let corrupt = |what: &str, value: &str| StorageError::Corrupt(format!("post {} {what} {value:?}", self.id));
+        Ok(Post {
+            id: ObjectId::parse(&self.id)?,
+            post_type: PostType::parse(&self.post_type).ok_or_else(|| corrupt("type", &self.post_type))?,
+            status: PostStatus::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?,
+            visibility: Visibility::parse(&self.visibility).ok_or_else(|| corrupt("visibility", &self.visibility))?,
+            slug: Slug::parse(&self.slug)?,
+            uuid: self.uuid,
+            title: self.title,
+            markdown: self.markdown,
+            html: self.html,
+            plaintext: self.plaintext,
+            feature_image: self.feature_image,
+            feature_image_alt: self.feature_image_alt,
+            feature_image_caption: self.feature_image_caption,
+            feature_image_credit: self.feature_image_credit,
+            custom_excerpt: self.custom_excerpt,
+            featured: self.featured,
+            reading_time: self.reading_time,
+            meta_title: self.meta_title,
+            meta_description: self.meta_description,
+            og_image: self.og_image,
+            og_title: self.og_title,
+            og_description: self.og_description,
+            twitter_image: self.twitter_image,
+            twitter_title: self.twitter_title,
+            twitter_description: self.twitter_description,
+            canonical_url: self.canonical_url,
+            published_at: self.published_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            content_updated_at: self.content_updated_at,
+            authors,
+            tags,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct LinkedTag {
+    post_id: String,
+    #[sqlx(flatten)]
+    tag: TagRecord,
+}
+
+#[derive(sqlx::FromRow)]
+struct LinkedAuthor {
+    post_id: String,
+    #[sqlx(flatten)]
+    user: UserRecord,
+}
+
+/// Which published posts a list shows.
+#[derive(Clone, Copy, Debug)]
+pub enum PostList<'a> {
+    All,
+    Featured,
+    Tag(&'a ObjectId),
+    Author(&'a ObjectId),
+}
+
+impl PostList<'_> {
+    fn condition(&self) -> &'static str {
+        match self {
+            PostList::All => "",
+            PostList::Featured => " AND p.featured = TRUE",
+            PostList::Tag(_) => " AND EXISTS (SELECT 1 FROM posts_tags x WHERE x.post_id = p.id AND x.tag_id = $1)",
+            PostList::Author(_) => {
+                " AND EXISTS (SELECT 1 FROM posts_authors x WHERE x.post_id = p.id AND x.author_id = $1)"
+            }
+        }
+    }
+
+    fn parameter(&self) -> Option<&str> {
+        match self {
+            PostList::Tag(id) | PostList::Author(id) => Some(id.as_str()),
+            PostList::All | PostList::Featured => None,
+        }
+    }
+}
+
+
+impl Db {
+    /// Inserts a post or page with its ordered authors and tags, in one transaction.
+    pub async fn insert_post(&self, post: &Post) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO posts ({}) VALUES ({})",
+            POST_COLUMNS.replace("p.", ""),
+            placeholders(1, 30)
+        );
+        on_db!(self, write |pool| {
+            let mut tx = pool.begin().await?;
+            bind_post!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), post)
+                .execute(&mut *tx)
+                .await
+                .map_err(StorageError::on_unique("slug", post.slug.as_str()))?;
+            replace_links!(tx, post);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Overwrites every column of an existing post and replaces its author and tag links.
+    /// Returns false when no post has that id.
+    pub async fn update_post(&self, post: &Post) -> Result<bool> {
+        let assignments = POST_COLUMNS
+            .replace("p.", "")
+            .split(", ")
+            .enumerate()
+            .skip(1)
+            .map(|(i, column)| format!("{column} = ${}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("UPDATE posts SET {assignments} WHERE id = $1");
+        let updated = on_db!(self, write |pool| {
+            let mut tx = pool.begin().await?;
+            let result = bind_post!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), post)
+                .execute(&mut *tx)
+                .await
+                .map_err(StorageError::on_unique("slug", post.slug.as_str()))?;
+            if result.rows_affected() == 1 {
+                replace_links!(tx, post);
+                tx.commit().await?;
+                true
+            } else {
+                false
+            }
+        });
+        Ok(updated)
+    }
+
+    pub async fn delete_post(&self, id: &ObjectId) -> Result<bool> {
+        let result = on_db!(self, write |pool| {
+            sqlx::query("DELETE FROM posts WHERE id = $1").bind(id.as_str()).execute(pool).await?.rows_affected()
+        });
+        Ok(result == 1)
+    }
+
+    pub async fn post_by_id(&self, id: &ObjectId) -> Result<Option<Post>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {POST_COLUMNS} FROM posts p WHERE p.id = $1"));
+        let rows: Vec<PostRecord> = on_db!(self, read |pool| sqlx::query_as(sql).bind(id.as_str()).fetch_all(pool).await?);
+        Ok(self.with_relations(rows).await?.pop())
+    }
+
+    /// A post or page by slug, whatever its status: callers decide what may be shown.
+    pub async fn post_by_slug(&self, post_type: PostType, slug: &str) -> Result<Option<Post>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {POST_COLUMNS} FROM posts p WHERE p.type = $1 AND p.slug = $2"));
+        let rows: Vec<PostRecord> = on_db!(self, read |pool| {
+            sqlx::query_as(sql).bind(post_type.as_str()).bind(slug).fetch_all(pool).await?
+        });
+        Ok(self.with_relations(rows).await?.pop())
+    }
+
+    /// Published posts, newest first.
+    pub async fn published_posts(&self, list: PostList<'_>, page: PageRequest) -> Result<Paginated<Post>> {
+        let condition = list.condition();
+        let count_sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM posts p WHERE {LIVE_POSTS}{condition}"));
+        let next = if list.parameter().is_some() { 2 } else { 1 };
+        let list_sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {POST_COLUMNS} FROM posts p WHERE {LIVE_POSTS}{condition} \
+             ORDER BY p.published_at DESC, p.id DESC LIMIT ${next} OFFSET ${}",
+            next + 1
+        ));
+        let (total, rows): (i64, Vec<PostRecord>) = on_db!(self, read |pool| {
+            let mut count = sqlx::query_scalar(count_sql);
+            let mut select = sqlx::query_as(list_sql);
+            if let Some(parameter) = list.parameter() {
+                count = count.bind(parameter);
+                select = select.bind(parameter);
+            }
+            let total = count.fetch_one(pool).await?;
+            let rows = select.bind(i64::from(page.limit)).bind(page.offset()).fetch_all(pool).await?;
+            (total, rows)
+        });
+        let posts = self.with_relations(rows).await?;
+        Ok(Paginated::new(posts, page, total.max(0) as u64))
+    }
+
+    /// Stories related to `post`: those sharing the most public tags with it, newest first.
+    pub async fn posts_sharing_tags(&self, post: &ObjectId, limit: u32) -> Result<Vec<Post>> {
+        let sql = format!(
+            "SELECT p.id, COUNT(*) AS shared FROM posts p \
+             JOIN posts_tags pt ON pt.post_id = p.id \
+             WHERE {LIVE_POSTS} AND p.id <> $1 AND pt.tag_id IN ( \
+                 SELECT x.tag_id FROM posts_tags x JOIN tags t ON t.id = x.tag_id \
+                 WHERE x.post_id = $1 AND t.visibility = 'public') \
+             GROUP BY p.id ORDER BY shared DESC, MAX(p.published_at) DESC, p.id DESC LIMIT $2"
+        );
+        let sql = sqlx::AssertSqlSafe(sql);
+        let ids: Vec<(String, i64)> = on_db!(self, read |pool| {
+            sqlx::query_as(sql).bind(post.as_str()).bind(i64::from(limit)).fetch_all(pool).await?
+        });
+        let ids: Vec<String> = ids.into_iter().map(|(id, _)| id).collect();
+        self.posts_by_ids(&ids).await
+    }
+
+    /// Posts by id, in the order given; ids with no post are left out.
+    pub async fn posts_by_ids(&self, ids: &[String]) -> Result<Vec<Post>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {POST_COLUMNS} FROM posts p WHERE p.id IN ({})",
+            placeholders(1, ids.len())
+        ));
+        let rows: Vec<PostRecord> = on_db!(self, read |pool| {
+            let mut query = sqlx::query_as(sql);
+            for id in ids {
+                query = query.bind(id);
+            }
+            query.fetch_all(pool).await?
+        });
+        let mut posts = self.with_relations(rows).await?;
+        posts.sort_by_key(|p| ids.iter().position(|id| id == p.id.as_str()));
+        Ok(posts)
+    }
+
+    /// Published posts whose publication time is at or after `since`, newest first.
+    pub async fn posts_published_since(&self, since: OffsetDateTime) -> Result<Vec<Post>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {POST_COLUMNS} FROM posts p WHERE {LIVE_POSTS} AND p.published_at >= $1 \
+             ORDER BY p.published_at DESC, p.id DESC LIMIT 1000"
+        ));
+        let rows: Vec<PostRecord> = on_db!(self, read |pool| {
+            sqlx::query_as(sql).bind(masthead_core::to_stored_time(since)).fetch_all(pool).await?
+        });
+        self.with_relations(rows).await
+    }
+
+    /// Every published post or page, for the sitemaps.
+    pub async fn sitemap_entries(&self, post_type: PostType) -> Result<Vec<SitemapEntry>> {
+        let sql = "SELECT slug, updated_at, feature_image FROM posts \
+                   WHERE type = $1 AND status = 'published' ORDER BY published_at DESC, id DESC";
+        Ok(on_db!(self, read |pool| sqlx::query_as(sql).bind(post_type.as_str()).fetch_all(pool).await?))
+    }
+
+    pub async fn count_posts(&self) -> Result<i64> {
+        Ok(on_db!(self, read |pool| sqlx::query_scalar("SELECT COUNT(*) FROM posts").fetch_one(pool).await?))
+    }
+
+    /// Loads the ordered authors and tags of `rows` with one query each.
+    async fn with_relations(&self, rows: Vec<PostRecord>) -> Result<Vec<Post>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let in_list = placeholders(1, ids.len());
+        let tags_sql = sqlx::AssertSqlSafe(format!(
+            "SELECT pt.post_id, {TAG_COLUMNS} FROM posts_tags pt JOIN tags t ON t.id = pt.tag_id \
+             WHERE pt.post_id IN ({in_list}) ORDER BY pt.post_id, pt.sort_order"
+        ));
+        let authors_sql = sqlx::AssertSqlSafe(format!(
+            "SELECT pa.post_id, {USER_COLUMNS} FROM posts_authors pa JOIN users u ON u.id = pa.author_id \
+             WHERE pa.post_id IN ({in_list}) ORDER BY pa.post_id, pa.sort_order"
+        ));
+        let (tag_rows, author_rows): (Vec<LinkedTag>, Vec<LinkedAuthor>) = on_db!(self, read |pool| {
+            let mut tags = sqlx::query_as(tags_sql);
+            let mut authors = sqlx::query_as(authors_sql);
+            for id in &ids {
+                tags = tags.bind(*id);
+                authors = authors.bind(*id);
+            }
+            (tags.fetch_all(pool).await?, authors.fetch_all(pool).await?)
+        });
+        let mut tags: HashMap<String, Vec<Tag>> = HashMap::new();
+        for row in tag_rows {
+            tags.entry(row.post_id).or_default().push(row.tag.try_into()?);
+        }
+        let mut authors: HashMap<String, Vec<StaffUser>> = HashMap::new();
+        for row in author_rows {
+            authors.entry(row.post_id).or_default().push(row.user.try_into()?);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let post_authors = authors.remove(&row.id).unwrap_or_default();
+                let post_tags = tags.remove(&row.id).unwrap_or_default();
+                row.into_post(post_authors, post_tags)
+            })
+            .collect()
+    }
+}
+
+/// Binds the 30 post columns in `POST_COLUMNS` order.
+macro_rules! bind_post {
+    ($query:expr, $post:expr) => {{
+        let p = $post;
+        $query
+            .bind(p.id.as_str())
+            .bind(&p.uuid)
+            .bind(p.post_type.as_str())
+            .bind(&p.title)
+            .bind(p.slug.as_str())
+            .bind(&p.markdown)
+            .bind(&p.html)
+            .bind(&p.plaintext)
+            .bind(&p.feature_image)
+            .bind(&p.feature_image_alt)
+            .bind(&p.feature_image_caption)
+            .bind(&p.feature_image_credit)
+            .bind(&p.custom_excerpt)
+            .bind(p.status.as_str())
+            .bind(p.visibility.as_str())
+            .bind(p.featured)
+            .bind(p.reading_time)
+            .bind(&p.meta_title)
+            .bind(&p.meta_description)
+            .bind(&p.og_image)
+            .bind(&p.og_title)
+            .bind(&p.og_description)
+            .bind(&p.twitter_image)
+            .bind(&p.twitter_title)
+            .bind(&p.twitter_description)
+            .bind(&p.canonical_url)
+            .bind(p.published_at.map(masthead_core::to_stored_time))
+            .bind(masthead_core::to_stored_time(p.created_at))
+            .bind(masthead_core::to_stored_time(p.updated_at))
+            .bind(p.content_updated_at.map(masthead_core::to_stored_time))
+    }};
+}
+use bind_post;
+
+/// Rewrites a post's author and tag links inside transaction `$tx`, keeping their order.
+macro_rules! replace_links {
+    ($tx:ident, $post:expr) => {{
+        let p = $post;
+        sqlx::query("DELETE FROM posts_tags WHERE post_id = $1").bind(p.id.as_str()).execute(&mut *$tx).await?;
+        sqlx::query("DELETE FROM posts_authors WHERE post_id = $1").bind(p.id.as_str()).execute(&mut *$tx).await?;
+        for (order, tag) in p.tags.iter().enumerate() {
+            sqlx::query("INSERT INTO posts_tags (post_id, tag_id, sort_order) VALUES ($1, $2, $3)")
+                .bind(p.id.as_str())
+                .bind(tag.id.as_str())
+                .bind(order as i32)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        for (order, author) in p.authors.iter().enumerate() {
+            sqlx::query("INSERT INTO posts_authors (post_id, author_id, sort_order) VALUES ($1, $2, $3)")
+                .bind(p.id.as_str())
+                .bind(author.id.as_str())
+                .bind(order as i32)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+use replace_links;

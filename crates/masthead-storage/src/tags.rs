@@ -1,0 +1,105 @@
+use masthead_core::{ObjectId, Slug, Tag, TagVisibility};
+use time::OffsetDateTime;
+
+use crate::{on_db, Db, Result, StorageError};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TagRecord {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+    pub feature_image: Option<String>,
+    pub visibility: String,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub accent_color: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl TryFrom<TagRecord> for Tag {
+    type Error = StorageError;
+    fn try_from(r: TagRecord) -> Result<Self> {
+        Ok(Tag {
+            id: ObjectId::parse(&r.id)?,
+            slug: Slug::parse(&r.slug)?,
+            visibility: TagVisibility::parse(&r.visibility)
+                .ok_or_else(|| StorageError::Corrupt(format!("tag visibility {:?}", r.visibility)))?,
+            name: r.name,
+            description: r.description,
+            feature_image: r.feature_image,
+            meta_title: r.meta_title,
+            meta_description: r.meta_description,
+            accent_color: r.accent_color,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TagWithCount {
+    #[serde(flatten)]
+    pub tag: Tag,
+    pub post_count: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct TagCountRow {
+    #[sqlx(flatten)]
+    tag: TagRecord,
+    post_count: i64,
+}
+
+pub(crate) const TAG_COLUMNS: &str = "t.id, t.name, t.slug, t.description, t.feature_image, t.visibility, \
+     t.meta_title, t.meta_description, t.accent_color, t.created_at, t.updated_at";
+
+impl Db {
+    pub async fn insert_tag(&self, tag: &Tag) -> Result<()> {
+        let sql = "INSERT INTO tags (id, name, slug, description, feature_image, visibility, meta_title, \
+                   meta_description, accent_color, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+        on_db!(self, write |pool| {
+            sqlx::query(sql)
+                .bind(tag.id.as_str())
+                .bind(&tag.name)
+                .bind(tag.slug.as_str())
+                .bind(&tag.description)
+                .bind(&tag.feature_image)
+                .bind(tag.visibility.as_str())
+                .bind(&tag.meta_title)
+                .bind(&tag.meta_description)
+                .bind(&tag.accent_color)
+                .bind(masthead_core::to_stored_time(tag.created_at))
+                .bind(masthead_core::to_stored_time(tag.updated_at))
+                .execute(pool)
+                .await
+                .map_err(StorageError::on_unique("tag", tag.slug.as_str()))?;
+        });
+        Ok(())
+    }
+
+    pub async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {TAG_COLUMNS} FROM tags t WHERE t.slug = $1"));
+        let row: Option<TagRecord> = on_db!(self, read |pool| {
+            sqlx::query_as(sql).bind(slug).fetch_optional(pool).await?
+        });
+        row.map(Tag::try_from).transpose()
+    }
+
+    /// Public tags that have published posts, with how many, largest first: the site's sections.
+    pub async fn public_tags_with_published_posts(&self) -> Result<Vec<TagWithCount>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {TAG_COLUMNS}, COUNT(p.id) AS post_count FROM tags t \
+             JOIN posts_tags pt ON pt.tag_id = t.id \
+             JOIN posts p ON p.id = pt.post_id AND p.type = 'post' AND p.status = 'published' \
+             WHERE t.visibility = 'public' \
+             GROUP BY {TAG_COLUMNS} ORDER BY post_count DESC, t.name"
+        ));
+        let rows: Vec<TagCountRow> = on_db!(self, read |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        rows.into_iter()
+            .map(|r| Ok(TagWithCount { tag: r.tag.try_into()?, post_count: r.post_count }))
+            .collect()
+    }
+}

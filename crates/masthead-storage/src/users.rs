@@ -1,0 +1,136 @@
+use masthead_core::{ObjectId, Slug, StaffUser};
+use time::OffsetDateTime;
+
+use crate::{on_db, Db, Result, StorageError};
+
+/// A staff user as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserRecord {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub email: String,
+    pub status: String,
+    pub bio: Option<String>,
+    pub profile_image: Option<String>,
+    pub cover_image: Option<String>,
+    pub website: Option<String>,
+    pub location: Option<String>,
+    pub twitter: Option<String>,
+    pub facebook: Option<String>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl TryFrom<UserRecord> for StaffUser {
+    type Error = StorageError;
+    fn try_from(r: UserRecord) -> Result<Self> {
+        Ok(StaffUser {
+            id: ObjectId::parse(&r.id)?,
+            slug: Slug::parse(&r.slug)?,
+            name: r.name,
+            email: r.email,
+            bio: r.bio,
+            profile_image: r.profile_image,
+            cover_image: r.cover_image,
+            website: r.website,
+            location: r.location,
+            twitter: r.twitter,
+            facebook: r.facebook,
+            meta_title: r.meta_title,
+            meta_description: r.meta_description,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AuthorWithCount {
+    #[serde(flatten)]
+    pub author: StaffUser,
+    pub post_count: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct AuthorCountRow {
+    #[sqlx(flatten)]
+    user: UserRecord,
+    post_count: i64,
+}
+
+pub(crate) const USER_COLUMNS: &str = "u.id, u.name, u.slug, u.email, u.status, u.bio, u.profile_image, \
+     u.cover_image, u.website, u.location, u.twitter, u.facebook, u.meta_title, u.meta_description, \
+     u.created_at, u.updated_at";
+
+impl Db {
+    pub async fn insert_user(&self, user: &StaffUser) -> Result<()> {
+        let sql = "INSERT INTO users (id, name, slug, email, bio, profile_image, cover_image, website, \
+                   location, twitter, facebook, meta_title, meta_description, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+        on_db!(self, write |pool| {
+            sqlx::query(sql)
+                .bind(user.id.as_str())
+                .bind(&user.name)
+                .bind(user.slug.as_str())
+                .bind(&user.email)
+                .bind(&user.bio)
+                .bind(&user.profile_image)
+                .bind(&user.cover_image)
+                .bind(&user.website)
+                .bind(&user.location)
+                .bind(&user.twitter)
+                .bind(&user.facebook)
+                .bind(&user.meta_title)
+                .bind(&user.meta_description)
+                .bind(masthead_core::to_stored_time(user.created_at))
+                .bind(masthead_core::to_stored_time(user.updated_at))
+                .execute(pool)
+                .await
+                .map_err(StorageError::on_unique("user", user.slug.as_str()))?;
+        });
+        Ok(())
+    }
+
+    pub async fn user_by_slug(&self, slug: &str) -> Result<Option<StaffUser>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.slug = $1"));
+        let row: Option<UserRecord> = on_db!(self, read |pool| {
+            sqlx::query_as(sql).bind(slug).fetch_optional(pool).await?
+        });
+        row.map(StaffUser::try_from).transpose()
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<StaffUser>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1"));
+        let row: Option<UserRecord> = on_db!(self, read |pool| {
+            sqlx::query_as(sql).bind(email).fetch_optional(pool).await?
+        });
+        row.map(StaffUser::try_from).transpose()
+    }
+
+    /// Staff who have at least one published post, with how many, most prolific first.
+    pub async fn authors_with_published_posts(&self) -> Result<Vec<AuthorWithCount>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS}, COUNT(p.id) AS post_count FROM users u \
+             JOIN posts_authors pa ON pa.author_id = u.id \
+             JOIN posts p ON p.id = pa.post_id AND p.type = 'post' AND p.status = 'published' \
+             GROUP BY {USER_COLUMNS} ORDER BY post_count DESC, u.name"
+        ));
+        let rows: Vec<AuthorCountRow> = on_db!(self, read |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        rows.into_iter()
+            .map(|r| Ok(AuthorWithCount { author: r.user.try_into()?, post_count: r.post_count }))
+            .collect()
+    }
+}
+
+impl Db {
+    pub async fn user_by_id(&self, id: &ObjectId) -> Result<Option<StaffUser>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"));
+        let row: Option<UserRecord> = on_db!(self, read |pool| {
+            sqlx::query_as(sql).bind(id.as_str()).fetch_optional(pool).await?
+        });
+        row.map(StaffUser::try_from).transpose()
+    }
+}

@@ -1,0 +1,207 @@
+//! The public page cache. Published pages are rendered once, compressed once, and served from
+//! memory until a change to something they show invalidates them.
+//!
+//! Each entry lists what it depends on ([`Dep`]); a [`ContentChange`] removes exactly the
+//! entries that depend on what changed. A generation counter stops a render that raced with a
+//! change from storing a stale page.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::http::{HeaderValue, StatusCode};
+use masthead_app::ContentChange;
+use masthead_core::ObjectId;
+
+use crate::encoded::EncodedBody;
+
+/// Something a cached page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Dep {
+    Post(ObjectId),
+    Tag(ObjectId),
+    Author(ObjectId),
+    /// Lists of the newest stories: the home page, feeds, sitemaps, the 404 page's suggestions.
+    Listings,
+}
+
+/// The dependencies a handler attaches to a response it wants cached.
+#[derive(Clone, Debug, Default)]
+pub struct CacheDeps(pub Vec<Dep>);
+
+impl CacheDeps {
+    pub fn push(&mut self, dep: Dep) {
+        if !self.0.contains(&dep) {
+            self.0.push(dep);
+        }
+    }
+}
+
+/// Keeps a cached response at most this long, for pages that change with time as well as with
+/// content (the news sitemap).
+#[derive(Clone, Copy, Debug)]
+pub struct CacheTtl(pub std::time::Duration);
+
+#[derive(Debug)]
+pub struct CachedPage {
+    pub status: StatusCode,
+    pub content_type: HeaderValue,
+    pub cache_control: HeaderValue,
+    pub body: EncodedBody,
+    deps: Vec<Dep>,
+    expires: Option<std::time::Instant>,
+}
+
+#[derive(Debug, Default)]
+pub struct PageCache {
+    entries: RwLock<HashMap<String, Arc<CachedPage>>>,
+    generation: AtomicU64,
+    in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl PageCache {
+    pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+        let page = self.entries.read().ok()?.get(key).cloned()?;
+        match page.expires {
+            Some(expires) if expires <= std::time::Instant::now() => None,
+            _ => Some(page),
+        }
+    }
+
+    /// Read before rendering; pass to [`PageCache::insert`].
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Stores a rendered page unless content changed since `generation` was read.
+    pub fn insert(
+        &self,
+        key: String,
+        generation: u64,
+        status: StatusCode,
+        content_type: HeaderValue,
+        cache_control: HeaderValue,
+        body: EncodedBody,
+        deps: Vec<Dep>,
+        ttl: Option<std::time::Duration>,
+    ) -> Arc<CachedPage> {
+        let expires = ttl.map(|ttl| std::time::Instant::now() + ttl);
+        let page = Arc::new(CachedPage { status, content_type, cache_control, body, deps, expires });
+        if let Ok(mut entries) = self.entries.write()
+            && self.generation.load(Ordering::Acquire) == generation
+        {
+            entries.insert(key, page.clone());
+        }
+        page
+    }
+
+    /// A lock per key, so a burst of requests for a page that just expired renders it once.
+    pub fn render_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        match self.in_flight.lock() {
+            Ok(mut map) => {
+                if map.len() > 1024 {
+                    map.retain(|_, lock| Arc::strong_count(lock) > 1);
+                }
+                map.entry(key.to_owned()).or_default().clone()
+            }
+            Err(_) => Arc::default(),
+        }
+    }
+
+    pub fn invalidate(&self, change: &ContentChange) {
+        let deps: Vec<Dep> = match change {
+            ContentChange::Post { id, tag_ids, author_ids, .. } => std::iter::once(Dep::Post(id.clone()))
+                .chain(tag_ids.iter().cloned().map(Dep::Tag))
+                .chain(author_ids.iter().cloned().map(Dep::Author))
+                .chain(std::iter::once(Dep::Listings))
+                .collect(),
+            ContentChange::Tag(id) => vec![Dep::Tag(id.clone())],
+            ContentChange::Author(id) => vec![Dep::Author(id.clone())],
+            ContentChange::Settings | ContentChange::Everything => {
+                self.clear();
+                return;
+            }
+        };
+        if let Ok(mut entries) = self.entries.write() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            entries.retain(|_, page| !page.deps.iter().any(|d| deps.contains(d)));
+        }
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.write() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            entries.clear();
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.read().map(|e| e.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Bytes;
+
+    fn page(cache: &PageCache, key: &str, deps: Vec<Dep>) {
+        let generation = cache.generation();
+        cache.insert(
+            key.to_owned(),
+            generation,
+            StatusCode::OK,
+            HeaderValue::from_static("text/html"),
+            HeaderValue::from_static("public"),
+            EncodedBody::new(Bytes::from_static(b"x"), false),
+            deps,
+            None,
+        );
+    }
+
+    #[test]
+    fn a_change_removes_only_the_pages_that_show_it() {
+        let cache = PageCache::default();
+        let (a, b, war) = (ObjectId::new(), ObjectId::new(), ObjectId::new());
+        page(&cache, "/a/", vec![Dep::Post(a.clone()), Dep::Tag(war.clone())]);
+        page(&cache, "/b/", vec![Dep::Post(b.clone())]);
+        page(&cache, "/", vec![Dep::Listings]);
+        cache.invalidate(&ContentChange::Post {
+            id: a,
+            post_type: masthead_core::PostType::Post,
+            tag_ids: vec![],
+            author_ids: vec![],
+        });
+        assert!(!cache.contains("/a/") && !cache.contains("/") && cache.contains("/b/"));
+        cache.invalidate(&ContentChange::Tag(war));
+        assert!(cache.contains("/b/"));
+        cache.invalidate(&ContentChange::Settings);
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn a_render_that_raced_with_a_change_is_not_stored() {
+        let cache = PageCache::default();
+        let generation = cache.generation();
+        cache.invalidate(&ContentChange::Everything);
+        cache.insert(
+            "/".into(),
+            generation,
+            StatusCode::OK,
+            HeaderValue::from_static("text/html"),
+            HeaderValue::from_static("public"),
+            EncodedBody::new(Bytes::from_static(b"stale"), false),
+            vec![],
+            None,
+        );
+        assert!(!cache.contains("/"));
+    }
+}

@@ -1,0 +1,45 @@
+//! Masthead's HTTP face: the public site today; the newsroom admin, the Ghost-compatible APIs,
+//! members and the live feed join the same route table (`router.rs`) as they arrive.
+
+mod assets;
+pub mod cache;
+mod encoded;
+mod error;
+mod media;
+mod middleware;
+mod router;
+mod site;
+
+use std::sync::Arc;
+
+use masthead_app::Newsroom;
+use masthead_render::Theme;
+
+pub use error::WebError;
+pub use router::router;
+
+/// Shared state of every handler. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub newsroom: Newsroom,
+    pub theme: Arc<Theme>,
+    pub cache: Arc<cache::PageCache>,
+    pub assets: Arc<assets::AssetStore>,
+    /// Public base URL, no trailing slash, used in canonical links, feeds and sitemaps.
+    pub site_url: Arc<str>,
+}
+
+impl AppState {
+    /// Wires the page cache to the newsroom's change bus.
+    pub fn new(newsroom: Newsroom, theme: Theme, site_url: &str) -> Self {
+        let cache = Arc::new(cache::PageCache::default());
+        let listener = Arc::downgrade(&cache);
+        newsroom.changes.subscribe(move |change| {
+            if let Some(cache) = listener.upgrade() {
+                cache.invalidate(change);
+            }
+        });
+        let assets = Arc::new(assets::AssetStore::new(&theme));
+        Self { newsroom, theme: Arc::new(theme), cache, assets, site_url: site_url.trim_end_matches('/').into() }
+    }
+}

@@ -1,0 +1,72 @@
+//! Uploaded and generated images under `/content/images/`. A resized variant that does not
+//! exist (an image narrower than the variant, or imported without variants) falls back to the
+//! original, so `srcset` URLs never break.
+
+use std::path::{Component, Path, PathBuf};
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::{AppState, WebError};
+
+fn content_type(path: &Path) -> Option<&'static str> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "jpg" | "jpeg" => Some("image/jpeg"),
+        "png" => Some("image/png"),
+        "webp" => Some("image/webp"),
+        "gif" => Some("image/gif"),
+        "avif" => Some("image/avif"),
+        _ => None,
+    }
+}
+
+/// Only plain relative paths; nothing that could leave the media directory.
+fn safe_path(path: &str) -> Option<PathBuf> {
+    let path = Path::new(path);
+    path.components().all(|c| matches!(c, Component::Normal(_))).then(|| path.to_owned())
+}
+
+pub async fn serve_image(State(state): State<AppState>, UrlPath(path): UrlPath<String>) -> Result<Response, WebError> {
+    let relative = safe_path(&path).ok_or(WebError::NotFound)?;
+    let content_type = content_type(&relative).ok_or(WebError::NotFound)?;
+    let root = state.newsroom.media.images_dir();
+    let mut candidates = vec![root.join(&relative)];
+    let mut parts = relative.components();
+    if let (Some(Component::Normal(size)), Some(Component::Normal(width))) = (parts.next(), parts.next())
+        && size == "size"
+        && width.to_str().is_some_and(|w| w.starts_with('w'))
+    {
+        candidates.push(root.join(parts.as_path()));
+    }
+    for candidate in candidates {
+        match tokio::fs::read(&candidate).await {
+            Ok(bytes) => {
+                return Ok((
+                    [
+                        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+                    ],
+                    bytes,
+                )
+                    .into_response());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::NotADirectory => continue,
+            Err(e) => return Err(WebError::Internal(format!("reading {}: {e}", candidate.display()))),
+        }
+    }
+    Err(WebError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traversal_is_refused() {
+        assert!(safe_path("2026/11/a.jpg").is_some());
+        assert!(safe_path("../secret").is_none());
+        assert!(safe_path("/etc/passwd").is_none());
+        assert!(safe_path("a/../../b").is_none());
+    }
+}

@@ -1,0 +1,111 @@
+//! Handlers of the public site. Each one loads what its page shows, renders it with the theme,
+//! and lists what the page depends on so the cache can drop it when that changes.
+
+pub mod archive;
+pub mod article;
+pub mod feeds;
+pub mod home;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use masthead_core::{Post, SiteSettings};
+use masthead_render::views::{MetaView, PostCard, SiteView};
+use masthead_storage::{PageRequest, PostList};
+use serde::Serialize;
+
+use crate::cache::{CacheDeps, Dep};
+use crate::{AppState, WebError};
+
+/// Stories per page on the home page and archives (Ghost's default `posts_per_page`).
+pub const PAGE_SIZE: u32 = 15;
+
+pub struct SiteContext {
+    pub settings: SiteSettings,
+    pub site: SiteView,
+}
+
+pub async fn site_context(state: &AppState) -> Result<SiteContext, WebError> {
+    let settings = state.newsroom.db.site_settings().await?;
+    let site = SiteView::new(&settings, &state.site_url, Vec::new());
+    Ok(SiteContext { settings, site })
+}
+
+/// The page context every HTML template receives.
+#[derive(Serialize)]
+pub struct Page<'a, T: Serialize> {
+    pub site: &'a SiteView,
+    pub meta: MetaView,
+    pub current_path: &'a str,
+    #[serde(flatten)]
+    pub content: T,
+}
+
+/// Records what a list of cards shows: each post, its authors and its section.
+pub fn card_deps(deps: &mut CacheDeps, posts: &[Post]) {
+    for post in posts {
+        deps.push(Dep::Post(post.id.clone()));
+        for author in &post.authors {
+            deps.push(Dep::Author(author.id.clone()));
+        }
+        for tag in &post.tags {
+            deps.push(Dep::Tag(tag.id.clone()));
+        }
+    }
+}
+
+pub fn cards(posts: &[Post]) -> Vec<PostCard> {
+    posts.iter().map(PostCard::new).collect()
+}
+
+pub fn cacheable(body: String, content_type: &'static str, deps: CacheDeps) -> Response {
+    let mut response = ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response();
+    response.extensions_mut().insert(deps);
+    response
+}
+
+pub fn cacheable_html(body: String, deps: CacheDeps) -> Response {
+    cacheable(body, "text/html; charset=utf-8", deps)
+}
+
+/// A page number from `/page/{n}/`. Page 1 lives at the list's own URL.
+pub fn page_number(raw: &str) -> Result<u32, WebError> {
+    match raw.parse::<u32>() {
+        Ok(n) if n >= 2 && raw == n.to_string() => Ok(n),
+        _ => Err(WebError::NotFound),
+    }
+}
+
+pub async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+#[derive(Serialize)]
+struct ErrorContent {
+    status: u16,
+    heading: &'static str,
+    message: &'static str,
+    latest: Vec<PostCard>,
+}
+
+/// The theme's error page. For "not found" it suggests the latest stories.
+pub async fn render_error_page(state: &AppState, status: StatusCode, with_latest: bool) -> Result<String, WebError> {
+    let ctx = site_context(state).await?;
+    let (heading, message) = if status == StatusCode::NOT_FOUND {
+        ("Page not found", "The page you were looking for does not exist or has moved.")
+    } else {
+        ("Something went wrong", "We could not show this page. Please try again in a moment.")
+    };
+    let latest = if with_latest {
+        cards(&state.newsroom.db.published_posts(PostList::All, PageRequest::new(1, 3)).await?.items)
+    } else {
+        Vec::new()
+    };
+    let meta = MetaView::page(&ctx.site, &format!("{heading} – {}", ctx.site.title), message, "/");
+    let page = Page {
+        site: &ctx.site,
+        meta,
+        current_path: "",
+        content: ErrorContent { status: status.as_u16(), heading, message, latest },
+    };
+    Ok(state.theme.render("error.html", &page)?)
+}

@@ -1,0 +1,83 @@
+use axum::extract::{Path, State};
+use axum::response::Response;
+use masthead_core::{Post, PostType, Slug};
+use masthead_render::structured_data;
+use masthead_render::views::{ArticleView, MetaView, PostCard};
+use masthead_storage::{PageRequest, PostList};
+use serde::Serialize;
+
+use super::{Page, cacheable_html, card_deps, cards, site_context};
+use crate::cache::{CacheDeps, Dep};
+use crate::{AppState, WebError};
+
+const RELATED_STORIES: usize = 3;
+
+#[derive(Serialize)]
+struct ArticleContent {
+    post: ArticleView,
+    related: Vec<PostCard>,
+}
+
+/// `/{slug}/`: a published post, else a published page, else 404.
+pub async fn post_or_page(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
+    let slug = Slug::parse(&slug).map_err(|_| WebError::NotFound)?;
+    let db = &state.newsroom.db;
+    for post_type in [PostType::Post, PostType::Page] {
+        if let Some(post) = db.post_by_slug(post_type, slug.as_str()).await?.filter(Post::is_live) {
+            return render(&state, post).await;
+        }
+    }
+    Err(WebError::NotFound)
+}
+
+async fn render(state: &AppState, post: Post) -> Result<Response, WebError> {
+    let ctx = site_context(state).await?;
+    let mut deps = CacheDeps::default();
+    deps.push(Dep::Post(post.id.clone()));
+    for author in &post.authors {
+        deps.push(Dep::Author(author.id.clone()));
+    }
+    for tag in &post.tags {
+        deps.push(Dep::Tag(tag.id.clone()));
+    }
+    let related = match post.post_type {
+        PostType::Post => related_stories(state, &post, &mut deps).await?,
+        PostType::Page => Vec::new(),
+    };
+    let mut meta = MetaView::article(&ctx.site, &post);
+    if post.post_type == PostType::Post {
+        meta.json_ld = Some(structured_data::to_script_json(&structured_data::news_article(&ctx.site, &post)));
+    } else {
+        meta.og_type = "website".to_owned();
+    }
+    let view = ArticleView::new(&post, &ctx.site);
+    let path = view.card.url.clone();
+    let template = match post.post_type {
+        PostType::Post => "post.html",
+        PostType::Page => "page.html",
+    };
+    let content = ArticleContent { post: view, related: cards(&related) };
+    let html = state.theme.render(template, &Page { site: &ctx.site, meta, current_path: &path, content })?;
+    Ok(cacheable_html(html, deps))
+}
+
+/// Stories sharing the most tags with this one, topped up with the newest stories.
+async fn related_stories(state: &AppState, post: &Post, deps: &mut CacheDeps) -> Result<Vec<Post>, WebError> {
+    let db = &state.newsroom.db;
+    let mut related = db.posts_sharing_tags(&post.id, RELATED_STORIES as u32).await?;
+    if related.len() < RELATED_STORIES {
+        // Recency fill-ins change whenever anything is published.
+        deps.push(Dep::Listings);
+        let newest = db.published_posts(PostList::All, PageRequest::new(1, (RELATED_STORIES * 2 + 1) as u32)).await?;
+        for candidate in newest.items {
+            if related.len() == RELATED_STORIES {
+                break;
+            }
+            if candidate.id != post.id && !related.iter().any(|r| r.id == candidate.id) {
+                related.push(candidate);
+            }
+        }
+    }
+    card_deps(deps, &related);
+    Ok(related)
+}

@@ -1,0 +1,262 @@
+//! RSS feeds and sitemaps.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use masthead_core::{Post, PostType, TagVisibility};
+use masthead_render::views::{ImageView, SiteView, author_path, iso, post_path, tag_path};
+use masthead_storage::{PageRequest, PostList, SitemapEntry};
+use serde::Serialize;
+use time::format_description::well_known::Rfc2822;
+
+use super::{cacheable, card_deps, site_context};
+use crate::cache::{CacheDeps, CacheTtl, Dep};
+use crate::{AppState, WebError};
+
+const FEED_ITEMS: u32 = 15;
+const RSS: &str = "application/rss+xml; charset=utf-8";
+const XML: &str = "application/xml; charset=utf-8";
+
+#[derive(Serialize)]
+struct Feed {
+    title: String,
+    description: String,
+    link: String,
+    self_url: String,
+    build_date: String,
+}
+
+#[derive(Serialize)]
+struct FeedItem {
+    id: String,
+    title: String,
+    url: String,
+    excerpt: String,
+    html: String,
+    authors: Vec<String>,
+    tags: Vec<String>,
+    published_at: String,
+    image: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FeedContext<'a> {
+    site: &'a SiteView,
+    feed: Feed,
+    items: Vec<FeedItem>,
+}
+
+/// Makes site-relative links and images absolute, since feed readers show content elsewhere.
+fn absolute_links(html: &str, base: &str) -> String {
+    html.replace("src=\"/", &format!("src=\"{base}/")).replace("href=\"/", &format!("href=\"{base}/"))
+}
+
+fn rfc2822(t: time::OffsetDateTime) -> String {
+    t.format(&Rfc2822).unwrap_or_default()
+}
+
+fn feed_item(site: &SiteView, post: &Post) -> FeedItem {
+    FeedItem {
+        id: post.id.to_string(),
+        title: post.title.clone(),
+        url: site.absolute(&post_path(post.slug.as_str())),
+        excerpt: post.excerpt(),
+        html: absolute_links(&post.html, &site.url),
+        authors: post.authors.iter().map(|a| a.name.clone()).collect(),
+        tags: post.public_tags().map(|t| t.name.clone()).collect(),
+        published_at: post.published_at.map(rfc2822).unwrap_or_default(),
+        image: post.feature_image.as_deref().map(|u| site.absolute(&ImageView::new(u, None).src)),
+    }
+}
+
+async fn render_feed(state: &AppState, list: PostList<'_>, title: String, description: String, path: &str, mut deps: CacheDeps) -> Result<Response, WebError> {
+    let ctx = site_context(state).await?;
+    let posts = state.newsroom.db.published_posts(list, PageRequest::new(1, FEED_ITEMS)).await?;
+    card_deps(&mut deps, &posts.items);
+    let build_date = posts.items.first().and_then(|p| p.published_at).unwrap_or_else(masthead_core::now);
+    let feed = Feed {
+        title,
+        description,
+        link: ctx.site.absolute(path.trim_end_matches("rss/")),
+        self_url: ctx.site.absolute(path),
+        build_date: rfc2822(build_date),
+    };
+    let items = posts.items.iter().map(|p| feed_item(&ctx.site, p)).collect();
+    let xml = state.theme.render("rss.xml", &FeedContext { site: &ctx.site, feed, items })?;
+    Ok(cacheable(xml, RSS, deps))
+}
+
+pub async fn site_rss(State(state): State<AppState>) -> Result<Response, WebError> {
+    let ctx = site_context(&state).await?;
+    let mut deps = CacheDeps::default();
+    deps.push(Dep::Listings);
+    render_feed(&state, PostList::All, ctx.site.title.clone(), ctx.site.description.clone(), "/rss/", deps).await
+}
+
+pub async fn tag_rss(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
+    let tag = state.newsroom.db.tag_by_slug(&slug).await?.filter(|t| t.visibility == TagVisibility::Public).ok_or(WebError::NotFound)?;
+    let ctx = site_context(&state).await?;
+    let mut deps = CacheDeps::default();
+    deps.push(Dep::Tag(tag.id.clone()));
+    let title = format!("{} – {}", tag.name, ctx.site.title);
+    let description = tag.description.clone().unwrap_or_else(|| ctx.site.description.clone());
+    render_feed(&state, PostList::Tag(&tag.id), title, description, &format!("{}rss/", tag_path(tag.slug.as_str())), deps).await
+}
+
+pub async fn author_rss(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
+    let author = state.newsroom.db.user_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
+    let ctx = site_context(&state).await?;
+    let mut deps = CacheDeps::default();
+    deps.push(Dep::Author(author.id.clone()));
+    let title = format!("{} – {}", author.name, ctx.site.title);
+    let description = author.bio.clone().unwrap_or_else(|| ctx.site.description.clone());
+    render_feed(&state, PostList::Author(&author.id), title, description, &format!("{}rss/", author_path(author.slug.as_str())), deps).await
+}
+
+#[derive(Serialize)]
+struct SitemapRef {
+    url: String,
+    lastmod: Option<String>,
+}
+
+#[derive(Serialize)]
+struct UrlEntry {
+    url: String,
+    lastmod: Option<String>,
+    image: Option<String>,
+}
+
+#[derive(Serialize)]
+struct NewsEntry {
+    url: String,
+    title: String,
+    published_at: String,
+}
+
+#[derive(Serialize)]
+struct SitemapContext<'a, T: Serialize> {
+    site: &'a SiteView,
+    #[serde(flatten)]
+    content: T,
+}
+
+fn listings() -> CacheDeps {
+    let mut deps = CacheDeps::default();
+    deps.push(Dep::Listings);
+    deps
+}
+
+pub async fn sitemap_index(State(state): State<AppState>) -> Result<Response, WebError> {
+    let ctx = site_context(&state).await?;
+    let db = &state.newsroom.db;
+    let newest = |entries: Vec<SitemapEntry>| entries.iter().map(|e| e.updated_at).max().map(iso);
+    let sitemaps = vec![
+        SitemapRef { url: ctx.site.absolute("/sitemap-pages.xml"), lastmod: newest(db.sitemap_entries(PostType::Page).await?) },
+        SitemapRef { url: ctx.site.absolute("/sitemap-posts.xml"), lastmod: newest(db.sitemap_entries(PostType::Post).await?) },
+        SitemapRef { url: ctx.site.absolute("/sitemap-authors.xml"), lastmod: None },
+        SitemapRef { url: ctx.site.absolute("/sitemap-tags.xml"), lastmod: None },
+        SitemapRef { url: ctx.site.absolute("/sitemap-news.xml"), lastmod: None },
+    ];
+    #[derive(Serialize)]
+    struct Index {
+        sitemaps: Vec<SitemapRef>,
+    }
+    let xml = state.theme.render("sitemap-index.xml", &SitemapContext { site: &ctx.site, content: Index { sitemaps } })?;
+    Ok(cacheable(xml, XML, listings()))
+}
+
+async fn render_urlset(state: &AppState, site: &SiteView, entries: Vec<UrlEntry>) -> Result<Response, WebError> {
+    #[derive(Serialize)]
+    struct Urlset {
+        entries: Vec<UrlEntry>,
+    }
+    let xml = state.theme.render("sitemap.xml", &SitemapContext { site, content: Urlset { entries } })?;
+    Ok(cacheable(xml, XML, listings()))
+}
+
+async fn sitemap_of(state: &AppState, post_type: PostType) -> Result<Response, WebError> {
+    let ctx = site_context(state).await?;
+    let entries = state
+        .newsroom
+        .db
+        .sitemap_entries(post_type)
+        .await?
+        .into_iter()
+        .map(|e| UrlEntry {
+            url: ctx.site.absolute(&post_path(&e.slug)),
+            lastmod: Some(iso(e.updated_at)),
+            image: e.feature_image.as_deref().map(|u| ctx.site.absolute(u)),
+        })
+        .collect();
+    render_urlset(state, &ctx.site, entries).await
+}
+
+pub async fn sitemap_posts(State(state): State<AppState>) -> Result<Response, WebError> {
+    sitemap_of(&state, PostType::Post).await
+}
+
+pub async fn sitemap_pages(State(state): State<AppState>) -> Result<Response, WebError> {
+    sitemap_of(&state, PostType::Page).await
+}
+
+pub async fn sitemap_tags(State(state): State<AppState>) -> Result<Response, WebError> {
+    let ctx = site_context(&state).await?;
+    let entries = state
+        .newsroom
+        .db
+        .public_tags_with_published_posts()
+        .await?
+        .into_iter()
+        .map(|t| UrlEntry { url: ctx.site.absolute(&tag_path(t.tag.slug.as_str())), lastmod: Some(iso(t.tag.updated_at)), image: None })
+        .collect();
+    render_urlset(&state, &ctx.site, entries).await
+}
+
+pub async fn sitemap_authors(State(state): State<AppState>) -> Result<Response, WebError> {
+    let ctx = site_context(&state).await?;
+    let entries = state
+        .newsroom
+        .db
+        .authors_with_published_posts()
+        .await?
+        .into_iter()
+        .map(|a| UrlEntry {
+            url: ctx.site.absolute(&author_path(a.author.slug.as_str())),
+            lastmod: Some(iso(a.author.updated_at)),
+            image: a.author.profile_image.as_deref().map(|u| ctx.site.absolute(u)),
+        })
+        .collect();
+    render_urlset(&state, &ctx.site, entries).await
+}
+
+/// Google News sitemap: stories published in the last two days.
+pub async fn sitemap_news(State(state): State<AppState>) -> Result<Response, WebError> {
+    let ctx = site_context(&state).await?;
+    let since = masthead_core::now() - time::Duration::days(2);
+    let entries: Vec<NewsEntry> = state
+        .newsroom
+        .db
+        .posts_published_since(since)
+        .await?
+        .into_iter()
+        .map(|p| NewsEntry {
+            url: ctx.site.absolute(&post_path(p.slug.as_str())),
+            title: p.title.clone(),
+            published_at: p.published_at.map(iso).unwrap_or_default(),
+        })
+        .collect();
+    #[derive(Serialize)]
+    struct News {
+        entries: Vec<NewsEntry>,
+    }
+    let xml = state.theme.render("sitemap-news.xml", &SitemapContext { site: &ctx.site, content: News { entries } })?;
+    let mut response = cacheable(xml, XML, listings());
+    // Stories age out of this sitemap with time, not only with edits.
+    response.extensions_mut().insert(CacheTtl(std::time::Duration::from_secs(600)));
+    Ok(response)
+}
+
+pub async fn robots(State(state): State<AppState>) -> Response {
+    let body = format!("User-agent: *\nDisallow: /ghost/\nDisallow: /admin/\n\nSitemap: {}/sitemap.xml\n", state.site_url);
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))], body).into_response()
+}

@@ -1,0 +1,87 @@
+use axum::extract::{Path, State};
+use axum::response::Response;
+use masthead_render::structured_data;
+use masthead_render::views::{Link, MetaView, PaginationView, PostCard};
+use masthead_storage::{PageRequest, PostList};
+use serde::Serialize;
+
+use super::{Page, cacheable_html, card_deps, cards, page_number, site_context};
+use crate::cache::{CacheDeps, Dep};
+use crate::{AppState, WebError};
+
+/// How many sections the front page shows, and how many stories in each.
+const FRONT_SECTIONS: usize = 5;
+const SECTION_STORIES: u32 = 4;
+
+#[derive(Serialize)]
+struct Section {
+    name: String,
+    url: String,
+    posts: Vec<PostCard>,
+}
+
+#[derive(Serialize)]
+struct HomeContent {
+    lead: Option<PostCard>,
+    top: Vec<PostCard>,
+    latest: Vec<PostCard>,
+    sections: Vec<Section>,
+    pagination: PaginationView,
+}
+
+pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
+    render_home(&state, 1).await
+}
+
+pub async fn home_page(State(state): State<AppState>, Path(page): Path<String>) -> Result<Response, WebError> {
+    render_home(&state, page_number(&page)?).await
+}
+
+async fn render_home(state: &AppState, page: u32) -> Result<Response, WebError> {
+    let ctx = site_context(state).await?;
+    let db = &state.newsroom.db;
+    let list = db.published_posts(PostList::All, PageRequest::new(page, super::PAGE_SIZE)).await?;
+    if page > list.pages {
+        return Err(WebError::NotFound);
+    }
+    let mut deps = CacheDeps::default();
+    deps.push(Dep::Listings);
+    card_deps(&mut deps, &list.items);
+
+    let mut posts = cards(&list.items);
+    let (lead, top, sections) = if page == 1 {
+        // The lead is the newest featured story on the first page, or simply the newest.
+        let lead_index = posts.iter().position(|p| p.featured).unwrap_or(0);
+        let lead = (!posts.is_empty()).then(|| posts.remove(lead_index));
+        let top: Vec<PostCard> = posts.drain(..posts.len().min(4)).collect();
+        let mut sections = Vec::new();
+        for tag in db.public_tags_with_published_posts().await?.into_iter().take(FRONT_SECTIONS) {
+            let stories = db.published_posts(PostList::Tag(&tag.tag.id), PageRequest::new(1, SECTION_STORIES)).await?;
+            card_deps(&mut deps, &stories.items);
+            deps.push(Dep::Tag(tag.tag.id.clone()));
+            let link = Link::tag(&tag.tag);
+            sections.push(Section { name: link.name, url: link.url, posts: cards(&stories.items) });
+        }
+        (lead, top, sections)
+    } else {
+        (None, Vec::new(), Vec::new())
+    };
+
+    let pagination = PaginationView::new("/", page, list.pages, list.total);
+    let path = if page == 1 { "/".to_owned() } else { format!("/page/{page}/") };
+    let title = match (page, ctx.settings.meta_title.as_deref()) {
+        (1, Some(meta_title)) => meta_title.to_owned(),
+        (1, None) => ctx.site.title.clone(),
+        (n, _) => format!("{} (page {n})", ctx.site.title),
+    };
+    let description = ctx.settings.meta_description.clone().unwrap_or_else(|| ctx.site.description.clone());
+    let mut meta = MetaView::page(&ctx.site, &title, &description, &path);
+    meta.prev_url = pagination.prev_url.as_deref().map(|u| ctx.site.absolute(u));
+    meta.next_url = pagination.next_url.as_deref().map(|u| ctx.site.absolute(u));
+    if page == 1 {
+        meta.json_ld = Some(structured_data::to_script_json(&structured_data::website(&ctx.site)));
+    }
+    let content = HomeContent { lead, top, latest: posts, sections, pagination };
+    let html = state.theme.render("home.html", &Page { site: &ctx.site, meta, current_path: &path, content })?;
+    Ok(cacheable_html(html, deps))
+}

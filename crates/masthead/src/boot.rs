@@ -1,0 +1,121 @@
+//! From configuration to a running server.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use masthead_app::{Newsroom, demo};
+use masthead_media::MediaStore;
+use masthead_render::Theme;
+use masthead_storage::Db;
+use masthead_web::AppState;
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{Cli, Command, ServeArgs, StorageArgs};
+
+pub fn init_tracing() {
+    let filter = EnvFilter::try_from_env("MASTHEAD_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
+    match cli.command {
+        None => serve(cli.storage, cli.serve, started).await,
+        Some(Command::Serve { storage, serve: args }) => serve(storage, args, started).await,
+        Some(Command::Migrate { storage }) => {
+            let db = open_database(&storage).await?;
+            db.close().await;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Some(Command::Demo { storage }) => {
+            let newsroom = open_newsroom(&storage).await?;
+            let report = demo::seed(&newsroom).await.context("seeding the demo newsroom")?;
+            println!("Demo newsroom: {} items created, {} already present.", report.created, report.skipped);
+            newsroom.db.close().await;
+            Ok(())
+        }
+    }
+}
+
+async fn open_database(storage: &StorageArgs) -> anyhow::Result<Db> {
+    std::fs::create_dir_all(&storage.data_dir)
+        .with_context(|| format!("creating the data directory {}", storage.data_dir.display()))?;
+    let url = storage.database_url();
+    let db = Db::connect(&url).await.with_context(|| format!("connecting to the database ({})", redact(&url)))?;
+    db.migrate().await.context("applying database migrations")?;
+    Ok(db)
+}
+
+async fn open_newsroom(storage: &StorageArgs) -> anyhow::Result<Newsroom> {
+    let db = open_database(storage).await?;
+    Ok(Newsroom::new(db, MediaStore::new(storage.data_dir.join("media"))))
+}
+
+/// Hides the password of a database URL before it is printed or logged.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyhow::Result<()> {
+    let newsroom = open_newsroom(&storage).await?;
+    if !args.no_demo && newsroom.db.count_posts().await? == 0 {
+        println!("Empty database: seeding the demo newsroom (once)...");
+        let seeding = Instant::now();
+        let report = demo::seed(&newsroom).await.context("seeding the demo newsroom")?;
+        println!("Seeded {} stories and pages in {:.1}s.", report.created, seeding.elapsed().as_secs_f64());
+    }
+    let theme = Theme::load(args.theme_dir.as_deref()).context("loading the theme")?;
+    let site_url = args.site_url();
+    let state = AppState::new(newsroom.clone(), theme, &site_url);
+    let app = masthead_web::router(state);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    println!("Masthead is serving {site_url} (listening on {}, ready in {} ms)", args.listen, started.elapsed().as_millis());
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
+    newsroom.db.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://app:s3cret@db/news"), "postgres://app:***@db/news");
+        assert_eq!(redact("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+        assert_eq!(redact("sqlite://./x.db"), "sqlite://./x.db");
+    }
+}

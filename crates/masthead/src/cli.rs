@@ -1,0 +1,81 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Masthead: a publishing platform for reader-funded newsrooms.
+///
+/// With no command, `masthead` serves the site (the same as `masthead serve`).
+#[derive(Debug, Parser)]
+#[command(name = "masthead", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the site, the newsroom and the APIs (the default).
+    Serve {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Seed the demo newsroom into the database (keeps anything already there).
+    Demo {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct StorageArgs {
+    /// Where Masthead keeps its SQLite database and media.
+    #[arg(long, env = "MASTHEAD_DATA_DIR", default_value = "./masthead-data")]
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://USER@HOST/DB`. Default: a SQLite file in the data dir.
+    #[arg(long, env = "MASTHEAD_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "MASTHEAD_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Public base URL used in links, feeds and sitemaps. Default: http://<listen address>.
+    #[arg(long, env = "MASTHEAD_SITE_URL")]
+    pub site_url: Option<String>,
+    /// Do not seed the demo newsroom into an empty database.
+    #[arg(long, env = "MASTHEAD_NO_DEMO")]
+    pub no_demo: bool,
+    /// A theme directory whose files override the built-in theme's (templates/, assets/).
+    #[arg(long, env = "MASTHEAD_THEME_DIR")]
+    pub theme_dir: Option<PathBuf>,
+}
+
+impl StorageArgs {
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("masthead.db").display()))
+    }
+}
+
+impl ServeArgs {
+    pub fn site_url(&self) -> String {
+        match &self.site_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None if self.listen.ip().is_unspecified() => format!("http://localhost:{}", self.listen.port()),
+            None => format!("http://{}", self.listen),
+        }
+    }
+}
