@@ -104,7 +104,9 @@ fn demo_settings() -> SiteSettings {
         accent_color: "#b3261e".to_owned(),
         timezone: Timezone::parse("Europe/Bucharest").unwrap_or_default(),
         locale: "en".to_owned(),
-        navigation: vec![nav("Home", "/")],
+        navigation: std::iter::once(nav("Home", "/"))
+            .chain(SECTIONS.iter().map(|(slug, name, _)| nav(name, &format!("/tag/{slug}/"))))
+            .collect(),
         secondary_navigation: vec![nav("About us", "/about/"), nav("Become a member", "/membership/")],
         twitter: Some("@korvetindependent".to_owned()),
         publisher_name: Some("The Korvet Independent".to_owned()),

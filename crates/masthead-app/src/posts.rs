@@ -80,6 +80,9 @@ impl Newsroom {
     pub async fn create_post(&self, input: PostInput) -> Result<Post, AppError> {
         let now = masthead_core::now();
         let mut post = self.build_post(ObjectId::new(), uuid::Uuid::new_v4().to_string(), now, input.clone()).await?;
+        if post.is_live() || post.status == PostStatus::Sent {
+            post.published_at.get_or_insert(now);
+        }
         if input.slug.is_none() {
             post.slug = self.free_slug(input.post_type, &post.slug, None).await?;
         }
@@ -109,8 +112,9 @@ impl Newsroom {
         if existing.is_live() && post.is_live() && story_changed {
             post.content_updated_at = Some(now);
         }
-        if existing.is_live() && post.is_live() {
-            post.published_at = post.published_at.or(existing.published_at);
+        if post.is_live() || post.status == PostStatus::Sent {
+            // Editing a live story keeps its publication time unless one is given.
+            post.published_at = post.published_at.or(existing.published_at).or(Some(now));
         }
         if !self.db.update_post(&post).await? {
             return Err(AppError::NotFound("post"));
@@ -189,11 +193,10 @@ impl Newsroom {
         let feature_image = non_empty(input.feature_image);
         let images = image_count(&html) + usize::from(feature_image.is_some());
         let published_at = match input.status {
-            PostStatus::Published | PostStatus::Sent => Some(input.published_at.unwrap_or_else(masthead_core::now)),
+            PostStatus::Published | PostStatus::Sent | PostStatus::Draft => input.published_at,
             PostStatus::Scheduled => Some(input.published_at.ok_or_else(|| {
                 AppError::invalid("published_at", "a scheduled post needs a publication time")
             })?),
-            PostStatus::Draft => input.published_at,
         };
         let now = masthead_core::now();
         Ok(Post {

@@ -21,8 +21,20 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 
 /// Cleans HTML from staff or imports down to a safe allow-list. Idempotent: cleaning twice
 /// changes nothing, so stored HTML can be re-cleaned on every save.
+///
+/// One pass is not always enough: HTML parsing repairs mis-nested markup (`<a><table><a>`)
+/// into a tree whose serialisation parses differently again. Cleaning until the output stops
+/// changing gives the fixed point, which is what makes the function idempotent.
 pub fn sanitize_html(html: &str) -> String {
-    SANITIZER.clean(html).to_string()
+    let mut current = SANITIZER.clean(html).to_string();
+    for _ in 0..4 {
+        let next = SANITIZER.clean(&current).to_string();
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    current
 }
 
 /// How many images the HTML shows, for the reading-time rule.

@@ -1,1 +1,45 @@
+//! Test support shared by every crate: a fresh database per test on SQLite and on PostgreSQL,
+//! the real router without a socket, and builders for fixtures.
+//!
+//! ```ignore
+//! dual_db_test!(async fn publishes_a_post(db) {
+//!     let app = TestApp::new(&db).await;
+//!     ...
+//! });
+//! ```
+//! expands to `publishes_a_post::sqlite` and `publishes_a_post::postgres`.
 
+mod app;
+mod builders;
+mod db;
+
+pub use app::{TestApp, TestResponse};
+pub use builders::{PostBuilder, StaffBuilder};
+pub use db::TestDb;
+
+/// Runs one async test body twice: on a fresh SQLite database and on a fresh PostgreSQL schema.
+/// The body sees `$db` as a [`TestDb`] (which derefs to `masthead_storage::Db`).
+#[macro_export]
+macro_rules! dual_db_test {
+    ($(#[$attr:meta])* async fn $name:ident($db:ident) $body:block) => {
+        $(#[$attr])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                let $db = $crate::TestDb::sqlite().await;
+                $body
+                $db.finish().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some($db) = $crate::TestDb::postgres().await else { return };
+                $body
+                $db.finish().await;
+            }
+        }
+    };
+}

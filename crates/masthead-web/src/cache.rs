@@ -18,9 +18,16 @@ use crate::encoded::EncodedBody;
 /// Something a cached page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Dep {
+    /// The post itself: its title, excerpt, image, body.
     Post(ObjectId),
+    /// A tag's name or description, as shown on any page.
     Tag(ObjectId),
+    /// Which stories carry a tag: the tag's archive, and related stories chosen by tag.
+    TagList(ObjectId),
+    /// A staff member's name or bio, as shown on any page.
     Author(ObjectId),
+    /// Which stories an author wrote: the author's archive.
+    AuthorList(ObjectId),
     /// Lists of the newest stories: the home page, feeds, sitemaps, the 404 page's suggestions.
     Listings,
 }
@@ -111,8 +118,8 @@ impl PageCache {
     pub fn invalidate(&self, change: &ContentChange) {
         let deps: Vec<Dep> = match change {
             ContentChange::Post { id, tag_ids, author_ids, .. } => std::iter::once(Dep::Post(id.clone()))
-                .chain(tag_ids.iter().cloned().map(Dep::Tag))
-                .chain(author_ids.iter().cloned().map(Dep::Author))
+                .chain(tag_ids.iter().cloned().map(Dep::TagList))
+                .chain(author_ids.iter().cloned().map(Dep::AuthorList))
                 .chain(std::iter::once(Dep::Listings))
                 .collect(),
             ContentChange::Tag(id) => vec![Dep::Tag(id.clone())],
@@ -172,7 +179,7 @@ mod tests {
         let cache = PageCache::default();
         let (a, b, war) = (ObjectId::new(), ObjectId::new(), ObjectId::new());
         page(&cache, "/a/", vec![Dep::Post(a.clone()), Dep::Tag(war.clone())]);
-        page(&cache, "/b/", vec![Dep::Post(b.clone())]);
+        page(&cache, "/b/", vec![Dep::Post(b.clone()), Dep::TagList(war.clone())]);
         page(&cache, "/", vec![Dep::Listings]);
         cache.invalidate(&ContentChange::Post {
             id: a,
@@ -181,8 +188,15 @@ mod tests {
             author_ids: vec![],
         });
         assert!(!cache.contains("/a/") && !cache.contains("/") && cache.contains("/b/"));
-        cache.invalidate(&ContentChange::Tag(war));
-        assert!(cache.contains("/b/"));
+        cache.invalidate(&ContentChange::Tag(war.clone()));
+        assert!(cache.contains("/b/"), "renaming a tag does not change which stories carry it");
+        cache.invalidate(&ContentChange::Post {
+            id: ObjectId::new(),
+            post_type: masthead_core::PostType::Post,
+            tag_ids: vec![war],
+            author_ids: vec![],
+        });
+        assert!(!cache.contains("/b/"), "a new story with the tag changes its list");
         cache.invalidate(&ContentChange::Settings);
         assert!(cache.is_empty());
     }

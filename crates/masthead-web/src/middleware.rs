@@ -4,7 +4,7 @@ use axum::body::to_bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 use crate::cache::{CacheDeps, CacheTtl, Dep};
@@ -38,9 +38,10 @@ pub async fn normalize_path(request: Request, next: Next) -> Response {
         target.push('?');
         target.push_str(query);
     }
-    match target.parse::<Uri>() {
-        Ok(_) => Redirect::permanent(&target).into_response(),
-        Err(_) => next.run(request).await,
+    // 301 rather than axum's 308: it is what Ghost answers and what every crawler knows.
+    match HeaderValue::from_str(&target) {
+        Ok(location) if target.parse::<Uri>().is_ok() => (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response(),
+        _ => next.run(request).await,
     }
 }
 

@@ -74,6 +74,7 @@ async fn render_tag(state: &AppState, slug: &str, page: u32) -> Result<Response,
     let path = if page == 1 { base.clone() } else { format!("{base}page/{page}/") };
     let mut deps = CacheDeps::default();
     deps.push(Dep::Tag(tag.id.clone()));
+    deps.push(Dep::TagList(tag.id.clone()));
     card_deps(&mut deps, &list.items);
     let pagination = PaginationView::new(&base, page, list.pages, list.total);
     let title = tag.meta_title.clone().unwrap_or_else(|| format!("{} – {}", tag.name, ctx.site.title));
@@ -107,6 +108,7 @@ async fn render_author(state: &AppState, slug: &str, page: u32) -> Result<Respon
     let path = if page == 1 { base.clone() } else { format!("{base}page/{page}/") };
     let mut deps = CacheDeps::default();
     deps.push(Dep::Author(author.id.clone()));
+    deps.push(Dep::AuthorList(author.id.clone()));
     card_deps(&mut deps, &list.items);
     let pagination = PaginationView::new(&base, page, list.pages, list.total);
     let title = author.meta_title.clone().unwrap_or_else(|| format!("{} – {}", author.name, ctx.site.title));

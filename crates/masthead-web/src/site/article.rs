@@ -39,6 +39,7 @@ async fn render(state: &AppState, post: Post) -> Result<Response, WebError> {
     }
     for tag in &post.tags {
         deps.push(Dep::Tag(tag.id.clone()));
+        deps.push(Dep::TagList(tag.id.clone()));
     }
     let related = match post.post_type {
         PostType::Post => related_stories(state, &post, &mut deps).await?,

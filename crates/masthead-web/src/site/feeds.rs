@@ -98,6 +98,7 @@ pub async fn tag_rss(State(state): State<AppState>, Path(slug): Path<String>) ->
     let ctx = site_context(&state).await?;
     let mut deps = CacheDeps::default();
     deps.push(Dep::Tag(tag.id.clone()));
+    deps.push(Dep::TagList(tag.id.clone()));
     let title = format!("{} – {}", tag.name, ctx.site.title);
     let description = tag.description.clone().unwrap_or_else(|| ctx.site.description.clone());
     render_feed(&state, PostList::Tag(&tag.id), title, description, &format!("{}rss/", tag_path(tag.slug.as_str())), deps).await
@@ -108,6 +109,7 @@ pub async fn author_rss(State(state): State<AppState>, Path(slug): Path<String>)
     let ctx = site_context(&state).await?;
     let mut deps = CacheDeps::default();
     deps.push(Dep::Author(author.id.clone()));
+    deps.push(Dep::AuthorList(author.id.clone()));
     let title = format!("{} – {}", author.name, ctx.site.title);
     let description = author.bio.clone().unwrap_or_else(|| ctx.site.description.clone());
     render_feed(&state, PostList::Author(&author.id), title, description, &format!("{}rss/", author_path(author.slug.as_str())), deps).await

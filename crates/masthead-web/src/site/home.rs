@@ -59,6 +59,7 @@ async fn render_home(state: &AppState, page: u32) -> Result<Response, WebError> 
             let stories = db.published_posts(PostList::Tag(&tag.tag.id), PageRequest::new(1, SECTION_STORIES)).await?;
             card_deps(&mut deps, &stories.items);
             deps.push(Dep::Tag(tag.tag.id.clone()));
+            deps.push(Dep::TagList(tag.tag.id.clone()));
             let link = Link::tag(&tag.tag);
             sections.push(Section { name: link.name, url: link.url, posts: cards(&stories.items) });
         }

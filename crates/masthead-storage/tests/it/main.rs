@@ -1,0 +1,5 @@
+//! Storage tests. Every test runs on SQLite and on PostgreSQL (see `dual_db_test!`).
+
+mod migrations;
+mod posts;
+mod settings;

@@ -1,0 +1,122 @@
+use masthead_core::{PostStatus, PostType};
+use masthead_storage::{PageRequest, PostList, StorageError};
+use masthead_test_utils::{PostBuilder, StaffBuilder, TestApp, dual_db_test};
+use time::Duration;
+
+dual_db_test!(async fn a_post_round_trips_with_ordered_authors_and_tags(db) {
+    let app = TestApp::new(&db).await;
+    let (anna, boris) = (StaffBuilder::new("Anna Field").create(&app.newsroom).await, StaffBuilder::new("Boris Lane").create(&app.newsroom).await);
+    let published_at = masthead_core::now() - Duration::hours(3);
+    let created = PostBuilder::published("Evacuation trains leave Dravsk")
+        .authors(&[&boris, &anna])
+        .tags(&["War", "Refugees", "#breaking"])
+        .published_at(published_at)
+        .feature_image("/content/images/2026/11/train.jpg", "A train at dawn", "Passengers board", "Photo: A. Field")
+        .create(&app.newsroom)
+        .await;
+    let stored = db.post_by_slug(PostType::Post, "evacuation-trains-leave-dravsk").await.expect("query").expect("found");
+    assert_eq!(stored, created);
+    assert_eq!(stored.authors.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["Boris Lane", "Anna Field"]);
+    assert_eq!(stored.tags.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(), ["war", "refugees", "hash-breaking"]);
+    assert_eq!(stored.published_at, Some(masthead_core::to_stored_time(published_at)));
+    assert_eq!(stored.feature_image_credit.as_deref(), Some("Photo: A. Field"));
+    assert_eq!(db.post_by_id(&created.id).await.expect("by id"), Some(created));
+});
+
+dual_db_test!(async fn slugs_are_unique_per_type(db) {
+    let app = TestApp::new(&db).await;
+    let author = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
+    let post = PostBuilder::published("About").slug("about").authors(&[&author]).create(&app.newsroom).await;
+    let page = PostBuilder::page("About").slug("about").authors(&[&author]).create(&app.newsroom).await;
+    assert_ne!(post.id, page.id);
+    let mut duplicate = post.clone();
+    duplicate.id = masthead_core::ObjectId::new();
+    duplicate.uuid = "another-uuid".into();
+    let error = db.insert_post(&duplicate).await.expect_err("same slug and type is refused");
+    assert!(matches!(error, StorageError::Conflict { .. }), "{error:?}");
+});
+
+dual_db_test!(async fn published_lists_are_newest_first_paginated_and_filtered(db) {
+    let app = TestApp::new(&db).await;
+    let anna = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
+    let boris = StaffBuilder::new("Boris Lane").create(&app.newsroom).await;
+    let now = masthead_core::now();
+    for i in 0..7 {
+        let author = if i % 2 == 0 { &anna } else { &boris };
+        PostBuilder::published(&format!("Story {i}"))
+            .authors(&[author])
+            .tags(if i < 3 { &["Economy"] } else { &["Culture"] })
+            .published_at(now - Duration::hours(i))
+            .create(&app.newsroom)
+            .await;
+    }
+    PostBuilder::draft("Unfinished").authors(&[&anna]).tags(&["Economy"]).create(&app.newsroom).await;
+    PostBuilder::page("About us").authors(&[&anna]).create(&app.newsroom).await;
+
+    let first = db.published_posts(PostList::All, PageRequest::new(1, 3)).await.expect("page 1");
+    assert_eq!(first.items.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Story 0", "Story 1", "Story 2"]);
+    assert_eq!((first.total, first.pages, first.next, first.prev), (7, 3, Some(2), None));
+    let last = db.published_posts(PostList::All, PageRequest::new(3, 3)).await.expect("page 3");
+    assert_eq!(last.items.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Story 6"]);
+
+    let economy = db.tag_by_slug("economy").await.expect("tag").expect("exists");
+    let tagged = db.published_posts(PostList::Tag(&economy.id), PageRequest::new(1, 15)).await.expect("by tag");
+    assert_eq!(tagged.total, 3, "the draft is not listed");
+    let by_boris = db.published_posts(PostList::Author(&boris.id), PageRequest::new(1, 15)).await.expect("by author");
+    assert_eq!(by_boris.items.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Story 1", "Story 3", "Story 5"]);
+
+    let sections = db.public_tags_with_published_posts().await.expect("sections");
+    assert_eq!(sections.iter().map(|t| (t.tag.slug.as_str(), t.post_count)).collect::<Vec<_>>(), [("culture", 4), ("economy", 3)]);
+    let authors = db.authors_with_published_posts().await.expect("authors");
+    assert_eq!(authors.iter().map(|a| (a.author.name.as_str(), a.post_count)).collect::<Vec<_>>(), [("Anna Field", 4), ("Boris Lane", 3)]);
+    assert_eq!(db.sitemap_entries(PostType::Page).await.expect("pages").len(), 1);
+    assert_eq!(db.count_posts().await.expect("count"), 9);
+});
+
+dual_db_test!(async fn related_posts_share_the_most_public_tags(db) {
+    let app = TestApp::new(&db).await;
+    let anna = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
+    let now = masthead_core::now();
+    let story = |title: &str, tags: &'static [&'static str], hours: i64| {
+        PostBuilder::published(title).authors(&[&anna]).tags(tags).published_at(now - Duration::hours(hours))
+    };
+    let subject = story("Subject", &["War", "Energy", "#breaking"], 10).create(&app.newsroom).await;
+    story("Shares both", &["Energy", "War"], 9).create(&app.newsroom).await;
+    story("Shares one, newer", &["War"], 1).create(&app.newsroom).await;
+    story("Shares one, older", &["Energy"], 20).create(&app.newsroom).await;
+    story("Shares only internal", &["#breaking"], 2).create(&app.newsroom).await;
+    story("Shares nothing", &["Culture"], 0).create(&app.newsroom).await;
+    let related = db.posts_sharing_tags(&subject.id, 3).await.expect("related");
+    assert_eq!(
+        related.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(),
+        ["Shares both", "Shares one, newer", "Shares one, older"]
+    );
+});
+
+dual_db_test!(async fn updates_replace_links_and_deletes_cascade(db) {
+    let app = TestApp::new(&db).await;
+    let anna = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
+    let boris = StaffBuilder::new("Boris Lane").create(&app.newsroom).await;
+    let mut post = PostBuilder::published("Budget vote").authors(&[&anna]).tags(&["Politics"]).create(&app.newsroom).await;
+    post.authors = vec![boris.clone(), anna.clone()];
+    post.tags.clear();
+    post.status = PostStatus::Draft;
+    assert!(db.update_post(&post).await.expect("update"));
+    let stored = db.post_by_id(&post.id).await.expect("read").expect("exists");
+    assert_eq!(stored.authors.len(), 2);
+    assert_eq!(stored.authors[0].id, boris.id);
+    assert!(stored.tags.is_empty());
+    assert!(db.delete_post(&post.id).await.expect("delete"));
+    assert_eq!(db.post_by_id(&post.id).await.expect("read"), None);
+    assert!(!db.delete_post(&post.id).await.expect("delete again"));
+});
+
+dual_db_test!(async fn recent_posts_for_the_news_sitemap(db) {
+    let app = TestApp::new(&db).await;
+    let anna = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
+    let now = masthead_core::now();
+    PostBuilder::published("Fresh").authors(&[&anna]).published_at(now - Duration::hours(5)).create(&app.newsroom).await;
+    PostBuilder::published("Old").authors(&[&anna]).published_at(now - Duration::days(3)).create(&app.newsroom).await;
+    let recent = db.posts_published_since(now - Duration::days(2)).await.expect("recent");
+    assert_eq!(recent.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Fresh"]);
+});

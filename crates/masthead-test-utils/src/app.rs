@@ -1,0 +1,69 @@
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use masthead_app::Newsroom;
+use masthead_media::MediaStore;
+use masthead_render::Theme;
+use masthead_web::AppState;
+use tower::ServiceExt;
+
+use crate::TestDb;
+
+pub const TEST_SITE_URL: &str = "https://news.example.org";
+
+/// The real router and state over a test database, driven without a socket.
+pub struct TestApp {
+    pub state: AppState,
+    pub newsroom: Newsroom,
+    router: Router,
+    _media: tempfile::TempDir,
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl TestResponse {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    pub async fn new(db: &TestDb) -> Self {
+        let media = tempfile::tempdir().expect("temporary media directory");
+        let newsroom = Newsroom::new(db.db().clone(), MediaStore::new(media.path()));
+        let theme = Theme::load(None).expect("default theme loads");
+        let state = AppState::new(newsroom.clone(), theme, TEST_SITE_URL);
+        let router = masthead_web::router(state.clone());
+        Self { state, newsroom, router, _media: media }
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> TestResponse {
+        let response = self.router.clone().oneshot(request).await.expect("router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.expect("read body").to_bytes();
+        TestResponse { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.request(Request::get(path).body(Body::empty()).expect("request")).await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let mut request = Request::get(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.request(request.body(Body::empty()).expect("request")).await
+    }
+}

@@ -1,0 +1,109 @@
+use std::io::Write;
+use std::ops::Deref;
+use std::str::FromStr;
+use std::sync::Once;
+
+use masthead_storage::{Backend, Db};
+use rand::Rng;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+/// Schemas left behind by crashed test runs are dropped once they are this old.
+const STALE_SCHEMA_SECS: u64 = 3600;
+
+/// A database that exists for one test only: a SQLite file in a temporary directory, or a
+/// PostgreSQL schema of its own.
+pub struct TestDb {
+    db: Db,
+    postgres_schema: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Deref for TestDb {
+    type Target = Db;
+    fn deref(&self) -> &Db {
+        &self.db
+    }
+}
+
+fn postgres_url() -> String {
+    std::env::var("MASTHEAD_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+impl TestDb {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let db = Db::connect_sqlite_file(&dir.path().join("test.db")).await.expect("open SQLite");
+        db.migrate().await.expect("migrate SQLite");
+        Self { db, postgres_schema: None, _dir: Some(dir) }
+    }
+
+    /// A fresh schema on the test PostgreSQL server. Outside CI, an unreachable server skips
+    /// the PostgreSQL half of the test with one loud line; in CI it fails the test.
+    pub async fn postgres() -> Option<Self> {
+        let url = postgres_url();
+        let admin = match PgPoolOptions::new().max_connections(1).connect(&url).await {
+            Ok(pool) => pool,
+            Err(e) if !in_ci() => {
+                static SKIP: Once = Once::new();
+                SKIP.call_once(|| {
+                    // Written past the test harness's capture, so it is seen once per binary.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "\n!!! SKIPPING the PostgreSQL half of the tests: cannot reach {url}: {e}\n!!! Set MASTHEAD_TEST_POSTGRES_URL or start PostgreSQL; in CI this is a failure.\n"
+                    );
+                });
+                return None;
+            }
+            Err(e) => panic!("PostgreSQL is required in CI ({url}): {e}"),
+        };
+        let now = unix_seconds();
+        let stale: Vec<(String,)> = sqlx::query_as("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'mt\\_%'")
+            .fetch_all(&admin)
+            .await
+            .expect("list schemas");
+        for (schema,) in stale {
+            let created = schema.split('_').nth(1).and_then(|s| s.parse::<u64>().ok()).unwrap_or(now);
+            if now.saturating_sub(created) > STALE_SCHEMA_SECS {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))).execute(&admin).await;
+            }
+        }
+        let schema = format!("mt_{now}_{:08x}", rand::rng().random::<u32>());
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\"")))
+            .execute(&admin)
+            .await
+            .expect("create test schema");
+        admin.close().await;
+        let options = PgConnectOptions::from_str(&url).expect("PostgreSQL URL").options([("search_path", schema.as_str())]);
+        let db = Db::connect_postgres(options).await.expect("connect to PostgreSQL");
+        db.migrate().await.expect("migrate PostgreSQL");
+        Some(Self { db, postgres_schema: Some(schema), _dir: None })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Closes the pools and drops the PostgreSQL schema.
+    pub async fn finish(&self) {
+        self.db.close().await;
+        if let Some(schema) = &self.postgres_schema
+            && let Ok(admin) = PgPoolOptions::new().max_connections(1).connect(&postgres_url()).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))).execute(&admin).await;
+            admin.close().await;
+        }
+    }
+}

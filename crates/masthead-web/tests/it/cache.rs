@@ -1,0 +1,92 @@
+use std::io::Read;
+
+use masthead_app::{PostBody, PostInput};
+use masthead_core::{PostStatus, PostType};
+use masthead_test_utils::{TestApp, dual_db_test};
+
+use crate::newsroom;
+
+dual_db_test!(async fn pages_are_served_from_the_cache_with_etags_and_304s(db) {
+    let app = TestApp::new(&db).await;
+    newsroom(&app).await;
+    let path = "/floods-reach-the-harbour-district/";
+    assert!(!app.state.cache.contains(path));
+    let first = app.get(path).await;
+    assert_eq!(first.status, 200);
+    assert!(app.state.cache.contains(path), "the rendered page is cached");
+    let etag = first.header("etag").expect("etag").to_owned();
+    assert!(first.header("cache-control").is_some_and(|c| c.contains("s-maxage")));
+    assert_eq!(first.header("vary"), Some("accept-encoding"));
+
+    let second = app.get(path).await;
+    assert_eq!(second.body, first.body);
+    let revalidated = app.get_with(path, &[("if-none-match", &etag)]).await;
+    assert_eq!(revalidated.status, 304);
+    assert!(revalidated.body.is_empty());
+    let stale = app.get_with(path, &[("if-none-match", "\"something-else\"")]).await;
+    assert_eq!(stale.status, 200);
+});
+
+dual_db_test!(async fn compressed_representations_decode_to_the_same_page(db) {
+    let app = TestApp::new(&db).await;
+    newsroom(&app).await;
+    let plain = app.get("/").await;
+    assert_eq!(plain.header("content-encoding"), None);
+
+    let br = app.get_with("/", &[("accept-encoding", "gzip, deflate, br")]).await;
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    let mut decoded = Vec::new();
+    brotli::Decompressor::new(&br.body[..], 4096).read_to_end(&mut decoded).expect("valid brotli");
+    assert_eq!(decoded, plain.body.to_vec());
+    assert!(br.body.len() * 3 < plain.body.len(), "compression pays off");
+    assert_ne!(br.header("etag"), plain.header("etag"), "each representation has its own ETag");
+
+    let gz = app.get_with("/", &[("accept-encoding", "gzip")]).await;
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(&gz.body[..]).read_to_end(&mut decoded).expect("valid gzip");
+    assert_eq!(decoded, plain.body.to_vec());
+});
+
+dual_db_test!(async fn an_edit_invalidates_exactly_the_pages_that_show_the_story(db) {
+    let app = TestApp::new(&db).await;
+    let f = newsroom(&app).await;
+    let pages = [
+        "/",
+        "/rss/",
+        "/floods-reach-the-harbour-district/",
+        "/volunteers-fill-sandbags-on-the-quay/",
+        "/tag/society/",
+        "/author/anna-field/",
+        "/tag/culture/",
+        "/sitemap-posts.xml",
+    ];
+    for page in pages {
+        assert_eq!(app.get(page).await.status, 200, "{page}");
+        assert!(app.state.cache.contains(page), "{page} cached");
+    }
+    let mut input = PostInput::new(PostType::Post, "Floods recede from the harbour district", PostBody::Html(f.lead.html.clone()), vec![f.anna.id.clone(), f.boris.id.clone()]);
+    input.status = PostStatus::Published;
+    input.tags = vec!["Society".into(), "Weather".into()];
+    app.newsroom.update_post(&f.lead.id, input).await.expect("edit headline");
+
+    for page in ["/", "/rss/", "/floods-reach-the-harbour-district/", "/volunteers-fill-sandbags-on-the-quay/", "/tag/society/", "/author/anna-field/", "/sitemap-posts.xml"] {
+        assert!(!app.state.cache.contains(page), "{page} shows the story and must be dropped");
+    }
+    assert!(app.state.cache.contains("/tag/culture/"), "a section the story is not in keeps its cached page");
+    assert!(app.get("/").await.text().contains("Floods recede from the harbour district"));
+    assert!(app.get("/volunteers-fill-sandbags-on-the-quay/").await.text().contains("Floods recede from the harbour district"), "related stories show the new headline");
+});
+
+dual_db_test!(async fn settings_changes_clear_the_whole_cache(db) {
+    let app = TestApp::new(&db).await;
+    newsroom(&app).await;
+    app.get("/").await;
+    app.get("/tag/society/").await;
+    let mut settings = app.newsroom.db.site_settings().await.expect("settings");
+    settings.title = "The Renamed Post".into();
+    app.newsroom.db.save_site_settings(&settings).await.expect("save");
+    app.newsroom.changes.publish(&masthead_app::ContentChange::Settings);
+    assert!(app.state.cache.is_empty());
+    assert!(app.get("/tag/society/").await.text().contains("The Renamed Post"));
+});

@@ -1,0 +1,68 @@
+//! HTTP tests of the public site, through the real router. Every test runs on SQLite and on
+//! PostgreSQL (see `dual_db_test!`).
+
+mod article;
+mod assets_and_media;
+mod cache;
+mod feeds;
+mod home_and_archives;
+mod urls_and_errors;
+
+use masthead_core::{Post, SiteSettings, StaffUser, Timezone};
+use masthead_test_utils::{PostBuilder, StaffBuilder, TestApp};
+use scraper::{Html, Selector};
+use time::Duration;
+
+/// A small newsroom: two reporters, a multi-author lead story with a photo, and neighbours.
+pub struct Fixture {
+    pub anna: StaffUser,
+    pub boris: StaffUser,
+    pub lead: Post,
+    pub neighbour: Post,
+    pub unrelated: Post,
+}
+
+pub async fn newsroom(app: &TestApp) -> Fixture {
+    let settings = SiteSettings {
+        title: "The Harbour Post".into(),
+        timezone: Timezone::parse("Europe/Kyiv").expect("tz"),
+        ..SiteSettings::default()
+    };
+    app.newsroom.db.save_site_settings(&settings).await.expect("settings");
+    app.state.cache.clear();
+    let anna = StaffBuilder::new("Anna Field").bio("Covers the front line.").create(&app.newsroom).await;
+    let boris = StaffBuilder::new("Boris Lane").create(&app.newsroom).await;
+    let now = masthead_core::now();
+    let body = "The river rose overnight, officials said.\n\n\"We are ready,\" said the mayor.\n\n## What next\n\nMore rain is forecast.";
+    let lead = PostBuilder::published("Floods reach the harbour district")
+        .authors(&[&anna, &boris])
+        .tags(&["Society", "Weather"])
+        .markdown(body)
+        .excerpt("Water reached the harbour district overnight.")
+        .published_at(now - Duration::hours(2))
+        .feature_image("/content/images/2026/11/flood.jpg", "Water covers a street lined with shops", "Residents wade along Quay Street.", "Photo: Anna Field / The Harbour Post")
+        .create(&app.newsroom)
+        .await;
+    let neighbour = PostBuilder::published("Volunteers fill sandbags on the quay")
+        .authors(&[&boris])
+        .tags(&["Society"])
+        .published_at(now - Duration::hours(5))
+        .create(&app.newsroom)
+        .await;
+    let unrelated = PostBuilder::published("Theatre season opens")
+        .authors(&[&anna])
+        .tags(&["Culture"])
+        .published_at(now - Duration::days(3))
+        .create(&app.newsroom)
+        .await;
+    Fixture { anna, boris, lead, neighbour, unrelated }
+}
+
+pub fn select<'a>(html: &'a Html, selector: &str) -> Vec<scraper::ElementRef<'a>> {
+    let selector = Selector::parse(selector).expect("valid selector");
+    html.select(&selector).collect()
+}
+
+pub fn text_of(element: &scraper::ElementRef<'_>) -> String {
+    element.text().collect::<Vec<_>>().join("").split_whitespace().collect::<Vec<_>>().join(" ")
+}
