@@ -1,0 +1,33 @@
+use masthead_app::demo;
+use masthead_core::PostType;
+use masthead_storage::{PageRequest, PostList};
+use masthead_test_utils::{TestApp, dual_db_test};
+
+dual_db_test!(async fn the_demo_newsroom_is_complete_and_seeding_is_idempotent(db) {
+    let app = TestApp::new(&db).await;
+    let report = demo::seed(&app.newsroom).await.expect("seed");
+    assert!(report.created >= 42, "{report:?}");
+    assert_eq!(report.skipped, 0);
+
+    let posts = db.published_posts(PostList::All, PageRequest::new(1, 100)).await.expect("posts");
+    assert!(posts.total >= 40, "{} articles", posts.total);
+    let sections = db.public_tags_with_published_posts().await.expect("sections");
+    assert!(sections.iter().filter(|s| s.post_count >= 2).count() >= 5);
+    let authors = db.authors_with_published_posts().await.expect("authors");
+    assert!(authors.len() >= 4);
+    assert!(posts.items.iter().filter(|p| p.authors.len() > 1).count() >= 5, "multi-author bylines");
+    for post in &posts.items {
+        let image = post.feature_image.as_deref().expect("every story has a hero image");
+        assert!(post.feature_image_caption.is_some() && post.feature_image_credit.is_some() && post.feature_image_alt.is_some());
+        let path = app.newsroom.media.images_dir().join(image.trim_start_matches("/content/images/"));
+        assert!(path.exists(), "{} was generated", path.display());
+    }
+    assert!(db.post_by_slug(PostType::Page, "about").await.expect("about").is_some());
+    assert!(db.post_by_slug(PostType::Page, "membership").await.expect("membership").is_some());
+    assert_eq!(db.site_settings().await.expect("settings").title, "The Korvet Independent");
+
+    let again = demo::seed(&app.newsroom).await.expect("seed again");
+    assert_eq!(again.created, 0);
+    assert_eq!(again.skipped, report.created);
+    assert_eq!(db.count_posts().await.expect("count") as usize, report.created);
+});

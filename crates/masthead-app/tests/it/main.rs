@@ -1,0 +1,4 @@
+//! Use-case tests. Every test runs on SQLite and on PostgreSQL (see `dual_db_test!`).
+
+mod demo;
+mod posts;
