@@ -8,7 +8,12 @@ use masthead_core::{ObjectId, PostType};
 pub enum ContentChange {
     /// A post or page was created, edited or deleted. The tags and authors are those it had
     /// before and after the change, so lists it left are refreshed as well as lists it joined.
-    Post { id: ObjectId, post_type: PostType, tag_ids: Vec<ObjectId>, author_ids: Vec<ObjectId> },
+    Post {
+        id: ObjectId,
+        post_type: PostType,
+        tag_ids: Vec<ObjectId>,
+        author_ids: Vec<ObjectId>,
+    },
     Tag(ObjectId),
     Author(ObjectId),
     Settings,

@@ -2,7 +2,9 @@
 //! fictional war. Seeded into an empty database so a first run shows a real-looking front page.
 //! All text was written for this project; hero images are painted at seed time.
 
-use masthead_core::{NavigationItem, ObjectId, PostStatus, PostType, SiteSettings, Slug, StaffUser, Tag, TagVisibility, Timezone};
+use masthead_core::{
+    NavigationItem, ObjectId, PostStatus, PostType, SiteSettings, Slug, StaffUser, Tag, TagVisibility, Timezone,
+};
 use masthead_media::{Scene, paint_scene};
 use serde::Deserialize;
 use time::Duration;
@@ -55,12 +57,42 @@ struct DemoAuthor {
 }
 
 const AUTHORS: &[DemoAuthor] = &[
-    DemoAuthor { slug: "mira-halden", name: "Mira Halden", bio: "Editor-in-chief. Founded the Korvet Independent with eleven colleagues in the first week of the invasion.", location: "Korvet" },
-    DemoAuthor { slug: "tomas-veyra", name: "Tomas Veyra", bio: "War correspondent based in Dravsk. Covers the front line along the Veln valley.", location: "Dravsk" },
-    DemoAuthor { slug: "anya-sorel", name: "Anya Sorel", bio: "Politics reporter covering parliament, the government and diplomacy.", location: "Korvet" },
-    DemoAuthor { slug: "daniel-okafor", name: "Daniel Okafor", bio: "Economy reporter. Writes about energy, prices, trade and the cost of the war.", location: "Salen" },
-    DemoAuthor { slug: "ilse-marchetti", name: "Ilse Marchetti", bio: "Society and culture reporter: schools, hospitals, theatres and the people who keep them open.", location: "Korvet" },
-    DemoAuthor { slug: "yuri-kalden", name: "Yuri Kalden", bio: "Investigations editor and photographer. Follows the money in wartime procurement.", location: "Korvet" },
+    DemoAuthor {
+        slug: "mira-halden",
+        name: "Mira Halden",
+        bio: "Editor-in-chief. Founded the Korvet Independent with eleven colleagues in the first week of the invasion.",
+        location: "Korvet",
+    },
+    DemoAuthor {
+        slug: "tomas-veyra",
+        name: "Tomas Veyra",
+        bio: "War correspondent based in Dravsk. Covers the front line along the Veln valley.",
+        location: "Dravsk",
+    },
+    DemoAuthor {
+        slug: "anya-sorel",
+        name: "Anya Sorel",
+        bio: "Politics reporter covering parliament, the government and diplomacy.",
+        location: "Korvet",
+    },
+    DemoAuthor {
+        slug: "daniel-okafor",
+        name: "Daniel Okafor",
+        bio: "Economy reporter. Writes about energy, prices, trade and the cost of the war.",
+        location: "Salen",
+    },
+    DemoAuthor {
+        slug: "ilse-marchetti",
+        name: "Ilse Marchetti",
+        bio: "Society and culture reporter: schools, hospitals, theatres and the people who keep them open.",
+        location: "Korvet",
+    },
+    DemoAuthor {
+        slug: "yuri-kalden",
+        name: "Yuri Kalden",
+        bio: "Investigations editor and photographer. Follows the money in wartime procurement.",
+        location: "Korvet",
+    },
 ];
 
 const SECTIONS: &[(&str, &str, &str)] = &[
@@ -229,7 +261,8 @@ pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
             report.skipped += 1;
             continue;
         }
-        let mut input = PostInput::new(PostType::Page, &page.title, PostBody::Markdown(page.body.clone()), vec![editor.clone()]);
+        let mut input =
+            PostInput::new(PostType::Page, &page.title, PostBody::Markdown(page.body.clone()), vec![editor.clone()]);
         input.slug = Some(page.slug.clone());
         input.status = PostStatus::Published;
         input.published_at = Some(now - Duration::days(30));

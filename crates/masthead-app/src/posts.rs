@@ -121,9 +121,15 @@ impl Newsroom {
         }
         let mut tag_ids: Vec<ObjectId> = existing.tags.iter().chain(&post.tags).map(|t| t.id.clone()).collect();
         tag_ids.dedup();
-        let mut author_ids: Vec<ObjectId> = existing.authors.iter().chain(&post.authors).map(|a| a.id.clone()).collect();
+        let mut author_ids: Vec<ObjectId> =
+            existing.authors.iter().chain(&post.authors).map(|a| a.id.clone()).collect();
         author_ids.dedup();
-        self.changes.publish(&ContentChange::Post { id: post.id.clone(), post_type: post.post_type, tag_ids, author_ids });
+        self.changes.publish(&ContentChange::Post {
+            id: post.id.clone(),
+            post_type: post.post_type,
+            tag_ids,
+            author_ids,
+        });
         Ok(post)
     }
 
@@ -141,7 +147,13 @@ impl Newsroom {
 
     /// Validates the input and computes everything derived from it: HTML, plain text, reading
     /// time, tags, authors.
-    async fn build_post(&self, id: ObjectId, uuid: String, created_at: OffsetDateTime, input: PostInput) -> Result<Post, AppError> {
+    async fn build_post(
+        &self,
+        id: ObjectId,
+        uuid: String,
+        created_at: OffsetDateTime,
+        input: PostInput,
+    ) -> Result<Post, AppError> {
         let title = input.title.trim().to_owned();
         if title.is_empty() {
             return Err(AppError::invalid("title", "a title is required"));
@@ -151,7 +163,10 @@ impl Newsroom {
         }
         let custom_excerpt = non_empty(input.custom_excerpt);
         if custom_excerpt.as_ref().is_some_and(|e| e.chars().count() > MAX_EXCERPT_LEN) {
-            return Err(AppError::invalid("custom_excerpt", format!("an excerpt is at most {MAX_EXCERPT_LEN} characters")));
+            return Err(AppError::invalid(
+                "custom_excerpt",
+                format!("an excerpt is at most {MAX_EXCERPT_LEN} characters"),
+            ));
         }
         let slug = match input.slug.as_deref().map(str::trim) {
             Some(slug) => Slug::parse(slug).map_err(|e| AppError::invalid("slug", e.to_string()))?,
@@ -194,9 +209,11 @@ impl Newsroom {
         let images = image_count(&html) + usize::from(feature_image.is_some());
         let published_at = match input.status {
             PostStatus::Published | PostStatus::Sent | PostStatus::Draft => input.published_at,
-            PostStatus::Scheduled => Some(input.published_at.ok_or_else(|| {
-                AppError::invalid("published_at", "a scheduled post needs a publication time")
-            })?),
+            PostStatus::Scheduled => Some(
+                input
+                    .published_at
+                    .ok_or_else(|| AppError::invalid("published_at", "a scheduled post needs a publication time"))?,
+            ),
         };
         let now = masthead_core::now();
         Ok(Post {
@@ -238,7 +255,11 @@ impl Newsroom {
     /// `slug`, or `slug-2`, `slug-3`, ... whichever is free for this type.
     async fn free_slug(&self, post_type: PostType, slug: &Slug, except: Option<&ObjectId>) -> Result<Slug, AppError> {
         for n in 1..1000 {
-            let candidate = if n == 1 { slug.clone() } else { Slug::parse(&format!("{slug}-{n}")).map_err(|e| AppError::invalid("slug", e.to_string()))? };
+            let candidate = if n == 1 {
+                slug.clone()
+            } else {
+                Slug::parse(&format!("{slug}-{n}")).map_err(|e| AppError::invalid("slug", e.to_string()))?
+            };
             match self.db.post_by_slug(post_type, candidate.as_str()).await? {
                 Some(existing) if Some(&existing.id) != except => continue,
                 _ => return Ok(candidate),
@@ -250,7 +271,8 @@ impl Newsroom {
     /// The tag with this name's slug, created if it does not exist yet.
     pub async fn find_or_create_tag(&self, name: &str) -> Result<Tag, AppError> {
         let name = name.trim();
-        let slug = Slug::from_title(name).ok_or_else(|| AppError::invalid("tags", format!("tag {name:?} has no letters or digits")))?;
+        let slug = Slug::from_title(name)
+            .ok_or_else(|| AppError::invalid("tags", format!("tag {name:?} has no letters or digits")))?;
         if let Some(tag) = self.db.tag_by_slug(slug.as_str()).await? {
             return Ok(tag);
         }
@@ -273,4 +295,3 @@ impl Newsroom {
         Ok(tag)
     }
 }
-

@@ -173,9 +173,7 @@ impl Post {
 
     /// What `dateModified` in structured data should say.
     pub fn date_modified(&self) -> OffsetDateTime {
-        self.material_update()
-            .or(self.published_at)
-            .unwrap_or(self.updated_at)
+        self.material_update().or(self.published_at).unwrap_or(self.updated_at)
     }
 
     pub fn is_live(&self) -> bool {

@@ -19,9 +19,7 @@ pub struct UnknownTimezone(pub String);
 
 impl Timezone {
     pub fn parse(name: &str) -> Result<Self, UnknownTimezone> {
-        jiff::tz::TimeZone::get(name)
-            .map(|_| Self(name.to_owned()))
-            .map_err(|_| UnknownTimezone(name.to_owned()))
+        jiff::tz::TimeZone::get(name).map(|_| Self(name.to_owned())).map_err(|_| UnknownTimezone(name.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

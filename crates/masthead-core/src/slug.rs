@@ -34,14 +34,8 @@ impl Slug {
         let well_formed = !value.starts_with('-')
             && !value.ends_with('-')
             && !value.contains("--")
-            && value
-                .chars()
-                .all(|c| c == '-' || (c.is_alphanumeric() && !c.is_uppercase()));
-        if well_formed {
-            Ok(Self(value.to_owned()))
-        } else {
-            Err(InvalidSlug::Malformed(value.to_owned()))
-        }
+            && value.chars().all(|c| c == '-' || (c.is_alphanumeric() && !c.is_uppercase()));
+        if well_formed { Ok(Self(value.to_owned())) } else { Err(InvalidSlug::Malformed(value.to_owned())) }
     }
 
     /// Derives a slug from a title or name. Names of internal tags (`#Breaking`) become

@@ -49,17 +49,79 @@ struct Palette {
 }
 
 fn palette(scene: Scene) -> Palette {
-    let p = |sky_top, sky_bottom, sun, far, near, lit_windows, stars| Palette { sky_top, sky_bottom, sun, far, near, lit_windows, stars };
+    let p = |sky_top, sky_bottom, sun, far, near, lit_windows, stars| Palette {
+        sky_top,
+        sky_bottom,
+        sun,
+        far,
+        near,
+        lit_windows,
+        stars,
+    };
     match scene {
-        Scene::Dawn => p([70., 96., 150.], [246., 190., 150.], Some([255., 226., 170.]), [120., 110., 130.], [38., 42., 48.], false, false),
-        Scene::Dusk => p([40., 48., 96.], [236., 128., 86.], Some([255., 190., 120.]), [96., 70., 96.], [28., 24., 34.], true, false),
-        Scene::Night => p([8., 12., 30.], [34., 44., 78.], Some([235., 235., 220.]), [30., 36., 58.], [10., 12., 20.], true, true),
-        Scene::Overcast => p([150., 156., 162.], [196., 198., 198.], None, [128., 132., 136.], [58., 62., 60.], false, false),
-        Scene::Winter => p([170., 186., 206.], [232., 236., 240.], Some([250., 250., 240.]), [190., 198., 210.], [226., 230., 236.], false, false),
-        Scene::City => p([96., 136., 180.], [210., 214., 212.], Some([255., 244., 214.]), [120., 128., 140.], [44., 48., 56.], false, false),
-        Scene::Field => p([110., 150., 200.], [220., 226., 214.], Some([255., 246., 210.]), [110., 130., 100.], [120., 110., 50.], false, false),
-        Scene::Sea => p([96., 140., 186.], [222., 222., 212.], Some([255., 240., 200.]), [80., 100., 120.], [30., 60., 90.], false, false),
-        Scene::Ruins => p([110., 108., 110.], [186., 170., 150.], None, [110., 100., 96.], [46., 40., 38.], false, false),
+        Scene::Dawn => p(
+            [70., 96., 150.],
+            [246., 190., 150.],
+            Some([255., 226., 170.]),
+            [120., 110., 130.],
+            [38., 42., 48.],
+            false,
+            false,
+        ),
+        Scene::Dusk => p(
+            [40., 48., 96.],
+            [236., 128., 86.],
+            Some([255., 190., 120.]),
+            [96., 70., 96.],
+            [28., 24., 34.],
+            true,
+            false,
+        ),
+        Scene::Night => {
+            p([8., 12., 30.], [34., 44., 78.], Some([235., 235., 220.]), [30., 36., 58.], [10., 12., 20.], true, true)
+        }
+        Scene::Overcast => {
+            p([150., 156., 162.], [196., 198., 198.], None, [128., 132., 136.], [58., 62., 60.], false, false)
+        }
+        Scene::Winter => p(
+            [170., 186., 206.],
+            [232., 236., 240.],
+            Some([250., 250., 240.]),
+            [190., 198., 210.],
+            [226., 230., 236.],
+            false,
+            false,
+        ),
+        Scene::City => p(
+            [96., 136., 180.],
+            [210., 214., 212.],
+            Some([255., 244., 214.]),
+            [120., 128., 140.],
+            [44., 48., 56.],
+            false,
+            false,
+        ),
+        Scene::Field => p(
+            [110., 150., 200.],
+            [220., 226., 214.],
+            Some([255., 246., 210.]),
+            [110., 130., 100.],
+            [120., 110., 50.],
+            false,
+            false,
+        ),
+        Scene::Sea => p(
+            [96., 140., 186.],
+            [222., 222., 212.],
+            Some([255., 240., 200.]),
+            [80., 100., 120.],
+            [30., 60., 90.],
+            false,
+            false,
+        ),
+        Scene::Ruins => {
+            p([110., 108., 110.], [186., 170., 150.], None, [110., 100., 96.], [46., 40., 38.], false, false)
+        }
     }
 }
 
@@ -100,7 +162,11 @@ impl Ridge {
         let waves = (0..4)
             .map(|i| {
                 let octave = (i + 1) as f32;
-                (rng.random_range(0.6..1.4) * octave * 2.0, rng.random_range(0.0..std::f32::consts::TAU), roughness / octave.powf(1.3))
+                (
+                    rng.random_range(0.6..1.4) * octave * 2.0,
+                    rng.random_range(0.0..std::f32::consts::TAU),
+                    roughness / octave.powf(1.3),
+                )
             })
             .collect();
         Self { waves }
@@ -250,7 +316,13 @@ fn paint_skyline(canvas: &mut Canvas, rng: &mut StdRng, base: f32, color: Color,
                 }
                 let wx = x + c as f32 * 9.0 - 2.0;
                 let wy = top + r as f32 * 12.0;
-                let window = if lit { [250.0, 214.0, 140.0] } else if ruined { [20.0, 18.0, 18.0] } else { mix(body, [200.0, 210.0, 220.0], 0.25) };
+                let window = if lit {
+                    [250.0, 214.0, 140.0]
+                } else if ruined {
+                    [20.0, 18.0, 18.0]
+                } else {
+                    mix(body, [200.0, 210.0, 220.0], 0.25)
+                };
                 canvas.fill_rect(wx, wy, wx + 4.0, wy + 6.0, window);
             }
         }

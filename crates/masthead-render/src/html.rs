@@ -43,8 +43,27 @@ pub fn image_count(html: &str) -> usize {
 }
 
 const BLOCK_TAGS: &[&str] = &[
-    "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "figcaption",
-    "tr", "table", "ul", "ol", "pre", "hr", "section", "aside",
+    "p",
+    "div",
+    "br",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "tr",
+    "table",
+    "ul",
+    "ol",
+    "pre",
+    "hr",
+    "section",
+    "aside",
 ];
 
 /// The text of sanitised HTML, with paragraphs separated by blank lines and entities decoded.
@@ -129,7 +148,9 @@ mod tests {
 
     #[test]
     fn plaintext_keeps_paragraphs_and_decodes_entities() {
-        let text = html_to_plaintext("<h2>Power cut</h2><p>Salt &amp; bread, &#8220;now&#8221;.</p><p>Second <em>para</em></p>");
+        let text = html_to_plaintext(
+            "<h2>Power cut</h2><p>Salt &amp; bread, &#8220;now&#8221;.</p><p>Second <em>para</em></p>",
+        );
         assert_eq!(text, "Power cut\n\nSalt & bread, “now”.\n\nSecond para");
     }
 
@@ -140,7 +161,8 @@ mod tests {
 
     #[test]
     fn sanitiser_keeps_figures_and_drops_handlers() {
-        let clean = sanitize_html(r#"<figure><img src="/a.jpg" alt="A" onload="x()"><figcaption>Cap</figcaption></figure>"#);
+        let clean =
+            sanitize_html(r#"<figure><img src="/a.jpg" alt="A" onload="x()"><figcaption>Cap</figcaption></figure>"#);
         assert_eq!(clean, r#"<figure><img src="/a.jpg" alt="A"><figcaption>Cap</figcaption></figure>"#);
     }
 

@@ -24,7 +24,8 @@ mod tests {
 
     #[test]
     fn renders_common_newsroom_markdown() {
-        let html = markdown_to_html("## Evacuation\n\n\"Trains leave at dawn,\" she said.\n\n- one\n- two\n\n> A quote");
+        let html =
+            markdown_to_html("## Evacuation\n\n\"Trains leave at dawn,\" she said.\n\n- one\n- two\n\n> A quote");
         assert!(html.contains("<h2>Evacuation</h2>"), "{html}");
         assert!(html.contains("“Trains leave at dawn,” she said."), "{html}");
         assert!(html.contains("<li>one</li>"), "{html}");
@@ -33,7 +34,8 @@ mod tests {
 
     #[test]
     fn raw_html_is_sanitised() {
-        let html = markdown_to_html("Hi <script>alert(1)</script><img src=x onerror=alert(1)> [x](javascript:alert(1))");
+        let html =
+            markdown_to_html("Hi <script>alert(1)</script><img src=x onerror=alert(1)> [x](javascript:alert(1))");
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");

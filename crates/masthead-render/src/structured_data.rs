@@ -8,11 +8,7 @@ use crate::views::{ImageView, SiteView, author_path, iso, post_path};
 /// Serialises JSON-LD so it can sit inside `<script type="application/ld+json">`: the characters
 /// that could close the script element or open a comment are written as JSON escapes.
 pub fn to_script_json(value: &Value) -> String {
-    value
-        .to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    value.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
 fn publisher(site: &SiteView) -> Value {

@@ -70,7 +70,8 @@ fn read_theme_file(override_dir: Option<&Path>, path: &str) -> Result<Option<Vec
 }
 
 fn list_theme_files(override_dir: Option<&Path>, prefix: &str) -> Vec<String> {
-    let mut files: Vec<String> = DefaultTheme::iter().filter(|p| p.starts_with(prefix)).map(|p| p.into_owned()).collect();
+    let mut files: Vec<String> =
+        DefaultTheme::iter().filter(|p| p.starts_with(prefix)).map(|p| p.into_owned()).collect();
     if let Some(dir) = override_dir {
         let mut stack = vec![dir.join(prefix)];
         while let Some(current) = stack.pop() {
@@ -129,7 +130,9 @@ impl Theme {
             let path = format!("templates/{name}");
             read_theme_file(override_dir_owned.as_deref(), &path)
                 .map_err(|e| Error::new(ErrorKind::TemplateNotFound, e.to_string()))?
-                .map(|bytes| String::from_utf8(bytes).map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string())))
+                .map(|bytes| {
+                    String::from_utf8(bytes).map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
+                })
                 .transpose()
         });
         env.add_function("asset", move |path: &str| -> Result<String, Error> {
@@ -201,9 +204,8 @@ fn date_filter(state: &State, value: Value, format: Option<&str>) -> Result<Stri
     let Some(text) = value.as_str() else {
         return Ok(String::new());
     };
-    let timestamp: jiff::Timestamp = text
-        .parse()
-        .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("not a time {text:?}: {e}")))?;
+    let timestamp: jiff::Timestamp =
+        text.parse().map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("not a time {text:?}: {e}")))?;
     let zone = state
         .lookup("site")
         .and_then(|site| site.get_attr("timezone").ok())

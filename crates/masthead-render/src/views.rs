@@ -106,7 +106,8 @@ impl ImageView {
         match url.strip_prefix("/content/images/") {
             Some(rest) if !rest.starts_with("size/") => {
                 let variant = |w: u32| format!("/content/images/size/w{w}/{rest}");
-                let srcset = IMAGE_WIDTHS.iter().map(|&w| format!("{} {w}w", variant(w))).collect::<Vec<_>>().join(", ");
+                let srcset =
+                    IMAGE_WIDTHS.iter().map(|&w| format!("{} {w}w", variant(w))).collect::<Vec<_>>().join(", ");
                 Self { src: variant(IMAGE_WIDTHS[1]), srcset: Some(srcset), alt }
             }
             _ => Self { src: url.to_owned(), srcset: None, alt },
@@ -237,7 +238,8 @@ impl MetaView {
     /// Metadata for an article or static page, honouring its SEO and social overrides.
     pub fn article(site: &SiteView, post: &Post) -> Self {
         let title = post.meta_title.clone().unwrap_or_else(|| post.title.clone());
-        let description = post.meta_description.clone().unwrap_or_else(|| masthead_core::text::truncate_words(&post.excerpt(), 300));
+        let description =
+            post.meta_description.clone().unwrap_or_else(|| masthead_core::text::truncate_words(&post.excerpt(), 300));
         let feature = post.feature_image.as_deref().map(|u| {
             let view = ImageView::new(u, None);
             site.absolute(&view.src)
@@ -304,7 +306,9 @@ mod tests {
         assert_eq!(local.src, "/content/images/size/w960/2026/11/a.jpg");
         assert_eq!(
             local.srcset.as_deref(),
-            Some("/content/images/size/w480/2026/11/a.jpg 480w, /content/images/size/w960/2026/11/a.jpg 960w, /content/images/size/w1440/2026/11/a.jpg 1440w")
+            Some(
+                "/content/images/size/w480/2026/11/a.jpg 480w, /content/images/size/w960/2026/11/a.jpg 960w, /content/images/size/w1440/2026/11/a.jpg 1440w"
+            )
         );
         let remote = ImageView::new("https://cdn.example/a.jpg", None);
         assert_eq!((remote.src.as_str(), remote.srcset), ("https://cdn.example/a.jpg", None));

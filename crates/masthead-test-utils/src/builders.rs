@@ -50,7 +50,12 @@ pub struct PostBuilder {
 
 impl PostBuilder {
     fn new(post_type: PostType, title: &str, status: PostStatus) -> Self {
-        let mut input = PostInput::new(post_type, title, PostBody::Markdown(format!("The story of {title}.\n\nA second paragraph.")), Vec::new());
+        let mut input = PostInput::new(
+            post_type,
+            title,
+            PostBody::Markdown(format!("The story of {title}.\n\nA second paragraph.")),
+            Vec::new(),
+        );
         input.status = status;
         Self { input }
     }

@@ -66,14 +66,17 @@ impl TestDb {
             Err(e) => panic!("PostgreSQL is required in CI ({url}): {e}"),
         };
         let now = unix_seconds();
-        let stale: Vec<(String,)> = sqlx::query_as("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'mt\\_%'")
-            .fetch_all(&admin)
-            .await
-            .expect("list schemas");
+        let stale: Vec<(String,)> =
+            sqlx::query_as("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'mt\\_%'")
+                .fetch_all(&admin)
+                .await
+                .expect("list schemas");
         for (schema,) in stale {
             let created = schema.split('_').nth(1).and_then(|s| s.parse::<u64>().ok()).unwrap_or(now);
             if now.saturating_sub(created) > STALE_SCHEMA_SECS {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))).execute(&admin).await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")))
+                    .execute(&admin)
+                    .await;
             }
         }
         let schema = format!("mt_{now}_{:08x}", rand::rng().random::<u32>());
@@ -82,7 +85,8 @@ impl TestDb {
             .await
             .expect("create test schema");
         admin.close().await;
-        let options = PgConnectOptions::from_str(&url).expect("PostgreSQL URL").options([("search_path", schema.as_str())]);
+        let options =
+            PgConnectOptions::from_str(&url).expect("PostgreSQL URL").options([("search_path", schema.as_str())]);
         let db = Db::connect_postgres(options).await.expect("connect to PostgreSQL");
         db.migrate().await.expect("migrate PostgreSQL");
         Some(Self { db, postgres_schema: Some(schema), _dir: None })
@@ -102,7 +106,9 @@ impl TestDb {
         if let Some(schema) = &self.postgres_schema
             && let Ok(admin) = PgPoolOptions::new().max_connections(1).connect(&postgres_url()).await
         {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))).execute(&admin).await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")))
+                .execute(&admin)
+                .await;
             admin.close().await;
         }
     }

@@ -59,6 +59,22 @@ pub struct CachedPage {
     expires: Option<std::time::Instant>,
 }
 
+impl CachedPage {
+    pub fn new(status: StatusCode, content_type: HeaderValue, cache_control: HeaderValue, body: EncodedBody) -> Self {
+        Self { status, content_type, cache_control, body, deps: Vec::new(), expires: None }
+    }
+
+    pub fn depending_on(mut self, deps: Vec<Dep>) -> Self {
+        self.deps = deps;
+        self
+    }
+
+    pub fn expiring_after(mut self, ttl: Option<std::time::Duration>) -> Self {
+        self.expires = ttl.map(|ttl| std::time::Instant::now() + ttl);
+        self
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct PageCache {
     entries: RwLock<HashMap<String, Arc<CachedPage>>>,
@@ -81,19 +97,8 @@ impl PageCache {
     }
 
     /// Stores a rendered page unless content changed since `generation` was read.
-    pub fn insert(
-        &self,
-        key: String,
-        generation: u64,
-        status: StatusCode,
-        content_type: HeaderValue,
-        cache_control: HeaderValue,
-        body: EncodedBody,
-        deps: Vec<Dep>,
-        ttl: Option<std::time::Duration>,
-    ) -> Arc<CachedPage> {
-        let expires = ttl.map(|ttl| std::time::Instant::now() + ttl);
-        let page = Arc::new(CachedPage { status, content_type, cache_control, body, deps, expires });
+    pub fn insert(&self, key: String, generation: u64, page: CachedPage) -> Arc<CachedPage> {
+        let page = Arc::new(page);
         if let Ok(mut entries) = self.entries.write()
             && self.generation.load(Ordering::Acquire) == generation
         {
@@ -162,16 +167,14 @@ mod tests {
 
     fn page(cache: &PageCache, key: &str, deps: Vec<Dep>) {
         let generation = cache.generation();
-        cache.insert(
-            key.to_owned(),
-            generation,
+        let body = EncodedBody::new(Bytes::from_static(b"x"), false);
+        let page = CachedPage::new(
             StatusCode::OK,
             HeaderValue::from_static("text/html"),
             HeaderValue::from_static("public"),
-            EncodedBody::new(Bytes::from_static(b"x"), false),
-            deps,
-            None,
+            body,
         );
+        cache.insert(key.to_owned(), generation, page.depending_on(deps));
     }
 
     #[test]
@@ -206,16 +209,14 @@ mod tests {
         let cache = PageCache::default();
         let generation = cache.generation();
         cache.invalidate(&ContentChange::Everything);
-        cache.insert(
-            "/".into(),
-            generation,
+        let body = EncodedBody::new(Bytes::from_static(b"stale"), false);
+        let page = CachedPage::new(
             StatusCode::OK,
             HeaderValue::from_static("text/html"),
             HeaderValue::from_static("public"),
-            EncodedBody::new(Bytes::from_static(b"stale"), false),
-            vec![],
-            None,
+            body,
         );
+        cache.insert("/".into(), generation, page);
         assert!(!cache.contains("/"));
     }
 }

@@ -46,7 +46,13 @@ impl EncodedBody {
 
     /// Builds the response for a request: the best encoding it accepts, or 304 when its
     /// `If-None-Match` already names this representation.
-    pub fn respond(&self, request: &HeaderMap, status: StatusCode, content_type: &HeaderValue, cache_control: &HeaderValue) -> Response {
+    pub fn respond(
+        &self,
+        request: &HeaderMap,
+        status: StatusCode,
+        content_type: &HeaderValue,
+        cache_control: &HeaderValue,
+    ) -> Response {
         let accepted = request.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
         let (encoding, body) = match (&self.brotli, &self.gzip) {
             (Some(br), _) if accepts(accepted, "br") => (Encoding::Brotli, br.clone()),
@@ -55,10 +61,9 @@ impl EncodedBody {
         };
         let etag = self.etag(encoding);
         let not_modified = status == StatusCode::OK
-            && request
-                .get(header::IF_NONE_MATCH)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|list| list.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag || tag.trim() == "*"));
+            && request.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|list| {
+                list.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag || tag.trim() == "*")
+            });
         let mut headers = HeaderMap::with_capacity(6);
         headers.insert(header::CACHE_CONTROL, cache_control.clone());
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));

@@ -51,7 +51,9 @@ pub async fn serve_image(State(state): State<AppState>, UrlPath(path): UrlPath<S
                 )
                     .into_response());
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::NotADirectory => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::NotADirectory => {
+                continue;
+            }
             Err(e) => return Err(WebError::Internal(format!("reading {}: {e}", candidate.display()))),
         }
     }

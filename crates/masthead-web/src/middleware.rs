@@ -7,7 +7,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
-use crate::cache::{CacheDeps, CacheTtl, Dep};
+use crate::cache::{CacheDeps, CacheTtl, CachedPage, Dep};
 use crate::encoded::EncodedBody;
 use crate::error::ErrorPage;
 
@@ -40,7 +40,9 @@ pub async fn normalize_path(request: Request, next: Next) -> Response {
     }
     // 301 rather than axum's 308: it is what Ghost answers and what every crawler knows.
     match HeaderValue::from_str(&target) {
-        Ok(location) if target.parse::<Uri>().is_ok() => (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response(),
+        Ok(location) if target.parse::<Uri>().is_ok() => {
+            (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response()
+        }
         _ => next.run(request).await,
     }
 }
@@ -76,7 +78,10 @@ pub async fn page_cache(State(state): State<AppState>, request: Request, next: N
         Ok(bytes) => bytes,
         Err(e) => return crate::WebError::Internal(format!("reading rendered page: {e}")).into_response(),
     };
-    let page = state.cache.insert(key, generation, StatusCode::OK, content_type, PUBLIC_PAGE, EncodedBody::new(bytes, true), deps, ttl);
+    let page = CachedPage::new(StatusCode::OK, content_type, PUBLIC_PAGE, EncodedBody::new(bytes, true))
+        .depending_on(deps)
+        .expiring_after(ttl);
+    let page = state.cache.insert(key, generation, page);
     page.body.respond(&headers, page.status, &page.content_type, &page.cache_control)
 }
 
@@ -105,7 +110,8 @@ pub async fn themed_errors(State(state): State<AppState>, request: Request, next
         return match crate::site::render_error_page(&state, status, true).await {
             Ok(html) => {
                 let body = EncodedBody::new(html.into(), true);
-                let page = state.cache.insert(KEY.to_owned(), generation, status, HTML, not_found_cache, body, vec![Dep::Listings], None);
+                let page = CachedPage::new(status, HTML, not_found_cache, body).depending_on(vec![Dep::Listings]);
+                let page = state.cache.insert(KEY.to_owned(), generation, page);
                 page.body.respond(&headers, status, &page.content_type, &page.cache_control)
             }
             Err(e) => {

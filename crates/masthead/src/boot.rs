@@ -13,7 +13,8 @@ use tracing_subscriber::EnvFilter;
 use crate::cli::{Cli, Command, ServeArgs, StorageArgs};
 
 pub fn init_tracing() {
-    let filter = EnvFilter::try_from_env("MASTHEAD_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let filter =
+        EnvFilter::try_from_env("MASTHEAD_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
     tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
 }
 
@@ -77,10 +78,13 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
     let site_url = args.site_url();
     let state = AppState::new(newsroom.clone(), theme, &site_url);
     let app = masthead_web::router(state);
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("listening on {}", args.listen))?;
-    println!("Masthead is serving {site_url} (listening on {}, ready in {} ms)", args.listen, started.elapsed().as_millis());
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
+    println!(
+        "Masthead is serving {site_url} (listening on {}, ready in {} ms)",
+        args.listen,
+        started.elapsed().as_millis()
+    );
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
     newsroom.db.close().await;
     Ok(())

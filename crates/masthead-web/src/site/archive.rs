@@ -49,7 +49,10 @@ pub async fn tag(State(state): State<AppState>, Path(slug): Path<String>) -> Res
     render_tag(&state, &slug, 1).await
 }
 
-pub async fn tag_page(State(state): State<AppState>, Path((slug, page)): Path<(String, String)>) -> Result<Response, WebError> {
+pub async fn tag_page(
+    State(state): State<AppState>,
+    Path((slug, page)): Path<(String, String)>,
+) -> Result<Response, WebError> {
     render_tag(&state, &slug, page_number(&page)?).await
 }
 
@@ -57,14 +60,21 @@ pub async fn author(State(state): State<AppState>, Path(slug): Path<String>) -> 
     render_author(&state, &slug, 1).await
 }
 
-pub async fn author_page(State(state): State<AppState>, Path((slug, page)): Path<(String, String)>) -> Result<Response, WebError> {
+pub async fn author_page(
+    State(state): State<AppState>,
+    Path((slug, page)): Path<(String, String)>,
+) -> Result<Response, WebError> {
     render_author(&state, &slug, page_number(&page)?).await
 }
 
 async fn render_tag(state: &AppState, slug: &str, page: u32) -> Result<Response, WebError> {
     let db = &state.newsroom.db;
     // Internal tags organise content; they have no public page.
-    let tag = db.tag_by_slug(slug).await?.filter(|t| t.visibility == masthead_core::TagVisibility::Public).ok_or(WebError::NotFound)?;
+    let tag = db
+        .tag_by_slug(slug)
+        .await?
+        .filter(|t| t.visibility == masthead_core::TagVisibility::Public)
+        .ok_or(WebError::NotFound)?;
     let list = db.published_posts(PostList::Tag(&tag.id), PageRequest::new(page, super::PAGE_SIZE)).await?;
     if list.total == 0 || page > list.pages {
         return Err(WebError::NotFound);
@@ -88,7 +98,9 @@ async fn render_tag(state: &AppState, slug: &str, page: u32) -> Result<Response,
     meta.prev_url = pagination.prev_url.as_deref().map(|u| ctx.site.absolute(u));
     meta.next_url = pagination.next_url.as_deref().map(|u| ctx.site.absolute(u));
     let content = ArchiveContent {
-        subject: TagSubject { tag: TagView { name: tag.name.clone(), description: tag.description.clone(), url: base.clone() } },
+        subject: TagSubject {
+            tag: TagView { name: tag.name.clone(), description: tag.description.clone(), url: base.clone() },
+        },
         posts: cards(&list.items),
         pagination,
     };

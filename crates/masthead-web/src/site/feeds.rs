@@ -69,7 +69,14 @@ fn feed_item(site: &SiteView, post: &Post) -> FeedItem {
     }
 }
 
-async fn render_feed(state: &AppState, list: PostList<'_>, title: String, description: String, path: &str, mut deps: CacheDeps) -> Result<Response, WebError> {
+async fn render_feed(
+    state: &AppState,
+    list: PostList<'_>,
+    title: String,
+    description: String,
+    path: &str,
+    mut deps: CacheDeps,
+) -> Result<Response, WebError> {
     let ctx = site_context(state).await?;
     let posts = state.newsroom.db.published_posts(list, PageRequest::new(1, FEED_ITEMS)).await?;
     card_deps(&mut deps, &posts.items);
@@ -94,14 +101,28 @@ pub async fn site_rss(State(state): State<AppState>) -> Result<Response, WebErro
 }
 
 pub async fn tag_rss(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
-    let tag = state.newsroom.db.tag_by_slug(&slug).await?.filter(|t| t.visibility == TagVisibility::Public).ok_or(WebError::NotFound)?;
+    let tag = state
+        .newsroom
+        .db
+        .tag_by_slug(&slug)
+        .await?
+        .filter(|t| t.visibility == TagVisibility::Public)
+        .ok_or(WebError::NotFound)?;
     let ctx = site_context(&state).await?;
     let mut deps = CacheDeps::default();
     deps.push(Dep::Tag(tag.id.clone()));
     deps.push(Dep::TagList(tag.id.clone()));
     let title = format!("{} – {}", tag.name, ctx.site.title);
     let description = tag.description.clone().unwrap_or_else(|| ctx.site.description.clone());
-    render_feed(&state, PostList::Tag(&tag.id), title, description, &format!("{}rss/", tag_path(tag.slug.as_str())), deps).await
+    render_feed(
+        &state,
+        PostList::Tag(&tag.id),
+        title,
+        description,
+        &format!("{}rss/", tag_path(tag.slug.as_str())),
+        deps,
+    )
+    .await
 }
 
 pub async fn author_rss(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
@@ -112,7 +133,15 @@ pub async fn author_rss(State(state): State<AppState>, Path(slug): Path<String>)
     deps.push(Dep::AuthorList(author.id.clone()));
     let title = format!("{} – {}", author.name, ctx.site.title);
     let description = author.bio.clone().unwrap_or_else(|| ctx.site.description.clone());
-    render_feed(&state, PostList::Author(&author.id), title, description, &format!("{}rss/", author_path(author.slug.as_str())), deps).await
+    render_feed(
+        &state,
+        PostList::Author(&author.id),
+        title,
+        description,
+        &format!("{}rss/", author_path(author.slug.as_str())),
+        deps,
+    )
+    .await
 }
 
 #[derive(Serialize)]
@@ -153,8 +182,14 @@ pub async fn sitemap_index(State(state): State<AppState>) -> Result<Response, We
     let db = &state.newsroom.db;
     let newest = |entries: Vec<SitemapEntry>| entries.iter().map(|e| e.updated_at).max().map(iso);
     let sitemaps = vec![
-        SitemapRef { url: ctx.site.absolute("/sitemap-pages.xml"), lastmod: newest(db.sitemap_entries(PostType::Page).await?) },
-        SitemapRef { url: ctx.site.absolute("/sitemap-posts.xml"), lastmod: newest(db.sitemap_entries(PostType::Post).await?) },
+        SitemapRef {
+            url: ctx.site.absolute("/sitemap-pages.xml"),
+            lastmod: newest(db.sitemap_entries(PostType::Page).await?),
+        },
+        SitemapRef {
+            url: ctx.site.absolute("/sitemap-posts.xml"),
+            lastmod: newest(db.sitemap_entries(PostType::Post).await?),
+        },
         SitemapRef { url: ctx.site.absolute("/sitemap-authors.xml"), lastmod: None },
         SitemapRef { url: ctx.site.absolute("/sitemap-tags.xml"), lastmod: None },
         SitemapRef { url: ctx.site.absolute("/sitemap-news.xml"), lastmod: None },
@@ -163,7 +198,8 @@ pub async fn sitemap_index(State(state): State<AppState>) -> Result<Response, We
     struct Index {
         sitemaps: Vec<SitemapRef>,
     }
-    let xml = state.theme.render("sitemap-index.xml", &SitemapContext { site: &ctx.site, content: Index { sitemaps } })?;
+    let xml =
+        state.theme.render("sitemap-index.xml", &SitemapContext { site: &ctx.site, content: Index { sitemaps } })?;
     Ok(cacheable(xml, XML, listings()))
 }
 
@@ -209,7 +245,11 @@ pub async fn sitemap_tags(State(state): State<AppState>) -> Result<Response, Web
         .public_tags_with_published_posts()
         .await?
         .into_iter()
-        .map(|t| UrlEntry { url: ctx.site.absolute(&tag_path(t.tag.slug.as_str())), lastmod: Some(iso(t.tag.updated_at)), image: None })
+        .map(|t| UrlEntry {
+            url: ctx.site.absolute(&tag_path(t.tag.slug.as_str())),
+            lastmod: Some(iso(t.tag.updated_at)),
+            image: None,
+        })
         .collect();
     render_urlset(&state, &ctx.site, entries).await
 }
@@ -259,6 +299,7 @@ pub async fn sitemap_news(State(state): State<AppState>) -> Result<Response, Web
 }
 
 pub async fn robots(State(state): State<AppState>) -> Response {
-    let body = format!("User-agent: *\nDisallow: /ghost/\nDisallow: /admin/\n\nSitemap: {}/sitemap.xml\n", state.site_url);
+    let body =
+        format!("User-agent: *\nDisallow: /ghost/\nDisallow: /admin/\n\nSitemap: {}/sitemap.xml\n", state.site_url);
     ([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))], body).into_response()
 }

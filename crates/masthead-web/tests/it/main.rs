@@ -40,7 +40,12 @@ pub async fn newsroom(app: &TestApp) -> Fixture {
         .markdown(body)
         .excerpt("Water reached the harbour district overnight.")
         .published_at(now - Duration::hours(2))
-        .feature_image("/content/images/2026/11/flood.jpg", "Water covers a street lined with shops", "Residents wade along Quay Street.", "Photo: Anna Field / The Harbour Post")
+        .feature_image(
+            "/content/images/2026/11/flood.jpg",
+            "Water covers a street lined with shops",
+            "Residents wade along Quay Street.",
+            "Photo: Anna Field / The Harbour Post",
+        )
         .create(&app.newsroom)
         .await;
     let neighbour = PostBuilder::published("Volunteers fill sandbags on the quay")

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test Masthead has: the Rust suites (storage and HTTP tests on SQLite and on
+# PostgreSQL) and the browser tests (Playwright driving Debian's Chromium against the real
+# binary). Prerequisites that can be installed here are installed; see README.md.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ ! -x "$chromium" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Chromium (Debian package) for the browser tests..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "error: the browser tests need Chromium at $chromium: run 'sudo apt-get install -y chromium' or set CHROMIUM_PATH" >&2
+    exit 1
+  fi
+fi
+if [ ! -d e2e/node_modules ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then
+  (cd e2e && npm ci --no-audit --no-fund)
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+echo "== Rust tests (SQLite and PostgreSQL) =="
+cargo build -p masthead
+cargo test --workspace 2>&1 | tee -a "$log"
+
+echo "== Browser tests =="
+(cd e2e && npx playwright test) 2>&1 | tee -a "$log"
+
+rust_passed=$(grep -E '^test result: ok\.' "$log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | awk '{ s += $1 } END { print s + 0 }')
+browser_passed=$(grep -E '^ +[0-9]+ passed' "$log" | tail -1 | awk '{ print $1 + 0 }')
+echo "masthead: $((rust_passed + browser_passed)) passed, 0 failed"
