@@ -28,6 +28,9 @@ cargo build -p masthead
 cargo test --workspace 2>&1 | tee -a "$log"
 
 echo "== Browser tests =="
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+export MASTHEAD_BIN="$target_dir/debug/masthead"
 (cd e2e && npx playwright test) 2>&1 | tee -a "$log"
 
 rust_passed=$(grep -E '^test result: ok\.' "$log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | awk '{ s += $1 } END { print s + 0 }')

@@ -215,3 +215,68 @@ fn date_filter(state: &State, value: Value, format: Option<&str>) -> Result<Stri
     let format = format.unwrap_or("%-d %B %Y");
     Ok(zoned.strftime(format).to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Context {
+        site: serde_json::Value,
+    }
+
+    #[test]
+    fn the_embedded_theme_loads_with_fingerprinted_assets() {
+        let theme = Theme::load(None).expect("default theme");
+        let (url, asset) = theme.assets().find(|(url, _)| url.starts_with("/assets/css/site.")).expect("stylesheet");
+        assert!(url.ends_with(".css"));
+        assert_eq!(asset.content_type, "text/css; charset=utf-8");
+        assert!(theme.asset(url).is_some());
+    }
+
+    #[test]
+    fn a_theme_directory_overrides_single_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("templates")).expect("mkdir");
+        std::fs::write(dir.path().join("templates/robots-note.txt"), "Hello {{ site.title }}").expect("write");
+        std::fs::create_dir_all(dir.path().join("assets/css")).expect("mkdir");
+        std::fs::write(dir.path().join("assets/css/site.css"), "body{color:red}").expect("write");
+        let theme = Theme::load(Some(dir.path())).expect("theme with overrides");
+        let context = Context { site: serde_json::json!({ "title": "The Harbour Post" }) };
+        assert_eq!(theme.render("robots-note.txt", &context).expect("render"), "Hello The Harbour Post");
+        let css = theme.assets().find(|(url, _)| url.starts_with("/assets/css/site.")).expect("stylesheet").1;
+        assert_eq!(&*css.bytes, b"body{color:red}", "the override replaces the embedded file");
+    }
+
+    #[test]
+    fn a_broken_override_stops_the_start() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("templates")).expect("mkdir");
+        std::fs::write(dir.path().join("templates/post.html"), "{% if %}").expect("write");
+        match Theme::load(Some(dir.path())) {
+            Err(ThemeError::Template { name, .. }) => assert_eq!(name, "post.html"),
+            other => panic!("expected a template error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn dates_are_shown_in_the_site_time_zone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("templates")).expect("mkdir");
+        std::fs::write(dir.path().join("templates/when.txt"), "{{ t | date('%Y-%m-%d %H:%M %Z') }}").expect("write");
+        let theme = Theme::load(Some(dir.path())).expect("theme");
+        #[derive(Serialize)]
+        struct When {
+            site: serde_json::Value,
+            t: &'static str,
+        }
+        let render = |tz: &str| {
+            theme
+                .render("when.txt", &When { site: serde_json::json!({ "timezone": tz }), t: "2026-07-01T12:00:00Z" })
+                .expect("render")
+        };
+        assert_eq!(render("Europe/Kyiv"), "2026-07-01 15:00 EEST");
+        assert_eq!(render("America/New_York"), "2026-07-01 08:00 EDT");
+        assert_eq!(render("Etc/UTC"), "2026-07-01 12:00 UTC");
+    }
+}

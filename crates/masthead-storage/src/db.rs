@@ -47,10 +47,15 @@ macro_rules! on_db {
 }
 
 impl Db {
-    /// Connects to `sqlite://path`, `sqlite::memory:` is not supported (readers and the writer
-    /// must share one database), or `postgres://...`.
+    /// Connects to `sqlite://path` or `postgres://...`, creating the database if it does not
+    /// exist. `sqlite::memory:` is refused: the readers and the writer must share one database.
     pub async fn connect(url: &str) -> Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            use sqlx::migrate::MigrateDatabase;
+            // A named database that does not exist yet is created, as SQLite creates its file.
+            if !sqlx::Postgres::database_exists(url).await? {
+                sqlx::Postgres::create_database(url).await?;
+            }
             let options = PgConnectOptions::from_str(url)?;
             Self::connect_postgres(options).await
         } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {

@@ -1,7 +1,7 @@
 //! Test support shared by every crate: a fresh database per test on SQLite and on PostgreSQL,
 //! the real router without a socket, and builders for fixtures.
 //!
-//! ```ignore
+//! ```text
 //! dual_db_test!(async fn publishes_a_post(db) {
 //!     let app = TestApp::new(&db).await;
 //!     ...
