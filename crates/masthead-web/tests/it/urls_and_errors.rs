@@ -40,3 +40,27 @@ dual_db_test!(async fn robots_txt_points_at_the_sitemap(db) {
     let body = app.get("/robots.txt").await.text();
     assert!(body.contains("Sitemap: https://news.example.org/sitemap.xml"));
 });
+
+dual_db_test!(async fn every_response_carries_the_security_headers(db) {
+    let app = TestApp::new(&db).await;
+    newsroom(&app).await;
+    for path in ["/", "/floods-reach-the-harbour-district/", "/rss/", "/no-such-page/", "/Tag/Society"] {
+        let response = app.get(path).await;
+        assert_eq!(response.header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(response.header("referrer-policy"), Some("strict-origin-when-cross-origin"), "{path}");
+        assert!(response.header("content-security-policy").is_some_and(|csp| csp.contains("frame-ancestors 'self'")), "{path}");
+        assert_eq!(response.header("strict-transport-security"), Some("max-age=31536000"), "{path}: the test site is https");
+    }
+});
+
+dual_db_test!(async fn request_headers_cannot_poison_the_page_cache(db) {
+    let app = TestApp::new(&db).await;
+    newsroom(&app).await;
+    let poisoned = app
+        .get_with("/", &[("x-forwarded-host", "evil.example"), ("host", "evil.example"), ("x-ghost-preview", "1")])
+        .await;
+    assert!(!poisoned.text().contains("evil.example"));
+    let plain = app.get("/").await;
+    assert_eq!(plain.body, poisoned.body, "output does not depend on unkeyed request headers");
+    assert!(plain.text().contains("https://news.example.org/"));
+});
