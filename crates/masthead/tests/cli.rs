@@ -1,0 +1,75 @@
+//! The binary as an operator uses it: `migrate`, and `serve` printing its URL and answering.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_masthead");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+fn http_get(port: u16, path: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response
+}
+
+#[test]
+fn migrate_creates_the_database_in_the_data_dir() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output =
+        Command::new(BIN).args(["migrate", "--data-dir"]).arg(dir.path()).output().expect("run masthead migrate");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "Database is up to date.");
+    assert!(dir.path().join("masthead.db").exists());
+}
+
+#[test]
+fn serve_prints_its_url_and_serves_an_empty_site() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args([
+            "--no-demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--site-url",
+            "https://news.example.org/",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start masthead");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read the first line");
+    assert!(line.starts_with("Masthead is serving https://news.example.org "), "{line}");
+
+    let home = http_get(port, "/");
+    let missing = http_get(port, "/nothing-here/");
+    child.kill().expect("stop");
+    let _ = child.wait();
+    assert!(home.starts_with("HTTP/1.1 200"), "{home}");
+    assert!(home.contains("<link rel=\"canonical\" href=\"https://news.example.org/\">"));
+    assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+}
+
+#[test]
+fn a_bad_database_url_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(BIN)
+        .args(["migrate", "--database-url", "mysql://localhost/news", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unsupported database URL"), "{stderr}");
+}
