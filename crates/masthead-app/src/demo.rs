@@ -166,22 +166,12 @@ pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
         let user = match db.user_by_slug(author.slug).await? {
             Some(user) => user,
             None => {
+                let slug = Slug::parse(author.slug).map_err(|e| AppError::invalid("demo", e.to_string()))?;
+                let email = format!("{}@korvet-independent.example", author.slug.replace('-', "."));
                 let user = StaffUser {
-                    id: ObjectId::new(),
-                    name: author.name.to_owned(),
-                    slug: Slug::parse(author.slug).map_err(|e| AppError::invalid("demo", e.to_string()))?,
-                    email: format!("{}@korvet-independent.example", author.slug.replace('-', ".")),
                     bio: Some(author.bio.to_owned()),
-                    profile_image: None,
-                    cover_image: None,
-                    website: None,
                     location: Some(author.location.to_owned()),
-                    twitter: None,
-                    facebook: None,
-                    meta_title: None,
-                    meta_description: None,
-                    created_at: now,
-                    updated_at: now,
+                    ..StaffUser::new(author.name, slug, email)
                 };
                 db.insert_user(&user).await?;
                 user

@@ -92,6 +92,30 @@ pub struct StaffUser {
     pub updated_at: OffsetDateTime,
 }
 
+impl StaffUser {
+    /// A staff member with only the required fields; profile fields start empty.
+    pub fn new(name: impl Into<String>, slug: Slug, email: impl Into<String>) -> Self {
+        let now = crate::now();
+        Self {
+            id: ObjectId::new(),
+            name: name.into(),
+            slug,
+            email: email.into(),
+            bio: None,
+            profile_image: None,
+            cover_image: None,
+            website: None,
+            location: None,
+            twitter: None,
+            facebook: None,
+            meta_title: None,
+            meta_description: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// A post or page with its ordered authors and tags (the first of each is primary).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Post {

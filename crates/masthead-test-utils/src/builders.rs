@@ -1,7 +1,7 @@
 //! Fixtures built through the real use cases, so a test's data is shaped like production data.
 
 use masthead_app::{Newsroom, PostBody, PostInput};
-use masthead_core::{ObjectId, Post, PostStatus, PostType, Slug, StaffUser};
+use masthead_core::{Post, PostStatus, PostType, Slug, StaffUser};
 use time::OffsetDateTime;
 
 pub struct StaffBuilder {
@@ -20,25 +20,9 @@ impl StaffBuilder {
     }
 
     pub async fn create(self, newsroom: &Newsroom) -> StaffUser {
-        let now = masthead_core::now();
         let slug = Slug::from_title(&self.name).expect("name has letters");
-        let user = StaffUser {
-            id: ObjectId::new(),
-            email: format!("{slug}@news.example.org"),
-            name: self.name,
-            slug,
-            bio: self.bio,
-            profile_image: None,
-            cover_image: None,
-            website: None,
-            location: None,
-            twitter: None,
-            facebook: None,
-            meta_title: None,
-            meta_description: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let email = format!("{slug}@news.example.org");
+        let user = StaffUser { bio: self.bio, ..StaffUser::new(self.name, slug, email) };
         newsroom.db.insert_user(&user).await.expect("insert staff user");
         user
     }

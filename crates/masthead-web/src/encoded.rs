@@ -15,7 +15,8 @@ pub struct EncodedBody {
     pub identity: Bytes,
     pub gzip: Option<Bytes>,
     pub brotli: Option<Bytes>,
-    hash: String,
+    /// ETags of the identity, gzip and Brotli representations, computed once.
+    etags: [HeaderValue; 3],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,19 +29,23 @@ enum Encoding {
 impl EncodedBody {
     pub fn new(identity: Bytes, compressible: bool) -> Self {
         let hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&identity));
+        let etag = |suffix: &str| {
+            HeaderValue::from_str(&format!("\"{hash}{suffix}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+        };
+        let etags = [etag(""), etag("-gz"), etag("-br")];
         let (gzip, brotli) = if compressible && identity.len() >= MIN_COMPRESS {
             (gzip(&identity), brotli(&identity))
         } else {
             (None, None)
         };
-        Self { identity, gzip, brotli, hash }
+        Self { identity, gzip, brotli, etags }
     }
 
-    fn etag(&self, encoding: Encoding) -> String {
+    fn etag(&self, encoding: Encoding) -> &HeaderValue {
         match encoding {
-            Encoding::Identity => format!("\"{}\"", self.hash),
-            Encoding::Gzip => format!("\"{}-gz\"", self.hash),
-            Encoding::Brotli => format!("\"{}-br\"", self.hash),
+            Encoding::Identity => &self.etags[0],
+            Encoding::Gzip => &self.etags[1],
+            Encoding::Brotli => &self.etags[2],
         }
     }
 
@@ -67,9 +72,7 @@ impl EncodedBody {
         let mut headers = HeaderMap::with_capacity(6);
         headers.insert(header::CACHE_CONTROL, cache_control.clone());
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-        if let Ok(value) = HeaderValue::from_str(&etag) {
-            headers.insert(header::ETAG, value);
-        }
+        headers.insert(header::ETAG, etag.clone());
         if not_modified {
             return (StatusCode::NOT_MODIFIED, headers).into_response();
         }
