@@ -7,6 +7,7 @@
 mod changes;
 pub mod demo;
 mod error;
+pub mod jobs;
 mod posts;
 
 pub use changes::{ChangeBus, ContentChange};
@@ -21,10 +22,11 @@ pub struct Newsroom {
     pub db: Db,
     pub media: MediaStore,
     pub changes: ChangeBus,
+    pub jobs: jobs::JobSignal,
 }
 
 impl Newsroom {
     pub fn new(db: Db, media: MediaStore) -> Self {
-        Self { db, media, changes: ChangeBus::default() }
+        Self { db, media, changes: ChangeBus::default(), jobs: jobs::JobSignal::default() }
     }
 }

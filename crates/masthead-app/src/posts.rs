@@ -6,6 +6,7 @@ use masthead_core::{ObjectId, Post, PostStatus, PostType, Slug, StaffUser, Tag, 
 use masthead_render::{html_to_plaintext, image_count, markdown_to_html, sanitize_html};
 use time::OffsetDateTime;
 
+use crate::jobs::Job;
 use crate::{AppError, ContentChange, Newsroom};
 
 /// The longest title Ghost accepts.
@@ -70,6 +71,15 @@ impl PostInput {
     }
 }
 
+/// A scheduled post gets (or moves) its publication job; any other status cancels it.
+fn publication_jobs(post: &Post) -> Vec<masthead_storage::JobChange> {
+    let job = Job::PublishScheduledPost { post_id: post.id.clone() };
+    match (post.status, post.published_at) {
+        (PostStatus::Scheduled, Some(at)) => vec![job.at(at)],
+        _ => vec![job.cancel()],
+    }
+}
+
 fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
@@ -86,7 +96,8 @@ impl Newsroom {
         if input.slug.is_none() {
             post.slug = self.free_slug(input.post_type, &post.slug, None).await?;
         }
-        self.db.insert_post(&post).await?;
+        self.db.insert_post_with_jobs(&post, &publication_jobs(&post)).await?;
+        self.jobs.wake();
         self.changes.publish(&ContentChange::Post {
             id: post.id.clone(),
             post_type: post.post_type,
@@ -116,9 +127,10 @@ impl Newsroom {
             // Editing a live story keeps its publication time unless one is given.
             post.published_at = post.published_at.or(existing.published_at).or(Some(now));
         }
-        if !self.db.update_post(&post).await? {
+        if !self.db.update_post_with_jobs(&post, &publication_jobs(&post)).await? {
             return Err(AppError::NotFound("post"));
         }
+        self.jobs.wake();
         let mut tag_ids: Vec<ObjectId> = existing.tags.iter().chain(&post.tags).map(|t| t.id.clone()).collect();
         tag_ids.dedup();
         let mut author_ids: Vec<ObjectId> =
@@ -209,11 +221,16 @@ impl Newsroom {
         let images = image_count(&html) + usize::from(feature_image.is_some());
         let published_at = match input.status {
             PostStatus::Published | PostStatus::Sent | PostStatus::Draft => input.published_at,
-            PostStatus::Scheduled => Some(
-                input
-                    .published_at
-                    .ok_or_else(|| AppError::invalid("published_at", "a scheduled post needs a publication time"))?,
-            ),
+            PostStatus::Scheduled => match input.published_at {
+                Some(at) if at > masthead_core::now() => Some(at),
+                Some(_) => {
+                    return Err(AppError::invalid(
+                        "published_at",
+                        "a scheduled post needs a publication time in the future",
+                    ));
+                }
+                None => return Err(AppError::invalid("published_at", "a scheduled post needs a publication time")),
+            },
         };
         let now = masthead_core::now();
         Ok(Post {

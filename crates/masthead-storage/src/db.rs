@@ -32,13 +32,13 @@ pub enum Db {
 /// (`read`) or the writer pool (`write`); on PostgreSQL both are the one pool.
 #[macro_export]
 macro_rules! on_db {
-    ($db:expr, read |$pool:ident| $body:expr) => {
+    ($db:expr, read, |$pool:ident| $body:expr) => {
         match $db {
             $crate::Db::Sqlite { reader: $pool, .. } => $body,
             $crate::Db::Postgres($pool) => $body,
         }
     };
-    ($db:expr, write |$pool:ident| $body:expr) => {
+    ($db:expr, write, |$pool:ident| $body:expr) => {
         match $db {
             $crate::Db::Sqlite { writer: $pool, .. } => $body,
             $crate::Db::Postgres($pool) => $body,

@@ -8,6 +8,7 @@
 
 mod db;
 mod error;
+mod jobs;
 mod pagination;
 mod posts;
 mod settings;
@@ -16,6 +17,7 @@ mod users;
 
 pub use db::{Backend, Db};
 pub use error::StorageError;
+pub use jobs::{ClaimedJob, JobChange, JobRecord, NewJob};
 pub use pagination::{PageRequest, Paginated};
 pub use posts::{PostList, PostRecord, SitemapEntry};
 pub use tags::{TagRecord, TagWithCount};

@@ -152,25 +152,33 @@ impl PostList<'_> {
 impl Db {
     /// Inserts a post or page with its ordered authors and tags, in one transaction.
     pub async fn insert_post(&self, post: &Post) -> Result<()> {
+        self.insert_post_with_jobs(post, &[]).await
+    }
+
+    /// Inserts a post and applies `jobs` in the same transaction (e.g. its scheduled publication).
+    pub async fn insert_post_with_jobs(&self, post: &Post, jobs: &[crate::JobChange]) -> Result<()> {
         let sql = format!("INSERT INTO posts ({}) VALUES ({})", POST_COLUMNS.replace("p.", ""), placeholders(1, 30));
-        on_db!(
-            self,
-            write | pool | {
-                let mut tx = pool.begin().await?;
-                bind_post!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), post)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StorageError::on_unique("slug", post.slug.as_str()))?;
-                replace_links!(tx, post);
-                tx.commit().await?;
-            }
-        );
+        on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            bind_post!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), post)
+                .execute(&mut *tx)
+                .await
+                .map_err(StorageError::on_unique("slug", post.slug.as_str()))?;
+            replace_links!(tx, post);
+            crate::jobs::apply_job_changes!(tx, jobs);
+            tx.commit().await?;
+        });
         Ok(())
     }
 
     /// Overwrites every column of an existing post and replaces its author and tag links.
     /// Returns false when no post has that id.
     pub async fn update_post(&self, post: &Post) -> Result<bool> {
+        self.update_post_with_jobs(post, &[]).await
+    }
+
+    /// [`Db::update_post`], applying `jobs` in the same transaction.
+    pub async fn update_post_with_jobs(&self, post: &Post, jobs: &[crate::JobChange]) -> Result<bool> {
         let assignments = POST_COLUMNS
             .replace("p.", "")
             .split(", ")
@@ -180,50 +188,44 @@ impl Db {
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!("UPDATE posts SET {assignments} WHERE id = $1");
-        let updated = on_db!(
-            self,
-            write | pool | {
-                let mut tx = pool.begin().await?;
-                let result = bind_post!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), post)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StorageError::on_unique("slug", post.slug.as_str()))?;
-                if result.rows_affected() == 1 {
-                    replace_links!(tx, post);
-                    tx.commit().await?;
-                    true
-                } else {
-                    false
-                }
+        let updated = on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            let result = bind_post!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), post)
+                .execute(&mut *tx)
+                .await
+                .map_err(StorageError::on_unique("slug", post.slug.as_str()))?;
+            if result.rows_affected() == 1 {
+                replace_links!(tx, post);
+                crate::jobs::apply_job_changes!(tx, jobs);
+                tx.commit().await?;
+                true
+            } else {
+                false
             }
-        );
+        });
         Ok(updated)
     }
 
     pub async fn delete_post(&self, id: &ObjectId) -> Result<bool> {
-        let result = on_db!(
-            self,
-            write | pool | {
-                sqlx::query("DELETE FROM posts WHERE id = $1").bind(id.as_str()).execute(pool).await?.rows_affected()
-            }
-        );
+        let result = on_db!(self, write, |pool| {
+            sqlx::query("DELETE FROM posts WHERE id = $1").bind(id.as_str()).execute(pool).await?.rows_affected()
+        });
         Ok(result == 1)
     }
 
     pub async fn post_by_id(&self, id: &ObjectId) -> Result<Option<Post>> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {POST_COLUMNS} FROM posts p WHERE p.id = $1"));
         let rows: Vec<PostRecord> =
-            on_db!(self, read | pool | sqlx::query_as(sql).bind(id.as_str()).fetch_all(pool).await?);
+            on_db!(self, read, |pool| sqlx::query_as(sql).bind(id.as_str()).fetch_all(pool).await?);
         Ok(self.with_relations(rows).await?.pop())
     }
 
     /// A post or page by slug, whatever its status: callers decide what may be shown.
     pub async fn post_by_slug(&self, post_type: PostType, slug: &str) -> Result<Option<Post>> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {POST_COLUMNS} FROM posts p WHERE p.type = $1 AND p.slug = $2"));
-        let rows: Vec<PostRecord> = on_db!(
-            self,
-            read | pool | { sqlx::query_as(sql).bind(post_type.as_str()).bind(slug).fetch_all(pool).await? }
-        );
+        let rows: Vec<PostRecord> = on_db!(self, read, |pool| {
+            sqlx::query_as(sql).bind(post_type.as_str()).bind(slug).fetch_all(pool).await?
+        });
         Ok(self.with_relations(rows).await?.pop())
     }
 
@@ -237,20 +239,17 @@ impl Db {
              ORDER BY p.published_at DESC, p.id DESC LIMIT ${next} OFFSET ${}",
             next + 1
         ));
-        let (total, rows): (i64, Vec<PostRecord>) = on_db!(
-            self,
-            read | pool | {
-                let mut count = sqlx::query_scalar(count_sql);
-                let mut select = sqlx::query_as(list_sql);
-                if let Some(parameter) = list.parameter() {
-                    count = count.bind(parameter);
-                    select = select.bind(parameter);
-                }
-                let total = count.fetch_one(pool).await?;
-                let rows = select.bind(i64::from(page.limit)).bind(page.offset()).fetch_all(pool).await?;
-                (total, rows)
+        let (total, rows): (i64, Vec<PostRecord>) = on_db!(self, read, |pool| {
+            let mut count = sqlx::query_scalar(count_sql);
+            let mut select = sqlx::query_as(list_sql);
+            if let Some(parameter) = list.parameter() {
+                count = count.bind(parameter);
+                select = select.bind(parameter);
             }
-        );
+            let total = count.fetch_one(pool).await?;
+            let rows = select.bind(i64::from(page.limit)).bind(page.offset()).fetch_all(pool).await?;
+            (total, rows)
+        });
         let posts = self.with_relations(rows).await?;
         Ok(Paginated::new(posts, page, total.max(0) as u64))
     }
@@ -266,10 +265,9 @@ impl Db {
              GROUP BY p.id ORDER BY shared DESC, MAX(p.published_at) DESC, p.id DESC LIMIT $2"
         );
         let sql = sqlx::AssertSqlSafe(sql);
-        let ids: Vec<(String, i64)> = on_db!(
-            self,
-            read | pool | { sqlx::query_as(sql).bind(post.as_str()).bind(i64::from(limit)).fetch_all(pool).await? }
-        );
+        let ids: Vec<(String, i64)> = on_db!(self, read, |pool| {
+            sqlx::query_as(sql).bind(post.as_str()).bind(i64::from(limit)).fetch_all(pool).await?
+        });
         let ids: Vec<String> = ids.into_iter().map(|(id, _)| id).collect();
         self.posts_by_ids(&ids).await
     }
@@ -283,16 +281,13 @@ impl Db {
             "SELECT {POST_COLUMNS} FROM posts p WHERE p.id IN ({})",
             placeholders(1, ids.len())
         ));
-        let rows: Vec<PostRecord> = on_db!(
-            self,
-            read | pool | {
-                let mut query = sqlx::query_as(sql);
-                for id in ids {
-                    query = query.bind(id);
-                }
-                query.fetch_all(pool).await?
+        let rows: Vec<PostRecord> = on_db!(self, read, |pool| {
+            let mut query = sqlx::query_as(sql);
+            for id in ids {
+                query = query.bind(id);
             }
-        );
+            query.fetch_all(pool).await?
+        });
         let mut posts = self.with_relations(rows).await?;
         posts.sort_by_key(|p| ids.iter().position(|id| id == p.id.as_str()));
         Ok(posts)
@@ -304,10 +299,9 @@ impl Db {
             "SELECT {POST_COLUMNS} FROM posts p WHERE {LIVE_POSTS} AND p.published_at >= $1 \
              ORDER BY p.published_at DESC, p.id DESC LIMIT 1000"
         ));
-        let rows: Vec<PostRecord> = on_db!(
-            self,
-            read | pool | { sqlx::query_as(sql).bind(masthead_core::to_stored_time(since)).fetch_all(pool).await? }
-        );
+        let rows: Vec<PostRecord> = on_db!(self, read, |pool| {
+            sqlx::query_as(sql).bind(masthead_core::to_stored_time(since)).fetch_all(pool).await?
+        });
         self.with_relations(rows).await
     }
 
@@ -315,11 +309,11 @@ impl Db {
     pub async fn sitemap_entries(&self, post_type: PostType) -> Result<Vec<SitemapEntry>> {
         let sql = "SELECT slug, updated_at, feature_image FROM posts \
                    WHERE type = $1 AND status = 'published' ORDER BY published_at DESC, id DESC";
-        Ok(on_db!(self, read | pool | sqlx::query_as(sql).bind(post_type.as_str()).fetch_all(pool).await?))
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(post_type.as_str()).fetch_all(pool).await?))
     }
 
     pub async fn count_posts(&self) -> Result<i64> {
-        Ok(on_db!(self, read | pool | sqlx::query_scalar("SELECT COUNT(*) FROM posts").fetch_one(pool).await?))
+        Ok(on_db!(self, read, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM posts").fetch_one(pool).await?))
     }
 
     /// Loads the ordered authors and tags of `rows` with one query each.
@@ -337,18 +331,15 @@ impl Db {
             "SELECT pa.post_id, {USER_COLUMNS} FROM posts_authors pa JOIN users u ON u.id = pa.author_id \
              WHERE pa.post_id IN ({in_list}) ORDER BY pa.post_id, pa.sort_order"
         ));
-        let (tag_rows, author_rows): (Vec<LinkedTag>, Vec<LinkedAuthor>) = on_db!(
-            self,
-            read | pool | {
-                let mut tags = sqlx::query_as(tags_sql);
-                let mut authors = sqlx::query_as(authors_sql);
-                for id in &ids {
-                    tags = tags.bind(*id);
-                    authors = authors.bind(*id);
-                }
-                (tags.fetch_all(pool).await?, authors.fetch_all(pool).await?)
+        let (tag_rows, author_rows): (Vec<LinkedTag>, Vec<LinkedAuthor>) = on_db!(self, read, |pool| {
+            let mut tags = sqlx::query_as(tags_sql);
+            let mut authors = sqlx::query_as(authors_sql);
+            for id in &ids {
+                tags = tags.bind(*id);
+                authors = authors.bind(*id);
             }
-        );
+            (tags.fetch_all(pool).await?, authors.fetch_all(pool).await?)
+        });
         let mut tags: HashMap<String, Vec<Tag>> = HashMap::new();
         for row in tag_rows {
             tags.entry(row.post_id).or_default().push(row.tag.try_into()?);

@@ -6,7 +6,7 @@ impl Db {
     /// Reads every setting into the typed struct; keys never written keep their defaults.
     pub async fn site_settings(&self) -> Result<SiteSettings> {
         let rows: Vec<(String, String)> =
-            on_db!(self, read | pool | { sqlx::query_as("SELECT key, value FROM settings").fetch_all(pool).await? });
+            on_db!(self, read, |pool| { sqlx::query_as("SELECT key, value FROM settings").fetch_all(pool).await? });
         let mut object = match serde_json::to_value(SiteSettings::default()) {
             Ok(serde_json::Value::Object(map)) => map,
             _ => return Err(StorageError::Corrupt("default settings".into())),
@@ -28,24 +28,21 @@ impl Db {
             return Err(StorageError::Corrupt("settings did not serialise to an object".into()));
         };
         let now = masthead_core::now();
-        on_db!(
-            self,
-            write | pool | {
-                let mut tx = pool.begin().await?;
-                for (key, value) in &map {
-                    sqlx::query(
-                        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
+        on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            for (key, value) in &map {
+                sqlx::query(
+                    "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
                      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                    )
-                    .bind(key)
-                    .bind(value.to_string())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
+                )
+                .bind(key)
+                .bind(value.to_string())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             }
-        );
+            tx.commit().await?;
+        });
         Ok(())
     }
 }

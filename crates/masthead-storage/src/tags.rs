@@ -60,33 +60,30 @@ impl Db {
         let sql = "INSERT INTO tags (id, name, slug, description, feature_image, visibility, meta_title, \
                    meta_description, accent_color, created_at, updated_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-        on_db!(
-            self,
-            write | pool | {
-                sqlx::query(sql)
-                    .bind(tag.id.as_str())
-                    .bind(&tag.name)
-                    .bind(tag.slug.as_str())
-                    .bind(&tag.description)
-                    .bind(&tag.feature_image)
-                    .bind(tag.visibility.as_str())
-                    .bind(&tag.meta_title)
-                    .bind(&tag.meta_description)
-                    .bind(&tag.accent_color)
-                    .bind(masthead_core::to_stored_time(tag.created_at))
-                    .bind(masthead_core::to_stored_time(tag.updated_at))
-                    .execute(pool)
-                    .await
-                    .map_err(StorageError::on_unique("tag", tag.slug.as_str()))?;
-            }
-        );
+        on_db!(self, write, |pool| {
+            sqlx::query(sql)
+                .bind(tag.id.as_str())
+                .bind(&tag.name)
+                .bind(tag.slug.as_str())
+                .bind(&tag.description)
+                .bind(&tag.feature_image)
+                .bind(tag.visibility.as_str())
+                .bind(&tag.meta_title)
+                .bind(&tag.meta_description)
+                .bind(&tag.accent_color)
+                .bind(masthead_core::to_stored_time(tag.created_at))
+                .bind(masthead_core::to_stored_time(tag.updated_at))
+                .execute(pool)
+                .await
+                .map_err(StorageError::on_unique("tag", tag.slug.as_str()))?;
+        });
         Ok(())
     }
 
     pub async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {TAG_COLUMNS} FROM tags t WHERE t.slug = $1"));
         let row: Option<TagRecord> =
-            on_db!(self, read | pool | { sqlx::query_as(sql).bind(slug).fetch_optional(pool).await? });
+            on_db!(self, read, |pool| { sqlx::query_as(sql).bind(slug).fetch_optional(pool).await? });
         row.map(Tag::try_from).transpose()
     }
 
@@ -99,7 +96,7 @@ impl Db {
              WHERE t.visibility = 'public' \
              GROUP BY {TAG_COLUMNS} ORDER BY post_count DESC, t.name"
         ));
-        let rows: Vec<TagCountRow> = on_db!(self, read | pool | sqlx::query_as(sql).fetch_all(pool).await?);
+        let rows: Vec<TagCountRow> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
         rows.into_iter().map(|r| Ok(TagWithCount { tag: r.tag.try_into()?, post_count: r.post_count })).collect()
     }
 }

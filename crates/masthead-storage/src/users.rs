@@ -70,44 +70,41 @@ impl Db {
         let sql = "INSERT INTO users (id, name, slug, email, bio, profile_image, cover_image, website, \
                    location, twitter, facebook, meta_title, meta_description, created_at, updated_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
-        on_db!(
-            self,
-            write | pool | {
-                sqlx::query(sql)
-                    .bind(user.id.as_str())
-                    .bind(&user.name)
-                    .bind(user.slug.as_str())
-                    .bind(&user.email)
-                    .bind(&user.bio)
-                    .bind(&user.profile_image)
-                    .bind(&user.cover_image)
-                    .bind(&user.website)
-                    .bind(&user.location)
-                    .bind(&user.twitter)
-                    .bind(&user.facebook)
-                    .bind(&user.meta_title)
-                    .bind(&user.meta_description)
-                    .bind(masthead_core::to_stored_time(user.created_at))
-                    .bind(masthead_core::to_stored_time(user.updated_at))
-                    .execute(pool)
-                    .await
-                    .map_err(StorageError::on_unique("user", user.slug.as_str()))?;
-            }
-        );
+        on_db!(self, write, |pool| {
+            sqlx::query(sql)
+                .bind(user.id.as_str())
+                .bind(&user.name)
+                .bind(user.slug.as_str())
+                .bind(&user.email)
+                .bind(&user.bio)
+                .bind(&user.profile_image)
+                .bind(&user.cover_image)
+                .bind(&user.website)
+                .bind(&user.location)
+                .bind(&user.twitter)
+                .bind(&user.facebook)
+                .bind(&user.meta_title)
+                .bind(&user.meta_description)
+                .bind(masthead_core::to_stored_time(user.created_at))
+                .bind(masthead_core::to_stored_time(user.updated_at))
+                .execute(pool)
+                .await
+                .map_err(StorageError::on_unique("user", user.slug.as_str()))?;
+        });
         Ok(())
     }
 
     pub async fn user_by_slug(&self, slug: &str) -> Result<Option<StaffUser>> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.slug = $1"));
         let row: Option<UserRecord> =
-            on_db!(self, read | pool | { sqlx::query_as(sql).bind(slug).fetch_optional(pool).await? });
+            on_db!(self, read, |pool| { sqlx::query_as(sql).bind(slug).fetch_optional(pool).await? });
         row.map(StaffUser::try_from).transpose()
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<StaffUser>> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1"));
         let row: Option<UserRecord> =
-            on_db!(self, read | pool | { sqlx::query_as(sql).bind(email).fetch_optional(pool).await? });
+            on_db!(self, read, |pool| { sqlx::query_as(sql).bind(email).fetch_optional(pool).await? });
         row.map(StaffUser::try_from).transpose()
     }
 
@@ -119,7 +116,7 @@ impl Db {
              JOIN posts p ON p.id = pa.post_id AND p.type = 'post' AND p.status = 'published' \
              GROUP BY {USER_COLUMNS} ORDER BY post_count DESC, u.name"
         ));
-        let rows: Vec<AuthorCountRow> = on_db!(self, read | pool | sqlx::query_as(sql).fetch_all(pool).await?);
+        let rows: Vec<AuthorCountRow> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
         rows.into_iter().map(|r| Ok(AuthorWithCount { author: r.user.try_into()?, post_count: r.post_count })).collect()
     }
 }
@@ -128,7 +125,7 @@ impl Db {
     pub async fn user_by_id(&self, id: &ObjectId) -> Result<Option<StaffUser>> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"));
         let row: Option<UserRecord> =
-            on_db!(self, read | pool | { sqlx::query_as(sql).bind(id.as_str()).fetch_optional(pool).await? });
+            on_db!(self, read, |pool| { sqlx::query_as(sql).bind(id.as_str()).fetch_optional(pool).await? });
         row.map(StaffUser::try_from).transpose()
     }
 }

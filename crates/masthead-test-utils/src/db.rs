@@ -16,6 +16,7 @@ const STALE_SCHEMA_SECS: u64 = 3600;
 pub struct TestDb {
     db: Db,
     postgres_schema: Option<String>,
+    sqlite_path: Option<std::path::PathBuf>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -41,9 +42,10 @@ fn unix_seconds() -> u64 {
 impl TestDb {
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let db = Db::connect_sqlite_file(&dir.path().join("test.db")).await.expect("open SQLite");
+        let path = dir.path().join("test.db");
+        let db = Db::connect_sqlite_file(&path).await.expect("open SQLite");
         db.migrate().await.expect("migrate SQLite");
-        Self { db, postgres_schema: None, _dir: Some(dir) }
+        Self { db, postgres_schema: None, sqlite_path: Some(path), _dir: Some(dir) }
     }
 
     /// A fresh schema on the test PostgreSQL server. Outside CI, an unreachable server skips
@@ -89,7 +91,23 @@ impl TestDb {
             PgConnectOptions::from_str(&url).expect("PostgreSQL URL").options([("search_path", schema.as_str())]);
         let db = Db::connect_postgres(options).await.expect("connect to PostgreSQL");
         db.migrate().await.expect("migrate PostgreSQL");
-        Some(Self { db, postgres_schema: Some(schema), _dir: None })
+        Some(Self { db, postgres_schema: Some(schema), sqlite_path: None, _dir: None })
+    }
+
+    /// A new connection to the same database, as a restarted server would open it.
+    pub async fn reopen(&self) -> Db {
+        let db = match (&self.sqlite_path, &self.postgres_schema) {
+            (Some(path), _) => Db::connect_sqlite_file(path).await.expect("reopen SQLite"),
+            (None, Some(schema)) => {
+                let options = PgConnectOptions::from_str(&postgres_url())
+                    .expect("PostgreSQL URL")
+                    .options([("search_path", schema.as_str())]);
+                Db::connect_postgres(options).await.expect("reconnect to PostgreSQL")
+            }
+            (None, None) => unreachable!("a test database is SQLite or PostgreSQL"),
+        };
+        db.migrate().await.expect("migrations are idempotent");
+        db
     }
 
     pub fn backend(&self) -> Backend {

@@ -1,0 +1,57 @@
+use masthead_storage::{JobChange, NewJob};
+use masthead_test_utils::dual_db_test;
+use time::Duration;
+
+fn job(key: &str, run_at: time::OffsetDateTime) -> JobChange {
+    JobChange::Enqueue(NewJob {
+        kind: "test".into(),
+        payload: serde_json::json!({ "n": 1 }),
+        dedup_key: Some(key.into()),
+        run_at,
+        max_attempts: 2,
+    })
+}
+
+dual_db_test!(async fn due_jobs_are_claimed_once_with_a_lease(db) {
+    let now = masthead_core::now();
+    db.apply_job_changes(&[job("a", now - Duration::seconds(5)), job("later", now + Duration::hours(1))]).await.expect("enqueue");
+    let claimed = db.claim_job("worker-1", now, Duration::seconds(30)).await.expect("claim").expect("a due job");
+    assert_eq!((claimed.kind.as_str(), claimed.attempts), ("test", 1));
+    assert_eq!(db.claim_job("worker-2", now, Duration::seconds(30)).await.expect("claim"), None, "held by worker 1; the other is not due");
+
+    // Worker 1 dies; once its lease runs out, worker 2 takes the job over.
+    let after_lease = now + Duration::seconds(31);
+    let taken_over = db.claim_job("worker-2", after_lease, Duration::seconds(30)).await.expect("claim").expect("lease expired");
+    assert_eq!(taken_over.id, claimed.id);
+    assert_eq!(taken_over.attempts, 2);
+    assert!(!db.complete_job(&claimed.id, "worker-1").await.expect("complete"), "worker 1 lost its lease");
+    assert!(db.complete_job(&claimed.id, "worker-2").await.expect("complete"));
+    assert_eq!(db.jobs().await.expect("jobs").len(), 1, "only the later job is left");
+    assert_eq!(db.next_job_at().await.expect("next"), Some(now + Duration::hours(1)));
+});
+
+dual_db_test!(async fn enqueueing_the_same_key_moves_the_job_and_cancel_removes_it(db) {
+    let now = masthead_core::now();
+    db.apply_job_changes(&[job("publish:1", now + Duration::hours(1))]).await.expect("enqueue");
+    db.apply_job_changes(&[job("publish:1", now + Duration::hours(2))]).await.expect("reschedule");
+    let jobs = db.jobs().await.expect("jobs");
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].run_at, now + Duration::hours(2));
+    db.apply_job_changes(&[JobChange::Cancel("publish:1".into())]).await.expect("cancel");
+    assert!(db.jobs().await.expect("jobs").is_empty());
+});
+
+dual_db_test!(async fn failed_jobs_retry_later_then_give_up(db) {
+    let now = masthead_core::now();
+    db.apply_job_changes(&[job("flaky", now)]).await.expect("enqueue");
+    let first = db.claim_job("w", now, Duration::seconds(30)).await.expect("claim").expect("due");
+    db.fail_job(&first.id, "w", "SMTP 451", now + Duration::seconds(5)).await.expect("fail");
+    let jobs = db.jobs().await.expect("jobs");
+    assert_eq!((jobs[0].status.as_str(), jobs[0].last_error.as_deref()), ("pending", Some("SMTP 451")));
+    assert_eq!(db.claim_job("w", now, Duration::seconds(30)).await.expect("claim"), None, "not before the retry time");
+    let second = db.claim_job("w", now + Duration::seconds(6), Duration::seconds(30)).await.expect("claim").expect("retry due");
+    db.fail_job(&second.id, "w", "SMTP 451 again", now + Duration::seconds(20)).await.expect("fail");
+    let jobs = db.jobs().await.expect("jobs");
+    assert_eq!(jobs[0].status, "failed", "two attempts used");
+    assert_eq!(db.claim_job("w", now + Duration::hours(1), Duration::seconds(30)).await.expect("claim"), None);
+});
