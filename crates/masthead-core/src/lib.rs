@@ -6,12 +6,14 @@
 pub mod content;
 pub mod id;
 pub mod reading_time;
+pub mod roles;
 pub mod settings;
 pub mod slug;
 pub mod text;
 
 pub use content::{Post, PostStatus, PostType, StaffUser, Tag, TagVisibility, Visibility};
 pub use id::ObjectId;
+pub use roles::{Actor, Permission, Role};
 pub use settings::{NavigationItem, SiteSettings, Timezone};
 pub use slug::Slug;
 
