@@ -9,6 +9,7 @@ pub mod demo;
 mod error;
 pub mod jobs;
 mod posts;
+pub mod staff;
 
 pub use changes::{ChangeBus, ContentChange};
 pub use error::AppError;

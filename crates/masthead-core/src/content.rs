@@ -46,6 +46,11 @@ string_enum!(
     TagVisibility { Public = "public", Internal = "internal" }
 );
 
+string_enum!(
+    /// Whether a staff account can sign in. Invited accounts have not set a password yet.
+    StaffStatus { Active = "active", Invited = "invited", Suspended = "suspended" }
+);
+
 impl TagVisibility {
     pub fn for_name(name: &str) -> Self {
         if name.trim_start().starts_with('#') { Self::Internal } else { Self::Public }
@@ -77,6 +82,8 @@ pub struct StaffUser {
     pub slug: Slug,
     #[serde(skip)]
     pub email: String,
+    pub role: crate::Role,
+    pub status: StaffStatus,
     pub bio: Option<String>,
     pub profile_image: Option<String>,
     pub cover_image: Option<String>,
@@ -101,6 +108,8 @@ impl StaffUser {
             name: name.into(),
             slug,
             email: email.into(),
+            role: crate::Role::Contributor,
+            status: StaffStatus::Active,
             bio: None,
             profile_image: None,
             cover_image: None,

@@ -11,7 +11,7 @@ pub mod settings;
 pub mod slug;
 pub mod text;
 
-pub use content::{Post, PostStatus, PostType, StaffUser, Tag, TagVisibility, Visibility};
+pub use content::{Post, PostStatus, PostType, StaffStatus, StaffUser, Tag, TagVisibility, Visibility};
 pub use id::ObjectId;
 pub use roles::{Actor, Permission, Role};
 pub use settings::{NavigationItem, SiteSettings, Timezone};

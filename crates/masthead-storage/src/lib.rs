@@ -12,6 +12,7 @@ mod jobs;
 mod pagination;
 mod posts;
 mod settings;
+mod staff;
 mod tags;
 mod users;
 
@@ -20,6 +21,7 @@ pub use error::StorageError;
 pub use jobs::{ClaimedJob, JobChange, JobRecord, NewJob};
 pub use pagination::{PageRequest, Paginated};
 pub use posts::{PostList, PostRecord, SitemapEntry};
+pub use staff::{OutboxMessage, SessionRecord};
 pub use tags::{TagRecord, TagWithCount};
 pub use users::{AuthorWithCount, UserRecord};
 

@@ -10,6 +10,7 @@ pub struct UserRecord {
     pub name: String,
     pub slug: String,
     pub email: String,
+    pub role: String,
     pub status: String,
     pub bio: Option<String>,
     pub profile_image: Option<String>,
@@ -30,6 +31,10 @@ impl TryFrom<UserRecord> for StaffUser {
         Ok(StaffUser {
             id: ObjectId::parse(&r.id)?,
             slug: Slug::parse(&r.slug)?,
+            role: masthead_core::Role::parse(&r.role)
+                .ok_or_else(|| StorageError::Corrupt(format!("user role {:?}", r.role)))?,
+            status: masthead_core::StaffStatus::parse(&r.status)
+                .ok_or_else(|| StorageError::Corrupt(format!("user status {:?}", r.status)))?,
             name: r.name,
             email: r.email,
             bio: r.bio,
@@ -61,15 +66,15 @@ struct AuthorCountRow {
     post_count: i64,
 }
 
-pub(crate) const USER_COLUMNS: &str = "u.id, u.name, u.slug, u.email, u.status, u.bio, u.profile_image, \
+pub(crate) const USER_COLUMNS: &str = "u.id, u.name, u.slug, u.email, u.role, u.status, u.bio, u.profile_image, \
      u.cover_image, u.website, u.location, u.twitter, u.facebook, u.meta_title, u.meta_description, \
      u.created_at, u.updated_at";
 
 impl Db {
     pub async fn insert_user(&self, user: &StaffUser) -> Result<()> {
         let sql = "INSERT INTO users (id, name, slug, email, bio, profile_image, cover_image, website, \
-                   location, twitter, facebook, meta_title, meta_description, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+                   location, twitter, facebook, meta_title, meta_description, created_at, updated_at, role, status) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
         on_db!(self, write, |pool| {
             sqlx::query(sql)
                 .bind(user.id.as_str())
@@ -87,9 +92,11 @@ impl Db {
                 .bind(&user.meta_description)
                 .bind(masthead_core::to_stored_time(user.created_at))
                 .bind(masthead_core::to_stored_time(user.updated_at))
+                .bind(user.role.as_str())
+                .bind(user.status.as_str())
                 .execute(pool)
                 .await
-                .map_err(StorageError::on_unique("user", user.slug.as_str()))?;
+                .map_err(StorageError::on_unique("staff account", &user.email))?;
         });
         Ok(())
     }

@@ -1,0 +1,283 @@
+//! Staff accounts, sessions, sign-in failures, one-time tokens and the mail outbox.
+
+use masthead_core::{ObjectId, Role, StaffStatus, StaffUser};
+use time::OffsetDateTime;
+
+use crate::users::{USER_COLUMNS, UserRecord};
+use crate::{Db, Result, StorageError, on_db};
+
+/// A signed-in session as stored (the id is the hash of the cookie's token).
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct SessionRecord {
+    pub id: String,
+    pub user_id: String,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionWithUser {
+    #[sqlx(flatten)]
+    user: UserRecord,
+    session_expires_at: OffsetDateTime,
+}
+
+/// A message in the outbox.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub to_address: String,
+    pub subject: String,
+    pub text_body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl Db {
+    pub async fn staff(&self) -> Result<Vec<StaffUser>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.name"));
+        let rows: Vec<UserRecord> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        rows.into_iter().map(StaffUser::try_from).collect()
+    }
+
+    pub async fn owner(&self) -> Result<Option<StaffUser>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.role = 'owner'"));
+        let row: Option<UserRecord> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_optional(pool).await?);
+        row.map(StaffUser::try_from).transpose()
+    }
+
+    /// The stored password hash of an account, if it has one.
+    pub async fn password_hash(&self, user: &ObjectId) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> = on_db!(self, read, |pool| {
+            sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+                .bind(user.as_str())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.and_then(|(hash,)| hash))
+    }
+
+    pub async fn set_password_hash(&self, user: &ObjectId, hash: &str) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+                .bind(user.as_str())
+                .bind(hash)
+                .bind(masthead_core::now())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn set_user_role(&self, user: &ObjectId, role: Role) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query("UPDATE users SET role = $2, updated_at = $3 WHERE id = $1")
+                .bind(user.as_str())
+                .bind(role.as_str())
+                .bind(masthead_core::now())
+                .execute(pool)
+                .await
+                .map_err(StorageError::on_unique("owner", role.as_str()))?;
+        });
+        Ok(())
+    }
+
+    pub async fn set_user_status(&self, user: &ObjectId, status: StaffStatus) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query("UPDATE users SET status = $2, updated_at = $3 WHERE id = $1")
+                .bind(user.as_str())
+                .bind(status.as_str())
+                .bind(masthead_core::now())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn create_session(&self, session: &SessionRecord) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query(
+                "INSERT INTO staff_sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&session.id)
+            .bind(&session.user_id)
+            .bind(masthead_core::to_stored_time(session.created_at))
+            .bind(masthead_core::to_stored_time(session.last_seen_at))
+            .bind(masthead_core::to_stored_time(session.expires_at))
+            .bind(&session.ip)
+            .bind(&session.user_agent)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The active staff member a live session belongs to, with when the session expires.
+    pub async fn session_user(&self, id: &str, now: OffsetDateTime) -> Result<Option<(StaffUser, OffsetDateTime)>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS}, s.expires_at AS session_expires_at FROM staff_sessions s \
+             JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.expires_at > $2 AND u.status = 'active'"
+        ));
+        let row: Option<SessionWithUser> = on_db!(self, read, |pool| {
+            sqlx::query_as(sql).bind(id).bind(masthead_core::to_stored_time(now)).fetch_optional(pool).await?
+        });
+        row.map(|r| Ok((StaffUser::try_from(r.user)?, r.session_expires_at))).transpose()
+    }
+
+    pub async fn touch_session(&self, id: &str, now: OffsetDateTime, expires_at: OffsetDateTime) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query("UPDATE staff_sessions SET last_seen_at = $2, expires_at = $3 WHERE id = $1")
+                .bind(id)
+                .bind(masthead_core::to_stored_time(now))
+                .bind(masthead_core::to_stored_time(expires_at))
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn sessions_of(&self, user: &ObjectId) -> Result<Vec<SessionRecord>> {
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT id, user_id, created_at, last_seen_at, expires_at, ip, user_agent FROM staff_sessions \
+                 WHERE user_id = $1 ORDER BY last_seen_at DESC",
+            )
+            .bind(user.as_str())
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    pub async fn delete_session(&self, id: &str) -> Result<bool> {
+        let deleted = on_db!(self, write, |pool| {
+            sqlx::query("DELETE FROM staff_sessions WHERE id = $1").bind(id).execute(pool).await?.rows_affected()
+        });
+        Ok(deleted == 1)
+    }
+
+    pub async fn delete_sessions_of(&self, user: &ObjectId) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query("DELETE FROM staff_sessions WHERE user_id = $1").bind(user.as_str()).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn record_sign_in_failure(&self, scope: &str, at: OffsetDateTime) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query("INSERT INTO sign_in_failures (scope, failed_at) VALUES ($1, $2)")
+                .bind(scope)
+                .bind(masthead_core::to_stored_time(at))
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// How many sign-ins failed for `scope` since `since`, and when the last one was.
+    pub async fn sign_in_failures(&self, scope: &str, since: OffsetDateTime) -> Result<(i64, Option<OffsetDateTime>)> {
+        let rows: Vec<(OffsetDateTime,)> = on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT failed_at FROM sign_in_failures WHERE scope = $1 AND failed_at >= $2 ORDER BY failed_at",
+            )
+            .bind(scope)
+            .bind(masthead_core::to_stored_time(since))
+            .fetch_all(pool)
+            .await?
+        });
+        Ok((rows.len() as i64, rows.last().map(|(t,)| *t)))
+    }
+
+    pub async fn clear_sign_in_failures(&self, scope: &str) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query("DELETE FROM sign_in_failures WHERE scope = $1").bind(scope).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn create_staff_token(
+        &self,
+        id: &str,
+        purpose: &str,
+        user: Option<&ObjectId>,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query(
+                "INSERT INTO staff_tokens (id, purpose, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(purpose)
+            .bind(user.map(ObjectId::as_str))
+            .bind(masthead_core::to_stored_time(expires_at))
+            .bind(masthead_core::now())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Whether a token is live (unused, unexpired) without using it.
+    pub async fn staff_token_is_live(&self, id: &str, purpose: &str, now: OffsetDateTime) -> Result<bool> {
+        let row: Option<(String,)> = on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT id FROM staff_tokens WHERE id = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+            )
+            .bind(id)
+            .bind(purpose)
+            .bind(masthead_core::to_stored_time(now))
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.is_some())
+    }
+
+    /// Uses a live token exactly once: of two concurrent uses, one gets `Some`. The inner option
+    /// is the account the token was made for.
+    pub async fn use_staff_token(
+        &self,
+        id: &str,
+        purpose: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<Option<String>>> {
+        let row: Option<(Option<String>,)> = on_db!(self, write, |pool| {
+            sqlx::query_as(
+                "UPDATE staff_tokens SET used_at = $3 WHERE id = $1 AND purpose = $2 AND used_at IS NULL \
+                 AND expires_at > $3 RETURNING user_id",
+            )
+            .bind(id)
+            .bind(purpose)
+            .bind(masthead_core::to_stored_time(now))
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(|(user,)| user))
+    }
+
+    pub async fn queue_mail(&self, to: &str, subject: &str, text_body: &str) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query(
+                "INSERT INTO outbox (id, to_address, subject, text_body, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(ObjectId::new().as_str())
+            .bind(to)
+            .bind(subject)
+            .bind(text_body)
+            .bind(masthead_core::now())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn outbox(&self) -> Result<Vec<OutboxMessage>> {
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as("SELECT id, to_address, subject, text_body, created_at FROM outbox ORDER BY created_at DESC, id DESC LIMIT 200")
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+}
