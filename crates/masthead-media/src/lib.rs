@@ -6,6 +6,8 @@
 
 mod scene;
 mod store;
+mod upload;
 
 pub use scene::{Scene, paint_scene};
 pub use store::{MediaError, MediaStore};
+pub use upload::{MAX_UPLOAD_BYTES, UploadError, UploadedImage, read_upload};

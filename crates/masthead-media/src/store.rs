@@ -51,6 +51,34 @@ impl MediaStore {
         Ok(format!("/content/images/{}", relative.to_string_lossy().replace('\\', "/")))
     }
 
+    /// Saves an uploaded image (JPEG, or PNG when it is transparent) under `relative` with its
+    /// resized variants, and returns the public URL path of the original.
+    pub fn save_upload(&self, relative: &str, upload: &crate::UploadedImage) -> Result<String, MediaError> {
+        if upload.format != image::ImageFormat::Png {
+            return self.save_jpeg_with_variants(relative, &upload.image.to_rgb8());
+        }
+        let relative = safe_relative(relative)?;
+        let write = |path: PathBuf, image: &image::DynamicImage| -> Result<(), MediaError> {
+            let io = |source| MediaError::Io { path: path.clone(), source };
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            let partial = path.with_extension("partial");
+            image.save_with_format(&partial, image::ImageFormat::Png)?;
+            std::fs::rename(&partial, &path).map_err(io)
+        };
+        write(self.images_dir().join(&relative), &upload.image)?;
+        for width in masthead_core::IMAGE_WIDTHS {
+            let variant = if width >= upload.image.width() {
+                upload.image.clone()
+            } else {
+                upload.image.resize(width, u32::MAX, imageops::FilterType::CatmullRom)
+            };
+            write(self.images_dir().join(format!("size/w{width}")).join(&relative), &variant)?;
+        }
+        Ok(format!("/content/images/{}", relative.to_string_lossy().replace('\\', "/")))
+    }
+
     fn write_jpeg(&self, path: &Path, image: &RgbImage) -> Result<(), MediaError> {
         let io = |source| MediaError::Io { path: path.to_owned(), source };
         if let Some(parent) = path.parent() {

@@ -14,6 +14,34 @@ use serde::Serialize;
 #[folder = "../../themes/default/"]
 struct DefaultTheme;
 
+/// The newsroom's own screens. Not a theme: newsrooms restyle their site, not their tools.
+#[derive(RustEmbed)]
+#[folder = "../../themes/admin/"]
+struct AdminTheme;
+
+/// Which embedded file set a theme is built from.
+#[derive(Clone, Copy, Debug)]
+enum Embedded {
+    Site,
+    Admin,
+}
+
+impl Embedded {
+    fn get(self, path: &str) -> Option<Vec<u8>> {
+        match self {
+            Embedded::Site => DefaultTheme::get(path).map(|f| f.data.into_owned()),
+            Embedded::Admin => AdminTheme::get(path).map(|f| f.data.into_owned()),
+        }
+    }
+
+    fn files(self) -> Vec<String> {
+        match self {
+            Embedded::Site => DefaultTheme::iter().map(|p| p.into_owned()).collect(),
+            Embedded::Admin => AdminTheme::iter().map(|p| p.into_owned()).collect(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ThemeError {
     #[error("template {name}: {source}")]
@@ -57,7 +85,7 @@ fn content_type(path: &str) -> &'static str {
 }
 
 /// Reads a theme file from the override directory if it has it, else from the embedded theme.
-fn read_theme_file(override_dir: Option<&Path>, path: &str) -> Result<Option<Vec<u8>>, ThemeError> {
+fn read_theme_file(embedded: Embedded, override_dir: Option<&Path>, path: &str) -> Result<Option<Vec<u8>>, ThemeError> {
     if let Some(dir) = override_dir {
         let candidate = dir.join(path);
         match std::fs::read(&candidate) {
@@ -66,12 +94,11 @@ fn read_theme_file(override_dir: Option<&Path>, path: &str) -> Result<Option<Vec
             Err(source) => return Err(ThemeError::Io { path: candidate, source }),
         }
     }
-    Ok(DefaultTheme::get(path).map(|f| f.data.into_owned()))
+    Ok(embedded.get(path))
 }
 
-fn list_theme_files(override_dir: Option<&Path>, prefix: &str) -> Vec<String> {
-    let mut files: Vec<String> =
-        DefaultTheme::iter().filter(|p| p.starts_with(prefix)).map(|p| p.into_owned()).collect();
+fn list_theme_files(embedded: Embedded, override_dir: Option<&Path>, prefix: &str) -> Vec<String> {
+    let mut files: Vec<String> = embedded.files().into_iter().filter(|p| p.starts_with(prefix)).collect();
     if let Some(dir) = override_dir {
         let mut stack = vec![dir.join(prefix)];
         while let Some(current) = stack.pop() {
@@ -93,11 +120,11 @@ fn list_theme_files(override_dir: Option<&Path>, prefix: &str) -> Vec<String> {
     files
 }
 
-fn fingerprinted(path: &str, bytes: &[u8]) -> String {
+fn fingerprinted(prefix: &str, path: &str, bytes: &[u8]) -> String {
     let hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes));
     match path.rsplit_once('.') {
-        Some((stem, ext)) => format!("/{stem}.{}.{ext}", &hash[..10]),
-        None => format!("/{path}.{}", &hash[..10]),
+        Some((stem, ext)) => format!("{prefix}{stem}.{}.{ext}", &hash[..10]),
+        None => format!("{prefix}{path}.{}", &hash[..10]),
     }
 }
 
@@ -105,11 +132,20 @@ impl Theme {
     /// Loads the default theme, with files from `override_dir` taking precedence. Every
     /// template is compiled now, so a broken override stops the start instead of a page view.
     pub fn load(override_dir: Option<&Path>) -> Result<Self, ThemeError> {
+        Self::build(Embedded::Site, override_dir, "/assets/")
+    }
+
+    /// The newsroom (admin) screens, served under `/admin/assets/`.
+    pub fn load_admin() -> Result<Self, ThemeError> {
+        Self::build(Embedded::Admin, None, "/admin/assets/")
+    }
+
+    fn build(embedded: Embedded, override_dir: Option<&Path>, url_prefix: &'static str) -> Result<Self, ThemeError> {
         let mut assets = HashMap::new();
         let mut asset_urls = HashMap::new();
-        for path in list_theme_files(override_dir, "assets/") {
-            let Some(bytes) = read_theme_file(override_dir, &path)? else { continue };
-            let url = fingerprinted(&path, &bytes);
+        for path in list_theme_files(embedded, override_dir, "assets/") {
+            let Some(bytes) = read_theme_file(embedded, override_dir, &path)? else { continue };
+            let url = fingerprinted(url_prefix, path.trim_start_matches("assets/"), &bytes);
             let logical = path.trim_start_matches("assets/").to_owned();
             asset_urls.insert(logical, url.clone());
             assets.insert(url, Asset { content_type: content_type(&path), bytes: bytes.into() });
@@ -128,7 +164,7 @@ impl Theme {
         let override_dir_owned = override_dir.map(Path::to_path_buf);
         env.set_loader(move |name| {
             let path = format!("templates/{name}");
-            read_theme_file(override_dir_owned.as_deref(), &path)
+            read_theme_file(embedded, override_dir_owned.as_deref(), &path)
                 .map_err(|e| Error::new(ErrorKind::TemplateNotFound, e.to_string()))?
                 .map(|bytes| {
                     String::from_utf8(bytes).map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
@@ -145,7 +181,7 @@ impl Theme {
         env.set_formatter(html_formatter);
 
         let theme = Self { env, assets };
-        for name in list_theme_files(override_dir, "templates/") {
+        for name in list_theme_files(embedded, override_dir, "templates/") {
             let name = name.trim_start_matches("templates/");
             theme
                 .env

@@ -20,7 +20,7 @@ pub use db::{Backend, Db};
 pub use error::StorageError;
 pub use jobs::{ClaimedJob, JobChange, JobRecord, NewJob};
 pub use pagination::{PageRequest, Paginated};
-pub use posts::{PostList, PostRecord, SitemapEntry};
+pub use posts::{AdminPostFilter, PostList, PostRecord, SitemapEntry};
 pub use staff::{OutboxMessage, SessionRecord};
 pub use tags::{TagRecord, TagWithCount};
 pub use users::{AuthorWithCount, UserRecord};

@@ -422,3 +422,72 @@ macro_rules! replace_links {
     }};
 }
 use replace_links;
+
+/// Filters of the newsroom's story list.
+#[derive(Clone, Debug, Default)]
+pub struct AdminPostFilter {
+    pub status: Option<PostStatus>,
+    pub author: Option<ObjectId>,
+    pub tag: Option<ObjectId>,
+    /// Words that must appear in the title.
+    pub text: Option<String>,
+    /// Only stories this staff member wrote (contributors and authors see their own).
+    pub only_by: Option<ObjectId>,
+}
+
+impl Db {
+    pub async fn post_by_uuid(&self, uuid: &str) -> Result<Option<Post>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {POST_COLUMNS} FROM posts p WHERE p.uuid = $1"));
+        let rows: Vec<PostRecord> = on_db!(self, read, |pool| sqlx::query_as(sql).bind(uuid).fetch_all(pool).await?);
+        Ok(self.with_relations(rows).await?.pop())
+    }
+
+    /// Posts (not pages) of any status for the newsroom, most recently changed first.
+    pub async fn admin_posts(&self, filter: &AdminPostFilter, page: PageRequest) -> Result<Paginated<Post>> {
+        let mut conditions = vec!["p.type = 'post'".to_owned()];
+        let mut params: Vec<String> = Vec::new();
+        let mut param = |value: String, conditions: &mut Vec<String>, template: &str| {
+            params.push(value);
+            conditions.push(template.replace('?', &format!("${}", params.len())));
+        };
+        if let Some(status) = filter.status {
+            param(status.as_str().to_owned(), &mut conditions, "p.status = ?");
+        }
+        for author in [&filter.author, &filter.only_by].into_iter().flatten() {
+            param(
+                author.to_string(),
+                &mut conditions,
+                "EXISTS (SELECT 1 FROM posts_authors x WHERE x.post_id = p.id AND x.author_id = ?)",
+            );
+        }
+        if let Some(tag) = &filter.tag {
+            param(
+                tag.to_string(),
+                &mut conditions,
+                "EXISTS (SELECT 1 FROM posts_tags x WHERE x.post_id = p.id AND x.tag_id = ?)",
+            );
+        }
+        if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            param(format!("%{escaped}%"), &mut conditions, "LOWER(p.title) LIKE ? ESCAPE '\\'");
+        }
+        let where_clause = conditions.join(" AND ");
+        let count_sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM posts p WHERE {where_clause}"));
+        let list_sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {POST_COLUMNS} FROM posts p WHERE {where_clause} ORDER BY p.updated_at DESC, p.id DESC LIMIT ${} OFFSET ${}",
+            params.len() + 1,
+            params.len() + 2
+        ));
+        let (total, rows): (i64, Vec<PostRecord>) = on_db!(self, read, |pool| {
+            let mut count = sqlx::query_scalar(count_sql);
+            let mut select = sqlx::query_as(list_sql);
+            for value in &params {
+                count = count.bind(value);
+                select = select.bind(value);
+            }
+            let total = count.fetch_one(pool).await?;
+            (total, select.bind(i64::from(page.limit)).bind(page.offset()).fetch_all(pool).await?)
+        });
+        Ok(Paginated::new(self.with_relations(rows).await?, page, total.max(0) as u64))
+    }
+}

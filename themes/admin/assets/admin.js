@@ -1,0 +1,111 @@
+// Progressive enhancement for the editor: formatting toolbar, live preview, image upload by
+// picking, dragging or pasting, and autosave of drafts. Without JavaScript the form still works.
+(function () {
+  'use strict';
+  var form = document.querySelector('form.editor');
+  if (!form) return;
+  var textarea = form.querySelector('textarea[name=markdown]');
+  var preview = form.querySelector('[data-preview]');
+  var body = form.querySelector('.editor__body');
+  var toolbar = form.querySelector('.toolbar');
+  var state = form.querySelector('.autosave-state');
+  toolbar.hidden = false;
+  preview.hidden = false;
+  body.classList.add('has-preview');
+
+  function post(url, data) {
+    return fetch(url, { method: 'POST', body: data, credentials: 'same-origin', headers: { 'Accept': 'application/json' } });
+  }
+
+  var previewTimer = null;
+  function refreshPreview() {
+    var data = new FormData();
+    data.append('markdown', textarea.value);
+    post('/admin/preview/', data).then(function (r) { return r.ok ? r.text() : ''; }).then(function (html) {
+      preview.innerHTML = html; // sanitised by the server
+    });
+  }
+  textarea.addEventListener('input', function () {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(refreshPreview, 300);
+  });
+  refreshPreview();
+
+  function insert(before, after, placeholder) {
+    var start = textarea.selectionStart, end = textarea.selectionEnd;
+    var selected = textarea.value.slice(start, end) || placeholder || '';
+    textarea.setRangeText(before + selected + (after || ''), start, end, 'end');
+    textarea.focus();
+    textarea.dispatchEvent(new Event('input'));
+  }
+  var actions = {
+    bold: function () { insert('**', '**', 'bold text'); },
+    italic: function () { insert('_', '_', 'italic text'); },
+    heading: function () { insert('\n## ', '\n', 'Heading'); },
+    quote: function () { insert('\n> ', '\n', 'Quote'); },
+    list: function () { insert('\n- ', '\n', 'Item'); },
+    link: function () { insert('[', '](https://)', 'link text'); }
+  };
+  toolbar.addEventListener('click', function (event) {
+    var button = event.target.closest('button[data-md]');
+    if (button) actions[button.dataset.md]();
+  });
+
+  function upload(file) {
+    var data = new FormData();
+    data.append('file', file);
+    if (state) state.textContent = 'Uploading ' + file.name + '…';
+    return post('/admin/uploads/', data).then(function (r) {
+      return r.json().then(function (json) {
+        if (!r.ok) throw new Error(json.error || 'Upload failed');
+        if (state) state.textContent = '';
+        return json.url;
+      });
+    }).catch(function (error) {
+      if (state) state.textContent = error.message;
+      throw error;
+    });
+  }
+  form.querySelectorAll('input[type=file][data-upload]').forEach(function (input) {
+    input.addEventListener('change', function () {
+      if (!input.files.length) return;
+      var target = input.dataset.upload;
+      upload(input.files[0]).then(function (url) {
+        if (target === 'feature') form.querySelector('[data-upload-target=feature]').value = url;
+        else insert('![', '](' + url + ')', input.files[0].name.replace(/\.[^.]+$/, ''));
+      });
+      input.value = '';
+    });
+  });
+  function uploadAll(files) {
+    Array.prototype.forEach.call(files, function (file) {
+      if (!/^image\//.test(file.type)) return;
+      upload(file).then(function (url) { insert('\n![', '](' + url + ')\n', file.name.replace(/\.[^.]+$/, '')); });
+    });
+  }
+  textarea.addEventListener('dragover', function (e) { e.preventDefault(); textarea.classList.add('dragging'); });
+  textarea.addEventListener('dragleave', function () { textarea.classList.remove('dragging'); });
+  textarea.addEventListener('drop', function (e) {
+    textarea.classList.remove('dragging');
+    if (e.dataTransfer && e.dataTransfer.files.length) { e.preventDefault(); uploadAll(e.dataTransfer.files); }
+  });
+  textarea.addEventListener('paste', function (e) {
+    if (e.clipboardData && e.clipboardData.files.length) { e.preventDefault(); uploadAll(e.clipboardData.files); }
+  });
+
+  // Autosave drafts every 10 seconds when something changed.
+  if (form.dataset.autosave === 'on') {
+    var dirty = false;
+    form.addEventListener('input', function () { dirty = true; });
+    setInterval(function () {
+      if (!dirty) return;
+      dirty = false;
+      var data = new FormData(form);
+      data.set('action', 'autosave');
+      post(form.action, data).then(function (r) { return r.json(); }).then(function (json) {
+        if (json.updated_at) form.querySelector('input[name=updated_at]').value = json.updated_at;
+        if (state) state.textContent = json.error ? json.error : 'Saved ' + new Date().toLocaleTimeString();
+      });
+    }, 10000);
+  }
+})();
