@@ -210,6 +210,8 @@ pub struct MetaView {
     pub rss_url: String,
     pub prev_url: Option<String>,
     pub next_url: Option<String>,
+    /// `noindex` for private previews.
+    pub robots: Option<String>,
 }
 
 impl MetaView {
@@ -268,6 +270,7 @@ impl MetaView {
             json_ld: None,
             prev_url: None,
             next_url: None,
+            robots: None,
         }
     }
 }

@@ -42,7 +42,7 @@ impl TestApp {
         let media = tempfile::tempdir().expect("temporary media directory");
         let newsroom = Newsroom::new(db.db().clone(), MediaStore::new(media.path()));
         let theme = Theme::load(None).expect("default theme loads");
-        let state = AppState::new(newsroom.clone(), theme, TEST_SITE_URL);
+        let state = AppState::new(newsroom.clone(), theme, TEST_SITE_URL).expect("admin screens load");
         let router = masthead_web::router(state.clone());
         Self { state, newsroom, router, _media: media }
     }

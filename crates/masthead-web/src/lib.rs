@@ -1,6 +1,7 @@
 //! Masthead's HTTP face: the public site today; the newsroom admin, the Ghost-compatible APIs,
 //! members and the live feed join the same route table (`router.rs`) as they arrive.
 
+pub mod admin;
 mod assets;
 pub mod cache;
 mod encoded;
@@ -23,6 +24,8 @@ pub use router::router;
 pub struct AppState {
     pub newsroom: Newsroom,
     pub theme: Arc<Theme>,
+    /// The newsroom's own screens.
+    pub admin: Arc<Theme>,
     pub cache: Arc<cache::PageCache>,
     pub assets: Arc<assets::AssetStore>,
     /// Public base URL, no trailing slash, used in canonical links, feeds and sitemaps.
@@ -31,7 +34,7 @@ pub struct AppState {
 
 impl AppState {
     /// Wires the page cache to the newsroom's change bus.
-    pub fn new(newsroom: Newsroom, theme: Theme, site_url: &str) -> Self {
+    pub fn new(newsroom: Newsroom, theme: Theme, site_url: &str) -> Result<Self, masthead_render::ThemeError> {
         let cache = Arc::new(cache::PageCache::default());
         let listener = Arc::downgrade(&cache);
         newsroom.changes.subscribe(move |change| {
@@ -40,6 +43,14 @@ impl AppState {
             }
         });
         let assets = Arc::new(assets::AssetStore::new(&theme));
-        Self { newsroom, theme: Arc::new(theme), cache, assets, site_url: site_url.trim_end_matches('/').into() }
+        let admin = Arc::new(Theme::load_admin()?);
+        Ok(Self {
+            newsroom,
+            theme: Arc::new(theme),
+            admin,
+            cache,
+            assets,
+            site_url: site_url.trim_end_matches('/').into(),
+        })
     }
 }

@@ -53,6 +53,13 @@ pub async fn page_cache(State(state): State<AppState>, request: Request, next: N
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
+    if crate::admin::session_token(request.headers()).is_some() {
+        // Staff see pages with their own controls ("Edit post"): never served from the public
+        // cache, never stored in it, never kept by any other cache.
+        let mut response = next.run(request).await;
+        response.headers_mut().insert(header::CACHE_CONTROL, crate::admin::PRIVATE);
+        return response;
+    }
     if let Some(page) = state.cache.get(request.uri().path()) {
         return page.body.respond(request.headers(), page.status, &page.content_type, &page.cache_control);
     }

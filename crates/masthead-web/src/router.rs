@@ -1,13 +1,15 @@
 //! The one route table.
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
+use axum::routing::{any, get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::admin::{self, auth, posts};
 use crate::{AppState, assets, media, middleware, site};
 
 pub fn router(state: AppState) -> Router {
@@ -31,9 +33,33 @@ pub fn router(state: AppState) -> Router {
         .route("/{slug}/", get(site::article::post_or_page))
         .route_layer(from_fn_with_state(state.clone(), middleware::page_cache));
 
+    // The newsroom: every state-changing request must come from our own pages.
+    let newsroom = Router::new()
+        .route("/admin/", get(posts::dashboard))
+        .route("/admin/signin/", get(auth::signin_form).post(auth::signin))
+        .route("/admin/signout/", post(auth::signout))
+        .route("/admin/setup/{token}/", get(auth::setup_form_page).post(auth::setup))
+        .route("/admin/forgot/", get(auth::forgot_form_page).post(auth::forgot))
+        .route("/admin/reset/{token}/", get(auth::reset_form_page).post(auth::reset))
+        .route("/admin/posts/", get(posts::list).post(posts::create_post))
+        .route("/admin/posts/new/", get(posts::new_post))
+        .route("/admin/posts/{id}/", get(posts::edit_post).post(posts::update_post))
+        .route("/admin/posts/{id}/delete/", get(posts::confirm_delete).post(posts::delete_post))
+        .route("/admin/preview/", post(posts::preview_markdown))
+        .route(
+            "/admin/uploads/",
+            post(posts::upload).layer(DefaultBodyLimit::max(masthead_media::MAX_UPLOAD_BYTES + 1024 * 1024)),
+        )
+        .route("/admin/outbox/", get(auth::outbox))
+        .route("/admin/assets/{*path}", get(admin::asset))
+        .route("/admin/{*rest}", any(admin::fallback))
+        .route_layer(from_fn_with_state(state.clone(), admin::same_origin_only));
+
     let https = state.site_url.starts_with("https://");
     let router = Router::new()
         .merge(pages)
+        .merge(newsroom)
+        .route("/p/{uuid}/", get(site::article::preview))
         .route("/assets/{*path}", get(assets::serve_asset))
         .route("/content/images/{*path}", get(media::serve_image))
         .route("/robots.txt", get(site::feeds::robots))

@@ -76,7 +76,7 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
     }
     let theme = Theme::load(args.theme_dir.as_deref()).context("loading the theme")?;
     let site_url = args.site_url();
-    let state = AppState::new(newsroom.clone(), theme, &site_url);
+    let state = AppState::new(newsroom.clone(), theme, &site_url).context("loading the newsroom screens")?;
     let app = masthead_web::router(state);
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;

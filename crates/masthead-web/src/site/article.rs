@@ -1,5 +1,6 @@
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use masthead_core::{Post, PostType, Slug};
 use masthead_render::structured_data;
 use masthead_render::views::{ArticleView, MetaView, PostCard};
@@ -16,21 +17,39 @@ const RELATED_STORIES: usize = 3;
 struct ArticleContent {
     post: ArticleView,
     related: Vec<PostCard>,
+    /// Shown to signed-in staff who may edit the story; such pages are never cached.
+    edit_url: Option<String>,
 }
 
 /// `/{slug}/`: a published post, else a published page, else 404.
-pub async fn post_or_page(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
+pub async fn post_or_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, WebError> {
     let slug = Slug::parse(&slug).map_err(|_| WebError::NotFound)?;
     let db = &state.newsroom.db;
     for post_type in [PostType::Post, PostType::Page] {
         if let Some(post) = db.post_by_slug(post_type, slug.as_str()).await?.filter(Post::is_live) {
-            return render(&state, post).await;
+            let staff = crate::admin::current_staff(&state, &headers).await;
+            let edit_url = staff.filter(|s| s.actor.may_edit(&post)).map(|_| format!("/admin/posts/{}/", post.id));
+            return render(&state, post, edit_url, false).await;
         }
     }
     Err(WebError::NotFound)
 }
 
-async fn render(state: &AppState, post: Post) -> Result<Response, WebError> {
+/// `/p/{uuid}/`: the private preview link of a story in any state, for sharing before
+/// publication. Not indexed, not cached.
+pub async fn preview(State(state): State<AppState>, Path(uuid): Path<String>) -> Result<Response, WebError> {
+    let post = state.newsroom.db.post_by_uuid(&uuid).await?.ok_or(WebError::NotFound)?;
+    let mut response = render(&state, post, None, true).await?;
+    response.extensions_mut().remove::<CacheDeps>();
+    response.headers_mut().insert(header::CACHE_CONTROL, crate::admin::PRIVATE);
+    Ok(response.into_response())
+}
+
+async fn render(state: &AppState, post: Post, edit_url: Option<String>, preview: bool) -> Result<Response, WebError> {
     let ctx = site_context(state).await?;
     let mut deps = CacheDeps::default();
     deps.push(Dep::Post(post.id.clone()));
@@ -46,6 +65,9 @@ async fn render(state: &AppState, post: Post) -> Result<Response, WebError> {
         PostType::Page => Vec::new(),
     };
     let mut meta = MetaView::article(&ctx.site, &post);
+    if preview {
+        meta.robots = Some("noindex, nofollow".to_owned());
+    }
     if post.post_type == PostType::Post {
         meta.json_ld = Some(structured_data::to_script_json(&structured_data::news_article(&ctx.site, &post)));
     } else {
@@ -57,7 +79,7 @@ async fn render(state: &AppState, post: Post) -> Result<Response, WebError> {
         PostType::Post => "post.html",
         PostType::Page => "page.html",
     };
-    let content = ArticleContent { post: view, related: cards(&related) };
+    let content = ArticleContent { post: view, related: cards(&related), edit_url };
     let html = state.theme.render(template, &Page { site: &ctx.site, meta, current_path: &path, content })?;
     Ok(cacheable_html(html, deps))
 }

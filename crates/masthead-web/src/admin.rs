@@ -1,0 +1,276 @@
+//! The newsroom at `/admin/`: server-rendered screens, progressively enhanced by one small
+//! script. Every route checks the signed-in staff member's role against the permission table in
+//! `masthead-core`; state-changing requests must come from our own pages (Origin check).
+
+pub mod auth;
+pub mod posts;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use masthead_core::{Actor, Permission, StaffUser};
+use serde::Serialize;
+
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "masthead_session";
+
+/// The signed-in staff member, if any.
+pub struct Staff {
+    pub user: StaffUser,
+    pub actor: Actor,
+}
+
+/// Reads the session cookie from request headers.
+pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_empty())
+}
+
+pub async fn current_staff(state: &AppState, headers: &HeaderMap) -> Option<Staff> {
+    let token = session_token(headers)?;
+    match state.newsroom.session_user(token).await {
+        Ok(Some(user)) => Some(Staff { actor: Actor { user_id: user.id.clone(), role: user.role }, user }),
+        Ok(None) => None,
+        Err(error) => {
+            tracing::error!(%error, "reading a staff session failed");
+            None
+        }
+    }
+}
+
+/// Extractor for pages that need a signed-in staff member; others are sent to sign in.
+pub struct SignedIn(pub Staff);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match current_staff(state, &parts.headers).await {
+            Some(staff) => Ok(SignedIn(staff)),
+            None => {
+                let back = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/admin/");
+                let target = format!("/admin/signin/?r={}", urlencode(back));
+                Err(Redirect::to(&target).into_response())
+            }
+        }
+    }
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure when the site is served over HTTPS.
+pub fn session_cookie(state: &AppState, token: &str, max_age_seconds: i64) -> HeaderValue {
+    let secure = if state.site_url.starts_with("https://") { "; Secure" } else { "" };
+    let value = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}");
+    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("masthead_session=; Path=/; Max-Age=0"))
+}
+
+pub fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Only paths on this site are followed after signing in (`//evil`, `/\evil`, `https:` are not).
+pub fn safe_redirect(target: &str) -> &str {
+    let local =
+        target.starts_with('/') && !target.starts_with("//") && !target.starts_with("/\\") && !target.contains("://");
+    if local && target.starts_with("/admin") { target } else { "/admin/" }
+}
+
+/// State-changing requests to the newsroom must come from its own pages: the browser says so
+/// with `Sec-Fetch-Site: same-origin`, or its `Origin` is the site's. Cross-site forms and
+/// scripts are refused before any handler runs.
+pub async fn same_origin_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let site_origin = origin_of(&state.site_url);
+    let same_origin = match (fetch_site, origin) {
+        (Some("same-origin"), _) => true,
+        (Some(_), _) => false,
+        (None, Some(origin)) => Some(origin) == site_origin.as_deref(),
+        (None, None) => false,
+    };
+    if same_origin {
+        next.run(request).await
+    } else {
+        (StatusCode::FORBIDDEN, "Cross-site request refused: newsroom forms must be sent from this site.")
+            .into_response()
+    }
+}
+
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split('/').next()?;
+    Some(format!("{scheme}://{host}"))
+}
+
+/// What every admin page shows about the signed-in staff member.
+#[derive(Serialize)]
+pub struct Me {
+    pub name: String,
+    pub role: String,
+    pub may_publish: bool,
+    pub may_edit_any: bool,
+    pub may_manage_settings: bool,
+}
+
+impl Me {
+    pub fn of(staff: &Staff) -> Self {
+        Self {
+            name: staff.user.name.clone(),
+            role: staff.user.role.label().to_owned(),
+            may_publish: staff.actor.may(Permission::PublishOwn),
+            may_edit_any: staff.actor.may(Permission::EditAnyPost),
+            may_manage_settings: staff.actor.may(Permission::ManageSettings),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct AdminPage<'a, T: Serialize> {
+    pub site_title: &'a str,
+    pub me: Option<Me>,
+    pub section: &'static str,
+    pub notice: Option<String>,
+    #[serde(flatten)]
+    pub content: T,
+}
+
+/// Admin pages are private: never stored by any cache.
+pub const PRIVATE: HeaderValue = HeaderValue::from_static("private, no-store");
+
+pub async fn render<T: Serialize>(
+    state: &AppState,
+    status: StatusCode,
+    template: &str,
+    staff: Option<&Staff>,
+    section: &'static str,
+    content: T,
+) -> Response {
+    let site_title = state.newsroom.db.site_settings().await.map(|s| s.title).unwrap_or_else(|_| "Masthead".into());
+    let page = AdminPage { site_title: &site_title, me: staff.map(Me::of), section, notice: None, content };
+    match state.admin.render(template, &page) {
+        Ok(html) => (status, [(header::CACHE_CONTROL, PRIVATE)], Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "rendering an admin page failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, [(header::CACHE_CONTROL, PRIVATE)], "Something went wrong.")
+                .into_response()
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Message<'a> {
+    heading: &'a str,
+    message: &'a str,
+    link: Option<LinkView<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct LinkView<'a> {
+    pub url: &'a str,
+    pub label: &'a str,
+}
+
+pub async fn message(
+    state: &AppState,
+    status: StatusCode,
+    staff: Option<&Staff>,
+    heading: &str,
+    text: &str,
+    link: Option<LinkView<'_>>,
+) -> Response {
+    render(state, status, "message.html", staff, "", Message { heading, message: text, link }).await
+}
+
+pub async fn forbidden(state: &AppState, staff: &Staff, what: &str) -> Response {
+    let text = format!("Your role ({}) does not allow you to {what}.", staff.user.role.label());
+    message(
+        state,
+        StatusCode::FORBIDDEN,
+        Some(staff),
+        "Not allowed",
+        &text,
+        Some(LinkView { url: "/admin/", label: "Back to the dashboard" }),
+    )
+    .await
+}
+
+pub async fn not_found(state: &AppState, staff: &Staff) -> Response {
+    message(
+        state,
+        StatusCode::NOT_FOUND,
+        Some(staff),
+        "Not found",
+        "There is nothing at this address.",
+        Some(LinkView { url: "/admin/", label: "Back to the dashboard" }),
+    )
+    .await
+}
+
+/// Anything under `/admin/` that no route matches.
+pub async fn fallback(State(state): State<AppState>, SignedIn(staff): SignedIn) -> Response {
+    not_found(&state, &staff).await
+}
+
+/// Serves the admin assets (fingerprinted, immutable).
+pub async fn asset(State(state): State<AppState>, uri: axum::http::Uri) -> Response {
+    match state.admin.asset(uri.path()) {
+        Some(asset) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
+                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+            ],
+            asset.bytes.to_vec(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_newsroom_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_redirect("/admin/posts/"), "/admin/posts/");
+        for bad in
+            ["//evil.example/", "/\\evil.example", "https://evil.example/admin", "javascript:alert(1)", "/some-story/"]
+        {
+            assert_eq!(safe_redirect(bad), "/admin/", "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_static("a=1; masthead_session=abc; b=2"));
+        assert_eq!(session_token(&headers), Some("abc"));
+        headers.insert(header::COOKIE, HeaderValue::from_static("masthead_session="));
+        assert_eq!(session_token(&headers), None);
+    }
+
+    #[test]
+    fn origins_are_scheme_and_host() {
+        assert_eq!(origin_of("https://news.example.org").as_deref(), Some("https://news.example.org"));
+        assert_eq!(origin_of("http://127.0.0.1:8080/").as_deref(), Some("http://127.0.0.1:8080"));
+    }
+}

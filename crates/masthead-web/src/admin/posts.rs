@@ -1,0 +1,687 @@
+//! The dashboard, the story list, the editor, image uploads.
+
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Json, Redirect, Response};
+use masthead_app::{AppError, PostBody, PostInput};
+use masthead_core::{ObjectId, Permission, Post, PostStatus, PostType, Slug, StaffUser, Visibility};
+use masthead_storage::{AdminPostFilter, PageRequest};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::{PRIVATE, SignedIn, Staff, forbidden, not_found, render};
+use crate::AppState;
+
+const LIST_SIZE: u32 = 25;
+
+#[derive(Serialize)]
+struct PostRow {
+    id: String,
+    title: String,
+    status: String,
+    authors: String,
+    when: String,
+    updated: String,
+}
+
+fn local(state_tz: &jiff::tz::TimeZone, t: Option<OffsetDateTime>, format: &str) -> String {
+    t.and_then(|t| jiff::Timestamp::from_second(t.unix_timestamp()).ok())
+        .map(|ts| ts.to_zoned(state_tz.clone()).strftime(format).to_string())
+        .unwrap_or_default()
+}
+
+fn row(tz: &jiff::tz::TimeZone, post: &Post) -> PostRow {
+    PostRow {
+        id: post.id.to_string(),
+        title: post.title.clone(),
+        status: post.status.as_str().to_owned(),
+        authors: post.authors.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
+        when: local(tz, post.published_at, "%-d %b %Y, %H:%M"),
+        updated: local(tz, Some(post.updated_at), "%-d %b %Y, %H:%M"),
+    }
+}
+
+async fn timezone(state: &AppState) -> jiff::tz::TimeZone {
+    state.newsroom.db.site_settings().await.map(|s| s.timezone.zone()).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+fn internal(error: impl std::fmt::Display) -> Response {
+    tracing::error!(%error, "newsroom request failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CACHE_CONTROL, PRIVATE)], "Something went wrong. Please try again.")
+        .into_response()
+}
+
+/// Contributors and authors see their own stories; editors and above see everyone's.
+fn own_only(staff: &Staff) -> Option<ObjectId> {
+    (!staff.actor.may(Permission::EditAnyPost)).then(|| staff.user.id.clone())
+}
+
+pub async fn dashboard(State(state): State<AppState>, SignedIn(staff): SignedIn) -> Response {
+    #[derive(Serialize)]
+    struct Group {
+        title: &'static str,
+        posts: Vec<PostRow>,
+    }
+    #[derive(Serialize)]
+    struct Dashboard {
+        groups: Vec<Group>,
+    }
+    let tz = timezone(&state).await;
+    let mut groups = Vec::new();
+    for (title, status) in [
+        ("Drafts", PostStatus::Draft),
+        ("Scheduled", PostStatus::Scheduled),
+        ("Recently published", PostStatus::Published),
+    ] {
+        let filter = AdminPostFilter { status: Some(status), only_by: own_only(&staff), ..AdminPostFilter::default() };
+        match state.newsroom.db.admin_posts(&filter, PageRequest::new(1, 6)).await {
+            Ok(list) => groups.push(Group { title, posts: list.items.iter().map(|p| row(&tz, p)).collect() }),
+            Err(error) => return internal(error),
+        }
+    }
+    render(&state, StatusCode::OK, "dashboard.html", Some(&staff), "dashboard", Dashboard { groups }).await
+}
+
+#[derive(Default, Deserialize, Serialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    author: String,
+    #[serde(default)]
+    tag: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let db = &state.newsroom.db;
+    let (author, tag) = match (db.user_by_slug(&query.author).await, db.tag_by_slug(&query.tag).await) {
+        (Ok(author), Ok(tag)) => (author, tag),
+        (Err(e), _) | (_, Err(e)) => return internal(e),
+    };
+    let filter = AdminPostFilter {
+        status: PostStatus::parse(&query.status),
+        author: author.map(|a| a.id),
+        tag: tag.map(|t| t.id),
+        text: Some(query.q.clone()),
+        only_by: own_only(&staff),
+    };
+    let page = query.page.unwrap_or(1).max(1);
+    let (list, staff_list) = match (db.admin_posts(&filter, PageRequest::new(page, LIST_SIZE)).await, db.staff().await)
+    {
+        (Ok(list), Ok(staff_list)) => (list, staff_list),
+        (Err(e), _) | (_, Err(e)) => return internal(e),
+    };
+    let tz = timezone(&state).await;
+    let link = |n: u32| {
+        format!(
+            "/admin/posts/?status={}&author={}&tag={}&q={}&page={n}",
+            super::urlencode(&query.status),
+            super::urlencode(&query.author),
+            super::urlencode(&query.tag),
+            super::urlencode(&query.q)
+        )
+    };
+    #[derive(Serialize)]
+    struct StaffOption {
+        slug: String,
+        name: String,
+    }
+    #[derive(Serialize)]
+    struct Listing<'a> {
+        posts: Vec<PostRow>,
+        filter: &'a ListQuery,
+        statuses: Vec<&'static str>,
+        staff: Vec<StaffOption>,
+        page: u32,
+        pages: u32,
+        total: u64,
+        prev_url: Option<String>,
+        next_url: Option<String>,
+    }
+    let content = Listing {
+        posts: list.items.iter().map(|p| row(&tz, p)).collect(),
+        filter: &query,
+        statuses: PostStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        staff: staff_list.into_iter().map(|s| StaffOption { slug: s.slug.to_string(), name: s.name }).collect(),
+        page: list.page,
+        pages: list.pages,
+        total: list.total,
+        prev_url: list.prev.map(link),
+        next_url: list.next.map(link),
+    };
+    render(&state, StatusCode::OK, "posts.html", Some(&staff), "posts", content).await
+}
+
+/// The editor's fields, as the form sends them and as the template shows them.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct EditorForm {
+    action: String,
+    updated_at: String,
+    title: String,
+    markdown: String,
+    slug: String,
+    custom_excerpt: String,
+    tags: String,
+    author_0: String,
+    author_1: String,
+    author_2: String,
+    feature_image: String,
+    feature_image_alt: String,
+    feature_image_caption: String,
+    feature_image_credit: String,
+    published_at: String,
+    visibility: String,
+    featured: Option<String>,
+    meta_title: String,
+    meta_description: String,
+    canonical_url: String,
+}
+
+#[derive(Serialize)]
+struct EditorPost {
+    id: Option<String>,
+    status: String,
+    updated_at: String,
+    title: String,
+    markdown: String,
+    slug: String,
+    custom_excerpt: String,
+    tags: String,
+    author_ids: Vec<String>,
+    feature_image: String,
+    feature_image_alt: String,
+    feature_image_caption: String,
+    feature_image_credit: String,
+    published_at_local: String,
+    visibility: String,
+    featured: bool,
+    meta_title: String,
+    meta_description: String,
+    canonical_url: String,
+    preview_url: Option<String>,
+    live_url: Option<String>,
+}
+
+impl EditorPost {
+    fn from_post(post: &Post, tz: &jiff::tz::TimeZone) -> Self {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        Self {
+            id: Some(post.id.to_string()),
+            status: post.status.as_str().to_owned(),
+            updated_at: post.updated_at.format(&Rfc3339).unwrap_or_default(),
+            title: post.title.clone(),
+            markdown: post.markdown.clone().unwrap_or_else(|| post.html.clone()),
+            slug: post.slug.to_string(),
+            custom_excerpt: text(&post.custom_excerpt),
+            tags: post.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
+            author_ids: post.authors.iter().map(|a| a.id.to_string()).collect(),
+            feature_image: text(&post.feature_image),
+            feature_image_alt: text(&post.feature_image_alt),
+            feature_image_caption: text(&post.feature_image_caption),
+            feature_image_credit: text(&post.feature_image_credit),
+            published_at_local: local(tz, post.published_at, "%Y-%m-%dT%H:%M"),
+            visibility: post.visibility.as_str().to_owned(),
+            featured: post.featured,
+            meta_title: text(&post.meta_title),
+            meta_description: text(&post.meta_description),
+            canonical_url: text(&post.canonical_url),
+            preview_url: Some(format!("/p/{}/", post.uuid)),
+            live_url: post.is_live().then(|| format!("/{}/", post.slug)),
+        }
+    }
+
+    /// What the staff member typed, shown again after an error so nothing is lost.
+    fn from_form(form: &EditorForm, existing: Option<&Post>) -> Self {
+        Self {
+            id: existing.map(|p| p.id.to_string()),
+            status: existing.map(|p| p.status.as_str()).unwrap_or("draft").to_owned(),
+            updated_at: form.updated_at.clone(),
+            title: form.title.clone(),
+            markdown: form.markdown.clone(),
+            slug: form.slug.clone(),
+            custom_excerpt: form.custom_excerpt.clone(),
+            tags: form.tags.clone(),
+            author_ids: vec![form.author_0.clone(), form.author_1.clone(), form.author_2.clone()],
+            feature_image: form.feature_image.clone(),
+            feature_image_alt: form.feature_image_alt.clone(),
+            feature_image_caption: form.feature_image_caption.clone(),
+            feature_image_credit: form.feature_image_credit.clone(),
+            published_at_local: form.published_at.clone(),
+            visibility: form.visibility.clone(),
+            featured: form.featured.is_some(),
+            meta_title: form.meta_title.clone(),
+            meta_description: form.meta_description.clone(),
+            canonical_url: form.canonical_url.clone(),
+            preview_url: existing.map(|p| format!("/p/{}/", p.uuid)),
+            live_url: existing.filter(|p| p.is_live()).map(|p| format!("/{}/", p.slug)),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct EditorView {
+    post: EditorPost,
+    staff: Vec<StaffOptionById>,
+    timezone: String,
+    may_publish: bool,
+    may_delete: bool,
+    error: Option<String>,
+    conflict: Option<String>,
+}
+
+#[derive(Serialize)]
+struct StaffOptionById {
+    id: String,
+    name: String,
+}
+
+async fn editor(
+    state: &AppState,
+    staff: &Staff,
+    status: StatusCode,
+    post: EditorPost,
+    existing: Option<&Post>,
+    error: Option<String>,
+    conflict: Option<String>,
+) -> Response {
+    let settings = match state.newsroom.db.site_settings().await {
+        Ok(settings) => settings,
+        Err(e) => return internal(e),
+    };
+    let staff_list = match state.newsroom.db.staff().await {
+        Ok(list) => {
+            list.into_iter().filter(|s| s.status != masthead_core::StaffStatus::Suspended).collect::<Vec<StaffUser>>()
+        }
+        Err(e) => return internal(e),
+    };
+    let may_publish = match existing {
+        Some(post) => staff.actor.may_publish(post),
+        None => staff.actor.may(Permission::PublishOwn),
+    };
+    let may_delete = existing.is_some_and(|p| may_delete(staff, p));
+    let view = EditorView {
+        post,
+        staff: staff_list.into_iter().map(|s| StaffOptionById { id: s.id.to_string(), name: s.name }).collect(),
+        timezone: settings.timezone.as_str().to_owned(),
+        may_publish,
+        may_delete,
+        error,
+        conflict,
+    };
+    let section = if existing.is_some() { "posts" } else { "new" };
+    render(state, status, "editor.html", Some(staff), section, view).await
+}
+
+fn may_delete(staff: &Staff, post: &Post) -> bool {
+    staff.actor.may_publish(post) || (post.status == PostStatus::Draft && staff.actor.may_edit(post))
+}
+
+pub async fn new_post(State(state): State<AppState>, SignedIn(staff): SignedIn) -> Response {
+    let mut form =
+        EditorForm { author_0: staff.user.id.to_string(), visibility: "public".into(), ..EditorForm::default() };
+    form.updated_at.clear();
+    editor(&state, &staff, StatusCode::OK, EditorPost::from_form(&form, None), None, None, None).await
+}
+
+async fn load(state: &AppState, id: &str) -> Result<Option<Post>, Response> {
+    let Ok(id) = ObjectId::parse(id) else { return Ok(None) };
+    state.newsroom.db.post_by_id(&id).await.map(|p| p.filter(|p| p.post_type == PostType::Post)).map_err(internal)
+}
+
+pub async fn edit_post(State(state): State<AppState>, SignedIn(staff): SignedIn, Path(id): Path<String>) -> Response {
+    let post = match load(&state, &id).await {
+        Ok(Some(post)) => post,
+        Ok(None) => return not_found(&state, &staff).await,
+        Err(response) => return response,
+    };
+    if !staff.actor.may_edit(&post) {
+        return forbidden(&state, &staff, "edit this story").await;
+    }
+    let tz = timezone(&state).await;
+    editor(&state, &staff, StatusCode::OK, EditorPost::from_post(&post, &tz), Some(&post), None, None).await
+}
+
+pub async fn create_post(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Form(form): Form<EditorForm>,
+) -> Response {
+    save(&state, &staff, None, form).await
+}
+
+pub async fn update_post(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<EditorForm>,
+) -> Response {
+    match load(&state, &id).await {
+        Ok(Some(post)) => save(&state, &staff, Some(post), form).await,
+        Ok(None) => not_found(&state, &staff).await,
+        Err(response) => response,
+    }
+}
+
+fn parse_local_time(value: &str, tz: &jiff::tz::TimeZone) -> Result<Option<OffsetDateTime>, AppError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let invalid =
+        || AppError::invalid("published_at", "enter the publication time as date and time, e.g. 2026-11-30 09:00");
+    let civil: jiff::civil::DateTime = value.parse().map_err(|_| invalid())?;
+    let zoned = civil.to_zoned(tz.clone()).map_err(|_| invalid())?;
+    OffsetDateTime::from_unix_timestamp(zoned.timestamp().as_second()).map(Some).map_err(|_| invalid())
+}
+
+fn optional(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// Answers a refused save: the editor again with the message and everything typed, or JSON for
+/// autosave.
+async fn refuse(
+    state: &AppState,
+    staff: &Staff,
+    autosave: bool,
+    form: &EditorForm,
+    existing: Option<&Post>,
+    status: StatusCode,
+    message: String,
+) -> Response {
+    if autosave {
+        (status, [(header::CACHE_CONTROL, PRIVATE)], Json(serde_json::json!({ "error": message }))).into_response()
+    } else {
+        editor(state, staff, status, EditorPost::from_form(form, existing), existing, Some(message), None).await
+    }
+}
+
+/// Creates or updates a story as the form asks (save, autosave, publish, schedule, unpublish),
+/// within what the staff member's role allows.
+async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: EditorForm) -> Response {
+    let action = if form.action.is_empty() { "save" } else { form.action.as_str() };
+    let autosave = action == "autosave";
+    if let Some(post) = &existing {
+        if !staff.actor.may_edit(post) {
+            return forbidden(state, staff, "edit this story").await;
+        }
+        let stale = OffsetDateTime::parse(&form.updated_at, &Rfc3339).map(masthead_core::to_stored_time).ok()
+            != Some(post.updated_at);
+        if stale {
+            let tz = timezone(state).await;
+            let when = local(&tz, Some(post.updated_at), "%H:%M:%S");
+            let message = format!(
+                "This story was changed by someone else at {when} since you opened it. Your version is below and has not \
+                 been saved: reload the story in another tab, then copy your changes across."
+            );
+            if autosave {
+                return (StatusCode::CONFLICT, Json(serde_json::json!({ "error": message }))).into_response();
+            }
+            let view = EditorPost::from_form(&form, Some(post));
+            return editor(state, staff, StatusCode::CONFLICT, view, Some(post), None, Some(message)).await;
+        }
+    }
+    let status = match (action, &existing) {
+        ("publish", _) => PostStatus::Published,
+        ("schedule", _) => PostStatus::Scheduled,
+        ("unpublish", _) => PostStatus::Draft,
+        ("save" | "autosave", Some(post)) => post.status,
+        ("save" | "autosave", None) => PostStatus::Draft,
+        (other, _) => {
+            return refuse(
+                state,
+                staff,
+                autosave,
+                &form,
+                existing.as_ref(),
+                StatusCode::BAD_REQUEST,
+                format!("unknown action {other:?}"),
+            )
+            .await;
+        }
+    };
+
+    let mut author_ids: Vec<ObjectId> = Vec::new();
+    for value in [&form.author_0, &form.author_1, &form.author_2] {
+        if let Ok(id) = ObjectId::parse(value.trim())
+            && !author_ids.contains(&id)
+        {
+            author_ids.push(id);
+        }
+    }
+    if !staff.actor.may(Permission::EditAnyPost) && !author_ids.contains(&staff.user.id) {
+        // Writers keep their own stories: they are always on the byline.
+        author_ids.insert(0, staff.user.id.clone());
+    }
+    let changes_publication = status != existing.as_ref().map_or(PostStatus::Draft, |p| p.status);
+    if changes_publication || (status != PostStatus::Draft && existing.is_none()) {
+        let allowed = match &existing {
+            Some(post) => staff.actor.may_publish(post),
+            None => {
+                staff.actor.may(Permission::EditAnyPost)
+                    || (staff.actor.may(Permission::PublishOwn) && author_ids.contains(&staff.user.id))
+            }
+        };
+        if !allowed {
+            return forbidden(state, staff, "publish, schedule or unpublish stories").await;
+        }
+    }
+    let tz = timezone(state).await;
+    let mut published_at = match parse_local_time(&form.published_at, &tz) {
+        Ok(at) => at,
+        Err(error) => {
+            return refuse(
+                state,
+                staff,
+                autosave,
+                &form,
+                existing.as_ref(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                error.to_string(),
+            )
+            .await;
+        }
+    };
+    if action == "publish" && published_at.is_some_and(|at| at > masthead_core::now()) {
+        // "Publish" means now; a future time is what "Schedule" is for.
+        published_at = None;
+    }
+    if action == "unpublish" {
+        published_at = None;
+    }
+    let tags: Vec<String> = form.tags.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+    if !staff.actor.may(Permission::CreateTags) {
+        for tag in &tags {
+            let known = match Slug::from_title(tag) {
+                Some(slug) => state.newsroom.db.tag_by_slug(slug.as_str()).await.ok().flatten().is_some(),
+                None => false,
+            };
+            if !known {
+                return refuse(
+                    state,
+                    staff,
+                    autosave,
+                    &form,
+                    existing.as_ref(),
+                    StatusCode::FORBIDDEN,
+                    format!("your role cannot create new tags (\"{tag}\"); pick an existing one"),
+                )
+                .await;
+            }
+        }
+    }
+    let input = PostInput {
+        post_type: PostType::Post,
+        title: form.title.clone(),
+        slug: optional(&form.slug),
+        body: PostBody::Markdown(form.markdown.replace("\r\n", "\n")),
+        feature_image: optional(&form.feature_image),
+        feature_image_alt: optional(&form.feature_image_alt),
+        feature_image_caption: optional(&form.feature_image_caption),
+        feature_image_credit: optional(&form.feature_image_credit),
+        custom_excerpt: optional(&form.custom_excerpt),
+        status,
+        published_at,
+        visibility: Visibility::parse(&form.visibility).unwrap_or(Visibility::Public),
+        featured: form.featured.is_some(),
+        tags,
+        author_ids,
+        meta_title: optional(&form.meta_title),
+        meta_description: optional(&form.meta_description),
+        canonical_url: optional(&form.canonical_url),
+    };
+    let result = match &existing {
+        Some(post) => state.newsroom.update_post(&post.id, input).await,
+        None => state.newsroom.create_post(input).await,
+    };
+    match result {
+        Ok(post) if autosave => {
+            let updated_at = post.updated_at.format(&Rfc3339).unwrap_or_default();
+            ([(header::CACHE_CONTROL, PRIVATE)], Json(serde_json::json!({ "updated_at": updated_at, "id": post.id })))
+                .into_response()
+        }
+        Ok(post) => {
+            let notice = match action {
+                "publish" => "published",
+                "schedule" => "scheduled",
+                "unpublish" => "unpublished",
+                _ => "saved",
+            };
+            Redirect::to(&format!("/admin/posts/{}/?done={notice}", post.id)).into_response()
+        }
+        Err(AppError::Invalid { field, message }) => {
+            refuse(
+                state,
+                staff,
+                autosave,
+                &form,
+                existing.as_ref(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("{}: {message}", field.replace('_', " ")),
+            )
+            .await
+        }
+        Err(AppError::Conflict(message)) => {
+            refuse(state, staff, autosave, &form, existing.as_ref(), StatusCode::CONFLICT, message).await
+        }
+        Err(error) => internal(error),
+    }
+}
+
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let post = match load(&state, &id).await {
+        Ok(Some(post)) => post,
+        Ok(None) => return not_found(&state, &staff).await,
+        Err(response) => return response,
+    };
+    if !may_delete(&staff, &post) {
+        return forbidden(&state, &staff, "delete this story").await;
+    }
+    #[derive(Serialize)]
+    struct Confirm {
+        post: EditorPost,
+    }
+    let tz = timezone(&state).await;
+    render(
+        &state,
+        StatusCode::OK,
+        "confirm-delete.html",
+        Some(&staff),
+        "posts",
+        Confirm { post: EditorPost::from_post(&post, &tz) },
+    )
+    .await
+}
+
+pub async fn delete_post(State(state): State<AppState>, SignedIn(staff): SignedIn, Path(id): Path<String>) -> Response {
+    let post = match load(&state, &id).await {
+        Ok(Some(post)) => post,
+        Ok(None) => return not_found(&state, &staff).await,
+        Err(response) => return response,
+    };
+    if !may_delete(&staff, &post) {
+        return forbidden(&state, &staff, "delete this story").await;
+    }
+    match state.newsroom.delete_post(&post.id).await {
+        Ok(()) => Redirect::to("/admin/posts/?done=deleted").into_response(),
+        Err(error) => internal(error),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PreviewForm {
+    #[serde(default)]
+    markdown: String,
+}
+
+/// Markdown rendered and sanitised exactly as it will be published, for the live preview.
+pub async fn preview_markdown(SignedIn(_staff): SignedIn, Form(form): Form<PreviewForm>) -> Response {
+    let html = masthead_render::markdown_to_html(&form.markdown);
+    ([(header::CACHE_CONTROL, PRIVATE)], Html(html)).into_response()
+}
+
+/// Image upload (`file` field): answers `{"url": ...}` or `{"error": ...}`.
+pub async fn upload(State(state): State<AppState>, SignedIn(_staff): SignedIn, mut multipart: Multipart) -> Response {
+    let fail = |status: StatusCode, message: String| {
+        (status, [(header::CACHE_CONTROL, PRIVATE)], Json(serde_json::json!({ "error": message }))).into_response()
+    };
+    let mut file = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => {
+                let name = field.file_name().unwrap_or("image").to_owned();
+                match field.bytes().await {
+                    Ok(bytes) => file = Some((name, bytes)),
+                    Err(e) => return fail(StatusCode::PAYLOAD_TOO_LARGE, format!("the upload could not be read: {e}")),
+                }
+            }
+            Ok(Some(_)) => continue,
+            Ok(None) => break,
+            Err(e) => return fail(StatusCode::BAD_REQUEST, format!("the upload could not be read: {e}")),
+        }
+    }
+    let Some((name, bytes)) = file else {
+        return fail(StatusCode::BAD_REQUEST, "choose an image to upload".into());
+    };
+    let media = state.newsroom.media.clone();
+    let stored = tokio::task::spawn_blocking(move || {
+        let uploaded =
+            masthead_media::read_upload(&bytes).map_err(|e| (StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()))?;
+        let stem = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem);
+        let stem = Slug::from_title(stem).map(|s| s.to_string()).unwrap_or_else(|| "image".into());
+        let stem: String = stem.chars().take(60).collect();
+        let now = masthead_core::now();
+        let unique = &ObjectId::new().to_string()[18..];
+        let relative = format!(
+            "{}/{:02}/{}-{unique}.{}",
+            now.year(),
+            u8::from(now.month()),
+            stem.trim_end_matches('-'),
+            uploaded.extension()
+        );
+        media.save_upload(&relative, &uploaded).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+    })
+    .await;
+    match stored {
+        Ok(Ok(url)) => ([(header::CACHE_CONTROL, PRIVATE)], Json(serde_json::json!({ "url": url }))).into_response(),
+        Ok(Err((status, message))) if status != StatusCode::INTERNAL_SERVER_ERROR => fail(status, message),
+        Ok(Err((_, message))) => internal(message),
+        Err(e) => internal(e),
+    }
+}
