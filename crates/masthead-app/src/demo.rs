@@ -3,7 +3,8 @@
 //! All text was written for this project; hero images are painted at seed time.
 
 use masthead_core::{
-    NavigationItem, ObjectId, PostStatus, PostType, SiteSettings, Slug, StaffUser, Tag, TagVisibility, Timezone,
+    NavigationItem, ObjectId, PostStatus, PostType, Role, SiteSettings, Slug, StaffStatus, StaffUser, Tag,
+    TagVisibility, Timezone,
 };
 use masthead_media::{Scene, paint_scene};
 use serde::Deserialize;
@@ -54,6 +55,7 @@ struct DemoAuthor {
     name: &'static str,
     bio: &'static str,
     location: &'static str,
+    role: Role,
 }
 
 const AUTHORS: &[DemoAuthor] = &[
@@ -62,36 +64,42 @@ const AUTHORS: &[DemoAuthor] = &[
         name: "Mira Halden",
         bio: "Editor-in-chief. Founded the Korvet Independent with eleven colleagues in the first week of the invasion.",
         location: "Korvet",
+        role: Role::Owner,
     },
     DemoAuthor {
         slug: "tomas-veyra",
         name: "Tomas Veyra",
         bio: "War correspondent based in Dravsk. Covers the front line along the Veln valley.",
         location: "Dravsk",
+        role: Role::Author,
     },
     DemoAuthor {
         slug: "anya-sorel",
         name: "Anya Sorel",
         bio: "Politics reporter covering parliament, the government and diplomacy.",
         location: "Korvet",
+        role: Role::Editor,
     },
     DemoAuthor {
         slug: "daniel-okafor",
         name: "Daniel Okafor",
         bio: "Economy reporter. Writes about energy, prices, trade and the cost of the war.",
         location: "Salen",
+        role: Role::Author,
     },
     DemoAuthor {
         slug: "ilse-marchetti",
         name: "Ilse Marchetti",
         bio: "Society and culture reporter: schools, hospitals, theatres and the people who keep them open.",
         location: "Korvet",
+        role: Role::Contributor,
     },
     DemoAuthor {
         slug: "yuri-kalden",
         name: "Yuri Kalden",
         bio: "Investigations editor and photographer. Follows the money in wartime procurement.",
         location: "Korvet",
+        role: Role::Administrator,
     },
 ];
 
@@ -110,6 +118,8 @@ const SECTIONS: &[(&str, &str, &str)] = &[
 pub struct DemoReport {
     pub created: usize,
     pub skipped: usize,
+    /// The demo owner's email address and generated password, when seeding created the owner.
+    pub owner: Option<(String, String)>,
 }
 
 fn tag_name(slug: &str) -> String {
@@ -168,12 +178,22 @@ pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
             None => {
                 let slug = Slug::parse(author.slug).map_err(|e| AppError::invalid("demo", e.to_string()))?;
                 let email = format!("{}@korvet-independent.example", author.slug.replace('-', "."));
+                // The owner gets a password to sign in with; the others are invited accounts.
+                let owner = author.role == Role::Owner && db.owner().await?.is_none();
+                let role = if author.role == Role::Owner && !owner { Role::Administrator } else { author.role };
                 let user = StaffUser {
                     bio: Some(author.bio.to_owned()),
                     location: Some(author.location.to_owned()),
+                    role,
+                    status: if owner { StaffStatus::Active } else { StaffStatus::Invited },
                     ..StaffUser::new(author.name, slug, email)
                 };
                 db.insert_user(&user).await?;
+                if owner {
+                    let password = crate::staff::SecretToken::generate().token[..20].to_owned();
+                    newsroom.set_password(&user.id, &password).await?;
+                    report.owner = Some((user.email.clone(), password));
+                }
                 user
             }
         };

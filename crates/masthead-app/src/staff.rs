@@ -96,9 +96,10 @@ pub fn normalise_email(email: &str) -> Result<String, AppError> {
     if valid { Ok(email) } else { Err(AppError::invalid("email", "enter a correct email address")) }
 }
 
-/// How long a scope must wait after `failures` failures, the last at `last`.
+/// How long a scope must wait after `failures` failures: nothing for the free tries, then
+/// 5 seconds, doubling with each further failure, at most an hour.
 fn throttle_delay(failures: i64) -> Option<Duration> {
-    (failures >= FREE_ATTEMPTS).then(|| Duration::seconds((1i64 << (failures - FREE_ATTEMPTS).min(12)).min(3600)))
+    (failures >= FREE_ATTEMPTS).then(|| Duration::seconds((5i64 << (failures - FREE_ATTEMPTS).min(12)).min(3600)))
 }
 
 impl Newsroom {
@@ -121,6 +122,11 @@ impl Newsroom {
         }
         if self.db.user_by_email(&email).await?.is_some() {
             return Err(AppError::Conflict(format!("a staff account for {email} already exists")));
+        }
+        if role == Role::Owner && self.db.owner().await?.is_some() {
+            return Err(AppError::Conflict(
+                "this site already has an owner; ownership is transferred, not added".into(),
+            ));
         }
         let base = Slug::from_title(name).ok_or_else(|| AppError::invalid("name", "a name needs letters or digits"))?;
         let mut slug = base.clone();
@@ -253,7 +259,8 @@ impl Newsroom {
         password: &str,
     ) -> Result<StaffUser, AppError> {
         if self.db.owner().await?.is_some() {
-            return Err(AppError::Conflict("this site already has an owner".into()));
+            // Once there is an owner, every setup link is spent.
+            return Err(AppError::NotFound("setup link"));
         }
         normalise_email(email)?;
         check_password(password)?;
@@ -330,9 +337,9 @@ mod tests {
     #[test]
     fn delays_start_after_four_failures_and_double() {
         assert_eq!(throttle_delay(3), None);
-        assert_eq!(throttle_delay(4), Some(Duration::seconds(1)));
-        assert_eq!(throttle_delay(5), Some(Duration::seconds(2)));
-        assert_eq!(throttle_delay(8), Some(Duration::seconds(16)));
+        assert_eq!(throttle_delay(4), Some(Duration::seconds(5)));
+        assert_eq!(throttle_delay(5), Some(Duration::seconds(10)));
+        assert_eq!(throttle_delay(8), Some(Duration::seconds(80)));
         assert_eq!(throttle_delay(40), Some(Duration::hours(1)));
     }
 

@@ -10,7 +10,7 @@ use masthead_storage::Db;
 use masthead_web::AppState;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{Cli, Command, ServeArgs, StorageArgs};
+use crate::cli::{Cli, Command, ServeArgs, StorageArgs, UserCommand};
 
 pub fn init_tracing() {
     let filter =
@@ -32,9 +32,46 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             let newsroom = open_newsroom(&storage).await?;
             let report = demo::seed(&newsroom).await.context("seeding the demo newsroom")?;
             println!("Demo newsroom: {} items created, {} already present.", report.created, report.skipped);
+            print_demo_owner(&report, None);
             newsroom.db.close().await;
             Ok(())
         }
+        Some(Command::User { command: UserCommand::Add { storage, email, name, role } }) => {
+            let role = masthead_core::Role::parse(&role).with_context(|| {
+                format!("unknown role {role:?}: use contributor, author, editor, administrator or owner")
+            })?;
+            let password = read_password()?;
+            let newsroom = open_newsroom(&storage).await?;
+            let user =
+                newsroom.add_staff(&name, &email, role, Some(&password)).await.context("adding the staff account")?;
+            println!("Added {} <{}> as {}.", user.name, user.email, user.role.label());
+            newsroom.db.close().await;
+            Ok(())
+        }
+    }
+}
+
+/// The password for `user add`: a hidden prompt on a terminal, else the first line of stdin.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (at least 10 characters): ")?;
+        let again = rpassword::prompt_password("Password again: ")?;
+        anyhow::ensure!(first == again, "the passwords do not match");
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    masthead_app::staff::check_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(password)
+}
+
+fn print_demo_owner(report: &demo::DemoReport, site_url: Option<&str>) {
+    if let Some((email, password)) = &report.owner {
+        let at = site_url.map(|url| format!(" at {url}/admin/")).unwrap_or_default();
+        println!("Demo owner account: sign in{at} as {email} with the password {password}");
     }
 }
 
@@ -73,6 +110,10 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
         let seeding = Instant::now();
         let report = demo::seed(&newsroom).await.context("seeding the demo newsroom")?;
         println!("Seeded {} stories and pages in {:.1}s.", report.created, seeding.elapsed().as_secs_f64());
+        print_demo_owner(&report, Some(&args.site_url()));
+    }
+    if let Some(link) = newsroom.setup_link(&args.site_url()).await.context("creating the setup link")? {
+        println!("No owner account yet. Create it within 24 hours at {link}");
     }
     let theme = Theme::load(args.theme_dir.as_deref()).context("loading the theme")?;
     let site_url = args.site_url();

@@ -36,6 +36,28 @@ pub enum Command {
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a staff account. The password is read from standard input (a prompt on a terminal),
+    /// never from the command line, where other users of the machine could see it.
+    Add {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// contributor, author, editor, administrator or owner
+        #[arg(long, default_value = "author")]
+        role: String,
+    },
 }
 
 #[derive(Clone, Debug, Args)]

@@ -48,9 +48,20 @@ fn serve_prints_its_url_and_serves_an_empty_site() {
         .stderr(Stdio::null())
         .spawn()
         .expect("start masthead");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read the first line");
-    assert!(line.starts_with("Masthead is serving https://news.example.org "), "{line}");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("read a line");
+        let ready = line.starts_with("Masthead is serving https://news.example.org ");
+        lines.push(line);
+        if ready || lines.len() > 10 {
+            break;
+        }
+    }
+    let setup = lines.iter().find(|l| l.starts_with("No owner account yet.")).expect("a setup link is printed");
+    assert!(setup.contains("https://news.example.org/admin/setup/"), "{setup}");
+    assert!(lines.last().is_some_and(|l| l.starts_with("Masthead is serving")), "{lines:?}");
 
     let home = http_get(port, "/");
     let missing = http_get(port, "/nothing-here/");
@@ -59,6 +70,31 @@ fn serve_prints_its_url_and_serves_an_empty_site() {
     assert!(home.starts_with("HTTP/1.1 200"), "{home}");
     assert!(home.contains("<link rel=\"canonical\" href=\"https://news.example.org/\">"));
     assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+}
+
+#[test]
+fn user_add_reads_the_password_from_stdin_and_refuses_weak_ones() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let add = |password: &str, email: &str| {
+        let mut child = Command::new(BIN)
+            .args(["user", "add", "--email", email, "--name", "Anna Field", "--role", "owner", "--data-dir"])
+            .arg(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run masthead user add");
+        writeln!(child.stdin.take().expect("stdin"), "{password}").expect("write password");
+        child.wait_with_output().expect("finish")
+    };
+    let weak = add("short", "anna@example.org");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 10 characters"));
+    let ok = add("a long enough secret", "anna@example.org");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert_eq!(String::from_utf8_lossy(&ok.stdout).trim(), "Added Anna Field <anna@example.org> as Owner.");
+    let second_owner = add("another long secret", "boris@example.org");
+    assert!(!second_owner.status.success(), "there is exactly one owner");
 }
 
 #[test]

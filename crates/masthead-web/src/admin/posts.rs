@@ -461,7 +461,7 @@ async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: Edi
             author_ids.push(id);
         }
     }
-    if !staff.actor.may(Permission::EditAnyPost) && !author_ids.contains(&staff.user.id) {
+    if author_ids.is_empty() || (!staff.actor.may(Permission::EditAnyPost) && !author_ids.contains(&staff.user.id)) {
         // Writers keep their own stories: they are always on the byline.
         author_ids.insert(0, staff.user.id.clone());
     }

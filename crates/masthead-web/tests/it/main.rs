@@ -1,6 +1,7 @@
 //! HTTP tests of the public site, through the real router. Every test runs on SQLite and on
 //! PostgreSQL (see `dual_db_test!`).
 
+mod admin;
 mod article;
 mod assets_and_media;
 mod cache;

@@ -1,0 +1,316 @@
+//! The newsroom: signing in, roles on every route, writing and publishing, uploads, previews.
+
+use axum::body::Body;
+use axum::http::Request;
+use masthead_core::{ObjectId, Post, Role, StaffUser};
+use masthead_test_utils::{PostBuilder, TestApp, TestResponse, dual_db_test};
+use scraper::Html;
+use time::format_description::well_known::Rfc3339;
+
+use crate::{select, text_of};
+
+const ORIGIN: &str = "https://news.example.org";
+const PASSWORD: &str = "a long enough secret";
+
+async fn staff(app: &TestApp, name: &str, role: Role) -> (StaffUser, String) {
+    let email = format!("{}@news.example.org", name.to_lowercase().replace(' ', "."));
+    let user = app.newsroom.add_staff(name, &email, role, Some(PASSWORD)).await.expect("add staff");
+    let token = app.newsroom.open_session(&user, None, None).await.expect("session");
+    (user, format!("masthead_session={token}"))
+}
+
+async fn send(app: &TestApp, method: &str, path: &str, cookie: Option<&str>, form: &str) -> TestResponse {
+    let mut request = Request::builder().method(method).uri(path).header("origin", ORIGIN);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    if method == "POST" {
+        request = request.header("content-type", "application/x-www-form-urlencoded");
+    }
+    app.request(request.body(Body::from(form.to_owned())).expect("request")).await
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+async fn fresh(app: &TestApp, post: &Post) -> Post {
+    app.newsroom.db.post_by_id(&post.id).await.expect("read").expect("exists")
+}
+
+fn stamp(post: &Post) -> String {
+    encode(&post.updated_at.format(&Rfc3339).expect("format"))
+}
+
+fn location(response: &TestResponse) -> &str {
+    response.header("location").unwrap_or_default()
+}
+
+dual_db_test!(async fn signing_in_opens_a_session_and_signing_out_ends_it(db) {
+    let app = TestApp::new(&db).await;
+    staff(&app, "Anna Field", Role::Author).await;
+    let form = format!("email=ANNA.FIELD%40news.example.org&password={}&r=%2Fadmin%2Fposts%2F", encode(PASSWORD));
+    let signed_in = send(&app, "POST", "/admin/signin/", None, &form).await;
+    assert_eq!(signed_in.status, 303);
+    assert_eq!(location(&signed_in), "/admin/posts/");
+    let cookie = signed_in.header("set-cookie").expect("cookie").to_owned();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    let session = cookie.split(';').next().expect("pair").to_owned();
+    let dashboard = send(&app, "GET", "/admin/", Some(&session), "").await;
+    assert_eq!(dashboard.status, 200);
+    assert!(dashboard.text().contains("Anna Field"));
+    assert_eq!(dashboard.header("cache-control"), Some("private, no-store"));
+
+    let wrong = send(&app, "POST", "/admin/signin/", None, "email=anna.field%40news.example.org&password=not+it+at+all").await;
+    let unknown = send(&app, "POST", "/admin/signin/", None, "email=nobody%40news.example.org&password=not+it+at+all").await;
+    assert_eq!((wrong.status.as_u16(), unknown.status.as_u16()), (401, 401));
+    let message = |r: &TestResponse| text_of(&select(&Html::parse_document(&r.text()), ".error")[0]);
+    assert_eq!(message(&wrong), message(&unknown), "the same message for an unknown account and a wrong password");
+
+    let out = send(&app, "POST", "/admin/signout/", Some(&session), "").await;
+    assert_eq!(out.status, 303);
+    assert!(out.header("set-cookie").is_some_and(|c| c.contains("Max-Age=0")));
+    let after = send(&app, "GET", "/admin/", Some(&session), "").await;
+    assert_eq!(after.status, 303, "the session is gone from the database");
+    assert!(location(&after).starts_with("/admin/signin/"));
+});
+
+dual_db_test!(async fn repeated_wrong_passwords_are_throttled(db) {
+    let app = TestApp::new(&db).await;
+    staff(&app, "Anna Field", Role::Author).await;
+    for _ in 0..4 {
+        let response = send(&app, "POST", "/admin/signin/", None, "email=anna.field%40news.example.org&password=wrong+password+x").await;
+        assert_eq!(response.status, 401);
+    }
+    let right = format!("email=anna.field%40news.example.org&password={}", encode(PASSWORD));
+    let throttled = send(&app, "POST", "/admin/signin/", None, &right).await;
+    assert_eq!(throttled.status, 429, "even the right password waits once the account is throttled");
+    assert!(throttled.text().contains("Too many failed attempts"));
+});
+
+dual_db_test!(async fn cross_site_requests_are_refused(db) {
+    let app = TestApp::new(&db).await;
+    let (_, cookie) = staff(&app, "Anna Field", Role::Editor).await;
+    let form = "title=Hijacked&markdown=x&action=save";
+    let evil = Request::post("/admin/posts/")
+        .header("origin", "https://evil.example")
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(form))
+        .expect("request");
+    assert_eq!(app.request(evil).await.status, 403);
+    let no_origin = Request::post("/admin/posts/").header("cookie", &cookie).header("content-type", "application/x-www-form-urlencoded").body(Body::from(form)).expect("request");
+    assert_eq!(app.request(no_origin).await.status, 403);
+    let cross_site = Request::post("/admin/posts/").header("sec-fetch-site", "cross-site").header("origin", ORIGIN).header("cookie", &cookie).header("content-type", "application/x-www-form-urlencoded").body(Body::from(form)).expect("request");
+    assert_eq!(app.request(cross_site).await.status, 403);
+    let same_site = Request::post("/admin/posts/").header("sec-fetch-site", "same-origin").header("cookie", &cookie).header("content-type", "application/x-www-form-urlencoded").body(Body::from(form)).expect("request");
+    assert_eq!(app.request(same_site).await.status, 303);
+    assert_eq!(db.count_posts().await.expect("count"), 1, "only the same-origin request wrote");
+});
+
+dual_db_test!(async fn every_admin_route_enforces_every_role(db) {
+    let app = TestApp::new(&db).await;
+    let (editor, _) = staff(&app, "Ed Itor", Role::Editor).await;
+    let others = PostBuilder::published("Someone else's story").authors(&[&editor]).create(&app.newsroom).await;
+    let mut sessions: Vec<(Option<Role>, Option<String>)> = vec![(None, None)];
+    for role in Role::ALL {
+        let (_, cookie) = staff(&app, &format!("Staff {}", role.as_str()), role).await;
+        sessions.push((Some(role), Some(cookie)));
+    }
+    use Role::*;
+    let everyone: &[Role] = &[Contributor, Author, Editor, Administrator, Owner];
+    let publishers: &[Role] = &[Author, Editor, Administrator, Owner];
+    let editors: &[Role] = &[Editor, Administrator, Owner];
+    let admins: &[Role] = &[Administrator, Owner];
+    // (method, path, form, roles allowed, status when allowed)
+    let id = others.id.to_string();
+    let routes: Vec<(&str, String, &str, &[Role], u16)> = vec![
+        ("GET", "/admin/".into(), "", everyone, 200),
+        ("GET", "/admin/posts/".into(), "", everyone, 200),
+        ("GET", "/admin/posts/?status=draft&q=x".into(), "", everyone, 200),
+        ("GET", "/admin/posts/new/".into(), "", everyone, 200),
+        ("POST", "/admin/posts/".into(), "title=Draft&markdown=x&action=save", everyone, 303),
+        ("POST", "/admin/posts/".into(), "title=Live&markdown=x&action=publish", publishers, 303),
+        ("GET", format!("/admin/posts/{id}/"), "", editors, 200),
+        ("POST", format!("/admin/posts/{id}/"), "title=Edited&markdown=x&action=save&updated_at=STAMP", editors, 303),
+        ("POST", format!("/admin/posts/{id}/"), "title=Edited&markdown=x&action=unpublish&updated_at=STAMP", editors, 303),
+        ("GET", format!("/admin/posts/{id}/delete/"), "", editors, 200),
+        ("POST", "/admin/preview/".into(), "markdown=**hi**", everyone, 200),
+        ("GET", "/admin/outbox/".into(), "", admins, 200),
+        ("GET", "/admin/no-such-screen/".into(), "", everyone, 404),
+    ];
+    for (role, cookie) in &sessions {
+        for (method, path, form, allowed, ok) in &routes {
+            // Unpublishing in one case must not change what the next role sees.
+            let current = fresh(&app, &others).await;
+            if current.status != masthead_core::PostStatus::Published {
+                let mut input = PostBuilder::published(&current.title).authors(&[&editor]).input();
+                input.slug = Some(current.slug.to_string());
+                app.newsroom.update_post(&current.id, input).await.expect("republish");
+            }
+            let form = form.replace("STAMP", &stamp(&fresh(&app, &others).await));
+            let response = send(&app, method, path, cookie.as_deref(), &form).await;
+            let expected = match role {
+                None => 303,
+                Some(role) if allowed.contains(role) => *ok,
+                Some(_) => 403,
+            };
+            assert_eq!(response.status.as_u16(), expected, "{role:?} {method} {path}");
+            if role.is_none() {
+                assert!(location(&response).starts_with("/admin/signin/?r="), "{method} {path}");
+            }
+        }
+        // Other spellings of the same routes lead to the same answer, never around it.
+        for variant in ["/admin/posts", "/ADMIN/POSTS/", "/Admin/Posts/new/", &format!("/admin/posts/{}/", id.to_uppercase())] {
+            let response = send(&app, "GET", variant, cookie.as_deref(), "").await;
+            assert_eq!(response.status, 301, "{role:?} {variant}");
+            let target = location(&response).to_owned();
+            let followed = send(&app, "GET", &target, cookie.as_deref(), "").await;
+            assert_ne!(followed.status, 500, "{role:?} {variant}");
+            if role.is_none() {
+                assert_eq!(followed.status, 303, "{variant}");
+            }
+        }
+        let encoded = send(&app, "GET", "/admin/%70osts/", cookie.as_deref(), "").await;
+        assert_eq!(encoded.status.as_u16(), if role.is_none() { 303 } else { 404 }, "{role:?} encoded path");
+    }
+    let _ = ObjectId::new();
+});
+
+dual_db_test!(async fn a_story_goes_from_draft_to_the_site_with_an_edit_link_only_for_staff(db) {
+    let app = TestApp::new(&db).await;
+    let (author, cookie) = staff(&app, "Anna Field", Role::Author).await;
+    let created = send(&app, "POST", "/admin/posts/", Some(&cookie), "title=Harbour+reopens&markdown=Ships+return.&tags=Economy&action=save").await;
+    assert_eq!(created.status, 303);
+    let id = location(&created).trim_start_matches("/admin/posts/").split('/').next().expect("id").to_owned();
+    let post = db.post_by_id(&ObjectId::parse(&id).expect("id")).await.expect("read").expect("created");
+    assert_eq!(post.status, masthead_core::PostStatus::Draft);
+    assert_eq!(post.authors[0].id, author.id, "writers are always on their own byline");
+    assert_eq!(app.get("/harbour-reopens/").await.status, 404, "drafts are not public");
+
+    let preview = app.get(&format!("/p/{}/", post.uuid)).await;
+    assert_eq!(preview.status, 200, "the private preview link works before publication");
+    assert!(preview.text().contains("<meta name=\"robots\" content=\"noindex, nofollow\">"));
+    assert_eq!(preview.header("cache-control"), Some("private, no-store"));
+
+    let form = format!("title=Harbour+reopens&markdown=Ships+return.&tags=Economy&action=publish&updated_at={}", stamp(&post));
+    let published = send(&app, "POST", &format!("/admin/posts/{id}/"), Some(&cookie), &form).await;
+    assert_eq!(published.status, 303);
+
+    let public = app.get("/harbour-reopens/").await;
+    assert_eq!(public.status, 200);
+    assert!(!public.text().contains("Edit post"));
+    let as_staff = send(&app, "GET", "/harbour-reopens/", Some(&cookie), "").await;
+    assert!(as_staff.text().contains(&format!("href=\"/admin/posts/{id}/\">Edit post</a>")));
+    assert_eq!(as_staff.header("cache-control"), Some("private, no-store"));
+    let again = app.get("/harbour-reopens/").await;
+    assert!(!again.text().contains("Edit post"), "the staff view never reaches the public cache");
+    assert_eq!(again.body, public.body);
+    let (_, reader_like) = staff(&app, "Other Writer", Role::Contributor).await;
+    assert!(!send(&app, "GET", "/harbour-reopens/", Some(&reader_like), "").await.text().contains("Edit post"), "only staff allowed to edit see the link");
+});
+
+dual_db_test!(async fn contributors_write_drafts_but_cannot_publish(db) {
+    let app = TestApp::new(&db).await;
+    let (_, cookie) = staff(&app, "Cora Tribute", Role::Contributor).await;
+    let draft = send(&app, "POST", "/admin/posts/", Some(&cookie), "title=My+first+draft&markdown=x&action=save").await;
+    assert_eq!(draft.status, 303);
+    let id = location(&draft).trim_start_matches("/admin/posts/").split('/').next().expect("id").to_owned();
+    let editor_page = send(&app, "GET", &format!("/admin/posts/{id}/"), Some(&cookie), "").await;
+    assert!(!editor_page.text().contains("value=\"publish\""), "no publish button");
+    let post = db.post_by_id(&ObjectId::parse(&id).expect("id")).await.expect("read").expect("exists");
+    let form = format!("title=My+first+draft&markdown=x&action=publish&updated_at={}", stamp(&post));
+    let refused = send(&app, "POST", &format!("/admin/posts/{id}/"), Some(&cookie), &form).await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.text().contains("does not allow you to publish"));
+    assert_eq!(fresh(&app, &post).await.status, masthead_core::PostStatus::Draft);
+    let new_tag = send(&app, "POST", "/admin/posts/", Some(&cookie), "title=Tagged&markdown=x&tags=Brand+new+tag&action=save").await;
+    assert_eq!(new_tag.status, 403, "contributors pick existing tags");
+});
+
+dual_db_test!(async fn a_stale_edit_is_refused_and_keeps_what_was_typed(db) {
+    let app = TestApp::new(&db).await;
+    let (editor, cookie) = staff(&app, "Ed Itor", Role::Editor).await;
+    let post = PostBuilder::draft("Shared story").authors(&[&editor]).create(&app.newsroom).await;
+    let opened = stamp(&post);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let first = send(&app, "POST", &format!("/admin/posts/{}/", post.id), Some(&cookie), &format!("title=First+edit&markdown=a&action=save&updated_at={opened}")).await;
+    assert_eq!(first.status, 303);
+    let second = send(&app, "POST", &format!("/admin/posts/{}/", post.id), Some(&cookie), &format!("title=Second+edit&markdown=my+paragraph&action=save&updated_at={opened}")).await;
+    assert_eq!(second.status, 409);
+    let body = second.text();
+    assert!(body.contains("changed by someone else"));
+    assert!(body.contains("my paragraph") && body.contains("Second edit"), "the typed text is still there");
+    assert_eq!(fresh(&app, &post).await.title, "First edit", "nothing was overwritten");
+});
+
+dual_db_test!(async fn images_upload_by_content_with_clear_errors(db) {
+    let app = TestApp::new(&db).await;
+    let (_, cookie) = staff(&app, "Anna Field", Role::Author).await;
+    let upload = |name: &str, bytes: Vec<u8>| {
+        let boundary = "XBOUNDARYX";
+        let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
+        body.extend(bytes);
+        body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+        Request::post("/admin/uploads/")
+            .header("origin", ORIGIN)
+            .header("cookie", &cookie)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .expect("request")
+    };
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(1200, 600, image::Rgb([0, 90, 160]))).write_to(&mut png, image::ImageFormat::Png).expect("png");
+    let ok = app.request(upload("Harbour At Dawn.jpg", png.into_inner())).await;
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    let json: serde_json::Value = serde_json::from_slice(&ok.body).expect("json");
+    let url = json["url"].as_str().expect("url");
+    assert!(url.starts_with("/content/images/") && url.contains("harbour-at-dawn-") && url.ends_with(".jpg"), "{url}");
+    let served = app.get(url).await;
+    assert_eq!((served.status.as_u16(), served.header("content-type")), (200, Some("image/jpeg")));
+    assert_eq!(app.get(&url.replace("/content/images/", "/content/images/size/w480/")).await.status, 200);
+
+    let svg = app.request(upload("logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec())).await;
+    assert_eq!(svg.status, 415);
+    let json: serde_json::Value = serde_json::from_slice(&svg.body).expect("json");
+    assert!(json["error"].as_str().is_some_and(|e| e.contains("only JPEG, PNG, WebP and GIF")));
+});
+
+dual_db_test!(async fn the_setup_link_creates_the_owner_once(db) {
+    let app = TestApp::new(&db).await;
+    let link = app.newsroom.setup_link(ORIGIN).await.expect("link").expect("no owner yet");
+    let path = link.trim_start_matches(ORIGIN).to_owned();
+    assert_eq!(app.get(&path).await.status, 200);
+    let form = format!("name=Olga+Owner&email=olga%40news.example.org&password={}", encode(PASSWORD));
+    let done = send(&app, "POST", &path, None, &form).await;
+    assert_eq!(done.status, 303);
+    assert!(done.header("set-cookie").is_some_and(|c| c.starts_with("masthead_session=")));
+    assert_eq!(db.owner().await.expect("owner").map(|o| o.name), Some("Olga Owner".into()));
+    assert_eq!(send(&app, "POST", &path, None, &form).await.status, 404, "the link works once");
+    assert_eq!(app.newsroom.setup_link(ORIGIN).await.expect("link"), None, "no new link once there is an owner");
+});
+
+dual_db_test!(async fn a_password_reset_goes_through_the_outbox(db) {
+    let app = TestApp::new(&db).await;
+    staff(&app, "Anna Field", Role::Author).await;
+    let asked = send(&app, "POST", "/admin/forgot/", None, "email=anna.field%40news.example.org").await;
+    let unknown = send(&app, "POST", "/admin/forgot/", None, "email=nobody%40news.example.org").await;
+    assert_eq!(asked.status, 200);
+    let message = |r: &TestResponse| text_of(&select(&Html::parse_document(&r.text()), "main p")[0]);
+    assert_eq!(message(&asked), message(&unknown), "the page does not reveal which addresses have accounts");
+    let outbox = db.outbox().await.expect("outbox");
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].to_address, "anna.field@news.example.org");
+    let link = outbox[0].text_body.lines().find(|l| l.contains("/admin/reset/")).expect("link").trim().to_owned();
+    let path = link.trim_start_matches(ORIGIN).to_owned();
+    let reset = send(&app, "POST", &path, None, "password=a+brand+new+secret").await;
+    assert_eq!(reset.status, 200);
+    let signin = send(&app, "POST", "/admin/signin/", None, "email=anna.field%40news.example.org&password=a+brand+new+secret").await;
+    assert_eq!(signin.status, 303);
+    assert_eq!(send(&app, "POST", &path, None, "password=a+third+secret+x").await.status, 404, "reset links work once");
+});
