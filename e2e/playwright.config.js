@@ -8,6 +8,7 @@ const fs = require('fs');
 const port = Number(process.env.MASTHEAD_E2E_PORT || 18080);
 const binary = process.env.MASTHEAD_BIN || path.join(__dirname, '..', 'target', 'debug', 'masthead');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'masthead-e2e-'));
+const { staff } = require('./staff');
 
 module.exports = defineConfig({
   testDir: './tests',
@@ -33,7 +34,14 @@ module.exports = defineConfig({
     },
   },
   webServer: {
-    command: `"${binary}" serve --data-dir "${dataDir}" --listen 127.0.0.1:${port}`,
+    // Staff accounts for the newsroom tests, then the server (which seeds the demo newsroom).
+    command: [
+      `"${binary}" migrate --data-dir "${dataDir}"`,
+      ...Object.values(staff).map(
+        (s) => `printf '%s\\n' '${s.password}' | "${binary}" user add --data-dir "${dataDir}" --email ${s.email} --name "${s.name}" --role ${s.role}`,
+      ),
+      `exec "${binary}" serve --data-dir "${dataDir}" --listen 127.0.0.1:${port}`,
+    ].join(' && '),
     url: `http://127.0.0.1:${port}/`,
     timeout: 180_000,
     reuseExistingServer: false,

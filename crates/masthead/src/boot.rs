@@ -126,6 +126,8 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
         args.listen,
         started.elapsed().as_millis()
     );
+    // Connection addresses feed per-address brute-force protection.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
     newsroom.db.close().await;
     Ok(())

@@ -19,7 +19,7 @@
 
   var previewTimer = null;
   function refreshPreview() {
-    var data = new FormData();
+    var data = new URLSearchParams();
     data.append('markdown', textarea.value);
     post('/admin/preview/', data).then(function (r) { return r.ok ? r.text() : ''; }).then(function (html) {
       preview.innerHTML = html; // sanitised by the server
@@ -70,11 +70,12 @@
     input.addEventListener('change', function () {
       if (!input.files.length) return;
       var target = input.dataset.upload;
-      upload(input.files[0]).then(function (url) {
-        if (target === 'feature') form.querySelector('[data-upload-target=feature]').value = url;
-        else insert('![', '](' + url + ')', input.files[0].name.replace(/\.[^.]+$/, ''));
-      });
+      var file = input.files[0];
       input.value = '';
+      upload(file).then(function (url) {
+        if (target === 'feature') form.querySelector('[data-upload-target=feature]').value = url;
+        else insert('![', '](' + url + ')', file.name.replace(/\.[^.]+$/, ''));
+      });
     });
   });
   function uploadAll(files) {
@@ -100,7 +101,7 @@
     setInterval(function () {
       if (!dirty) return;
       dirty = false;
-      var data = new FormData(form);
+      var data = new URLSearchParams(new FormData(form));
       data.set('action', 'autosave');
       post(form.action, data).then(function (r) { return r.json(); }).then(function (json) {
         if (json.updated_at) form.querySelector('input[name=updated_at]').value = json.updated_at;

@@ -1,0 +1,102 @@
+// The newsroom: an editor writes, illustrates, previews and publishes a story; a contributor
+// cannot publish.
+const { test, expect } = require('@playwright/test');
+const { staff } = require('../staff');
+
+async function signIn(page, who) {
+  await page.goto('/admin/');
+  await expect(page).toHaveURL(/\/admin\/signin\//);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.locator('.admin-bar')).toContainText(who.name);
+}
+
+async function anImage(page) {
+  // Any JPEG will do: take a demo photo from the site.
+  await page.goto('/');
+  const src = await page.locator('.front__lead img').getAttribute('src');
+  const response = await page.request.get(src);
+  return { name: 'harbour at dawn.jpg', mimeType: 'image/jpeg', buffer: await response.body() };
+}
+
+test('an editor writes a story with an uploaded image, previews it, publishes it and sees the Edit link', async ({ page }) => {
+  const photo = await anImage(page);
+  await signIn(page, staff.editor);
+  await page.getByRole('link', { name: 'New story', exact: true }).click();
+  await page.getByLabel('Title', { exact: true }).fill('Night ferry resumes crossings to Salen');
+  const body = page.getByLabel('Story (Markdown)');
+  await body.fill('The night ferry ran again on **Friday**, the port authority said.\n\n');
+
+  // The live preview renders the Markdown as it will be published.
+  await expect(page.locator('[data-preview] strong')).toHaveText('Friday');
+
+  // An inline image through the toolbar, and a feature image with alt text, caption and credit.
+  await page.locator('input[data-upload=body]').setInputFiles(photo);
+  await expect(body).toHaveValue(/!\[harbour at dawn\]\(\/content\/images\/\d{4}\/\d{2}\/harbour-at-dawn-[0-9a-f]+\.jpg\)/);
+  await page.locator('input[data-upload=feature]').setInputFiles(photo);
+  await expect(page.getByLabel('Image URL')).toHaveValue(/^\/content\/images\/.+\.jpg$/);
+  await page.getByLabel('Alt text').fill('A ferry at a quay at dawn');
+  await page.getByLabel('Caption').fill('The ferry at the Salen quay.');
+  await page.getByLabel('Credit').fill('Photo: Edna Editor / The Korvet Independent');
+  await page.getByLabel('Tags').fill('Economy, Transport');
+
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await expect(page.locator('.editor__status .status')).toHaveText('draft');
+
+  // The private preview link shows the draft before publication.
+  const previewHref = await page.getByRole('link', { name: 'Preview' }).getAttribute('href');
+  const editorUrl = page.url();
+  await page.goto(previewHref);
+  await expect(page.locator('h1.article__title')).toHaveText('Night ferry resumes crossings to Salen');
+  await expect(page.locator('figure.article__figure figcaption')).toContainText('(Photo: Edna Editor / The Korvet Independent)');
+
+  await page.goto(editorUrl);
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.locator('.editor__status .status')).toHaveText('published');
+  await page.getByRole('link', { name: 'View on site' }).click();
+
+  await expect(page).toHaveURL(/\/night-ferry-resumes-crossings-to-salen\/$/);
+  await expect(page.locator('h1.article__title')).toHaveText('Night ferry resumes crossings to Salen');
+  await expect(page.locator('.byline a[rel=author]')).toHaveText(['Edna Editor']);
+  const bodyImage = page.locator('.article__body img');
+  await expect(bodyImage).toHaveAttribute('alt', 'harbour at dawn');
+  expect(await bodyImage.evaluate((img) => img.complete && img.naturalWidth > 0)).toBe(true);
+  const edit = page.getByRole('link', { name: 'Edit post' });
+  await expect(edit).toBeVisible();
+  await edit.click();
+  await expect(page.getByLabel('Title', { exact: true })).toHaveValue('Night ferry resumes crossings to Salen');
+
+  // A reader (no session) sees the same story without the Edit link.
+  const reader = await page.context().browser().newContext();
+  const readerPage = await reader.newPage();
+  await readerPage.goto(new URL('/night-ferry-resumes-crossings-to-salen/', page.url()).toString());
+  await expect(readerPage.locator('h1.article__title')).toHaveText('Night ferry resumes crossings to Salen');
+  await expect(readerPage.getByRole('link', { name: 'Edit post' })).toHaveCount(0);
+  await reader.close();
+});
+
+test('a contributor saves drafts but cannot publish', async ({ page }) => {
+  await signIn(page, staff.contributor);
+  await page.getByRole('link', { name: 'New story', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Publish' })).toHaveCount(0);
+  await page.getByLabel('Title', { exact: true }).fill('A contributor draft');
+  await page.getByLabel('Story (Markdown)').fill('Work in progress.');
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await expect(page.locator('.editor__status .status')).toHaveText('draft');
+  await expect(page.getByRole('button', { name: 'Publish' })).toHaveCount(0);
+
+  // Sending the publish action anyway is refused by the server.
+  const form = page.locator('form.editor');
+  const action = await form.getAttribute('action');
+  const updatedAt = await page.locator('input[name=updated_at]').inputValue();
+  const origin = new URL(page.url()).origin;
+  const response = await page.request.post(action, {
+    headers: { Origin: origin },
+    form: { title: 'A contributor draft', markdown: 'Work in progress.', action: 'publish', updated_at: updatedAt },
+  });
+  expect(response.status()).toBe(403);
+  expect(await response.text()).toContain('does not allow you to publish');
+  const missing = await page.request.get(`${origin}/a-contributor-draft/`);
+  expect(missing.status()).toBe(404);
+});
