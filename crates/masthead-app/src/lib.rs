@@ -5,6 +5,7 @@
 //! each change exactly where it happens.
 
 mod changes;
+pub mod corrections;
 pub mod demo;
 mod error;
 pub mod jobs;

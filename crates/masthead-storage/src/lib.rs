@@ -9,6 +9,7 @@
 mod db;
 mod error;
 mod jobs;
+mod notes;
 mod pagination;
 mod posts;
 mod settings;
@@ -19,6 +20,7 @@ mod users;
 pub use db::{Backend, Db};
 pub use error::StorageError;
 pub use jobs::{ClaimedJob, JobChange, JobRecord, NewJob};
+pub use notes::{MAX_REVISIONS, PostNote, PostRevision};
 pub use pagination::{PageRequest, Paginated};
 pub use posts::{AdminPostFilter, PostList, PostRecord, SitemapEntry};
 pub use staff::{OutboxMessage, SessionRecord};

@@ -9,7 +9,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::admin::{self, auth, posts};
+use crate::admin::{self, auth, history, posts};
 use crate::{AppState, assets, media, middleware, site};
 
 pub fn router(state: AppState) -> Router {
@@ -45,6 +45,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/posts/new/", get(posts::new_post))
         .route("/admin/posts/{id}/", get(posts::edit_post).post(posts::update_post))
         .route("/admin/posts/{id}/delete/", get(posts::confirm_delete).post(posts::delete_post))
+        .route("/admin/posts/{id}/notes/", post(history::add_note))
+        .route("/admin/posts/{id}/notes/{note}/delete/", post(history::delete_note))
+        .route("/admin/posts/{id}/history/", get(history::history))
+        .route("/admin/posts/{id}/history/{revision}/restore/", post(history::restore))
         .route("/admin/preview/", post(posts::preview_markdown))
         .route(
             "/admin/uploads/",

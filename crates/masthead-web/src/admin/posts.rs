@@ -47,7 +47,7 @@ async fn timezone(state: &AppState) -> jiff::tz::TimeZone {
     state.newsroom.db.site_settings().await.map(|s| s.timezone.zone()).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
-fn internal(error: impl std::fmt::Display) -> Response {
+pub(crate) fn internal(error: impl std::fmt::Display) -> Response {
     tracing::error!(%error, "newsroom request failed");
     (StatusCode::INTERNAL_SERVER_ERROR, [(header::CACHE_CONTROL, PRIVATE)], "Something went wrong. Please try again.")
         .into_response()
@@ -270,8 +270,19 @@ impl EditorPost {
 }
 
 #[derive(Serialize)]
+struct NoteRow {
+    id: String,
+    kind: String,
+    body: String,
+    when: String,
+}
+
+#[derive(Serialize)]
 struct EditorView {
     post: EditorPost,
+    notes: Vec<NoteRow>,
+    may_note: bool,
+    done: Option<&'static str>,
     staff: Vec<StaffOptionById>,
     timezone: String,
     may_publish: bool,
@@ -295,6 +306,20 @@ async fn editor(
     error: Option<String>,
     conflict: Option<String>,
 ) -> Response {
+    editor_with(state, staff, status, post, existing, error, conflict, None).await
+}
+
+#[expect(clippy::too_many_arguments, reason = "the editor's full state; callers pass it positionally once")]
+async fn editor_with(
+    state: &AppState,
+    staff: &Staff,
+    status: StatusCode,
+    post: EditorPost,
+    existing: Option<&Post>,
+    error: Option<String>,
+    conflict: Option<String>,
+    done: Option<&'static str>,
+) -> Response {
     let settings = match state.newsroom.db.site_settings().await {
         Ok(settings) => settings,
         Err(e) => return internal(e),
@@ -310,8 +335,27 @@ async fn editor(
         None => staff.actor.may(Permission::PublishOwn),
     };
     let may_delete = existing.is_some_and(|p| may_delete(staff, p));
+    let tz = settings.timezone.zone();
+    let notes = match existing {
+        Some(post) => match state.newsroom.db.post_notes(&post.id).await {
+            Ok(notes) => notes
+                .into_iter()
+                .map(|n| NoteRow {
+                    when: local(&tz, Some(n.noted_at), "%-d %b %Y, %H:%M"),
+                    id: n.id,
+                    kind: n.kind,
+                    body: n.body,
+                })
+                .collect(),
+            Err(e) => return internal(e),
+        },
+        None => Vec::new(),
+    };
     let view = EditorView {
         post,
+        notes,
+        may_note: staff.actor.may(Permission::EditAnyPost),
+        done,
         staff: staff_list.into_iter().map(|s| StaffOptionById { id: s.id.to_string(), name: s.name }).collect(),
         timezone: settings.timezone.as_str().to_owned(),
         may_publish,
@@ -339,7 +383,18 @@ async fn load(state: &AppState, id: &str) -> Result<Option<Post>, Response> {
     state.newsroom.db.post_by_id(&id).await.map(|p| p.filter(|p| p.post_type == PostType::Post)).map_err(internal)
 }
 
-pub async fn edit_post(State(state): State<AppState>, SignedIn(staff): SignedIn, Path(id): Path<String>) -> Response {
+#[derive(Default, Deserialize)]
+pub struct EditQuery {
+    #[serde(default)]
+    done: String,
+}
+
+pub async fn edit_post(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Path(id): Path<String>,
+    Query(query): Query<EditQuery>,
+) -> Response {
     let post = match load(&state, &id).await {
         Ok(Some(post)) => post,
         Ok(None) => return not_found(&state, &staff).await,
@@ -349,7 +404,17 @@ pub async fn edit_post(State(state): State<AppState>, SignedIn(staff): SignedIn,
         return forbidden(&state, &staff, "edit this story").await;
     }
     let tz = timezone(&state).await;
-    editor(&state, &staff, StatusCode::OK, EditorPost::from_post(&post, &tz), Some(&post), None, None).await
+    let done = match query.done.as_str() {
+        "published" => Some("Published."),
+        "scheduled" => Some("Scheduled."),
+        "unpublished" => Some("Unpublished: the story is a draft again."),
+        "saved" => Some("Saved."),
+        "noted" => Some("The note is on the story."),
+        "note-removed" => Some("The note was removed."),
+        "restored" => Some("The earlier version is back; the one it replaced is in the history."),
+        _ => None,
+    };
+    editor_with(&state, &staff, StatusCode::OK, EditorPost::from_post(&post, &tz), Some(&post), None, None, done).await
 }
 
 pub async fn create_post(
@@ -542,6 +607,16 @@ async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: Edi
         meta_description: optional(&form.meta_description),
         canonical_url: optional(&form.canonical_url),
     };
+    if let Some(post) = &existing {
+        let story_changes = input.title.trim() != post.title
+            || post.markdown.as_deref() != Some(form.markdown.replace("\r\n", "\n").as_str());
+        if story_changes
+            && !autosave
+            && let Err(error) = state.newsroom.record_revision(post, &staff.user.id).await
+        {
+            return internal(error);
+        }
+    }
     let result = match &existing {
         Some(post) => state.newsroom.update_post(&post.id, input).await,
         None => state.newsroom.create_post(input).await,

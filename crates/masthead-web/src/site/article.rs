@@ -19,6 +19,15 @@ struct ArticleContent {
     related: Vec<PostCard>,
     /// Shown to signed-in staff who may edit the story; such pages are never cached.
     edit_url: Option<String>,
+    /// Corrections and updates, oldest first.
+    notes: Vec<NoteView>,
+}
+
+#[derive(Serialize)]
+struct NoteView {
+    kind: String,
+    body: String,
+    noted_at: String,
 }
 
 /// `/{slug}/`: a published post, else a published page, else 404.
@@ -79,7 +88,15 @@ async fn render(state: &AppState, post: Post, edit_url: Option<String>, preview:
         PostType::Post => "post.html",
         PostType::Page => "page.html",
     };
-    let content = ArticleContent { post: view, related: cards(&related), edit_url };
+    let notes = state
+        .newsroom
+        .db
+        .post_notes(&post.id)
+        .await?
+        .into_iter()
+        .map(|n| NoteView { kind: n.kind, body: n.body, noted_at: masthead_render::views::iso(n.noted_at) })
+        .collect();
+    let content = ArticleContent { post: view, related: cards(&related), edit_url, notes };
     let html = state.theme.render(template, &Page { site: &ctx.site, meta, current_path: &path, content })?;
     Ok(cacheable_html(html, deps))
 }

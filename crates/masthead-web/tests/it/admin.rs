@@ -314,3 +314,59 @@ dual_db_test!(async fn a_password_reset_goes_through_the_outbox(db) {
     assert_eq!(signin.status, 303);
     assert_eq!(send(&app, "POST", &path, None, "password=a+third+secret+x").await.status, 404, "reset links work once");
 });
+
+dual_db_test!(async fn corrections_and_updates_show_with_their_time_and_move_date_modified(db) {
+    let app = TestApp::new(&db).await;
+    let (editor, cookie) = staff(&app, "Ed Itor", Role::Editor).await;
+    let (_, author_cookie) = staff(&app, "Anna Field", Role::Author).await;
+    let published = masthead_core::now() - time::Duration::hours(3);
+    let post = PostBuilder::published("Bridge reopens").authors(&[&editor]).published_at(published).create(&app.newsroom).await;
+    let before = app.get("/bridge-reopens/").await.text();
+    assert!(!before.contains("article__notes"));
+
+    let refused = send(&app, "POST", &format!("/admin/posts/{}/notes/", post.id), Some(&author_cookie), "kind=correction&body=x").await;
+    assert_eq!(refused.status, 403, "authors do not attach corrections");
+    let empty = send(&app, "POST", &format!("/admin/posts/{}/notes/", post.id), Some(&cookie), "kind=correction&body=+").await;
+    assert_eq!(empty.status, 422);
+
+    let added = send(&app, "POST", &format!("/admin/posts/{}/notes/", post.id), Some(&cookie), "kind=correction&body=An+earlier+version+gave+the+wrong+date.").await;
+    assert_eq!(added.status, 303);
+    let page = app.get("/bridge-reopens/").await;
+    let html = Html::parse_document(&page.text());
+    let note = &select(&html, ".article__notes .note--correction")[0];
+    assert!(text_of(note).starts_with("Correction, "));
+    assert!(text_of(note).ends_with(": An earlier version gave the wrong date."));
+    assert!(select(&html, ".article__notes time")[0].value().attr("datetime").is_some());
+    let json_ld: serde_json::Value = serde_json::from_str(&text_of(&select(&html, "script[type='application/ld+json']")[0])).expect("json");
+    assert_ne!(json_ld["dateModified"], json_ld["datePublished"], "dateModified moves with the correction");
+    assert!(select(&html, ".article__updated").len() == 1, "a correction hours later shows as an update of the story");
+
+    let draft = PostBuilder::draft("Unpublished").authors(&[&editor]).create(&app.newsroom).await;
+    let on_draft = send(&app, "POST", &format!("/admin/posts/{}/notes/", draft.id), Some(&cookie), "kind=update&body=x").await;
+    assert_eq!(on_draft.status, 422, "notes go on published stories");
+});
+
+dual_db_test!(async fn every_save_keeps_a_version_that_can_be_compared_and_restored(db) {
+    let app = TestApp::new(&db).await;
+    let (editor, cookie) = staff(&app, "Ed Itor", Role::Editor).await;
+    let post = PostBuilder::draft("First headline").authors(&[&editor]).markdown("Original paragraph.").create(&app.newsroom).await;
+    let edit = |title: &str, body: &str, stamp: String| format!("title={}&markdown={}&action=save&author_0={}&updated_at={stamp}", encode(title), encode(body), editor.id);
+    let first = send(&app, "POST", &format!("/admin/posts/{}/", post.id), Some(&cookie), &edit("Second headline", "Rewritten paragraph.", stamp(&post))).await;
+    assert_eq!(first.status, 303);
+    let current = fresh(&app, &post).await;
+    let history = send(&app, "GET", &format!("/admin/posts/{}/history/", post.id), Some(&cookie), "").await;
+    assert_eq!(history.status, 200);
+    let html = Html::parse_document(&history.text());
+    assert_eq!(select(&html, ".story-list li").len(), 1);
+    let removed: Vec<String> = select(&html, ".diff--removed").iter().map(text_of).collect();
+    let added: Vec<String> = select(&html, ".diff--added").iter().map(text_of).collect();
+    assert!(removed.contains(&"- # First headline".to_owned()) && removed.contains(&"- Original paragraph.".to_owned()), "{removed:?}");
+    assert!(added.contains(&"+ # Second headline".to_owned()), "{added:?}");
+
+    let revision = db.revisions(&post.id).await.expect("revisions").remove(0);
+    let restored = send(&app, "POST", &format!("/admin/posts/{}/history/{}/restore/", post.id, revision.id), Some(&cookie), "").await;
+    assert_eq!(restored.status, 303);
+    let back = fresh(&app, &current).await;
+    assert_eq!((back.title.as_str(), back.markdown.as_deref()), ("First headline", Some("Original paragraph.")));
+    assert_eq!(db.revisions(&post.id).await.expect("revisions").len(), 2, "the replaced version is kept too");
+});
