@@ -9,6 +9,8 @@ pub enum AppError {
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     Conflict(String),
     #[error(transparent)]
     Storage(StorageError),

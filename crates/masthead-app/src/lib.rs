@@ -9,6 +9,7 @@ pub mod corrections;
 pub mod demo;
 mod error;
 pub mod jobs;
+mod management;
 mod posts;
 pub mod staff;
 

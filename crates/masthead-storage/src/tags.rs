@@ -100,3 +100,51 @@ impl Db {
         rows.into_iter().map(|r| Ok(TagWithCount { tag: r.tag.try_into()?, post_count: r.post_count })).collect()
     }
 }
+
+impl Db {
+    /// Every tag with how many stories (of any status) carry it, by name.
+    pub async fn tags_with_counts(&self) -> Result<Vec<TagWithCount>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {TAG_COLUMNS}, COUNT(pt.post_id) AS post_count FROM tags t \
+             LEFT JOIN posts_tags pt ON pt.tag_id = t.id GROUP BY {TAG_COLUMNS} ORDER BY t.name"
+        ));
+        let rows: Vec<TagCountRow> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        rows.into_iter().map(|r| Ok(TagWithCount { tag: r.tag.try_into()?, post_count: r.post_count })).collect()
+    }
+
+    pub async fn tag_by_id(&self, id: &ObjectId) -> Result<Option<Tag>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {TAG_COLUMNS} FROM tags t WHERE t.id = $1"));
+        let row: Option<TagRecord> =
+            on_db!(self, read, |pool| sqlx::query_as(sql).bind(id.as_str()).fetch_optional(pool).await?);
+        row.map(Tag::try_from).transpose()
+    }
+
+    pub async fn update_tag(&self, tag: &Tag) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query(
+                "UPDATE tags SET name = $2, slug = $3, description = $4, visibility = $5, meta_title = $6, \
+                 meta_description = $7, accent_color = $8, updated_at = $9 WHERE id = $1",
+            )
+            .bind(tag.id.as_str())
+            .bind(&tag.name)
+            .bind(tag.slug.as_str())
+            .bind(&tag.description)
+            .bind(tag.visibility.as_str())
+            .bind(&tag.meta_title)
+            .bind(&tag.meta_description)
+            .bind(&tag.accent_color)
+            .bind(masthead_core::to_stored_time(tag.updated_at))
+            .execute(pool)
+            .await
+            .map_err(StorageError::on_unique("tag", tag.slug.as_str()))?;
+        });
+        Ok(())
+    }
+
+    pub async fn delete_tag(&self, id: &ObjectId) -> Result<bool> {
+        let deleted = on_db!(self, write, |pool| {
+            sqlx::query("DELETE FROM tags WHERE id = $1").bind(id.as_str()).execute(pool).await?.rows_affected()
+        });
+        Ok(deleted == 1)
+    }
+}

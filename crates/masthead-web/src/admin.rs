@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod history;
+pub mod manage;
 pub mod posts;
 
 use axum::extract::{FromRequestParts, Request, State};

@@ -9,7 +9,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::admin::{self, auth, history, posts};
+use crate::admin::{self, auth, history, manage, posts};
 use crate::{AppState, assets, media, middleware, site};
 
 pub fn router(state: AppState) -> Router {
@@ -55,6 +55,17 @@ pub fn router(state: AppState) -> Router {
             post(posts::upload).layer(DefaultBodyLimit::max(masthead_media::MAX_UPLOAD_BYTES + 1024 * 1024)),
         )
         .route("/admin/outbox/", get(auth::outbox))
+        .route("/admin/staff/", get(manage::staff_page))
+        .route("/admin/staff/invite/", post(manage::invite))
+        .route("/admin/staff/{id}/role/", post(manage::change_role))
+        .route("/admin/staff/{id}/suspend/", post(manage::suspend))
+        .route("/admin/staff/{id}/reinstate/", post(manage::reinstate))
+        .route("/admin/tags/", get(manage::tags_page))
+        .route("/admin/tags/{id}/", post(manage::edit_tag))
+        .route("/admin/tags/{id}/delete/", post(manage::delete_tag))
+        .route("/admin/settings/", get(manage::settings_page).post(manage::save_settings))
+        .route("/admin/sessions/", get(manage::sessions_page))
+        .route("/admin/sessions/{id}/revoke/", post(manage::revoke_session))
         .route("/admin/assets/{*path}", get(admin::asset))
         .route("/admin/{*rest}", any(admin::fallback))
         .route_layer(from_fn_with_state(state.clone(), admin::same_origin_only));

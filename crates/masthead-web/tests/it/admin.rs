@@ -113,13 +113,29 @@ dual_db_test!(async fn cross_site_requests_are_refused(db) {
     assert_eq!(db.count_posts().await.expect("count"), 1, "only the same-origin request wrote");
 });
 
+fn multipart_png() -> (String, Vec<u8>) {
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(64, 32, image::Rgb([1, 2, 3])))
+        .write_to(&mut png, image::ImageFormat::Png)
+        .expect("png");
+    let boundary = "MATRIXBOUNDARY";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.png\"\r\n\r\n")
+        .into_bytes();
+    body.extend(png.into_inner());
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
 dual_db_test!(async fn every_admin_route_enforces_every_role(db) {
     let app = TestApp::new(&db).await;
     let (editor, _) = staff(&app, "Ed Itor", Role::Editor).await;
-    let others = PostBuilder::published("Someone else's story").authors(&[&editor]).create(&app.newsroom).await;
+    let (target, _) = staff(&app, "Tess Target", Role::Contributor).await;
+    let others = PostBuilder::published("Someone else's story").authors(&[&editor]).tags(&["Topic"]).create(&app.newsroom).await;
+    let topic = others.tags[0].id.clone();
     let mut sessions: Vec<(Option<Role>, Option<String>)> = vec![(None, None)];
     for role in Role::ALL {
-        let (_, cookie) = staff(&app, &format!("Staff {}", role.as_str()), role).await;
+        let name = format!("Staff {}", role.as_str());
+        let (_, cookie) = staff(&app, &name, role).await;
         sessions.push((Some(role), Some(cookie)));
     }
     use Role::*;
@@ -127,8 +143,9 @@ dual_db_test!(async fn every_admin_route_enforces_every_role(db) {
     let publishers: &[Role] = &[Author, Editor, Administrator, Owner];
     let editors: &[Role] = &[Editor, Administrator, Owner];
     let admins: &[Role] = &[Administrator, Owner];
-    // (method, path, form, roles allowed, status when allowed)
-    let id = others.id.to_string();
+    let (id, target_id, tag_id) = (others.id.to_string(), target.id.to_string(), topic.to_string());
+    // (method, path, form, roles allowed, status when allowed). Placeholders: STAMP (the story's
+    // current version), ROLE (the acting role), NOTE / REV / DOOMED (made fresh for each request).
     let routes: Vec<(&str, String, &str, &[Role], u16)> = vec![
         ("GET", "/admin/".into(), "", everyone, 200),
         ("GET", "/admin/posts/".into(), "", everyone, 200),
@@ -140,21 +157,61 @@ dual_db_test!(async fn every_admin_route_enforces_every_role(db) {
         ("POST", format!("/admin/posts/{id}/"), "title=Edited&markdown=x&action=save&updated_at=STAMP", editors, 303),
         ("POST", format!("/admin/posts/{id}/"), "title=Edited&markdown=x&action=unpublish&updated_at=STAMP", editors, 303),
         ("GET", format!("/admin/posts/{id}/delete/"), "", editors, 200),
+        ("POST", "/admin/posts/DOOMED/delete/".into(), "", editors, 303),
+        ("POST", format!("/admin/posts/{id}/notes/"), "kind=update&body=More+detail", editors, 303),
+        ("POST", format!("/admin/posts/{id}/notes/NOTE/delete/"), "", editors, 303),
+        ("GET", format!("/admin/posts/{id}/history/"), "", editors, 200),
+        ("POST", format!("/admin/posts/{id}/history/REV/restore/"), "", editors, 303),
         ("POST", "/admin/preview/".into(), "markdown=**hi**", everyone, 200),
+        ("POST", "/admin/uploads/".into(), "MULTIPART", everyone, 200),
         ("GET", "/admin/outbox/".into(), "", admins, 200),
+        ("GET", "/admin/staff/".into(), "", editors, 200),
+        ("POST", "/admin/staff/invite/".into(), "name=New+Person&email=invitee-ROLE%40news.example.org&role=contributor", editors, 303),
+        ("POST", format!("/admin/staff/{target_id}/role/"), "role=contributor", editors, 303),
+        ("POST", format!("/admin/staff/{target_id}/suspend/"), "", editors, 303),
+        ("POST", format!("/admin/staff/{target_id}/reinstate/"), "", editors, 303),
+        ("GET", "/admin/tags/".into(), "", editors, 200),
+        ("POST", format!("/admin/tags/{tag_id}/"), "name=Topic&description=About+it", editors, 303),
+        ("GET", "/admin/settings/".into(), "", admins, 200),
+        ("POST", "/admin/settings/".into(), "title=The+Harbour+Post&timezone=Europe%2FKyiv&accent_color=%23b3261e", admins, 303),
+        ("GET", "/admin/sessions/".into(), "", everyone, 200),
         ("GET", "/admin/no-such-screen/".into(), "", everyone, 404),
     ];
     for (role, cookie) in &sessions {
         for (method, path, form, allowed, ok) in &routes {
-            // Unpublishing in one case must not change what the next role sees.
+            // Each request sees the story published and as it was.
             let current = fresh(&app, &others).await;
-            if current.status != masthead_core::PostStatus::Published {
-                let mut input = PostBuilder::published(&current.title).authors(&[&editor]).input();
-                input.slug = Some(current.slug.to_string());
+            if current.status != masthead_core::PostStatus::Published || current.title != others.title {
+                let mut input = PostBuilder::published(&others.title).authors(&[&editor]).tags(&["Topic"]).input();
+                input.slug = Some(others.slug.to_string());
                 app.newsroom.update_post(&current.id, input).await.expect("republish");
             }
-            let form = form.replace("STAMP", &stamp(&fresh(&app, &others).await));
-            let response = send(&app, method, path, cookie.as_deref(), &form).await;
+            let mut path = path.clone();
+            if path.contains("NOTE") {
+                let note = app.newsroom.add_note(&others.id, masthead_app::corrections::NoteKind::Update, "n", None, &editor.id).await.expect("note");
+                path = path.replace("NOTE", &note.id);
+            }
+            if path.contains("REV") {
+                app.newsroom.record_revision(&fresh(&app, &others).await, &editor.id).await.expect("revision");
+                let revision = db.revisions(&others.id).await.expect("revisions").remove(0);
+                path = path.replace("REV", &revision.id);
+            }
+            if path.contains("DOOMED") {
+                let doomed = PostBuilder::published("Doomed").authors(&[&editor]).create(&app.newsroom).await;
+                path = path.replace("DOOMED", doomed.id.as_str());
+            }
+            let role_name = role.map_or("anonymous", |r| r.as_str());
+            let form = form.replace("STAMP", &stamp(&fresh(&app, &others).await)).replace("ROLE", role_name);
+            let response = if form == "MULTIPART" {
+                let (content_type, body) = multipart_png();
+                let mut request = Request::post(&path).header("origin", ORIGIN).header("content-type", content_type);
+                if let Some(cookie) = cookie {
+                    request = request.header("cookie", cookie);
+                }
+                app.request(request.body(Body::from(body)).expect("request")).await
+            } else {
+                send(&app, method, &path, cookie.as_deref(), &form).await
+            };
             let expected = match role {
                 None => 303,
                 Some(role) if allowed.contains(role) => *ok,
@@ -166,18 +223,36 @@ dual_db_test!(async fn every_admin_route_enforces_every_role(db) {
             }
         }
         // Other spellings of the same routes lead to the same answer, never around it.
-        for variant in ["/admin/posts", "/ADMIN/POSTS/", "/Admin/Posts/new/", &format!("/admin/posts/{}/", id.to_uppercase())] {
+        let upper_id = format!("/admin/posts/{}/", id.to_uppercase());
+        let variants: [(&str, &[Role]); 5] = [
+            ("/admin/posts", everyone),
+            ("/ADMIN/POSTS/", everyone),
+            ("/Admin/Posts/new/", everyone),
+            (&upper_id, editors),
+            ("/admin/Settings/", admins),
+        ];
+        for (variant, allowed) in variants {
             let response = send(&app, "GET", variant, cookie.as_deref(), "").await;
             assert_eq!(response.status, 301, "{role:?} {variant}");
-            let target = location(&response).to_owned();
-            let followed = send(&app, "GET", &target, cookie.as_deref(), "").await;
-            assert_ne!(followed.status, 500, "{role:?} {variant}");
-            if role.is_none() {
-                assert_eq!(followed.status, 303, "{variant}");
-            }
+            let followed = send(&app, "GET", location(&response), cookie.as_deref(), "").await;
+            let expected = match role {
+                None => 303,
+                Some(role) if allowed.contains(role) => 200,
+                Some(_) => 403,
+            };
+            assert_eq!(followed.status.as_u16(), expected, "{role:?} {variant}");
         }
-        let encoded = send(&app, "GET", "/admin/%70osts/", cookie.as_deref(), "").await;
-        assert_eq!(encoded.status.as_u16(), if role.is_none() { 303 } else { 404 }, "{role:?} encoded path");
+        for encoded in ["/admin/%70osts/", "/admin/%73ettings/", "/admin/./settings/", "/admin//settings/"] {
+            let response = send(&app, "GET", encoded, cookie.as_deref(), "").await;
+            let expected = if role.is_none() { [303, 303] } else { [404, 404] };
+            assert!(expected.contains(&response.status.as_u16()) || response.status == 301, "{role:?} {encoded}: {}", response.status);
+            assert_ne!(response.status, 200, "{role:?} {encoded} must not reach a screen");
+        }
+        // Signing out ends this role's session for good.
+        if let Some(cookie) = cookie {
+            assert_eq!(send(&app, "POST", "/admin/signout/", Some(cookie), "").await.status, 303);
+            assert_eq!(send(&app, "GET", "/admin/", Some(cookie), "").await.status, 303);
+        }
     }
     let _ = ObjectId::new();
 });
@@ -369,4 +444,80 @@ dual_db_test!(async fn every_save_keeps_a_version_that_can_be_compared_and_resto
     let back = fresh(&app, &current).await;
     assert_eq!((back.title.as_str(), back.markdown.as_deref()), ("First headline", Some("Original paragraph.")));
     assert_eq!(db.revisions(&post.id).await.expect("revisions").len(), 2, "the replaced version is kept too");
+});
+
+dual_db_test!(async fn staff_are_invited_promoted_within_bounds_and_suspended(db) {
+    let app = TestApp::new(&db).await;
+    let (_, editor_cookie) = staff(&app, "Ed Itor", Role::Editor).await;
+    let (_, admin_cookie) = staff(&app, "Ada Min", Role::Administrator).await;
+    let invited = send(&app, "POST", "/admin/staff/invite/", Some(&editor_cookie), "name=Nina+New&email=nina%40news.example.org&role=author").await;
+    assert_eq!(invited.status, 303);
+    let nina = db.user_by_email("nina@news.example.org").await.expect("read").expect("invited");
+    assert_eq!((nina.role, nina.status), (Role::Author, masthead_core::StaffStatus::Invited));
+    let too_high = send(&app, "POST", "/admin/staff/invite/", Some(&editor_cookie), "name=Big+Boss&email=boss%40news.example.org&role=administrator").await;
+    assert_eq!(too_high.status, 403, "editors invite writers only");
+
+    // The invitation link (from the outbox) sets a password and activates the account.
+    let mail = db.outbox().await.expect("outbox").into_iter().find(|m| m.to_address == "nina@news.example.org").expect("invitation");
+    let link = mail.text_body.lines().find(|l| l.contains("/admin/reset/")).expect("link").trim().trim_start_matches(ORIGIN).to_owned();
+    assert_eq!(send(&app, "POST", &link, None, "password=nina+chooses+this").await.status, 200);
+    let signin = send(&app, "POST", "/admin/signin/", None, "email=nina%40news.example.org&password=nina+chooses+this").await;
+    assert_eq!(signin.status, 303);
+    let nina_cookie = signin.header("set-cookie").expect("cookie").split(';').next().expect("pair").to_owned();
+
+    let promote = |role: &str| format!("role={role}");
+    assert_eq!(send(&app, "POST", &format!("/admin/staff/{}/role/", nina.id), Some(&editor_cookie), &promote("editor")).await.status, 403);
+    assert_eq!(send(&app, "POST", &format!("/admin/staff/{}/role/", nina.id), Some(&admin_cookie), &promote("editor")).await.status, 303);
+    assert_eq!(db.user_by_id(&nina.id).await.expect("read").expect("exists").role, Role::Editor);
+    assert_eq!(send(&app, "POST", &format!("/admin/staff/{}/role/", nina.id), Some(&admin_cookie), &promote("owner")).await.status, 422);
+
+    assert_eq!(send(&app, "POST", &format!("/admin/staff/{}/suspend/", nina.id), Some(&admin_cookie), "").await.status, 303);
+    assert_eq!(send(&app, "GET", "/admin/", Some(&nina_cookie), "").await.status, 303, "suspension signs out every session");
+    let blocked = send(&app, "POST", "/admin/signin/", None, "email=nina%40news.example.org&password=nina+chooses+this").await;
+    assert_eq!(blocked.status, 403);
+    assert!(blocked.text().contains("This account is suspended."));
+    assert_eq!(send(&app, "POST", &format!("/admin/staff/{}/reinstate/", nina.id), Some(&admin_cookie), "").await.status, 303);
+    assert_eq!(send(&app, "POST", "/admin/signin/", None, "email=nina%40news.example.org&password=nina+chooses+this").await.status, 303);
+});
+
+dual_db_test!(async fn tags_and_settings_changed_in_the_newsroom_show_on_the_site(db) {
+    let app = TestApp::new(&db).await;
+    let (editor, editor_cookie) = staff(&app, "Ed Itor", Role::Editor).await;
+    let (_, admin_cookie) = staff(&app, "Ada Min", Role::Administrator).await;
+    let post = PostBuilder::published("Ferry timetable").authors(&[&editor]).tags(&["Transprot"]).create(&app.newsroom).await;
+    assert!(app.get("/ferry-timetable/").await.text().contains(">Transprot<"));
+    let renamed = send(&app, "POST", &format!("/admin/tags/{}/", post.tags[0].id), Some(&editor_cookie), "name=Transport&description=Ferries%2C+trains+and+roads").await;
+    assert_eq!(renamed.status, 303);
+    let page = app.get("/ferry-timetable/").await.text();
+    assert!(page.contains(">Transport<") && !page.contains("Transprot"), "the cached page was refreshed");
+    assert_eq!(app.get("/tag/transport/").await.status, 200);
+
+    let form = "title=The+Harbour+Post&description=News+from+the+coast&timezone=Mars%2FOlympus&accent_color=%23b3261e";
+    let bad = send(&app, "POST", "/admin/settings/", Some(&admin_cookie), form).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("unknown time zone"));
+    let good = send(&app, "POST", "/admin/settings/", Some(&admin_cookie), &form.replace("Mars%2FOlympus", "Europe%2FKyiv") .replace("description=", "navigation=Home+%7C+%2F%0AFerries+%7C+%2Ftag%2Ftransport%2F&description=")).await;
+    assert_eq!(good.status, 303);
+    let home = app.get("/").await.text();
+    assert!(home.contains("<title>The Harbour Post</title>"));
+    assert!(home.contains("href=\"/tag/transport/\""), "navigation from settings");
+    assert_eq!(db.site_settings().await.expect("settings").timezone.as_str(), "Europe/Kyiv");
+});
+
+dual_db_test!(async fn staff_list_and_revoke_their_own_sessions(db) {
+    let app = TestApp::new(&db).await;
+    let (user, here) = staff(&app, "Anna Field", Role::Author).await;
+    let elsewhere_token = app.newsroom.open_session(&user, Some("203.0.113.7"), Some("Laptop browser")).await.expect("second session");
+    let elsewhere = format!("masthead_session={elsewhere_token}");
+    let list = send(&app, "GET", "/admin/sessions/", Some(&here), "").await;
+    assert_eq!(list.status, 200);
+    assert!(list.text().contains("203.0.113.7") && list.text().contains("this browser"));
+    let sessions = db.sessions_of(&user.id).await.expect("sessions");
+    let other = sessions.iter().find(|s| s.ip.as_deref() == Some("203.0.113.7")).expect("listed");
+    assert_eq!(send(&app, "POST", &format!("/admin/sessions/{}/revoke/", other.id), Some(&here), "").await.status, 303);
+    assert_eq!(send(&app, "GET", "/admin/", Some(&elsewhere), "").await.status, 303, "the revoked session is signed out");
+    assert_eq!(send(&app, "GET", "/admin/", Some(&here), "").await.status, 200);
+    let (_, someone_else) = staff(&app, "Boris Lane", Role::Editor).await;
+    let mine = db.sessions_of(&user.id).await.expect("sessions").remove(0);
+    assert_eq!(send(&app, "POST", &format!("/admin/sessions/{}/revoke/", mine.id), Some(&someone_else), "").await.status, 404, "only one's own sessions");
 });
