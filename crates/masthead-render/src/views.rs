@@ -95,6 +95,8 @@ pub fn author_path(slug: &str) -> String {
 pub struct ImageView {
     pub src: String,
     pub srcset: Option<String>,
+    /// The same widths as WebP, for browsers that take it.
+    pub webp_srcset: Option<String>,
     pub alt: String,
 }
 
@@ -106,11 +108,18 @@ impl ImageView {
         match url.strip_prefix("/content/images/") {
             Some(rest) if !rest.starts_with("size/") => {
                 let variant = |w: u32| format!("/content/images/size/w{w}/{rest}");
-                let srcset =
-                    IMAGE_WIDTHS.iter().map(|&w| format!("{} {w}w", variant(w))).collect::<Vec<_>>().join(", ");
-                Self { src: variant(IMAGE_WIDTHS[1]), srcset: Some(srcset), alt }
+                let webp = |w: u32| format!("/content/images/size/w{w}/format/webp/{rest}");
+                let list = |url: &dyn Fn(u32) -> String| {
+                    IMAGE_WIDTHS.iter().map(|&w| format!("{} {w}w", url(w))).collect::<Vec<_>>().join(", ")
+                };
+                Self {
+                    src: variant(IMAGE_WIDTHS[1]),
+                    srcset: Some(list(&variant)),
+                    webp_srcset: Some(list(&webp)),
+                    alt,
+                }
             }
-            _ => Self { src: url.to_owned(), srcset: None, alt },
+            _ => Self { src: url.to_owned(), srcset: None, webp_srcset: None, alt },
         }
     }
 }
@@ -312,6 +321,10 @@ mod tests {
             Some(
                 "/content/images/size/w480/2026/11/a.jpg 480w, /content/images/size/w960/2026/11/a.jpg 960w, /content/images/size/w1440/2026/11/a.jpg 1440w"
             )
+        );
+        assert_eq!(
+            local.webp_srcset.as_deref().map(|s| s.split(", ").next()),
+            Some(Some("/content/images/size/w480/format/webp/2026/11/a.jpg 480w"))
         );
         let remote = ImageView::new("https://cdn.example/a.jpg", None);
         assert_eq!((remote.src.as_str(), remote.srcset), ("https://cdn.example/a.jpg", None));

@@ -29,22 +29,31 @@ fn safe_path(path: &str) -> Option<PathBuf> {
 
 pub async fn serve_image(State(state): State<AppState>, UrlPath(path): UrlPath<String>) -> Result<Response, WebError> {
     let relative = safe_path(&path).ok_or(WebError::NotFound)?;
-    let content_type = content_type(&relative).ok_or(WebError::NotFound)?;
     let root = state.newsroom.media.images_dir();
-    let mut candidates = vec![root.join(&relative)];
-    let mut parts = relative.components();
-    if let (Some(Component::Normal(size)), Some(Component::Normal(width))) = (parts.next(), parts.next())
-        && size == "size"
-        && width.to_str().is_some_and(|w| w.starts_with('w'))
-    {
-        candidates.push(root.join(parts.as_path()));
+    // `size/w960/format/webp/2026/11/a.jpg` -> its WebP variant, else the JPEG variant, else the
+    // original; `size/w960/2026/11/a.jpg` -> the variant, else the original.
+    let parts: Vec<&str> = path.split('/').collect();
+    let mut candidates: Vec<(PathBuf, Option<&'static str>)> = Vec::new();
+    match parts.as_slice() {
+        ["size", width, "format", "webp", rest @ ..] if width.starts_with('w') && !rest.is_empty() => {
+            let rest = rest.join("/");
+            candidates.push((root.join(&relative), Some("image/webp")));
+            candidates.push((root.join(format!("size/{width}/{rest}")), None));
+            candidates.push((root.join(&rest), None));
+        }
+        ["size", width, rest @ ..] if width.starts_with('w') && !rest.is_empty() => {
+            candidates.push((root.join(&relative), None));
+            candidates.push((root.join(rest.join("/")), None));
+        }
+        _ => candidates.push((root.join(&relative), None)),
     }
-    for candidate in candidates {
+    let by_name = content_type(&relative).ok_or(WebError::NotFound)?;
+    for (candidate, content_type) in candidates {
         match tokio::fs::read(&candidate).await {
             Ok(bytes) => {
                 return Ok((
                     [
-                        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                        (header::CONTENT_TYPE, HeaderValue::from_static(content_type.unwrap_or(by_name))),
                         (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
                     ],
                     bytes,

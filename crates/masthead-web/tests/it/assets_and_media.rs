@@ -41,3 +41,27 @@ dual_db_test!(async fn images_are_served_with_variant_fallback(db) {
     assert_eq!(fallback.body, original.body);
     assert_eq!(app.get("/content/images/2026/11/../../../../etc/passwd").await.status, 404);
 });
+
+dual_db_test!(async fn webp_variants_are_offered_and_served_as_webp(db) {
+    let app = TestApp::new(&db).await;
+    let f = newsroom(&app).await;
+    let image = image::RgbImage::from_pixel(1600, 900, image::Rgb([40, 90, 160]));
+    app.newsroom.media.save_jpeg_with_variants("2026/11/flood.jpg", &image).expect("saved");
+    let page = app.get(&format!("/{}/", f.lead.slug)).await;
+    let html = Html::parse_document(&page.text());
+    let source = select(&html, "figure.article__figure picture source[type='image/webp']");
+    let srcset = source[0].value().attr("srcset").expect("webp srcset");
+    assert!(srcset.starts_with("/content/images/size/w480/format/webp/2026/11/flood.jpg 480w"), "{srcset}");
+    let webp = app.get("/content/images/size/w960/format/webp/2026/11/flood.jpg").await;
+    assert_eq!((webp.status.as_u16(), webp.header("content-type")), (200, Some("image/webp")));
+    assert_eq!(image::load_from_memory(&webp.body).expect("decodes").width(), 960);
+    let jpeg = app.get("/content/images/size/w960/2026/11/flood.jpg").await;
+    assert!(webp.body.len() < jpeg.body.len(), "WebP is the smaller file");
+    // An image stored without WebP variants (imported, say) still answers, with the JPEG.
+    let legacy = app.newsroom.media.images_dir().join("2026/11/legacy.jpg");
+    std::fs::write(&legacy, &jpeg.body).expect("write a lone original");
+    let fallback = app.get("/content/images/size/w960/format/webp/2026/11/legacy.jpg").await;
+    assert_eq!((fallback.status.as_u16(), fallback.header("content-type")), (200, Some("image/jpeg")));
+    assert_eq!(fallback.body, jpeg.body);
+    assert_eq!(app.get("/content/images/size/w960/format/webp/2026/11/never-stored.jpg").await.status, 404);
+});
