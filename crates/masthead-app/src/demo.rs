@@ -113,6 +113,10 @@ const SECTIONS: &[(&str, &str, &str)] = &[
     ("opinion", "Opinion", "Arguments from our writers and guests."),
 ];
 
+fn path_for(published_at: time::OffsetDateTime, slug: &str) -> String {
+    format!("{}/{:02}/{}.jpg", published_at.year(), u8::from(published_at.month()), slug)
+}
+
 /// What seeding did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct DemoReport {
@@ -231,11 +235,7 @@ pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
         let image = tokio::task::spawn_blocking(move || paint_scene(scene, seed, 1440, 810))
             .await
             .map_err(|e| AppError::invalid("demo", format!("painting an image failed: {e}")))?;
-        let path = format!("{}/{:02}/{}.jpg", published_at.year(), u8::from(published_at.month()), article.slug);
-        let media = newsroom.media.clone();
-        let image_url = tokio::task::spawn_blocking(move || media.save_jpeg_with_variants(&path, &image))
-            .await
-            .map_err(|e| AppError::invalid("demo", format!("saving an image failed: {e}")))??;
+        let image_url = newsroom.media.save_jpeg_with_variants(&path_for(published_at, &article.slug), image).await?;
 
         let mut body = article.body.trim().to_owned();
         if let Some(note) = &article.update_note {

@@ -9,5 +9,5 @@ mod store;
 mod upload;
 
 pub use scene::{Scene, paint_scene};
-pub use store::{MediaError, MediaStore};
+pub use store::{MediaError, MediaStore, S3Settings, jpeg_files};
 pub use upload::{MAX_UPLOAD_BYTES, UploadError, UploadedImage, read_upload};

@@ -1,102 +1,175 @@
-use std::io::BufWriter;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
+use bytes::Bytes;
 use image::codecs::jpeg::JpegEncoder;
-use image::{RgbImage, imageops};
+use image::{DynamicImage, ImageFormat, RgbImage, imageops};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
     #[error("unsafe media path {0:?}")]
     UnsafePath(String),
-    #[error("could not write {path}: {source}")]
+    #[error("could not prepare {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("could not encode image: {0}")]
     Encode(#[from] image::ImageError),
+    #[error("media storage: {0}")]
+    Store(#[from] object_store::Error),
+    #[error("image processing stopped: {0}")]
+    Task(String),
 }
 
-/// Media kept in a local directory.
-#[derive(Clone, Debug)]
+/// Where media is kept: a local directory (the default) or any S3-compatible bucket, through
+/// one `object_store` API. Keys are `images/2026/11/name.jpg`, variants
+/// `images/size/w960/2026/11/name.jpg` and `images/size/w960/format/webp/2026/11/name.jpg`.
+#[derive(Clone)]
 pub struct MediaStore {
-    root: PathBuf,
+    store: Arc<dyn ObjectStore>,
+}
+
+impl std::fmt::Debug for MediaStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MediaStore({})", self.store)
+    }
+}
+
+/// Settings of an S3-compatible bucket. Credentials come from the usual `AWS_ACCESS_KEY_ID` and
+/// `AWS_SECRET_ACCESS_KEY` environment variables.
+#[derive(Clone, Debug, Default)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// For providers other than AWS (e.g. `https://<account>.r2.cloudflarestorage.com`).
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
 }
 
 const JPEG_QUALITY: u8 = 82;
 
 impl MediaStore {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+    /// Media in a directory on this machine (created if missing).
+    pub fn local(root: impl Into<PathBuf>) -> Result<Self, MediaError> {
+        let root = root.into();
+        std::fs::create_dir_all(&root).map_err(|source| MediaError::Io { path: root.clone(), source })?;
+        Ok(Self { store: Arc::new(LocalFileSystem::new_with_prefix(&root)?) })
     }
 
-    /// The directory served at `/content/images/`.
-    pub fn images_dir(&self) -> PathBuf {
-        self.root.join("images")
+    pub fn s3(settings: &S3Settings) -> Result<Self, MediaError> {
+        let mut builder = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(&settings.bucket);
+        if let Some(endpoint) = &settings.endpoint {
+            builder = builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
+        }
+        if let Some(region) = &settings.region {
+            builder = builder.with_region(region);
+        }
+        Ok(Self { store: Arc::new(builder.build()?) })
     }
 
-    /// Saves `image` as a JPEG at `relative` (e.g. `2026/11/slug.jpg`) with a variant for every
-    /// width in [`masthead_core::IMAGE_WIDTHS`] narrower than the original, and returns the
-    /// public URL path of the original.
-    pub fn save_jpeg_with_variants(&self, relative: &str, image: &RgbImage) -> Result<String, MediaError> {
-        let relative = safe_relative(relative)?;
-        self.write_jpeg(&self.images_dir().join(&relative), image)?;
-        for width in masthead_core::IMAGE_WIDTHS {
-            let path = self.images_dir().join(format!("size/w{width}")).join(&relative);
-            let webp = self.images_dir().join(format!("size/w{width}/format/webp")).join(&relative);
-            if width >= image.width() {
-                self.write_jpeg(&path, image)?;
-                write_atomically(&webp, &encode_webp(&image::DynamicImage::ImageRgb8(image.clone())))?;
-                continue;
-            }
+    /// Any `object_store` backend (tests use an in-memory one).
+    pub fn with_store(store: Arc<dyn ObjectStore>) -> Self {
+        Self { store }
+    }
+
+    pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), MediaError> {
+        let key = safe_key(key)?;
+        self.store.put(&key, PutPayload::from(bytes)).await?;
+        Ok(())
+    }
+
+    /// The object at `key`, or `None` when there is none.
+    pub async fn get(&self, key: &str) -> Result<Option<Bytes>, MediaError> {
+        let Ok(key) = safe_key(key) else { return Ok(None) };
+        match self.store.get(&key).await {
+            Ok(result) => Ok(Some(result.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Stores `image` as a JPEG at `relative` (e.g. `2026/11/slug.jpg`) with JPEG and WebP
+    /// variants for every width in [`masthead_core::IMAGE_WIDTHS`], and returns the public URL
+    /// path of the original.
+    pub async fn save_jpeg_with_variants(&self, relative: &str, image: RgbImage) -> Result<String, MediaError> {
+        let relative = relative.to_owned();
+        let files = tokio::task::spawn_blocking(move || jpeg_files(&relative, &image).map(|files| (relative, files)))
+            .await
+            .map_err(|e| MediaError::Task(e.to_string()))?;
+        let (relative, files) = files?;
+        self.put_all(files).await?;
+        Ok(format!("/content/images/{relative}"))
+    }
+
+    /// Stores an uploaded image (JPEG, or PNG when transparent) with its variants.
+    pub async fn save_upload(&self, relative: &str, upload: crate::UploadedImage) -> Result<String, MediaError> {
+        let relative = relative.to_owned();
+        let files =
+            tokio::task::spawn_blocking(move || upload_files(&relative, &upload).map(|files| (relative, files)))
+                .await
+                .map_err(|e| MediaError::Task(e.to_string()))?;
+        let (relative, files) = files?;
+        self.put_all(files).await?;
+        Ok(format!("/content/images/{relative}"))
+    }
+
+    async fn put_all(&self, files: Vec<(String, Vec<u8>)>) -> Result<(), MediaError> {
+        // Variants first, the original last: once the original's URL exists, so do its sizes.
+        for (key, bytes) in files.into_iter().rev() {
+            self.put(&key, bytes).await?;
+        }
+        Ok(())
+    }
+}
+
+fn jpeg_bytes(image: &RgbImage) -> Result<Vec<u8>, MediaError> {
+    let mut out = Vec::with_capacity(image.len() / 8);
+    JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY).encode_image(image)?;
+    Ok(out)
+}
+
+fn png_bytes(image: &DynamicImage) -> Result<Vec<u8>, MediaError> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, ImageFormat::Png)?;
+    Ok(out.into_inner())
+}
+
+/// The original and every variant of a JPEG, as (key, bytes), original first.
+pub fn jpeg_files(relative: &str, image: &RgbImage) -> Result<Vec<(String, Vec<u8>)>, MediaError> {
+    let relative = safe_relative(relative)?;
+    let mut files = vec![(format!("images/{relative}"), jpeg_bytes(image)?)];
+    for width in masthead_core::IMAGE_WIDTHS {
+        let variant = if width >= image.width() {
+            image.clone()
+        } else {
             let height = (u64::from(image.height()) * u64::from(width) / u64::from(image.width())).max(1) as u32;
-            let resized = imageops::resize(image, width, height, imageops::FilterType::CatmullRom);
-            self.write_jpeg(&path, &resized)?;
-            write_atomically(&webp, &encode_webp(&image::DynamicImage::ImageRgb8(resized)))?;
-        }
-        Ok(format!("/content/images/{}", relative.to_string_lossy().replace('\\', "/")))
-    }
-
-    /// Saves an uploaded image (JPEG, or PNG when it is transparent) under `relative` with its
-    /// resized variants, and returns the public URL path of the original.
-    pub fn save_upload(&self, relative: &str, upload: &crate::UploadedImage) -> Result<String, MediaError> {
-        if upload.format != image::ImageFormat::Png {
-            return self.save_jpeg_with_variants(relative, &upload.image.to_rgb8());
-        }
-        let relative = safe_relative(relative)?;
-        let write = |path: PathBuf, image: &image::DynamicImage| -> Result<(), MediaError> {
-            let io = |source| MediaError::Io { path: path.clone(), source };
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(io)?;
-            }
-            let partial = path.with_extension("partial");
-            image.save_with_format(&partial, image::ImageFormat::Png)?;
-            std::fs::rename(&partial, &path).map_err(io)
+            imageops::resize(image, width, height, imageops::FilterType::CatmullRom)
         };
-        write(self.images_dir().join(&relative), &upload.image)?;
-        for width in masthead_core::IMAGE_WIDTHS {
-            let variant = if width >= upload.image.width() {
-                upload.image.clone()
-            } else {
-                upload.image.resize(width, u32::MAX, imageops::FilterType::CatmullRom)
-            };
-            write(self.images_dir().join(format!("size/w{width}")).join(&relative), &variant)?;
-            let webp = self.images_dir().join(format!("size/w{width}/format/webp")).join(&relative);
-            write_atomically(&webp, &encode_webp(&variant))?;
-        }
-        Ok(format!("/content/images/{}", relative.to_string_lossy().replace('\\', "/")))
+        files.push((format!("images/size/w{width}/{relative}"), jpeg_bytes(&variant)?));
+        files.push((
+            format!("images/size/w{width}/format/webp/{relative}"),
+            encode_webp(&DynamicImage::ImageRgb8(variant)),
+        ));
     }
+    Ok(files)
+}
 
-    fn write_jpeg(&self, path: &Path, image: &RgbImage) -> Result<(), MediaError> {
-        let io = |source| MediaError::Io { path: path.to_owned(), source };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
-        }
-        // Write beside the target and rename, so a reader never sees half a file.
-        let partial = path.with_extension("partial");
-        let file = std::fs::File::create(&partial).map_err(io)?;
-        let mut writer = BufWriter::new(file);
-        JpegEncoder::new_with_quality(&mut writer, JPEG_QUALITY).encode_image(image)?;
-        writer.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)?;
-        std::fs::rename(&partial, path).map_err(io)
+fn upload_files(relative: &str, upload: &crate::UploadedImage) -> Result<Vec<(String, Vec<u8>)>, MediaError> {
+    if upload.format != ImageFormat::Png {
+        return jpeg_files(relative, &upload.image.to_rgb8());
     }
+    let relative = safe_relative(relative)?;
+    let mut files = vec![(format!("images/{relative}"), png_bytes(&upload.image)?)];
+    for width in masthead_core::IMAGE_WIDTHS {
+        let variant = if width >= upload.image.width() {
+            upload.image.clone()
+        } else {
+            upload.image.resize(width, u32::MAX, imageops::FilterType::CatmullRom)
+        };
+        files.push((format!("images/size/w{width}/{relative}"), png_bytes(&variant)?));
+        files.push((format!("images/size/w{width}/format/webp/{relative}"), encode_webp(&variant)));
+    }
+    Ok(files)
 }
 
 /// WebP quality for variants: visually close to the JPEGs at about two thirds of their size.
@@ -113,50 +186,54 @@ fn encode_webp(image: &image::DynamicImage) -> Vec<u8> {
     }
 }
 
-/// Writes beside the target and renames, so a reader never sees half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), MediaError> {
-    let io = |source| MediaError::Io { path: path.to_owned(), source };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    let partial = path.with_extension("partial");
-    std::fs::write(&partial, bytes).map_err(io)?;
-    std::fs::rename(&partial, path).map_err(io)
-}
-
 /// Accepts only plain relative paths (no `..`, no root), so a name can never escape the store.
-fn safe_relative(relative: &str) -> Result<PathBuf, MediaError> {
+fn safe_relative(relative: &str) -> Result<String, MediaError> {
     let path = Path::new(relative);
     let plain = !relative.is_empty() && path.components().all(|c| matches!(c, Component::Normal(_)));
-    if plain { Ok(path.to_owned()) } else { Err(MediaError::UnsafePath(relative.to_owned())) }
+    if plain && !relative.contains('\\') {
+        Ok(relative.to_owned())
+    } else {
+        Err(MediaError::UnsafePath(relative.to_owned()))
+    }
+}
+
+fn safe_key(key: &str) -> Result<StorePath, MediaError> {
+    let key = safe_relative(key)?;
+    StorePath::parse(&key).map_err(|_| MediaError::UnsafePath(key))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn saves_original_and_variants() {
+    #[tokio::test]
+    async fn saves_original_and_variants() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = MediaStore::new(dir.path());
+        let store = MediaStore::local(dir.path()).expect("store");
         let image = RgbImage::from_pixel(1600, 900, image::Rgb([10, 20, 30]));
-        let url = store.save_jpeg_with_variants("2026/11/test.jpg", &image).expect("saved");
+        let url = store.save_jpeg_with_variants("2026/11/test.jpg", image).await.expect("saved");
         assert_eq!(url, "/content/images/2026/11/test.jpg");
-        let variant = image::open(dir.path().join("images/size/w480/2026/11/test.jpg")).expect("variant");
+        let variant = image::open(dir.path().join("images/size/w480/2026/11/test.jpg")).expect("variant on disk");
         assert_eq!((variant.width(), variant.height()), (480, 270));
         let webp =
-            std::fs::read(dir.path().join("images/size/w480/format/webp/2026/11/test.jpg")).expect("webp variant");
+            store.get("images/size/w480/format/webp/2026/11/test.jpg").await.expect("read").expect("webp variant");
         assert_eq!(image::guess_format(&webp).ok(), Some(image::ImageFormat::WebP));
         let decoded = image::load_from_memory(&webp).expect("decodes");
         assert_eq!((decoded.width(), decoded.height()), (480, 270));
-        assert!(dir.path().join("images/2026/11/test.jpg").exists());
+        assert!(store.get("images/2026/11/test.jpg").await.expect("read").is_some());
+        assert_eq!(store.get("images/2026/11/absent.jpg").await.expect("read"), None);
     }
 
-    #[test]
-    fn refuses_paths_that_escape() {
-        let store = MediaStore::new("/tmp/never");
+    #[tokio::test]
+    async fn refuses_paths_that_escape() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = MediaStore::local(dir.path()).expect("store");
         let image = RgbImage::new(2, 2);
-        assert!(matches!(store.save_jpeg_with_variants("../etc/x.jpg", &image), Err(MediaError::UnsafePath(_))));
-        assert!(matches!(store.save_jpeg_with_variants("/abs.jpg", &image), Err(MediaError::UnsafePath(_))));
+        assert!(matches!(
+            store.save_jpeg_with_variants("../etc/x.jpg", image.clone()).await,
+            Err(MediaError::UnsafePath(_))
+        ));
+        assert!(matches!(store.save_jpeg_with_variants("/abs.jpg", image).await, Err(MediaError::UnsafePath(_))));
+        assert_eq!(store.get("../../etc/passwd").await.expect("refused quietly"), None);
     }
 }

@@ -40,7 +40,7 @@ impl TestResponse {
 impl TestApp {
     pub async fn new(db: &TestDb) -> Self {
         let media = tempfile::tempdir().expect("temporary media directory");
-        let newsroom = Newsroom::new(db.db().clone(), MediaStore::new(media.path()));
+        let newsroom = Newsroom::new(db.db().clone(), MediaStore::local(media.path()).expect("media store"));
         let theme = Theme::load(None).expect("default theme loads");
         let state = AppState::new(newsroom.clone(), theme, TEST_SITE_URL).expect("admin screens load");
         let router = masthead_web::router(state.clone());

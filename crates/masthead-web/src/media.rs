@@ -29,41 +29,32 @@ fn safe_path(path: &str) -> Option<PathBuf> {
 
 pub async fn serve_image(State(state): State<AppState>, UrlPath(path): UrlPath<String>) -> Result<Response, WebError> {
     let relative = safe_path(&path).ok_or(WebError::NotFound)?;
-    let root = state.newsroom.media.images_dir();
+    let by_name = content_type(&relative).ok_or(WebError::NotFound)?;
     // `size/w960/format/webp/2026/11/a.jpg` -> its WebP variant, else the JPEG variant, else the
     // original; `size/w960/2026/11/a.jpg` -> the variant, else the original.
     let parts: Vec<&str> = path.split('/').collect();
-    let mut candidates: Vec<(PathBuf, Option<&'static str>)> = Vec::new();
-    match parts.as_slice() {
+    let candidates: Vec<(String, Option<&'static str>)> = match parts.as_slice() {
         ["size", width, "format", "webp", rest @ ..] if width.starts_with('w') && !rest.is_empty() => {
             let rest = rest.join("/");
-            candidates.push((root.join(&relative), Some("image/webp")));
-            candidates.push((root.join(format!("size/{width}/{rest}")), None));
-            candidates.push((root.join(&rest), None));
+            vec![(path.clone(), Some("image/webp")), (format!("size/{width}/{rest}"), None), (rest, None)]
         }
         ["size", width, rest @ ..] if width.starts_with('w') && !rest.is_empty() => {
-            candidates.push((root.join(&relative), None));
-            candidates.push((root.join(rest.join("/")), None));
+            vec![(path.clone(), None), (rest.join("/"), None)]
         }
-        _ => candidates.push((root.join(&relative), None)),
-    }
-    let by_name = content_type(&relative).ok_or(WebError::NotFound)?;
-    for (candidate, content_type) in candidates {
-        match tokio::fs::read(&candidate).await {
-            Ok(bytes) => {
-                return Ok((
-                    [
-                        (header::CONTENT_TYPE, HeaderValue::from_static(content_type.unwrap_or(by_name))),
-                        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
-                    ],
-                    bytes,
-                )
-                    .into_response());
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::NotADirectory => {
-                continue;
-            }
-            Err(e) => return Err(WebError::Internal(format!("reading {}: {e}", candidate.display()))),
+        _ => vec![(path.clone(), None)],
+    };
+    for (key, content_type) in candidates {
+        let found =
+            state.newsroom.media.get(&format!("images/{key}")).await.map_err(|e| WebError::Internal(e.to_string()))?;
+        if let Some(bytes) = found {
+            return Ok((
+                [
+                    (header::CONTENT_TYPE, HeaderValue::from_static(content_type.unwrap_or(by_name))),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+                ],
+                bytes,
+            )
+                .into_response());
         }
     }
     Err(WebError::NotFound)

@@ -86,7 +86,16 @@ async fn open_database(storage: &StorageArgs) -> anyhow::Result<Db> {
 
 async fn open_newsroom(storage: &StorageArgs) -> anyhow::Result<Newsroom> {
     let db = open_database(storage).await?;
-    Ok(Newsroom::new(db, MediaStore::new(storage.data_dir.join("media"))))
+    let media = match &storage.s3_bucket {
+        Some(bucket) => MediaStore::s3(&masthead_media::S3Settings {
+            bucket: bucket.clone(),
+            endpoint: storage.s3_endpoint.clone(),
+            region: storage.s3_region.clone(),
+        })
+        .context("configuring S3 media storage")?,
+        None => MediaStore::local(storage.data_dir.join("media")).context("opening the media directory")?,
+    };
+    Ok(Newsroom::new(db, media))
 }
 
 /// Hides the password of a database URL before it is printed or logged.

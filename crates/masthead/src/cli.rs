@@ -68,6 +68,15 @@ pub struct StorageArgs {
     /// `sqlite://PATH` or `postgres://USER@HOST/DB`. Default: a SQLite file in the data dir.
     #[arg(long, env = "MASTHEAD_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Keep media in this S3-compatible bucket instead of the data dir (credentials from
+    /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+    #[arg(long, env = "MASTHEAD_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// The bucket's endpoint, for S3-compatible providers other than AWS.
+    #[arg(long, env = "MASTHEAD_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    #[arg(long, env = "MASTHEAD_S3_REGION")]
+    pub s3_region: Option<String>,
 }
 
 #[derive(Clone, Debug, Args)]

@@ -82,7 +82,7 @@ dual_db_test!(async fn a_post_scheduled_during_downtime_is_published_at_start(db
 
     // A new server starts on the same database and its worker catches up.
     let media = tempfile::tempdir().expect("media dir");
-    let restarted = Newsroom::new(db.reopen().await, MediaStore::new(media.path()));
+    let restarted = Newsroom::new(db.reopen().await, MediaStore::local(media.path()).expect("media store"));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn({
         let newsroom = restarted.clone();

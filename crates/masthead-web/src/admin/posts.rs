@@ -734,29 +734,25 @@ pub async fn upload(State(state): State<AppState>, SignedIn(_staff): SignedIn, m
     let Some((name, bytes)) = file else {
         return fail(StatusCode::BAD_REQUEST, "choose an image to upload".into());
     };
-    let media = state.newsroom.media.clone();
-    let stored = tokio::task::spawn_blocking(move || {
-        let uploaded =
-            masthead_media::read_upload(&bytes).map_err(|e| (StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()))?;
-        let stem = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem);
-        let stem = Slug::from_title(stem).map(|s| s.to_string()).unwrap_or_else(|| "image".into());
-        let stem: String = stem.chars().take(60).collect();
-        let now = masthead_core::now();
-        let unique = &ObjectId::new().to_string()[18..];
-        let relative = format!(
-            "{}/{:02}/{}-{unique}.{}",
-            now.year(),
-            u8::from(now.month()),
-            stem.trim_end_matches('-'),
-            uploaded.extension()
-        );
-        media.save_upload(&relative, &uploaded).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
-    })
-    .await;
-    match stored {
-        Ok(Ok(url)) => ([(header::CACHE_CONTROL, PRIVATE)], Json(serde_json::json!({ "url": url }))).into_response(),
-        Ok(Err((status, message))) if status != StatusCode::INTERNAL_SERVER_ERROR => fail(status, message),
-        Ok(Err((_, message))) => internal(message),
+    let uploaded = match tokio::task::spawn_blocking(move || masthead_media::read_upload(&bytes)).await {
+        Ok(Ok(uploaded)) => uploaded,
+        Ok(Err(e)) => return fail(StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()),
+        Err(e) => return internal(e),
+    };
+    let stem = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem);
+    let stem = Slug::from_title(stem).map(|s| s.to_string()).unwrap_or_else(|| "image".into());
+    let stem: String = stem.chars().take(60).collect();
+    let now = masthead_core::now();
+    let unique = &ObjectId::new().to_string()[18..];
+    let relative = format!(
+        "{}/{:02}/{}-{unique}.{}",
+        now.year(),
+        u8::from(now.month()),
+        stem.trim_end_matches('-'),
+        uploaded.extension()
+    );
+    match state.newsroom.media.save_upload(&relative, uploaded).await {
+        Ok(url) => ([(header::CACHE_CONTROL, PRIVATE)], Json(serde_json::json!({ "url": url }))).into_response(),
         Err(e) => internal(e),
     }
 }
