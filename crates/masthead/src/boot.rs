@@ -91,6 +91,7 @@ async fn open_newsroom(storage: &StorageArgs) -> anyhow::Result<Newsroom> {
             bucket: bucket.clone(),
             endpoint: storage.s3_endpoint.clone(),
             region: storage.s3_region.clone(),
+            ..masthead_media::S3Settings::default()
         })
         .context("configuring S3 media storage")?,
         None => MediaStore::local(storage.data_dir.join("media")).context("opening the media directory")?,
