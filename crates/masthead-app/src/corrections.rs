@@ -157,5 +157,11 @@ pub fn input_from(post: &Post, title: String, body: PostBody) -> PostInput {
         meta_title: post.meta_title.clone(),
         meta_description: post.meta_description.clone(),
         canonical_url: post.canonical_url.clone(),
+        og_image: post.og_image.clone(),
+        og_title: post.og_title.clone(),
+        og_description: post.og_description.clone(),
+        twitter_image: post.twitter_image.clone(),
+        twitter_title: post.twitter_title.clone(),
+        twitter_description: post.twitter_description.clone(),
     }
 }

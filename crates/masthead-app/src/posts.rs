@@ -44,6 +44,13 @@ pub struct PostInput {
     pub meta_title: Option<String>,
     pub meta_description: Option<String>,
     pub canonical_url: Option<String>,
+    /// Link previews on social networks; each falls back to the meta fields, then the story.
+    pub og_image: Option<String>,
+    pub og_title: Option<String>,
+    pub og_description: Option<String>,
+    pub twitter_image: Option<String>,
+    pub twitter_title: Option<String>,
+    pub twitter_description: Option<String>,
 }
 
 impl PostInput {
@@ -67,6 +74,12 @@ impl PostInput {
             meta_title: None,
             meta_description: None,
             canonical_url: None,
+            og_image: None,
+            og_title: None,
+            og_description: None,
+            twitter_image: None,
+            twitter_title: None,
+            twitter_description: None,
         }
     }
 }
@@ -253,12 +266,12 @@ impl Newsroom {
             featured: input.featured,
             meta_title: non_empty(input.meta_title),
             meta_description: non_empty(input.meta_description),
-            og_image: None,
-            og_title: None,
-            og_description: None,
-            twitter_image: None,
-            twitter_title: None,
-            twitter_description: None,
+            og_image: non_empty(input.og_image),
+            og_title: non_empty(input.og_title),
+            og_description: non_empty(input.og_description),
+            twitter_image: non_empty(input.twitter_image),
+            twitter_title: non_empty(input.twitter_title),
+            twitter_description: non_empty(input.twitter_description),
             canonical_url: non_empty(input.canonical_url),
             published_at: published_at.map(masthead_core::to_stored_time),
             created_at,

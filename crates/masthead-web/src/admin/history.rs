@@ -30,6 +30,9 @@ pub struct NoteForm {
     kind: String,
     #[serde(default)]
     body: String,
+    /// In the site's time zone; empty means now.
+    #[serde(default)]
+    noted_at: String,
 }
 
 /// Editors (and above) attach corrections and updates.
@@ -57,7 +60,22 @@ pub async fn add_note(
         )
         .await;
     };
-    match state.newsroom.add_note(&post.id, kind, &form.body, None, &staff.user.id).await {
+    let tz = super::posts::timezone(&state).await;
+    let noted_at = match super::posts::parse_local_time(&form.noted_at, &tz) {
+        Ok(at) => at,
+        Err(error) => {
+            return message(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&staff),
+                "Not saved",
+                &error.to_string(),
+                None,
+            )
+            .await;
+        }
+    };
+    match state.newsroom.add_note(&post.id, kind, &form.body, noted_at, &staff.user.id).await {
         Ok(_) => Redirect::to(&format!("/admin/posts/{}/?done=noted", post.id)).into_response(),
         Err(AppError::Invalid { message: text, .. }) => {
             let back = format!("/admin/posts/{}/", post.id);

@@ -43,7 +43,7 @@ fn row(tz: &jiff::tz::TimeZone, post: &Post) -> PostRow {
     }
 }
 
-async fn timezone(state: &AppState) -> jiff::tz::TimeZone {
+pub(crate) async fn timezone(state: &AppState) -> jiff::tz::TimeZone {
     state.newsroom.db.site_settings().await.map(|s| s.timezone.zone()).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
@@ -186,6 +186,14 @@ pub struct EditorForm {
     meta_title: String,
     meta_description: String,
     canonical_url: String,
+    og_title: String,
+    og_description: String,
+    og_image: String,
+    twitter_title: String,
+    twitter_description: String,
+    twitter_image: String,
+    /// Time of a correction or update note, in the site's time zone (empty: now).
+    noted_at: String,
 }
 
 #[derive(Serialize)]
@@ -209,6 +217,12 @@ struct EditorPost {
     meta_title: String,
     meta_description: String,
     canonical_url: String,
+    og_title: String,
+    og_description: String,
+    og_image: String,
+    twitter_title: String,
+    twitter_description: String,
+    twitter_image: String,
     preview_url: Option<String>,
     live_url: Option<String>,
 }
@@ -236,6 +250,12 @@ impl EditorPost {
             meta_title: text(&post.meta_title),
             meta_description: text(&post.meta_description),
             canonical_url: text(&post.canonical_url),
+            og_title: text(&post.og_title),
+            og_description: text(&post.og_description),
+            og_image: text(&post.og_image),
+            twitter_title: text(&post.twitter_title),
+            twitter_description: text(&post.twitter_description),
+            twitter_image: text(&post.twitter_image),
             preview_url: Some(format!("/p/{}/", post.uuid)),
             live_url: post.is_live().then(|| format!("/{}/", post.slug)),
         }
@@ -263,6 +283,12 @@ impl EditorPost {
             meta_title: form.meta_title.clone(),
             meta_description: form.meta_description.clone(),
             canonical_url: form.canonical_url.clone(),
+            og_title: form.og_title.clone(),
+            og_description: form.og_description.clone(),
+            og_image: form.og_image.clone(),
+            twitter_title: form.twitter_title.clone(),
+            twitter_description: form.twitter_description.clone(),
+            twitter_image: form.twitter_image.clone(),
             preview_url: existing.map(|p| format!("/p/{}/", p.uuid)),
             live_url: existing.filter(|p| p.is_live()).map(|p| format!("/{}/", p.slug)),
         }
@@ -438,7 +464,7 @@ pub async fn update_post(
     }
 }
 
-fn parse_local_time(value: &str, tz: &jiff::tz::TimeZone) -> Result<Option<OffsetDateTime>, AppError> {
+pub(crate) fn parse_local_time(value: &str, tz: &jiff::tz::TimeZone) -> Result<Option<OffsetDateTime>, AppError> {
     let value = value.trim();
     if value.is_empty() {
         return Ok(None);
@@ -606,6 +632,12 @@ async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: Edi
         meta_title: optional(&form.meta_title),
         meta_description: optional(&form.meta_description),
         canonical_url: optional(&form.canonical_url),
+        og_image: optional(&form.og_image),
+        og_title: optional(&form.og_title),
+        og_description: optional(&form.og_description),
+        twitter_image: optional(&form.twitter_image),
+        twitter_title: optional(&form.twitter_title),
+        twitter_description: optional(&form.twitter_description),
     };
     if let Some(post) = &existing {
         let story_changes = input.title.trim() != post.title

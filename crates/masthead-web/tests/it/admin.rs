@@ -273,12 +273,17 @@ dual_db_test!(async fn a_story_goes_from_draft_to_the_site_with_an_edit_link_onl
     assert!(preview.text().contains("<meta name=\"robots\" content=\"noindex, nofollow\">"));
     assert_eq!(preview.header("cache-control"), Some("private, no-store"));
 
-    let form = format!("title=Harbour+reopens&markdown=Ships+return.&tags=Economy&action=publish&updated_at={}", stamp(&post));
+    let form = format!(
+        "title=Harbour+reopens&markdown=Ships+return.&tags=Economy&og_title=Harbour+back+in+business&twitter_description=Ships+return+to+Salen&action=publish&updated_at={}",
+        stamp(&post)
+    );
     let published = send(&app, "POST", &format!("/admin/posts/{id}/"), Some(&cookie), &form).await;
     assert_eq!(published.status, 303);
 
     let public = app.get("/harbour-reopens/").await;
     assert_eq!(public.status, 200);
+    assert!(public.text().contains("<meta property=\"og:title\" content=\"Harbour back in business\">"), "social fields from the editor");
+    assert!(public.text().contains("<meta name=\"twitter:description\" content=\"Ships return to Salen\">"));
     assert!(!public.text().contains("Edit post"));
     let as_staff = send(&app, "GET", "/harbour-reopens/", Some(&cookie), "").await;
     assert!(as_staff.text().contains(&format!("href=\"/admin/posts/{id}/\">Edit post</a>")));
@@ -415,6 +420,15 @@ dual_db_test!(async fn corrections_and_updates_show_with_their_time_and_move_dat
     let json_ld: serde_json::Value = serde_json::from_str(&text_of(&select(&html, "script[type='application/ld+json']")[0])).expect("json");
     assert_ne!(json_ld["dateModified"], json_ld["datePublished"], "dateModified moves with the correction");
     assert!(select(&html, ".article__updated").len() == 1, "a correction hours later shows as an update of the story");
+
+    // A note can carry its own time (in the site's time zone, here UTC).
+    let earlier = masthead_core::now() - time::Duration::hours(1);
+    let local = earlier.format(&time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]")).expect("format");
+    let timed = send(&app, "POST", &format!("/admin/posts/{}/notes/", post.id), Some(&cookie), &format!("kind=update&body=Traffic+resumed.&noted_at={}", encode(&local))).await;
+    assert_eq!(timed.status, 303);
+    let html = Html::parse_document(&app.get("/bridge-reopens/").await.text());
+    let update_time = select(&html, ".note--update time")[0].value().attr("datetime").expect("datetime").to_owned();
+    assert!(update_time.starts_with(&local), "{update_time} vs {local}");
 
     let draft = PostBuilder::draft("Unpublished").authors(&[&editor]).create(&app.newsroom).await;
     let on_draft = send(&app, "POST", &format!("/admin/posts/{}/notes/", draft.id), Some(&cookie), "kind=update&body=x").await;
