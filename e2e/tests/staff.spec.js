@@ -35,10 +35,10 @@ test('an editor writes a story with an uploaded image, previews it, publishes it
   await page.locator('input[data-upload=body]').setInputFiles(photo);
   await expect(body).toHaveValue(/!\[harbour at dawn\]\(\/content\/images\/\d{4}\/\d{2}\/harbour-at-dawn-[0-9a-f]+\.jpg\)/);
   await page.locator('input[data-upload=feature]').setInputFiles(photo);
-  await expect(page.getByLabel('Image URL')).toHaveValue(/^\/content\/images\/.+\.jpg$/);
-  await page.getByLabel('Alt text').fill('A ferry at a quay at dawn');
-  await page.getByLabel('Caption').fill('The ferry at the Salen quay.');
-  await page.getByLabel('Credit').fill('Photo: Edna Editor / The Korvet Independent');
+  await expect(page.getByLabel('Image URL', { exact: true })).toHaveValue(/^\/content\/images\/.+\.jpg$/);
+  await page.getByLabel('Alt text', { exact: true }).fill('A ferry at a quay at dawn');
+  await page.getByLabel('Caption', { exact: true }).fill('The ferry at the Salen quay.');
+  await page.getByLabel('Credit', { exact: true }).fill('Photo: Edna Editor / The Korvet Independent');
   await page.getByLabel('Tags').fill('Economy, Transport');
 
   await page.getByRole('button', { name: 'Save draft' }).click();
