@@ -150,12 +150,8 @@ pub async fn history(
         (Ok(revisions), Ok(people)) => (revisions, people),
         (Err(e), _) | (_, Err(e)) => return super::posts::internal(e),
     };
-    let tz = state.newsroom.db.site_settings().await.map(|s| s.timezone.zone()).unwrap_or(jiff::tz::TimeZone::UTC);
-    let when = |t: time::OffsetDateTime| {
-        jiff::Timestamp::from_second(t.unix_timestamp())
-            .map(|ts| ts.to_zoned(tz.clone()).strftime("%-d %b %Y, %H:%M:%S").to_string())
-            .unwrap_or_default()
-    };
+    let tz = super::posts::timezone(&state).await;
+    let when = |t: time::OffsetDateTime| super::posts::local(&tz, Some(t), "%-d %b %Y, %H:%M:%S");
     let current = post.markdown.clone().unwrap_or_else(|| post.html.clone());
     let compared = revisions.iter().find(|r| r.id == query.compare).or(revisions.first());
     let diff: Vec<DiffLine> = compared

@@ -318,12 +318,8 @@ pub async fn sessions_page(
     headers: axum::http::HeaderMap,
 ) -> Response {
     let current = super::session_token(&headers).map(masthead_app::staff::hash_token);
-    let tz = state.newsroom.db.site_settings().await.map(|s| s.timezone.zone()).unwrap_or(jiff::tz::TimeZone::UTC);
-    let when = |t: time::OffsetDateTime| {
-        jiff::Timestamp::from_second(t.unix_timestamp())
-            .map(|ts| ts.to_zoned(tz.clone()).strftime("%-d %b %Y, %H:%M").to_string())
-            .unwrap_or_default()
-    };
+    let tz = super::posts::timezone(&state).await;
+    let when = |t: time::OffsetDateTime| super::posts::local(&tz, Some(t), "%-d %b %Y, %H:%M");
     #[derive(Serialize)]
     struct SessionRow {
         id: String,

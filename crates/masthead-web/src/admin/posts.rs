@@ -26,7 +26,7 @@ struct PostRow {
     updated: String,
 }
 
-fn local(state_tz: &jiff::tz::TimeZone, t: Option<OffsetDateTime>, format: &str) -> String {
+pub(crate) fn local(state_tz: &jiff::tz::TimeZone, t: Option<OffsetDateTime>, format: &str) -> String {
     t.and_then(|t| jiff::Timestamp::from_second(t.unix_timestamp()).ok())
         .map(|ts| ts.to_zoned(state_tz.clone()).strftime(format).to_string())
         .unwrap_or_default()
