@@ -112,6 +112,7 @@ impl Newsroom {
                 if self.db.publish_if_due(post_id, masthead_core::now()).await? {
                     if let Some(post) = self.db.post_by_id(post_id).await? {
                         tracing::info!(post = %post.slug, "published scheduled post");
+                        self.send_newsletter_if_chosen(&post).await?;
                         self.changes.publish(&ContentChange::Post {
                             id: post.id.clone(),
                             post_type: post.post_type,

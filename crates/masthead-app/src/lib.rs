@@ -9,7 +9,10 @@ pub mod corrections;
 pub mod demo;
 mod error;
 pub mod jobs;
+pub mod mail;
 mod management;
+pub mod members;
+pub mod newsletters;
 mod posts;
 pub mod staff;
 
@@ -26,10 +29,25 @@ pub struct Newsroom {
     pub media: MediaStore,
     pub changes: ChangeBus,
     pub jobs: jobs::JobSignal,
+    pub mailer: mail::Mailer,
+    pub limits: std::sync::Arc<members::SignupLimits>,
 }
 
 impl Newsroom {
     pub fn new(db: Db, media: MediaStore) -> Self {
-        Self { db, media, changes: ChangeBus::default(), jobs: jobs::JobSignal::default() }
+        Self {
+            db,
+            media,
+            changes: ChangeBus::default(),
+            jobs: jobs::JobSignal::default(),
+            mailer: mail::Mailer::outbox("http://127.0.0.1:8080"),
+            limits: std::sync::Arc::default(),
+        }
+    }
+
+    /// The same newsroom sending mail through `mailer`.
+    pub fn with_mailer(mut self, mailer: mail::Mailer) -> Self {
+        self.mailer = mailer;
+        self
     }
 }

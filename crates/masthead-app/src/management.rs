@@ -41,7 +41,7 @@ impl Newsroom {
             user.name,
             role.label().to_lowercase()
         );
-        self.db.queue_mail(&user.email, &format!("Your invitation to {site}"), &body).await?;
+        self.send_mail(&user.email, &format!("Your invitation to {site}"), &body, None).await?;
         tracing::info!(to = %user.email, %link, "staff invitation (also in the outbox)");
         Ok(user)
     }

@@ -111,6 +111,7 @@ impl Newsroom {
         }
         self.db.insert_post_with_jobs(&post, &publication_jobs(&post)).await?;
         self.jobs.wake();
+        self.send_newsletter_if_chosen(&post).await?;
         self.changes.publish(&ContentChange::Post {
             id: post.id.clone(),
             post_type: post.post_type,
@@ -144,6 +145,7 @@ impl Newsroom {
             return Err(AppError::NotFound("post"));
         }
         self.jobs.wake();
+        self.send_newsletter_if_chosen(&post).await?;
         let mut tag_ids: Vec<ObjectId> = existing.tags.iter().chain(&post.tags).map(|t| t.id.clone()).collect();
         tag_ids.dedup();
         let mut author_ids: Vec<ObjectId> =

@@ -287,7 +287,7 @@ impl Newsroom {
              open this link within an hour:\n\n{link}\n\nIf it was not you, ignore this message; your password stays as it is.\n",
             user.name
         );
-        self.db.queue_mail(&user.email, "Reset your password", &body).await?;
+        self.send_mail(&user.email, "Reset your password", &body, None).await?;
         tracing::info!(to = %user.email, %link, "password reset link (also in the outbox)");
         Ok(())
     }

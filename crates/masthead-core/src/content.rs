@@ -4,6 +4,8 @@ use time::OffsetDateTime;
 
 use crate::{ObjectId, Slug};
 
+#[macro_export]
+#[doc(hidden)]
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*

@@ -5,6 +5,7 @@
 
 pub mod content;
 pub mod id;
+pub mod members;
 pub mod reading_time;
 pub mod roles;
 pub mod settings;
@@ -13,6 +14,10 @@ pub mod text;
 
 pub use content::{Post, PostStatus, PostType, StaffStatus, StaffUser, Tag, TagVisibility, Visibility};
 pub use id::ObjectId;
+pub use members::{
+    EmailAddress, EmailError, EmailStatus, Label, Member, MemberStatus, Newsletter, NewsletterStatus, Segment,
+    SuppressionReason,
+};
 pub use roles::{Actor, Permission, Role};
 pub use settings::{NavigationItem, SiteSettings, Timezone};
 pub use slug::Slug;

@@ -77,8 +77,10 @@ pub enum Permission {
     ManageAllStaff,
     /// Site settings, navigation, theme.
     ManageSettings,
-    /// Members, newsletters, subscriptions.
+    /// Members, newsletters, subscriptions, the suppression list.
     ManageMembers,
+    /// Send a story to a newsletter's subscribers.
+    SendNewsletters,
     /// API keys, webhooks, imports and exports.
     ManageIntegrations,
     /// Hand the owner role to another administrator.
@@ -99,6 +101,7 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
     (Permission::ManageAllStaff, &[Adm, Own]),
     (Permission::ManageSettings, &[Adm, Own]),
     (Permission::ManageMembers, &[Adm, Own]),
+    (Permission::SendNewsletters, &[Edi, Adm, Own]),
     (Permission::ManageIntegrations, &[Adm, Own]),
     (Permission::TransferOwnership, &[Own]),
 ];
@@ -216,7 +219,16 @@ mod tests {
             (Role::Author, &[WriteDrafts, PublishOwn, CreateTags]),
             (
                 Role::Editor,
-                &[WriteDrafts, PublishOwn, EditAnyPost, CreateTags, ManageTags, ManageNewsroom, ManageWriters],
+                &[
+                    WriteDrafts,
+                    PublishOwn,
+                    EditAnyPost,
+                    CreateTags,
+                    ManageTags,
+                    ManageNewsroom,
+                    ManageWriters,
+                    SendNewsletters,
+                ],
             ),
             (
                 Role::Administrator,
@@ -231,6 +243,7 @@ mod tests {
                     ManageAllStaff,
                     ManageSettings,
                     ManageMembers,
+                    SendNewsletters,
                     ManageIntegrations,
                 ],
             ),
@@ -247,6 +260,7 @@ mod tests {
                     ManageAllStaff,
                     ManageSettings,
                     ManageMembers,
+                    SendNewsletters,
                     ManageIntegrations,
                     TransferOwnership,
                 ],

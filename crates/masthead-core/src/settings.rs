@@ -70,6 +70,9 @@ pub struct SiteSettings {
     pub meta_description: Option<String>,
     /// Name of the organisation for structured data and the footer, when it differs from the title.
     pub publisher_name: Option<String>,
+    /// Email domains whose addresses may not sign up (Ghost's `blocked_email_domains`).
+    #[serde(default)]
+    pub blocked_email_domains: Vec<String>,
 }
 
 impl Default for SiteSettings {
@@ -90,6 +93,7 @@ impl Default for SiteSettings {
             meta_title: None,
             meta_description: None,
             publisher_name: None,
+            blocked_email_domains: Vec::new(),
         }
     }
 }
@@ -112,6 +116,7 @@ impl SiteSettings {
         "meta_title",
         "meta_description",
         "publisher_name",
+        "blocked_email_domains",
     ];
 
     pub fn publisher(&self) -> &str {

@@ -1,6 +1,7 @@
 //! Everything Masthead turns into text for readers: Markdown to sanitised HTML, plain text for
 //! excerpts and reading time, and the themed site (pages, feeds, sitemaps, structured data).
 
+pub mod email;
 pub mod html;
 pub mod markdown;
 pub mod structured_data;

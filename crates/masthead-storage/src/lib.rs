@@ -7,8 +7,10 @@
 //! Migrations live in `migrations/sqlite` and `migrations/postgres` with the same versions.
 
 mod db;
+mod emails;
 mod error;
 mod jobs;
+mod members;
 mod notes;
 mod pagination;
 mod posts;
@@ -18,8 +20,10 @@ mod tags;
 mod users;
 
 pub use db::{Backend, Db};
+pub use emails::{ClaimedMail, ClaimedRecipient, EmailProgress, EmailRecord, FailedRecipient, NewEmail, OutgoingMail};
 pub use error::StorageError;
 pub use jobs::{ClaimedJob, JobChange, JobRecord, NewJob};
+pub use members::{MemberFilter, MemberToken, NewMember, Suppression};
 pub use notes::{MAX_REVISIONS, PostNote, PostRevision};
 pub use pagination::{PageRequest, Paginated};
 pub use posts::{AdminPostFilter, PostList, PostRecord, SitemapEntry};

@@ -32,8 +32,13 @@ pub struct OutboxMessage {
     pub to_address: String,
     pub subject: String,
     pub text_body: String,
+    /// `kept` (no transport), `pending`, `sending`, `sent` or `failed`.
+    pub status: String,
+    pub error: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub sent_at: Option<OffsetDateTime>,
 }
 
 impl Db {
@@ -257,27 +262,14 @@ impl Db {
         Ok(row.map(|(user,)| user))
     }
 
-    pub async fn queue_mail(&self, to: &str, subject: &str, text_body: &str) -> Result<()> {
-        on_db!(self, write, |pool| {
-            sqlx::query(
-                "INSERT INTO outbox (id, to_address, subject, text_body, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(ObjectId::new().as_str())
-            .bind(to)
-            .bind(subject)
-            .bind(text_body)
-            .bind(masthead_core::now())
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
-    }
-
     pub async fn outbox(&self) -> Result<Vec<OutboxMessage>> {
         Ok(on_db!(self, read, |pool| {
-            sqlx::query_as("SELECT id, to_address, subject, text_body, created_at FROM outbox ORDER BY created_at DESC, id DESC LIMIT 200")
-                .fetch_all(pool)
-                .await?
+            sqlx::query_as(
+                "SELECT id, to_address, subject, text_body, status, error, created_at, sent_at FROM outbox \
+                 ORDER BY created_at DESC, id DESC LIMIT 200",
+            )
+            .fetch_all(pool)
+            .await?
         }))
     }
 }

@@ -1,5 +1,6 @@
 //! Test support shared by every crate: a fresh database per test on SQLite and on PostgreSQL,
-//! the real router without a socket, and builders for fixtures.
+//! the real router without a socket, builders for fixtures, and [`SmtpSink`], a real SMTP listener
+//! that receives the mail Masthead sends.
 //!
 //! ```text
 //! dual_db_test!(async fn publishes_a_post(db) {
@@ -12,10 +13,12 @@
 mod app;
 mod builders;
 mod db;
+pub mod smtp;
 
 pub use app::{TestApp, TestResponse};
 pub use builders::{PostBuilder, StaffBuilder};
 pub use db::TestDb;
+pub use smtp::{ReceivedMail, SinkOptions, SmtpSink};
 
 /// Runs one async test body twice: on a fresh SQLite database and on a fresh PostgreSQL schema.
 /// The body sees `$db` as a [`TestDb`] (which derefs to `masthead_storage::Db`).
