@@ -58,6 +58,18 @@ struct DemoAuthor {
     role: Role,
 }
 
+/// The demo newsroom's newsletters: slug, name, description, host, on by default for new members.
+const NEWSLETTERS: &[(&str, &str, &str, Option<&str>, bool)] = &[
+    ("morning-brief", "Morning Brief", "The night's news from Korvet and the front, every weekday at 7:00.", None, true),
+    (
+        "frontline-dispatch",
+        "Frontline Dispatch",
+        "A weekly letter from the Veln valley front line.",
+        Some("Tomas Veyra"),
+        false,
+    ),
+];
+
 const AUTHORS: &[DemoAuthor] = &[
     DemoAuthor {
         slug: "mira-halden",
@@ -202,6 +214,30 @@ pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
             }
         };
         author_ids.insert(author.slug, user.id);
+    }
+
+    for (order, (slug, name, description, host, default)) in NEWSLETTERS.iter().enumerate() {
+        if db.newsletter_by_slug(slug).await?.is_none() {
+            let now = masthead_core::now();
+            db.save_newsletter(&masthead_core::Newsletter {
+                id: ObjectId::new(),
+                uuid: uuid::Uuid::new_v4().to_string(),
+                name: (*name).to_owned(),
+                slug: Slug::parse(slug).map_err(|e| AppError::invalid("demo", e.to_string()))?,
+                description: Some((*description).to_owned()),
+                sender_name: None,
+                sender_email: None,
+                sender_reply_to: None,
+                host_name: host.map(str::to_owned),
+                status: masthead_core::NewsletterStatus::Active,
+                subscribe_on_signup: *default,
+                sort_order: order as i32,
+                created_at: now,
+                updated_at: now,
+            })
+            .await?;
+            report.created += 1;
+        }
     }
 
     for (slug, name, description) in SECTIONS {

@@ -11,6 +11,7 @@ mod error;
 pub mod jobs;
 pub mod mail;
 mod management;
+pub mod member_csv;
 pub mod members;
 pub mod newsletters;
 mod posts;

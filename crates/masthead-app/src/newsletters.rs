@@ -107,6 +107,8 @@ impl Newsroom {
             updated_at: now,
         };
         self.db.save_newsletter(&newsletter).await?;
+        // Sign-up forms on every page list the newsletters.
+        self.changes.publish(&crate::ContentChange::Everything);
         Ok(newsletter)
     }
 

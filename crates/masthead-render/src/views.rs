@@ -25,6 +25,30 @@ pub struct SiteView {
     pub twitter: Option<String>,
     pub facebook: Option<String>,
     pub year: i32,
+    /// Newsletters readers can sign up for, in order (the sign-up forms list them).
+    pub newsletters: Vec<NewsletterView>,
+}
+
+/// A newsletter on a sign-up form.
+#[derive(Clone, Debug, Serialize)]
+pub struct NewsletterView {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub host_name: Option<String>,
+    pub default: bool,
+}
+
+impl NewsletterView {
+    pub fn new(n: &masthead_core::Newsletter) -> Self {
+        Self {
+            slug: n.slug.as_str().to_owned(),
+            name: n.name.clone(),
+            description: n.description.clone(),
+            host_name: n.host_name.clone(),
+            default: n.subscribe_on_signup,
+        }
+    }
 }
 
 impl SiteView {
@@ -46,6 +70,7 @@ impl SiteView {
             twitter: settings.twitter.clone(),
             facebook: settings.facebook.clone(),
             year: masthead_core::now().year(),
+            newsletters: Vec::new(),
         }
     }
 

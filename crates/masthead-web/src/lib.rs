@@ -30,9 +30,17 @@ pub struct AppState {
     pub assets: Arc<assets::AssetStore>,
     /// Public base URL, no trailing slash, used in canonical links, feeds and sitemaps.
     pub site_url: Arc<str>,
+    /// Shared secret of the mail relay's bounce webhook; the webhook is off without one.
+    pub bounce_secret: Option<Arc<str>>,
 }
 
 impl AppState {
+    /// The same state with the bounce webhook's secret.
+    pub fn with_bounce_secret(mut self, secret: Option<String>) -> Self {
+        self.bounce_secret = secret.filter(|s| !s.is_empty()).map(Into::into);
+        self
+    }
+
     /// Wires the page cache to the newsroom's change bus.
     pub fn new(newsroom: Newsroom, theme: Theme, site_url: &str) -> Result<Self, masthead_render::ThemeError> {
         let cache = Arc::new(cache::PageCache::default());
@@ -51,6 +59,7 @@ impl AppState {
             cache,
             assets,
             site_url: site_url.trim_end_matches('/').into(),
+            bounce_secret: None,
         })
     }
 }

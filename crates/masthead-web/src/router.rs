@@ -10,6 +10,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::admin::{self, auth, history, manage, posts};
+use crate::site::members;
 use crate::{AppState, assets, media, middleware, site};
 
 pub fn router(state: AppState) -> Router {
@@ -70,10 +71,28 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/{*rest}", any(admin::fallback))
         .route_layer(from_fn_with_state(state.clone(), admin::same_origin_only));
 
+    // Reader accounts: never cached; forms must come from our own pages.
+    let members = Router::new()
+        .route("/subscribe/", get(members::subscribe_page).post(members::subscribe))
+        .route("/subscribe/confirm/", get(members::confirm_page).post(members::confirm))
+        .route("/signin/", get(members::signin_page).post(members::signin))
+        .route("/signin/confirm/", get(members::signin_link))
+        .route("/account/", get(members::account).post(members::save_account))
+        .route("/account/email/", post(members::change_email))
+        .route("/account/email/confirm/", get(members::confirm_email_change))
+        .route("/account/signout/", post(members::signout))
+        .route("/account/delete/", post(members::delete_account))
+        .route_layer(from_fn_with_state(state.clone(), admin::same_origin_only));
+
     let https = state.site_url.starts_with("https://");
     let router = Router::new()
         .merge(pages)
         .merge(newsroom)
+        .merge(members)
+        // Authenticated by the key in the link (RFC 8058 one-click POSTs come from mail providers).
+        .route("/unsubscribe/", get(members::unsubscribe_page).post(members::unsubscribe))
+        // Authenticated by the shared secret.
+        .route("/members/webhooks/bounce/", post(members::bounce_webhook))
         .route("/p/{uuid}/", get(site::article::preview))
         .route("/assets/{*path}", get(assets::serve_asset))
         .route("/content/images/{*path}", get(media::serve_image))

@@ -5,11 +5,12 @@ pub mod archive;
 pub mod article;
 pub mod feeds;
 pub mod home;
+pub mod members;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use masthead_core::{Post, SiteSettings};
-use masthead_render::views::{MetaView, PostCard, SiteView};
+use masthead_render::views::{MetaView, NewsletterView, PostCard, SiteView};
 use masthead_storage::{PageRequest, PostList};
 use serde::Serialize;
 
@@ -26,7 +27,8 @@ pub struct SiteContext {
 
 pub async fn site_context(state: &AppState) -> Result<SiteContext, WebError> {
     let settings = state.newsroom.db.site_settings().await?;
-    let site = SiteView::new(&settings, &state.site_url, Vec::new());
+    let mut site = SiteView::new(&settings, &state.site_url, Vec::new());
+    site.newsletters = state.newsroom.public_newsletters().await?.iter().map(NewsletterView::new).collect();
     Ok(SiteContext { settings, site })
 }
 

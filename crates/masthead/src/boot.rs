@@ -10,7 +10,7 @@ use masthead_storage::Db;
 use masthead_web::AppState;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{Cli, Command, ServeArgs, StorageArgs, UserCommand};
+use crate::cli::{Cli, Command, EmailCommand, MailArgs, MembersCommand, ServeArgs, StorageArgs, UserCommand};
 
 pub fn init_tracing() {
     let filter =
@@ -48,7 +48,109 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             newsroom.db.close().await;
             Ok(())
         }
+        Some(Command::Email { command: EmailCommand::Status { storage } }) => {
+            let newsroom = open_newsroom(&storage).await?;
+            print!("{}", email_status(&newsroom).await?);
+            newsroom.db.close().await;
+            Ok(())
+        }
+        Some(Command::Email { command: EmailCommand::Send { storage, serve, post, newsletter, segment } }) => {
+            let newsroom = open_newsroom(&storage).await?.with_mailer(mailer(&serve)?);
+            let id = send_from_cli(&newsroom, &post, &newsletter, &segment).await?;
+            println!("Newsletter send {id} created; the running server delivers it (see `masthead email status`).");
+            newsroom.db.close().await;
+            Ok(())
+        }
+        Some(Command::Members { command: MembersCommand::Import { storage, file, label } }) => {
+            let newsroom = open_newsroom(&storage).await?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let owner = newsroom.db.owner().await?.context("the import needs an owner account to act as")?;
+            let actor = masthead_core::Actor { user_id: owner.id, role: owner.role };
+            let report = newsroom
+                .import_members_csv(&actor, &text, label.as_deref())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "Imported {} members, updated {}, skipped {}, {} rows refused.",
+                report.imported,
+                report.updated,
+                report.skipped,
+                report.errors.len()
+            );
+            for error in &report.errors {
+                println!("  row {} ({}): {}", error.row, error.email, error.message);
+            }
+            newsroom.db.close().await;
+            Ok(())
+        }
     }
+}
+
+/// The mailer the serve settings describe.
+fn mailer(serve: &ServeArgs) -> anyhow::Result<masthead_app::mail::Mailer> {
+    let MailArgs { smtp_url, mail_from, smtp_concurrency, dkim_selector, dkim_domain, dkim_key_file, instance, .. } =
+        &serve.mail;
+    let dkim = match (dkim_selector, dkim_domain, dkim_key_file) {
+        (Some(selector), Some(domain), Some(file)) => Some(masthead_app::mail::DkimSettings {
+            selector: selector.clone(),
+            domain: domain.clone(),
+            private_key: std::fs::read_to_string(file)
+                .with_context(|| format!("reading the DKIM key {}", file.display()))?,
+        }),
+        (None, None, None) => None,
+        _ => anyhow::bail!("DKIM needs MASTHEAD_DKIM_SELECTOR, MASTHEAD_DKIM_DOMAIN and MASTHEAD_DKIM_KEY_FILE together"),
+    };
+    masthead_app::mail::Mailer::new(&masthead_app::mail::MailSettings {
+        smtp_url: smtp_url.clone(),
+        from: mail_from.clone(),
+        site_url: serve.site_url(),
+        dkim,
+        concurrency: Some(*smtp_concurrency),
+        instance: instance.clone(),
+    })
+    .map_err(|e| anyhow::anyhow!("mail settings: {e}"))
+}
+
+/// `masthead email status`: one line per send, newest first.
+async fn email_status(newsroom: &Newsroom) -> anyhow::Result<String> {
+    let emails = newsroom.db.emails(50).await?;
+    if emails.is_empty() {
+        return Ok("No newsletter sends yet.\n".into());
+    }
+    let mut out = format!(
+        "{:<24}  {:<8}  {:>9}  {:>9}  {:>9}  {:>9}  {}\n",
+        "send", "status", "audience", "sent", "pending", "failed", "subject"
+    );
+    for email in emails {
+        let p = newsroom.db.email_progress(&email.id).await?;
+        out.push_str(&format!(
+            "{:<24}  {:<8}  {:>9}  {:>9}  {:>9}  {:>9}  {}\n",
+            email.id,
+            email.status,
+            email.recipient_count,
+            p.sent,
+            p.pending + p.sending,
+            p.failed,
+            email.subject
+        ));
+    }
+    Ok(out)
+}
+
+async fn send_from_cli(newsroom: &Newsroom, post: &str, newsletter: &str, segment: &str) -> anyhow::Result<String> {
+    let post = newsroom
+        .db
+        .post_by_slug(masthead_core::PostType::Post, post)
+        .await?
+        .with_context(|| format!("no post {post:?}"))?;
+    let owner = newsroom.db.owner().await?.context("sending needs an owner account to act as")?;
+    let actor = masthead_core::Actor { user_id: owner.id, role: owner.role };
+    newsroom.choose_newsletter(&actor, &post, Some(newsletter), segment).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    newsroom
+        .send_newsletter_if_chosen(&post)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .context("the post is not published, so it cannot be sent yet")
 }
 
 /// The password for `user add`: a hidden prompt on a terminal, else the first line of stdin.
@@ -114,7 +216,7 @@ fn redact(url: &str) -> String {
 }
 
 async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyhow::Result<()> {
-    let newsroom = open_newsroom(&storage).await?;
+    let newsroom = open_newsroom(&storage).await?.with_mailer(mailer(&args)?);
     if !args.no_demo && newsroom.db.count_posts().await? == 0 {
         println!("Empty database: seeding the demo newsroom (once)...");
         let seeding = Instant::now();
@@ -127,7 +229,30 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
     }
     let theme = Theme::load(args.theme_dir.as_deref()).context("loading the theme")?;
     let site_url = args.site_url();
-    let state = AppState::new(newsroom.clone(), theme, &site_url).context("loading the newsroom screens")?;
+    let state = AppState::new(newsroom.clone(), theme, &site_url)
+        .context("loading the newsroom screens")?
+        .with_bounce_secret(args.mail.bounce_secret.clone());
+    // Background work: scheduled publishing, transactional mail and newsletters.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker_name = format!("{}/jobs", newsroom.mailer.instance());
+    let mut background = tokio::task::JoinSet::new();
+    background.spawn({
+        let (newsroom, stopped) = (newsroom.clone(), stopped.clone());
+        async move { newsroom.run_worker(worker_name, stopped).await }
+    });
+    background.spawn({
+        let (newsroom, stopped) = (newsroom.clone(), stopped.clone());
+        async move { newsroom.run_mail_sender(stopped).await }
+    });
+    background.spawn({
+        let (newsroom, stopped) = (newsroom.clone(), stopped.clone());
+        async move { newsroom.run_newsletter_sender(stopped).await }
+    });
+    if newsroom.mailer.delivers() {
+        println!("Mail goes out through SMTP as {}.", newsroom.mailer.from());
+    } else {
+        println!("No MASTHEAD_SMTP_URL: mail is kept in the outbox (/admin/outbox/) and links are logged.");
+    }
     let app = masthead_web::router(state);
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
@@ -139,6 +264,8 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
     // Connection addresses feed per-address brute-force protection.
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
+    let _ = stop.send(true);
+    while background.join_next().await.is_some() {}
     newsroom.db.close().await;
     Ok(())
 }

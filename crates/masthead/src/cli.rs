@@ -41,6 +41,55 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Newsletter sends: progress, and sending a published post from the command line.
+    Email {
+        #[command(subcommand)]
+        command: EmailCommand,
+    },
+    /// Members: import from a Ghost member CSV.
+    Members {
+        #[command(subcommand)]
+        command: MembersCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmailCommand {
+    /// Show each newsletter send with its pending, sent and failed counts.
+    Status {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Send a published post to a newsletter's subscribers (the running server delivers it).
+    Send {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// The post's slug.
+        #[arg(long)]
+        post: String,
+        /// The newsletter's slug.
+        #[arg(long)]
+        newsletter: String,
+        /// all, status:free, status:-free or label:SLUG
+        #[arg(long, default_value = "all")]
+        segment: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MembersCommand {
+    /// Import members from a CSV file in Ghost's format; prints a report of every rejected row.
+    Import {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// The CSV file.
+        file: PathBuf,
+        /// A label added to every imported member.
+        #[arg(long)]
+        label: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,6 +142,36 @@ pub struct ServeArgs {
     /// A theme directory whose files override the built-in theme's (templates/, assets/).
     #[arg(long, env = "MASTHEAD_THEME_DIR")]
     pub theme_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// How mail leaves. With no SMTP URL, mail stays in the outbox (visible at /admin/outbox/).
+#[derive(Clone, Debug, Args)]
+pub struct MailArgs {
+    /// lettre's URL form: smtp://host:2525, smtp://host:587?tls=required, smtps://user:pass@host:465
+    #[arg(long, env = "MASTHEAD_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender, e.g. "The Kyiv Ledger <news@example.org>".
+    #[arg(long, env = "MASTHEAD_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// SMTP connections used for newsletters.
+    #[arg(long, env = "MASTHEAD_SMTP_CONCURRENCY", default_value_t = 8)]
+    pub smtp_concurrency: usize,
+    /// DKIM selector; signing is on when selector, domain and key file are all set.
+    #[arg(long, env = "MASTHEAD_DKIM_SELECTOR")]
+    pub dkim_selector: Option<String>,
+    #[arg(long, env = "MASTHEAD_DKIM_DOMAIN")]
+    pub dkim_domain: Option<String>,
+    /// A PKCS#1 PEM RSA key, or a base64 Ed25519 key.
+    #[arg(long, env = "MASTHEAD_DKIM_KEY_FILE")]
+    pub dkim_key_file: Option<PathBuf>,
+    /// Shared secret of the bounce and complaint webhook (POST /members/webhooks/bounce/).
+    #[arg(long, env = "MASTHEAD_BOUNCE_SECRET", hide_env_values = true)]
+    pub bounce_secret: Option<String>,
+    /// This instance's name among several (default: the host name).
+    #[arg(long, env = "MASTHEAD_INSTANCE")]
+    pub instance: Option<String>,
 }
 
 impl StorageArgs {

@@ -1,0 +1,633 @@
+//! Members in and out as Ghost's member CSV, so a newsroom can move its readers from Ghost (or a
+//! spreadsheet) to Masthead and back.
+//!
+//! The columns are Ghost's: `id, email, name, note, subscribed_to_emails, complimentary_plan,
+//! stripe_customer_id, created_at, deleted_at, labels, tiers`. An export writes all of them in
+//! that order; an import needs only `email` and reads the others it knows, whatever their case
+//! and order, ignoring the rest.
+//!
+//! Cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
+//! carriage return) are exported behind an apostrophe, the usual guard against formula
+//! injection: readers choose their own names. The import takes that apostrophe off again, so an
+//! export imports back unchanged.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use masthead_core::{Actor, EmailAddress, Member, MemberStatus, Newsletter, ObjectId, Permission};
+use masthead_storage::{MemberFilter, NewMember, StorageError};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+
+use crate::{AppError, Newsroom};
+
+/// Ghost's member CSV columns, in Ghost's order.
+pub const COLUMNS: [&str; 11] = [
+    "id",
+    "email",
+    "name",
+    "note",
+    "subscribed_to_emails",
+    "complimentary_plan",
+    "stripe_customer_id",
+    "created_at",
+    "deleted_at",
+    "labels",
+    "tiers",
+];
+
+/// Ghost's limits on a member's name, note and label names (in characters).
+const MAX_NAME: usize = 191;
+const MAX_NOTE: usize = 2000;
+const MAX_LABEL: usize = 191;
+
+/// What an import did. Every data row is counted once: `imported + updated + skipped` is the
+/// number of rows below the header.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct ImportReport {
+    /// New members created (including addresses on the suppression list, which are imported
+    /// without newsletters).
+    pub imported: usize,
+    /// Rows for members who already existed.
+    pub updated: usize,
+    /// Rows that changed nothing: empty rows and the rows in `errors`.
+    pub skipped: usize,
+    pub errors: Vec<RowError>,
+}
+
+/// A row that was not imported, and why.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct RowError {
+    /// The row as a spreadsheet numbers it: the header is row 1, the first member row 2.
+    pub row: usize,
+    /// The address as written in the row (or as far as it could be read).
+    pub email: String,
+    pub message: String,
+}
+
+/// One valid row.
+#[derive(Debug)]
+struct Entry {
+    email: EmailAddress,
+    name: Option<String>,
+    note: Option<String>,
+    /// `None` when the row does not say.
+    subscribed: Option<bool>,
+    comped: Option<bool>,
+    created_at: Option<OffsetDateTime>,
+    labels: Vec<String>,
+}
+
+enum Outcome {
+    Imported,
+    Updated,
+}
+
+fn refuse(what: &str) -> AppError {
+    AppError::Forbidden(format!("your role does not allow you to {what}"))
+}
+
+impl Newsroom {
+    /// The members matching `filter` as Ghost's member CSV, oldest first.
+    ///
+    /// `subscribed_to_emails` is true for members who receive at least one newsletter,
+    /// `complimentary_plan` for comped members; `labels` are the label names separated by
+    /// commas; `created_at` is UTC with milliseconds (`2026-11-29T10:00:00.000Z`). Masthead has
+    /// no Stripe customers, deleted members or tiers, so those columns are empty.
+    pub async fn export_members_csv(&self, actor: &Actor, filter: &MemberFilter) -> Result<String, AppError> {
+        if !actor.may(Permission::ManageMembers) {
+            return Err(refuse("export members"));
+        }
+        let members = self.db.all_members(filter).await?;
+        let failed = |e: &dyn std::fmt::Display| AppError::invalid("file", format!("the export could not be written: {e}"));
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_record(COLUMNS).map_err(|e| failed(&e))?;
+        for member in &members {
+            writer.write_record(export_row(member)).map_err(|e| failed(&e))?;
+        }
+        let bytes = writer.into_inner().map_err(|e| failed(&e))?;
+        String::from_utf8(bytes).map_err(|e| failed(&e))
+    }
+
+    /// Imports Ghost's member CSV. Only the header's `email` column is required; `name`, `note`,
+    /// `subscribed_to_emails` (or Ghost's older `subscribed`), `complimentary_plan`, `created_at`
+    /// and `labels` are read when present, matched without regard to case; other columns are
+    /// ignored. `extra_label`, when given, is added to every row imported or updated.
+    ///
+    /// Each row stands alone: rows with problems are reported in [`ImportReport::errors`] with
+    /// their spreadsheet row number, and every other row is kept. A row is refused when its
+    /// address is not valid or already appeared higher up in the file, when the name is longer
+    /// than 191 characters (a note 2000, a label 191), when `created_at` is not RFC 3339 or a
+    /// yes/no column is neither true nor false, or when it has more values than the header has
+    /// columns (an unquoted comma). Empty rows are skipped.
+    ///
+    /// New addresses become members with consent source "import", created at `created_at` (or
+    /// now), comped when `complimentary_plan` is true. When `subscribed_to_emails` is true,
+    /// empty or absent they are subscribed to the active newsletters that new members get
+    /// (`subscribe_on_signup`); when it is false, to none.
+    ///
+    /// Existing members keep their data where the row's cells are empty: a name or note given
+    /// replaces theirs, labels are added (never removed), and a free member becomes comped when
+    /// `complimentary_plan` is true (nothing is ever downgraded). Their newsletters change only
+    /// when the row explicitly says `subscribed_to_emails` true: then they are added to the
+    /// sign-up newsletters they are not on, except any they unsubscribed from, which an import
+    /// never undoes. False does not unsubscribe anyone: the importer only adds what it was given.
+    ///
+    /// Addresses on the suppression list are never subscribed to anything. A suppressed address
+    /// that is not a member yet is still imported (and counted in `imported`), without
+    /// newsletters, so the newsroom keeps the reader's record while no mail goes out.
+    ///
+    /// A file that cannot be read at all (empty, no `email` column, a column named twice, the
+    /// header unreadable) is refused as a whole with [`AppError::Invalid`] on `file` before
+    /// anything is stored. A quote that is never closed swallows the rest of the file into one
+    /// row: that row is reported (with the line the quote opens on) and the rows above it are
+    /// imported. A database failure stops the import; the rows before it stay imported.
+    pub async fn import_members_csv(
+        &self,
+        actor: &Actor,
+        csv_text: &str,
+        extra_label: Option<&str>,
+    ) -> Result<ImportReport, AppError> {
+        if !actor.may(Permission::ManageMembers) {
+            return Err(refuse("import members"));
+        }
+        let extra_label = extra_label.map(str::trim).filter(|l| !l.is_empty());
+        if let Some(label) = extra_label
+            && label.chars().count() > MAX_LABEL
+        {
+            return Err(AppError::invalid("label", format!("a label has at most {MAX_LABEL} characters")));
+        }
+        let file = read_file(csv_text)?;
+        let columns = Columns::from_header(&file.header)?;
+        let signup: Vec<Newsletter> =
+            self.db.newsletters(false).await?.into_iter().filter(|n| n.subscribe_on_signup).collect();
+
+        let mut report = ImportReport::default();
+        let mut first_row_of: HashMap<EmailAddress, usize> = HashMap::new();
+        for row in &file.rows {
+            let record = &row.record;
+            if let Some(problem) = &row.problem {
+                // As much of the address as can be read: up to the first line break.
+                let email = Columns::cell(record, Some(columns.email)).unwrap_or("").lines().next().unwrap_or("");
+                report.skipped += 1;
+                report.errors.push(RowError { row: row.number, email: email.to_owned(), message: problem.clone() });
+                continue;
+            }
+            if record.iter().all(|cell| cell.trim().is_empty()) {
+                report.skipped += 1;
+                continue;
+            }
+            let entry = match columns.entry(record, extra_label, row.number, &mut first_row_of) {
+                Ok(entry) => entry,
+                Err(error) => {
+                    report.skipped += 1;
+                    report.errors.push(error);
+                    continue;
+                }
+            };
+            match self.import_entry(&entry, &signup).await? {
+                Outcome::Imported => report.imported += 1,
+                Outcome::Updated => report.updated += 1,
+            }
+        }
+        tracing::info!(
+            imported = report.imported,
+            updated = report.updated,
+            skipped = report.skipped,
+            errors = report.errors.len(),
+            "members imported from CSV"
+        );
+        Ok(report)
+    }
+
+    async fn import_entry(&self, entry: &Entry, signup: &[Newsletter]) -> Result<Outcome, AppError> {
+        let email = entry.email.as_str();
+        let suppressed = self.db.suppression(email).await?.is_some();
+        if let Some(member) = self.db.member_by_email(email).await? {
+            self.update_from_import(&member, entry, signup, suppressed).await?;
+            return Ok(Outcome::Updated);
+        }
+        let newsletters: Vec<ObjectId> = if suppressed || entry.subscribed == Some(false) {
+            Vec::new()
+        } else {
+            signup.iter().map(|n| n.id.clone()).collect()
+        };
+        let new = NewMember {
+            email: email.to_owned(),
+            name: entry.name.clone(),
+            note: entry.note.clone(),
+            status: if entry.comped == Some(true) { MemberStatus::Comped } else { MemberStatus::Free },
+            labels: entry.labels.clone(),
+            consent_source: "import".into(),
+            consent_ip: None,
+            created_at: entry.created_at.unwrap_or_else(masthead_core::now),
+        };
+        match self.db.insert_member(&new, &newsletters).await {
+            Ok(_) => Ok(Outcome::Imported),
+            // Someone signed up with this address while the file was being imported.
+            Err(StorageError::Conflict { .. }) => {
+                let member = self.db.member_by_email(email).await?.ok_or(AppError::NotFound("member"))?;
+                self.update_from_import(&member, entry, signup, suppressed).await?;
+                Ok(Outcome::Updated)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn update_from_import(
+        &self,
+        member: &Member,
+        entry: &Entry,
+        signup: &[Newsletter],
+        suppressed: bool,
+    ) -> Result<(), AppError> {
+        let name = entry.name.as_deref().or(member.name.as_deref());
+        let note = entry.note.as_deref().or(member.note.as_deref());
+        let status = if entry.comped == Some(true) && member.status == MemberStatus::Free {
+            MemberStatus::Comped
+        } else {
+            member.status
+        };
+        let mut labels: Vec<String> = member.labels.iter().map(|l| l.name.clone()).collect();
+        let before = labels.len();
+        for label in &entry.labels {
+            if !labels.iter().any(|l| l.to_lowercase() == label.to_lowercase()) {
+                labels.push(label.clone());
+            }
+        }
+        let labels_added = labels.len() > before;
+        if name != member.name.as_deref() || note != member.note.as_deref() || status != member.status || labels_added
+        {
+            self.db
+                .update_member(&member.id, &member.email, name, note, status, labels_added.then_some(labels.as_slice()))
+                .await?;
+        }
+        if entry.subscribed == Some(true) && !suppressed {
+            let left = self.db.unsubscribed_newsletters(&member.id).await?;
+            let choices: Vec<(ObjectId, bool)> = signup
+                .iter()
+                .filter(|n| {
+                    let slug = n.slug.as_str();
+                    !member.newsletters.iter().any(|s| s == slug) && !left.iter().any(|s| s == slug)
+                })
+                .map(|n| (n.id.clone(), true))
+                .collect();
+            if !choices.is_empty() {
+                self.db.set_subscriptions(&member.id, &choices, "import").await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---- export --------------------------------------------------------------------------------
+
+fn export_row(member: &Member) -> [String; 11] {
+    let created_at = member
+        .created_at
+        .to_offset(time::UtcOffset::UTC)
+        .format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"))
+        .unwrap_or_default();
+    let labels = member.labels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(",");
+    [
+        member.id.to_string(),
+        protect(&member.email).into_owned(),
+        protect(member.name.as_deref().unwrap_or("")).into_owned(),
+        protect(member.note.as_deref().unwrap_or("")).into_owned(),
+        (!member.newsletters.is_empty()).to_string(),
+        (member.status == MemberStatus::Comped).to_string(),
+        String::new(),
+        created_at,
+        String::new(),
+        protect(&labels).into_owned(),
+        String::new(),
+    ]
+}
+
+/// First characters that make a spreadsheet treat a cell as a formula, and the apostrophe that
+/// guards them (so that a value really starting with one survives the round trip).
+const GUARDED: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
+
+/// A cell as exported: behind an apostrophe when a spreadsheet would run it as a formula.
+fn protect(value: &str) -> Cow<'_, str> {
+    if value.starts_with(GUARDED) { Cow::Owned(format!("'{value}")) } else { Cow::Borrowed(value) }
+}
+
+/// The inverse of [`protect`].
+fn unprotect(value: &str) -> &str {
+    match value.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(GUARDED) => rest,
+        _ => value,
+    }
+}
+
+// ---- reading the file ----------------------------------------------------------------------
+
+/// A data row: its fields, and why it could not be read if it could not.
+struct RawRow {
+    number: usize,
+    record: csv::StringRecord,
+    problem: Option<String>,
+}
+
+struct RawFile {
+    header: csv::StringRecord,
+    rows: Vec<RawRow>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+/// Reads `bytes`, which start at the beginning of a record, the way the csv crate does, and
+/// returns how many rows end in them (line breaks outside quotes, `\r\n` counting once) and
+/// whether they end inside a quoted value.
+fn scan(bytes: &[u8]) -> (usize, bool) {
+    let mut state = Scan::FieldStart;
+    let mut breaks = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        state = match (state, byte) {
+            (Scan::Quoted, b'"') => Scan::QuoteInQuoted,
+            (Scan::Quoted, _) => Scan::Quoted,
+            (Scan::QuoteInQuoted, b'"') | (Scan::FieldStart, b'"') => Scan::Quoted,
+            (_, b',') => Scan::FieldStart,
+            (_, b'\n' | b'\r') => {
+                if byte == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
+                    breaks += 1;
+                }
+                Scan::FieldStart
+            }
+            _ => Scan::Unquoted,
+        };
+    }
+    (breaks, state == Scan::Quoted)
+}
+
+/// Splits the file into the header and the data rows, numbering rows as a spreadsheet does
+/// (blank lines count; line breaks inside quoted values do not).
+fn read_file(text: &str) -> Result<RawFile, AppError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let bytes = text.as_bytes();
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+    // The start of the last record seen, and its row number.
+    let (mut cursor, mut row) = (0usize, 1usize);
+    // The csv crate places a record where it started reading it, before any blank lines it
+    // skipped; move past those to where the record really starts, counting lines.
+    let mut row_at = |byte: u64, line: u64| {
+        let (mut byte, mut line) = (usize::try_from(byte).unwrap_or(usize::MAX).clamp(cursor, bytes.len()), line);
+        while let Some(&b) = bytes.get(byte).filter(|b| matches!(b, b'\n' | b'\r')) {
+            if b == b'\n' || bytes.get(byte + 1) != Some(&b'\n') {
+                line += 1;
+            }
+            byte += 1;
+        }
+        row += scan(&bytes[cursor..byte]).0;
+        cursor = byte;
+        (row, byte, line)
+    };
+    let mut header: Option<csv::StringRecord> = None;
+    let mut rows = Vec::new();
+    // Where the last record starts, and on which line.
+    let mut last: Option<(usize, u64)> = None;
+    for result in reader.records() {
+        match result {
+            Ok(record) => {
+                let (byte, line) = record.position().map_or((0, 1), |p| (p.byte(), p.line()));
+                let (number, start, line) = row_at(byte, line);
+                last = Some((start, line));
+                if header.is_none() {
+                    header = Some(record);
+                } else {
+                    rows.push(RawRow { number, record, problem: None });
+                }
+            }
+            Err(error) => match error.position() {
+                Some(position) if header.is_some() => {
+                    let (number, _, line) = row_at(position.byte(), position.line());
+                    let problem = Some(format!("Line {line} could not be read: {error}"));
+                    rows.push(RawRow { number, record: csv::StringRecord::new(), problem });
+                    last = None;
+                }
+                Some(position) => {
+                    return Err(AppError::invalid(
+                        "file",
+                        format!("Line {} (the row naming the columns) could not be read: {error}", position.line()),
+                    ));
+                }
+                None => return Err(AppError::invalid("file", format!("The file could not be read as CSV: {error}"))),
+            },
+        }
+    }
+    let Some(header) = header else {
+        return Err(AppError::invalid(
+            "file",
+            "The file is empty. Its first row must name the columns (at least \"email\"), with a row for each member \
+             below it.",
+        ));
+    };
+    if let Some((start, line)) = last
+        && scan(&bytes[start..]).1
+    {
+        let last_line = line as usize + text[start..].trim_end().matches('\n').count();
+        let Some(broken) = rows.last_mut() else {
+            return Err(AppError::invalid(
+                "file",
+                format!(
+                    "Line {line}: a value starting with a double quote (\") is never closed, so the whole file was \
+                     read as the row naming the columns. Close the quote and import the file again."
+                ),
+            ));
+        };
+        broken.problem = Some(format!(
+            "A value starting with a double quote (\") on line {line} is never closed, so lines {line} to {last_line} \
+             were read as this one row and none of them was imported. Close the quote (write \"\" for a quote inside \
+             a value) and import the file again."
+        ));
+    }
+    Ok(RawFile { header, rows })
+}
+
+// ---- columns and rows ----------------------------------------------------------------------
+
+struct Columns {
+    email: usize,
+    name: Option<usize>,
+    note: Option<usize>,
+    subscribed: Option<usize>,
+    comped: Option<usize>,
+    created_at: Option<usize>,
+    labels: Option<usize>,
+    count: usize,
+}
+
+impl Columns {
+    fn from_header(header: &csv::StringRecord) -> Result<Self, AppError> {
+        let names: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
+        let find = |wanted: &[&str]| -> Result<Option<usize>, AppError> {
+            let found: Vec<usize> =
+                names.iter().enumerate().filter(|(_, n)| wanted.contains(&n.as_str())).map(|(i, _)| i).collect();
+            match found.as_slice() {
+                [] => Ok(None),
+                [one] => Ok(Some(*one)),
+                [first, second, ..] => Err(AppError::invalid(
+                    "file",
+                    format!(
+                        "Columns {} and {} of the first row both give the {:?} column. Keep one of them.",
+                        first + 1,
+                        second + 1,
+                        wanted[0]
+                    ),
+                )),
+            }
+        };
+        let Some(email) = find(&["email"])? else {
+            let shown: Vec<String> = header.iter().map(|h| format!("{:?}", h.trim())).collect();
+            let mut message = format!(
+                "The first row must name the columns, and one of them must be \"email\". This file's first row is: {}.",
+                shown.join(", ")
+            );
+            if header.iter().any(|h| h.contains('@')) {
+                message.push_str(" It looks like a member: add a first row naming the columns, such as email,name,labels.");
+            }
+            return Err(AppError::invalid("file", message));
+        };
+        Ok(Self {
+            email,
+            name: find(&["name"])?,
+            note: find(&["note"])?,
+            subscribed: find(&["subscribed_to_emails", "subscribed"])?,
+            comped: find(&["complimentary_plan"])?,
+            created_at: find(&["created_at"])?,
+            labels: find(&["labels"])?,
+            count: names.len(),
+        })
+    }
+
+    /// A cell, trimmed and without its formula guard; `None` when the column is absent or the
+    /// cell empty.
+    fn cell<'r>(record: &'r csv::StringRecord, column: Option<usize>) -> Option<&'r str> {
+        column.and_then(|c| record.get(c)).map(|v| unprotect(v.trim()).trim()).filter(|v| !v.is_empty())
+    }
+
+    fn yes_no(record: &csv::StringRecord, column: Option<usize>, name: &str) -> Result<Option<bool>, String> {
+        let Some(value) = Self::cell(record, column) else { return Ok(None) };
+        match value.to_lowercase().as_str() {
+            "true" | "yes" | "1" => Ok(Some(true)),
+            "false" | "no" | "0" => Ok(Some(false)),
+            _ => Err(format!("{name} is {value:?}: write true or false.")),
+        }
+    }
+
+    /// Checks one row. The first row with an address claims it: later rows with the same one
+    /// are refused.
+    fn entry(
+        &self,
+        record: &csv::StringRecord,
+        extra_label: Option<&str>,
+        row: usize,
+        first_row_of: &mut HashMap<EmailAddress, usize>,
+    ) -> Result<Entry, RowError> {
+        let raw = Self::cell(record, Some(self.email)).unwrap_or("");
+        let email = EmailAddress::parse(raw)
+            .map_err(|e| RowError { row, email: raw.to_owned(), message: e.to_string() })?;
+        let fail = |message: String| RowError { row, email: email.to_string(), message };
+        if let Some(first) = first_row_of.get(&email) {
+            return Err(fail(format!("{email} is already in row {first}; only the first row for an address is imported.")));
+        }
+        first_row_of.insert(email.clone(), row);
+        let surplus = record.iter().skip(self.count).filter(|v| !v.trim().is_empty()).count();
+        if surplus > 0 {
+            return Err(fail(format!(
+                "This row has more values than the first row has columns ({}). A value with a comma in it must be in \
+                 double quotes.",
+                self.count
+            )));
+        }
+        let name = Self::cell(record, self.name).map(str::to_owned);
+        if let Some(name) = &name
+            && name.chars().count() > MAX_NAME
+        {
+            return Err(fail(format!(
+                "The name is too long: {} characters, at most {MAX_NAME}.",
+                name.chars().count()
+            )));
+        }
+        let note = Self::cell(record, self.note).map(str::to_owned);
+        if let Some(note) = &note
+            && note.chars().count() > MAX_NOTE
+        {
+            return Err(fail(format!(
+                "The note is too long: {} characters, at most {MAX_NOTE}.",
+                note.chars().count()
+            )));
+        }
+        let subscribed = Self::yes_no(record, self.subscribed, "subscribed_to_emails").map_err(&fail)?;
+        let comped = Self::yes_no(record, self.comped, "complimentary_plan").map_err(&fail)?;
+        let created_at = match Self::cell(record, self.created_at) {
+            None => None,
+            Some(value) => Some(OffsetDateTime::parse(value, &Rfc3339).map_err(|_| {
+                fail(format!("created_at {value:?} is not a date and time such as 2026-11-29T10:00:00.000Z."))
+            })?),
+        };
+        let mut labels: Vec<String> = Vec::new();
+        let given = Self::cell(record, self.labels).unwrap_or("");
+        for label in given.split(',').map(str::trim).chain(extra_label).filter(|l| !l.is_empty()) {
+            if label.chars().count() > MAX_LABEL {
+                return Err(fail(format!("The label {label:?} is too long: at most {MAX_LABEL} characters.")));
+            }
+            if !labels.iter().any(|l| l.to_lowercase() == label.to_lowercase()) {
+                labels.push(label.to_owned());
+            }
+        }
+        Ok(Entry { email, name, note, subscribed, comped, created_at, labels })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_counted_as_a_spreadsheet_shows_them() {
+        assert_eq!(scan(b"a,b\nc,d\n"), (2, false));
+        assert_eq!(scan(b"a,\"two\nlines\"\r\nc\r\n\r\n"), (3, false), "the quoted break is not a row; CRLF counts once");
+        assert_eq!(scan(b"a,\"say \"\"hi\"\"\",b\n"), (1, false));
+        assert_eq!(scan(b"a,b\"c,\"d\ne"), (0, true), "a quote inside a value is literal; one at the start opens");
+        assert_eq!(scan(b"x\ry\n"), (2, false), "a lone carriage return ends a row");
+    }
+
+    #[test]
+    fn row_numbers_count_blank_lines_but_not_quoted_breaks() {
+        let file = read_file("\u{feff}email,note\na@example.org,\"one\ntwo\"\n\nb@example.org,\n").expect("reads");
+        assert_eq!(file.header.get(0), Some("email"), "the byte order mark is dropped");
+        let numbers: Vec<usize> = file.rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [2, 4]);
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_reported_on_its_row() {
+        let file = read_file("email,name\na@example.org,Ann\nb@example.org,\"Bob\nc@example.org,Cy\n").expect("reads");
+        assert_eq!(file.rows.len(), 2);
+        assert!(file.rows[0].problem.is_none());
+        let broken = &file.rows[1];
+        assert_eq!((broken.number, broken.record.get(0)), (3, Some("b@example.org")));
+        let message = broken.problem.as_deref().expect("broken");
+        assert!(message.contains("on line 3 is never closed, so lines 3 to 4"), "{message}");
+        assert!(matches!(read_file("email,\"name\na@example.org"), Err(AppError::Invalid { field: "file", .. })));
+    }
+
+    #[test]
+    fn formula_guards_round_trip() {
+        for value in ["=SUM(A1)", "+1", "-x", "@me", "'=x", "'tis", "''", "plain", "", "'"] {
+            assert_eq!(unprotect(&protect(value)), value, "{value:?}");
+        }
+        assert_eq!(protect("=1+1"), "'=1+1");
+        assert_eq!(protect("'tis"), "''tis");
+        assert_eq!(protect("Ann"), "Ann");
+    }
+}
