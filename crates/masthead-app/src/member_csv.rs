@@ -510,7 +510,7 @@ impl Columns {
 
     /// A cell, trimmed and without its formula guard; `None` when the column is absent or the
     /// cell empty.
-    fn cell<'r>(record: &'r csv::StringRecord, column: Option<usize>) -> Option<&'r str> {
+    fn cell(record: &csv::StringRecord, column: Option<usize>) -> Option<&str> {
         column.and_then(|c| record.get(c)).map(|v| unprotect(v.trim()).trim()).filter(|v| !v.is_empty())
     }
 

@@ -94,6 +94,19 @@ impl TestDb {
         Some(Self { db, postgres_schema: Some(schema), sqlite_path: None, _dir: None })
     }
 
+    /// A URL another process (the `masthead` binary) can open this same database with.
+    pub fn url(&self) -> String {
+        match (&self.sqlite_path, &self.postgres_schema) {
+            (Some(path), _) => format!("sqlite://{}", path.display()),
+            (None, Some(schema)) => {
+                let base = postgres_url();
+                let join = if base.contains('?') { '&' } else { '?' };
+                format!("{base}{join}options=-c%20search_path%3D{schema}")
+            }
+            (None, None) => unreachable!("a test database is SQLite or PostgreSQL"),
+        }
+    }
+
     /// A new connection to the same database, as a restarted server would open it.
     pub async fn reopen(&self) -> Db {
         let db = match (&self.sqlite_path, &self.postgres_schema) {
