@@ -1,14 +1,21 @@
 // Browser tests run against the real `masthead` binary on a fresh SQLite data directory with
-// the demo newsroom, in Debian's Chromium (no browser download).
+// the demo newsroom, in Debian's Chromium (no browser download). The server sends its mail
+// through SMTP to `masthead-smtp-sink` (built from crates/masthead-test-utils), which writes every
+// message to a directory the tests read (see mail.js).
 const { defineConfig } = require('@playwright/test');
-const os = require('os');
-const path = require('path');
 const fs = require('fs');
+// First: this fixes the run's temporary directory for the runner and, through the environment,
+// for every worker.
+const { dataDir, mailDir, smtpPort, binary, sinkBinary } = require('./mail');
+const { staff } = require('./staff');
 
 const port = Number(process.env.MASTHEAD_E2E_PORT || 18080);
-const binary = process.env.MASTHEAD_BIN || path.join(__dirname, '..', 'target', 'debug', 'masthead');
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'masthead-e2e-'));
-const { staff } = require('./staff');
+
+for (const [what, file] of [['masthead', binary], ['masthead-smtp-sink', sinkBinary]]) {
+  if (!fs.existsSync(file)) {
+    throw new Error(`${what} is not built at ${file}: run 'cargo build -p masthead -p masthead-test-utils' (or set MASTHEAD_BIN / MASTHEAD_SMTP_SINK_BIN)`);
+  }
+}
 
 module.exports = defineConfig({
   testDir: './tests',
@@ -33,19 +40,35 @@ module.exports = defineConfig({
       ],
     },
   },
-  webServer: {
-    // Staff accounts for the newsroom tests, then the server (which seeds the demo newsroom).
-    command: [
-      `"${binary}" migrate --data-dir "${dataDir}"`,
-      ...Object.values(staff).map(
-        (s) => `printf '%s\\n' '${s.password}' | "${binary}" user add --data-dir "${dataDir}" --email ${s.email} --name "${s.name}" --role ${s.role}`,
-      ),
-      `exec "${binary}" serve --data-dir "${dataDir}" --listen 127.0.0.1:${port}`,
-    ].join(' && '),
-    url: `http://127.0.0.1:${port}/`,
-    timeout: 180_000,
-    reuseExistingServer: false,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  },
+  // Started in this order and killed (the whole process group) when the run ends, pass or fail.
+  webServer: [
+    {
+      // The SMTP sink on a fixed port; Playwright refuses to start if the port is already taken.
+      name: 'smtp-sink',
+      command: `exec "${sinkBinary}" --listen 127.0.0.1:${smtpPort} --dir "${mailDir}"`,
+      port: smtpPort,
+      wait: { stdout: /masthead-smtp-sink listening on smtp:\/\// },
+      timeout: 30_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // Staff accounts for the newsroom tests, then the server (which seeds the demo newsroom).
+      name: 'masthead',
+      command: [
+        `"${binary}" migrate --data-dir "${dataDir}"`,
+        ...Object.values(staff).map(
+          (s) => `printf '%s\\n' '${s.password}' | "${binary}" user add --data-dir "${dataDir}" --email ${s.email} --name "${s.name}" --role ${s.role}`,
+        ),
+        `exec "${binary}" serve --data-dir "${dataDir}" --listen 127.0.0.1:${port}`,
+      ].join(' && '),
+      env: { MASTHEAD_SMTP_URL: `smtp://127.0.0.1:${smtpPort}` },
+      url: `http://127.0.0.1:${port}/`,
+      timeout: 180_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  ],
 });

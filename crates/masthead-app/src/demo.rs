@@ -60,7 +60,13 @@ struct DemoAuthor {
 
 /// The demo newsroom's newsletters: slug, name, description, host, on by default for new members.
 const NEWSLETTERS: &[(&str, &str, &str, Option<&str>, bool)] = &[
-    ("morning-brief", "Morning Brief", "The night's news from Korvet and the front, every weekday at 7:00.", None, true),
+    (
+        "morning-brief",
+        "Morning Brief",
+        "The night's news from Korvet and the front, every weekday at 7:00.",
+        None,
+        true,
+    ),
     (
         "frontline-dispatch",
         "Frontline Dispatch",

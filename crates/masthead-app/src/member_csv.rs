@@ -42,8 +42,9 @@ const MAX_NAME: usize = 191;
 const MAX_NOTE: usize = 2000;
 const MAX_LABEL: usize = 191;
 
-/// What an import did. Every data row is counted once: `imported + updated + skipped` is the
-/// number of rows below the header.
+/// What an import did. Every row below the header is counted once: `imported + updated +
+/// skipped` is the number of those rows (blank lines are not rows, though they count in the
+/// row numbers of [`RowError`], as in a spreadsheet).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ImportReport {
     /// New members created (including addresses on the suppression list, which are imported
@@ -51,7 +52,7 @@ pub struct ImportReport {
     pub imported: usize,
     /// Rows for members who already existed.
     pub updated: usize,
-    /// Rows that changed nothing: empty rows and the rows in `errors`.
+    /// Rows that changed nothing: rows whose cells are all empty, and the rows in `errors`.
     pub skipped: usize,
     pub errors: Vec<RowError>,
 }
@@ -100,7 +101,8 @@ impl Newsroom {
             return Err(refuse("export members"));
         }
         let members = self.db.all_members(filter).await?;
-        let failed = |e: &dyn std::fmt::Display| AppError::invalid("file", format!("the export could not be written: {e}"));
+        let failed =
+            |e: &dyn std::fmt::Display| AppError::invalid("file", format!("the export could not be written: {e}"));
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer.write_record(COLUMNS).map_err(|e| failed(&e))?;
         for member in &members {
@@ -257,8 +259,7 @@ impl Newsroom {
             }
         }
         let labels_added = labels.len() > before;
-        if name != member.name.as_deref() || note != member.note.as_deref() || status != member.status || labels_added
-        {
+        if name != member.name.as_deref() || note != member.note.as_deref() || status != member.status || labels_added {
             self.db
                 .update_member(&member.id, &member.email, name, note, status, labels_added.then_some(labels.as_slice()))
                 .await?;
@@ -492,7 +493,9 @@ impl Columns {
                 shown.join(", ")
             );
             if header.iter().any(|h| h.contains('@')) {
-                message.push_str(" It looks like a member: add a first row naming the columns, such as email,name,labels.");
+                message.push_str(
+                    " It looks like a member: add a first row naming the columns, such as email,name,labels.",
+                );
             }
             return Err(AppError::invalid("file", message));
         };
@@ -533,11 +536,13 @@ impl Columns {
         first_row_of: &mut HashMap<EmailAddress, usize>,
     ) -> Result<Entry, RowError> {
         let raw = Self::cell(record, Some(self.email)).unwrap_or("");
-        let email = EmailAddress::parse(raw)
-            .map_err(|e| RowError { row, email: raw.to_owned(), message: e.to_string() })?;
+        let email =
+            EmailAddress::parse(raw).map_err(|e| RowError { row, email: raw.to_owned(), message: e.to_string() })?;
         let fail = |message: String| RowError { row, email: email.to_string(), message };
         if let Some(first) = first_row_of.get(&email) {
-            return Err(fail(format!("{email} is already in row {first}; only the first row for an address is imported.")));
+            return Err(fail(format!(
+                "{email} is already in row {first}; only the first row for an address is imported."
+            )));
         }
         first_row_of.insert(email.clone(), row);
         let surplus = record.iter().skip(self.count).filter(|v| !v.trim().is_empty()).count();
@@ -595,7 +600,11 @@ mod tests {
     #[test]
     fn rows_are_counted_as_a_spreadsheet_shows_them() {
         assert_eq!(scan(b"a,b\nc,d\n"), (2, false));
-        assert_eq!(scan(b"a,\"two\nlines\"\r\nc\r\n\r\n"), (3, false), "the quoted break is not a row; CRLF counts once");
+        assert_eq!(
+            scan(b"a,\"two\nlines\"\r\nc\r\n\r\n"),
+            (3, false),
+            "the quoted break is not a row; CRLF counts once"
+        );
         assert_eq!(scan(b"a,\"say \"\"hi\"\"\",b\n"), (1, false));
         assert_eq!(scan(b"a,b\"c,\"d\ne"), (0, true), "a quote inside a value is literal; one at the start opens");
         assert_eq!(scan(b"x\ry\n"), (2, false), "a lone carriage return ends a row");

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod history;
 pub mod manage;
+pub mod members;
 pub mod posts;
 
 use axum::extract::{FromRequestParts, Request, State};

@@ -9,6 +9,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::admin::members as member_admin;
 use crate::admin::{self, auth, history, manage, posts};
 use crate::site::members;
 use crate::{AppState, assets, media, middleware, site};
@@ -67,6 +68,21 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/settings/", get(manage::settings_page).post(manage::save_settings))
         .route("/admin/sessions/", get(manage::sessions_page))
         .route("/admin/sessions/{id}/revoke/", post(manage::revoke_session))
+        .route("/admin/members/", get(member_admin::members_page).post(member_admin::add_member))
+        .route("/admin/members/export/", get(member_admin::export_members))
+        .route(
+            "/admin/members/import/",
+            post(member_admin::import_members).layer(DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .route("/admin/members/{id}/delete/", post(member_admin::delete_member))
+        .route("/admin/newsletters/", get(member_admin::newsletters_page).post(member_admin::create_newsletter))
+        .route("/admin/newsletters/{id}/", post(member_admin::update_newsletter))
+        .route("/admin/suppressions/", get(member_admin::suppressions_page).post(member_admin::add_suppression))
+        .route("/admin/suppressions/remove/", post(member_admin::remove_suppression))
+        .route("/admin/emails/", get(member_admin::emails_page))
+        .route("/admin/emails/{id}/", get(member_admin::email_page))
+        .route("/admin/posts/{id}/email/", get(member_admin::email_preview))
+        .route("/admin/posts/{id}/email/test/", post(member_admin::email_test))
         .route("/admin/assets/{*path}", get(admin::asset))
         .route("/admin/{*rest}", any(admin::fallback))
         .route_layer(from_fn_with_state(state.clone(), admin::same_origin_only));

@@ -98,7 +98,9 @@ fn mailer(serve: &ServeArgs) -> anyhow::Result<masthead_app::mail::Mailer> {
                 .with_context(|| format!("reading the DKIM key {}", file.display()))?,
         }),
         (None, None, None) => None,
-        _ => anyhow::bail!("DKIM needs MASTHEAD_DKIM_SELECTOR, MASTHEAD_DKIM_DOMAIN and MASTHEAD_DKIM_KEY_FILE together"),
+        _ => {
+            anyhow::bail!("DKIM needs MASTHEAD_DKIM_SELECTOR, MASTHEAD_DKIM_DOMAIN and MASTHEAD_DKIM_KEY_FILE together")
+        }
     };
     masthead_app::mail::Mailer::new(&masthead_app::mail::MailSettings {
         smtp_url: smtp_url.clone(),

@@ -80,12 +80,17 @@ async fn prepare(db: &TestDb) -> (Vec<String>, String) {
         };
         app.newsroom.db.insert_member(&new, &newsletters).await.expect("member");
         if i >= AUDIENCE + 30 {
-            app.newsroom.db.suppress(&email, masthead_core::SuppressionReason::HardBounce, None).await.expect("suppress");
+            app.newsroom
+                .db
+                .suppress(&email, masthead_core::SuppressionReason::HardBounce, None)
+                .await
+                .expect("suppress");
         } else if i < AUDIENCE {
             audience.push(email);
         }
     }
-    let post = PostBuilder::draft("Bridges reopen after the night's strikes").authors(&[&owner]).create(&app.newsroom).await;
+    let post =
+        PostBuilder::draft("Bridges reopen after the night's strikes").authors(&[&owner]).create(&app.newsroom).await;
     app.newsroom.choose_newsletter(&actor, &post, Some(newsletter.slug.as_str()), "all").await.expect("choose");
     let mut input = PostBuilder::published("Bridges reopen after the night's strikes").authors(&[&owner]).input();
     input.slug = Some(post.slug.as_str().to_owned());

@@ -63,7 +63,7 @@ dual_db_test!(async fn export_writes_ghost_columns_and_imports_back_unchanged(db
         consent_source: "signup form".into(),
         consent_ip: None,
         created_at: at,
-    }, &[daily.id.clone()]).await.expect("insert ann");
+    }, std::slice::from_ref(&daily.id)).await.expect("insert ann");
     let bob = app.newsroom.db.insert_member(&NewMember {
         email: "bob@example.org".into(),
         name: Some("=HYPERLINK(\"https://evil.example\",\"Click\")".into()),

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{PRIVATE, SignedIn, Staff, forbidden, not_found, render};
+use super::{PRIVATE, SignedIn, Staff, forbidden, message, not_found, render};
 use crate::AppState;
 
 const LIST_SIZE: u32 = 25;
@@ -167,6 +167,9 @@ pub async fn list(
 #[serde(default)]
 pub struct EditorForm {
     action: String,
+    /// The newsletter the story goes to when published (slug), and to whom.
+    newsletter: String,
+    email_segment: String,
     updated_at: String,
     title: String,
     markdown: String,
@@ -315,6 +318,12 @@ struct EditorView {
     may_delete: bool,
     error: Option<String>,
     conflict: Option<String>,
+    /// Newsletters the story can be sent to, the current choice, and whether it was sent.
+    newsletters: Vec<(String, String)>,
+    newsletter: Option<String>,
+    email_segment: String,
+    email_id: Option<String>,
+    may_send: bool,
 }
 
 #[derive(Serialize)]
@@ -377,7 +386,27 @@ async fn editor_with(
         },
         None => Vec::new(),
     };
+    let db = &state.newsroom.db;
+    let newsletters = match db.newsletters(false).await {
+        Ok(all) => all.into_iter().map(|n| (n.slug.as_str().to_owned(), n.name)).collect(),
+        Err(e) => return internal(e),
+    };
+    let (mut newsletter, mut email_segment, mut email_id) = (None, "all".to_owned(), None);
+    if let Some(existing) = existing {
+        if let Ok(Some((id, segment))) = db.post_newsletter(&existing.id).await
+            && let Ok(Some(n)) = db.newsletter_by_id(&id).await
+        {
+            newsletter = Some(n.slug.as_str().to_owned());
+            email_segment = segment.as_string();
+        }
+        email_id = db.email_for_post(&existing.id).await.ok().flatten().map(|e| e.id);
+    }
     let view = EditorView {
+        newsletters,
+        newsletter,
+        email_segment,
+        email_id,
+        may_send: staff.actor.may(Permission::SendNewsletters),
         post,
         notes,
         may_note: staff.actor.may(Permission::EditAnyPost),
@@ -660,6 +689,25 @@ async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: Edi
                 .into_response()
         }
         Ok(post) => {
+            if staff.actor.may(Permission::SendNewsletters) {
+                let chosen = Some(form.newsletter.as_str()).filter(|n| !n.is_empty());
+                let chose = state.newsroom.choose_newsletter(&staff.actor, &post, chosen, &form.email_segment).await;
+                if let Err(error) = chose.map(|_| ()) {
+                    let text = error.to_string();
+                    return message(
+                        state,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        Some(staff),
+                        "Newsletter not chosen",
+                        &text,
+                        None,
+                    )
+                    .await;
+                }
+                if let Err(error) = state.newsroom.send_newsletter_if_chosen(&post).await {
+                    return internal(error);
+                }
+            }
             let notice = match action {
                 "publish" => "published",
                 "schedule" => "scheduled",

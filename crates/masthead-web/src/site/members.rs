@@ -66,8 +66,10 @@ fn member_token(headers: &HeaderMap) -> Option<&str> {
 
 fn member_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
     let secure = if state.site_url.starts_with("https://") { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{MEMBER_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
-        .unwrap_or(HeaderValue::from_static("masthead_member=; Path=/; Max-Age=0"))
+    HeaderValue::from_str(&format!(
+        "{MEMBER_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or(HeaderValue::from_static("masthead_member=; Path=/; Max-Age=0"))
 }
 
 fn signed_in(state: &AppState, token: &str, to: &str) -> Response {
@@ -438,7 +440,9 @@ pub async fn unsubscribe_page(State(state): State<AppState>, Query(query): Query
             };
             render(&state, StatusCode::OK, "Unsubscribe", screen).await
         }
-        Err(AppError::NotFound(_)) => render(&state, StatusCode::NOT_FOUND, "Unsubscribe", bad_unsubscribe_link()).await,
+        Err(AppError::NotFound(_)) => {
+            render(&state, StatusCode::NOT_FOUND, "Unsubscribe", bad_unsubscribe_link()).await
+        }
         Err(error) => WebError::from(error).into_response(),
     }
 }
@@ -466,12 +470,8 @@ pub async fn unsubscribe(
     match state.newsroom.unsubscribe(&member, newsletter).await {
         Ok(_) if one_click => (StatusCode::OK, [(header::CACHE_CONTROL, PRIVATE)], "Unsubscribed.").into_response(),
         Ok(names) => {
-            let screen = Screen {
-                screen: "unsubscribed",
-                email: member.email,
-                newsletter_names: names,
-                ..Screen::default()
-            };
+            let screen =
+                Screen { screen: "unsubscribed", email: member.email, newsletter_names: names, ..Screen::default() };
             render(&state, StatusCode::OK, "Unsubscribed", screen).await
         }
         Err(error) => WebError::from(error).into_response(),
@@ -510,7 +510,8 @@ pub async fn bounce_webhook(State(state): State<AppState>, headers: HeaderMap, b
         Ok(BounceBody::Many { events } | BounceBody::List(events)) => events,
         Ok(BounceBody::One(event)) => vec![event],
         Err(error) => {
-            let message = serde_json::json!({ "error": format!("Expected {{\"events\": [{{\"email\", \"type\"}}]}}: {error}") });
+            let message =
+                serde_json::json!({ "error": format!("Expected {{\"events\": [{{\"email\", \"type\"}}]}}: {error}") });
             return (StatusCode::BAD_REQUEST, axum::Json(message)).into_response();
         }
     };

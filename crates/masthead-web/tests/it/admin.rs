@@ -144,6 +144,13 @@ dual_db_test!(async fn every_admin_route_enforces_every_role(db) {
     let editors: &[Role] = &[Editor, Administrator, Owner];
     let admins: &[Role] = &[Administrator, Owner];
     let (id, target_id, tag_id) = (others.id.to_string(), target.id.to_string(), topic.to_string());
+    let owner = masthead_core::Actor { user_id: editor.id.clone(), role: Owner };
+    let newsletter = app
+        .newsroom
+        .save_newsletter(&owner, None, &masthead_app::newsletters::NewsletterInput { name: "Morning Brief".into(), ..Default::default() })
+        .await
+        .expect("newsletter");
+    let newsletter_id = newsletter.id.to_string();
     // (method, path, form, roles allowed, status when allowed). Placeholders: STAMP (the story's
     // current version), ROLE (the acting role), NOTE / REV / DOOMED (made fresh for each request).
     let routes: Vec<(&str, String, &str, &[Role], u16)> = vec![
@@ -175,6 +182,19 @@ dual_db_test!(async fn every_admin_route_enforces_every_role(db) {
         ("GET", "/admin/settings/".into(), "", admins, 200),
         ("POST", "/admin/settings/".into(), "title=The+Harbour+Post&timezone=Europe%2FKyiv&accent_color=%23b3261e", admins, 303),
         ("GET", "/admin/sessions/".into(), "", everyone, 200),
+        ("GET", "/admin/members/?q=reader&status=free".into(), "", admins, 200),
+        ("POST", "/admin/members/".into(), "email=member-ROLE%40example.org&name=M&status=free", admins, 303),
+        ("GET", "/admin/members/export/".into(), "", admins, 200),
+        ("POST", "/admin/members/MEMBER/delete/".into(), "", admins, 303),
+        ("GET", "/admin/newsletters/".into(), "", admins, 200),
+        ("POST", "/admin/newsletters/".into(), "name=Letter+ROLE&subscribe_on_signup=1", admins, 303),
+        ("POST", format!("/admin/newsletters/{newsletter_id}/"), "name=Morning+Brief&subscribe_on_signup=1", admins, 303),
+        ("GET", "/admin/suppressions/".into(), "", admins, 200),
+        ("POST", "/admin/suppressions/".into(), "email=gone-ROLE%40example.org", admins, 303),
+        ("POST", "/admin/suppressions/remove/".into(), "email=gone-ROLE%40example.org", admins, 303),
+        ("GET", "/admin/emails/".into(), "", editors, 200),
+        ("GET", format!("/admin/posts/{id}/email/"), "", editors, 200),
+        ("POST", format!("/admin/posts/{id}/email/test/"), "", editors, 200),
         ("GET", "/admin/no-such-screen/".into(), "", everyone, 404),
     ];
     for (role, cookie) in &sessions {
@@ -195,6 +215,21 @@ dual_db_test!(async fn every_admin_route_enforces_every_role(db) {
                 app.newsroom.record_revision(&fresh(&app, &others).await, &editor.id).await.expect("revision");
                 let revision = db.revisions(&others.id).await.expect("revisions").remove(0);
                 path = path.replace("REV", &revision.id);
+            }
+            if path.contains("MEMBER") {
+                let email = format!("doomed-{}@example.org", masthead_core::ObjectId::new());
+                let new = masthead_storage::NewMember {
+                    email,
+                    name: None,
+                    note: None,
+                    status: masthead_core::MemberStatus::Free,
+                    labels: vec![],
+                    consent_source: "test".into(),
+                    consent_ip: None,
+                    created_at: masthead_core::now(),
+                };
+                let member = db.insert_member(&new, &[]).await.expect("member");
+                path = path.replace("MEMBER", member.id.as_str());
             }
             if path.contains("DOOMED") {
                 let doomed = PostBuilder::published("Doomed").authors(&[&editor]).create(&app.newsroom).await;

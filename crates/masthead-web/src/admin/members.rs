@@ -1,0 +1,495 @@
+//! Members, newsletters, the suppression list and newsletter sends in the newsroom.
+
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use masthead_app::newsletters::NewsletterInput;
+use masthead_core::{EmailAddress, MemberStatus, ObjectId, Permission, SuppressionReason};
+use masthead_storage::{MemberFilter, PageRequest};
+use serde::{Deserialize, Serialize};
+
+use super::posts::internal;
+use super::{PRIVATE, SignedIn, Staff, forbidden, message, not_found, render};
+use crate::AppState;
+
+async fn refused(state: &AppState, staff: &Staff, error: masthead_app::AppError, back: &str) -> Response {
+    use masthead_app::AppError;
+    let link = Some(super::LinkView { url: back, label: "Back" });
+    match error {
+        AppError::Forbidden(text) => {
+            message(state, StatusCode::FORBIDDEN, Some(staff), "Not allowed", &text, link).await
+        }
+        AppError::NotFound(_) => not_found(state, staff).await,
+        AppError::Invalid { field, message: text } => {
+            let text = format!("{field}: {text}");
+            message(state, StatusCode::UNPROCESSABLE_ENTITY, Some(staff), "Not saved", &text, link).await
+        }
+        AppError::Conflict(text) => {
+            message(state, StatusCode::UNPROCESSABLE_ENTITY, Some(staff), "Not saved", &text, link).await
+        }
+        other => internal(other),
+    }
+}
+
+// ---- members ----------------------------------------------------------------------------------
+
+#[derive(Default, Deserialize)]
+pub struct MembersQuery {
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    newsletter: Option<String>,
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+impl MembersQuery {
+    fn filter(&self) -> MemberFilter {
+        let clean = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        MemberFilter {
+            search: clean(&self.q),
+            status: self.status.as_deref().and_then(MemberStatus::parse),
+            label: clean(&self.label),
+            newsletter: clean(&self.newsletter),
+        }
+    }
+}
+
+pub async fn members_page(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Query(query): Query<MembersQuery>,
+) -> Response {
+    if !staff.actor.may(Permission::ManageMembers) {
+        return forbidden(&state, &staff, "manage members").await;
+    }
+    let db = &state.newsroom.db;
+    let page = PageRequest::new(query.page.unwrap_or(1), 50);
+    let filter = query.filter();
+    let (members, newsletters, labels, total) =
+        match tokio::try_join!(db.members(&filter, page), db.newsletters(true), db.labels(), db.member_count()) {
+            Ok(found) => found,
+            Err(e) => return internal(e),
+        };
+    #[derive(Serialize)]
+    struct Members {
+        members: masthead_storage::Paginated<masthead_core::Member>,
+        newsletters: Vec<masthead_core::Newsletter>,
+        labels: Vec<masthead_core::Label>,
+        total: i64,
+        q: String,
+        status: String,
+        label: String,
+        newsletter: String,
+    }
+    let content = Members {
+        members,
+        newsletters,
+        labels,
+        total,
+        q: query.q.clone().unwrap_or_default(),
+        status: query.status.clone().unwrap_or_default(),
+        label: query.label.clone().unwrap_or_default(),
+        newsletter: query.newsletter.clone().unwrap_or_default(),
+    };
+    render(&state, StatusCode::OK, "members.html", Some(&staff), "members", content).await
+}
+
+#[derive(Deserialize)]
+pub struct MemberForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    labels: String,
+}
+
+/// Adds a member by hand (consent source "admin"), subscribed to the default newsletters.
+pub async fn add_member(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Form(form): Form<MemberForm>,
+) -> Response {
+    if !staff.actor.may(Permission::ManageMembers) {
+        return forbidden(&state, &staff, "manage members").await;
+    }
+    let email = match EmailAddress::parse(&form.email) {
+        Ok(email) => email,
+        Err(e) => {
+            return refused(&state, &staff, masthead_app::AppError::invalid("email", e.to_string()), "/admin/members/")
+                .await;
+        }
+    };
+    let defaults = match state.newsroom.db.newsletters(false).await {
+        Ok(all) => all.into_iter().filter(|n| n.subscribe_on_signup).map(|n| n.id).collect::<Vec<_>>(),
+        Err(e) => return internal(e),
+    };
+    let suppressed = matches!(state.newsroom.db.suppression(email.as_str()).await, Ok(Some(_)));
+    let new = masthead_storage::NewMember {
+        email: email.to_string(),
+        name: Some(form.name.trim().to_owned()).filter(|n| !n.is_empty()),
+        note: Some(form.note.trim().to_owned()).filter(|n| !n.is_empty()),
+        status: MemberStatus::parse(&form.status).unwrap_or(MemberStatus::Free),
+        labels: form.labels.split(',').map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+        consent_source: format!("admin ({})", staff.user.name),
+        consent_ip: None,
+        created_at: masthead_core::now(),
+    };
+    let subscriptions = if suppressed { Vec::new() } else { defaults };
+    match state.newsroom.db.insert_member(&new, &subscriptions).await {
+        Ok(member) => Redirect::to(&format!("/admin/members/?q={}", super::urlencode(&member.email))).into_response(),
+        Err(e) => refused(&state, &staff, e.into(), "/admin/members/").await,
+    }
+}
+
+pub async fn delete_member(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    if !staff.actor.may(Permission::ManageMembers) {
+        return forbidden(&state, &staff, "manage members").await;
+    }
+    let Ok(id) = ObjectId::parse(&id) else { return not_found(&state, &staff).await };
+    match state.newsroom.db.delete_member(&id).await {
+        Ok(true) => Redirect::to("/admin/members/").into_response(),
+        Ok(false) => not_found(&state, &staff).await,
+        Err(e) => internal(e),
+    }
+}
+
+/// `GET /admin/members/export/`: Ghost's member CSV of the filtered list.
+pub async fn export_members(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Query(query): Query<MembersQuery>,
+) -> Response {
+    match state.newsroom.export_members_csv(&staff.actor, &query.filter()).await {
+        Ok(csv) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"members.csv\""),
+                (header::CACHE_CONTROL, "private, no-store"),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(e) => refused(&state, &staff, e, "/admin/members/").await,
+    }
+}
+
+/// `POST /admin/members/import/`: a Ghost member CSV; the report lists every refused row.
+pub async fn import_members(State(state): State<AppState>, SignedIn(staff): SignedIn, mut form: Multipart) -> Response {
+    if !staff.actor.may(Permission::ManageMembers) {
+        return forbidden(&state, &staff, "manage members").await;
+    }
+    let mut text = None;
+    let mut label = None;
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name() {
+            Some("file") => text = field.text().await.ok(),
+            Some("label") => label = field.text().await.ok().filter(|l| !l.trim().is_empty()),
+            _ => {}
+        }
+    }
+    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        let error = masthead_app::AppError::invalid("file", "choose a CSV file to import");
+        return refused(&state, &staff, error, "/admin/members/").await;
+    };
+    match state.newsroom.import_members_csv(&staff.actor, &text, label.as_deref()).await {
+        Ok(report) => render(&state, StatusCode::OK, "members-import.html", Some(&staff), "members", report).await,
+        Err(e) => refused(&state, &staff, e, "/admin/members/").await,
+    }
+}
+
+// ---- newsletters ------------------------------------------------------------------------------
+
+pub async fn newsletters_page(State(state): State<AppState>, SignedIn(staff): SignedIn) -> Response {
+    if !staff.actor.may(Permission::ManageMembers) {
+        return forbidden(&state, &staff, "manage newsletters").await;
+    }
+    let (newsletters, counts) =
+        match tokio::try_join!(state.newsroom.db.newsletters(true), state.newsroom.db.newsletter_subscriber_counts()) {
+            Ok(found) => found,
+            Err(e) => return internal(e),
+        };
+    #[derive(Serialize)]
+    struct Row {
+        #[serde(flatten)]
+        newsletter: masthead_core::Newsletter,
+        subscribers: i64,
+    }
+    #[derive(Serialize)]
+    struct Newsletters {
+        newsletters: Vec<Row>,
+    }
+    let newsletters = newsletters
+        .into_iter()
+        .map(|n| Row { subscribers: counts.get(n.id.as_str()).copied().unwrap_or(0), newsletter: n })
+        .collect();
+    render(&state, StatusCode::OK, "newsletters.html", Some(&staff), "newsletters", Newsletters { newsletters }).await
+}
+
+#[derive(Deserialize)]
+pub struct NewsletterForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    sender_name: String,
+    #[serde(default)]
+    sender_email: String,
+    #[serde(default)]
+    sender_reply_to: String,
+    #[serde(default)]
+    host_name: String,
+    #[serde(default)]
+    archived: Option<String>,
+    #[serde(default)]
+    subscribe_on_signup: Option<String>,
+    #[serde(default)]
+    sort_order: Option<String>,
+}
+
+impl NewsletterForm {
+    fn input(self) -> NewsletterInput {
+        let some = |v: String| Some(v).filter(|v| !v.trim().is_empty());
+        NewsletterInput {
+            name: self.name,
+            slug: some(self.slug),
+            description: some(self.description),
+            sender_name: some(self.sender_name),
+            sender_email: some(self.sender_email),
+            sender_reply_to: some(self.sender_reply_to),
+            host_name: some(self.host_name),
+            archived: self.archived.is_some(),
+            subscribe_on_signup: self.subscribe_on_signup.is_some(),
+            sort_order: self.sort_order.and_then(|s| s.trim().parse().ok()).unwrap_or(0),
+        }
+    }
+}
+
+pub async fn create_newsletter(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Form(form): Form<NewsletterForm>,
+) -> Response {
+    match state.newsroom.save_newsletter(&staff.actor, None, &form.input()).await {
+        Ok(_) => Redirect::to("/admin/newsletters/").into_response(),
+        Err(e) => refused(&state, &staff, e, "/admin/newsletters/").await,
+    }
+}
+
+pub async fn update_newsletter(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<NewsletterForm>,
+) -> Response {
+    let Ok(id) = ObjectId::parse(&id) else { return not_found(&state, &staff).await };
+    match state.newsroom.save_newsletter(&staff.actor, Some(&id), &form.input()).await {
+        Ok(_) => Redirect::to("/admin/newsletters/").into_response(),
+        Err(e) => refused(&state, &staff, e, "/admin/newsletters/").await,
+    }
+}
+
+// ---- the suppression list ---------------------------------------------------------------------
+
+pub async fn suppressions_page(State(state): State<AppState>, SignedIn(staff): SignedIn) -> Response {
+    if !staff.actor.may(Permission::ManageMembers) {
+        return forbidden(&state, &staff, "manage the suppression list").await;
+    }
+    #[derive(Serialize)]
+    struct Suppressions {
+        suppressions: Vec<masthead_storage::Suppression>,
+    }
+    match state.newsroom.db.suppressions().await {
+        Ok(suppressions) => {
+            let content = Suppressions { suppressions };
+            render(&state, StatusCode::OK, "suppressions.html", Some(&staff), "suppressions", content).await
+        }
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SuppressionForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    detail: String,
+}
+
+pub async fn add_suppression(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Form(form): Form<SuppressionForm>,
+) -> Response {
+    if !staff.actor.may(Permission::ManageMembers) {
+        return forbidden(&state, &staff, "manage the suppression list").await;
+    }
+    let email = match EmailAddress::parse(&form.email) {
+        Ok(email) => email,
+        Err(e) => {
+            let error = masthead_app::AppError::invalid("email", e.to_string());
+            return refused(&state, &staff, error, "/admin/suppressions/").await;
+        }
+    };
+    let detail = Some(form.detail.trim()).filter(|d| !d.is_empty()).map(str::to_owned);
+    let detail = detail.unwrap_or_else(|| format!("added by {}", staff.user.name));
+    match state.newsroom.db.suppress(email.as_str(), SuppressionReason::Manual, Some(&detail)).await {
+        Ok(_) => Redirect::to("/admin/suppressions/").into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+pub async fn remove_suppression(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Form(form): Form<SuppressionForm>,
+) -> Response {
+    if !staff.actor.may(Permission::ManageMembers) {
+        return forbidden(&state, &staff, "manage the suppression list").await;
+    }
+    match state.newsroom.db.unsuppress(form.email.trim()).await {
+        Ok(_) => Redirect::to("/admin/suppressions/").into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+// ---- newsletter sends -------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct SendRow {
+    #[serde(flatten)]
+    email: masthead_storage::EmailRecord,
+    progress: masthead_storage::EmailProgress,
+}
+
+pub async fn emails_page(State(state): State<AppState>, SignedIn(staff): SignedIn) -> Response {
+    if !staff.actor.may(Permission::SendNewsletters) {
+        return forbidden(&state, &staff, "see newsletter sends").await;
+    }
+    let emails = match state.newsroom.db.emails(100).await {
+        Ok(emails) => emails,
+        Err(e) => return internal(e),
+    };
+    let mut rows = Vec::with_capacity(emails.len());
+    for email in emails {
+        match state.newsroom.db.email_progress(&email.id).await {
+            Ok(progress) => rows.push(SendRow { email, progress }),
+            Err(e) => return internal(e),
+        }
+    }
+    #[derive(Serialize)]
+    struct Sends {
+        sends: Vec<SendRow>,
+        delivers: bool,
+    }
+    let content = Sends { sends: rows, delivers: state.newsroom.mailer.delivers() };
+    render(&state, StatusCode::OK, "emails.html", Some(&staff), "emails", content).await
+}
+
+pub async fn email_page(State(state): State<AppState>, SignedIn(staff): SignedIn, Path(id): Path<String>) -> Response {
+    if !staff.actor.may(Permission::SendNewsletters) {
+        return forbidden(&state, &staff, "see newsletter sends").await;
+    }
+    let db = &state.newsroom.db;
+    let Ok(Some(email)) = db.email(&id).await else { return not_found(&state, &staff).await };
+    let (progress, failures) =
+        match tokio::try_join!(db.email_progress(&email.id), db.failed_recipients(&email.id, 200)) {
+            Ok(found) => found,
+            Err(e) => return internal(e),
+        };
+    #[derive(Serialize)]
+    struct Send {
+        send: SendRow,
+        failures: Vec<masthead_storage::FailedRecipient>,
+    }
+    let content = Send { send: SendRow { email, progress }, failures };
+    render(&state, StatusCode::OK, "email.html", Some(&staff), "emails", content).await
+}
+
+/// `GET /admin/posts/{id}/email/`: the newsletter email of a story, as subscribers will see it.
+pub async fn email_preview(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Path(id): Path<String>,
+    Query(query): Query<PreviewQuery>,
+) -> Response {
+    let Some((post, newsletter)) = post_and_newsletter(&state, &staff, &id, query.newsletter.as_deref()).await else {
+        return not_found(&state, &staff).await;
+    };
+    if !staff.actor.may_edit(&post) {
+        return forbidden(&state, &staff, "preview this story").await;
+    }
+    match state.newsroom.render_newsletter_email(&post, &newsletter).await {
+        Ok((html, _)) => {
+            let html = html.replace(masthead_render::email::UNSUBSCRIBE_PLACEHOLDER, "#unsubscribe");
+            ([(header::CACHE_CONTROL, PRIVATE)], Html(html)).into_response()
+        }
+        Err(e) => refused(&state, &staff, e, "/admin/posts/").await,
+    }
+}
+
+#[derive(Default, Deserialize)]
+pub struct PreviewQuery {
+    #[serde(default)]
+    newsletter: Option<String>,
+}
+
+async fn post_and_newsletter(
+    state: &AppState,
+    _staff: &Staff,
+    id: &str,
+    newsletter: Option<&str>,
+) -> Option<(masthead_core::Post, masthead_core::Newsletter)> {
+    let id = ObjectId::parse(id).ok()?;
+    let post = state.newsroom.db.post_by_id(&id).await.ok()??;
+    let all = state.newsroom.db.newsletters(false).await.ok()?;
+    let chosen = state.newsroom.db.post_newsletter(&post.id).await.ok().flatten().map(|(id, _)| id);
+    let newsletter = all
+        .iter()
+        .find(|n| Some(n.slug.as_str()) == newsletter)
+        .or_else(|| all.iter().find(|n| Some(&n.id) == chosen.as_ref()))
+        .or_else(|| all.first())?
+        .clone();
+    Some((post, newsletter))
+}
+
+/// `POST /admin/posts/{id}/email/test/`: sends the newsletter email to the signed-in staff member.
+pub async fn email_test(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Path(id): Path<String>,
+    Form(query): Form<PreviewQuery>,
+) -> Response {
+    if !staff.actor.may(Permission::SendNewsletters) {
+        return forbidden(&state, &staff, "send newsletters").await;
+    }
+    let Some((post, newsletter)) = post_and_newsletter(&state, &staff, &id, query.newsletter.as_deref()).await else {
+        return not_found(&state, &staff).await;
+    };
+    match state.newsroom.send_test_newsletter(&post, &newsletter, &staff.user.email).await {
+        Ok(()) => {
+            let text = format!("A test of “{}” is on its way to {}.", post.title, staff.user.email);
+            let back = format!("/admin/posts/{}/", post.id);
+            let link = Some(super::LinkView { url: &back, label: "Back to the story" });
+            message(&state, StatusCode::OK, Some(&staff), "Test email sent", &text, link).await
+        }
+        Err(e) => refused(&state, &staff, e, "/admin/posts/").await,
+    }
+}
