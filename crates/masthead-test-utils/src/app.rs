@@ -11,6 +11,8 @@ use tower::ServiceExt;
 use crate::TestDb;
 
 pub const TEST_SITE_URL: &str = "https://news.example.org";
+/// The bounce webhook's shared secret in tests.
+pub const TEST_BOUNCE_SECRET: &str = "bounce-secret-for-tests";
 
 /// The real router and state over a test database, driven without a socket.
 pub struct TestApp {
@@ -40,9 +42,12 @@ impl TestResponse {
 impl TestApp {
     pub async fn new(db: &TestDb) -> Self {
         let media = tempfile::tempdir().expect("temporary media directory");
-        let newsroom = Newsroom::new(db.db().clone(), MediaStore::local(media.path()).expect("media store"));
+        let newsroom = Newsroom::new(db.db().clone(), MediaStore::local(media.path()).expect("media store"))
+            .with_mailer(masthead_app::mail::Mailer::outbox(TEST_SITE_URL));
         let theme = Theme::load(None).expect("default theme loads");
-        let state = AppState::new(newsroom.clone(), theme, TEST_SITE_URL).expect("admin screens load");
+        let state = AppState::new(newsroom.clone(), theme, TEST_SITE_URL)
+            .expect("admin screens load")
+            .with_bounce_secret(Some(TEST_BOUNCE_SECRET.into()));
         let router = masthead_web::router(state.clone());
         Self { state, newsroom, router, _media: media }
     }

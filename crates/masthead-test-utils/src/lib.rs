@@ -15,7 +15,7 @@ mod builders;
 mod db;
 pub mod smtp;
 
-pub use app::{TestApp, TestResponse};
+pub use app::{TEST_BOUNCE_SECRET, TestApp, TestResponse};
 pub use builders::{PostBuilder, StaffBuilder};
 pub use db::TestDb;
 pub use smtp::{ReceivedMail, SinkOptions, SmtpSink};

@@ -7,6 +7,7 @@ mod assets_and_media;
 mod cache;
 mod feeds;
 mod home_and_archives;
+mod members;
 mod urls_and_errors;
 
 use masthead_core::{Post, SiteSettings, StaffUser, Timezone};

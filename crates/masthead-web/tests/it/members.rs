@@ -1,0 +1,157 @@
+//! Readers sign up with double opt-in, unsubscribe in one click, and the relay's bounce webhook
+//! suppresses addresses. Mail goes to the outbox here (no SMTP configured), as it does on a
+//! fresh install.
+
+use axum::body::Body;
+use axum::http::Request;
+use masthead_app::newsletters::NewsletterInput;
+use masthead_core::{Actor, Role};
+use masthead_test_utils::{StaffBuilder, TestApp, dual_db_test};
+
+const ORIGIN: &str = "https://news.example.org";
+
+fn form(path: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", ORIGIN)
+        .body(Body::from(body.to_owned()))
+        .expect("request")
+}
+
+async fn newsletters(app: &TestApp) {
+    let owner = StaffBuilder::new("Mira Halden").create(&app.newsroom).await;
+    let actor = Actor { user_id: owner.id, role: Role::Owner };
+    for (name, default) in [("Morning Brief", true), ("Frontline Dispatch", false)] {
+        let input = NewsletterInput { name: name.into(), subscribe_on_signup: default, ..NewsletterInput::default() };
+        app.newsroom.save_newsletter(&actor, None, &input).await.expect("newsletter");
+    }
+}
+
+fn link_in(body: &str, path: &str) -> String {
+    let start = body.find(path).expect("the mail has the link");
+    let end = body[start..].find(char::is_whitespace).map_or(body.len(), |e| start + e);
+    body[start..end].to_owned()
+}
+
+dual_db_test!(async fn a_reader_signs_up_with_double_opt_in(db) {
+    let app = TestApp::new(&db).await;
+    newsletters(&app).await;
+    let page = app.get("/subscribe/").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("Frontline Dispatch") && page.text().contains("(required)"));
+
+    let bad = app.request(form("/subscribe/", "email=reader%40example&newsletters=morning-brief")).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("Enter a correct email address: the domain after the @ needs a dot"), "{}", bad.text());
+    assert!(bad.text().contains("value=\"reader@example\""), "the typed address is kept");
+    assert!(db.outbox().await.expect("outbox").is_empty());
+
+    let body = "email=Reader%40Example.org&newsletters=morning-brief&newsletters=frontline-dispatch&website=";
+    let ok = app.request(form("/subscribe/", body)).await;
+    assert_eq!(ok.status, 200);
+    assert!(ok.text().contains("We've sent you a confirmation email"));
+    assert!(db.member_by_email("reader@example.org").await.expect("read").is_none(), "nobody is subscribed yet");
+    let mail = db.outbox().await.expect("outbox").remove(0);
+    assert_eq!(mail.to_address, "reader@example.org");
+    let link = link_in(&mail.text_body, "/subscribe/confirm/?token=");
+
+    // Following the link (as a mail scanner would) only shows a button.
+    let shown = app.get(&link).await;
+    assert_eq!(shown.status, 200);
+    assert!(shown.text().contains("Confirm subscription"));
+    assert!(db.member_by_email("reader@example.org").await.expect("read").is_none());
+
+    let token = link.split("token=").nth(1).expect("token");
+    let confirmed = app.request(form("/subscribe/confirm/", &format!("token={token}"))).await;
+    assert_eq!(confirmed.status, 303);
+    assert!(confirmed.header("set-cookie").is_some_and(|c| c.starts_with("masthead_member=") && c.contains("HttpOnly")));
+    let member = db.member_by_email("reader@example.org").await.expect("read").expect("member now");
+    let mut subscribed = member.newsletters.clone();
+    subscribed.sort();
+    assert_eq!(subscribed, vec!["frontline-dispatch".to_owned(), "morning-brief".to_owned()]);
+    assert_eq!(member.consent_source, "signup form");
+
+    // Signing up again answers the same and mails a sign-in link instead, revealing nothing.
+    let again = app.request(form("/subscribe/", "email=reader%40example.org&newsletters=morning-brief")).await;
+    assert_eq!(again.status, 200);
+    assert!(again.text().contains("We've sent you a confirmation email"));
+    let outbox = db.outbox().await.expect("outbox");
+    assert_eq!(outbox.len(), 2);
+    assert!(outbox.iter().any(|m| m.subject.starts_with("You're already subscribed")), "{outbox:?}");
+
+    // The honeypot: a bot's sign-up is answered the same and mails nothing.
+    let before = db.outbox().await.expect("outbox").len();
+    let bot = app.request(form("/subscribe/", "email=bot%40example.org&website=http%3A%2F%2Fspam")).await;
+    assert_eq!(bot.status, 200);
+    assert_eq!(db.outbox().await.expect("outbox").len(), before);
+
+    // A cross-site form post is refused.
+    let forged = Request::post("/subscribe/")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "https://evil.example")
+        .body(Body::from("email=x%40example.org"))
+        .expect("request");
+    assert_eq!(app.request(forged).await.status, 403);
+});
+
+dual_db_test!(async fn one_click_unsubscribe_and_bounces_stop_mail(db) {
+    let app = TestApp::new(&db).await;
+    newsletters(&app).await;
+    let all: Vec<_> = db.newsletters(false).await.expect("newsletters").into_iter().map(|n| n.id).collect();
+    let new = masthead_storage::NewMember {
+        email: "reader@example.org".into(),
+        name: None,
+        note: None,
+        status: masthead_core::MemberStatus::Free,
+        labels: vec![],
+        consent_source: "test".into(),
+        consent_ip: None,
+        created_at: masthead_core::now(),
+    };
+    let member = db.insert_member(&new, &all).await.expect("member");
+    let secret = app.newsroom.members_secret().await.expect("secret");
+    let url = app.newsroom.unsubscribe_url(&secret, &member.uuid, "morning-brief");
+    let path = url.trim_start_matches(ORIGIN).to_owned();
+
+    // GET shows a button and changes nothing.
+    assert_eq!(app.get(&path).await.status, 200);
+    assert_eq!(db.member_by_uuid(&member.uuid).await.expect("read").expect("member").newsletters.len(), 2);
+
+    // RFC 8058: a POST from the mail provider, no cookies, no Origin.
+    let one_click = Request::post(&path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from("List-Unsubscribe=One-Click"))
+        .expect("request");
+    let done = app.request(one_click).await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    let after = db.member_by_uuid(&member.uuid).await.expect("read").expect("member");
+    assert_eq!(after.newsletters, vec!["frontline-dispatch".to_owned()]);
+
+    let forged = path.replace("key=", "key=0");
+    let refused = Request::post(&forged).body(Body::from("List-Unsubscribe=One-Click")).expect("request");
+    assert_eq!(app.request(refused).await.status, 404);
+
+    // The bounce webhook needs the shared secret.
+    let events = r#"{"events":[{"email":"Reader@example.org","type":"hard_bounce","reason":"550 no such user"},
+        {"email":"other@example.org","type":"soft_bounce"},{"email":"x@example.org","type":"complaint"}]}"#;
+    let webhook = |secret: &str| {
+        Request::post("/members/webhooks/bounce/")
+            .header("authorization", format!("Bearer {secret}"))
+            .header("content-type", "application/json")
+            .body(Body::from(events))
+            .expect("request")
+    };
+    assert_eq!(app.request(webhook("wrong")).await.status, 401);
+    let ok = app.request(webhook(masthead_test_utils::TEST_BOUNCE_SECRET)).await;
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    assert!(ok.text().contains("\"suppressed\":2") && ok.text().contains("\"soft_bounces\":1"), "{}", ok.text());
+    let suppressed = db.suppression("reader@example.org").await.expect("read").expect("suppressed");
+    assert_eq!((suppressed.reason.as_str(), suppressed.detail.as_deref()), ("hard_bounce", Some("550 no such user")));
+    assert!(db.suppression("other@example.org").await.expect("read").is_none(), "soft bounces do not suppress");
+
+    // A suppressed address signing up again gets the same page and no mail.
+    let before = db.outbox().await.expect("outbox").len();
+    let again = app.request(form("/subscribe/", "email=reader%40example.org")).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(db.outbox().await.expect("outbox").len(), before);
+});
