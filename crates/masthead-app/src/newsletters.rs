@@ -251,10 +251,10 @@ impl Newsroom {
             if *shutdown.borrow() {
                 break;
             }
-            if email.status == "pending" {
-                if let Some(count) = self.db.start_email(&email.id).await? {
-                    tracing::info!(email = %email.id, recipients = count, "newsletter audience frozen; sending");
-                }
+            if email.status == "pending"
+                && let Some(count) = self.db.start_email(&email.id).await?
+            {
+                tracing::info!(email = %email.id, recipients = count, "newsletter audience frozen; sending");
             }
             let Some(email) = self.db.email(&email.id).await? else { continue };
             if email.status != "sending" {

@@ -65,7 +65,7 @@ pub enum EmailCommand {
         #[command(flatten)]
         storage: StorageArgs,
         #[command(flatten)]
-        serve: ServeArgs,
+        serve: Box<ServeArgs>,
         /// The post's slug.
         #[arg(long)]
         post: String,

@@ -67,7 +67,7 @@ async fn prepare(db: &TestDb) -> (Vec<String>, String) {
         let email = format!("reader{i:05}@example.org");
         // 30 read only the other newsletter; 30 are suppressed after subscribing.
         let newsletters: Vec<ObjectId> =
-            if i >= AUDIENCE && i < AUDIENCE + 30 { vec![other.id.clone()] } else { vec![newsletter.id.clone()] };
+            if (AUDIENCE..AUDIENCE + 30).contains(&i) { vec![other.id.clone()] } else { vec![newsletter.id.clone()] };
         let new = NewMember {
             email: email.clone(),
             name: Some(format!("Reader {i}")),

@@ -95,7 +95,7 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-fn all<'a>(fields: &'a [(String, String)], name: &str) -> Vec<String> {
+fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
     fields.iter().filter(|(k, v)| k == name && !v.is_empty()).map(|(_, v)| v.clone()).collect()
 }
 
