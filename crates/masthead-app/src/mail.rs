@@ -35,6 +35,8 @@ pub struct MailSettings {
     pub concurrency: Option<usize>,
     /// This instance's name among several; leases it held before a restart are released at start.
     pub instance: Option<String>,
+    /// The first wait after a temporary (4xx) failure; it doubles with each attempt. Default 30 s.
+    pub retry_base: Option<StdDuration>,
 }
 
 /// DKIM signing: selector, domain and a PEM (PKCS#1 RSA) or base64 (Ed25519) private key.
@@ -68,6 +70,7 @@ struct Inner {
     dkim: Option<DkimConfig>,
     concurrency: usize,
     instance: String,
+    retry_base: Duration,
     wake: Notify,
 }
 
@@ -151,6 +154,7 @@ impl Mailer {
             dkim,
             concurrency,
             instance: settings.instance.clone().unwrap_or_else(default_instance),
+            retry_base: settings.retry_base.and_then(|d| Duration::try_from(d).ok()).unwrap_or(Duration::seconds(30)),
             wake: Notify::new(),
         })))
     }
@@ -243,6 +247,7 @@ fn unreachable_mailer(site_url: &str) -> Mailer {
         dkim: None,
         concurrency: 1,
         instance: default_instance(),
+        retry_base: Duration::seconds(30),
         wake: Notify::new(),
     }))
 }
@@ -279,9 +284,12 @@ fn redact(message: &str, url: &str) -> String {
     }
 }
 
-/// Retry delays for temporary failures: 30 s, 1, 2, 4, 8 min..., at most an hour.
-pub(crate) fn retry_delay(attempts: i32) -> Duration {
-    Duration::seconds((30i64 << attempts.clamp(0, 7)).min(3600))
+impl Mailer {
+    /// The wait before retrying after a temporary failure: the base (30 s unless configured),
+    /// doubling with each attempt, at most an hour.
+    pub(crate) fn retry_delay(&self, attempts: i32) -> Duration {
+        (self.0.retry_base * (1i32 << attempts.clamp(0, 7))).min(Duration::hours(1))
+    }
 }
 
 /// Transactional mail gives up after this many temporary failures.
@@ -330,7 +338,7 @@ impl Newsroom {
                 Delivery::Accepted => self.db.mark_mail_sent(&mail.id, &worker).await?,
                 Delivery::Temporary(error) if mail.attempts + 1 < MAIL_ATTEMPTS => {
                     tracing::warn!(to = %mail.to_address, %error, "mail deferred");
-                    let retry = masthead_core::now() + retry_delay(mail.attempts);
+                    let retry = masthead_core::now() + self.mailer.retry_delay(mail.attempts);
                     self.db.mark_mail_unsent(&mail.id, &worker, &error, Some(retry)).await?;
                 }
                 Delivery::Temporary(error) | Delivery::Permanent(error) => {

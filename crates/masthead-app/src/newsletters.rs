@@ -20,7 +20,7 @@ use masthead_storage::{ClaimedRecipient, EmailRecord, NewEmail};
 use time::Duration;
 use tokio::sync::watch;
 
-use crate::mail::{Delivery, MessageParts, retry_delay};
+use crate::mail::{Delivery, MessageParts};
 use crate::{AppError, Newsroom};
 
 /// How long a sender task holds a batch.
@@ -340,7 +340,7 @@ impl Newsroom {
                         sent += 1;
                     }
                     Delivery::Temporary(error) if recipient.attempts + 1 < MAX_ATTEMPTS => {
-                        let retry = masthead_core::now() + retry_delay(recipient.attempts);
+                        let retry = masthead_core::now() + self.mailer.retry_delay(recipient.attempts);
                         self.db.mark_recipient_unsent(recipient.id, worker, &error, Some(retry)).await?;
                     }
                     Delivery::Temporary(error) | Delivery::Permanent(error) => {

@@ -109,6 +109,7 @@ fn mailer(serve: &ServeArgs) -> anyhow::Result<masthead_app::mail::Mailer> {
         dkim,
         concurrency: Some(*smtp_concurrency),
         instance: instance.clone(),
+        retry_base: None,
     })
     .map_err(|e| anyhow::anyhow!("mail settings: {e}"))
 }

@@ -2,5 +2,6 @@
 
 mod demo;
 mod member_csv;
+mod newsletters;
 mod posts;
 mod scheduling;
