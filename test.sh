@@ -24,7 +24,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 echo "== Rust tests (SQLite and PostgreSQL) =="
-cargo build -p masthead
+cargo build -p masthead -p masthead-test-utils
 cargo test --workspace 2>&1 | tee -a "$log"
 
 echo "== Browser tests =="

@@ -45,7 +45,7 @@ test('an editor writes a story with an uploaded image, previews it, publishes it
   await expect(page.locator('.editor__status .status')).toHaveText('draft');
 
   // The private preview link shows the draft before publication.
-  const previewHref = await page.getByRole('link', { name: 'Preview' }).getAttribute('href');
+  const previewHref = await page.getByRole('link', { name: 'Preview', exact: true }).getAttribute('href');
   const editorUrl = page.url();
   await page.goto(previewHref);
   await expect(page.locator('h1.article__title')).toHaveText('Night ferry resumes crossings to Salen');

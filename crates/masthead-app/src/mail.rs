@@ -107,7 +107,12 @@ impl Mailer {
             Some(from) => from
                 .parse::<Mailbox>()
                 .map_err(|e| AppError::invalid("MASTHEAD_MAIL_FROM", format!("{from:?} is not an address: {e}")))?,
-            None => format!("noreply@{host}")
+            // A host name with a dot makes a plausible sender; an IP address or "localhost" does not.
+            None if host.contains('.') && host.chars().any(|c| c.is_ascii_alphabetic()) => format!("noreply@{host}")
+                .parse::<Mailbox>()
+                .or_else(|_| "noreply@localhost.localdomain".parse::<Mailbox>())
+                .map_err(|e| AppError::invalid("MASTHEAD_MAIL_FROM", e.to_string()))?,
+            None => "noreply@localhost.localdomain"
                 .parse::<Mailbox>()
                 .or_else(|_| "noreply@localhost.localdomain".parse::<Mailbox>())
                 .map_err(|e| AppError::invalid("MASTHEAD_MAIL_FROM", e.to_string()))?,

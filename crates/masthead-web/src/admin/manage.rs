@@ -211,6 +211,28 @@ pub struct SettingsForm {
     navigation: String,
     secondary_navigation: String,
     twitter: String,
+    /// Email domains refused at sign-up, one per line.
+    blocked_email_domains: String,
+}
+
+/// Domains from the settings textarea: one per line (or comma-separated), `@` and case dropped.
+fn parse_domains(text: &str) -> Result<Vec<String>, AppError> {
+    let mut domains = Vec::new();
+    for raw in text.split(['\n', ',']).map(str::trim).filter(|d| !d.is_empty()) {
+        let domain = raw.trim_start_matches('@').to_lowercase();
+        let valid = domain.contains('.')
+            && domain.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        if !valid {
+            return Err(AppError::invalid(
+                "blocked_email_domains",
+                format!("{raw:?} is not a domain such as example.com"),
+            ));
+        }
+        if !domains.contains(&domain) {
+            domains.push(domain);
+        }
+    }
+    Ok(domains)
 }
 
 fn navigation_text(items: &[NavigationItem]) -> String {
@@ -255,6 +277,7 @@ pub async fn settings_page(State(state): State<AppState>, SignedIn(staff): Signe
         navigation: navigation_text(&settings.navigation),
         secondary_navigation: navigation_text(&settings.secondary_navigation),
         twitter: settings.twitter.clone().unwrap_or_default(),
+        blocked_email_domains: settings.blocked_email_domains.join("\n"),
     };
     render(&state, StatusCode::OK, "settings.html", Some(&staff), "settings", SettingsView { form, error: None }).await
 }
@@ -288,6 +311,7 @@ pub async fn save_settings(
             navigation: parse_navigation(&form.navigation)?,
             secondary_navigation: parse_navigation(&form.secondary_navigation)?,
             twitter: Some(form.twitter.trim().to_owned()).filter(|t| !t.is_empty()),
+            blocked_email_domains: parse_domains(&form.blocked_email_domains)?,
             ..current
         })
     })();

@@ -155,3 +155,87 @@ dual_db_test!(async fn one_click_unsubscribe_and_bounces_stop_mail(db) {
     assert_eq!(again.status, 200);
     assert_eq!(db.outbox().await.expect("outbox").len(), before);
 });
+
+fn with_cookie(mut request: Request<Body>, cookie: &str) -> Request<Body> {
+    request.headers_mut().insert("cookie", cookie.parse().expect("cookie"));
+    request
+}
+
+dual_db_test!(async fn magic_links_accounts_and_abuse_limits(db) {
+    let app = TestApp::new(&db).await;
+    newsletters(&app).await;
+    let settings = masthead_core::SiteSettings {
+        blocked_email_domains: vec!["spam.example".into()],
+        ..db.site_settings().await.expect("settings")
+    };
+    db.save_site_settings(&settings).await.expect("save");
+    let blocked = app.request(form("/subscribe/", "email=a%40mail.spam.example")).await;
+    assert_eq!(blocked.status, 422);
+    assert!(blocked.text().contains("Sign-ups from mail.spam.example are not accepted."), "{}", blocked.text());
+
+    let all: Vec<_> = db.newsletters(false).await.expect("newsletters").into_iter().map(|n| n.id).collect();
+    let new = masthead_storage::NewMember {
+        email: "reader@example.org".into(),
+        name: Some("Olena".into()),
+        note: None,
+        status: masthead_core::MemberStatus::Free,
+        labels: vec![],
+        consent_source: "test".into(),
+        consent_ip: None,
+        created_at: masthead_core::now(),
+    };
+    db.insert_member(&new, &all).await.expect("member");
+
+    // Unknown and known addresses get the same answer; only the member is mailed.
+    let unknown = app.request(form("/signin/", "email=nobody%40example.org")).await;
+    let known = app.request(form("/signin/", "email=reader%40example.org")).await;
+    assert_eq!((unknown.status, known.status), (known.status, axum::http::StatusCode::OK));
+    assert_eq!(unknown.text().replace("nobody@example.org", "X"), known.text().replace("reader@example.org", "X"));
+    let outbox = db.outbox().await.expect("outbox");
+    assert_eq!(outbox.len(), 1);
+    let link = link_in(&outbox[0].text_body, "/signin/confirm/?token=");
+
+    // A scanner opening the link first does not burn it; the fifth use does.
+    let mut cookie = String::new();
+    for _ in 0..5 {
+        let opened = app.get(&link).await;
+        assert_eq!(opened.status, 303);
+        assert_eq!(opened.header("location"), Some("/account/"));
+        cookie = opened.header("set-cookie").expect("cookie").split(';').next().expect("pair").to_owned();
+    }
+    assert_eq!(app.get(&link).await.status, 404, "a sixth use is refused");
+
+    let account = app.request(with_cookie(Request::get("/account/").body(Body::empty()).expect("req"), &cookie)).await;
+    assert_eq!(account.status, 200);
+    assert!(account.text().contains("reader@example.org") && account.text().contains("value=\"Olena\""));
+    assert_eq!(account.header("cache-control"), Some("private, no-store"));
+
+    let save = app.request(with_cookie(form("/account/", "name=Olena+K&newsletters=frontline-dispatch"), &cookie)).await;
+    assert_eq!(save.status, 303);
+    let member = db.member_by_email("reader@example.org").await.expect("read").expect("member");
+    assert_eq!((member.name.as_deref(), member.newsletters.clone()), (Some("Olena K"), vec!["frontline-dispatch".to_owned()]));
+    assert_eq!(db.unsubscribed_newsletters(&member.id).await.expect("read"), vec!["morning-brief".to_owned()]);
+
+    let bad = app.request(with_cookie(form("/account/email/", "email=not-an-address"), &cookie)).await;
+    assert_eq!(bad.status, 422);
+    let change = app.request(with_cookie(form("/account/email/", "email=olena%40example.net"), &cookie)).await;
+    assert_eq!(change.status, 303);
+    assert_eq!(db.member_by_id(&member.id).await.expect("read").expect("member").email, "reader@example.org", "not until confirmed");
+    let mail = db.outbox().await.expect("outbox").into_iter().find(|m| m.to_address == "olena@example.net").expect("mailed");
+    let confirm = app.get(&link_in(&mail.text_body, "/account/email/confirm/?token=")).await;
+    assert_eq!(confirm.status, 303);
+    assert_eq!(db.member_by_id(&member.id).await.expect("read").expect("member").email, "olena@example.net");
+
+    let refused = app.request(with_cookie(form("/account/delete/", ""), &cookie)).await;
+    assert_eq!(refused.status, 422, "deleting needs the box ticked");
+    let deleted = app.request(with_cookie(form("/account/delete/", "confirm=delete"), &cookie)).await;
+    assert_eq!(deleted.status, 200);
+    assert!(db.member_by_id(&member.id).await.expect("read").is_none());
+
+    // Per-address limit: the sixth request in an hour for one address is refused.
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(app.request(form("/signin/", "email=someone%40example.org")).await.status.as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429]);
+});
