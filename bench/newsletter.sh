@@ -25,6 +25,7 @@ timeout_s="${TIMEOUT:-900}"
 bin="$target_dir/release/masthead"
 sink_bin="$target_dir/release/masthead-smtp-sink"
 
+export MASTHEAD_LOG=warn   # the CLI and the server log to stdout; keep it to warnings
 case "$db_kind" in
   sqlite) unset MASTHEAD_DATABASE_URL ;;
   postgres) export MASTHEAD_DATABASE_URL="$pg_url" ;;
@@ -48,7 +49,7 @@ trap cleanup EXIT
 
 log() { echo "[$(date +%T)] $*" >&2; }
 now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
@@ -72,7 +73,8 @@ prepare() {
   t0=$(now)
   out=$("$bin" members import --data-dir "$data" "$csv" --label bench)
   import_s=$(elapsed "$t0" "$(now)")
-  log "$(echo "$out" | head -1) ($import_s s)"
+  out=$(echo "$out" | grep '^Imported' || true)
+  log "$out ($import_s s)"
   case "$out" in
     "Imported $members members,"*) ;;
     *) echo "import did not add $members members: $out" >&2; exit 1 ;;
@@ -95,7 +97,6 @@ start_server() {
   MASTHEAD_MAIL_FROM='Bench <news@bench.example>' \
   MASTHEAD_SMTP_CONCURRENCY="$concurrency" \
   MASTHEAD_INSTANCE=bench \
-  MASTHEAD_LOG=warn \
     "$bin" serve --no-demo --listen "127.0.0.1:$http_port" --data-dir "$data" >>"$data.server.log" 2>&1 &
   server=$!
   for _ in $(seq 1 200); do curl -fs -o /dev/null "http://127.0.0.1:$http_port/" && return; sleep 0.05; done

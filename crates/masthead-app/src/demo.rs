@@ -242,7 +242,6 @@ pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
                 updated_at: now,
             })
             .await?;
-            report.created += 1;
         }
     }
 

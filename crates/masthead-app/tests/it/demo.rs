@@ -25,6 +25,8 @@ dual_db_test!(async fn the_demo_newsroom_is_complete_and_seeding_is_idempotent(d
     assert!(db.post_by_slug(PostType::Page, "about").await.expect("about").is_some());
     assert!(db.post_by_slug(PostType::Page, "membership").await.expect("membership").is_some());
     assert_eq!(db.site_settings().await.expect("settings").title, "The Korvet Independent");
+    let newsletters: Vec<String> = db.newsletters(false).await.expect("newsletters").iter().map(|n| n.name.clone()).collect();
+    assert_eq!(newsletters, ["Morning Brief", "Frontline Dispatch"]);
 
     let again = demo::seed(&app.newsroom).await.expect("seed again");
     assert_eq!(again.created, 0);
