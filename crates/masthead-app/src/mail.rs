@@ -319,6 +319,16 @@ impl Newsroom {
         Ok(())
     }
 
+    /// Logs that a link was mailed. With no transport the link itself is logged, so sign-in works
+    /// with zero configuration; once mail is delivered, links are personal secrets and are not.
+    pub(crate) fn log_link(&self, to: &str, link: &str, what: &str) {
+        if self.mailer.delivers() {
+            tracing::info!(%to, "{what}");
+        } else {
+            tracing::info!(%to, %link, "{what} (kept in the outbox: no SMTP configured)");
+        }
+    }
+
     /// Delivers due outbox messages. Returns how many were handled.
     pub async fn deliver_outbox(&self) -> Result<usize, AppError> {
         let worker = format!("{}/mail", self.mailer.instance());

@@ -42,7 +42,7 @@ impl Newsroom {
             role.label().to_lowercase()
         );
         self.send_mail(&user.email, &format!("Your invitation to {site}"), &body, None).await?;
-        tracing::info!(to = %user.email, %link, "staff invitation (also in the outbox)");
+        self.log_link(&user.email, &link, "staff invitation");
         Ok(user)
     }
 

@@ -233,7 +233,7 @@ impl Newsroom {
                 if names.is_empty() { site.clone() } else { names }
             );
             self.send_mail(email.as_str(), &format!("You're already subscribed to {site}"), &body, None).await?;
-            tracing::info!(%email, %link, "sign-in link mailed to an existing member");
+            self.log_link(email.as_str(), &link, "sign-in link mailed to an existing member");
             return Ok(());
         }
         let payload = serde_json::to_string(&SignupPayload {
@@ -250,7 +250,7 @@ impl Newsroom {
             if names.is_empty() { site.clone() } else { format!("{names} from {site}") }
         );
         self.send_mail(email.as_str(), &format!("Confirm your subscription to {site}"), &body, None).await?;
-        tracing::info!(%email, %link, "sign-up confirmation mailed");
+        self.log_link(email.as_str(), &link, "sign-up confirmation mailed");
         Ok(())
     }
 
@@ -337,7 +337,7 @@ impl Newsroom {
             member.name.as_deref().map(|n| format!(" {n}")).unwrap_or_default()
         );
         self.send_mail(email.as_str(), &format!("Sign in to {site}"), &body, None).await?;
-        tracing::info!(%email, %link, "sign-in link mailed");
+        self.log_link(email.as_str(), &link, "sign-in link mailed");
         Ok(())
     }
 
@@ -421,7 +421,7 @@ impl Newsroom {
              If you did not ask for this, ignore this email and nothing changes.\n"
         );
         self.send_mail(email.as_str(), &format!("Confirm your new email address for {site}"), &body, None).await?;
-        tracing::info!(%email, %link, "email change link mailed");
+        self.log_link(email.as_str(), &link, "email change link mailed");
         Ok(())
     }
 

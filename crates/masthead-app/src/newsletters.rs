@@ -207,6 +207,7 @@ impl Newsroom {
             date,
             reading_time: post.reading_time,
             url: format!("{site_url}/{}/", post.slug),
+            on_the_web: post.status != PostStatus::Sent,
             image: post.feature_image.as_deref().map(absolute),
             image_alt: post.feature_image_alt.clone(),
             image_caption: post.feature_image_caption.clone(),

@@ -288,7 +288,7 @@ impl Newsroom {
             user.name
         );
         self.send_mail(&user.email, "Reset your password", &body, None).await?;
-        tracing::info!(to = %user.email, %link, "password reset link (also in the outbox)");
+        self.log_link(&user.email, &link, "password reset link");
         Ok(())
     }
 

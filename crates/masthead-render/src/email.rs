@@ -25,6 +25,8 @@ pub struct NewsletterEmail {
     pub date: String,
     pub reading_time: i32,
     pub url: String,
+    /// False for email-only stories, which have no page on the site.
+    pub on_the_web: bool,
     /// Absolute URL of the hero image.
     pub image: Option<String>,
     pub image_alt: Option<String>,
@@ -83,6 +85,7 @@ mod tests {
             date: "29 November 2026".into(),
             reading_time: 3,
             url: "https://news.example.org/bridges/".into(),
+            on_the_web: true,
             image: Some("https://news.example.org/content/images/hero.jpg".into()),
             image_alt: Some("A bridge".into()),
             image_caption: Some("The bridge at dawn".into()),
@@ -104,5 +107,12 @@ mod tests {
         assert!(text.contains("Read it on the web: https://news.example.org/bridges/"));
         assert!(text.contains("First paragraph."));
         assert!(text.contains(&format!("Unsubscribe: {UNSUBSCRIBE_PLACEHOLDER}")));
+    }
+
+    #[test]
+    fn email_only_stories_link_nowhere() {
+        let (html, text) = render_newsletter(&NewsletterEmail { on_the_web: false, ..sample() }).expect("renders");
+        assert!(!html.contains("https://news.example.org/bridges/") && !html.contains("Read it on the web"));
+        assert!(!text.contains("Read it on the web"));
     }
 }

@@ -324,6 +324,7 @@ struct EditorView {
     email_segment: String,
     email_id: Option<String>,
     may_send: bool,
+    labels: Vec<(String, String)>,
 }
 
 #[derive(Serialize)]
@@ -401,7 +402,12 @@ async fn editor_with(
         }
         email_id = db.email_for_post(&existing.id).await.ok().flatten().map(|e| e.id);
     }
+    let labels = match db.labels().await {
+        Ok(all) => all.into_iter().map(|l| (l.slug, l.name)).collect(),
+        Err(e) => return internal(e),
+    };
     let view = EditorView {
+        labels,
         newsletters,
         newsletter,
         email_segment,
@@ -555,6 +561,8 @@ async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: Edi
     }
     let status = match (action, &existing) {
         ("publish", _) => PostStatus::Published,
+        // Ghost's email-only posts: sent to a newsletter, never shown on the site.
+        ("email_only", _) => PostStatus::Sent,
         ("schedule", _) => PostStatus::Scheduled,
         ("unpublish", _) => PostStatus::Draft,
         ("save" | "autosave", Some(post)) => post.status,
@@ -596,6 +604,16 @@ async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: Edi
         };
         if !allowed {
             return forbidden(state, staff, "publish, schedule or unpublish stories").await;
+        }
+    }
+    if status == PostStatus::Sent && changes_publication {
+        if !staff.actor.may(Permission::SendNewsletters) {
+            return forbidden(state, staff, "send newsletters").await;
+        }
+        if form.newsletter.trim().is_empty() {
+            let text = "choose the newsletter an email-only story goes to".to_owned();
+            return refuse(state, staff, autosave, &form, existing.as_ref(), StatusCode::UNPROCESSABLE_ENTITY, text)
+                .await;
         }
     }
     let tz = timezone(state).await;
@@ -710,6 +728,7 @@ async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: Edi
             }
             let notice = match action {
                 "publish" => "published",
+                "email_only" => "sent by email",
                 "schedule" => "scheduled",
                 "unpublish" => "unpublished",
                 _ => "saved",

@@ -570,3 +570,52 @@ dual_db_test!(async fn staff_list_and_revoke_their_own_sessions(db) {
     let mine = db.sessions_of(&user.id).await.expect("sessions").remove(0);
     assert_eq!(send(&app, "POST", &format!("/admin/sessions/{}/revoke/", mine.id), Some(&someone_else), "").await.status, 404, "only one's own sessions");
 });
+
+dual_db_test!(async fn an_editor_sends_a_story_by_email_only(db) {
+    let app = TestApp::new(&db).await;
+    let (editor, cookie) = staff(&app, "Ed Itor", Role::Editor).await;
+    let (_, author_cookie) = staff(&app, "Au Thor", Role::Author).await;
+    let owner = masthead_core::Actor { user_id: editor.id.clone(), role: Role::Owner };
+    let input = masthead_app::newsletters::NewsletterInput { name: "Morning Brief".into(), ..Default::default() };
+    let letter = app.newsroom.save_newsletter(&owner, None, &input).await.expect("newsletter");
+    let new = masthead_storage::NewMember {
+        email: "reader@example.org".into(),
+        name: None,
+        note: None,
+        status: masthead_core::MemberStatus::Free,
+        labels: vec!["Donors".into()],
+        consent_source: "test".into(),
+        consent_ip: None,
+        created_at: masthead_core::now(),
+    };
+    db.insert_member(&new, std::slice::from_ref(&letter.id)).await.expect("member");
+
+    let draft = PostBuilder::draft("A letter from the editor").authors(&[&editor]).create(&app.newsroom).await;
+    let editor_page = send(&app, "GET", &format!("/admin/posts/{}/", draft.id), Some(&cookie), "").await;
+    assert!(editor_page.text().contains("Send by email only") && editor_page.text().contains("Members labelled Donors"));
+    let form = |extra: &str| format!("title=A+letter+from+the+editor&markdown=Dear+readers&updated_at={}{extra}", stamp(&draft));
+
+    // Without a newsletter there is nowhere to send it.
+    let refused = send(&app, "POST", &format!("/admin/posts/{}/", draft.id), Some(&cookie), &form("&action=email_only")).await;
+    assert_eq!(refused.status, 422);
+
+    let sent = send(
+        &app,
+        "POST",
+        &format!("/admin/posts/{}/", draft.id),
+        Some(&cookie),
+        &form("&action=email_only&newsletter=morning-brief&email_segment=label%3Adonors"),
+    )
+    .await;
+    assert_eq!(sent.status, 303, "{}", sent.text());
+    let post = fresh(&app, &draft).await;
+    assert_eq!(post.status, masthead_core::PostStatus::Sent);
+    assert_eq!(app.get(&format!("/{}/", post.slug)).await.status, 404, "email-only stories are not on the site");
+    let email = db.email_for_post(&post.id).await.expect("read").expect("a send");
+    assert_eq!(email.segment, "label:donors");
+    assert!(!email.html.contains("Read it on the web"));
+    assert_eq!(db.start_email(&email.id).await.expect("start"), Some(1), "the labelled member is the audience");
+
+    let preview = send(&app, "GET", &format!("/admin/posts/{}/email/", post.id), Some(&author_cookie), "").await;
+    assert_eq!(preview.status, 403, "an author cannot preview an editor's story");
+});
