@@ -53,6 +53,9 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+# CPU time in clock ticks: of a process (user + system), and of the whole machine (busy, all cores).
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 
 # The CSV: member000001@bench.example ... , all subscribed to the default newsletter.
 csv="$work/members.csv"
@@ -149,6 +152,7 @@ rss_start_kb=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
 received="$work/sink1/received.jsonl"
 
 t0=$(now)
+cpu0_machine=$(machine_ticks); cpu0_server=$(proc_ticks "$server"); cpu0_sink=$(proc_ticks "$sink")
 send_id=$(create_send "$data")
 t_created=$(now)
 log "send $send_id created in $(elapsed "$t0" "$t_created") s"
@@ -158,9 +162,17 @@ while (($(lines "$received") < members)); do
   sleep 0.5
 done
 t_done=$(now)
+cpu_machine=$(($(machine_ticks) - cpu0_machine))
+cpu_server=$(($(proc_ticks "$server") - cpu0_server))
+cpu_sink=$(($(proc_ticks "$sink") - cpu0_sink))
 send_s=$(elapsed "$t0" "$t_done")
 create_s=$(elapsed "$t0" "$t_created")
 rate=$(awk -v n="$members" -v s="$send_s" 'BEGIN { printf "%d", n / s }')
+# Where the two cores went during the send; "other" is everything else on the machine (this
+# script's polling included), which should be near zero for a clean figure.
+read -r cores_used server_pct sink_pct other_pct <<<"$(awk -v m="$cpu_machine" -v a="$cpu_server" -v b="$cpu_sink" \
+  -v s="$send_s" -v hz="$(getconf CLK_TCK)" -v n="$(nproc)" \
+  'BEGIN { t = s * hz * n; printf "%.2f %.0f %.0f %.0f", m / (s * hz), 100 * a / t, 100 * b / t, 100 * (m - a - b) / t }')"
 read -r status1 audience1 sent1 pending1 failed1 <<<"$(wait_until_sent "$data")"
 peak1_kb=$(hwm_kb "$server")
 kill "$server"; wait "$server" || true; server=""
@@ -227,6 +239,7 @@ echo "| Send created (audience frozen) | $create_s s |"
 echo "| Delivered, send creation to the last message at the listener | $members in $send_s s |"
 echo "| Messages/s | $rate |"
 echo "| Send status afterwards | $status1, audience $audience1, sent $sent1, pending $pending1, failed $failed1 |"
+echo "| CPU during the send (share of all $(nproc) cores) | server $server_pct%, sink $sink_pct%, everything else $other_pct% |"
 echo "| Server RSS | $((rss_start_kb / 1024)) MB after start, peak $((peak1_kb / 1024)) MB |"
 echo "| Crash run: SIGKILLs (messages at the listener) | ${#kills[@]} (at ${kills[*]}) |"
 echo "| Crash run: handed over / distinct recipients | $handed / $distinct |"

@@ -80,7 +80,7 @@ dual_db_test!(async fn a_send_reaches_the_segment_once_with_one_click_unsubscrib
     member(&newsroom, "greylisted@example.org", ours, MemberStatus::Paid).await;
     member(&newsroom, "gone@example.org", ours, MemberStatus::Paid).await;
     member(&newsroom, "bounced@example.org", ours, MemberStatus::Paid).await;
-    member(&newsroom, "elsewhere@example.org", &[other.id.clone()], MemberStatus::Paid).await;
+    member(&newsroom, "elsewhere@example.org", std::slice::from_ref(&other.id), MemberStatus::Paid).await;
     newsroom.db.suppress("bounced@example.org", SuppressionReason::HardBounce, None).await.expect("suppress");
     sink.reply_to_rcpt("greylisted@example.org", 451, "4.7.1 try again later", Some(1));
     sink.reply_to_rcpt("gone@example.org", 550, "5.1.1 no such mailbox", None);
