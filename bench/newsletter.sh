@@ -170,9 +170,9 @@ create_s=$(elapsed "$t0" "$t_created")
 rate=$(awk -v n="$members" -v s="$send_s" 'BEGIN { printf "%d", n / s }')
 # Where the two cores went during the send; "other" is everything else on the machine (this
 # script's polling included), which should be near zero for a clean figure.
-read -r cores_used server_pct sink_pct other_pct <<<"$(awk -v m="$cpu_machine" -v a="$cpu_server" -v b="$cpu_sink" \
+read -r server_pct sink_pct other_pct <<<"$(awk -v m="$cpu_machine" -v a="$cpu_server" -v b="$cpu_sink" \
   -v s="$send_s" -v hz="$(getconf CLK_TCK)" -v n="$(nproc)" \
-  'BEGIN { t = s * hz * n; printf "%.2f %.0f %.0f %.0f", m / (s * hz), 100 * a / t, 100 * b / t, 100 * (m - a - b) / t }')"
+  'BEGIN { t = s * hz * n; printf "%.0f %.0f %.0f", 100 * a / t, 100 * b / t, 100 * (m - a - b) / t }')"
 read -r status1 audience1 sent1 pending1 failed1 <<<"$(wait_until_sent "$data")"
 peak1_kb=$(hwm_kb "$server")
 kill "$server"; wait "$server" || true; server=""

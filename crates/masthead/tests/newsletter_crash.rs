@@ -13,6 +13,7 @@
 //! in flight per kill.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -158,8 +159,10 @@ dual_db_test!(async fn a_newsletter_killed_mid_send_reaches_everyone_exactly_onc
     let repeats: usize = received.values().map(|ids| ids.len() - 1).sum();
     let missing: Vec<_> = audience.iter().filter(|a| !received.contains_key(*a)).collect();
     let strangers: Vec<_> = received.keys().filter(|r| !audience.contains(r)).collect();
-    eprintln!(
-        "killed after {kills:?} deliveries; {} handed over for an audience of {}; {} duplicates, {} missing, \
+    // Written past the test harness's capture, so CI logs show the figures.
+    let _ = writeln!(
+        std::io::stderr(),
+        "newsletter crash test: killed after {kills:?} deliveries; {} handed over for an audience of {}; {} duplicates, {} missing, \
          {repeats} repeats of an identical message after a kill",
         sink.count(),
         audience.len(),
