@@ -549,15 +549,6 @@ impl Db {
         });
         Ok(())
     }
-
-    /// Counts of outbox messages by status.
-    pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>> {
-        Ok(on_db!(self, read, |pool| {
-            sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
-                .fetch_all(pool)
-                .await?
-        }))
-    }
 }
 
 impl EmailRecord {

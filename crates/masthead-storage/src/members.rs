@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use masthead_core::{Label, Member, MemberStatus, Newsletter, NewsletterStatus, ObjectId, Slug, SuppressionReason};
 use time::OffsetDateTime;
 
+use crate::pagination::Conditions;
 use crate::{Db, PageRequest, Paginated, Result, StorageError, on_db};
 
 /// Finds or creates the label called `$name` inside the transaction `$tx`; evaluates to its id.
@@ -434,40 +435,31 @@ impl Db {
     }
 
     fn member_conditions(filter: &MemberFilter) -> (String, Vec<String>) {
-        let mut conditions = vec!["1 = 1".to_owned()];
-        let mut params: Vec<String> = Vec::new();
-        let mut param = |value: String, conditions: &mut Vec<String>, template: &str| {
-            params.push(value);
-            conditions.push(template.replace('?', &format!("${}", params.len())));
-        };
+        let mut conditions = Conditions::new("1 = 1");
         if let Some(text) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            param(
-                format!("%{escaped}%"),
-                &mut conditions,
+            conditions.push(
                 "(m.email LIKE ? ESCAPE '\\' OR LOWER(COALESCE(m.name, '')) LIKE ? ESCAPE '\\')",
+                Conditions::contains(text),
             );
         }
         if let Some(status) = filter.status {
-            param(status.as_str().to_owned(), &mut conditions, "m.status = ?");
+            conditions.push("m.status = ?", status.as_str().to_owned());
         }
         if let Some(label) = &filter.label {
-            param(
-                label.clone(),
-                &mut conditions,
+            conditions.push(
                 "EXISTS (SELECT 1 FROM members_labels ml JOIN labels l ON l.id = ml.label_id \
                  WHERE ml.member_id = m.id AND l.slug = ?)",
+                label.clone(),
             );
         }
         if let Some(newsletter) = &filter.newsletter {
-            param(
-                newsletter.clone(),
-                &mut conditions,
+            conditions.push(
                 "EXISTS (SELECT 1 FROM members_newsletters mn JOIN newsletters n ON n.id = mn.newsletter_id \
                  WHERE mn.member_id = m.id AND mn.status = 'subscribed' AND n.slug = ?)",
+                newsletter.clone(),
             );
         }
-        (conditions.join(" AND "), params)
+        (conditions.sql(), conditions.params)
     }
 
     /// Members newest first, filtered and paged.

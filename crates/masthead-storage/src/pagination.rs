@@ -42,6 +42,35 @@ impl<T> Paginated<T> {
     }
 }
 
+/// A `WHERE` clause built from optional filters, with its parameters numbered `$1`, `$2`, ...
+/// in order. Templates mark their one parameter with `?`.
+pub(crate) struct Conditions {
+    parts: Vec<String>,
+    pub params: Vec<String>,
+}
+
+impl Conditions {
+    pub fn new(always: &str) -> Self {
+        Self { parts: vec![always.to_owned()], params: Vec::new() }
+    }
+
+    /// Adds `template` with `value` as its parameter; every `?` in it stands for that parameter.
+    pub fn push(&mut self, template: &str, value: String) {
+        self.params.push(value);
+        self.parts.push(template.replace('?', &format!("${}", self.params.len())));
+    }
+
+    /// A `LIKE` pattern matching `text` anywhere, lower-cased, with wildcards escaped.
+    pub fn contains(text: &str) -> String {
+        let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        format!("%{escaped}%")
+    }
+
+    pub fn sql(&self) -> String {
+        self.parts.join(" AND ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +84,14 @@ mod tests {
         let p = Paginated::<()>::new(vec![], PageRequest::new(1, 15), 0);
         assert_eq!((p.pages, p.next, p.prev), (1, None, None));
         assert_eq!(PageRequest::new(0, 500), PageRequest { page: 1, limit: 100 });
+    }
+
+    #[test]
+    fn conditions_number_their_parameters() {
+        let mut c = Conditions::new("1 = 1");
+        c.push("a = ?", "x".into());
+        c.push("(b LIKE ? OR c LIKE ?)", Conditions::contains("50%_off"));
+        assert_eq!(c.sql(), "1 = 1 AND a = $1 AND (b LIKE $2 OR c LIKE $2)");
+        assert_eq!(c.params, ["x", "%50\\%\\_off%"]);
     }
 }

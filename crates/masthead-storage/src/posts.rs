@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use masthead_core::{ObjectId, Post, PostStatus, PostType, Slug, StaffUser, Tag, Visibility};
 use time::OffsetDateTime;
 
+use crate::pagination::Conditions;
 use crate::tags::{TAG_COLUMNS, TagRecord};
 use crate::users::{USER_COLUMNS, UserRecord};
 use crate::{Db, PageRequest, Paginated, Result, StorageError, on_db};
@@ -444,34 +445,24 @@ impl Db {
 
     /// Posts (not pages) of any status for the newsroom, most recently changed first.
     pub async fn admin_posts(&self, filter: &AdminPostFilter, page: PageRequest) -> Result<Paginated<Post>> {
-        let mut conditions = vec!["p.type = 'post'".to_owned()];
-        let mut params: Vec<String> = Vec::new();
-        let mut param = |value: String, conditions: &mut Vec<String>, template: &str| {
-            params.push(value);
-            conditions.push(template.replace('?', &format!("${}", params.len())));
-        };
+        let mut conditions = Conditions::new("p.type = 'post'");
         if let Some(status) = filter.status {
-            param(status.as_str().to_owned(), &mut conditions, "p.status = ?");
+            conditions.push("p.status = ?", status.as_str().to_owned());
         }
         for author in [&filter.author, &filter.only_by].into_iter().flatten() {
-            param(
-                author.to_string(),
-                &mut conditions,
+            conditions.push(
                 "EXISTS (SELECT 1 FROM posts_authors x WHERE x.post_id = p.id AND x.author_id = ?)",
+                author.to_string(),
             );
         }
         if let Some(tag) = &filter.tag {
-            param(
-                tag.to_string(),
-                &mut conditions,
-                "EXISTS (SELECT 1 FROM posts_tags x WHERE x.post_id = p.id AND x.tag_id = ?)",
-            );
+            conditions
+                .push("EXISTS (SELECT 1 FROM posts_tags x WHERE x.post_id = p.id AND x.tag_id = ?)", tag.to_string());
         }
         if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            param(format!("%{escaped}%"), &mut conditions, "LOWER(p.title) LIKE ? ESCAPE '\\'");
+            conditions.push("LOWER(p.title) LIKE ? ESCAPE '\\'", Conditions::contains(text));
         }
-        let where_clause = conditions.join(" AND ");
+        let (where_clause, params) = (conditions.sql(), conditions.params);
         let count_sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM posts p WHERE {where_clause}"));
         let list_sql = sqlx::AssertSqlSafe(format!(
             "SELECT {POST_COLUMNS} FROM posts p WHERE {where_clause} ORDER BY p.updated_at DESC, p.id DESC LIMIT ${} OFFSET ${}",

@@ -53,15 +53,7 @@ async fn render(state: &AppState, status: StatusCode, title: &str, screen: Scree
 
 /// The member session token from the cookie, if any.
 fn member_token(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == MEMBER_COOKIE)
-        .map(|(_, value)| value)
-        .filter(|value| !value.is_empty())
+    crate::admin::cookie(headers, MEMBER_COOKIE)
 }
 
 fn member_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
@@ -97,6 +89,20 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
     fields.iter().filter(|(k, v)| k == name && !v.is_empty()).map(|(_, v)| v.clone()).collect()
+}
+
+/// The account page for `member`, with an optional message next to a field.
+fn account_screen(member: Member, error: Option<String>, error_field: Option<&'static str>) -> Screen {
+    Screen {
+        screen: "account",
+        email: member.email.clone(),
+        name: member.name.clone().unwrap_or_default(),
+        chosen: member.newsletters.clone(),
+        member: Some(member),
+        error,
+        error_field,
+        ..Screen::default()
+    }
 }
 
 fn too_many(message: String) -> (StatusCode, Option<String>) {
@@ -262,15 +268,7 @@ pub async fn account(State(state): State<AppState>, headers: HeaderMap, Query(qu
             _ => "Your preferences are saved.".to_owned(),
         })
     };
-    let screen = Screen {
-        screen: "account",
-        email: member.email.clone(),
-        name: member.name.clone().unwrap_or_default(),
-        chosen: member.newsletters.clone(),
-        member: Some(member),
-        notice,
-        ..Screen::default()
-    };
+    let screen = Screen { notice, ..account_screen(member, None, None) };
     render(&state, StatusCode::OK, "Your account", screen).await
 }
 
@@ -286,14 +284,9 @@ pub async fn save_account(
         Ok(_) => Redirect::to("/account/?saved=preferences").into_response(),
         Err(AppError::Invalid { field, message }) => {
             let screen = Screen {
-                screen: "account",
-                email: member.email.clone(),
                 name: self::field(&fields, "name").unwrap_or_default().to_owned(),
                 chosen: all(&fields, "newsletters"),
-                member: Some(member),
-                error: Some(message),
-                error_field: Some(field),
-                ..Screen::default()
+                ..account_screen(member, Some(message), Some(field))
             };
             render(&state, StatusCode::UNPROCESSABLE_ENTITY, "Your account", screen).await
         }
@@ -312,16 +305,7 @@ pub async fn change_email(
     match state.newsroom.request_email_change(&member, field(&fields, "email").unwrap_or_default()).await {
         Ok(()) => Redirect::to("/account/?saved=email").into_response(),
         Err(AppError::Invalid { message, .. } | AppError::TooManyRequests(message)) => {
-            let screen = Screen {
-                screen: "account",
-                email: member.email.clone(),
-                name: member.name.clone().unwrap_or_default(),
-                chosen: member.newsletters.clone(),
-                member: Some(member),
-                error: Some(message),
-                error_field: Some("new_email"),
-                ..Screen::default()
-            };
+            let screen = account_screen(member, Some(message), Some("new_email"));
             render(&state, StatusCode::UNPROCESSABLE_ENTITY, "Your account", screen).await
         }
         Err(error) => WebError::from(error).into_response(),
@@ -366,16 +350,8 @@ pub async fn delete_account(
         return Redirect::to("/signin/").into_response();
     };
     if field(&fields, "confirm") != Some("delete") {
-        let screen = Screen {
-            screen: "account",
-            email: member.email.clone(),
-            name: member.name.clone().unwrap_or_default(),
-            chosen: member.newsletters.clone(),
-            member: Some(member),
-            error: Some("Tick the box to confirm that you want to delete your account.".into()),
-            error_field: Some("confirm"),
-            ..Screen::default()
-        };
+        let error = Some("Tick the box to confirm that you want to delete your account.".into());
+        let screen = account_screen(member, error, Some("confirm"));
         return render(&state, StatusCode::UNPROCESSABLE_ENTITY, "Your account", screen).await;
     }
     if let Err(error) = state.newsroom.delete_account(&member).await {
