@@ -14,6 +14,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// Background machinery (a sender, a recorder) failed; the message says which and why.
+    #[error("{0}")]
+    Unavailable(String),
     #[error(transparent)]
     Storage(StorageError),
     #[error("media: {0}")]

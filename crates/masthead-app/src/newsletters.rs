@@ -32,6 +32,42 @@ const BATCH: i64 = 50;
 /// Temporary failures before a recipient is marked failed.
 const MAX_ATTEMPTS: i32 = 5;
 
+/// Records accepted recipients as sent. Sender tasks hand their ids to one recorder, which writes
+/// whatever has arrived in one transaction and answers each task once its row is committed: a
+/// task never starts its next message before its last one is recorded, so a crash still leaves
+/// at most one unrecorded message per connection, while SQLite's single writer commits once for
+/// several messages.
+#[derive(Clone)]
+struct SentMarks(tokio::sync::mpsc::UnboundedSender<(i64, tokio::sync::oneshot::Sender<Result<(), String>>)>);
+
+impl SentMarks {
+    fn start(db: masthead_storage::Db) -> (Self, tokio::task::JoinHandle<()>) {
+        let (sender, mut receiver) =
+            tokio::sync::mpsc::unbounded_channel::<(i64, tokio::sync::oneshot::Sender<Result<(), String>>)>();
+        let recorder = tokio::spawn(async move {
+            while let Some(first) = receiver.recv().await {
+                let mut batch = vec![first];
+                while let Ok(more) = receiver.try_recv() {
+                    batch.push(more);
+                }
+                let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+                let result = db.mark_recipients_sent(&ids).await.map(|_| ()).map_err(|e| e.to_string());
+                for (_, reply) in batch {
+                    let _ = reply.send(result.clone());
+                }
+            }
+        });
+        (Self(sender), recorder)
+    }
+
+    async fn record(&self, id: i64) -> Result<(), AppError> {
+        let (reply, done) = tokio::sync::oneshot::channel();
+        let stopped = || AppError::Unavailable("the sent-mark recorder stopped".into());
+        self.0.send((id, reply)).map_err(|_| stopped())?;
+        done.await.map_err(|_| stopped())?.map_err(|e| AppError::Unavailable(format!("recording a send: {e}")))
+    }
+}
+
 /// What staff fill in for a newsletter.
 #[derive(Clone, Debug, Default)]
 pub struct NewsletterInput {
@@ -283,6 +319,7 @@ impl Newsroom {
             .await?
             .ok_or(AppError::NotFound("newsletter"))?;
         let secret = self.members_secret().await?;
+        let (marks, recorder) = SentMarks::start(self.db.clone());
         let mut tasks = tokio::task::JoinSet::new();
         for task in 0..self.mailer.concurrency() {
             let newsroom = self.clone();
@@ -290,9 +327,13 @@ impl Newsroom {
             let newsletter = newsletter.clone();
             let secret = secret.clone();
             let shutdown = shutdown.clone();
+            let marks = marks.clone();
             let worker = format!("{}/send/{task}", self.mailer.instance());
-            tasks.spawn(async move { newsroom.sender_task(&email, &newsletter, &secret, &worker, &shutdown).await });
+            tasks.spawn(
+                async move { newsroom.sender_task(&email, &newsletter, &secret, &worker, &marks, &shutdown).await },
+            );
         }
+        drop(marks);
         let mut sent_any = false;
         while let Some(result) = tasks.join_next().await {
             match result {
@@ -300,6 +341,9 @@ impl Newsroom {
                 Ok(Err(error)) => tracing::error!(%error, "newsletter sender stopped"),
                 Err(error) => tracing::error!(%error, "newsletter sender panicked"),
             }
+        }
+        if let Err(error) = recorder.await {
+            tracing::error!(%error, "the sent-mark recorder panicked");
         }
         Ok(sent_any)
     }
@@ -310,6 +354,7 @@ impl Newsroom {
         newsletter: &Newsletter,
         secret: &str,
         worker: &str,
+        marks: &SentMarks,
         shutdown: &watch::Receiver<bool>,
     ) -> Result<u64, AppError> {
         let from = self.newsletter_sender(newsletter);
@@ -337,7 +382,8 @@ impl Newsroom {
                 let outcome = self.send_one(email, recipient, &from, &reply_to, &list_id, &unsubscribe);
                 match outcome.await {
                     Delivery::Accepted => {
-                        self.db.mark_recipient_sent(recipient.id, worker).await?;
+                        // Nothing else happens on this connection until the 250 is recorded.
+                        marks.record(recipient.id).await?;
                         sent += 1;
                     }
                     Delivery::Temporary(error) if recipient.attempts + 1 < MAX_ATTEMPTS => {

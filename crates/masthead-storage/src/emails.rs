@@ -281,21 +281,21 @@ impl Db {
         Ok(claimed.into_iter().filter(|r| !excluded.iter().any(|(id,)| *id == r.id)).collect())
     }
 
-    /// Records that the relay accepted the message for this recipient.
-    pub async fn mark_recipient_sent(&self, id: i64, worker: &str) -> Result<bool> {
-        let done = on_db!(self, write, |pool| {
-            sqlx::query(
-                "UPDATE email_recipients SET status = 'sent', sent_at = $2, locked_until = NULL, error = NULL \
-                 WHERE id = $1 AND status = 'sending' AND locked_by = $3",
-            )
-            .bind(id)
-            .bind(masthead_core::now())
-            .bind(worker)
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        Ok(done > 0)
+    /// Records that the relay accepted the messages for these recipients, in one transaction
+    /// (senders finishing at the same moment share one commit). Only rows still held count.
+    pub async fn mark_recipients_sent(&self, ids: &[i64]) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        // The ids come from the database as integers, so inlining them is safe.
+        let ids = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let sql = sqlx::AssertSqlSafe(format!(
+            "UPDATE email_recipients SET status = 'sent', sent_at = $1, locked_until = NULL, error = NULL \
+             WHERE id IN ({ids}) AND status = 'sending'"
+        ));
+        Ok(on_db!(self, write, |pool| {
+            sqlx::query(sql).bind(masthead_core::now()).execute(pool).await?.rows_affected()
+        }))
     }
 
     /// A temporary failure: try again at `retry_at`, or give up once `give_up` is set.
