@@ -24,7 +24,7 @@ use masthead_test_utils::{PostBuilder, SmtpSink, StaffBuilder, TestApp, TestDb, 
 use rand::Rng;
 
 const BIN: &str = env!("CARGO_BIN_EXE_masthead");
-const AUDIENCE: usize = 1_200;
+const AUDIENCE: usize = 1_500;
 const KILLS: usize = 4;
 
 fn free_port() -> u16 {
