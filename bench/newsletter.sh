@@ -56,6 +56,12 @@ hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 # CPU time in clock ticks: of a process (user + system), and of the whole machine (busy, all cores).
 proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+# All PostgreSQL processes on the machine (backends started during the send count in full).
+postgres_ticks() {
+  local total=0 pid
+  for pid in $(pgrep -x postgres || true); do total=$((total + $(proc_ticks "$pid" 2>/dev/null || echo 0))); done
+  echo "$total"
+}
 
 # The CSV: member000001@bench.example ... , all subscribed to the default newsletter.
 csv="$work/members.csv"
@@ -127,14 +133,17 @@ send_status() {
   "$bin" email status --data-dir "$1" | awk 'NR == 2 {print $2, $3, $4, $5, $6}'
 }
 
-# Polls `email status` every 0.5 s until the newest send has nothing pending; prints its status line.
+# Polls `email status` every 0.5 s until the newest send has nothing pending and has left the
+# "sending" state; prints its status line.
 wait_until_sent() {
   local data=$1 deadline line status audience sent pending failed
   deadline=$(($(date +%s) + timeout_s))
   while :; do
     line=$(send_status "$data")
     read -r status audience sent pending failed <<<"$line"
-    [ "$pending" = 0 ] && { echo "$line"; return; }
+    if [ "$pending" = 0 ] && [ "$status" != sending ] && [ "$status" != pending ]; then
+      echo "$line"; return
+    fi
     (($(date +%s) < deadline)) || { echo "the send did not finish: $line" >&2; exit 1; }
     sleep 0.5
   done
@@ -153,6 +162,7 @@ received="$work/sink1/received.jsonl"
 
 t0=$(now)
 cpu0_machine=$(machine_ticks); cpu0_server=$(proc_ticks "$server"); cpu0_sink=$(proc_ticks "$sink")
+cpu0_pg=$(postgres_ticks)
 send_id=$(create_send "$data")
 t_created=$(now)
 log "send $send_id created in $(elapsed "$t0" "$t_created") s"
@@ -165,14 +175,15 @@ t_done=$(now)
 cpu_machine=$(($(machine_ticks) - cpu0_machine))
 cpu_server=$(($(proc_ticks "$server") - cpu0_server))
 cpu_sink=$(($(proc_ticks "$sink") - cpu0_sink))
+cpu_pg=$(($(postgres_ticks) - cpu0_pg))
 send_s=$(elapsed "$t0" "$t_done")
 create_s=$(elapsed "$t0" "$t_created")
 rate=$(awk -v n="$members" -v s="$send_s" 'BEGIN { printf "%d", n / s }')
 # Where the two cores went during the send; "other" is everything else on the machine (this
 # script's polling included), which should be near zero for a clean figure.
-read -r server_pct sink_pct other_pct <<<"$(awk -v m="$cpu_machine" -v a="$cpu_server" -v b="$cpu_sink" \
-  -v s="$send_s" -v hz="$(getconf CLK_TCK)" -v n="$(nproc)" \
-  'BEGIN { t = s * hz * n; printf "%.0f %.0f %.0f", 100 * a / t, 100 * b / t, 100 * (m - a - b) / t }')"
+read -r server_pct sink_pct pg_pct other_pct <<<"$(awk -v m="$cpu_machine" -v a="$cpu_server" -v b="$cpu_sink" \
+  -v p="$cpu_pg" -v s="$send_s" -v hz="$(getconf CLK_TCK)" -v n="$(nproc)" \
+  'BEGIN { t = s * hz * n; printf "%.0f %.0f %.0f %.0f", 100 * a / t, 100 * b / t, 100 * p / t, 100 * (m - a - b - p) / t }')"
 read -r status1 audience1 sent1 pending1 failed1 <<<"$(wait_until_sent "$data")"
 peak1_kb=$(hwm_kb "$server")
 kill "$server"; wait "$server" || true; server=""
@@ -235,11 +246,11 @@ echo "| Measure | Value |"
 echo "|---|---|"
 echo "| Database | $db_kind |"
 echo "| Members imported (CSV, one command) | $members in $import1_s s |"
-echo "| Send created (audience frozen) | $create_s s |"
+echo "| Send created by the CLI (the server then freezes the audience) | $create_s s |"
 echo "| Delivered, send creation to the last message at the listener | $members in $send_s s |"
 echo "| Messages/s | $rate |"
 echo "| Send status afterwards | $status1, audience $audience1, sent $sent1, pending $pending1, failed $failed1 |"
-echo "| CPU during the send (share of all $(nproc) cores) | server $server_pct%, sink $sink_pct%, everything else $other_pct% |"
+echo "| CPU during the send (share of all $(nproc) cores) | server $server_pct%, sink $sink_pct%, PostgreSQL $pg_pct%, everything else $other_pct% |"
 echo "| Server RSS | $((rss_start_kb / 1024)) MB after start, peak $((peak1_kb / 1024)) MB |"
 echo "| Crash run: SIGKILLs (messages at the listener) | ${#kills[@]} (at ${kills[*]}) |"
 echo "| Crash run: handed over / distinct recipients | $handed / $distinct |"
@@ -251,4 +262,7 @@ echo "| Crash run: send status afterwards | $status2, sent $sent2, pending $pend
 echo "| Crash run: peak RSS over the three processes | $((peak2_kb / 1024)) MB |"
 echo
 echo "- SMTP: masthead-smtp-sink on 127.0.0.1 (received.jsonl only), $concurrency connections; sink, server and CLI on the same machine"
+if ((other_pct > 15)); then
+  echo "- Warning: other processes used $other_pct% of the machine during the timed send; the rate is not clean"
+fi
 echo "- Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%d GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
