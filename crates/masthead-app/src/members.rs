@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use hmac::{Hmac, Mac};
-use masthead_core::{EmailAddress, Member, MemberStatus, Newsletter, NewsletterStatus, ObjectId, SuppressionReason};
+use masthead_core::{EmailAddress, Member, MemberStatus, Newsletter, ObjectId, SuppressionReason};
 use masthead_storage::{MemberToken, NewMember, StorageError};
 use sha2::Sha256;
 use time::Duration;
@@ -107,6 +107,11 @@ pub struct DeliveryEventReport {
     pub suppressed: usize,
     pub soft_bounces: usize,
     pub ignored: usize,
+}
+
+/// Compares secrets without stopping at the first difference (no timing hint to an attacker).
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn too_many() -> AppError {
@@ -467,9 +472,7 @@ impl Newsroom {
     pub async fn member_for_unsubscribe(&self, uuid: &str, key: &str) -> Result<Member, AppError> {
         let secret = self.members_secret().await?;
         let expected = Self::unsubscribe_key(&secret, uuid);
-        let matches = expected.len() == key.len()
-            && expected.bytes().zip(key.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-        if !matches {
+        if !constant_time_eq(&expected, key) {
             return Err(AppError::NotFound("unsubscribe link"));
         }
         self.db.member_by_uuid(uuid).await?.ok_or(AppError::NotFound("unsubscribe link"))
@@ -528,7 +531,7 @@ impl Newsroom {
 
     /// Active newsletters for sign-up forms, in order.
     pub async fn public_newsletters(&self) -> Result<Vec<Newsletter>, AppError> {
-        Ok(self.db.newsletters(false).await?.into_iter().filter(|n| n.status == NewsletterStatus::Active).collect())
+        Ok(self.db.newsletters(false).await?)
     }
 }
 

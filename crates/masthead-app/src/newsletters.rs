@@ -312,12 +312,8 @@ impl Newsroom {
         email: &EmailRecord,
         shutdown: &watch::Receiver<bool>,
     ) -> Result<bool, AppError> {
-        let newsletter = ObjectId::parse(&email.newsletter_id)
-            .ok()
-            .map(|id| async move { self.db.newsletter_by_id(&id).await })
-            .ok_or(AppError::NotFound("newsletter"))?
-            .await?
-            .ok_or(AppError::NotFound("newsletter"))?;
+        let id = ObjectId::parse(&email.newsletter_id).map_err(|_| AppError::NotFound("newsletter"))?;
+        let newsletter = self.db.newsletter_by_id(&id).await?.ok_or(AppError::NotFound("newsletter"))?;
         let secret = self.members_secret().await?;
         let (marks, recorder) = SentMarks::start(self.db.clone());
         let mut tasks = tokio::task::JoinSet::new();

@@ -702,6 +702,15 @@ impl Db {
     /// A site secret kept in the settings table, created with `generate` the first time it is
     /// asked for. Every instance sees the same value.
     pub async fn secret(&self, key: &str, generate: impl FnOnce() -> String) -> Result<String> {
+        let read = |stored: String| {
+            serde_json::from_str(&stored).map_err(|e| StorageError::Corrupt(format!("secret {key}: {e}")))
+        };
+        let existing: Option<String> = on_db!(self, read, |pool| {
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(pool).await?
+        });
+        if let Some(stored) = existing {
+            return read(stored);
+        }
         let value = serde_json::Value::String(generate()).to_string();
         on_db!(self, write, |pool| {
             sqlx::query(
@@ -713,9 +722,10 @@ impl Db {
             .execute(pool)
             .await?;
         });
+        // Another instance may have written it first: everyone uses the stored value.
         let stored: String = on_db!(self, write, |pool| {
             sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_one(pool).await?
         });
-        serde_json::from_str(&stored).map_err(|e| StorageError::Corrupt(format!("secret {key}: {e}")))
+        read(stored)
     }
 }

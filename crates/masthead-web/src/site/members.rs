@@ -477,9 +477,7 @@ pub async fn bounce_webhook(State(state): State<AppState>, headers: HeaderMap, b
         .and_then(|v| v.strip_prefix("Bearer "))
         .or_else(|| headers.get("x-masthead-secret").and_then(|v| v.to_str().ok()))
         .unwrap_or_default();
-    let matches =
-        given.len() == secret.len() && given.bytes().zip(secret.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-    if !matches {
+    if !masthead_app::members::constant_time_eq(given, secret) {
         return (StatusCode::UNAUTHORIZED, "Wrong or missing webhook secret.").into_response();
     }
     let events = match serde_json::from_str::<BounceBody>(&body) {
