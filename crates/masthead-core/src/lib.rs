@@ -6,6 +6,7 @@
 pub mod content;
 pub mod id;
 pub mod members;
+pub mod nql;
 pub mod reading_time;
 pub mod roles;
 pub mod settings;
