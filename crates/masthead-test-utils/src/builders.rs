@@ -1,17 +1,22 @@
 //! Fixtures built through the real use cases, so a test's data is shaped like production data.
 
 use masthead_app::{Newsroom, PostBody, PostInput};
-use masthead_core::{Post, PostStatus, PostType, Slug, StaffUser};
+use masthead_core::{
+    Member, MemberStatus, Newsletter, NewsletterStatus, ObjectId, Post, PostStatus, PostType, Slug, StaffStatus,
+    StaffUser,
+};
 use time::OffsetDateTime;
 
 pub struct StaffBuilder {
     name: String,
     bio: Option<String>,
+    location: Option<String>,
+    status: StaffStatus,
 }
 
 impl StaffBuilder {
     pub fn new(name: &str) -> Self {
-        Self { name: name.to_owned(), bio: None }
+        Self { name: name.to_owned(), bio: None, location: None, status: StaffStatus::Active }
     }
 
     pub fn bio(mut self, bio: &str) -> Self {
@@ -19,12 +24,123 @@ impl StaffBuilder {
         self
     }
 
+    pub fn location(mut self, location: &str) -> Self {
+        self.location = Some(location.to_owned());
+        self
+    }
+
+    pub fn suspended(mut self) -> Self {
+        self.status = StaffStatus::Suspended;
+        self
+    }
+
     pub async fn create(self, newsroom: &Newsroom) -> StaffUser {
         let slug = Slug::from_title(&self.name).expect("name has letters");
         let email = format!("{slug}@news.example.org");
-        let user = StaffUser { bio: self.bio, ..StaffUser::new(self.name, slug, email) };
+        let user = StaffUser {
+            bio: self.bio,
+            location: self.location,
+            status: self.status,
+            ..StaffUser::new(self.name, slug, email)
+        };
         newsroom.db.insert_user(&user).await.expect("insert staff user");
         user
+    }
+}
+
+pub struct NewsletterBuilder {
+    name: String,
+    sort_order: i32,
+    archived: bool,
+}
+
+impl NewsletterBuilder {
+    pub fn new(name: &str) -> Self {
+        Self { name: name.to_owned(), sort_order: 0, archived: false }
+    }
+
+    pub fn sort_order(mut self, sort_order: i32) -> Self {
+        self.sort_order = sort_order;
+        self
+    }
+
+    pub fn archived(mut self) -> Self {
+        self.archived = true;
+        self
+    }
+
+    pub async fn create(self, newsroom: &Newsroom) -> Newsletter {
+        let now = masthead_core::now();
+        let newsletter = Newsletter {
+            id: ObjectId::new(),
+            uuid: format!("uuid-{}", ObjectId::new()),
+            slug: Slug::from_title(&self.name).expect("name has letters"),
+            name: self.name,
+            description: None,
+            sender_name: None,
+            sender_email: None,
+            sender_reply_to: None,
+            host_name: None,
+            status: if self.archived { NewsletterStatus::Archived } else { NewsletterStatus::Active },
+            subscribe_on_signup: true,
+            sort_order: self.sort_order,
+            created_at: now,
+            updated_at: now,
+        };
+        newsroom.db.save_newsletter(&newsletter).await.expect("save newsletter");
+        newsletter
+    }
+}
+
+pub struct MemberBuilder {
+    new: masthead_storage::NewMember,
+    newsletters: Vec<ObjectId>,
+}
+
+impl MemberBuilder {
+    pub fn new(email: &str) -> Self {
+        Self {
+            new: masthead_storage::NewMember {
+                email: email.to_owned(),
+                name: None,
+                note: None,
+                status: MemberStatus::Free,
+                labels: Vec::new(),
+                consent_source: "test".into(),
+                consent_ip: None,
+                created_at: masthead_core::now(),
+            },
+            newsletters: Vec::new(),
+        }
+    }
+
+    pub fn name(mut self, name: &str) -> Self {
+        self.new.name = Some(name.to_owned());
+        self
+    }
+
+    pub fn status(mut self, status: MemberStatus) -> Self {
+        self.new.status = status;
+        self
+    }
+
+    pub fn labels(mut self, labels: &[&str]) -> Self {
+        self.new.labels = labels.iter().map(|l| (*l).to_owned()).collect();
+        self
+    }
+
+    pub fn subscribed_to(mut self, newsletters: &[&Newsletter]) -> Self {
+        self.newsletters = newsletters.iter().map(|n| n.id.clone()).collect();
+        self
+    }
+
+    pub fn created_at(mut self, at: OffsetDateTime) -> Self {
+        self.new.created_at = at;
+        self
+    }
+
+    pub async fn create(self, newsroom: &Newsroom) -> Member {
+        newsroom.db.insert_member(&self.new, &self.newsletters).await.expect("insert member")
     }
 }
 

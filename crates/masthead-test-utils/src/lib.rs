@@ -16,7 +16,7 @@ mod db;
 pub mod smtp;
 
 pub use app::{TEST_BOUNCE_SECRET, TestApp, TestResponse};
-pub use builders::{PostBuilder, StaffBuilder};
+pub use builders::{MemberBuilder, NewsletterBuilder, PostBuilder, StaffBuilder};
 pub use db::TestDb;
 pub use smtp::{ReceivedMail, SinkOptions, SmtpSink};
 
