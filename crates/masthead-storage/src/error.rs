@@ -8,6 +8,9 @@ pub enum StorageError {
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The client's filter or order is wrong: a 400 for the API, with this message.
+    #[error(transparent)]
+    Filter(#[from] crate::FilterError),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
 }

@@ -9,6 +9,7 @@
 mod db;
 mod emails;
 mod error;
+mod filter;
 mod jobs;
 mod members;
 mod notes;
@@ -22,6 +23,7 @@ mod users;
 pub use db::{Backend, Db};
 pub use emails::{ClaimedMail, ClaimedRecipient, EmailProgress, EmailRecord, FailedRecipient, NewEmail, OutgoingMail};
 pub use error::StorageError;
+pub use filter::{FilterError, Listing, Resource, Scope};
 pub use jobs::{ClaimedJob, JobChange, JobRecord, NewJob};
 pub use members::{MemberFilter, MemberToken, NewMember, Suppression};
 pub use notes::{MAX_REVISIONS, PostNote, PostRevision};
