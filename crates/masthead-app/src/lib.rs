@@ -9,6 +9,7 @@ pub mod corrections;
 pub mod demo;
 mod error;
 pub mod ghost_body;
+pub mod ghost_export;
 mod ghost_format;
 pub mod ghost_import;
 pub mod jobs;
