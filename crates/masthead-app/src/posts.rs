@@ -93,6 +93,15 @@ fn publication_jobs(post: &Post) -> Vec<masthead_storage::JobChange> {
     }
 }
 
+/// The plain text and reading time of sanitised HTML. Every way a body enters (the editor, the
+/// API, an import) derives them here, so excerpts and reading times agree whatever the source.
+pub(crate) fn derived_text(html: &str, has_feature_image: bool) -> (String, i32) {
+    let plaintext = html_to_plaintext(html);
+    let images = image_count(html) + usize::from(has_feature_image);
+    let reading_time = reading_time_minutes(word_count(&plaintext), images);
+    (plaintext, reading_time)
+}
+
 fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
@@ -231,9 +240,8 @@ impl Newsroom {
             PostBody::Markdown(markdown) => Some(markdown),
             PostBody::Html(_) => None,
         };
-        let plaintext = html_to_plaintext(&html);
         let feature_image = non_empty(input.feature_image);
-        let images = image_count(&html) + usize::from(feature_image.is_some());
+        let (plaintext, reading_time) = derived_text(&html, feature_image.is_some());
         let published_at = match input.status {
             PostStatus::Published | PostStatus::Sent | PostStatus::Draft => input.published_at,
             PostStatus::Scheduled => match input.published_at {
@@ -255,7 +263,7 @@ impl Newsroom {
             title,
             slug,
             markdown,
-            reading_time: reading_time_minutes(word_count(&plaintext), images),
+            reading_time,
             html,
             plaintext,
             feature_image,

@@ -482,3 +482,61 @@ impl Db {
         Ok(Paginated::new(self.with_relations(rows).await?, page, total.max(0) as u64))
     }
 }
+
+/// The body of an imported post as its source system stored it (see migration 0007).
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct PostImportSource {
+    /// `html`, `lexical` or `mobiledoc`.
+    pub format: String,
+    pub source: String,
+    pub imported_at: OffsetDateTime,
+}
+
+impl Db {
+    /// Every post and page, whatever its status, oldest first: for exports.
+    pub async fn all_posts(&self) -> Result<Vec<Post>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {POST_COLUMNS} FROM posts p ORDER BY p.created_at, p.id"));
+        let rows: Vec<PostRecord> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        self.with_relations(rows).await
+    }
+
+    /// Inserts an imported post with its original body and its jobs (a scheduled publication)
+    /// in one transaction, so a post never exists without the source it was converted from.
+    pub async fn insert_imported_post(
+        &self,
+        post: &Post,
+        source: &PostImportSource,
+        jobs: &[crate::JobChange],
+    ) -> Result<()> {
+        let sql = format!("INSERT INTO posts ({}) VALUES ({})", POST_COLUMNS.replace("p.", ""), placeholders(1, 30));
+        on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            bind_post!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), post)
+                .execute(&mut *tx)
+                .await
+                .map_err(StorageError::on_unique("post", post.slug.as_str()))?;
+            replace_links!(tx, post);
+            sqlx::query(
+                "INSERT INTO post_import_sources (post_id, format, source, imported_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(post.id.as_str())
+            .bind(&source.format)
+            .bind(&source.source)
+            .bind(masthead_core::to_stored_time(source.imported_at))
+            .execute(&mut *tx)
+            .await?;
+            crate::jobs::apply_job_changes!(tx, jobs);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn post_import_source(&self, post: &ObjectId) -> Result<Option<PostImportSource>> {
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as("SELECT format, source, imported_at FROM post_import_sources WHERE post_id = $1")
+                .bind(post.as_str())
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+}

@@ -10,7 +10,10 @@ use masthead_storage::Db;
 use masthead_web::AppState;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{Cli, Command, EmailCommand, MailArgs, MembersCommand, ServeArgs, StorageArgs, UserCommand};
+use crate::cli::{
+    Cli, Command, EmailCommand, ExportCommand, ImportCommand, MailArgs, MembersCommand, ServeArgs, StorageArgs,
+    UserCommand,
+};
 
 pub fn init_tracing() {
     let filter =
@@ -83,7 +86,98 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             newsroom.db.close().await;
             Ok(())
         }
+        Some(Command::Import { command: ImportCommand::Ghost { storage, serve, file } }) => {
+            let json = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let newsroom = open_newsroom(&storage).await?;
+            let result = import_ghost(&newsroom, &json, &serve.site_url()).await;
+            newsroom.db.close().await;
+            let report = result.with_context(|| format!("importing {}", file.display()))?;
+            print!("{}", describe_import(&report));
+            Ok(())
+        }
+        Some(Command::Export { command: ExportCommand::Ghost { storage, serve, file } }) => {
+            let newsroom = open_newsroom(&storage).await?;
+            let export = newsroom.export_ghost(&serve.site_url()).await.map_err(|e| anyhow::anyhow!("{e}"));
+            newsroom.db.close().await;
+            let export = export.context("exporting the site")?;
+            let count = |table: &str| export["db"][0]["data"][table].as_array().map_or(0, Vec::len);
+            let summary = format!(
+                "Exported {} posts and pages, {} tags, {} staff and {} newsletters",
+                count("posts"),
+                count("tags"),
+                count("users"),
+                count("newsletters")
+            );
+            if file.as_os_str() == "-" {
+                let mut stdout = std::io::stdout().lock();
+                serde_json::to_writer(&mut stdout, &export).context("writing the export")?;
+                std::io::Write::write_all(&mut stdout, b"\n")?;
+                // Standard output carries the file; the summary goes to standard error.
+                eprintln!("{summary}.");
+            } else {
+                let out = std::fs::File::create(&file).with_context(|| format!("creating {}", file.display()))?;
+                let mut out = std::io::BufWriter::new(out);
+                serde_json::to_writer(&mut out, &export).context("writing the export")?;
+                std::io::Write::flush(&mut out).with_context(|| format!("writing {}", file.display()))?;
+                println!("{summary} to {}.", file.display());
+            }
+            Ok(())
+        }
     }
+}
+
+/// Runs a Ghost import with a progress bar on standard error (hidden when it is not a terminal).
+async fn import_ghost(
+    newsroom: &Newsroom,
+    json: &[u8],
+    site_url: &str,
+) -> anyhow::Result<masthead_app::ghost_import::ImportReport> {
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = newsroom
+        .import_ghost(json, site_url, |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await;
+    bar.finish_and_clear();
+    report.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The import report as the operator reads it: counts per table, then every problem and
+/// warning, one per line. Rows that were already present are only counted: re-running an
+/// import would otherwise list the whole file.
+fn describe_import(report: &masthead_app::ghost_import::ImportReport) -> String {
+    let mut out = match &report.ghost_version {
+        Some(version) => format!("Imported a Ghost {version} export:\n"),
+        None => "Imported a Ghost export:\n".to_owned(),
+    };
+    for (table, counts) in &report.tables {
+        out.push_str(&format!(
+            "  {table:<12} {} created, {} updated, {} skipped\n",
+            counts.created, counts.updated, counts.skipped
+        ));
+    }
+    let present = report.skipped.iter().filter(|s| s.already_present).count();
+    if present > 0 {
+        out.push_str(&format!("{present} rows were already present and were kept as they are.\n"));
+    }
+    let problems: Vec<_> = report.problems().collect();
+    if !problems.is_empty() {
+        out.push_str(&format!("{} rows were not imported:\n", problems.len()));
+        for problem in problems {
+            out.push_str(&format!("  {problem}\n"));
+        }
+    }
+    if !report.warnings.is_empty() {
+        out.push_str(&format!("{} notes:\n", report.warnings.len()));
+        for warning in &report.warnings {
+            out.push_str(&format!("  {warning}\n"));
+        }
+    }
+    out
 }
 
 /// The mailer the serve settings describe.

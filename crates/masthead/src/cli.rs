@@ -51,6 +51,45 @@ pub enum Command {
         #[command(subcommand)]
         command: MembersCommand,
     },
+    /// Import content from another platform.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Export content for another platform (or another Masthead).
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a Ghost JSON export: staff, tags, newsletters, posts and pages, settings. Safe to
+    /// run again: what already exists is kept, and every skipped row is reported with its reason.
+    Ghost {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// The site URL is what Ghost's `__GHOST_URL__` placeholder becomes.
+        #[command(flatten)]
+        serve: Box<ServeArgs>,
+        /// The export file (`<site>.ghost.<date>.json`).
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write the site as a Ghost JSON export (no passwords, no members).
+    Ghost {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// Links under the site URL are written as Ghost's `__GHOST_URL__` placeholder.
+        #[command(flatten)]
+        serve: Box<ServeArgs>,
+        /// Where to write it; `-` for standard output.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -109,3 +109,80 @@ fn a_bad_database_url_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unsupported database URL"), "{stderr}");
 }
+
+fn ghost_fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../masthead-app/tests/fixtures/ghost").join(name)
+}
+
+#[test]
+fn import_ghost_reports_every_table_and_export_ghost_writes_the_site_back_out() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .args(["--site-url", "https://news.example.org/", "--data-dir"])
+            .arg(dir.path())
+            .output()
+            .expect("run masthead")
+    };
+    let fixture = ghost_fixture("html-export.json");
+    let import = run(&["import", "ghost", fixture.to_str().expect("utf-8 path")]);
+    let stdout = String::from_utf8_lossy(&import.stdout);
+    assert!(import.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&import.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[..8],
+        [
+            "Imported a Ghost 5.96.0 export:",
+            "  newsletters  2 created, 0 updated, 0 skipped",
+            "  posts        7 created, 0 updated, 3 skipped",
+            "  products     0 created, 0 updated, 1 skipped",
+            "  settings     0 created, 7 updated, 0 skipped",
+            "  tags         4 created, 0 updated, 1 skipped",
+            "  users        3 created, 0 updated, 1 skipped",
+            "6 rows were not imported:",
+        ]
+    );
+    assert!(stdout.contains(
+        "  posts row 5 (bad-status): field \"status\": \"bogus\" is not published, draft, scheduled or sent\n"
+    ));
+
+    let again = run(&["import", "ghost", fixture.to_str().expect("utf-8 path")]);
+    let again = String::from_utf8_lossy(&again.stdout);
+    assert!(again.contains("  posts        0 created, 0 updated, 10 skipped\n"), "{again}");
+    assert!(again.contains("\n23 rows were already present and were kept as they are.\n"), "{again}");
+
+    let out = dir.path().join("site.ghost.json");
+    let export = run(&["export", "ghost", out.to_str().expect("utf-8 path")]);
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&export.stdout).trim(),
+        format!("Exported 7 posts and pages, 4 tags, 3 staff and 2 newsletters to {}.", out.display())
+    );
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).expect("read export")).expect("JSON");
+    let posts = file["db"][0]["data"]["posts"].as_array().expect("posts");
+    let trains = posts.iter().find(|p| p["slug"] == "night-trains-leave-kyiv").expect("exported");
+    assert_eq!(trains["feature_image"], "__GHOST_URL__/content/images/2024/03/hero.jpg");
+
+    let to_stdout = run(&["export", "ghost", "-"]);
+    assert!(to_stdout.status.success());
+    let streamed: serde_json::Value = serde_json::from_slice(&to_stdout.stdout).expect("stdout is the JSON file alone");
+    assert_eq!(streamed["db"][0]["data"]["posts"].as_array().map(Vec::len), Some(7));
+}
+
+#[test]
+fn import_ghost_refuses_a_file_it_cannot_read_with_one_message() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\"db\": [").expect("write");
+    let output = Command::new(BIN)
+        .args(["import", "ghost"])
+        .arg(&broken)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the file is not valid JSON (line 1, column 8)"), "{stderr}");
+}

@@ -1,6 +1,8 @@
 //! Use-case tests. Every test runs on SQLite and on PostgreSQL (see `dual_db_test!`).
 
 mod demo;
+mod ghost_export;
+mod ghost_import;
 mod member_csv;
 mod newsletters;
 mod posts;

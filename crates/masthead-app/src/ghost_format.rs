@@ -1,0 +1,273 @@
+//! Ghost's JSON export file as both directions of the migration see it: the envelope, one row
+//! read field by field with reasons a newsroom can act on, Ghost's datetimes, and the
+//! `__GHOST_URL__` placeholder that stands for the site's own address.
+//!
+//! Rows are read by hand rather than through `#[derive(Deserialize)]` so that a bad row names
+//! the field at fault (`field "featured": expected true or false, got "maybe"`) and so that the
+//! shapes Ghost has used over the years (numeric ids, `0`/`1` booleans, epoch milliseconds) all
+//! read the same way.
+
+use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+/// What Ghost writes in place of the site's URL, so an export can be restored on another domain.
+pub const GHOST_URL: &str = "__GHOST_URL__";
+
+/// The Ghost version our exports claim: the format of Ghost 6's `/ghost/api/admin/db/`.
+pub const EXPORT_VERSION: &str = "6.0.0";
+
+/// The tables of an export, whichever envelope held them.
+#[derive(Debug)]
+pub(crate) struct ExportFile {
+    pub version: Option<String>,
+    pub tables: Map<String, Value>,
+    /// Further entries of the `db` array (Ghost writes one); they are reported, not read.
+    pub ignored_databases: usize,
+}
+
+/// Finds `data` in `{"db":[{"meta","data"}]}` or in the older bare `{"meta","data"}`.
+pub(crate) fn locate(file: Value) -> Result<ExportFile, String> {
+    let Value::Object(mut top) = file else {
+        return Err(format!("the top level is {}, not an object with \"db\" or \"data\"", kind(&file)));
+    };
+    let (database, ignored_databases) = match top.remove("db") {
+        Some(Value::Array(mut databases)) => {
+            if databases.is_empty() {
+                return Err("\"db\" is an empty list".into());
+            }
+            let ignored = databases.len() - 1;
+            (databases.swap_remove(0), ignored)
+        }
+        Some(other) => return Err(format!("\"db\" is {}, not a list", kind(&other))),
+        None => (Value::Object(top), 0),
+    };
+    let Value::Object(mut database) = database else {
+        return Err(format!("the database entry is {}, not an object", kind(&database)));
+    };
+    let version = database.get("meta").and_then(|m| m.get("version")).and_then(Value::as_str).map(str::to_owned);
+    match database.remove("data") {
+        Some(Value::Object(tables)) => Ok(ExportFile { version, tables, ignored_databases }),
+        Some(other) => Err(format!("\"data\" is {}, not an object of tables", kind(&other))),
+        None => Err("there is no \"data\" object: this is not a Ghost export".into()),
+    }
+}
+
+/// How a JSON value is described in messages.
+pub(crate) fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Shows a value in a message without letting a long body flood the report.
+fn shown(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 40 { format!("{}…", text.chars().take(40).collect::<String>()) } else { text }
+}
+
+/// One row of a table, read field by field. Missing fields and `null` read as `None`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Row<'a>(pub &'a Map<String, Value>);
+
+impl<'a> Row<'a> {
+    pub fn of(value: &'a Value) -> Result<Self, String> {
+        match value {
+            Value::Object(map) => Ok(Self(map)),
+            other => Err(format!("the row is {}, not an object", kind(other))),
+        }
+    }
+
+    pub fn raw(&self, field: &str) -> Option<&'a Value> {
+        self.0.get(field).filter(|v| !v.is_null())
+    }
+
+    /// Text as written (numbers are accepted: very old exports have numeric ids).
+    pub fn text(&self, field: &str) -> Result<Option<String>, String> {
+        match self.raw(field) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(other) => Err(format!("field \"{field}\": expected text, got {}", kind(other))),
+        }
+    }
+
+    /// Text with surrounding space removed; empty text reads as `None`.
+    pub fn trimmed(&self, field: &str) -> Result<Option<String>, String> {
+        Ok(self.text(field)?.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()))
+    }
+
+    /// `true`/`false`, and the `1`/`0` that MySQL-backed exports write.
+    pub fn flag(&self, field: &str) -> Result<Option<bool>, String> {
+        let wrong = |v: &Value| format!("field \"{field}\": expected true or false, got {}", shown(v));
+        match self.raw(field) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(v @ Value::Number(n)) => match n.as_i64() {
+                Some(0) => Ok(Some(false)),
+                Some(1) => Ok(Some(true)),
+                _ => Err(wrong(v)),
+            },
+            Some(v @ Value::String(s)) => match s.trim() {
+                "true" | "1" => Ok(Some(true)),
+                "false" | "0" => Ok(Some(false)),
+                _ => Err(wrong(v)),
+            },
+            Some(other) => Err(wrong(other)),
+        }
+    }
+
+    pub fn number(&self, field: &str) -> Result<Option<i64>, String> {
+        let wrong = |v: &Value| format!("field \"{field}\": expected a whole number, got {}", shown(v));
+        match self.raw(field) {
+            None => Ok(None),
+            Some(v @ Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| wrong(v)),
+            Some(v @ Value::String(s)) => s.trim().parse().map(Some).map_err(|_| wrong(v)),
+            Some(other) => Err(wrong(other)),
+        }
+    }
+
+    pub fn time(&self, field: &str) -> Result<Option<OffsetDateTime>, String> {
+        match self.raw(field) {
+            None => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(value) => parse_time(value).map(Some).map_err(|e| format!("field \"{field}\": {e}")),
+        }
+    }
+}
+
+/// Ghost's datetimes: `2024-03-01 09:30:00` (UTC, as in its docs), ISO 8601 with or without a
+/// zone (`2024-03-01T09:30:00.000Z`), or milliseconds since the epoch (Ghost 0.x).
+pub(crate) fn parse_time(value: &Value) -> Result<OffsetDateTime, String> {
+    let wrong = || format!("{} is not a date and time (use 2024-03-01 09:30:00 or ISO 8601)", shown(value));
+    match value {
+        Value::Number(n) => {
+            let ms = n.as_i64().ok_or_else(wrong)?;
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+                .map(masthead_core::to_stored_time)
+                .map_err(|_| wrong())
+        }
+        Value::String(s) => {
+            let s = s.trim();
+            if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+                return Ok(masthead_core::to_stored_time(t));
+            }
+            // ISO 8601 without a zone, and Ghost's `2024-03-01 09:30:00`, are UTC.
+            let spaced = match s.split_once('T') {
+                Some((date, clock)) if date.len() == 10 => format!("{date} {clock}"),
+                _ => s.to_owned(),
+            };
+            let naive = format_description!("[year]-[month]-[day] [hour]:[minute]:[second][optional [.[subsecond]]]");
+            PrimitiveDateTime::parse(&spaced, naive)
+                .map(|t| masthead_core::to_stored_time(t.assume_utc()))
+                .map_err(|_| wrong())
+        }
+        _ => Err(wrong()),
+    }
+}
+
+/// A datetime as Ghost's exporter writes it: `2024-03-01T09:30:00.000Z`.
+pub(crate) fn format_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    t.format(format).unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+/// Replaces the placeholder with the site's URL, so imported links and images keep working.
+pub(crate) fn resolve_placeholder(text: &str, site_url: &str) -> String {
+    text.replace(GHOST_URL, site_url.trim_end_matches('/'))
+}
+
+/// Replaces this site's own absolute URLs with the placeholder. Only whole origins are
+/// replaced: `https://news.example.org.evil.test` is another site and stays as it is.
+pub(crate) fn to_placeholder(text: &str, site_url: &str) -> String {
+    let site = site_url.trim_end_matches('/');
+    if site.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(site) {
+        let after = &rest[at + site.len()..];
+        let boundary = after.chars().next().is_none_or(|c| "/?#\"'<> )]\n\t".contains(c));
+        out.push_str(&rest[..at]);
+        out.push_str(if boundary { GHOST_URL } else { site });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn both_envelopes_are_found() {
+        let wrapped = json!({"db": [{"meta": {"version": "5.80.0"}, "data": {"posts": []}}]});
+        let file = locate(wrapped).expect("db envelope");
+        assert_eq!(file.version.as_deref(), Some("5.80.0"));
+        assert!(file.tables.contains_key("posts"));
+        let bare = locate(json!({"meta": {}, "data": {"tags": []}})).expect("bare envelope");
+        assert!(bare.tables.contains_key("tags"));
+        assert_eq!(
+            locate(json!([1])).err().as_deref(),
+            Some("the top level is a list, not an object with \"db\" or \"data\"")
+        );
+        assert_eq!(
+            locate(json!({"posts": []})).err().as_deref(),
+            Some("there is no \"data\" object: this is not a Ghost export")
+        );
+    }
+
+    #[test]
+    fn ghost_datetimes_parse_in_every_form() {
+        let at = datetime!(2024-03-01 09:30:00 UTC);
+        for text in
+            ["2024-03-01 09:30:00", "2024-03-01T09:30:00.000Z", "2024-03-01T10:30:00+01:00", "2024-03-01T09:30:00"]
+        {
+            assert_eq!(parse_time(&json!(text)), Ok(at), "{text}");
+        }
+        assert_eq!(parse_time(&json!(1_709_285_400_000_i64)), Ok(at));
+        assert!(parse_time(&json!("yesterday")).is_err());
+        assert_eq!(format_time(at), "2024-03-01T09:30:00.000Z");
+    }
+
+    #[test]
+    fn fields_read_leniently_and_name_themselves_when_wrong() {
+        let value = json!({"id": 7, "featured": 1, "sort_order": "2", "title": ["x"], "flag": "maybe"});
+        let row = Row::of(&value).expect("object");
+        assert_eq!(row.text("id"), Ok(Some("7".into())));
+        assert_eq!(row.flag("featured"), Ok(Some(true)));
+        assert_eq!(row.number("sort_order"), Ok(Some(2)));
+        assert_eq!(row.text("title"), Err("field \"title\": expected text, got a list".into()));
+        assert_eq!(row.flag("flag"), Err("field \"flag\": expected true or false, got \"maybe\"".into()));
+        assert_eq!(row.text("missing"), Ok(None));
+    }
+
+    #[test]
+    fn the_placeholder_stands_for_whole_origins_only() {
+        let site = "https://news.example.org/";
+        assert_eq!(
+            resolve_placeholder(r#"<a href="__GHOST_URL__/about/">"#, site),
+            r#"<a href="https://news.example.org/about/">"#
+        );
+        assert_eq!(
+            to_placeholder(
+                r#"<a href="https://news.example.org/about/">x</a> https://news.example.org.evil.test/"#,
+                site
+            ),
+            r#"<a href="__GHOST_URL__/about/">x</a> https://news.example.org.evil.test/"#
+        );
+        assert_eq!(to_placeholder("https://news.example.org", site), "__GHOST_URL__");
+    }
+}

@@ -1,0 +1,1237 @@
+//! Importing a Ghost JSON export (`/ghost/api/admin/db/` or Settings → Labs → Export): staff,
+//! tags, newsletters, posts and pages with their ordered authors and tags, and site settings.
+//!
+//! The rules, each chosen so that a newsroom can run the import again without fear:
+//! - **Existing wins.** Posts match by (type, slug), tags and newsletters by slug, staff by
+//!   email. A match is left exactly as it is and reported as already present: the newsroom may
+//!   have edited it since, and an import that overwrote edits (or a staff member's role) would
+//!   be worse than one that skips. Re-importing a file therefore creates nothing new.
+//!   Settings are the exception: they always exist, so the file's values are applied.
+//! - **Bad rows are reported, never fatal.** A row that cannot be read is skipped with its
+//!   table, index, slug or email and the reason; every valid row is still imported. Only a file
+//!   that is not JSON, or not a Ghost export at all, is refused as a whole.
+//! - **No side effects.** Imported posts are written straight to storage: no newsletter is
+//!   chosen or sent (Ghost already emailed them), and readers' caches hear one bulk change at
+//!   the end rather than a "published" event per post. Scheduled posts get their durable
+//!   publication job in the same transaction as the post, as if scheduled in the editor.
+//! - **Staff start without access.** New accounts have no password and are suspended until an
+//!   administrator reinstates them; they then choose a password through the reset link.
+
+use std::collections::{BTreeMap, HashMap};
+
+use masthead_core::{
+    EmailAddress, NavigationItem, Newsletter, NewsletterStatus, ObjectId, Post, PostStatus, PostType, Role,
+    SiteSettings, Slug, StaffStatus, StaffUser, Tag, TagVisibility, Timezone, Visibility,
+};
+use masthead_storage::{JobChange, PostImportSource, StorageError};
+use serde_json::{Map, Value};
+
+use crate::ghost_body::{Rendered, lexical_to_html, mobiledoc_to_html};
+use crate::ghost_format::{ExportFile, Row, locate, resolve_placeholder};
+use crate::jobs::Job;
+use crate::posts::{MAX_EXCERPT_LEN, MAX_TITLE_LEN, derived_text};
+use crate::{AppError, ContentChange, Newsroom};
+
+/// What an import did, table by table, with every row it skipped and everything it changed on
+/// the way in.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct ImportReport {
+    /// The Ghost version the file says it came from.
+    pub ghost_version: Option<String>,
+    /// Rows per table: `posts`, `tags`, `users`, `newsletters`, `settings`, `products`.
+    pub tables: BTreeMap<String, TableCounts>,
+    /// Rows (or parts of rows) imported with a change worth knowing about.
+    pub warnings: Vec<ImportIssue>,
+    /// Rows not imported: already present, or unreadable, with the reason.
+    pub skipped: Vec<ImportIssue>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TableCounts {
+    pub created: usize,
+    pub updated: usize,
+    pub skipped: usize,
+}
+
+/// One row's note in the report.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ImportIssue {
+    pub table: String,
+    /// The row's position in its table, from 0; `None` for a note about the whole table.
+    pub row: Option<usize>,
+    /// The row's slug, email or settings key, when it has one.
+    pub key: Option<String>,
+    pub reason: String,
+    /// The row matched something that already exists and was left alone: not a problem.
+    pub already_present: bool,
+}
+
+impl ImportReport {
+    pub fn counts(&self, table: &str) -> TableCounts {
+        self.tables.get(table).copied().unwrap_or_default()
+    }
+
+    /// Skipped rows that were actually wrong (not merely present already).
+    pub fn problems(&self) -> impl Iterator<Item = &ImportIssue> {
+        self.skipped.iter().filter(|s| !s.already_present)
+    }
+}
+
+impl std::fmt::Display for ImportIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.table)?;
+        if let Some(row) = self.row {
+            write!(f, " row {row}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, " ({key})")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+/// Why nothing could be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file is not valid JSON (line {line}, column {column}): {message}")]
+    InvalidJson { line: usize, column: usize, message: String },
+    #[error("the file is not a Ghost export: {0}")]
+    NotGhostExport(String),
+    /// The database failed part-way. What was imported stays; importing again is safe.
+    #[error("the import stopped: {0}")]
+    Stopped(#[from] AppError),
+}
+
+impl From<StorageError> for ImportError {
+    fn from(error: StorageError) -> Self {
+        Self::Stopped(error.into())
+    }
+}
+
+/// Why one row was not imported.
+enum RowFailure {
+    Invalid(String),
+    Fatal(ImportError),
+}
+
+impl From<String> for RowFailure {
+    fn from(reason: String) -> Self {
+        Self::Invalid(reason)
+    }
+}
+
+impl From<&str> for RowFailure {
+    fn from(reason: &str) -> Self {
+        Self::Invalid(reason.to_owned())
+    }
+}
+
+impl From<StorageError> for RowFailure {
+    fn from(error: StorageError) -> Self {
+        match error {
+            // A uniqueness clash is about this row (say, a slug taken meanwhile), not the database.
+            conflict @ StorageError::Conflict { .. } => Self::Invalid(conflict.to_string()),
+            other => Self::Fatal(other.into()),
+        }
+    }
+}
+
+impl From<AppError> for RowFailure {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::Storage(storage) => storage.into(),
+            other => Self::Invalid(other.to_string()),
+        }
+    }
+}
+
+enum Outcome {
+    Created,
+    Updated,
+    /// Already there; the reason says what matched.
+    Present(String),
+}
+
+type RowResult = Result<Outcome, RowFailure>;
+
+/// The tables this importer reads; any other non-empty table is reported as not imported.
+const READ_TABLES: [&str; 11] = [
+    "posts",
+    "posts_meta",
+    "posts_tags",
+    "posts_authors",
+    "tags",
+    "users",
+    "roles",
+    "roles_users",
+    "newsletters",
+    "settings",
+    "products",
+];
+
+/// Ghost's default title for a post saved without one.
+const UNTITLED: &str = "(Untitled)";
+
+impl Newsroom {
+    /// Imports a Ghost JSON export. `site_url` is this site's public URL: Ghost's
+    /// `__GHOST_URL__` placeholder becomes it. `progress(done, total)` is called after each row.
+    pub async fn import_ghost(
+        &self,
+        json: &[u8],
+        site_url: &str,
+        progress: impl Fn(u64, u64) + Send + Sync,
+    ) -> Result<ImportReport, ImportError> {
+        import_ghost(self, json, site_url, progress).await
+    }
+}
+
+/// See [`Newsroom::import_ghost`].
+pub async fn import_ghost(
+    newsroom: &Newsroom,
+    json: &[u8],
+    site_url: &str,
+    progress: impl Fn(u64, u64) + Send + Sync,
+) -> Result<ImportReport, ImportError> {
+    let value: Value = serde_json::from_slice(json).map_err(|e| ImportError::InvalidJson {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let file = locate(value).map_err(ImportError::NotGhostExport)?;
+    let mut importer = Importer::new(newsroom, site_url, &file, &progress);
+    importer.run(&file).await?;
+    Ok(importer.report)
+}
+
+struct Importer<'a> {
+    newsroom: &'a Newsroom,
+    site_url: String,
+    report: ImportReport,
+    progress: &'a (dyn Fn(u64, u64) + Send + Sync),
+    done: u64,
+    total: u64,
+    /// File user id -> the account its posts are credited to.
+    users: HashMap<String, StaffUser>,
+    /// File tag id -> the tag its posts carry.
+    tags: HashMap<String, Tag>,
+    owner_exists: bool,
+    suspended: usize,
+    scheduled: usize,
+    changed: bool,
+}
+
+/// A table's rows; a table that is not a list is reported and read as empty.
+fn rows<'f>(file: &'f ExportFile, report: &mut ImportReport, table: &str) -> &'f [Value] {
+    match file.tables.get(table) {
+        None | Some(Value::Null) => &[],
+        Some(Value::Array(rows)) => rows,
+        Some(other) => {
+            report.skipped.push(ImportIssue {
+                table: table.into(),
+                row: None,
+                key: None,
+                reason: format!(
+                    "the table is {}, not a list of rows; nothing in it was read",
+                    crate::ghost_format::kind(other)
+                ),
+                already_present: false,
+            });
+            &[]
+        }
+    }
+}
+
+/// Reads `slug` as a slug; an ill-formed one is rebuilt from its own text, then from `fallback`.
+fn slug_from(given: Option<&str>, fallback: &str) -> Result<(Slug, Option<String>), String> {
+    if let Some(given) = given {
+        if let Ok(slug) = Slug::parse(given) {
+            return Ok((slug, None));
+        }
+        // Ghost URL-encodes non-Latin slugs in some versions; decoding keeps the readable form.
+        let decoded = percent_decode(given);
+        if let Some(slug) = Slug::from_title(&decoded) {
+            return Ok((
+                slug.clone(),
+                Some(format!("slug {given:?} is not a valid slug; imported as {:?}", slug.as_str())),
+            ));
+        }
+    }
+    Slug::from_title(fallback)
+        .map(|slug| {
+            let note = given.map(|g| format!("slug {g:?} is not a valid slug; imported as {:?}", slug.as_str()));
+            (slug, note)
+        })
+        .ok_or_else(|| match given {
+            Some(g) => format!("slug {g:?} is not a valid slug and none can be made from {fallback:?}"),
+            None => format!("there is no slug and none can be made from {fallback:?}"),
+        })
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A Ghost role name as one of ours, with a note when it is not a straight match.
+fn role_from_ghost(name: Option<&str>) -> (Role, Option<String>) {
+    match name {
+        None => (Role::Contributor, Some("the file gives no role; imported as a contributor".into())),
+        Some(name) => match Role::parse(name) {
+            Some(role) => (role, None),
+            None if name.eq_ignore_ascii_case("super editor") => {
+                (Role::Editor, Some("Ghost's Super Editor role is imported as Editor".into()))
+            }
+            None => (Role::Contributor, Some(format!("role {name:?} is not one of ours; imported as a contributor"))),
+        },
+    }
+}
+
+impl<'a> Importer<'a> {
+    fn new(
+        newsroom: &'a Newsroom,
+        site_url: &str,
+        file: &ExportFile,
+        progress: &'a (dyn Fn(u64, u64) + Send + Sync),
+    ) -> Self {
+        let mut report = ImportReport { ghost_version: file.version.clone(), ..ImportReport::default() };
+        if file.ignored_databases > 0 {
+            report.warnings.push(ImportIssue {
+                table: "db".into(),
+                row: None,
+                key: None,
+                reason: format!(
+                    "the file holds {} more databases after the first; only the first was read",
+                    file.ignored_databases
+                ),
+                already_present: false,
+            });
+        }
+        let total = ["users", "tags", "newsletters", "posts", "settings", "products"]
+            .iter()
+            .map(|t| file.tables.get(*t).and_then(Value::as_array).map_or(0, Vec::len) as u64)
+            .sum();
+        Self {
+            newsroom,
+            site_url: site_url.trim_end_matches('/').to_owned(),
+            report,
+            progress,
+            done: 0,
+            total,
+            users: HashMap::new(),
+            tags: HashMap::new(),
+            owner_exists: false,
+            suspended: 0,
+            scheduled: 0,
+            changed: false,
+        }
+    }
+
+    async fn run(&mut self, file: &ExportFile) -> Result<(), ImportError> {
+        (self.progress)(0, self.total);
+        self.owner_exists = self.newsroom.db.owner().await?.is_some();
+        let roles = self.user_roles(file);
+        let users = rows(file, &mut self.report, "users");
+        for (index, value) in users.iter().enumerate() {
+            let result = self.import_user(index, value, &roles).await;
+            self.record("users", index, value.get("email"), result)?;
+        }
+        if self.suspended > 0 {
+            self.note_table(
+                "users",
+                format!(
+                    "{} new staff accounts were created suspended, with no password: an administrator reinstates \
+                     each one, who then chooses a password through \"Forgot your password?\"",
+                    self.suspended
+                ),
+            );
+        }
+        for (index, value) in rows(file, &mut self.report, "tags").iter().enumerate() {
+            let result = self.import_tag(index, value).await;
+            self.record("tags", index, value.get("slug"), result)?;
+        }
+        for (index, value) in rows(file, &mut self.report, "newsletters").iter().enumerate() {
+            let result = self.import_newsletter(index, value).await;
+            self.record("newsletters", index, value.get("slug"), result)?;
+        }
+        let links = self.post_links(file);
+        for (index, value) in rows(file, &mut self.report, "posts").iter().enumerate() {
+            let result = self.import_post(index, value, &links).await;
+            self.record("posts", index, value.get("slug"), result)?;
+        }
+        let settings = rows(file, &mut self.report, "settings");
+        self.import_settings(settings).await?;
+        for (index, value) in rows(file, &mut self.report, "products").iter().enumerate() {
+            let result = Err(RowFailure::Invalid(
+                "tiers are not imported: Masthead has no tiers yet (posts keep their members/paid visibility)".into(),
+            ));
+            self.record("products", index, value.get("slug"), result)?;
+        }
+        let other_tables: Vec<(String, usize)> = file
+            .tables
+            .iter()
+            .filter(|(name, _)| !READ_TABLES.contains(&name.as_str()))
+            .filter_map(|(name, rows)| Some((name.clone(), rows.as_array()?.len())))
+            .filter(|(_, count)| *count > 0)
+            .collect();
+        for (table, count) in other_tables {
+            self.note_table(&table, format!("{count} rows not imported: Masthead has no equivalent of this table"));
+        }
+        if self.changed {
+            self.newsroom.changes.publish(&ContentChange::Everything);
+        }
+        if self.scheduled > 0 {
+            self.newsroom.jobs.wake();
+        }
+        Ok(())
+    }
+
+    fn note_table(&mut self, table: &str, reason: String) {
+        self.report.warnings.push(ImportIssue {
+            table: table.into(),
+            row: None,
+            key: None,
+            reason,
+            already_present: false,
+        });
+    }
+
+    fn warn(&mut self, table: &str, row: usize, key: Option<&str>, reason: String) {
+        self.report.warnings.push(ImportIssue {
+            table: table.into(),
+            row: Some(row),
+            key: key.map(str::to_owned),
+            reason,
+            already_present: false,
+        });
+    }
+
+    /// Counts a row's outcome, reports it, and moves the progress bar. Only a database failure
+    /// stops the import.
+    fn record(&mut self, table: &str, index: usize, key: Option<&Value>, result: RowResult) -> Result<(), ImportError> {
+        let key = key.and_then(Value::as_str).map(str::to_owned);
+        let counts = self.report.tables.entry(table.to_owned()).or_default();
+        match result {
+            Ok(Outcome::Created) => counts.created += 1,
+            Ok(Outcome::Updated) => counts.updated += 1,
+            Ok(Outcome::Present(reason)) => {
+                counts.skipped += 1;
+                self.report.skipped.push(ImportIssue {
+                    table: table.into(),
+                    row: Some(index),
+                    key,
+                    reason,
+                    already_present: true,
+                });
+            }
+            Err(RowFailure::Invalid(reason)) => {
+                counts.skipped += 1;
+                self.report.skipped.push(ImportIssue {
+                    table: table.into(),
+                    row: Some(index),
+                    key,
+                    reason,
+                    already_present: false,
+                });
+            }
+            Err(RowFailure::Fatal(error)) => return Err(error),
+        }
+        self.done += 1;
+        (self.progress)(self.done, self.total);
+        Ok(())
+    }
+
+    /// File user id -> Ghost role name, from `roles` and `roles_users`.
+    fn user_roles(&mut self, file: &ExportFile) -> HashMap<String, String> {
+        let mut names = HashMap::new();
+        for value in rows(file, &mut self.report, "roles") {
+            if let Ok(row) = Row::of(value)
+                && let (Ok(Some(id)), Ok(Some(name))) = (row.text("id"), row.trimmed("name"))
+            {
+                names.insert(id, name);
+            }
+        }
+        let mut roles = HashMap::new();
+        for (index, value) in rows(file, &mut self.report, "roles_users").iter().enumerate() {
+            let link = Row::of(value).and_then(|row| Ok((row.text("user_id")?, row.text("role_id")?)));
+            match link {
+                Ok((Some(user), Some(role))) => match names.get(&role) {
+                    Some(name) => {
+                        roles.entry(user).or_insert_with(|| name.clone());
+                    }
+                    None => self.warn("roles_users", index, None, format!("role {role:?} is not in the roles table")),
+                },
+                Ok(_) => self.warn("roles_users", index, None, "the row needs a user_id and a role_id".into()),
+                Err(reason) => self.warn("roles_users", index, None, reason),
+            }
+        }
+        roles
+    }
+
+    async fn import_user(&mut self, index: usize, value: &Value, roles: &HashMap<String, String>) -> RowResult {
+        let row = Row::of(value)?;
+        let file_id = row.text("id")?;
+        let email = row.trimmed("email")?.ok_or("field \"email\" is missing: staff are matched by email")?;
+        let email = crate::staff::normalise_email(&email).map_err(|_| format!("{email:?} is not an email address"))?;
+        if let Some(existing) = self.newsroom.db.user_by_email(&email).await? {
+            if let Some(file_id) = file_id {
+                self.users.insert(file_id, existing.clone());
+            }
+            return Ok(Outcome::Present(format!(
+                "already present: a staff account with this email exists and is kept as it is (role {}, status {})",
+                existing.role.label().to_lowercase(),
+                existing.status
+            )));
+        }
+        let local_part = email.split('@').next().unwrap_or(&email).to_owned();
+        let name = row.trimmed("name")?.unwrap_or(local_part);
+        let (base_slug, slug_note) = slug_from(row.trimmed("slug")?.as_deref(), &name)?;
+        let mut notes: Vec<String> = slug_note.into_iter().collect();
+        let mut slug = base_slug.clone();
+        for n in 2..1000 {
+            if self.newsroom.db.user_by_slug(slug.as_str()).await?.is_none() {
+                break;
+            }
+            slug = Slug::parse(&format!("{base_slug}-{n}")).map_err(|e| e.to_string())?;
+        }
+        if slug != base_slug {
+            notes.push(format!(
+                "slug {:?} is taken by another account; imported as {:?}",
+                base_slug.as_str(),
+                slug.as_str()
+            ));
+        }
+        let (mut role, role_note) = role_from_ghost(file_id.as_ref().and_then(|id| roles.get(id)).map(String::as_str));
+        notes.extend(role_note);
+        // A site has one owner: the file's owner joins as an administrator where one exists.
+        if role == Role::Owner && self.owner_exists {
+            role = Role::Administrator;
+            notes.push("the file's owner becomes an administrator: this site already has an owner".into());
+        }
+        // With no owner yet, a suspended owner could never be reinstated (only an owner or an
+        // administrator can do that): the owner is invited instead, and regains access through
+        // the password reset link.
+        let status = if role == Role::Owner {
+            notes.push("becomes this site's owner, invited (no password): request a password reset to sign in".into());
+            StaffStatus::Invited
+        } else {
+            StaffStatus::Suspended
+        };
+        let now = masthead_core::now();
+        let id = self
+            .free_id(file_id.as_deref(), |db, id| async move { db.user_by_id(&id).await.map(|u| u.is_some()) })
+            .await?;
+        let url = |field: &str| -> Result<Option<String>, String> { Ok(row.trimmed(field)?.map(|u| self.resolve(&u))) };
+        let user = StaffUser {
+            id,
+            name,
+            slug,
+            email,
+            role,
+            status,
+            bio: row.trimmed("bio")?,
+            profile_image: url("profile_image")?,
+            cover_image: url("cover_image")?,
+            website: url("website")?,
+            location: row.trimmed("location")?,
+            twitter: row.trimmed("twitter")?,
+            facebook: row.trimmed("facebook")?,
+            meta_title: row.trimmed("meta_title")?,
+            meta_description: row.trimmed("meta_description")?,
+            created_at: row.time("created_at")?.unwrap_or(now),
+            updated_at: row.time("updated_at")?.unwrap_or(now),
+        };
+        self.newsroom.db.insert_user(&user).await?;
+        if role == Role::Owner {
+            self.owner_exists = true;
+        } else {
+            self.suspended += 1;
+        }
+        let key = user.email.clone();
+        if let Some(file_id) = file_id {
+            self.users.insert(file_id, user);
+        }
+        for note in notes {
+            self.warn("users", index, Some(&key), note);
+        }
+        self.changed = true;
+        Ok(Outcome::Created)
+    }
+
+    /// The file's id when it is a valid id nobody here uses yet (Ghost ids are ours too);
+    /// otherwise a new one.
+    async fn free_id<F, Fut>(&self, file_id: Option<&str>, taken: F) -> Result<ObjectId, StorageError>
+    where
+        F: Fn(masthead_storage::Db, ObjectId) -> Fut,
+        Fut: std::future::Future<Output = Result<bool, StorageError>>,
+    {
+        if let Some(id) = file_id.and_then(|id| ObjectId::parse(id).ok())
+            && !taken(self.newsroom.db.clone(), id.clone()).await?
+        {
+            return Ok(id);
+        }
+        Ok(ObjectId::new())
+    }
+
+    fn resolve(&self, text: &str) -> String {
+        resolve_placeholder(text, &self.site_url)
+    }
+
+    async fn import_tag(&mut self, index: usize, value: &Value) -> RowResult {
+        let row = Row::of(value)?;
+        let file_id = row.text("id")?;
+        let name = row.trimmed("name")?.ok_or("field \"name\" is missing or empty")?;
+        let (slug, slug_note) = slug_from(row.trimmed("slug")?.as_deref(), &name)?;
+        if let Some(existing) = self.newsroom.db.tag_by_slug(slug.as_str()).await? {
+            if let Some(file_id) = file_id {
+                self.tags.insert(file_id, existing);
+            }
+            return Ok(Outcome::Present("already present: a tag with this slug exists and is kept as it is".into()));
+        }
+        let visibility = match row.trimmed("visibility")?.as_deref() {
+            None => TagVisibility::for_name(&name),
+            Some(v) => TagVisibility::parse(v)
+                .ok_or_else(|| format!("field \"visibility\": {v:?} is not public or internal"))?,
+        };
+        // `#name` tags are internal whatever the row says: themes must never show them.
+        let visibility = if name.starts_with('#') { TagVisibility::Internal } else { visibility };
+        let mut notes: Vec<String> = slug_note.into_iter().collect();
+        let accent_color = match row.trimmed("accent_color")? {
+            Some(colour) => match SiteSettings::parse_accent_color(&colour) {
+                Some(colour) => Some(colour),
+                None => {
+                    notes.push(format!("accent colour {colour:?} is not #rgb or #rrggbb; left out"));
+                    None
+                }
+            },
+            None => None,
+        };
+        let dropped = self.dropped_fields(
+            &row,
+            &[
+                "og_image",
+                "og_title",
+                "og_description",
+                "twitter_image",
+                "twitter_title",
+                "twitter_description",
+                "codeinjection_head",
+                "codeinjection_foot",
+                "canonical_url",
+            ],
+        )?;
+        notes.extend(dropped);
+        let now = masthead_core::now();
+        let id = self
+            .free_id(file_id.as_deref(), |db, id| async move { db.tag_by_id(&id).await.map(|t| t.is_some()) })
+            .await?;
+        let tag = Tag {
+            id,
+            name,
+            slug,
+            description: row.trimmed("description")?,
+            feature_image: row.trimmed("feature_image")?.map(|u| self.resolve(&u)),
+            visibility,
+            meta_title: row.trimmed("meta_title")?,
+            meta_description: row.trimmed("meta_description")?,
+            accent_color,
+            created_at: row.time("created_at")?.unwrap_or(now),
+            updated_at: row.time("updated_at")?.unwrap_or(now),
+        };
+        self.newsroom.db.insert_tag(&tag).await?;
+        for note in notes {
+            self.warn("tags", index, Some(tag.slug.as_str()), note);
+        }
+        if let Some(file_id) = file_id {
+            self.tags.insert(file_id, tag);
+        }
+        self.changed = true;
+        Ok(Outcome::Created)
+    }
+
+    /// A note naming the row's non-empty fields that Masthead has nowhere to keep.
+    fn dropped_fields(&self, row: &Row<'_>, fields: &[&str]) -> Result<Option<String>, String> {
+        let mut dropped = Vec::new();
+        for field in fields {
+            if row.trimmed(field)?.is_some() {
+                dropped.push(*field);
+            }
+        }
+        Ok((!dropped.is_empty()).then(|| format!("not kept, Masthead has no field for them: {}", dropped.join(", "))))
+    }
+
+    async fn import_newsletter(&mut self, index: usize, value: &Value) -> RowResult {
+        let row = Row::of(value)?;
+        let name = row.trimmed("name")?.ok_or("field \"name\" is missing or empty")?;
+        let (slug, slug_note) = slug_from(row.trimmed("slug")?.as_deref(), &name)?;
+        if self.newsroom.db.newsletter_by_slug(slug.as_str()).await?.is_some() {
+            return Ok(Outcome::Present(
+                "already present: a newsletter with this slug exists and is kept as it is".into(),
+            ));
+        }
+        let status = match row.trimmed("status")?.as_deref() {
+            None => NewsletterStatus::Active,
+            Some(s) => NewsletterStatus::parse(s)
+                .ok_or_else(|| format!("field \"status\": {s:?} is not active or archived"))?,
+        };
+        let mut notes: Vec<String> = slug_note.into_iter().collect();
+        let sender_email = match row.trimmed("sender_email")? {
+            Some(address) => match EmailAddress::parse(&address) {
+                Ok(address) => Some(address.to_string()),
+                Err(e) => {
+                    notes.push(format!("sender email {address:?} left out: {e}"));
+                    None
+                }
+            },
+            None => None,
+        };
+        // Ghost stores `newsletter` (reply to the sender) or `support` (the site's support
+        // address) here, or an address.
+        let sender_reply_to = match row.trimmed("sender_reply_to")?.as_deref() {
+            None | Some("newsletter") => None,
+            Some("support") => {
+                notes.push("replies went to Ghost's support address; they now go to the sender".into());
+                None
+            }
+            Some(address) => match EmailAddress::parse(address) {
+                Ok(address) => Some(address.to_string()),
+                Err(e) => {
+                    notes.push(format!("reply-to {address:?} left out: {e}"));
+                    None
+                }
+            },
+        };
+        let now = masthead_core::now();
+        let file_id = row.text("id")?;
+        let id = self
+            .free_id(file_id.as_deref(), |db, id| async move { db.newsletter_by_id(&id).await.map(|n| n.is_some()) })
+            .await?;
+        let newsletter = Newsletter {
+            id,
+            uuid: row.trimmed("uuid")?.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            name,
+            slug,
+            description: row.trimmed("description")?,
+            sender_name: row.trimmed("sender_name")?,
+            sender_email,
+            sender_reply_to,
+            host_name: None,
+            status,
+            subscribe_on_signup: row.flag("subscribe_on_signup")?.unwrap_or(true),
+            sort_order: i32::try_from(row.number("sort_order")?.unwrap_or(0))
+                .map_err(|_| "field \"sort_order\" is out of range")?,
+            created_at: row.time("created_at")?.unwrap_or(now),
+            updated_at: row.time("updated_at")?.unwrap_or(now),
+        };
+        if let Err(StorageError::Conflict { .. }) = self.newsroom.db.save_newsletter(&newsletter).await {
+            // Newsletter uuids are unique too: a clash means the file's uuid is in use here.
+            let fresh = Newsletter { uuid: uuid::Uuid::new_v4().to_string(), ..newsletter.clone() };
+            self.newsroom.db.save_newsletter(&fresh).await?;
+        }
+        for note in notes {
+            self.warn("newsletters", index, Some(newsletter.slug.as_str()), note);
+        }
+        self.changed = true;
+        Ok(Outcome::Created)
+    }
+
+    /// posts_meta rows and ordered tag and author links, by the file's post id.
+    fn post_links(&mut self, file: &ExportFile) -> PostLinks {
+        let mut links = PostLinks::default();
+        for (index, value) in rows(file, &mut self.report, "posts_meta").iter().enumerate() {
+            match Row::of(value).and_then(|row| Ok((row.text("post_id")?, row))) {
+                Ok((Some(post), _)) => {
+                    if let Some(object) = value.as_object() {
+                        links.meta.insert(post, object.clone());
+                    }
+                }
+                Ok((None, _)) => self.warn("posts_meta", index, None, "the row has no post_id; left out".into()),
+                Err(reason) => self.warn("posts_meta", index, None, reason),
+            }
+        }
+        for (table, target, map) in
+            [("posts_tags", "tag_id", &mut links.tags), ("posts_authors", "author_id", &mut links.authors)]
+        {
+            let table_rows = rows(file, &mut self.report, table);
+            for (index, value) in table_rows.iter().enumerate() {
+                let link = Row::of(value)
+                    .and_then(|row| Ok((row.text("post_id")?, row.text(target)?, row.number("sort_order")?)));
+                match link {
+                    Ok((Some(post), Some(target_id), order)) => map.entry(post).or_default().push(Link {
+                        order: order.unwrap_or(i64::MAX),
+                        index,
+                        target: target_id,
+                    }),
+                    Ok(_) => self.report.warnings.push(ImportIssue {
+                        table: table.into(),
+                        row: Some(index),
+                        key: None,
+                        reason: format!("the row needs a post_id and a {target}; left out"),
+                        already_present: false,
+                    }),
+                    Err(reason) => self.report.warnings.push(ImportIssue {
+                        table: table.into(),
+                        row: Some(index),
+                        key: None,
+                        reason,
+                        already_present: false,
+                    }),
+                }
+            }
+        }
+        for list in links.tags.values_mut().chain(links.authors.values_mut()) {
+            // Rows without sort_order keep their order in the file, after the ordered ones.
+            list.sort_by_key(|l| (l.order, l.index));
+        }
+        links
+    }
+
+    async fn import_post(&mut self, index: usize, value: &Value, links: &PostLinks) -> RowResult {
+        let row = Row::of(value)?;
+        let file_id = row.text("id")?;
+        let post_type = match row.trimmed("type")?.as_deref() {
+            None => PostType::Post,
+            Some(t) => PostType::parse(t).ok_or_else(|| format!("field \"type\": {t:?} is not post or page"))?,
+        };
+        let mut notes: Vec<String> = Vec::new();
+        let title = match row.trimmed("title")? {
+            Some(title) if title.chars().count() > MAX_TITLE_LEN => {
+                return Err(format!("the title is longer than {MAX_TITLE_LEN} characters").into());
+            }
+            Some(title) => title,
+            None => {
+                notes.push(format!("no title; imported as {UNTITLED:?}"));
+                UNTITLED.to_owned()
+            }
+        };
+        let (slug, slug_note) = slug_from(row.trimmed("slug")?.as_deref(), &title)?;
+        notes.extend(slug_note);
+        if self.newsroom.db.post_by_slug(post_type, slug.as_str()).await?.is_some() {
+            return Ok(Outcome::Present(format!(
+                "already present: a {post_type} with this slug exists and is kept as it is"
+            )));
+        }
+        let mut status = match row.trimmed("status")?.as_deref() {
+            None => PostStatus::Draft,
+            Some(s) => PostStatus::parse(s)
+                .ok_or_else(|| format!("field \"status\": {s:?} is not published, draft, scheduled or sent"))?,
+        };
+        let visibility = match row.trimmed("visibility")?.as_deref() {
+            None => Visibility::Public,
+            Some("tiers") => {
+                notes.push("visible to chosen tiers in Ghost; Masthead has no tiers, so paid members only".into());
+                Visibility::Paid
+            }
+            Some(v) => Visibility::parse(v)
+                .ok_or_else(|| format!("field \"visibility\": {v:?} is not public, members, paid or tiers"))?,
+        };
+        let now = masthead_core::now();
+        let created_at = row.time("created_at")?.unwrap_or(now);
+        let updated_at = row.time("updated_at")?.unwrap_or(created_at);
+        let mut published_at = row.time("published_at")?;
+        match status {
+            PostStatus::Scheduled => match published_at {
+                Some(at) if at > now => {}
+                Some(at) => {
+                    notes.push(format!(
+                        "was scheduled for {}, which has passed; imported as a draft so nothing goes live unreviewed",
+                        crate::ghost_format::format_time(at)
+                    ));
+                    status = PostStatus::Draft;
+                }
+                None => {
+                    notes.push("scheduled without a publication time; imported as a draft".into());
+                    status = PostStatus::Draft;
+                }
+            },
+            PostStatus::Published | PostStatus::Sent if published_at.is_none() => {
+                notes.push("no publication time; the creation time is used".into());
+                published_at = Some(created_at);
+            }
+            _ => {}
+        }
+        if status == PostStatus::Scheduled && row.trimmed("newsletter_id")?.is_some() {
+            notes.push(
+                "was to be emailed to a newsletter when published; choose the newsletter again in the editor".into(),
+            );
+        }
+        let (format, source, rendered) = self.body(&row)?;
+        notes.extend(rendered.warnings);
+        let html = masthead_render::sanitize_html(&self.resolve(&rendered.html));
+        let meta = file_id.as_ref().and_then(|id| links.meta.get(id));
+        let meta = meta.map(Row);
+        // Ghost 1–3 kept the SEO fields on the post row itself; posts_meta wins where both exist.
+        let seo = |field: &str| -> Result<Option<String>, String> {
+            match meta.map(|m| m.trimmed(field)).transpose()?.flatten() {
+                Some(value) => Ok(Some(value)),
+                None => row.trimmed(field),
+            }
+        };
+        let feature_image = row.trimmed("feature_image")?.map(|u| self.resolve(&u));
+        let (plaintext, reading_time) = derived_text(&html, feature_image.is_some());
+        let caption = match seo("feature_image_caption")? {
+            Some(caption) => {
+                // Ghost's captions are HTML; ours are text shown as written.
+                let text = masthead_render::html_to_plaintext(&masthead_render::sanitize_html(&caption));
+                if caption.contains('<') {
+                    notes.push("the feature image caption was HTML; its text was kept".into());
+                }
+                Some(text).filter(|t| !t.is_empty())
+            }
+            None => None,
+        };
+        let custom_excerpt = match row.trimmed("custom_excerpt")? {
+            Some(excerpt) if excerpt.chars().count() > MAX_EXCERPT_LEN => {
+                notes.push(format!("the custom excerpt was cut to {MAX_EXCERPT_LEN} characters"));
+                Some(masthead_core::text::truncate_words(&excerpt, MAX_EXCERPT_LEN))
+            }
+            excerpt => excerpt,
+        };
+        let mut dropped = Vec::new();
+        for field in ["codeinjection_head", "codeinjection_foot", "custom_template"] {
+            if row.trimmed(field)?.is_some() {
+                dropped.push(field);
+            }
+        }
+        for field in ["email_subject", "frontmatter"] {
+            if meta.map(|m| m.trimmed(field)).transpose()?.flatten().is_some() {
+                dropped.push(field);
+            }
+        }
+        if !dropped.is_empty() {
+            notes.push(format!("not kept, Masthead has no field for them: {}", dropped.join(", ")));
+        }
+        let authors = self.post_authors(&row, file_id.as_deref(), links, &mut notes).await?;
+        let mut tags: Vec<Tag> = Vec::new();
+        for link in file_id.as_ref().and_then(|id| links.tags.get(id)).into_iter().flatten() {
+            match self.tags.get(&link.target) {
+                Some(tag) if !tags.iter().any(|t| t.id == tag.id) => tags.push(tag.clone()),
+                Some(_) => {}
+                None => notes.push(format!(
+                    "tag {:?} (posts_tags row {}) is not among the imported tags; left out",
+                    link.target, link.index
+                )),
+            }
+        }
+        let id = self
+            .free_id(file_id.as_deref(), |db, id| async move { db.post_by_id(&id).await.map(|p| p.is_some()) })
+            .await?;
+        let uuid = match row.trimmed("uuid")? {
+            Some(uuid) if self.newsroom.db.post_by_uuid(&uuid).await?.is_none() => uuid,
+            _ => uuid::Uuid::new_v4().to_string(),
+        };
+        let post = Post {
+            id,
+            uuid,
+            post_type,
+            title,
+            slug,
+            markdown: None,
+            html,
+            plaintext,
+            feature_image,
+            feature_image_alt: seo("feature_image_alt")?,
+            feature_image_caption: caption,
+            feature_image_credit: None,
+            custom_excerpt,
+            status,
+            visibility,
+            featured: row.flag("featured")?.unwrap_or(false),
+            reading_time,
+            meta_title: seo("meta_title")?,
+            meta_description: seo("meta_description")?,
+            og_image: seo("og_image")?.map(|u| self.resolve(&u)),
+            og_title: seo("og_title")?,
+            og_description: seo("og_description")?,
+            twitter_image: seo("twitter_image")?.map(|u| self.resolve(&u)),
+            twitter_title: seo("twitter_title")?,
+            twitter_description: seo("twitter_description")?,
+            canonical_url: row.trimmed("canonical_url")?.map(|u| self.resolve(&u)),
+            published_at,
+            created_at,
+            updated_at,
+            content_updated_at: None,
+            authors,
+            tags,
+        };
+        let jobs: Vec<JobChange> = match (post.status, post.published_at) {
+            (PostStatus::Scheduled, Some(at)) => vec![Job::PublishScheduledPost { post_id: post.id.clone() }.at(at)],
+            _ => Vec::new(),
+        };
+        let source = PostImportSource { format: format.to_owned(), source, imported_at: now };
+        self.newsroom.db.insert_imported_post(&post, &source, &jobs).await?;
+        if !jobs.is_empty() {
+            self.scheduled += 1;
+        }
+        for note in notes {
+            self.warn("posts", index, Some(post.slug.as_str()), note);
+        }
+        self.changed = true;
+        Ok(Outcome::Created)
+    }
+
+    /// The post's body as unsanitised HTML, with its format and original text.
+    fn body(&self, row: &Row<'_>) -> Result<(&'static str, String, Rendered), String> {
+        if let Some(html) = row.text("html")?.filter(|h| !h.trim().is_empty()) {
+            return Ok(("html", html.clone(), Rendered { html, warnings: Vec::new() }));
+        }
+        // Lexical and Mobiledoc are JSON documents stored as strings; a few tools write objects.
+        let document = |field: &str| -> Result<Option<String>, String> {
+            match row.raw(field) {
+                None => Ok(None),
+                Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(v @ Value::Object(_)) => Ok(Some(v.to_string())),
+                Some(other) => Err(format!(
+                    "field \"{field}\": expected a JSON document, got {}",
+                    crate::ghost_format::kind(other)
+                )),
+            }
+        };
+        if let Some(lexical) = document("lexical")? {
+            let rendered = lexical_to_html(&lexical)?;
+            return Ok(("lexical", lexical, rendered));
+        }
+        if let Some(mobiledoc) = document("mobiledoc")? {
+            let rendered = mobiledoc_to_html(&mobiledoc)?;
+            return Ok(("mobiledoc", mobiledoc, rendered));
+        }
+        Ok(("html", String::new(), Rendered { html: String::new(), warnings: vec!["the post has no body".into()] }))
+    }
+
+    /// The post's authors in byline order. A post without a readable author is credited to the
+    /// site's owner (or first administrator) rather than lost.
+    async fn post_authors(
+        &self,
+        row: &Row<'_>,
+        file_id: Option<&str>,
+        links: &PostLinks,
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<StaffUser>, RowFailure> {
+        let mut authors: Vec<StaffUser> = Vec::new();
+        let mut wanted: Vec<(String, Option<usize>)> = file_id
+            .and_then(|id| links.authors.get(id))
+            .into_iter()
+            .flatten()
+            .map(|l| (l.target.clone(), Some(l.index)))
+            .collect();
+        // Ghost before 1.22 had one author per post, in `author_id`.
+        if wanted.is_empty()
+            && let Some(author) = row.text("author_id")?
+        {
+            wanted.push((author, None));
+        }
+        for (author, link_index) in wanted {
+            match self.users.get(&author) {
+                Some(user) if !authors.iter().any(|a| a.id == user.id) => authors.push(user.clone()),
+                Some(_) => {}
+                None => notes.push(match link_index {
+                    Some(i) => {
+                        format!("author {author:?} (posts_authors row {i}) is not among the imported staff; left out")
+                    }
+                    None => format!("author {author:?} is not among the imported staff; left out"),
+                }),
+            }
+        }
+        if authors.is_empty() {
+            let staff = self.newsroom.db.staff().await?;
+            let fallback = staff
+                .iter()
+                .find(|u| u.role == Role::Owner)
+                .or_else(|| staff.iter().find(|u| u.role == Role::Administrator))
+                .cloned()
+                .ok_or("the post has no author in the file and this site has no owner or administrator to credit")?;
+            notes.push(format!("no author in the file; credited to {}", fallback.name));
+            authors.push(fallback);
+        }
+        Ok(authors)
+    }
+
+    async fn import_settings(&mut self, rows: &[Value]) -> Result<(), ImportError> {
+        let mut settings = self.newsroom.db.site_settings().await?;
+        let before = settings.clone();
+        let mut unknown: Vec<String> = Vec::new();
+        let mut has_locale = false;
+        let mut pending: Vec<(usize, String, Value)> = Vec::new();
+        for (index, value) in rows.iter().enumerate() {
+            let read =
+                Row::of(value).and_then(|row| Ok((row.text("key")?, row.raw("value").cloned().unwrap_or(Value::Null))));
+            match read {
+                Ok((Some(key), value)) => {
+                    has_locale |= key == "locale";
+                    pending.push((index, key, value));
+                }
+                Ok((None, _)) => {
+                    let result = Err(RowFailure::Invalid("the row has no key".into()));
+                    self.record("settings", index, None, result)?;
+                }
+                Err(reason) => self.record("settings", index, None, Err(RowFailure::Invalid(reason)))?,
+            }
+        }
+        for (index, key, value) in pending {
+            // Ghost before 4.x called the language `lang`.
+            let field = if key == "lang" && !has_locale { "locale" } else { key.as_str() };
+            let applied = self.apply_setting(&mut settings, field, &value);
+            let result = match applied {
+                Ok(true) => {
+                    let unchanged = serde_json::to_value(&settings).ok().and_then(|v| v.get(field).cloned())
+                        == serde_json::to_value(&before).ok().and_then(|v| v.get(field).cloned());
+                    if unchanged {
+                        Ok(Outcome::Present("already present: the setting has this value already".into()))
+                    } else {
+                        Ok(Outcome::Updated)
+                    }
+                }
+                Ok(false) => {
+                    unknown.push(key.clone());
+                    // Not a row we import: it does not move the counts, only the progress bar.
+                    self.done += 1;
+                    (self.progress)(self.done, self.total);
+                    continue;
+                }
+                Err(reason) => Err(RowFailure::Invalid(reason)),
+            };
+            self.record("settings", index, Some(&Value::String(key)), result)?;
+        }
+        if settings != before {
+            self.newsroom.db.save_site_settings(&settings).await?;
+            self.newsroom.changes.publish(&ContentChange::Settings);
+        }
+        if !unknown.is_empty() {
+            self.note_table(
+                "settings",
+                format!(
+                    "{} settings have no Masthead equivalent and were not imported: {}",
+                    unknown.len(),
+                    unknown.join(", ")
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// Applies one Ghost setting. `Ok(false)` for keys Masthead does not have.
+    fn apply_setting(&self, settings: &mut SiteSettings, key: &str, value: &Value) -> Result<bool, String> {
+        let text = match value {
+            Value::Null => None,
+            Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+            other => Some(other.to_string()),
+        };
+        let url = |t: &Option<String>| t.as_ref().map(|u| self.resolve(u));
+        match key {
+            "title" => settings.title = text.ok_or("the site title cannot be empty")?,
+            "description" => settings.description = text.unwrap_or_default(),
+            "logo" => settings.logo = url(&text),
+            "icon" => settings.icon = url(&text),
+            "cover_image" => settings.cover_image = url(&text),
+            "accent_color" => {
+                let colour = text.ok_or("the accent colour cannot be empty")?;
+                settings.accent_color = SiteSettings::parse_accent_color(&colour)
+                    .ok_or_else(|| format!("{colour:?} is not a colour like #b3261e"))?;
+            }
+            "timezone" => {
+                let zone = text.ok_or("the time zone cannot be empty")?;
+                settings.timezone = Timezone::parse(&zone).map_err(|e| e.to_string())?;
+            }
+            "locale" => settings.locale = text.ok_or("the language cannot be empty")?,
+            "navigation" | "secondary_navigation" => {
+                let items: Vec<NavigationItem> = match &text {
+                    None => Vec::new(),
+                    Some(json) => {
+                        serde_json::from_str(json).map_err(|e| format!("not a list of {{label, url}}: {e}"))?
+                    }
+                };
+                let items = items
+                    .into_iter()
+                    .map(|item| NavigationItem { label: item.label, url: self.resolve(&item.url) })
+                    .collect();
+                if key == "navigation" {
+                    settings.navigation = items;
+                } else {
+                    settings.secondary_navigation = items;
+                }
+            }
+            "twitter" => settings.twitter = text,
+            "facebook" => settings.facebook = text,
+            "meta_title" => settings.meta_title = text,
+            "meta_description" => settings.meta_description = text,
+            "blocked_email_domains" => {
+                settings.blocked_email_domains = match &text {
+                    None => Vec::new(),
+                    Some(json) => serde_json::from_str(json).map_err(|e| format!("not a list of domains: {e}"))?,
+                };
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+#[derive(Default)]
+struct PostLinks {
+    meta: HashMap<String, Map<String, Value>>,
+    tags: HashMap<String, Vec<Link>>,
+    authors: HashMap<String, Vec<Link>>,
+}
+
+struct Link {
+    order: i64,
+    /// The link row's position in its table, for messages and as the tie-break.
+    index: usize,
+    target: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_kept_repaired_or_derived() {
+        assert_eq!(
+            slug_from(Some("night-shift"), "x").map(|(s, n)| (s.to_string(), n)),
+            Ok(("night-shift".into(), None))
+        );
+        let (slug, note) = slug_from(Some("%D0%BA%D0%B8%D1%97%D0%B2"), "x").expect("decoded");
+        assert_eq!(slug.as_str(), "київ");
+        assert!(note.is_some());
+        assert_eq!(slug_from(None, "Power Cut").map(|(s, _)| s.to_string()), Ok("power-cut".into()));
+        assert!(slug_from(Some("!!!"), "???").is_err());
+    }
+
+    #[test]
+    fn ghost_roles_map_to_ours() {
+        assert_eq!(role_from_ghost(Some("Administrator")).0, Role::Administrator);
+        assert_eq!(role_from_ghost(Some("Super Editor")).0, Role::Editor);
+        assert_eq!(role_from_ghost(Some("Admin Integration")).0, Role::Contributor);
+        assert_eq!(role_from_ghost(None).0, Role::Contributor);
+    }
+
+    #[test]
+    fn issues_read_as_one_line() {
+        let issue = ImportIssue {
+            table: "posts".into(),
+            row: Some(3),
+            key: Some("night-shift".into()),
+            reason: "field \"status\": \"bogus\" is not published, draft, scheduled or sent".into(),
+            already_present: false,
+        };
+        assert_eq!(
+            issue.to_string(),
+            "posts row 3 (night-shift): field \"status\": \"bogus\" is not published, draft, scheduled or sent"
+        );
+    }
+}

@@ -1,0 +1,157 @@
+//! Exporting as Ghost's JSON format, and the round trip: what one Masthead exports, another
+//! imports unchanged.
+
+use masthead_app::newsletters::NewsletterInput;
+use masthead_core::{Actor, Post, PostStatus, PostType, Role, StaffStatus, TagVisibility, Visibility};
+use masthead_storage::Backend;
+use masthead_test_utils::{PostBuilder, StaffBuilder, TestApp, TestDb, dual_db_test};
+use time::Duration;
+use time::macros::datetime;
+
+const SITE: &str = "https://news.example.org";
+
+async fn fresh_like(db: &TestDb) -> TestDb {
+    match db.backend() {
+        Backend::Sqlite => TestDb::sqlite().await,
+        Backend::Postgres => TestDb::postgres().await.expect("PostgreSQL is up: the first database is on it"),
+    }
+}
+
+/// The parts of a post the round trip must keep, with authors and tags in order.
+fn essentials(post: &Post) -> impl PartialEq + std::fmt::Debug {
+    (
+        (post.id.clone(), post.uuid.clone(), post.post_type, post.title.clone(), post.slug.clone()),
+        (post.status, post.visibility, post.featured, post.published_at, post.created_at),
+        (post.html.clone(), post.plaintext.clone(), post.reading_time, post.custom_excerpt.clone()),
+        (post.feature_image.clone(), post.feature_image_alt.clone(), post.feature_image_caption.clone()),
+        (post.meta_title.clone(), post.og_title.clone(), post.canonical_url.clone()),
+        post.authors.iter().map(|a| a.email.clone()).collect::<Vec<_>>(),
+        post.tags.iter().map(|t| (t.slug.clone(), t.name.clone(), t.visibility)).collect::<Vec<_>>(),
+    )
+}
+
+dual_db_test!(async fn an_export_imports_into_a_fresh_site_unchanged(db) {
+    let app = TestApp::new(&db).await;
+    let newsroom = &app.newsroom;
+    let olga = newsroom.add_staff("Olga Owner", "olga@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let anna = StaffBuilder::new("Anna Field").bio("Editor-in-chief.").create(newsroom).await;
+    let boris = StaffBuilder::new("Boris Tkach").create(newsroom).await;
+    let olena = StaffBuilder::new("Олена Коваль").create(newsroom).await;
+    db.set_user_role(&anna.id, Role::Editor).await.expect("role");
+    db.set_user_role(&boris.id, Role::Author).await.expect("role");
+
+    PostBuilder::published("Night trains leave Kyiv")
+        .authors(&[&boris, &anna, &olena])
+        .tags(&["News", "Україна", "#front-page"])
+        .markdown("Trains run [every night](https://news.example.org/tag/news/).\n\n![Train](https://news.example.org/content/images/train.jpg)")
+        .feature_image("https://news.example.org/content/images/hero.jpg", "A night train", "Photo: Anna & team", "Credit")
+        .excerpt("The last trains out.")
+        .published_at(datetime!(2024-03-01 09:30:00 UTC))
+        .featured()
+        .create(newsroom)
+        .await;
+    PostBuilder::page("About us").authors(&[&olga]).html("<p>Who we are. <em>Since 2014.</em></p>").create(newsroom).await;
+    PostBuilder::draft("Київ: нічна зміна").authors(&[&olena]).tags(&["Україна"]).create(newsroom).await;
+    let mut scheduled = PostBuilder::published("Budget vote")
+        .authors(&[&anna, &boris])
+        .tags(&["Economy", "#front-page"])
+        .published_at(masthead_core::now() + Duration::days(3))
+        .input();
+    scheduled.status = PostStatus::Scheduled;
+    scheduled.visibility = Visibility::Paid;
+    newsroom.create_post(scheduled).await.expect("schedule");
+    let owner = Actor { user_id: olga.id.clone(), role: Role::Owner };
+    newsroom
+        .save_newsletter(&owner, None, &NewsletterInput {
+            name: "Morning Brief".into(),
+            description: Some("The night's news at 7:00.".into()),
+            sender_name: Some("Morning desk".into()),
+            sender_email: Some("brief@news.example.org".into()),
+            subscribe_on_signup: true,
+            ..NewsletterInput::default()
+        })
+        .await
+        .expect("newsletter");
+    newsroom
+        .save_newsletter(&owner, None, &NewsletterInput { name: "Weekly Archive".into(), archived: true, sort_order: 1, ..NewsletterInput::default() })
+        .await
+        .expect("newsletter");
+    let mut settings = db.site_settings().await.expect("settings");
+    settings.title = "The Night Desk".into();
+    settings.navigation.push(masthead_core::NavigationItem { label: "About".into(), url: "https://news.example.org/about/".into() });
+    newsroom.save_settings(&owner, &settings).await.expect("settings");
+
+    let export = newsroom.export_ghost(SITE).await.expect("export");
+
+    // The file is Ghost's shape, holds no secrets, and names this site only by placeholder.
+    assert_eq!(export["db"][0]["meta"]["version"], "6.0.0");
+    let data = &export["db"][0]["data"];
+    let tables: Vec<&str> = data.as_object().expect("data").keys().map(String::as_str).collect();
+    assert_eq!(tables, ["newsletters", "posts", "posts_authors", "posts_meta", "posts_tags", "roles", "roles_users", "settings", "tags", "users"]);
+    let text = export.to_string();
+    assert!(!text.contains("password") && !text.contains("$argon2"), "no credentials");
+    assert!(!text.contains("https://news.example.org"), "site URLs are placeholders");
+    let trains = data["posts"].as_array().expect("posts").iter().find(|p| p["slug"] == "night-trains-leave-kyiv").expect("exported");
+    assert_eq!(
+        trains["html"],
+        "<p>Trains run <a href=\"__GHOST_URL__/tag/news/\" rel=\"noopener noreferrer\">every night</a>.</p>\n\
+         <p><img src=\"__GHOST_URL__/content/images/train.jpg\" alt=\"Train\"></p>\n"
+    );
+    assert_eq!(trains["published_at"], "2024-03-01T09:30:00.000Z");
+    assert_eq!(trains["feature_image"], "__GHOST_URL__/content/images/hero.jpg");
+
+    // Into a fresh site.
+    let target_db = fresh_like(&db).await;
+    let target = TestApp::new(&target_db).await;
+    let bytes = serde_json::to_vec(&export).expect("serialise");
+    let report = target.newsroom.import_ghost(&bytes, SITE, |_, _| {}).await.expect("import");
+    assert!(report.problems().next().is_none(), "{:#?}", report.skipped);
+    assert_eq!(report.counts("posts").created, 4);
+
+    let mut source_posts = db.all_posts().await.expect("posts");
+    let mut target_posts = target_db.all_posts().await.expect("posts");
+    source_posts.sort_by(|a, b| a.slug.cmp(&b.slug));
+    target_posts.sort_by(|a, b| a.slug.cmp(&b.slug));
+    assert_eq!(target_posts.len(), 4);
+    for (source, imported) in source_posts.iter().zip(&target_posts) {
+        assert_eq!(essentials(imported), essentials(source), "{}", source.slug);
+    }
+    let page = target_posts.iter().find(|p| p.post_type == PostType::Page).expect("the page");
+    assert_eq!(page.slug.as_str(), "about-us");
+    let scheduled = target_posts.iter().find(|p| p.status == PostStatus::Scheduled).expect("scheduled");
+    let jobs = target_db.jobs().await.expect("jobs");
+    assert_eq!(jobs.len(), 1);
+    assert_eq!((jobs[0].dedup_key.clone(), Some(jobs[0].run_at)), (Some(format!("publish:{}", scheduled.id)), scheduled.published_at));
+
+    let tag_view = |db: &TestDb| {
+        let db = db.db().clone();
+        async move {
+            db.tags_with_counts().await.expect("tags").into_iter().map(|t| (t.tag.id, t.tag.slug, t.tag.name, t.tag.visibility)).collect::<Vec<_>>()
+        }
+    };
+    let tags = tag_view(&target_db).await;
+    assert_eq!(tags, tag_view(&db).await);
+    assert!(tags.iter().any(|(_, slug, name, visibility)| slug.as_str() == "hash-front-page" && name == "#front-page" && *visibility == TagVisibility::Internal));
+
+    let staff_view = |staff: Vec<masthead_core::StaffUser>| {
+        staff.into_iter().map(|u| (u.id, u.email, u.name, u.slug, u.role, u.bio)).collect::<Vec<_>>()
+    };
+    let target_staff = target_db.staff().await.expect("staff");
+    assert_eq!(staff_view(target_staff.clone()), staff_view(db.staff().await.expect("staff")));
+    for user in &target_staff {
+        let expected = if user.role == Role::Owner { StaffStatus::Invited } else { StaffStatus::Suspended };
+        assert_eq!(user.status, expected, "{}", user.name);
+    }
+
+    let newsletter_view = |list: Vec<masthead_core::Newsletter>| {
+        list.into_iter()
+            .map(|n| (n.id, n.uuid, n.slug, n.name, n.description, n.sender_name, n.sender_email, n.sender_reply_to, n.status, n.subscribe_on_signup, n.sort_order))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        newsletter_view(target_db.newsletters(true).await.expect("newsletters")),
+        newsletter_view(db.newsletters(true).await.expect("newsletters"))
+    );
+    assert_eq!(target_db.site_settings().await.expect("settings"), db.site_settings().await.expect("settings"));
+    target_db.finish().await;
+});

@@ -1,0 +1,328 @@
+//! Importing Ghost's JSON export: the hand-written fixtures in `tests/fixtures/ghost/` are in
+//! Ghost's raw-row format (one HTML-bodied with deliberately broken rows, one Lexical in the bare
+//! `{meta, data}` envelope, one Mobiledoc from Ghost 3).
+
+use std::sync::Mutex;
+
+use masthead_app::Newsroom;
+use masthead_app::ghost_import::{ImportError, ImportReport, TableCounts};
+use masthead_core::{NavigationItem, Post, PostStatus, PostType, Role, StaffStatus, TagVisibility, Visibility};
+use masthead_test_utils::{TestApp, dual_db_test};
+use time::macros::datetime;
+
+const SITE: &str = "https://news.example.org";
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/ghost/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
+}
+
+async fn import(newsroom: &Newsroom, name: &str) -> ImportReport {
+    newsroom.import_ghost(&fixture(name), SITE, |_, _| {}).await.expect("the file imports")
+}
+
+async fn post(newsroom: &Newsroom, post_type: PostType, slug: &str) -> Post {
+    newsroom
+        .db
+        .post_by_slug(post_type, slug)
+        .await
+        .expect("read")
+        .unwrap_or_else(|| panic!("{post_type} {slug} exists"))
+}
+
+fn slugs<T>(items: &[T], slug: impl Fn(&T) -> &str) -> Vec<String> {
+    items.iter().map(|i| slug(i).to_owned()).collect()
+}
+
+fn counts(created: usize, updated: usize, skipped: usize) -> TableCounts {
+    TableCounts { created, updated, skipped }
+}
+
+fn problems(report: &ImportReport) -> Vec<String> {
+    report.problems().map(ToString::to_string).collect()
+}
+
+const HTML_EXPORT_PROBLEMS: [&str; 6] = [
+    "users row 3 (not-an-email): \"not-an-email\" is not an email address",
+    "tags row 3 (empty-name): field \"name\" is missing or empty",
+    "posts row 5 (bad-status): field \"status\": \"bogus\" is not published, draft, scheduled or sent",
+    "posts row 6 (bad-date): field \"published_at\": \"yesterday\" is not a date and time (use 2024-03-01 09:30:00 or ISO 8601)",
+    "posts row 7 (bad-lexical): lexical is not valid JSON: key must be a string at line 1 column 2",
+    "products row 0 (supporter): tiers are not imported: Masthead has no tiers yet (posts keep their members/paid visibility)",
+];
+
+dual_db_test!(async fn an_html_export_imports_every_valid_row_in_order(db) {
+    let app = TestApp::new(&db).await;
+    let seen = Mutex::new(Vec::new());
+    let report = app
+        .newsroom
+        .import_ghost(&fixture("html-export.json"), SITE, |done, total| seen.lock().expect("lock").push((done, total)))
+        .await
+        .expect("imports");
+
+    assert_eq!(report.ghost_version.as_deref(), Some("5.96.0"));
+    assert_eq!(report.counts("users"), counts(3, 0, 1));
+    assert_eq!(report.counts("tags"), counts(4, 0, 1));
+    assert_eq!(report.counts("newsletters"), counts(2, 0, 0));
+    assert_eq!(report.counts("posts"), counts(7, 0, 3));
+    assert_eq!(report.counts("settings"), counts(0, 7, 0));
+    assert_eq!(report.counts("products"), counts(0, 0, 1));
+    assert_eq!(problems(&report), HTML_EXPORT_PROBLEMS);
+    let seen = seen.into_inner().expect("lock");
+    assert_eq!(seen.first(), Some(&(0, 31)), "users 4 + tags 5 + newsletters 2 + posts 10 + settings 9 + products 1");
+    assert_eq!(seen.last(), Some(&(31, 31)));
+    assert_eq!(seen.len(), 32);
+
+    // A multi-author post: ids kept, authors and tags in sort_order, URLs resolved, sanitised.
+    let trains = post(&app.newsroom, PostType::Post, "night-trains-leave-kyiv").await;
+    assert_eq!(trains.id.as_str(), "6600000000000000000000b1");
+    assert_eq!(trains.uuid, "0b5e3c1a-1111-4a1a-9a1a-000000000001");
+    assert_eq!(trains.title, "Night trains leave Kyiv");
+    assert_eq!(trains.status, PostStatus::Published);
+    assert_eq!(trains.published_at, Some(datetime!(2024-03-01 09:30:00 UTC)));
+    assert_eq!(trains.created_at, datetime!(2024-02-29 18:00:00 UTC));
+    assert_eq!(trains.updated_at, datetime!(2024-03-01 10:00:00 UTC));
+    assert!(trains.featured);
+    assert_eq!(trains.visibility, Visibility::Public);
+    assert_eq!(
+        trains.html,
+        "<p>Trains run <a href=\"https://news.example.org/tag/news/\" rel=\"noopener noreferrer\">every night</a>.</p>\
+         <p><img src=\"https://news.example.org/content/images/2024/03/train.jpg\" alt=\"Train\"></p>"
+    );
+    assert_eq!(trains.plaintext, "Trains run every night.");
+    assert_eq!(slugs(&trains.authors, |a| a.slug.as_str()), ["boris", "anna-field"]);
+    assert_eq!(slugs(&trains.tags, |t| t.slug.as_str()), ["news", "україна", "hash-front-page"]);
+    assert_eq!(trains.tags[2].visibility, TagVisibility::Internal);
+    assert_eq!(trains.feature_image.as_deref(), Some("https://news.example.org/content/images/2024/03/hero.jpg"));
+    assert_eq!(trains.feature_image_alt.as_deref(), Some("A night train at the platform"));
+    assert_eq!(trains.feature_image_caption.as_deref(), Some("Photo: Anna Field & team"));
+    assert_eq!(trains.custom_excerpt.as_deref(), Some("The last trains out before the curfew."));
+    assert_eq!(trains.meta_title.as_deref(), Some("Night trains | Night Desk"));
+    assert_eq!(trains.meta_description.as_deref(), Some("How the last trains left."));
+    assert_eq!(trains.og_title.as_deref(), Some("Night trains, on social"));
+    assert_eq!(trains.twitter_image.as_deref(), Some("https://news.example.org/content/images/2024/03/tw.jpg"));
+    assert_eq!(trains.twitter_description.as_deref(), Some("The last trains out."));
+    let source = db.post_import_source(&trains.id).await.expect("read").expect("the original is kept");
+    assert_eq!(source.format, "html");
+    assert!(source.source.starts_with("<p>Trains run <a href=\"__GHOST_URL__/tag/news/\">"), "{}", source.source);
+
+    let about = post(&app.newsroom, PostType::Page, "about").await;
+    assert_eq!(about.html, "<p>About the newsroom.</p>", "the script is gone");
+    assert_eq!(slugs(&about.authors, |a| a.slug.as_str()), ["anna-field"]);
+
+    let draft = post(&app.newsroom, PostType::Post, "київ-нічна-зміна").await;
+    assert_eq!((draft.title.as_str(), draft.status, draft.visibility), ("Київ: нічна зміна", PostStatus::Draft, Visibility::Members));
+    assert_eq!(draft.published_at, None);
+    assert_eq!(slugs(&draft.authors, |a| a.slug.as_str()), ["олена-коваль"]);
+    assert_eq!(slugs(&draft.tags, |t| t.slug.as_str()), ["україна"]);
+
+    let budget = post(&app.newsroom, PostType::Post, "budget-vote").await;
+    assert_eq!(budget.status, PostStatus::Scheduled);
+    assert_eq!(budget.published_at, Some(datetime!(2099-06-01 08:00:00 UTC)));
+    assert_eq!(slugs(&budget.authors, |a| a.slug.as_str()), ["boris", "олена-коваль"]);
+    assert_eq!(slugs(&budget.tags, |t| t.slug.as_str()), ["economy", "hash-front-page"]);
+    let jobs = db.jobs().await.expect("jobs");
+    assert_eq!(jobs.len(), 1, "only the future scheduled post gets a job");
+    assert_eq!(jobs[0].dedup_key.as_deref(), Some("publish:6600000000000000000000b4"));
+    assert_eq!(jobs[0].run_at, datetime!(2099-06-01 08:00:00 UTC));
+
+    assert_eq!(post(&app.newsroom, PostType::Post, "email-only-dispatch").await.status, PostStatus::Sent);
+    let legacy = post(&app.newsroom, PostType::Post, "legacy-single-author").await;
+    assert_eq!(slugs(&legacy.authors, |a| a.slug.as_str()), ["олена-коваль"]);
+    let stale = post(&app.newsroom, PostType::Post, "stale-schedule").await;
+    assert_eq!((stale.status, stale.published_at), (PostStatus::Draft, Some(datetime!(2020-01-01 00:00:00 UTC))));
+
+    // No newsletter was chosen for any imported post, so nothing can ever be emailed by it.
+    assert!(db.emails(50).await.expect("emails").is_empty());
+    for slug in ["budget-vote", "email-only-dispatch"] {
+        let p = post(&app.newsroom, PostType::Post, slug).await;
+        assert_eq!(db.post_newsletter(&p.id).await.expect("read"), None, "{slug}");
+    }
+    assert!(db.outbox().await.expect("outbox").is_empty(), "no mail of any kind");
+
+    // Staff: matched by email, roles from roles_users, no password, no access until reinstated.
+    let anna = db.user_by_email("anna@news.example.org").await.expect("read").expect("anna");
+    assert_eq!((anna.role, anna.status), (Role::Owner, StaffStatus::Invited), "the site had no owner");
+    assert_eq!(anna.id.as_str(), "6500000000000000000000a1");
+    assert_eq!(anna.profile_image.as_deref(), Some("https://news.example.org/content/images/anna.jpg"));
+    assert_eq!(anna.bio.as_deref(), Some("Editor-in-chief."));
+    let boris = db.user_by_email("boris@news.example.org").await.expect("read").expect("boris, email lower-cased");
+    assert_eq!((boris.role, boris.status), (Role::Editor, StaffStatus::Suspended));
+    let olena = db.user_by_email("olena@news.example.org").await.expect("read").expect("olena");
+    assert_eq!((olena.name.as_str(), olena.role, olena.status), ("Олена Коваль", Role::Author, StaffStatus::Suspended));
+    for user in [&anna, &boris, &olena] {
+        assert_eq!(db.password_hash(&user.id).await.expect("read"), None, "{} has no usable password", user.name);
+    }
+
+    let tags = db.tags_with_counts().await.expect("tags");
+    assert_eq!(slugs(&tags, |t| t.tag.slug.as_str()), ["hash-front-page", "economy", "news", "україна"]);
+    let ukraine = db.tag_by_slug("україна").await.expect("read").expect("tag");
+    assert_eq!((ukraine.name.as_str(), ukraine.accent_color.as_deref()), ("Україна", Some("#0057b7")));
+
+    let newsletters = db.newsletters(true).await.expect("newsletters");
+    assert_eq!(slugs(&newsletters, |n| n.slug.as_str()), ["morning-brief", "weekly-archive"]);
+    let brief = &newsletters[0];
+    assert_eq!(brief.id.as_str(), "6600000000000000000000c1");
+    assert_eq!(
+        (brief.name.as_str(), brief.description.as_deref(), brief.sender_name.as_deref(), brief.sender_email.as_deref()),
+        ("Morning Brief", Some("The night's news at 7:00."), Some("Morning desk"), Some("brief@news.example.org"))
+    );
+    assert_eq!((brief.sender_reply_to.as_deref(), brief.subscribe_on_signup, brief.sort_order), (None, true, 0));
+    let weekly = &newsletters[1];
+    assert_eq!((weekly.status.as_str(), weekly.subscribe_on_signup, weekly.sort_order), ("archived", false, 1));
+
+    let settings = db.site_settings().await.expect("settings");
+    assert_eq!(settings.title, "The Night Desk");
+    assert_eq!(settings.description, "News from Kyiv after dark.");
+    assert_eq!(settings.accent_color, "#1a2b3c");
+    assert_eq!(settings.timezone.as_str(), "Europe/Kyiv");
+    assert_eq!(settings.locale, "uk");
+    assert_eq!(settings.twitter.as_deref(), Some("@nightdesk"));
+    assert_eq!(
+        settings.navigation,
+        [
+            NavigationItem { label: "Home".into(), url: "https://news.example.org/".into() },
+            NavigationItem { label: "About".into(), url: "https://news.example.org/about/".into() },
+        ]
+    );
+
+    let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+    for expected in [
+        "users row 0 (anna@news.example.org): becomes this site's owner, invited (no password): request a password reset to sign in",
+        "users: 2 new staff accounts were created suspended, with no password: an administrator reinstates each one, who then chooses a password through \"Forgot your password?\"",
+        "tags row 4 (economy): not kept, Masthead has no field for them: og_title",
+        "newsletters row 1 (weekly-archive): replies went to Ghost's support address; they now go to the sender",
+        "posts row 0 (night-trains-leave-kyiv): the feature image caption was HTML; its text was kept",
+        "posts row 0 (night-trains-leave-kyiv): author \"ffffffffffffffffffffffff\" (posts_authors row 2) is not among the imported staff; left out",
+        "posts row 0 (night-trains-leave-kyiv): tag \"6a00000000000000000000a4\" (posts_tags row 3) is not among the imported tags; left out",
+        "posts row 1 (about): not kept, Masthead has no field for them: codeinjection_head",
+        "posts row 3 (budget-vote): was to be emailed to a newsletter when published; choose the newsletter again in the editor",
+        "posts row 4 (email-only-dispatch): not kept, Masthead has no field for them: email_subject",
+        "posts row 9 (stale-schedule): was scheduled for 2020-01-01T00:00:00.000Z, which has passed; imported as a draft so nothing goes live unreviewed",
+        "settings: 2 settings have no Masthead equivalent and were not imported: members_signup_access, codeinjection_head",
+        "custom_theme_settings: 1 rows not imported: Masthead has no equivalent of this table",
+    ] {
+        assert!(warnings.iter().any(|w| w == expected), "missing warning {expected:?} in {warnings:#?}");
+    }
+});
+
+dual_db_test!(async fn importing_the_same_file_again_creates_nothing(db) {
+    let app = TestApp::new(&db).await;
+    import(&app.newsroom, "html-export.json").await;
+    let before = (db.count_posts().await.expect("count"), db.staff().await.expect("staff").len());
+    let again = import(&app.newsroom, "html-export.json").await;
+    for table in ["users", "tags", "newsletters", "posts", "settings", "products"] {
+        let c = again.counts(table);
+        assert_eq!((c.created, c.updated), (0, 0), "{table}: {c:?}");
+    }
+    assert_eq!(again.counts("posts"), counts(0, 0, 10));
+    assert_eq!(again.counts("users"), counts(0, 0, 4));
+    assert_eq!(again.counts("settings"), counts(0, 0, 7));
+    assert_eq!(problems(&again), HTML_EXPORT_PROBLEMS, "the same broken rows, nothing else");
+    let present = again.skipped.iter().find(|s| s.key.as_deref() == Some("night-trains-leave-kyiv")).expect("reported");
+    assert!(present.already_present);
+    assert_eq!(present.reason, "already present: a post with this slug exists and is kept as it is");
+    assert_eq!((db.count_posts().await.expect("count"), db.staff().await.expect("staff").len()), before);
+    assert_eq!(before, (7, 3));
+    assert_eq!(db.tags_with_counts().await.expect("tags").len(), 4);
+    assert_eq!(db.newsletters(true).await.expect("newsletters").len(), 2);
+    assert_eq!(db.jobs().await.expect("jobs").len(), 1, "the scheduled post still has exactly one job");
+});
+
+dual_db_test!(async fn the_files_owner_joins_as_administrator_when_the_site_has_one(db) {
+    let app = TestApp::new(&db).await;
+    let olga = app.newsroom.add_staff("Olga Owner", "olga@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let report = import(&app.newsroom, "html-export.json").await;
+    let anna = db.user_by_email("anna@news.example.org").await.expect("read").expect("anna");
+    assert_eq!((anna.role, anna.status), (Role::Administrator, StaffStatus::Suspended));
+    assert_eq!(db.owner().await.expect("read").map(|o| o.id), Some(olga.id));
+    assert!(report.warnings.iter().any(|w| w.reason == "the file's owner becomes an administrator: this site already has an owner"));
+});
+
+dual_db_test!(async fn an_existing_account_is_matched_by_email_and_left_alone(db) {
+    let app = TestApp::new(&db).await;
+    let boris = app.newsroom.add_staff("Boris T.", "boris@news.example.org", Role::Author, Some("a long enough secret")).await.expect("boris");
+    let report = import(&app.newsroom, "html-export.json").await;
+    let after = db.user_by_email("boris@news.example.org").await.expect("read").expect("boris");
+    assert_eq!((after.id, after.role, after.status, after.name.as_str()), (boris.id.clone(), Role::Author, StaffStatus::Active, "Boris T."));
+    let trains = post(&app.newsroom, PostType::Post, "night-trains-leave-kyiv").await;
+    assert_eq!(trains.authors[0].id, boris.id, "the file's posts are credited to the existing account");
+    let skip = report.skipped.iter().find(|s| s.table == "users" && s.row == Some(1)).expect("reported");
+    assert_eq!(skip.reason, "already present: a staff account with this email exists and is kept as it is (role author, status active)");
+});
+
+dual_db_test!(async fn a_file_that_is_not_json_or_not_ghost_is_one_clear_error(db) {
+    let app = TestApp::new(&db).await;
+    let broken = app.newsroom.import_ghost(b"{\"db\": [", SITE, |_, _| {}).await;
+    assert!(
+        matches!(&broken, Err(ImportError::InvalidJson { line: 1, column: 8, .. })),
+        "{broken:?}"
+    );
+    let other = app.newsroom.import_ghost(br#"{"posts": []}"#, SITE, |_, _| {}).await;
+    assert_eq!(
+        other.map(|_| ()).map_err(|e| e.to_string()),
+        Err("the file is not a Ghost export: there is no \"data\" object: this is not a Ghost export".into())
+    );
+    assert_eq!(db.count_posts().await.expect("count"), 0);
+});
+
+dual_db_test!(async fn a_lexical_export_is_rendered_and_sanitised(db) {
+    let app = TestApp::new(&db).await;
+    let report = import(&app.newsroom, "lexical-export.json").await;
+    assert_eq!(report.ghost_version.as_deref(), Some("5.101.0"));
+    assert_eq!(report.counts("posts"), counts(1, 0, 0));
+    let power = post(&app.newsroom, PostType::Post, "power-returns-to-kharkiv").await;
+    assert_eq!(
+        power.html,
+        "<p>Power is back in <strong>most</strong> districts, <em>officials say</em>\
+         <a href=\"https://news.example.org/map/\" rel=\"noopener noreferrer\">see the map</a>.</p>\
+         <h2>What we know</h2>\
+         <figure><img src=\"https://news.example.org/content/images/2024/11/grid.jpg\" alt=\"Repair crews at a substation\" width=\"1600\" height=\"900\">\
+         <figcaption><span>Crews at work</span></figcaption></figure>\
+         <p>Live outage map</p>\
+         <blockquote>We will not be in the dark forever.</blockquote>\
+         <ul><li>Saltivka</li><li>Kholodna Hora<br>from 18:00</li></ul>\
+         <p>Figures from <strong>Kharkivoblenergo</strong>.</p>\n\
+         <pre><code>if (power) { charge(); }</code></pre>\
+         <aside>⚠️ <p>Shelters are open all night.</p></aside>\
+         <p><a href=\"https://news.example.org/support/\" rel=\"noopener noreferrer\">Support our reporting</a></p>\
+         <figure><p><a href=\"https://example.org/grid-report\" rel=\"noopener noreferrer\">Grid report</a></p><p>The operator's daily figures.</p></figure>\
+         <figure><p><a href=\"https://video.example.org/watch/42\" rel=\"noopener noreferrer\">Night repairs</a></p><figcaption>Filmed on Tuesday</figcaption></figure>\
+         <p>Why now? Because the frost is coming.</p>\
+         <hr>"
+    );
+    assert!(!power.html.contains("script") && !power.html.contains("steal"), "the html card's script is gone");
+    assert_eq!(power.canonical_url.as_deref(), Some("https://news.example.org/power-returns-to-kharkiv/"));
+    assert_eq!(slugs(&power.authors, |a| a.slug.as_str()), ["mykola"]);
+    assert_eq!(db.post_import_source(&power.id).await.expect("read").map(|s| s.format), Some("lexical".into()));
+    let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+    assert!(warnings.contains(&"posts row 0 (power-returns-to-kharkiv): Lexical node \"toggle\" is not supported; its text was kept".to_owned()), "{warnings:#?}");
+});
+
+dual_db_test!(async fn a_mobiledoc_export_is_rendered_and_sanitised(db) {
+    let app = TestApp::new(&db).await;
+    let report = import(&app.newsroom, "mobiledoc-export.json").await;
+    assert_eq!(report.counts("posts"), counts(1, 0, 0));
+    assert!(report.problems().next().is_none(), "{:?}", report.skipped);
+    let diary = post(&app.newsroom, PostType::Post, "winter-blackout-diary").await;
+    assert_eq!(
+        diary.html,
+        "<h2>Day three</h2>\
+         <p>The lights went out at <strong>six</strong>. Read the \
+         <a href=\"https://news.example.org/blackouts/\" rel=\"noopener noreferrer\">schedule</a>.<br><em>Written by candlelight.</em></p>\
+         <figure><img src=\"https://news.example.org/content/images/2021/01/candles.jpg\" alt=\"Candles on a kitchen table\"><figcaption>Day 3</figcaption></figure>\
+         <blockquote>Nobody complains any more.</blockquote>\
+         <ol><li>Fill the bath</li><li>Charge the phones</li></ol>\
+         <div>Rota: <b>4 hours on</b></div>\
+         <ul>\n<li>torch</li>\n<li>batteries</li>\n</ul>\n\
+         <pre><code>echo \"off\" &gt; /dev/grid</code></pre>\
+         <hr>"
+    );
+    assert_eq!(diary.meta_title.as_deref(), Some("Blackout diary, day three"), "Ghost 3 kept SEO fields on the post row");
+    assert_eq!(diary.og_title.as_deref(), Some("A diary by candlelight"));
+    assert_eq!(slugs(&diary.tags, |t| t.slug.as_str()), ["diary"]);
+    let iryna = db.user_by_email("iryna@news.example.org").await.expect("read").expect("iryna");
+    assert_eq!((iryna.role, iryna.status), (Role::Contributor, StaffStatus::Suspended));
+    assert_eq!(diary.authors[0].id, iryna.id);
+    assert_eq!(diary.reading_time, 1);
+});
