@@ -355,7 +355,12 @@ impl Schema {
             (Resource::Pages, Scope::Public) => "p.type = 'page' AND p.status = 'published'",
             (Resource::Pages, Scope::Staff) => "p.type = 'page'",
             (Resource::Tags, Scope::Public) => "t.visibility = 'public'",
-            (Resource::Authors, Scope::Public) => "u.status = 'active'",
+            // A byline stays public when its writer's account is suspended (or imported and not
+            // yet reactivated): their published stories still carry their name and page.
+            (Resource::Authors, Scope::Public) => {
+                "(u.status = 'active' OR EXISTS (SELECT 1 FROM posts_authors pa JOIN posts p ON p.id = pa.post_id \
+                 WHERE pa.author_id = u.id AND p.status = 'published'))"
+            }
             (Resource::Newsletters, Scope::Public) => "n.status = 'active'",
             (Resource::Members, Scope::Public) => {
                 return Err(FilterError::NotPublic { resource: self.resource.as_str() });

@@ -148,3 +148,63 @@ impl Db {
         Ok(deleted == 1)
     }
 }
+
+impl Db {
+    /// Tags by id, in the order given; ids with no tag are left out.
+    pub async fn tags_by_ids(&self, ids: &[String]) -> Result<Vec<Tag>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {TAG_COLUMNS} FROM tags t WHERE t.id IN ({list})"));
+        let rows: Vec<TagRecord> = on_db!(self, read, |pool| {
+            let mut query = sqlx::query_as(sql);
+            for id in ids {
+                query = query.bind(id);
+            }
+            query.fetch_all(pool).await?
+        });
+        let mut tags = rows.into_iter().map(Tag::try_from).collect::<Result<Vec<_>>>()?;
+        tags.sort_by_key(|t| ids.iter().position(|id| id == t.id.as_str()));
+        Ok(tags)
+    }
+
+    /// How many published posts carry each of these tags (tags with none are left out).
+    pub async fn published_post_counts_by_tag(&self, ids: &[String]) -> Result<std::collections::HashMap<String, i64>> {
+        self.published_post_counts("posts_tags", "tag_id", ids).await
+    }
+
+    /// How many published posts each of these staff members wrote (those with none are left out).
+    pub async fn published_post_counts_by_author(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, i64>> {
+        self.published_post_counts("posts_authors", "author_id", ids).await
+    }
+
+    /// `link` and `column` are one of the two fixed pairs above, never user input.
+    async fn published_post_counts(
+        &self,
+        link: &'static str,
+        column: &'static str,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, i64>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let list = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT l.{column}, COUNT(p.id) FROM {link} l \
+             JOIN posts p ON p.id = l.post_id AND p.type = 'post' AND p.status = 'published' \
+             WHERE l.{column} IN ({list}) GROUP BY l.{column}"
+        ));
+        let rows: Vec<(String, i64)> = on_db!(self, read, |pool| {
+            let mut query = sqlx::query_as(sql);
+            for id in ids {
+                query = query.bind(id);
+            }
+            query.fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+}

@@ -136,3 +136,34 @@ impl Db {
         row.map(StaffUser::try_from).transpose()
     }
 }
+
+impl Db {
+    /// Staff by id, in the order given; ids with no account are left out.
+    pub async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<StaffUser>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id IN ({list})"));
+        let rows: Vec<UserRecord> = on_db!(self, read, |pool| {
+            let mut query = sqlx::query_as(sql);
+            for id in ids {
+                query = query.bind(id);
+            }
+            query.fetch_all(pool).await?
+        });
+        let mut users = rows.into_iter().map(StaffUser::try_from).collect::<Result<Vec<_>>>()?;
+        users.sort_by_key(|u| ids.iter().position(|id| id == u.id.as_str()));
+        Ok(users)
+    }
+}
+
+impl Db {
+    /// When the first staff account was made: the newsroom's founding, near enough.
+    pub async fn first_staff_created_at(&self) -> Result<Option<OffsetDateTime>> {
+        let row: Option<(OffsetDateTime,)> = on_db!(self, read, |pool| {
+            sqlx::query_as("SELECT created_at FROM users ORDER BY created_at LIMIT 1").fetch_optional(pool).await?
+        });
+        Ok(row.map(|(at,)| at))
+    }
+}

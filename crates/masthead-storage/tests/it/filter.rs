@@ -282,7 +282,7 @@ dual_db_test!(async fn orders_are_stable_and_totals_count_the_filter(db) {
     assert_eq!(names(&db, Resource::Posts, &staff.items).await, ["echo", "alpha", "bravo", "delta", "charlie"]);
 });
 
-dual_db_test!(async fn the_public_scope_hides_drafts_internal_tags_and_suspended_staff(db) {
+dual_db_test!(async fn the_public_scope_hides_drafts_internal_tags_and_suspended_staff_without_stories(db) {
     let app = TestApp::new(&db).await;
     let now = masthead_core::now();
     newsroom(&app, now).await;
@@ -302,10 +302,19 @@ dual_db_test!(async fn the_public_scope_hides_drafts_internal_tags_and_suspended
     assert_eq!(select(&db, Resource::Tags, Scope::Staff, "visibility:internal", now).await, ["hash-internal"]);
     assert_eq!(select(&db, Resource::Tags, Scope::Public, "name:~'o'", now).await, ["politics", "sport"]);
 
-    assert_eq!(select(&db, Resource::Authors, Scope::Public, "slug:-nothing", now).await, ["anna-field", "boris-lane"]);
-    assert_eq!(select(&db, Resource::Authors, Scope::Staff, "slug:-nothing", now).await, ["anna-field", "boris-lane", "cleo-park"]);
+    // Cleo is suspended but co-wrote a published story, so her byline stays public; Eve is
+    // suspended with nothing published.
+    StaffBuilder::new("Eve Gone").suspended().create(&app.newsroom).await;
+    assert_eq!(
+        select(&db, Resource::Authors, Scope::Public, "slug:-nothing", now).await,
+        ["anna-field", "boris-lane", "cleo-park"]
+    );
+    assert_eq!(
+        select(&db, Resource::Authors, Scope::Staff, "slug:-nothing", now).await,
+        ["anna-field", "boris-lane", "cleo-park", "eve-gone"]
+    );
     assert_eq!(select(&db, Resource::Authors, Scope::Public, "location:Dravsk", now).await, ["anna-field"]);
-    assert_eq!(select(&db, Resource::Authors, Scope::Public, "location:null", now).await, ["boris-lane"]);
+    assert_eq!(select(&db, Resource::Authors, Scope::Public, "location:null", now).await, ["boris-lane", "cleo-park"]);
 
     let error = list(&db, Resource::Members, Scope::Public, None, None, PageRequest::new(1, 15), now).await;
     assert!(matches!(error, Err(StorageError::Filter(FilterError::NotPublic { .. }))), "{error:?}");
