@@ -229,15 +229,20 @@ impl Db {
         limit: i64,
     ) -> Result<Vec<ClaimedRecipient>> {
         let now = masthead_core::to_stored_time(now);
-        const PICK: &str = "SELECT id FROM email_recipients WHERE email_id = $3 AND \
-             ((status = 'pending' AND next_attempt_at <= $4) OR (status = 'sending' AND locked_until < $4)) \
-             ORDER BY id LIMIT $5";
+        // Two picks, each an equality on `status`, so each walks the `(email_id, status, id)`
+        // index in order and stops after `$5` rows; one pick with `OR` made both databases sort
+        // every pending recipient for every batch. Expired leases (a crashed sender) are rare, so
+        // a claim holds at most `2 × limit` rows.
+        const PENDING: &str = "SELECT id FROM email_recipients WHERE email_id = $3 AND status = 'pending' \
+             AND next_attempt_at <= $4 ORDER BY id LIMIT $5";
+        const EXPIRED: &str = "SELECT id FROM email_recipients WHERE email_id = $3 AND status = 'sending' \
+             AND locked_until < $4 ORDER BY id LIMIT $5";
         const RETURNING: &str = "RETURNING id, member_id, member_uuid, address, name, attempts";
         let claimed: Vec<ClaimedRecipient> = match self {
             Db::Sqlite { writer, .. } => {
                 let sql = sqlx::AssertSqlSafe(format!(
                     "UPDATE email_recipients SET status = 'sending', locked_by = $1, locked_until = $2 \
-                     WHERE id IN ({PICK}) {RETURNING}"
+                     WHERE id IN (SELECT id FROM ({PENDING}) AS a UNION ALL SELECT id FROM ({EXPIRED}) AS b) {RETURNING}"
                 ));
                 sqlx::query_as(sql)
                     .bind(worker)
@@ -251,7 +256,8 @@ impl Db {
             Db::Postgres(pool) => {
                 let sql = sqlx::AssertSqlSafe(format!(
                     "UPDATE email_recipients SET status = 'sending', locked_by = $1, locked_until = $2 \
-                     WHERE id IN ({PICK} FOR UPDATE SKIP LOCKED) {RETURNING}"
+                     WHERE id IN ({PENDING} FOR UPDATE SKIP LOCKED) \
+                     OR id IN ({EXPIRED} FOR UPDATE SKIP LOCKED) {RETURNING}"
                 ));
                 sqlx::query_as(sql)
                     .bind(worker)
