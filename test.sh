@@ -33,6 +33,10 @@ case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
 export MASTHEAD_BIN="$target_dir/debug/masthead"
 (cd e2e && npx playwright test) 2>&1 | tee -a "$log"
 
+echo "== Ghost's official clients (Content and Admin API) on SQLite and PostgreSQL =="
+clients/run.sh 2>&1 | tee -a "$log"
+
 rust_passed=$(grep -E '^test result: ok\.' "$log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | awk '{ s += $1 } END { print s + 0 }')
 browser_passed=$(grep -E '^ +[0-9]+ passed' "$log" | tail -1 | awk '{ print $1 + 0 }')
-echo "masthead: $((rust_passed + browser_passed)) passed, 0 failed"
+client_passed=$(grep -E '^ℹ pass [0-9]+' "$log" | awk '{ s += $3 } END { print s + 0 }')
+echo "masthead: $((rust_passed + browser_passed + client_passed)) passed, 0 failed"

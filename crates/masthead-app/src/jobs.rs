@@ -26,18 +26,22 @@ const MAX_IDLE: StdDuration = StdDuration::from_secs(1);
 pub enum Job {
     /// Publish a scheduled post once its time has come.
     PublishScheduledPost { post_id: ObjectId },
+    /// Call one webhook with one event.
+    DeliverWebhook(crate::webhooks::Delivery),
 }
 
 impl Job {
     fn kind(&self) -> &'static str {
         match self {
             Job::PublishScheduledPost { .. } => "publish_scheduled_post",
+            Job::DeliverWebhook(_) => crate::webhooks::Delivery::KIND,
         }
     }
 
     fn dedup_key(&self) -> String {
         match self {
             Job::PublishScheduledPost { post_id } => format!("publish:{post_id}"),
+            Job::DeliverWebhook(d) => format!("webhook:{}:{}", d.webhook_id, d.event),
         }
     }
 
@@ -108,9 +112,12 @@ impl Newsroom {
 
     async fn run_job(&self, job: &Job) -> Result<(), AppError> {
         match job {
+            Job::DeliverWebhook(delivery) => self.deliver_webhook(delivery).await,
             Job::PublishScheduledPost { post_id } => {
+                let before = self.db.post_by_id(post_id).await?;
                 if self.db.publish_if_due(post_id, masthead_core::now()).await? {
                     if let Some(post) = self.db.post_by_id(post_id).await? {
+                        self.post_changed(before.as_ref(), Some(&post)).await;
                         tracing::info!(post = %post.slug, "published scheduled post");
                         self.send_newsletter_if_chosen(&post).await?;
                         self.changes.publish(&ContentChange::Post {

@@ -3,7 +3,11 @@
 //! [`Newsroom`] owns the database, the media store and the change bus. Every content change goes
 //! through it, so the page cache (and, later, search, webhooks and other instances) hear about
 //! each change exactly where it happens.
+// Ghost's settings object is one large `json!` literal.
+#![recursion_limit = "256"]
 
+pub mod api_json;
+pub mod authoring;
 mod changes;
 pub mod corrections;
 pub mod demo;
@@ -12,14 +16,17 @@ pub mod ghost_body;
 pub mod ghost_export;
 mod ghost_format;
 pub mod ghost_import;
+pub mod integrations;
 pub mod jobs;
 pub mod mail;
 mod management;
+pub mod member_admin;
 pub mod member_csv;
 pub mod members;
 pub mod newsletters;
 mod posts;
 pub mod staff;
+pub mod webhooks;
 
 pub use changes::{ChangeBus, ContentChange};
 pub use error::AppError;
@@ -36,6 +43,8 @@ pub struct Newsroom {
     pub jobs: jobs::JobSignal,
     pub mailer: mail::Mailer,
     pub limits: std::sync::Arc<members::SignupLimits>,
+    /// Whether webhooks may call private and loopback addresses.
+    pub webhook_targets: webhooks::WebhookTargets,
 }
 
 impl Newsroom {
@@ -47,7 +56,14 @@ impl Newsroom {
             jobs: jobs::JobSignal::default(),
             mailer: mail::Mailer::outbox("http://127.0.0.1:8080"),
             limits: std::sync::Arc::default(),
+            webhook_targets: webhooks::WebhookTargets::default(),
         }
+    }
+
+    /// The same newsroom, with webhooks allowed (or not) to reach private addresses.
+    pub fn with_webhook_targets(mut self, targets: webhooks::WebhookTargets) -> Self {
+        self.webhook_targets = targets;
+        self
     }
 
     /// The same newsroom sending mail through `mailer`.

@@ -100,6 +100,7 @@ impl Newsroom {
         if description.chars().count() > 500 {
             return Err(AppError::invalid("description", "a description is at most 500 characters"));
         }
+        let before = tag.clone();
         let edited = Tag {
             name: name.to_owned(),
             slug,
@@ -111,6 +112,7 @@ impl Newsroom {
         self.db.update_tag(&edited).await?;
         // The tag's URL may have changed: every page linking to it is refreshed.
         self.changes.publish(&ContentChange::Everything);
+        self.tag_changed(Some(&before), Some(&edited)).await;
         Ok(edited)
     }
 
@@ -118,10 +120,12 @@ impl Newsroom {
         if !actor.may(Permission::ManageTags) {
             return Err(refuse("delete tags"));
         }
+        let tag = self.db.tag_by_id(id).await?.ok_or(AppError::NotFound("tag"))?;
         if !self.db.delete_tag(id).await? {
             return Err(AppError::NotFound("tag"));
         }
         self.changes.publish(&ContentChange::Everything);
+        self.tag_changed(Some(&tag), None).await;
         Ok(())
     }
 
@@ -137,6 +141,7 @@ impl Newsroom {
         }
         self.db.save_site_settings(settings).await?;
         self.changes.publish(&ContentChange::Settings);
+        self.fire_webhooks("site.changed", "", serde_json::json!({}), serde_json::json!({})).await;
         Ok(())
     }
 }

@@ -127,6 +127,7 @@ impl Newsroom {
             tag_ids: post.tags.iter().map(|t| t.id.clone()).collect(),
             author_ids: post.authors.iter().map(|a| a.id.clone()).collect(),
         });
+        self.post_changed(None, Some(&post)).await;
         Ok(post)
     }
 
@@ -140,7 +141,9 @@ impl Newsroom {
         if !explicit_slug {
             post.slug = existing.slug.clone();
         }
-        post.updated_at = now;
+        // Stored times have whole seconds; every save must still move `updated_at`, or a client
+        // holding the previous value could not be told its copy is stale (Ghost's 409).
+        post.updated_at = now.max(existing.updated_at + time::Duration::seconds(1));
         post.content_updated_at = existing.content_updated_at;
         let story_changed = post.title != existing.title || post.html != existing.html;
         if existing.is_live() && post.is_live() && story_changed {
@@ -166,6 +169,7 @@ impl Newsroom {
             tag_ids,
             author_ids,
         });
+        self.post_changed(Some(&existing), Some(&post)).await;
         Ok(post)
     }
 
@@ -178,6 +182,7 @@ impl Newsroom {
             tag_ids: existing.tags.iter().map(|t| t.id.clone()).collect(),
             author_ids: existing.authors.iter().map(|a| a.id.clone()).collect(),
         });
+        self.post_changed(Some(&existing), None).await;
         Ok(())
     }
 
@@ -332,6 +337,7 @@ impl Newsroom {
         };
         self.db.insert_tag(&tag).await?;
         self.changes.publish(&ContentChange::Tag(tag.id.clone()));
+        self.tag_changed(None, Some(&tag)).await;
         Ok(tag)
     }
 }

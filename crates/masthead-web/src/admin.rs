@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod history;
+pub mod integrations;
 pub mod manage;
 pub mod members;
 pub mod posts;
@@ -105,21 +106,24 @@ pub async fn same_origin_only(State(state): State<AppState>, request: Request, n
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(request).await;
     }
-    let headers = request.headers();
-    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let site_origin = origin_of(&state.site_url);
-    let same_origin = match (fetch_site, origin) {
-        (Some("same-origin"), _) => true,
-        (Some(_), _) => false,
-        (None, Some(origin)) => Some(origin) == site_origin.as_deref(),
-        (None, None) => false,
-    };
-    if same_origin {
+    if is_same_origin(&state, request.headers()) {
         next.run(request).await
     } else {
         (StatusCode::FORBIDDEN, "Cross-site request refused: newsroom forms must be sent from this site.")
             .into_response()
+    }
+}
+
+/// Whether the browser says the request comes from one of our own pages.
+pub fn is_same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let site_origin = origin_of(&state.site_url);
+    match (fetch_site, origin) {
+        (Some("same-origin"), _) => true,
+        (Some(_), _) => false,
+        (None, Some(origin)) => Some(origin) == site_origin.as_deref(),
+        (None, None) => false,
     }
 }
 
@@ -137,6 +141,7 @@ pub struct Me {
     pub may_publish: bool,
     pub may_edit_any: bool,
     pub may_manage_settings: bool,
+    pub may_manage_integrations: bool,
 }
 
 impl Me {
@@ -147,6 +152,7 @@ impl Me {
             may_publish: staff.actor.may(Permission::PublishOwn),
             may_edit_any: staff.actor.may(Permission::EditAnyPost),
             may_manage_settings: staff.actor.may(Permission::ManageSettings),
+            may_manage_integrations: staff.actor.may(Permission::ManageIntegrations),
         }
     }
 }

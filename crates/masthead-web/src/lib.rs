@@ -2,6 +2,7 @@
 //! members and the live feed join the same route table (`router.rs`) as they arrive.
 
 pub mod admin;
+pub mod api;
 mod assets;
 pub mod cache;
 mod encoded;

@@ -23,7 +23,8 @@ const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
 /// segment) and media paths are left alone.
 pub async fn normalize_path(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let exempt = path.starts_with("/content/") || path.starts_with("/assets/");
+    // Ghost API paths keep their case (slugs and emails in them) and are never redirected.
+    let exempt = path.starts_with("/content/") || path.starts_with("/assets/") || path.starts_with("/ghost/");
     let last = path.rsplit('/').next().unwrap_or("");
     let needs_slash = !path.ends_with('/') && !last.contains('.');
     let needs_lowercase = path.bytes().any(|b| b.is_ascii_uppercase());

@@ -4,13 +4,14 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, post, put};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::admin::members as member_admin;
-use crate::admin::{self, auth, history, manage, posts};
+use crate::admin::{self, auth, history, integrations, manage, posts};
+use crate::api::{admin as api_admin, content};
 use crate::site::members;
 use crate::{AppState, assets, media, middleware, site};
 
@@ -83,6 +84,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/emails/{id}/", get(member_admin::email_page))
         .route("/admin/posts/{id}/email/", get(member_admin::email_preview))
         .route("/admin/posts/{id}/email/test/", post(member_admin::email_test))
+        .route("/admin/integrations/", get(integrations::integrations_page).post(integrations::create_integration))
+        .route("/admin/integrations/{id}/", post(integrations::rename_integration))
+        .route("/admin/integrations/{id}/regenerate/", post(integrations::regenerate_key))
+        .route("/admin/integrations/{id}/delete/", post(integrations::delete_integration))
         .route("/admin/assets/{*path}", get(admin::asset))
         .route("/admin/{*rest}", any(admin::fallback))
         .route_layer(from_fn_with_state(state.clone(), admin::same_origin_only));
@@ -100,11 +105,82 @@ pub fn router(state: AppState) -> Router {
         .route("/account/delete/", post(members::delete_account))
         .route_layer(from_fn_with_state(state.clone(), admin::same_origin_only));
 
+    // Ghost's Content API: public content for any origin, behind a content key.
+    let content_api = Router::new()
+        .route("/ghost/api/content/posts/", get(content::posts))
+        .route("/ghost/api/content/posts/{id}/", get(content::post))
+        .route("/ghost/api/content/posts/slug/{slug}/", get(content::post_by_slug))
+        .route("/ghost/api/content/pages/", get(content::pages))
+        .route("/ghost/api/content/pages/{id}/", get(content::page))
+        .route("/ghost/api/content/pages/slug/{slug}/", get(content::page_by_slug))
+        .route("/ghost/api/content/tags/", get(content::tags))
+        .route("/ghost/api/content/tags/{id}/", get(content::tag))
+        .route("/ghost/api/content/tags/slug/{slug}/", get(content::tag_by_slug))
+        .route("/ghost/api/content/authors/", get(content::authors))
+        .route("/ghost/api/content/authors/{id}/", get(content::author))
+        .route("/ghost/api/content/authors/slug/{slug}/", get(content::author_by_slug))
+        .route("/ghost/api/content/settings/", get(content::settings))
+        .route("/ghost/api/content/tiers/", get(content::tiers))
+        .route("/ghost/api/content/newsletters/", get(content::newsletters))
+        .route("/ghost/api/content/{*rest}", any(api_admin::unknown))
+        .route_layer(from_fn_with_state(state.clone(), content::require_content_key))
+        .layer(from_fn(content::cors));
+
+    // Ghost's Admin API: integrations sign JWTs; staff sessions must come from our pages.
+    let admin_api = Router::new()
+        .route("/ghost/api/admin/site/", get(api_admin::site))
+        .route("/ghost/api/admin/posts/", get(api_admin::posts).post(api_admin::add_post_route))
+        .route(
+            "/ghost/api/admin/posts/{id}/",
+            get(api_admin::post).put(api_admin::edit_post_route).delete(api_admin::delete_post_route),
+        )
+        .route("/ghost/api/admin/posts/slug/{slug}/", get(api_admin::post_by_slug))
+        .route("/ghost/api/admin/pages/", get(api_admin::pages).post(api_admin::add_page_route))
+        .route(
+            "/ghost/api/admin/pages/{id}/",
+            get(api_admin::page).put(api_admin::edit_page_route).delete(api_admin::delete_page_route),
+        )
+        .route("/ghost/api/admin/pages/slug/{slug}/", get(api_admin::page_by_slug))
+        .route(
+            "/ghost/api/admin/images/upload/",
+            post(api_admin::upload_image).layer(DefaultBodyLimit::max(masthead_media::MAX_UPLOAD_BYTES + 1024 * 1024)),
+        )
+        .route("/ghost/api/admin/tags/", get(api_admin::tags).post(api_admin::add_tag))
+        .route(
+            "/ghost/api/admin/tags/{id}/",
+            get(api_admin::tag).put(api_admin::edit_tag).delete(api_admin::delete_tag),
+        )
+        .route("/ghost/api/admin/tags/slug/{slug}/", get(api_admin::tag_by_slug))
+        .route("/ghost/api/admin/users/", get(api_admin::users))
+        .route("/ghost/api/admin/users/{id}/", get(api_admin::user))
+        .route("/ghost/api/admin/users/slug/{slug}/", get(api_admin::user_by_slug))
+        .route("/ghost/api/admin/users/email/{email}/", get(api_admin::user_by_email))
+        .route("/ghost/api/admin/members/", get(api_admin::members).post(api_admin::add_member))
+        .route(
+            "/ghost/api/admin/members/{id}/",
+            get(api_admin::member).put(api_admin::edit_member).delete(api_admin::delete_member),
+        )
+        .route("/ghost/api/admin/newsletters/", get(api_admin::newsletters).post(api_admin::add_newsletter))
+        .route("/ghost/api/admin/newsletters/{id}/", get(api_admin::newsletter).put(api_admin::edit_newsletter))
+        .route("/ghost/api/admin/tiers/", get(api_admin::tiers))
+        .route("/ghost/api/admin/tiers/{id}/", get(api_admin::tier))
+        .route("/ghost/api/admin/settings/", get(api_admin::settings))
+        .route(
+            "/ghost/api/admin/db/",
+            get(api_admin::export_db).post(api_admin::import_db).layer(DefaultBodyLimit::max(256 * 1024 * 1024)),
+        )
+        .route("/ghost/api/admin/webhooks/", post(api_admin::add_webhook))
+        .route("/ghost/api/admin/webhooks/{id}/", put(api_admin::edit_webhook).delete(api_admin::delete_webhook))
+        .route("/ghost/api/admin/{*rest}", any(api_admin::unknown))
+        .route("/ghost/api/openapi.json", get(crate::api::openapi::serve));
+
     let https = state.site_url.starts_with("https://");
     let router = Router::new()
         .merge(pages)
         .merge(newsroom)
         .merge(members)
+        .merge(content_api)
+        .merge(admin_api)
         // Authenticated by the key in the link (RFC 8058 one-click POSTs come from mail providers).
         .route("/unsubscribe/", get(members::unsubscribe_page).post(members::unsubscribe))
         // Authenticated by the shared secret.

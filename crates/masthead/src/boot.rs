@@ -11,8 +11,8 @@ use masthead_web::AppState;
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{
-    Cli, Command, EmailCommand, ExportCommand, ImportCommand, MailArgs, MembersCommand, ServeArgs, StorageArgs,
-    UserCommand,
+    Cli, Command, EmailCommand, ExportCommand, ImportCommand, IntegrationCommand, MailArgs, MembersCommand, ServeArgs,
+    StorageArgs, UserCommand,
 };
 
 pub fn init_tracing() {
@@ -61,6 +61,26 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             let newsroom = open_newsroom(&storage).await?.with_mailer(mailer(&serve)?);
             let id = send_from_cli(&newsroom, &post, &newsletter, &segment).await?;
             println!("Newsletter send {id} created; the running server delivers it (see `masthead email status`).");
+            newsroom.db.close().await;
+            Ok(())
+        }
+        Some(Command::Integration { command: IntegrationCommand::Add { storage, name, description } }) => {
+            let newsroom = open_newsroom(&storage).await?;
+            let integration =
+                newsroom.add_integration(&name, description.as_deref()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            print!("{}", describe_integration(&integration));
+            newsroom.db.close().await;
+            Ok(())
+        }
+        Some(Command::Integration { command: IntegrationCommand::List { storage } }) => {
+            let newsroom = open_newsroom(&storage).await?;
+            let integrations = newsroom.integrations().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            if integrations.is_empty() {
+                println!("No integrations yet: `masthead integration add --name NAME` creates one.");
+            }
+            for integration in &integrations {
+                print!("{}", describe_integration(integration));
+            }
             newsroom.db.close().await;
             Ok(())
         }
@@ -178,6 +198,16 @@ fn describe_import(report: &masthead_app::ghost_import::ImportReport) -> String 
         }
     }
     out
+}
+
+fn describe_integration(integration: &masthead_app::integrations::Integration) -> String {
+    format!(
+        "Integration: {} ({})\n  Content API key: {}\n  Admin API key:   {}\n",
+        integration.record.name,
+        integration.record.id,
+        integration.content_key.as_deref().unwrap_or("(none)"),
+        integration.admin_key.as_deref().unwrap_or("(none)"),
+    )
 }
 
 /// The mailer the serve settings describe.
@@ -313,7 +343,12 @@ fn redact(url: &str) -> String {
 }
 
 async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyhow::Result<()> {
-    let newsroom = open_newsroom(&storage).await?.with_mailer(mailer(&args)?);
+    let targets = if args.webhooks_allow_private {
+        masthead_app::webhooks::WebhookTargets::AllowPrivate
+    } else {
+        masthead_app::webhooks::WebhookTargets::PublicOnly
+    };
+    let newsroom = open_newsroom(&storage).await?.with_mailer(mailer(&args)?).with_webhook_targets(targets);
     if !args.no_demo && newsroom.db.count_posts().await? == 0 {
         println!("Empty database: seeding the demo newsroom (once)...");
         let seeding = Instant::now();

@@ -61,6 +61,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Integrations: the keys of Ghost's Content and Admin APIs.
+    Integration {
+        #[command(subcommand)]
+        command: IntegrationCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,6 +94,25 @@ pub enum ExportCommand {
         serve: Box<ServeArgs>,
         /// Where to write it; `-` for standard output.
         file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IntegrationCommand {
+    /// Create an integration and print its Content API key and Admin API key.
+    Add {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// What it is for, e.g. "Mobile app" or "Newsletter archive".
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// List integrations with their keys.
+    List {
+        #[command(flatten)]
+        storage: StorageArgs,
     },
 }
 
@@ -181,6 +205,10 @@ pub struct ServeArgs {
     /// A theme directory whose files override the built-in theme's (templates/, assets/).
     #[arg(long, env = "MASTHEAD_THEME_DIR")]
     pub theme_dir: Option<PathBuf>,
+    /// Let webhooks call loopback and private-network addresses (services on this machine or
+    /// network). Off by default, so an integration cannot reach internal services.
+    #[arg(long, env = "MASTHEAD_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: bool,
     #[command(flatten)]
     pub mail: MailArgs,
 }

@@ -186,3 +186,31 @@ fn import_ghost_refuses_a_file_it_cannot_read_with_one_message() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("the file is not valid JSON (line 1, column 8)"), "{stderr}");
 }
+
+#[test]
+fn integration_add_prints_keys_in_ghosts_formats_and_list_shows_them_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        let output = Command::new(BIN).args(args).arg("--data-dir").arg(dir.path()).output().expect("run masthead");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let added = run(&["integration", "add", "--name", "Mobile app"]);
+    let value = |label: &str| {
+        added.lines().find_map(|l| l.trim().strip_prefix(label)).map(str::trim).map(str::to_owned).expect(label)
+    };
+    let content = value("Content API key:");
+    let admin = value("Admin API key:");
+    assert!(content.len() == 26 && content.chars().all(|c| c.is_ascii_hexdigit()), "{content}");
+    let (id, secret) = admin.split_once(':').expect("id:secret");
+    assert_eq!((id.len(), secret.len()), (24, 64), "{admin}");
+    let listed = run(&["integration", "list"]);
+    assert!(listed.contains("Mobile app") && listed.contains(&content) && listed.contains(&admin), "{listed}");
+    let refused = Command::new(BIN)
+        .args(["integration", "add", "--name", "  ", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run masthead");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("name"), "{}", String::from_utf8_lossy(&refused.stderr));
+}

@@ -833,12 +833,29 @@ pub async fn upload(State(state): State<AppState>, SignedIn(_staff): SignedIn, m
     let Some((name, bytes)) = file else {
         return fail(StatusCode::BAD_REQUEST, "choose an image to upload".into());
     };
+    match store_upload(&state, &name, bytes).await {
+        Ok(url) => ([(header::CACHE_CONTROL, PRIVATE)], Json(serde_json::json!({ "url": url }))).into_response(),
+        Err(UploadFailure::Unreadable(message)) => fail(StatusCode::UNSUPPORTED_MEDIA_TYPE, message),
+        Err(UploadFailure::Storage(message)) => internal(message),
+    }
+}
+
+/// Why an upload was not stored.
+pub enum UploadFailure {
+    /// Not an image we accept; the message says why.
+    Unreadable(String),
+    Storage(String),
+}
+
+/// Checks an uploaded image (type sniffed, metadata stripped) and stores it under
+/// `YYYY/MM/<name>-<unique>.<ext>`, returning its public URL.
+pub async fn store_upload(state: &AppState, name: &str, bytes: axum::body::Bytes) -> Result<String, UploadFailure> {
     let uploaded = match tokio::task::spawn_blocking(move || masthead_media::read_upload(&bytes)).await {
         Ok(Ok(uploaded)) => uploaded,
-        Ok(Err(e)) => return fail(StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()),
-        Err(e) => return internal(e),
+        Ok(Err(e)) => return Err(UploadFailure::Unreadable(e.to_string())),
+        Err(e) => return Err(UploadFailure::Storage(e.to_string())),
     };
-    let stem = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem);
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     let stem = Slug::from_title(stem).map(|s| s.to_string()).unwrap_or_else(|| "image".into());
     let stem: String = stem.chars().take(60).collect();
     let now = masthead_core::now();
@@ -850,8 +867,5 @@ pub async fn upload(State(state): State<AppState>, SignedIn(_staff): SignedIn, m
         stem.trim_end_matches('-'),
         uploaded.extension()
     );
-    match state.newsroom.media.save_upload(&relative, uploaded).await {
-        Ok(url) => ([(header::CACHE_CONTROL, PRIVATE)], Json(serde_json::json!({ "url": url }))).into_response(),
-        Err(e) => internal(e),
-    }
+    state.newsroom.media.save_upload(&relative, uploaded).await.map_err(|e| UploadFailure::Storage(e.to_string()))
 }

@@ -2,6 +2,7 @@
 //! PostgreSQL (see `dual_db_test!`).
 
 mod admin;
+mod api;
 mod article;
 mod assets_and_media;
 mod cache;

@@ -1,0 +1,414 @@
+//! Resources as Ghost's APIs (and webhooks) show them: Ghost's field names, nulls for what we
+//! do not have, timestamps as `2026-11-30T08:00:00.000+00:00`, absolute URLs.
+
+use masthead_core::{Member, Newsletter, Post, PostType, SiteSettings, StaffUser, Tag, TagVisibility};
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+/// The Ghost version whose API Masthead speaks, sent as `Content-Version`.
+pub const API_VERSION: &str = "v6.0";
+
+/// Which API a resource is shown on: the Admin API shows drafts' fields and staff details.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    Content,
+    Admin,
+}
+
+/// How to show resources for one request.
+pub struct Shape<'a> {
+    pub site_url: &'a str,
+    pub audience: Audience,
+    pub include: &'a [String],
+    pub formats: &'a [String],
+    pub fields: &'a [String],
+}
+
+impl Shape<'_> {
+    /// Ghost's APIs give absolute URLs; ours are stored site-relative (`/content/images/...`).
+    pub fn absolute(&self, url: &Option<String>) -> Value {
+        absolute_url(self.site_url, url)
+    }
+
+    /// Site-relative links and images in a body made absolute, so the HTML works on any front end.
+    pub fn absolute_html(&self, html: &str) -> String {
+        html.replace("src=\"/content/", &format!("src=\"{}/content/", self.site_url))
+            .replace("srcset=\"/content/", &format!("srcset=\"{}/content/", self.site_url))
+            .replace(", /content/", &format!(", {}/content/", self.site_url))
+            .replace("href=\"/", &format!("href=\"{}/", self.site_url))
+            .replace(&format!("href=\"{}//", self.site_url), "href=\"//")
+    }
+
+    fn includes(&self, what: &str) -> bool {
+        self.include.iter().any(|i| i == what)
+    }
+
+    fn format(&self, what: &str) -> bool {
+        if self.formats.is_empty() {
+            // Ghost's defaults: HTML on the Content API; the editor's source on the Admin API.
+            return match self.audience {
+                Audience::Content => what == "html",
+                Audience::Admin => what == "lexical" || what == "markdown",
+            };
+        }
+        self.formats.iter().any(|f| f == what)
+    }
+
+    /// Keeps only the requested `fields` (and always `id`).
+    pub fn select(&self, value: Value) -> Value {
+        if self.fields.is_empty() {
+            return value;
+        }
+        match value {
+            Value::Object(map) => Value::Object(
+                map.into_iter().filter(|(k, _)| k == "id" || self.fields.iter().any(|f| f == k)).collect(),
+            ),
+            other => other,
+        }
+    }
+}
+
+fn absolute_url(site_url: &str, url: &Option<String>) -> Value {
+    match url.as_deref() {
+        Some(u) if u.starts_with('/') && !u.starts_with("//") => Value::String(format!("{site_url}{u}")),
+        Some(u) => Value::String(u.to_owned()),
+        None => Value::Null,
+    }
+}
+
+/// `2019-01-01T10:00:00.000+00:00`, as Ghost writes times.
+pub fn ghost_time(at: OffsetDateTime) -> String {
+    let format = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3][offset_hour sign:mandatory]:[offset_minute]"
+    );
+    at.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_default()
+}
+
+fn ghost_time_opt(at: Option<OffsetDateTime>) -> Value {
+    at.map(ghost_time).map(Value::String).unwrap_or(Value::Null)
+}
+
+pub fn post_url(site_url: &str, post: &Post) -> String {
+    format!("{site_url}/{}/", post.slug)
+}
+
+pub fn tag_url(site_url: &str, tag: &Tag) -> String {
+    format!("{site_url}/tag/{}/", tag.slug)
+}
+
+pub fn author_url(site_url: &str, user: &StaffUser) -> String {
+    format!("{site_url}/author/{}/", user.slug)
+}
+
+pub fn tag(shape: &Shape<'_>, tag: &Tag, post_count: Option<i64>) -> Value {
+    let mut out = json!({
+        "id": tag.id.as_str(),
+        "name": tag.name,
+        "slug": tag.slug.as_str(),
+        "description": tag.description,
+        "feature_image": shape.absolute(&tag.feature_image),
+        "visibility": tag.visibility.as_str(),
+        "og_image": Value::Null,
+        "og_title": Value::Null,
+        "og_description": Value::Null,
+        "twitter_image": Value::Null,
+        "twitter_title": Value::Null,
+        "twitter_description": Value::Null,
+        "meta_title": tag.meta_title,
+        "meta_description": tag.meta_description,
+        "codeinjection_head": Value::Null,
+        "codeinjection_foot": Value::Null,
+        "canonical_url": Value::Null,
+        "accent_color": tag.accent_color,
+        "url": tag_url(shape.site_url, tag),
+    });
+    if shape.audience == Audience::Admin {
+        insert(&mut out, "created_at", json!(ghost_time(tag.created_at)));
+        insert(&mut out, "updated_at", json!(ghost_time(tag.updated_at)));
+    }
+    if let Some(count) = post_count {
+        insert(&mut out, "count", json!({ "posts": count }));
+    }
+    out
+}
+
+pub fn author(shape: &Shape<'_>, user: &StaffUser, post_count: Option<i64>) -> Value {
+    let mut out = json!({
+        "id": user.id.as_str(),
+        "name": user.name,
+        "slug": user.slug.as_str(),
+        "profile_image": shape.absolute(&user.profile_image),
+        "cover_image": shape.absolute(&user.cover_image),
+        "bio": user.bio,
+        "website": user.website,
+        "location": user.location,
+        "facebook": user.facebook,
+        "twitter": user.twitter,
+        "meta_title": user.meta_title,
+        "meta_description": user.meta_description,
+        "url": author_url(shape.site_url, user),
+    });
+    if shape.audience == Audience::Admin {
+        insert(&mut out, "email", json!(user.email));
+        insert(&mut out, "status", json!(user.status.as_str()));
+        insert(&mut out, "roles", json!([{ "name": user.role.to_string() }]));
+        insert(&mut out, "created_at", json!(ghost_time(user.created_at)));
+        insert(&mut out, "updated_at", json!(ghost_time(user.updated_at)));
+    }
+    if let Some(count) = post_count {
+        insert(&mut out, "count", json!({ "posts": count }));
+    }
+    out
+}
+
+/// A post or page. The Content API never shows internal tags; the Admin API shows them all.
+pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
+    let mut out = json!({
+        "id": post.id.as_str(),
+        "uuid": post.uuid,
+        "title": post.title,
+        "slug": post.slug.as_str(),
+    });
+    if shape.format("html") {
+        insert(&mut out, "html", json!(shape.absolute_html(&post.html)));
+    }
+    if shape.format("plaintext") {
+        insert(&mut out, "plaintext", json!(post.plaintext));
+    }
+    if shape.audience == Audience::Admin {
+        if shape.format("lexical") {
+            insert(&mut out, "lexical", Value::Null);
+        }
+        if shape.format("mobiledoc") {
+            insert(&mut out, "mobiledoc", Value::Null);
+        }
+        if shape.format("markdown") {
+            insert(&mut out, "markdown", json!(post.markdown));
+        }
+    }
+    let fields = json!({
+        "comment_id": post.id.as_str(),
+        "feature_image": shape.absolute(&post.feature_image),
+        "feature_image_alt": post.feature_image_alt,
+        "feature_image_caption": post.feature_image_caption,
+        "feature_image_credit": post.feature_image_credit,
+        "featured": post.featured,
+        "visibility": post.visibility.as_str(),
+        "created_at": ghost_time(post.created_at),
+        "updated_at": ghost_time(post.updated_at),
+        "published_at": ghost_time_opt(post.published_at),
+        "custom_excerpt": post.custom_excerpt,
+        "codeinjection_head": Value::Null,
+        "codeinjection_foot": Value::Null,
+        "custom_template": Value::Null,
+        "canonical_url": post.canonical_url,
+        "url": post_url(shape.site_url, post),
+        "excerpt": post.excerpt(),
+        "reading_time": post.reading_time,
+        "access": true,
+        "comments": false,
+        "og_image": shape.absolute(&post.og_image),
+        "og_title": post.og_title,
+        "og_description": post.og_description,
+        "twitter_image": shape.absolute(&post.twitter_image),
+        "twitter_title": post.twitter_title,
+        "twitter_description": post.twitter_description,
+        "meta_title": post.meta_title,
+        "meta_description": post.meta_description,
+        "email_subject": Value::Null,
+        "frontmatter": Value::Null,
+    });
+    merge(&mut out, fields);
+    if post.post_type == PostType::Page {
+        insert(&mut out, "show_title_and_feature_image", json!(true));
+    }
+    if shape.audience == Audience::Admin {
+        insert(&mut out, "type", json!(post.post_type.as_str()));
+        insert(&mut out, "status", json!(post.status.as_str()));
+        insert(&mut out, "email_only", json!(post.status == masthead_core::PostStatus::Sent));
+    }
+    let tags: Vec<&Tag> = match shape.audience {
+        Audience::Content => post.tags.iter().filter(|t| t.visibility == TagVisibility::Public).collect(),
+        Audience::Admin => post.tags.iter().collect(),
+    };
+    // Ghost's clients ask for both relations to build bylines and sections; the Admin API always
+    // shows them, because its clients edit them.
+    if shape.includes("tags") || shape.audience == Audience::Admin {
+        insert(&mut out, "tags", Value::Array(tags.iter().map(|t| tag(shape, t, None)).collect()));
+        let primary = post.primary_tag().map(|t| tag(shape, t, None)).unwrap_or(Value::Null);
+        insert(&mut out, "primary_tag", primary);
+    }
+    if shape.includes("authors") || shape.audience == Audience::Admin {
+        insert(&mut out, "authors", Value::Array(post.authors.iter().map(|a| author(shape, a, None)).collect()));
+        let primary = post.primary_author().map(|a| author(shape, a, None)).unwrap_or(Value::Null);
+        insert(&mut out, "primary_author", primary);
+    }
+    out
+}
+
+pub fn newsletter(shape: &Shape<'_>, newsletter: &Newsletter) -> Value {
+    let mut out = json!({
+        "id": newsletter.id.as_str(),
+        "uuid": newsletter.uuid,
+        "name": newsletter.name,
+        "description": newsletter.description,
+        "slug": newsletter.slug.as_str(),
+        "subscribe_on_signup": newsletter.subscribe_on_signup,
+        "visibility": "members",
+        "sort_order": newsletter.sort_order,
+        "created_at": ghost_time(newsletter.created_at),
+        "updated_at": ghost_time(newsletter.updated_at),
+        "host_name": newsletter.host_name,
+    });
+    if shape.audience == Audience::Admin {
+        insert(&mut out, "status", json!(newsletter.status.as_str()));
+        insert(&mut out, "sender_name", json!(newsletter.sender_name));
+        insert(&mut out, "sender_email", json!(newsletter.sender_email));
+        insert(&mut out, "sender_reply_to", json!(newsletter.sender_reply_to.as_deref().unwrap_or("newsletter")));
+    }
+    out
+}
+
+/// The one tier a reader-funded newsroom has until paid tiers arrive: free, public.
+pub fn free_tier(id: &str, settings: &SiteSettings, created_at: OffsetDateTime) -> Value {
+    json!({
+        "id": id,
+        "name": "Free",
+        "slug": "free",
+        "description": format!("Free membership of {}", settings.title),
+        "active": true,
+        "type": "free",
+        "welcome_page_url": Value::Null,
+        "visibility": "public",
+        "trial_days": 0,
+        "currency": Value::Null,
+        "monthly_price": Value::Null,
+        "yearly_price": Value::Null,
+        "benefits": [],
+        "created_at": ghost_time(created_at),
+        "updated_at": ghost_time(created_at),
+    })
+}
+
+pub fn settings(site_url: &str, settings: &SiteSettings) -> Value {
+    let nav = |items: &[masthead_core::NavigationItem]| -> Value {
+        Value::Array(items.iter().map(|i| json!({ "label": i.label, "url": i.url })).collect())
+    };
+    json!({
+        "title": settings.title,
+        "description": settings.description,
+        "logo": absolute_url(site_url, &settings.logo),
+        "icon": absolute_url(site_url, &settings.icon),
+        "accent_color": settings.accent_color,
+        "cover_image": absolute_url(site_url, &settings.cover_image),
+        "facebook": settings.facebook,
+        "twitter": settings.twitter,
+        "lang": settings.locale,
+        "locale": settings.locale,
+        "timezone": settings.timezone.as_str(),
+        "codeinjection_head": Value::Null,
+        "codeinjection_foot": Value::Null,
+        "navigation": nav(&settings.navigation),
+        "secondary_navigation": nav(&settings.secondary_navigation),
+        "meta_title": settings.meta_title,
+        "meta_description": settings.meta_description,
+        "og_image": Value::Null,
+        "og_title": Value::Null,
+        "og_description": Value::Null,
+        "twitter_image": Value::Null,
+        "twitter_title": Value::Null,
+        "twitter_description": Value::Null,
+        "members_enabled": true,
+        "members_invite_only": false,
+        "members_signup_access": "all",
+        "members_support_address": "noreply",
+        "paid_members_enabled": false,
+        "firstpromoter_account": Value::Null,
+        "portal_button": false,
+        "portal_button_icon": Value::Null,
+        "portal_button_signup_text": "Subscribe",
+        "portal_button_style": "text-only",
+        "portal_name": true,
+        "portal_plans": ["free"],
+        "portal_signup_checkbox_required": false,
+        "portal_signup_terms_html": Value::Null,
+        "comments_enabled": "off",
+        "recommendations_enabled": false,
+        "outbound_link_tagging": false,
+        "default_email_address": Value::Null,
+        "support_email_address": Value::Null,
+        "url": format!("{site_url}/"),
+        "version": API_VERSION.trim_start_matches('v'),
+    })
+}
+
+/// A member; `suppression` is why the address may not be mailed, if it may not.
+pub fn member(member: &Member, newsletters: &[Newsletter], suppression: Option<&str>) -> Value {
+    let subscribed: Vec<Value> = newsletters
+        .iter()
+        .filter(|n| member.newsletters.iter().any(|slug| slug == n.slug.as_str()))
+        .map(|n| {
+            json!({
+                "id": n.id.as_str(),
+                "name": n.name,
+                "description": n.description,
+                "status": n.status.as_str(),
+                "slug": n.slug.as_str(),
+            })
+        })
+        .collect();
+    json!({
+        "id": member.id.as_str(),
+        "uuid": member.uuid,
+        "email": member.email,
+        "name": member.name,
+        "note": member.note,
+        "geolocation": Value::Null,
+        "subscribed": !subscribed.is_empty(),
+        "created_at": ghost_time(member.created_at),
+        "updated_at": ghost_time(member.updated_at),
+        "labels": member.labels.iter().map(|l| json!({
+            "id": l.id.as_str(), "name": l.name, "slug": l.slug,
+        })).collect::<Vec<_>>(),
+        "subscriptions": [],
+        "avatar_image": Value::Null,
+        "comped": member.status == masthead_core::MemberStatus::Comped,
+        "email_count": 0,
+        "email_opened_count": 0,
+        "email_open_rate": Value::Null,
+        "status": member.status.as_str(),
+        "last_seen_at": Value::Null,
+        "newsletters": subscribed,
+        "email_suppression": {
+            "suppressed": suppression.is_some(),
+            "info": suppression.map(|reason| json!({ "reason": reason })),
+        },
+        "consent_source": member.consent_source,
+        "consent_at": ghost_time(member.consent_at),
+    })
+}
+
+fn insert(value: &mut Value, key: &str, item: Value) {
+    if let Value::Object(map) = value {
+        map.insert(key.to_owned(), item);
+    }
+}
+
+fn merge(value: &mut Value, more: Value) {
+    if let (Value::Object(map), Value::Object(more)) = (value, more) {
+        let more: Map<String, Value> = more;
+        map.extend(more);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_written_as_ghost_writes_them() {
+        let at = time::macros::datetime!(2019-01-01 10:00:00.5 +02:00);
+        assert_eq!(ghost_time(at), "2019-01-01T08:00:00.500+00:00");
+    }
+}

@@ -1,0 +1,176 @@
+//! Ghost's Content API (`/ghost/api/content/`) and Admin API (`/ghost/api/admin/`).
+//!
+//! The contract is Ghost's, so its official clients, front ends and scripts work unchanged:
+//! `{resource: [...]}` envelopes, `meta.pagination` on every browse and never on a read, NQL
+//! filters, Ghost's error envelope and types, its key formats and JWT auth. What is ours is
+//! listed in `docs/API.md`.
+
+pub mod admin;
+pub mod content;
+pub mod openapi;
+mod params;
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+pub use params::{BrowseParams, Query};
+
+pub use masthead_app::api_json::API_VERSION;
+
+const ERROR_CACHE_CONTROL: &str =
+    "no-cache, private, no-store, must-revalidate, max-stale=0, post-check=0, pre-check=0";
+
+/// An error in Ghost's envelope: `{errors: [{message, context, type, ...}]}`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// Ghost's error class name (`NotFoundError`, `ValidationError`, ...).
+    pub kind: &'static str,
+    pub message: String,
+    pub context: Option<String>,
+    pub property: Option<String>,
+    pub code: Option<&'static str>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
+        Self { status, kind, message: message.into(), context: None, property: None, code: None }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NotFoundError", "Resource not found error, cannot read resource.")
+            .with_context(format!("{what} not found."))
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BadRequestError", message)
+    }
+
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "ValidationError", message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "UnauthorizedError", message)
+    }
+
+    pub fn no_permission(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "NoPermissionError", message)
+    }
+
+    pub fn collision() -> Self {
+        Self::new(StatusCode::CONFLICT, "UpdateCollisionError", "Saving failed! Someone else is editing this post.")
+    }
+
+    pub fn too_many_requests(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsError", message)
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            "An unexpected error occurred, please try again.",
+        )
+    }
+
+    pub fn with_context(mut self, context: impl Into<String>) -> Self {
+        self.context = Some(context.into());
+        self
+    }
+
+    pub fn with_property(mut self, property: impl Into<String>) -> Self {
+        self.property = Some(property.into());
+        self
+    }
+
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "errors": [{
+                "message": self.message,
+                "context": self.context,
+                "type": self.kind,
+                "details": Value::Null,
+                "property": self.property,
+                "help": Value::Null,
+                "code": self.code,
+                "id": uuid::Uuid::new_v4().to_string(),
+                "ghostErrorCode": Value::Null,
+            }]
+        });
+        let mut response = (self.status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(ERROR_CACHE_CONTROL));
+        headers.insert("content-version", HeaderValue::from_static(API_VERSION));
+        response
+    }
+}
+
+impl From<masthead_app::AppError> for ApiError {
+    fn from(error: masthead_app::AppError) -> Self {
+        use masthead_app::AppError;
+        match error {
+            AppError::Invalid { field, message } => ApiError::validation(message).with_property(field),
+            AppError::NotFound(what) => ApiError::not_found(&capitalise(what)),
+            AppError::Forbidden(message) => ApiError::no_permission(message),
+            AppError::Conflict(message) => ApiError::validation(message),
+            AppError::TooManyRequests(message) => ApiError::too_many_requests(message),
+            AppError::Storage(masthead_storage::StorageError::Filter(error)) => {
+                ApiError::bad_request(error.to_string()).with_context("The filter or order could not be used.")
+            }
+            other => {
+                tracing::error!(error = %other, "API request failed");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl From<masthead_storage::StorageError> for ApiError {
+    fn from(error: masthead_storage::StorageError) -> Self {
+        masthead_app::AppError::from(error).into()
+    }
+}
+
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A JSON answer with the headers Ghost sends: `Content-Version`, `Vary`, a cache policy and a
+/// strong `ETag` (a matching `If-None-Match` gets 304).
+pub fn json_response(request_headers: &HeaderMap, body: &Value, cache_control: &'static str) -> Response {
+    let bytes = match serde_json::to_vec(body) {
+        Ok(bytes) => bytes,
+        Err(_) => return ApiError::internal().into_response(),
+    };
+    let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&bytes));
+    let matches = request_headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag));
+    let mut response = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, "application/json; charset=utf-8")], bytes).into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert("content-version", HeaderValue::from_static(API_VERSION));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Version, Accept-Encoding"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    response
+}

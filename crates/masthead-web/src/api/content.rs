@@ -1,0 +1,378 @@
+//! The Content API: read-only, public content for front ends, apps and scripts, authenticated by
+//! a content key in `?key=`. Only published posts and pages, public tags and active staff are
+//! visible; filters on anything else are refused.
+
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use masthead_core::{ObjectId, PostType, TagVisibility};
+use masthead_storage::{Listing, Paginated, Resource, Scope};
+use serde_json::{Value, json};
+
+use super::{ApiError, BrowseParams, Query, json_response};
+use crate::AppState;
+use masthead_app::api_json::{self as output, Audience, Shape};
+
+const CACHE_CONTROL: &str = "public, max-age=0";
+const POST_INCLUDES: &[&str] = &["authors", "tags"];
+const POST_FORMATS: &[&str] = &["html", "plaintext"];
+const COUNT_INCLUDES: &[&str] = &["count.posts"];
+
+/// Checks `?key=` as Ghost does: missing is 403, repeated is 400, unknown or of the wrong kind
+/// is 401. Every Content API route runs behind it.
+pub async fn require_content_key(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() == Method::OPTIONS {
+        return next.run(request).await;
+    }
+    let query = Query(serde_urlencoded::from_str(request.uri().query().unwrap_or("")).unwrap_or_default());
+    let key = match query.one("key") {
+        Ok(Some(key)) if !key.is_empty() => key.to_owned(),
+        Ok(_) => {
+            return ApiError::no_permission("Authorization failed")
+                .with_context(
+                    "Unable to determine the authenticated member or integration. Check the supplied Content API \
+                     Key and ensure cookies are being passed through if member auth is failing.",
+                )
+                .into_response();
+        }
+        Err(e) => return e.into_response(),
+    };
+    match state.newsroom.content_key(&key).await {
+        Ok(Some(found)) if found.kind == "content" => next.run(request).await,
+        Ok(Some(_)) => ApiError::unauthorized("Invalid API Key type")
+            .with_context("Invalid API Key type")
+            .with_code("INVALID_API_KEY_TYPE")
+            .into_response(),
+        Ok(None) => ApiError::unauthorized("Unknown Content API Key")
+            .with_context("Unknown Content API Key")
+            .with_code("UNKNOWN_CONTENT_API_KEY")
+            .into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// The Content API is open to every origin, as Ghost's is: it only serves public content.
+pub async fn cors(request: Request, next: Next) -> Response {
+    let preflight = request.method() == Method::OPTIONS;
+    let mut response = if preflight { StatusCode::NO_CONTENT.into_response() } else { next.run(request).await };
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    if preflight {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("Accept-Version, Content-Type, Authorization"),
+        );
+        headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    }
+    response
+}
+
+fn shape<'a>(state: &'a AppState, params: &'a BrowseParams) -> Shape<'a> {
+    Shape {
+        site_url: &state.site_url,
+        audience: Audience::Content,
+        include: &params.include,
+        formats: &params.formats,
+        fields: &params.fields,
+    }
+}
+
+fn browse_body(resource: &str, items: Vec<Value>, page: &Paginated<String>) -> Value {
+    json!({
+        resource: items,
+        "meta": { "pagination": {
+            "page": page.page,
+            "limit": page.limit,
+            "pages": page.pages,
+            "total": page.total,
+            "next": page.next,
+            "prev": page.prev,
+        }}
+    })
+}
+
+async fn list(state: &AppState, resource: Resource, params: &BrowseParams) -> Result<Paginated<String>, ApiError> {
+    let listing = Listing {
+        resource,
+        scope: Scope::Public,
+        filter: params.filter.as_ref(),
+        order: params.order.as_deref(),
+        page: params.page,
+        now: masthead_core::now(),
+    };
+    Ok(state.newsroom.db.list_ids(&listing).await?)
+}
+
+fn resource_name(post_type: PostType) -> &'static str {
+    match post_type {
+        PostType::Post => "posts",
+        PostType::Page => "pages",
+    }
+}
+
+async fn browse_posts(state: &AppState, headers: &HeaderMap, query: &Query, post_type: PostType) -> Response {
+    let result = async {
+        let params = BrowseParams::parse(query, POST_INCLUDES, POST_FORMATS)?;
+        let resource = if post_type == PostType::Post { Resource::Posts } else { Resource::Pages };
+        let page = list(state, resource, &params).await?;
+        let posts = state.newsroom.db.posts_by_ids(&page.items).await?;
+        let shape = shape(state, &params);
+        let items = posts.iter().map(|p| shape.select(output::post(&shape, p))).collect();
+        Ok::<_, ApiError>(browse_body(resource_name(post_type), items, &page))
+    }
+    .await;
+    respond(headers, result)
+}
+
+/// A read by id or slug. Drafts, scheduled posts and pages read as posts are not found.
+async fn read_post(state: &AppState, headers: &HeaderMap, query: &Query, post_type: PostType, by: Lookup) -> Response {
+    let result = async {
+        let params = BrowseParams::parse(query, POST_INCLUDES, POST_FORMATS)?;
+        let post = match by {
+            Lookup::Id(id) => match ObjectId::parse(&id) {
+                Ok(id) => state.newsroom.db.post_by_id(&id).await?,
+                Err(_) => None,
+            },
+            Lookup::Slug(slug) => state.newsroom.db.post_by_slug(post_type, &slug).await?,
+        };
+        let post = post
+            .filter(|p| p.post_type == post_type && p.is_live())
+            .ok_or_else(|| ApiError::not_found(if post_type == PostType::Post { "Post" } else { "Page" }))?;
+        let shape = shape(state, &params);
+        Ok(json!({ resource_name(post_type): [shape.select(output::post(&shape, &post))] }))
+    }
+    .await;
+    respond(headers, result)
+}
+
+pub enum Lookup {
+    Id(String),
+    Slug(String),
+}
+
+fn respond(headers: &HeaderMap, result: Result<Value, ApiError>) -> Response {
+    match result {
+        Ok(body) => json_response(headers, &body, CACHE_CONTROL),
+        Err(e) => e.into_response(),
+    }
+}
+
+pub async fn posts(State(state): State<AppState>, headers: HeaderMap, query: Query) -> Response {
+    browse_posts(&state, &headers, &query, PostType::Post).await
+}
+
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, query: Query, Path(id): Path<String>) -> Response {
+    read_post(&state, &headers, &query, PostType::Post, Lookup::Id(id)).await
+}
+
+pub async fn post_by_slug(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Query,
+    Path(slug): Path<String>,
+) -> Response {
+    read_post(&state, &headers, &query, PostType::Post, Lookup::Slug(slug)).await
+}
+
+pub async fn pages(State(state): State<AppState>, headers: HeaderMap, query: Query) -> Response {
+    browse_posts(&state, &headers, &query, PostType::Page).await
+}
+
+pub async fn page(State(state): State<AppState>, headers: HeaderMap, query: Query, Path(id): Path<String>) -> Response {
+    read_post(&state, &headers, &query, PostType::Page, Lookup::Id(id)).await
+}
+
+pub async fn page_by_slug(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Query,
+    Path(slug): Path<String>,
+) -> Response {
+    read_post(&state, &headers, &query, PostType::Page, Lookup::Slug(slug)).await
+}
+
+async fn tag_values(
+    state: &AppState,
+    params: &BrowseParams,
+    tags: &[masthead_core::Tag],
+) -> Result<Vec<Value>, ApiError> {
+    let counts = if params.includes("count.posts") {
+        let ids: Vec<String> = tags.iter().map(|t| t.id.as_str().to_owned()).collect();
+        Some(state.newsroom.db.published_post_counts_by_tag(&ids).await?)
+    } else {
+        None
+    };
+    let shape = shape(state, params);
+    Ok(tags
+        .iter()
+        .map(|t| {
+            let count = counts.as_ref().map(|c| c.get(t.id.as_str()).copied().unwrap_or(0));
+            shape.select(output::tag(&shape, t, count))
+        })
+        .collect())
+}
+
+async fn author_values(
+    state: &AppState,
+    params: &BrowseParams,
+    users: &[masthead_core::StaffUser],
+) -> Result<Vec<Value>, ApiError> {
+    let counts = if params.includes("count.posts") {
+        let ids: Vec<String> = users.iter().map(|u| u.id.as_str().to_owned()).collect();
+        Some(state.newsroom.db.published_post_counts_by_author(&ids).await?)
+    } else {
+        None
+    };
+    let shape = shape(state, params);
+    Ok(users
+        .iter()
+        .map(|u| {
+            let count = counts.as_ref().map(|c| c.get(u.id.as_str()).copied().unwrap_or(0));
+            shape.select(output::author(&shape, u, count))
+        })
+        .collect())
+}
+
+pub async fn tags(State(state): State<AppState>, headers: HeaderMap, query: Query) -> Response {
+    let result = async {
+        let params = BrowseParams::parse(&query, COUNT_INCLUDES, &[])?;
+        let page = list(&state, Resource::Tags, &params).await?;
+        let tags = state.newsroom.db.tags_by_ids(&page.items).await?;
+        Ok(browse_body("tags", tag_values(&state, &params, &tags).await?, &page))
+    }
+    .await;
+    respond(&headers, result)
+}
+
+async fn read_tag(state: &AppState, headers: &HeaderMap, query: &Query, by: Lookup) -> Response {
+    let result = async {
+        let params = BrowseParams::parse(query, COUNT_INCLUDES, &[])?;
+        let tag = match by {
+            Lookup::Id(id) => match ObjectId::parse(&id) {
+                Ok(id) => state.newsroom.db.tag_by_id(&id).await?,
+                Err(_) => None,
+            },
+            Lookup::Slug(slug) => state.newsroom.db.tag_by_slug(&slug).await?,
+        };
+        let tag = tag.filter(|t| t.visibility == TagVisibility::Public).ok_or_else(|| ApiError::not_found("Tag"))?;
+        Ok(json!({ "tags": tag_values(state, &params, std::slice::from_ref(&tag)).await? }))
+    }
+    .await;
+    respond(headers, result)
+}
+
+pub async fn tag(State(state): State<AppState>, headers: HeaderMap, query: Query, Path(id): Path<String>) -> Response {
+    read_tag(&state, &headers, &query, Lookup::Id(id)).await
+}
+
+pub async fn tag_by_slug(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Query,
+    Path(slug): Path<String>,
+) -> Response {
+    read_tag(&state, &headers, &query, Lookup::Slug(slug)).await
+}
+
+pub async fn authors(State(state): State<AppState>, headers: HeaderMap, query: Query) -> Response {
+    let result = async {
+        let params = BrowseParams::parse(&query, COUNT_INCLUDES, &[])?;
+        let page = list(&state, Resource::Authors, &params).await?;
+        let users = state.newsroom.db.users_by_ids(&page.items).await?;
+        Ok(browse_body("authors", author_values(&state, &params, &users).await?, &page))
+    }
+    .await;
+    respond(&headers, result)
+}
+
+async fn read_author(state: &AppState, headers: &HeaderMap, query: &Query, by: Lookup) -> Response {
+    let result = async {
+        let params = BrowseParams::parse(query, COUNT_INCLUDES, &[])?;
+        let user = match by {
+            Lookup::Id(id) => match ObjectId::parse(&id) {
+                Ok(id) => state.newsroom.db.user_by_id(&id).await?,
+                Err(_) => None,
+            },
+            Lookup::Slug(slug) => state.newsroom.db.user_by_slug(&slug).await?,
+        };
+        let user = user.ok_or_else(|| ApiError::not_found("Author"))?;
+        let published = state.newsroom.db.published_post_counts_by_author(&[user.id.as_str().to_owned()]).await?;
+        if user.status != masthead_core::StaffStatus::Active && published.is_empty() {
+            return Err(ApiError::not_found("Author"));
+        }
+        Ok(json!({ "authors": author_values(state, &params, std::slice::from_ref(&user)).await? }))
+    }
+    .await;
+    respond(headers, result)
+}
+
+pub async fn author(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Query,
+    Path(id): Path<String>,
+) -> Response {
+    read_author(&state, &headers, &query, Lookup::Id(id)).await
+}
+
+pub async fn author_by_slug(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Query,
+    Path(slug): Path<String>,
+) -> Response {
+    read_author(&state, &headers, &query, Lookup::Slug(slug)).await
+}
+
+pub async fn settings(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let result = async {
+        let settings = state.newsroom.db.site_settings().await?;
+        Ok(json!({ "settings": output::settings(&state.site_url, &settings), "meta": {} }))
+    }
+    .await;
+    respond(&headers, result)
+}
+
+/// The newsroom's tiers: the free membership (paid tiers arrive with payments).
+pub async fn tiers(State(state): State<AppState>, headers: HeaderMap, query: Query) -> Response {
+    let result = async {
+        let params = BrowseParams::parse(&query, &["monthly_price", "yearly_price", "benefits"], &[])?;
+        let tiers = tier_values(&state).await?;
+        let shape = shape(&state, &params);
+        let items: Vec<Value> = tiers.into_iter().map(|t| shape.select(t)).collect();
+        let total = items.len() as u64;
+        let page = Paginated::new(Vec::<String>::new(), params.page, total);
+        Ok(browse_body("tiers", items, &page))
+    }
+    .await;
+    respond(&headers, result)
+}
+
+pub(crate) async fn tier_values(state: &AppState) -> Result<Vec<Value>, ApiError> {
+    let id = state.newsroom.db.secret("free_tier_id", || ObjectId::new().as_str().to_owned()).await?;
+    let settings = state.newsroom.db.site_settings().await?;
+    let since = state.newsroom.db.first_staff_created_at().await?.unwrap_or_else(masthead_core::now);
+    Ok(vec![output::free_tier(&id, &settings, since)])
+}
+
+/// Active newsletters, in their order.
+pub async fn newsletters(State(state): State<AppState>, headers: HeaderMap, query: Query) -> Response {
+    let result = async {
+        let params = BrowseParams::parse(&query, &[], &[])?;
+        let page = list(&state, Resource::Newsletters, &params).await?;
+        let all = state.newsroom.db.newsletters(true).await?;
+        let shape = shape(&state, &params);
+        let items = page
+            .items
+            .iter()
+            .filter_map(|id| all.iter().find(|n| n.id.as_str() == id))
+            .filter(|n| n.status == masthead_core::NewsletterStatus::Active)
+            .map(|n| shape.select(output::newsletter(&shape, n)))
+            .collect();
+        Ok(browse_body("newsletters", items, &page))
+    }
+    .await;
+    respond(&headers, result)
+}

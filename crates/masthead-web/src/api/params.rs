@@ -1,0 +1,168 @@
+//! Query parameters of Ghost's APIs: `include`, `fields`, `formats`, `filter`, `limit`, `page`,
+//! `order`, and the content `key`. Parsed from the raw query so a repeated parameter is seen
+//! (Ghost refuses a repeated `key`) and a bad value gets Ghost's error rather than a generic one.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use masthead_core::nql;
+use masthead_storage::PageRequest;
+
+use super::ApiError;
+
+/// The default page size of a browse, as in Ghost.
+pub const DEFAULT_LIMIT: u32 = 15;
+/// Ghost 6 caps every page at 100 (`limit=all` included).
+pub const MAX_LIMIT: u32 = 100;
+
+/// The request's query string as ordered pairs.
+#[derive(Clone, Debug, Default)]
+pub struct Query(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Query {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let raw = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str::<Vec<(String, String)>>(raw)
+            .map(Query)
+            .map_err(|_| ApiError::bad_request("The query string could not be read."))
+    }
+}
+
+impl Query {
+    /// Every value given for `name`.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// The one value of `name`; a repeated parameter is refused.
+    pub fn one(&self, name: &str) -> Result<Option<&str>, ApiError> {
+        match self.all(name).as_slice() {
+            [] => Ok(None),
+            [value] => Ok(Some(value)),
+            _ => Err(ApiError::bad_request("Invalid Request")
+                .with_context(format!("The parameter '{name}' was given more than once."))
+                .with_code("INVALID_REQUEST")),
+        }
+    }
+
+    /// A comma list (`include=authors,tags`), lower-cased and trimmed; repeated parameters add up.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.all(name)
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(|v| v.trim().to_ascii_lowercase())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+}
+
+/// What a browse or read asks for beyond the resource itself.
+#[derive(Clone, Debug)]
+pub struct BrowseParams {
+    pub include: Vec<String>,
+    pub fields: Vec<String>,
+    pub formats: Vec<String>,
+    pub filter: Option<nql::Filter>,
+    pub order: Option<String>,
+    pub page: PageRequest,
+}
+
+impl BrowseParams {
+    /// Reads the parameters, refusing includes and formats the resource does not offer.
+    pub fn parse(query: &Query, includes: &[&str], formats: &[&str]) -> Result<Self, ApiError> {
+        let include = query.list("include");
+        if let Some(bad) = include.iter().find(|i| !includes.contains(&i.as_str())) {
+            return Err(ApiError::validation(format!("Validation (AllowedValues) failed for include: {bad}"))
+                .with_context(format!("Allowed values: {}.", includes.join(", ")))
+                .with_property("include"));
+        }
+        let requested_formats = query.list("formats");
+        if let Some(bad) = requested_formats.iter().find(|f| !formats.contains(&f.as_str())) {
+            return Err(ApiError::validation(format!("Validation (AllowedValues) failed for formats: {bad}"))
+                .with_context(format!("Allowed values: {}.", formats.join(", ")))
+                .with_property("formats"));
+        }
+        let filter = match query.one("filter")?.map(str::trim).filter(|f| !f.is_empty()) {
+            Some(text) => Some(nql::parse(text).map_err(|e| {
+                ApiError::bad_request("Error parsing filter").with_context(e.to_string()).with_property("filter")
+            })?),
+            None => None,
+        };
+        let limit = match query.one("limit")? {
+            None | Some("") => DEFAULT_LIMIT,
+            Some("all") => MAX_LIMIT,
+            Some(text) => match text.parse::<u32>() {
+                Ok(0) | Err(_) => {
+                    return Err(ApiError::validation(format!("Validation (isInt) failed for limit: {text}"))
+                        .with_property("limit"));
+                }
+                Ok(n) => n.min(MAX_LIMIT),
+            },
+        };
+        let page = match query.one("page")? {
+            None | Some("") => 1,
+            Some(text) => match text.parse::<u32>() {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    return Err(ApiError::validation(format!("Validation (isInt) failed for page: {text}"))
+                        .with_property("page"));
+                }
+            },
+        };
+        let order = query.one("order")?.map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned);
+        Ok(Self {
+            include,
+            fields: query.list("fields"),
+            formats: requested_formats,
+            filter,
+            order,
+            page: PageRequest::new(page, limit),
+        })
+    }
+
+    pub fn includes(&self, what: &str) -> bool {
+        self.include.iter().any(|i| i == what)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&str, &str)]) -> Query {
+        Query(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn limits_follow_ghost_6() {
+        let p = |l: &str| BrowseParams::parse(&query(&[("limit", l)]), &[], &[]).map(|b| b.page.limit);
+        assert_eq!(p("all").ok(), Some(100));
+        assert_eq!(p("500").ok(), Some(100));
+        assert_eq!(p("7").ok(), Some(7));
+        assert!(p("0").is_err());
+        assert!(p("ten").is_err());
+        assert_eq!(BrowseParams::parse(&query(&[]), &[], &[]).map(|b| b.page.limit).ok(), Some(15));
+    }
+
+    #[test]
+    fn unknown_includes_and_formats_are_named() {
+        let err =
+            BrowseParams::parse(&query(&[("include", "authors,secrets")]), &["authors"], &[]).expect_err("refused");
+        assert_eq!(err.kind, "ValidationError");
+        assert!(err.message.contains("secrets"), "{}", err.message);
+        assert!(BrowseParams::parse(&query(&[("formats", "html,plaintext")]), &[], &["html", "plaintext"]).is_ok());
+    }
+
+    #[test]
+    fn a_malformed_filter_is_a_bad_request() {
+        let err = BrowseParams::parse(&query(&[("filter", "tag:(")]), &[], &[]).expect_err("refused");
+        assert_eq!((err.status.as_u16(), err.kind), (400, "BadRequestError"));
+    }
+
+    #[test]
+    fn a_repeated_parameter_is_refused() {
+        let err = query(&[("key", "a"), ("key", "b")]).one("key").expect_err("refused");
+        assert_eq!(err.code, Some("INVALID_REQUEST"));
+    }
+}

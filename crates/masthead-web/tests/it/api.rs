@@ -1,0 +1,437 @@
+//! Ghost's Content and Admin APIs through the real router: keys and tokens, envelopes, filters,
+//! errors, the update collision, roles of session callers, webhooks' address guard, and
+//! snapshots of the shapes clients rely on.
+
+use axum::body::Body;
+use axum::http::Request;
+use masthead_app::integrations::{Integration, sign_admin_token};
+use masthead_core::{PostType, Role};
+use masthead_test_utils::{PostBuilder, TestApp, TestResponse, dual_db_test};
+use serde_json::{Value, json};
+use time::Duration;
+
+use crate::newsroom;
+
+const ORIGIN: &str = "https://news.example.org";
+
+async fn integration(app: &TestApp) -> Integration {
+    app.newsroom.add_integration("Front end", None).await.expect("integration")
+}
+
+fn json_of(response: &TestResponse) -> Value {
+    serde_json::from_slice(&response.body).unwrap_or_else(|e| panic!("JSON body ({e}): {}", response.text()))
+}
+
+fn error_of(response: &TestResponse) -> (u16, String, Option<String>) {
+    let body = json_of(response);
+    let error = &body["errors"][0];
+    (
+        response.status.as_u16(),
+        error["type"].as_str().unwrap_or_default().to_owned(),
+        error["code"].as_str().map(str::to_owned),
+    )
+}
+
+async fn content_get(app: &TestApp, key: &str, path: &str) -> TestResponse {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    app.get(&format!("/ghost/api/content/{path}{separator}key={key}")).await
+}
+
+/// An Admin API call signed as `@tryghost/admin-api` signs it.
+async fn admin_call(app: &TestApp, key: &str, method: &str, path: &str, body: Option<Value>) -> TestResponse {
+    let token = sign_admin_token(key, masthead_core::now()).expect("token");
+    let mut request = Request::builder()
+        .method(method)
+        .uri(format!("/ghost/api/admin/{path}"))
+        .header("authorization", format!("Ghost {token}"))
+        .header("accept-version", "v6.0");
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    let body = body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty);
+    app.request(request.body(body).expect("request")).await
+}
+
+/// Ids, uuids, times and URLs that depend on the run are replaced before snapshotting.
+fn redacted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let v = match (k.as_str(), v) {
+                        ("id" | "uuid" | "comment_id", Value::String(_)) => json!("[id]"),
+                        (k, Value::String(_)) if k.ends_with("_at") => json!("[time]"),
+                        _ => redacted(v),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
+        other => other.clone(),
+    }
+}
+
+dual_db_test!(async fn content_keys_are_checked_as_ghost_checks_them(db) {
+    let app = TestApp::new(&db).await;
+    let keys = integration(&app).await;
+    let content_key = keys.content_key.clone().expect("content key");
+    assert_eq!(content_key.len(), 26);
+
+    let missing = app.get("/ghost/api/content/posts/").await;
+    assert_eq!(error_of(&missing), (403, "NoPermissionError".into(), None));
+    let unknown = app.get("/ghost/api/content/posts/?key=0123456789abcdef0123456789").await;
+    assert_eq!(error_of(&unknown), (401, "UnauthorizedError".into(), Some("UNKNOWN_CONTENT_API_KEY".into())));
+    let twice = app.get(&format!("/ghost/api/content/posts/?key={content_key}&key={content_key}")).await;
+    assert_eq!(error_of(&twice), (400, "BadRequestError".into(), Some("INVALID_REQUEST".into())));
+    let admin_secret = keys.admin_key.as_deref().and_then(|k| k.split_once(':')).map(|(_, s)| s).expect("admin");
+    let wrong_kind = app.get(&format!("/ghost/api/content/posts/?key={admin_secret}")).await;
+    assert_eq!(error_of(&wrong_kind), (401, "UnauthorizedError".into(), Some("INVALID_API_KEY_TYPE".into())));
+    assert!(missing.header("cache-control").is_some_and(|c| c.contains("no-store")), "errors are not cached");
+
+    let ok = content_get(&app, &content_key, "posts/").await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.header("content-version"), Some("v6.0"));
+    assert_eq!(ok.header("access-control-allow-origin"), Some("*"));
+
+    // A regenerated key replaces the old one at once.
+    let renewed = app
+        .newsroom
+        .regenerate_key(&keys.record.id, masthead_app::integrations::KeyKind::Content)
+        .await
+        .expect("regenerate");
+    assert_eq!(content_get(&app, &content_key, "posts/").await.status, 401);
+    assert_eq!(content_get(&app, renewed.content_key.as_deref().expect("key"), "posts/").await.status, 200);
+});
+
+dual_db_test!(async fn the_content_api_shows_published_content_in_ghosts_envelopes(db) {
+    let app = TestApp::new(&db).await;
+    let fixture = newsroom(&app).await;
+    let key = integration(&app).await.content_key.expect("key");
+    PostBuilder::draft("Unfinished investigation").authors(&[&fixture.anna]).create(&app.newsroom).await;
+    PostBuilder::page("About us").authors(&[&fixture.anna]).create(&app.newsroom).await;
+    PostBuilder::published("Tagged internally")
+        .authors(&[&fixture.boris])
+        .tags(&["#wire", "Society"])
+        .published_at(masthead_core::now() - Duration::days(10))
+        .create(&app.newsroom)
+        .await;
+
+    let browse = json_of(&content_get(&app, &key, "posts/?include=tags,authors").await);
+    let slugs: Vec<&str> = browse["posts"].as_array().expect("posts").iter().filter_map(|p| p["slug"].as_str()).collect();
+    assert_eq!(
+        slugs,
+        ["floods-reach-the-harbour-district", "volunteers-fill-sandbags-on-the-quay", "theatre-season-opens", "tagged-internally"]
+    );
+    assert_eq!(browse["meta"]["pagination"], json!({ "page": 1, "limit": 15, "pages": 1, "total": 4, "next": null, "prev": null }));
+    let internal = &browse["posts"][3];
+    assert_eq!(internal["tags"].as_array().map(Vec::len), Some(1), "internal tags are hidden: {internal}");
+    assert_eq!(internal["primary_tag"]["slug"], "society");
+
+    let paged = json_of(&content_get(&app, &key, "posts/?limit=2&page=2").await);
+    assert_eq!(paged["meta"]["pagination"], json!({ "page": 2, "limit": 2, "pages": 2, "total": 4, "next": null, "prev": 1 }));
+
+    let read = json_of(&content_get(&app, &key, &format!("posts/{}/?include=tags,authors", fixture.lead.id)).await);
+    assert!(read.get("meta").is_none(), "a read has no meta");
+    insta::assert_json_snapshot!("content_post_read", redacted(&read));
+
+    let pages = json_of(&content_get(&app, &key, "pages/").await);
+    assert_eq!(pages["pages"][0]["slug"], "about-us");
+    assert_eq!(content_get(&app, &key, "posts/slug/unfinished-investigation/").await.status, 404);
+    assert_eq!(content_get(&app, &key, "posts/slug/about-us/").await.status, 404, "a page is not a post");
+
+    let tags = json_of(&content_get(&app, &key, "tags/?include=count.posts&order=name%20asc").await);
+    let counted: Vec<(String, i64)> = tags["tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .map(|t| (t["slug"].as_str().unwrap_or_default().to_owned(), t["count"]["posts"].as_i64().unwrap_or(-1)))
+        .collect();
+    assert_eq!(counted, [("culture".to_owned(), 1), ("society".to_owned(), 3), ("weather".to_owned(), 1)]);
+
+    let authors = json_of(&content_get(&app, &key, "authors/slug/anna-field/?include=count.posts").await);
+    assert_eq!(authors["authors"][0]["count"]["posts"], 2);
+    assert!(authors["authors"][0].get("email").is_none(), "no email on the Content API");
+
+    let settings = json_of(&content_get(&app, &key, "settings/").await);
+    assert_eq!(settings["settings"]["title"], "The Harbour Post");
+    assert_eq!(settings["meta"], json!({}));
+    let tiers = json_of(&content_get(&app, &key, "tiers/").await);
+    assert_eq!(tiers["tiers"][0]["type"], "free");
+    assert_eq!(tiers["meta"]["pagination"]["total"], 1);
+});
+
+dual_db_test!(async fn filters_fields_and_formats_work_and_bad_ones_are_named(db) {
+    let app = TestApp::new(&db).await;
+    let fixture = newsroom(&app).await;
+    let key = integration(&app).await.content_key.expect("key");
+
+    let weather = json_of(&content_get(&app, &key, "posts/?filter=tag:weather").await);
+    assert_eq!(weather["posts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(weather["posts"][0]["id"], fixture.lead.id.as_str());
+    let not_society = json_of(&content_get(&app, &key, "posts/?filter=tag:-society%2Bauthor:anna-field").await);
+    assert_eq!(not_society["posts"][0]["slug"], "theatre-season-opens");
+    assert_eq!(not_society["meta"]["pagination"]["total"], 1);
+
+    let fields = json_of(&content_get(&app, &key, "posts/?fields=title,url&limit=1").await);
+    let mut keys: Vec<&str> = fields["posts"][0].as_object().expect("post").keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["id", "title", "url"]);
+    let plain = json_of(&content_get(&app, &key, "posts/?formats=plaintext&limit=1").await);
+    assert!(plain["posts"][0]["plaintext"].as_str().is_some_and(|t| t.contains("river rose")));
+    assert!(plain["posts"][0].get("html").is_none());
+
+    let malformed = content_get(&app, &key, "posts/?filter=tag:%5Bsociety").await;
+    assert_eq!(error_of(&malformed).0, 400);
+    assert!(json_of(&malformed)["errors"][0]["context"].as_str().is_some_and(|c| !c.is_empty()));
+    let private = content_get(&app, &key, "authors/?filter=email:anna@news.example.org").await;
+    assert_eq!(error_of(&private), (400, "BadRequestError".into(), None));
+    let bad_order = content_get(&app, &key, "posts/?order=password%20desc").await;
+    assert_eq!(error_of(&bad_order).0, 400);
+    let bad_include = content_get(&app, &key, "posts/?include=secrets").await;
+    assert_eq!(error_of(&bad_include), (422, "ValidationError".into(), None));
+    let bad_limit = content_get(&app, &key, "posts/?limit=lots").await;
+    assert_eq!(error_of(&bad_limit).0, 422);
+});
+
+dual_db_test!(async fn admin_tokens_are_checked_and_edits_collide_with_409(db) {
+    let app = TestApp::new(&db).await;
+    app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let keys = integration(&app).await;
+    let admin_key = keys.admin_key.clone().expect("admin key");
+
+    let none = app.get("/ghost/api/admin/posts/").await;
+    assert_eq!(error_of(&none).0, 403);
+    let bad_scheme = app.get_with("/ghost/api/admin/posts/", &[("authorization", "Bearer abc")]).await;
+    assert_eq!(error_of(&bad_scheme), (401, "UnauthorizedError".into(), Some("INVALID_AUTH_HEADER".into())));
+    let old = sign_admin_token(&admin_key, masthead_core::now() - Duration::minutes(10)).expect("token");
+    let expired = app.get_with("/ghost/api/admin/posts/", &[("authorization", &format!("Ghost {old}"))]).await;
+    assert_eq!(error_of(&expired), (401, "UnauthorizedError".into(), Some("INVALID_JWT".into())));
+    let (id, _) = admin_key.split_once(':').expect("id:secret");
+    let forged = sign_admin_token(&format!("{id}:{}", "ab".repeat(32)), masthead_core::now()).expect("token");
+    let forged = app.get_with("/ghost/api/admin/posts/", &[("authorization", &format!("Ghost {forged}"))]).await;
+    assert_eq!(error_of(&forged).2.as_deref(), Some("INVALID_JWT"));
+
+    let created = admin_call(
+        &app,
+        &admin_key,
+        "POST",
+        "posts/?source=html",
+        Some(json!({ "posts": [{ "title": "Bridge reopens", "html": "<p>Traffic moves again.</p><script>x()</script>", "tags": ["Transport"] }] })),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let post = json_of(&created)["posts"][0].clone();
+    assert_eq!(post["status"], "draft");
+    assert_eq!(post["authors"][0]["email"], "owner@news.example.org", "integrations write as the owner");
+    let id = post["id"].as_str().expect("id").to_owned();
+    let stored = app.newsroom.db.post_by_id(&masthead_core::ObjectId::parse(&id).expect("id")).await.expect("read").expect("post");
+    assert_eq!(stored.html, "<p>Traffic moves again.</p>", "sanitised on the way in");
+
+    let edit = |updated_at: Value, title: &str| json!({ "posts": [{ "title": title, "updated_at": updated_at }] });
+    let first = admin_call(&app, &admin_key, "PUT", &format!("posts/{id}/"), Some(edit(post["updated_at"].clone(), "Bridge reopens at last"))).await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    let stale = admin_call(&app, &admin_key, "PUT", &format!("posts/{id}/"), Some(edit(post["updated_at"].clone(), "Lost"))).await;
+    assert_eq!(error_of(&stale), (409, "UpdateCollisionError".into(), None));
+    let missing_stamp = admin_call(&app, &admin_key, "PUT", &format!("posts/{id}/"), Some(json!({ "posts": [{ "title": "x" }] }))).await;
+    assert_eq!(error_of(&missing_stamp).0, 422);
+    let current = app.newsroom.db.post_by_id(&stored.id).await.expect("read").expect("post");
+    assert_eq!(current.title, "Bridge reopens at last");
+
+    let deleted = admin_call(&app, &admin_key, "DELETE", &format!("posts/{id}/"), None).await;
+    assert_eq!(deleted.status, 204);
+    assert!(deleted.body.is_empty());
+    assert_eq!(admin_call(&app, &admin_key, "GET", &format!("posts/{id}/"), None).await.status, 404);
+});
+
+dual_db_test!(async fn session_callers_keep_their_role_and_must_be_same_origin(db) {
+    let app = TestApp::new(&db).await;
+    let writer = app
+        .newsroom
+        .add_staff("Carl Contributor", "carl@news.example.org", Role::Contributor, Some("a long enough secret"))
+        .await
+        .expect("contributor");
+    let token = app.newsroom.open_session(&writer, None, None).await.expect("session");
+    let cookie = format!("masthead_session={token}");
+    let post = |body: Value, origin: Option<&str>| {
+        let mut request = Request::post("/ghost/api/admin/posts/")
+            .header("cookie", &cookie)
+            .header("content-type", "application/json");
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.body(Body::from(body.to_string())).expect("request")
+    };
+    let draft = app.request(post(json!({ "posts": [{ "title": "My draft" }] }), Some(ORIGIN))).await;
+    assert_eq!(draft.status, 201, "{}", draft.text());
+    assert_eq!(json_of(&draft)["posts"][0]["authors"][0]["name"], "Carl Contributor");
+    let publish = app.request(post(json!({ "posts": [{ "title": "Straight out", "status": "published" }] }), Some(ORIGIN))).await;
+    assert_eq!(error_of(&publish), (403, "NoPermissionError".into(), None));
+    let cross_site = app.request(post(json!({ "posts": [{ "title": "Forged" }] }), Some("https://evil.example"))).await;
+    assert_eq!(error_of(&cross_site).0, 403);
+    let members = app.get_with("/ghost/api/admin/members/", &[("cookie", &cookie)]).await;
+    assert_eq!(error_of(&members).0, 403, "contributors cannot read members");
+    assert_eq!(app.newsroom.db.count_posts().await.expect("count"), 1);
+    let mine = app.newsroom.db.post_by_slug(PostType::Post, "my-draft").await.expect("read");
+    assert!(mine.is_some());
+});
+
+dual_db_test!(async fn webhooks_refuse_private_targets_and_unknown_events(db) {
+    let app = TestApp::new(&db).await;
+    app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let key = integration(&app).await.admin_key.expect("admin key");
+    for target in ["http://127.0.0.1:9/hook", "http://10.0.0.5/hook", "http://[::1]/hook", "http://169.254.169.254/latest"] {
+        let answer = admin_call(&app, &key, "POST", "webhooks/", Some(json!({ "webhooks": [{ "event": "post.added", "target_url": target }] }))).await;
+        let body = json_of(&answer);
+        assert_eq!(answer.status, 422, "{target}: {body}");
+        assert_eq!(body["errors"][0]["property"], "target_url");
+    }
+    let unknown = admin_call(&app, &key, "POST", "webhooks/", Some(json!({ "webhooks": [{ "event": "post.exploded", "target_url": "https://hooks.example.com/x" }] }))).await;
+    assert_eq!(json_of(&unknown)["errors"][0]["property"], "event");
+    // 203.0.113.0/24 is a documentation range: refused too.
+    let documentation = admin_call(&app, &key, "POST", "webhooks/", Some(json!({ "webhooks": [{ "event": "post.added", "target_url": "https://203.0.113.9/x" }] }))).await;
+    assert_eq!(documentation.status, 422);
+    let public = admin_call(&app, &key, "POST", "webhooks/", Some(json!({ "webhooks": [{ "event": "post.added", "target_url": "https://93.184.216.34/hook", "secret": "s3cret" }] }))).await;
+    assert_eq!(public.status, 201, "{}", public.text());
+    let hook = json_of(&public)["webhooks"][0].clone();
+    assert_eq!(hook["event"], "post.added");
+    // A new post queues its delivery as a durable job.
+    let author = masthead_test_utils::StaffBuilder::new("Dana Desk").create(&app.newsroom).await;
+    PostBuilder::draft("Queued").authors(&[&author]).create(&app.newsroom).await;
+    let jobs = app.newsroom.db.jobs().await.expect("jobs");
+    let deliveries: Vec<_> = jobs.iter().filter(|j| j.kind == "deliver_webhook").collect();
+    assert_eq!(deliveries.len(), 1, "{jobs:?}");
+    let deleted = admin_call(&app, &key, "DELETE", &format!("webhooks/{}/", hook["id"].as_str().expect("id")), None).await;
+    assert_eq!(deleted.status, 204);
+});
+
+dual_db_test!(async fn an_export_imported_into_a_fresh_site_reads_the_same_through_the_content_api(db) {
+    let app = TestApp::new(&db).await;
+    app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let fixture = newsroom(&app).await;
+    PostBuilder::page("Corrections policy").authors(&[&fixture.anna]).create(&app.newsroom).await;
+    PostBuilder::published("Тиша над містом")
+        .authors(&[&fixture.boris, &fixture.anna])
+        .tags(&["#wire", "Society", "Ukraine"])
+        .published_at(masthead_core::now() - Duration::days(20))
+        .create(&app.newsroom)
+        .await;
+    PostBuilder::draft("Not yet").authors(&[&fixture.anna]).create(&app.newsroom).await;
+    let admin_key = integration(&app).await.admin_key.expect("admin key");
+    let export = admin_call(&app, &admin_key, "GET", "db/", None).await;
+    assert_eq!(export.status, 200, "{}", export.text());
+    assert!(export.header("content-disposition").is_some_and(|d| d.contains(".ghost.")));
+
+    let fresh_db = match db.backend() {
+        masthead_storage::Backend::Sqlite => masthead_test_utils::TestDb::sqlite().await,
+        masthead_storage::Backend::Postgres => masthead_test_utils::TestDb::postgres().await.expect("postgres"),
+    };
+    let fresh = TestApp::new(&fresh_db).await;
+    fresh.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let fresh_admin = integration(&fresh).await.admin_key.expect("admin key");
+    let token = sign_admin_token(&fresh_admin, masthead_core::now()).expect("token");
+    let boundary = "masthead-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"importfile\"; filename=\"site.ghost.json\"\r\nContent-Type: application/json\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&export.body);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let imported = fresh
+        .request(
+            Request::post("/ghost/api/admin/db/")
+                .header("authorization", format!("Ghost {token}"))
+                .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(imported.status, 200, "{}", imported.text());
+    assert_eq!(json_of(&imported)["problems"], json!([]));
+
+    // The same public answers on both sites, page by page.
+    let before_key = integration(&app).await.content_key.expect("key");
+    let after_key = integration(&fresh).await.content_key.expect("key");
+    for path in ["posts/?include=authors,tags&limit=2", "posts/?include=authors,tags&limit=2&page=2", "pages/", "tags/?include=count.posts", "authors/?include=count.posts"] {
+        let summarise = |body: Value| -> Value {
+            let list = body.as_object().and_then(|o| o.iter().find(|(k, _)| *k != "meta")).map(|(_, v)| v.clone()).unwrap_or_default();
+            let items: Vec<Value> = list
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(|i| json!({
+                            "slug": i["slug"], "title": i["title"], "name": i["name"], "count": i["count"],
+                            "authors": i["authors"].as_array().map(|a| a.iter().map(|x| x["slug"].clone()).collect::<Vec<_>>()),
+                            "tags": i["tags"].as_array().map(|a| a.iter().map(|x| x["slug"].clone()).collect::<Vec<_>>()),
+                            "published_at": i["published_at"],
+                        }))
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({ "items": items, "pagination": body["meta"]["pagination"] })
+        };
+        let before = summarise(json_of(&content_get(&app, &before_key, path).await));
+        let after = summarise(json_of(&content_get(&fresh, &after_key, path).await));
+        assert_eq!(before, after, "{path}");
+        assert!(before["items"].as_array().is_some_and(|i| !i.is_empty()), "{path} lists something");
+    }
+    fresh_db.finish().await;
+});
+
+dual_db_test!(async fn administrators_manage_integrations_in_the_newsroom_and_editors_cannot(db) {
+    let app = TestApp::new(&db).await;
+    let admin = app.newsroom.add_staff("Ada Admin", "ada@news.example.org", Role::Administrator, Some("a long enough secret")).await.expect("admin");
+    let editor = app.newsroom.add_staff("Ed Editor", "ed@news.example.org", Role::Editor, Some("a long enough secret")).await.expect("editor");
+    let admin_cookie = format!("masthead_session={}", app.newsroom.open_session(&admin, None, None).await.expect("session"));
+    let editor_cookie = format!("masthead_session={}", app.newsroom.open_session(&editor, None, None).await.expect("session"));
+    let form = |cookie: &str, path: &str, body: &str| {
+        Request::post(path)
+            .header("cookie", cookie)
+            .header("origin", ORIGIN)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_owned()))
+            .expect("request")
+    };
+
+    let created = app.request(form(&admin_cookie, "/admin/integrations/", "name=Mobile+app&description=iOS+and+Android")).await;
+    assert_eq!(created.status, 303, "{}", created.text());
+    let list = app.newsroom.integrations().await.expect("list");
+    assert_eq!(list.len(), 1);
+    let integration = &list[0];
+    let page = app.get_with("/admin/integrations/", &[("cookie", &admin_cookie)]).await;
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(html.contains("Mobile app"));
+    assert!(html.contains(integration.content_key.as_deref().expect("key")));
+    assert!(html.contains(integration.admin_key.as_deref().expect("key")));
+
+    let empty_name = app.request(form(&admin_cookie, &format!("/admin/integrations/{}/", integration.record.id), "name=")).await;
+    assert_eq!(empty_name.status, 422);
+    let regenerated = app.request(form(&admin_cookie, &format!("/admin/integrations/{}/regenerate/", integration.record.id), "kind=admin")).await;
+    assert_eq!(regenerated.status, 303);
+    let after = app.newsroom.integration(&integration.record.id).await.expect("read");
+    assert_ne!(after.admin_key, integration.admin_key);
+    assert_eq!(after.content_key, integration.content_key);
+
+    let editor_page = app.get_with("/admin/integrations/", &[("cookie", &editor_cookie)]).await;
+    assert_eq!(editor_page.status, 403);
+    let editor_delete = app.request(form(&editor_cookie, &format!("/admin/integrations/{}/delete/", integration.record.id), "")).await;
+    assert_eq!(editor_delete.status, 403);
+    assert_eq!(app.newsroom.integrations().await.expect("list").len(), 1);
+
+    let deleted = app.request(form(&admin_cookie, &format!("/admin/integrations/{}/delete/", integration.record.id), "")).await;
+    assert_eq!(deleted.status, 303);
+    assert!(app.newsroom.integrations().await.expect("list").is_empty());
+    let key = integration.content_key.as_deref().expect("key");
+    assert_eq!(app.get(&format!("/ghost/api/content/posts/?key={key}")).await.status, 401, "a deleted integration's key stops working");
+});
+
+dual_db_test!(async fn the_openapi_document_is_served(db) {
+    let app = TestApp::new(&db).await;
+    let response = app.get("/ghost/api/openapi.json").await;
+    assert_eq!(response.status, 200);
+    let doc = json_of(&response);
+    assert_eq!(doc["servers"][0]["url"], ORIGIN);
+    assert!(doc["paths"]["/ghost/api/admin/posts/{id}/"]["put"].is_object());
+});
