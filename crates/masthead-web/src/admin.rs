@@ -8,6 +8,7 @@ pub mod integrations;
 pub mod manage;
 pub mod members;
 pub mod posts;
+pub mod transfer;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;

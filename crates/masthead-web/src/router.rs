@@ -10,7 +10,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::admin::members as member_admin;
-use crate::admin::{self, auth, history, integrations, manage, posts};
+use crate::admin::{self, auth, history, integrations, manage, posts, transfer};
 use crate::api::{admin as api_admin, content};
 use crate::site::members;
 use crate::{AppState, assets, media, middleware, site};
@@ -88,6 +88,9 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/integrations/{id}/", post(integrations::rename_integration))
         .route("/admin/integrations/{id}/regenerate/", post(integrations::regenerate_key))
         .route("/admin/integrations/{id}/delete/", post(integrations::delete_integration))
+        .route("/admin/transfer/", get(transfer::transfer_page))
+        .route("/admin/transfer/import/", post(transfer::import).layer(DefaultBodyLimit::max(256 * 1024 * 1024)))
+        .route("/admin/transfer/export/", get(transfer::export))
         .route("/admin/assets/{*path}", get(admin::asset))
         .route("/admin/{*rest}", any(admin::fallback))
         .route_layer(from_fn_with_state(state.clone(), admin::same_origin_only));

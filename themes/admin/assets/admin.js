@@ -110,3 +110,26 @@
     }, 10000);
   }
 })();
+
+// Upload progress for large files (the Ghost import): the form still works without JavaScript.
+(function () {
+  'use strict';
+  var form = document.querySelector('form[data-upload-progress]');
+  if (!form || !window.XMLHttpRequest) return;
+  var bar = form.querySelector('progress');
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var request = new XMLHttpRequest();
+    request.open('POST', form.action);
+    bar.hidden = false;
+    request.upload.addEventListener('progress', function (e) {
+      if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+    });
+    request.addEventListener('load', function () {
+      document.open();
+      document.write(request.responseText);
+      document.close();
+    });
+    request.send(new FormData(form));
+  });
+})();

@@ -435,3 +435,75 @@ dual_db_test!(async fn the_openapi_document_is_served(db) {
     assert_eq!(doc["servers"][0]["url"], ORIGIN);
     assert!(doc["paths"]["/ghost/api/admin/posts/{id}/"]["put"].is_object());
 });
+
+dual_db_test!(async fn a_ghost_export_uploaded_in_the_newsroom_reads_through_the_content_api_as_ghost_shows_it(db) {
+    let app = TestApp::new(&db).await;
+    let owner = app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let cookie = format!("masthead_session={}", app.newsroom.open_session(&owner, None, None).await.expect("session"));
+    let export = include_bytes!("../../../masthead-app/tests/fixtures/ghost/html-export.json");
+    let boundary = "masthead-boundary";
+    let upload = |file: &[u8]| {
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"site.ghost.json\"\r\nContent-Type: application/json\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        Request::post("/admin/transfer/import/")
+            .header("cookie", &cookie)
+            .header("origin", ORIGIN)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .expect("request")
+    };
+    let imported = app.request(upload(export)).await;
+    assert_eq!(imported.status, 200, "{}", imported.text());
+    let report = imported.text();
+    assert!(report.contains("Import report"), "{report}");
+    assert!(report.contains("bad-status"), "broken rows are listed with their reason");
+    let again = app.request(upload(export)).await;
+    assert!(again.text().contains("were already here"), "a second import adds nothing");
+    let not_json = app.request(upload(b"{ nope")).await;
+    assert_eq!(not_json.status, 422);
+
+    let key = integration(&app).await.content_key.expect("key");
+    let posts = json_of(&content_get(&app, &key, "posts/?include=authors,tags").await);
+    let slugs: Vec<&str> = posts["posts"].as_array().expect("posts").iter().filter_map(|p| p["slug"].as_str()).collect();
+    // Published posts only (not drafts, scheduled or email-only ones), newest first.
+    assert_eq!(slugs, ["night-trains-leave-kyiv", "legacy-single-author"]);
+    assert_eq!(posts["meta"]["pagination"]["total"], 2);
+    let night = &posts["posts"][0];
+    let names = |list: &Value| -> Vec<String> {
+        list.as_array().into_iter().flatten().filter_map(|x| x["slug"].as_str().map(str::to_owned)).collect()
+    };
+    assert_eq!(names(&night["authors"]), ["boris", "anna-field"], "authors in the file's order");
+    assert_eq!(names(&night["tags"]), ["news", "україна"], "public tags in order; internal ones hidden");
+    assert_eq!(night["primary_tag"]["slug"], "news");
+    assert_eq!(night["primary_author"]["slug"], "boris");
+    assert_eq!(night["published_at"], "2024-03-01T09:30:00.000+00:00");
+    let pages = json_of(&content_get(&app, &key, "pages/").await);
+    assert_eq!(names(&pages["pages"]), ["about"]);
+    let tags = json_of(&content_get(&app, &key, "tags/?include=count.posts").await);
+    let counted: Vec<(String, i64)> = tags["tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .map(|t| (t["slug"].as_str().unwrap_or_default().to_owned(), t["count"]["posts"].as_i64().unwrap_or(-1)))
+        .collect();
+    assert_eq!(counted, [("economy".to_owned(), 0), ("news".to_owned(), 1), ("україна".to_owned(), 1)]);
+    let authors = json_of(&content_get(&app, &key, "authors/").await);
+    let author_slugs = names(&authors["authors"]);
+    assert!(author_slugs.contains(&"boris".to_owned()) && author_slugs.contains(&"anna-field".to_owned()), "{author_slugs:?}");
+    // Олена's account arrives suspended, but she wrote the published legacy post (Ghost's old
+    // single `author_id`), so her byline and author page stay public.
+    assert_eq!(names(&posts["posts"][1]["authors"]), ["олена-коваль"]);
+    assert!(author_slugs.contains(&"олена-коваль".to_owned()), "{author_slugs:?}");
+    let newsletters = json_of(&content_get(&app, &key, "newsletters/").await);
+    assert!(names(&newsletters["newsletters"]).contains(&"morning-brief".to_owned()));
+
+    let download = app.get_with("/admin/transfer/export/", &[("cookie", &cookie)]).await;
+    assert_eq!(download.status, 200);
+    assert!(download.header("content-disposition").is_some_and(|d| d.starts_with("attachment")));
+    let exported = json_of(&download);
+    assert!(exported["db"][0]["data"]["posts"].as_array().is_some_and(|p| p.len() >= 7));
+});
