@@ -195,6 +195,10 @@ dual_db_test!(async fn every_admin_route_enforces_every_role(db) {
         ("GET", "/admin/emails/".into(), "", editors, 200),
         ("GET", format!("/admin/posts/{id}/email/"), "", editors, 200),
         ("POST", format!("/admin/posts/{id}/email/test/"), "", editors, 200),
+        ("GET", "/admin/integrations/".into(), "", admins, 200),
+        ("POST", "/admin/integrations/".into(), "name=Integration+ROLE", admins, 303),
+        ("GET", "/admin/transfer/".into(), "", admins, 200),
+        ("GET", "/admin/transfer/export/".into(), "", admins, 200),
         ("GET", "/admin/no-such-screen/".into(), "", everyone, 404),
     ];
     for (role, cookie) in &sessions {
