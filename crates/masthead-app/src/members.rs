@@ -310,7 +310,10 @@ impl Newsroom {
                     created_at: masthead_core::now(),
                 };
                 match self.db.insert_member(&new, &active).await {
-                    Ok(member) => member,
+                    Ok(member) => {
+                        self.member_changed(None, Some(&member)).await;
+                        member
+                    }
                     // Two confirmations at once: the other one created the member.
                     Err(StorageError::Conflict { .. }) => {
                         self.db.member_by_email(&stored.email).await?.ok_or(AppError::NotFound("member"))?
@@ -395,7 +398,9 @@ impl Newsroom {
             })
             .collect();
         self.db.set_subscriptions(&member.id, &choices, "member").await?;
-        self.db.member_by_id(&member.id).await?.ok_or(AppError::NotFound("member"))
+        let updated = self.db.member_by_id(&member.id).await?.ok_or(AppError::NotFound("member"))?;
+        self.member_changed(Some(member), Some(&updated)).await;
+        Ok(updated)
     }
 
     /// Mails a confirmation link to a member's new address; the address changes only when it
@@ -464,6 +469,7 @@ impl Newsroom {
     /// A member deletes their account: the row, subscriptions, labels and sessions go.
     pub async fn delete_account(&self, member: &Member) -> Result<(), AppError> {
         self.db.delete_member(&member.id).await?;
+        self.member_changed(Some(member), None).await;
         tracing::info!(member = %member.id, "member deleted their account");
         Ok(())
     }

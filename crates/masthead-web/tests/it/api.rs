@@ -507,3 +507,33 @@ dual_db_test!(async fn a_ghost_export_uploaded_in_the_newsroom_reads_through_the
     let exported = json_of(&download);
     assert!(exported["db"][0]["data"]["posts"].as_array().is_some_and(|p| p.len() >= 7));
 });
+
+dual_db_test!(async fn publishing_through_the_admin_api_can_send_the_newsletter(db) {
+    let app = TestApp::new(&db).await;
+    let owner = app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let actor = masthead_core::Actor { user_id: owner.id.clone(), role: Role::Owner };
+    let input = masthead_app::newsletters::NewsletterInput { name: "Morning Brief".into(), subscribe_on_signup: true, ..Default::default() };
+    app.newsroom.save_newsletter(&actor, None, &input).await.expect("newsletter");
+    let key = integration(&app).await.admin_key.expect("admin key");
+
+    let unknown = admin_call(&app, &key, "POST", "posts/?newsletter=no-such-letter", Some(json!({ "posts": [{ "title": "Nope", "status": "published" }] }))).await;
+    assert_eq!(error_of(&unknown).0, 422, "{}", unknown.text());
+    let draft = json_of(&admin_call(&app, &key, "POST", "posts/", Some(json!({ "posts": [{ "title": "Curfew lifted", "markdown": "The city breathes." }] }))).await)["posts"][0].clone();
+    let id = draft["id"].as_str().expect("id").to_owned();
+    let post_id = masthead_core::ObjectId::parse(&id).expect("id");
+    assert!(app.newsroom.db.email_for_post(&post_id).await.expect("read").is_none());
+    let published = admin_call(
+        &app,
+        &key,
+        "PUT",
+        &format!("posts/{id}/?newsletter=morning-brief&email_segment=all"),
+        Some(json!({ "posts": [{ "status": "published", "updated_at": draft["updated_at"] }] })),
+    )
+    .await;
+    assert_eq!(published.status, 200, "{}", published.text());
+    let email = app.newsroom.db.email_for_post(&post_id).await.expect("read").expect("a send was created");
+    assert_eq!(email.subject, "Curfew lifted");
+    insta::assert_json_snapshot!("admin_post_published", redacted(&json_of(&published)));
+    let error = admin_call(&app, &key, "GET", "posts/0123456789abcdef01234567/", None).await;
+    insta::assert_json_snapshot!("admin_not_found", redacted(&json_of(&error)));
+});
