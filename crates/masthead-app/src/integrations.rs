@@ -236,7 +236,7 @@ impl Newsroom {
     /// The content key presented as `?key=`, if it is one.
     pub async fn content_key(&self, key: &str) -> Result<Option<ApiKeyRecord>, AppError> {
         let Some(found) = self.db.content_key(key).await? else { return Ok(None) };
-        self.db.touch_api_key(&found.id, masthead_core::now()).await?;
+        self.note_key_use(&found, masthead_core::now()).await;
         Ok(Some(found))
     }
 
@@ -284,10 +284,19 @@ impl Newsroom {
         if now - issued > ADMIN_TOKEN_MAX_AGE + CLOCK_SKEW {
             return Err(AdminAuthError::InvalidToken("maxAge exceeded".into()));
         }
-        if let Err(e) = self.db.touch_api_key(&key.id, now).await {
-            tracing::warn!(error = %e, "could not record the use of an admin API key");
-        }
+        self.note_key_use(&key, now).await;
         Ok(key)
+    }
+
+    /// Records when a key was last used, at most once a minute: API reads must not each cost a
+    /// write (SQLite has one writer).
+    async fn note_key_use(&self, key: &ApiKeyRecord, now: OffsetDateTime) {
+        if key.last_seen_at.is_some_and(|seen| now - seen < Duration::minutes(1)) {
+            return;
+        }
+        if let Err(e) = self.db.touch_api_key(&key.id, now).await {
+            tracing::warn!(error = %e, "could not record the use of an API key");
+        }
     }
 }
 
