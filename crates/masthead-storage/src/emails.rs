@@ -254,10 +254,12 @@ impl Db {
                     .await?
             }
             Db::Postgres(pool) => {
+                // Row locks cannot be taken inside a UNION, so each pick locks its rows in its own
+                // CTE; an `OR` of two `IN` subqueries made PostgreSQL test every row of the send.
                 let sql = sqlx::AssertSqlSafe(format!(
-                    "UPDATE email_recipients SET status = 'sending', locked_by = $1, locked_until = $2 \
-                     WHERE id IN ({PENDING} FOR UPDATE SKIP LOCKED) \
-                     OR id IN ({EXPIRED} FOR UPDATE SKIP LOCKED) {RETURNING}"
+                    "WITH pending AS ({PENDING} FOR UPDATE SKIP LOCKED), expired AS ({EXPIRED} FOR UPDATE SKIP LOCKED) \
+                     UPDATE email_recipients SET status = 'sending', locked_by = $1, locked_until = $2 \
+                     WHERE id IN (SELECT id FROM pending UNION ALL SELECT id FROM expired) {RETURNING}"
                 ));
                 sqlx::query_as(sql)
                     .bind(worker)
