@@ -358,15 +358,23 @@ impl Newsroom {
         let domain = self.mailer.domain();
         let list_id = format!("{} <{}.{domain}>", newsletter.name.replace(['<', '>', '"'], ""), newsletter.slug);
         let mut sent = 0;
+        // Claims move forward from the highest id this task has claimed; when they run dry the
+        // cursor goes back to the start once, to pick up retries and released recipients.
+        let mut after = 0;
         loop {
             if *shutdown.borrow() {
                 return Ok(sent);
             }
             let claimed_at = masthead_core::now();
-            let batch = self.db.claim_recipients(email, worker, claimed_at, LEASE, BATCH).await?;
+            let batch = self.db.claim_recipients(email, worker, claimed_at, LEASE, BATCH, after).await?;
             if batch.is_empty() {
-                return Ok(sent);
+                if after == 0 {
+                    return Ok(sent);
+                }
+                after = 0;
+                continue;
             }
+            after = if (batch.len() as i64) < BATCH { 0 } else { batch.iter().map(|r| r.id).max().unwrap_or(0) };
             let deadline = claimed_at + LEASE - SEND_MARGIN;
             for (index, recipient) in batch.iter().enumerate() {
                 if *shutdown.borrow() || masthead_core::now() >= deadline {

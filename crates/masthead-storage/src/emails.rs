@@ -227,14 +227,18 @@ impl Db {
         now: OffsetDateTime,
         lease: Duration,
         limit: i64,
+        after: i64,
     ) -> Result<Vec<ClaimedRecipient>> {
         let now = masthead_core::to_stored_time(now);
+        // `after` is the sender's cursor: the highest id it has claimed. On PostgreSQL a
+        // recipient's old index entry stays behind (dead) when its status changes, so a scan
+        // from the start of the pending range would step over every recipient already sent.
         // Two picks, each an equality on `status`, so each walks the `(email_id, status, id)`
         // index in order and stops after `$5` rows; one pick with `OR` made both databases sort
         // every pending recipient for every batch. Expired leases (a crashed sender) are rare, so
         // a claim holds at most `2 × limit` rows.
         const PENDING: &str = "SELECT id FROM email_recipients WHERE email_id = $3 AND status = 'pending' \
-             AND next_attempt_at <= $4 ORDER BY id LIMIT $5";
+             AND id > $6 AND next_attempt_at <= $4 ORDER BY id LIMIT $5";
         const EXPIRED: &str = "SELECT id FROM email_recipients WHERE email_id = $3 AND status = 'sending' \
              AND locked_until < $4 ORDER BY id LIMIT $5";
         const RETURNING: &str = "RETURNING id, member_id, member_uuid, address, name, attempts";
@@ -250,6 +254,7 @@ impl Db {
                     .bind(&email.id)
                     .bind(now)
                     .bind(limit)
+                    .bind(after)
                     .fetch_all(writer)
                     .await?
             }
@@ -267,6 +272,7 @@ impl Db {
                     .bind(&email.id)
                     .bind(now)
                     .bind(limit)
+                    .bind(after)
                     .fetch_all(pool)
                     .await?
             }
