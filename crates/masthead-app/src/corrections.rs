@@ -1,6 +1,6 @@
 //! Corrections and update notes on published stories, and the revision history.
 
-use masthead_core::{ObjectId, Post, PostStatus, PostType};
+use masthead_core::{ObjectId, Post, PostStatus};
 use masthead_storage::{PostNote, PostRevision};
 use time::OffsetDateTime;
 
@@ -138,30 +138,5 @@ impl Newsroom {
 
 /// A `PostInput` that keeps everything of `post` but the title and body.
 pub fn input_from(post: &Post, title: String, body: PostBody) -> PostInput {
-    PostInput {
-        post_type: PostType::Post,
-        title,
-        slug: Some(post.slug.to_string()),
-        body,
-        feature_image: post.feature_image.clone(),
-        feature_image_alt: post.feature_image_alt.clone(),
-        feature_image_caption: post.feature_image_caption.clone(),
-        feature_image_credit: post.feature_image_credit.clone(),
-        custom_excerpt: post.custom_excerpt.clone(),
-        status: post.status,
-        published_at: post.published_at,
-        visibility: post.visibility,
-        featured: post.featured,
-        tags: post.tags.iter().map(|t| t.name.clone()).collect(),
-        author_ids: post.authors.iter().map(|a| a.id.clone()).collect(),
-        meta_title: post.meta_title.clone(),
-        meta_description: post.meta_description.clone(),
-        canonical_url: post.canonical_url.clone(),
-        og_image: post.og_image.clone(),
-        og_title: post.og_title.clone(),
-        og_description: post.og_description.clone(),
-        twitter_image: post.twitter_image.clone(),
-        twitter_title: post.twitter_title.clone(),
-        twitter_description: post.twitter_description.clone(),
-    }
+    PostInput { title, body, ..PostInput::from_post(post) }
 }

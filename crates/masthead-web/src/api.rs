@@ -148,6 +148,32 @@ fn capitalise(word: &str) -> String {
     }
 }
 
+/// A browse answer: the page of items under the resource's key, with Ghost's pagination.
+fn browse_body(resource: &str, items: Vec<Value>, page: &masthead_storage::Paginated<String>) -> Value {
+    json!({
+        resource: items,
+        "meta": { "pagination": {
+            "page": page.page, "limit": page.limit, "pages": page.pages,
+            "total": page.total, "next": page.next, "prev": page.prev,
+        }}
+    })
+}
+
+/// How resources are shown for one request on one API.
+fn shape<'a>(
+    state: &'a crate::AppState,
+    params: &'a BrowseParams,
+    audience: masthead_app::api_json::Audience,
+) -> masthead_app::api_json::Shape<'a> {
+    masthead_app::api_json::Shape {
+        site_url: &state.site_url,
+        audience,
+        include: &params.include,
+        formats: &params.formats,
+        fields: &params.fields,
+    }
+}
+
 /// A JSON answer with the headers Ghost sends: `Content-Version`, `Vary`, a cache policy and a
 /// strong `ETag` (a matching `If-None-Match` gets 304).
 pub fn json_response(request_headers: &HeaderMap, body: &Value, cache_control: &'static str) -> Response {

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{ApiError, BrowseParams, Query, json_response};
+use super::{ApiError, BrowseParams, Query, browse_body, json_response};
 use crate::AppState;
 use masthead_app::api_json::{self as output, Audience, Shape};
 
@@ -79,23 +79,7 @@ impl FromRequestParts<AppState> for AdminCaller {
 }
 
 fn shape<'a>(state: &'a AppState, params: &'a BrowseParams) -> Shape<'a> {
-    Shape {
-        site_url: &state.site_url,
-        audience: Audience::Admin,
-        include: &params.include,
-        formats: &params.formats,
-        fields: &params.fields,
-    }
-}
-
-fn browse_body(resource: &str, items: Vec<Value>, page: &Paginated<String>) -> Value {
-    json!({
-        resource: items,
-        "meta": { "pagination": {
-            "page": page.page, "limit": page.limit, "pages": page.pages,
-            "total": page.total, "next": page.next, "prev": page.prev,
-        }}
-    })
+    super::shape(state, params, Audience::Admin)
 }
 
 fn ok(headers: &HeaderMap, result: Result<Value, ApiError>) -> Response {

@@ -10,7 +10,7 @@ use masthead_core::{ObjectId, PostType, TagVisibility};
 use masthead_storage::{Listing, Paginated, Resource, Scope};
 use serde_json::{Value, json};
 
-use super::{ApiError, BrowseParams, Query, json_response};
+use super::{ApiError, BrowseParams, Query, browse_body, json_response};
 use crate::AppState;
 use masthead_app::api_json::{self as output, Audience, Shape};
 
@@ -70,27 +70,7 @@ pub async fn cors(request: Request, next: Next) -> Response {
 }
 
 fn shape<'a>(state: &'a AppState, params: &'a BrowseParams) -> Shape<'a> {
-    Shape {
-        site_url: &state.site_url,
-        audience: Audience::Content,
-        include: &params.include,
-        formats: &params.formats,
-        fields: &params.fields,
-    }
-}
-
-fn browse_body(resource: &str, items: Vec<Value>, page: &Paginated<String>) -> Value {
-    json!({
-        resource: items,
-        "meta": { "pagination": {
-            "page": page.page,
-            "limit": page.limit,
-            "pages": page.pages,
-            "total": page.total,
-            "next": page.next,
-            "prev": page.prev,
-        }}
-    })
+    super::shape(state, params, Audience::Content)
 }
 
 async fn list(state: &AppState, resource: Resource, params: &BrowseParams) -> Result<Paginated<String>, ApiError> {
