@@ -1,3 +1,6 @@
+//! The change bus: what changed, announced after commit to whoever shows it (the page cache,
+//! and later search and other instances).
+
 use std::sync::{Arc, RwLock};
 
 use masthead_core::{ObjectId, PostType};

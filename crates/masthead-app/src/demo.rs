@@ -212,7 +212,7 @@ pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
                 };
                 db.insert_user(&user).await?;
                 if owner {
-                    let password = crate::staff::SecretToken::generate().token[..20].to_owned();
+                    let password = crate::newsroom::staff::SecretToken::generate().token[..20].to_owned();
                     newsroom.set_password(&user.id, &password).await?;
                     report.owner = Some((user.email.clone(), password));
                 }
@@ -346,7 +346,7 @@ mod tests {
             assert!(SECTIONS.iter().any(|(s, _, _)| *s == article.tags[0]), "section of {}", article.slug);
             assert!(article.authors.iter().all(|a| AUTHORS.iter().any(|d| d.slug == a)), "authors of {}", article.slug);
             assert!(Scene::parse(&article.image_scene).is_some(), "scene of {}", article.slug);
-            assert!(article.excerpt.chars().count() <= crate::posts::MAX_EXCERPT_LEN);
+            assert!(article.excerpt.chars().count() <= crate::newsroom::posts::MAX_EXCERPT_LEN);
         }
         assert!(articles.iter().filter(|a| a.authors.len() > 1).count() >= 5, "multi-author bylines");
         let pages: Vec<&str> = files.iter().flat_map(|f| &f.page).map(|p| p.slug.as_str()).collect();

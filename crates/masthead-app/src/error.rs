@@ -1,3 +1,5 @@
+//! The use cases' one error type: what was refused or failed, in words a newsroom can act on.
+
 use masthead_storage::StorageError;
 
 /// Why a use case refused or failed. Validation errors name the field and say what is wrong,

@@ -27,14 +27,14 @@ pub enum Job {
     /// Publish a scheduled post once its time has come.
     PublishScheduledPost { post_id: ObjectId },
     /// Call one webhook with one event.
-    DeliverWebhook(crate::webhooks::Delivery),
+    DeliverWebhook(crate::integrations::webhooks::Delivery),
 }
 
 impl Job {
     fn kind(&self) -> &'static str {
         match self {
             Job::PublishScheduledPost { .. } => "publish_scheduled_post",
-            Job::DeliverWebhook(_) => crate::webhooks::Delivery::KIND,
+            Job::DeliverWebhook(_) => crate::integrations::webhooks::Delivery::KIND,
         }
     }
 

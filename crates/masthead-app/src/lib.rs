@@ -6,31 +6,19 @@
 // Ghost's settings object is one large `json!` literal.
 #![recursion_limit = "256"]
 
-pub mod api_json;
-pub mod authoring;
 mod changes;
-pub mod corrections;
 pub mod demo;
 mod error;
-pub mod ghost_body;
-pub mod ghost_export;
-mod ghost_format;
-pub mod ghost_import;
+pub mod ghost;
 pub mod integrations;
 pub mod jobs;
 pub mod mail;
-mod management;
-pub mod member_admin;
-pub mod member_csv;
 pub mod members;
-pub mod newsletters;
-mod posts;
-pub mod staff;
-pub mod webhooks;
+pub mod newsroom;
 
 pub use changes::{ChangeBus, ContentChange};
 pub use error::AppError;
-pub use posts::{PostBody, PostInput};
+pub use newsroom::posts::{PostBody, PostInput};
 
 use masthead_media::MediaStore;
 use masthead_storage::Db;
@@ -42,9 +30,9 @@ pub struct Newsroom {
     pub changes: ChangeBus,
     pub jobs: jobs::JobSignal,
     pub mailer: mail::Mailer,
-    pub limits: std::sync::Arc<members::SignupLimits>,
+    pub limits: std::sync::Arc<members::accounts::SignupLimits>,
     /// Whether webhooks may call private and loopback addresses.
-    pub webhook_targets: webhooks::WebhookTargets,
+    pub webhook_targets: integrations::webhooks::WebhookTargets,
 }
 
 impl Newsroom {
@@ -56,12 +44,12 @@ impl Newsroom {
             jobs: jobs::JobSignal::default(),
             mailer: mail::Mailer::outbox("http://127.0.0.1:8080"),
             limits: std::sync::Arc::default(),
-            webhook_targets: webhooks::WebhookTargets::default(),
+            webhook_targets: integrations::webhooks::WebhookTargets::default(),
         }
     }
 
     /// The same newsroom, with webhooks allowed (or not) to reach private addresses.
-    pub fn with_webhook_targets(mut self, targets: webhooks::WebhookTargets) -> Self {
+    pub fn with_webhook_targets(mut self, targets: integrations::webhooks::WebhookTargets) -> Self {
         self.webhook_targets = targets;
         self
     }

@@ -21,6 +21,8 @@ use tokio::sync::{Notify, watch};
 
 use crate::{AppError, Newsroom};
 
+pub mod newsletters;
+
 /// How the newsroom sends mail.
 #[derive(Clone, Debug, Default)]
 pub struct MailSettings {

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 pub use params::{BrowseParams, Query};
 
-pub use masthead_app::api_json::API_VERSION;
+pub use masthead_app::ghost::api_json::API_VERSION;
 
 const ERROR_CACHE_CONTROL: &str =
     "no-cache, private, no-store, must-revalidate, max-stale=0, post-check=0, pre-check=0";
@@ -163,9 +163,9 @@ fn browse_body(resource: &str, items: Vec<Value>, page: &masthead_storage::Pagin
 fn shape<'a>(
     state: &'a crate::AppState,
     params: &'a BrowseParams,
-    audience: masthead_app::api_json::Audience,
-) -> masthead_app::api_json::Shape<'a> {
-    masthead_app::api_json::Shape {
+    audience: masthead_app::ghost::api_json::Audience,
+) -> masthead_app::ghost::api_json::Shape<'a> {
+    masthead_app::ghost::api_json::Shape {
         site_url: &state.site_url,
         audience,
         include: &params.include,

@@ -151,7 +151,7 @@ async fn import_ghost(
     newsroom: &Newsroom,
     json: &[u8],
     site_url: &str,
-) -> anyhow::Result<masthead_app::ghost_import::ImportReport> {
+) -> anyhow::Result<masthead_app::ghost::import::ImportReport> {
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({elapsed})")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -169,7 +169,7 @@ async fn import_ghost(
 /// The import report as the operator reads it: counts per table, then every problem and
 /// warning, one per line. Rows that were already present are only counted: re-running an
 /// import would otherwise list the whole file.
-fn describe_import(report: &masthead_app::ghost_import::ImportReport) -> String {
+fn describe_import(report: &masthead_app::ghost::import::ImportReport) -> String {
     let mut out = match &report.ghost_version {
         Some(version) => format!("Imported a Ghost {version} export:\n"),
         None => "Imported a Ghost export:\n".to_owned(),
@@ -200,7 +200,7 @@ fn describe_import(report: &masthead_app::ghost_import::ImportReport) -> String 
     out
 }
 
-fn describe_integration(integration: &masthead_app::integrations::Integration) -> String {
+fn describe_integration(integration: &masthead_app::integrations::keys::Integration) -> String {
     format!(
         "Integration: {} ({})\n  Content API key: {}\n  Admin API key:   {}\n",
         integration.record.name,
@@ -293,7 +293,7 @@ fn read_password() -> anyhow::Result<String> {
         std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
         line.trim_end_matches(['\r', '\n']).to_owned()
     };
-    masthead_app::staff::check_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    masthead_app::newsroom::staff::check_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(password)
 }
 
@@ -344,9 +344,9 @@ fn redact(url: &str) -> String {
 
 async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyhow::Result<()> {
     let targets = if args.webhooks_allow_private {
-        masthead_app::webhooks::WebhookTargets::AllowPrivate
+        masthead_app::integrations::webhooks::WebhookTargets::AllowPrivate
     } else {
-        masthead_app::webhooks::WebhookTargets::PublicOnly
+        masthead_app::integrations::webhooks::WebhookTargets::PublicOnly
     };
     let newsroom = open_newsroom(&storage).await?.with_mailer(mailer(&args)?).with_webhook_targets(targets);
     if !args.no_demo && newsroom.db.count_posts().await? == 0 {

@@ -17,7 +17,7 @@ use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use masthead_app::newsletters::NewsletterInput;
+use masthead_app::mail::newsletters::NewsletterInput;
 use masthead_core::{Actor, MemberStatus, ObjectId, Role};
 use masthead_storage::NewMember;
 use masthead_test_utils::{PostBuilder, SmtpSink, StaffBuilder, TestApp, TestDb, dual_db_test};

@@ -1,7 +1,7 @@
 //! Exporting as Ghost's JSON format, and the round trip: what one Masthead exports, another
 //! imports unchanged.
 
-use masthead_app::newsletters::NewsletterInput;
+use masthead_app::mail::newsletters::NewsletterInput;
 use masthead_core::{Actor, Post, PostStatus, PostType, Role, StaffStatus, TagVisibility, Visibility};
 use masthead_storage::Backend;
 use masthead_test_utils::{PostBuilder, StaffBuilder, TestApp, TestDb, dual_db_test};

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use masthead_app::Newsroom;
-use masthead_app::ghost_import::{ImportError, ImportReport, TableCounts};
+use masthead_app::ghost::import::{ImportError, ImportReport, TableCounts};
 use masthead_core::{NavigationItem, Post, PostStatus, PostType, Role, StaffStatus, TagVisibility, Visibility};
 use masthead_test_utils::{TestApp, dual_db_test};
 use time::macros::datetime;

@@ -1,5 +1,5 @@
-use masthead_app::member_csv::{COLUMNS, ImportReport, RowError};
-use masthead_app::newsletters::NewsletterInput;
+use masthead_app::mail::newsletters::NewsletterInput;
+use masthead_app::members::csv::{COLUMNS, ImportReport, RowError};
 use masthead_app::{AppError, Newsroom};
 use masthead_core::{Actor, EmailError, Member, MemberStatus, Newsletter, Role, SuppressionReason};
 use masthead_storage::{Backend, MemberFilter, NewMember};

@@ -4,8 +4,8 @@
 use std::time::Duration as StdDuration;
 
 use masthead_app::Newsroom;
+use masthead_app::mail::newsletters::NewsletterInput;
 use masthead_app::mail::{DkimSettings, MailSettings, Mailer};
-use masthead_app::newsletters::NewsletterInput;
 use masthead_core::{Actor, MemberStatus, ObjectId, Role, SuppressionReason};
 use masthead_media::MediaStore;
 use masthead_storage::NewMember;

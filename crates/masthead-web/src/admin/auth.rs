@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use masthead_app::AppError;
-use masthead_app::staff::{SESSION_LIFETIME, SignInError};
+use masthead_app::newsroom::staff::{SESSION_LIFETIME, SignInError};
 use serde::{Deserialize, Serialize};
 
 use super::{LinkView, SignedIn, current_staff, message, render, safe_redirect, session_cookie, session_token};
@@ -203,7 +203,7 @@ pub async fn forgot_form_page(State(state): State<AppState>) -> Response {
 }
 
 pub async fn forgot(State(state): State<AppState>, Form(form): Form<AccountFields>) -> Response {
-    if let Err(error) = masthead_app::staff::normalise_email(&form.email) {
+    if let Err(error) = masthead_app::newsroom::staff::normalise_email(&form.email) {
         return render(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -242,7 +242,7 @@ pub async fn reset(
     Path(token): Path<String>,
     Form(form): Form<AccountFields>,
 ) -> Response {
-    if let Err(error) = masthead_app::staff::check_password(&form.password) {
+    if let Err(error) = masthead_app::newsroom::staff::check_password(&form.password) {
         return render(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,

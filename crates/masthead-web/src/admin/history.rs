@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use masthead_app::AppError;
-use masthead_app::corrections::NoteKind;
+use masthead_app::newsroom::corrections::NoteKind;
 use masthead_core::{ObjectId, Permission, Post, PostType};
 use serde::{Deserialize, Serialize};
 use similar::{ChangeTag, TextDiff};

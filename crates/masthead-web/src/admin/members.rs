@@ -4,7 +4,7 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use masthead_app::newsletters::NewsletterInput;
+use masthead_app::mail::newsletters::NewsletterInput;
 use masthead_core::{EmailAddress, MemberStatus, ObjectId, Permission, SuppressionReason};
 use masthead_storage::{MemberFilter, PageRequest};
 use serde::{Deserialize, Serialize};

@@ -62,7 +62,7 @@ pub async fn import(State(state): State<AppState>, SignedIn(staff): SignedIn, mu
     };
     let report = match state.newsroom.import_ghost(&file, &state.site_url, |_, _| {}).await {
         Ok(report) => report,
-        Err(masthead_app::ghost_import::ImportError::Stopped(e)) => return internal(e),
+        Err(masthead_app::ghost::import::ImportError::Stopped(e)) => return internal(e),
         Err(e) => {
             let text = e.to_string();
             return message(

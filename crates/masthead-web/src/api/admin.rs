@@ -7,8 +7,8 @@ use axum::extract::{FromRequestParts, Multipart, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use masthead_app::authoring::EmailChoice;
-use masthead_app::member_admin::MemberInput;
+use masthead_app::members::admin::MemberInput;
+use masthead_app::newsroom::authoring::EmailChoice;
 use masthead_app::{PostBody, PostInput};
 use masthead_core::{Actor, MemberStatus, ObjectId, Permission, Post, PostStatus, PostType, Role, Visibility};
 use masthead_storage::{Listing, Paginated, Resource, Scope};
@@ -18,7 +18,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{ApiError, BrowseParams, Query, browse_body, json_response};
 use crate::AppState;
-use masthead_app::api_json::{self as output, Audience, Shape};
+use masthead_app::ghost::api_json::{self as output, Audience, Shape};
 
 const CACHE_CONTROL: &str = "no-cache, private, no-store, must-revalidate, max-stale=0, post-check=0, pre-check=0";
 const POST_INCLUDES: &[&str] = &["authors", "tags", "email", "newsletter", "count.clicks", "count.signups"];
@@ -39,12 +39,14 @@ impl FromRequestParts<AppState> for AdminCaller {
             let value = value.to_str().unwrap_or("");
             let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
             if !scheme.eq_ignore_ascii_case("ghost") || token.trim().is_empty() {
-                let error = masthead_app::integrations::AdminAuthError::BadHeader;
+                let error = masthead_app::integrations::keys::AdminAuthError::BadHeader;
                 return Err(ApiError::unauthorized(error.to_string()).with_code(error.code()));
             }
             let key = state.newsroom.verify_admin_token(token.trim(), masthead_core::now()).await.map_err(|e| {
                 let api = match e {
-                    masthead_app::integrations::AdminAuthError::MissingKid => ApiError::bad_request(e.to_string()),
+                    masthead_app::integrations::keys::AdminAuthError::MissingKid => {
+                        ApiError::bad_request(e.to_string())
+                    }
                     _ => ApiError::unauthorized(e.to_string()),
                 };
                 api.with_code(e.code())
@@ -255,13 +257,13 @@ async fn apply_post_fields(
 /// Lexical (Ghost's editor format) arrives from clients that copy posts between sites; it is
 /// rendered to HTML here and sanitised like every other body.
 fn lexical_to_html(lexical: &str) -> Result<String, ApiError> {
-    masthead_app::ghost_body::lexical_to_html(lexical)
+    masthead_app::ghost::body::lexical_to_html(lexical)
         .map(|rendered| rendered.html)
         .map_err(|e| ApiError::validation(format!("The lexical body could not be read: {e}")).with_property("lexical"))
 }
 
 fn mobiledoc_to_html(mobiledoc: &str) -> Result<String, ApiError> {
-    masthead_app::ghost_body::mobiledoc_to_html(mobiledoc).map(|rendered| rendered.html).map_err(|e| {
+    masthead_app::ghost::body::mobiledoc_to_html(mobiledoc).map(|rendered| rendered.html).map_err(|e| {
         ApiError::validation(format!("The mobiledoc body could not be read: {e}")).with_property("mobiledoc")
     })
 }
@@ -969,7 +971,7 @@ pub async fn newsletter(
 fn newsletter_input(
     object: &Map<String, Value>,
     existing: Option<&masthead_core::Newsletter>,
-) -> Result<masthead_app::newsletters::NewsletterInput, ApiError> {
+) -> Result<masthead_app::mail::newsletters::NewsletterInput, ApiError> {
     let pick = |field: &'static str, current: Option<&str>| -> Result<Option<String>, ApiError> {
         Ok(match text(object, field)? {
             Some(value) => value,
@@ -987,7 +989,7 @@ fn newsletter_input(
             .with_property("status"));
         }
     };
-    Ok(masthead_app::newsletters::NewsletterInput {
+    Ok(masthead_app::mail::newsletters::NewsletterInput {
         name: pick("name", existing.map(|n| n.name.as_str()))?.unwrap_or_default(),
         slug: pick("slug", existing.map(|n| n.slug.as_str()))?,
         description: pick("description", existing.and_then(|n| n.description.as_deref()))?,
@@ -1122,8 +1124,8 @@ fn webhook_value(webhook: &masthead_storage::WebhookRecord) -> Value {
 fn webhook_input(
     object: &Map<String, Value>,
     caller: &AdminCaller,
-) -> Result<masthead_app::webhooks::WebhookInput, ApiError> {
-    Ok(masthead_app::webhooks::WebhookInput {
+) -> Result<masthead_app::integrations::webhooks::WebhookInput, ApiError> {
+    Ok(masthead_app::integrations::webhooks::WebhookInput {
         event: text(object, "event")?.flatten(),
         target_url: text(object, "target_url")?.flatten(),
         name: text(object, "name")?,
@@ -1220,7 +1222,7 @@ pub async fn import_db(State(state): State<AppState>, caller: AdminCaller, mut m
             ApiError::validation("Please select a Ghost JSON export to import.").with_property("importfile")
         })?;
         let report = state.newsroom.import_ghost(&file, &state.site_url, |_, _| {}).await.map_err(|e| match e {
-            masthead_app::ghost_import::ImportError::Stopped(inner) => ApiError::from(inner),
+            masthead_app::ghost::import::ImportError::Stopped(inner) => ApiError::from(inner),
             other => ApiError::validation(other.to_string()).with_property("importfile"),
         })?;
         let problems: Vec<Value> = report

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::{ApiError, BrowseParams, Query, browse_body, json_response};
 use crate::AppState;
-use masthead_app::api_json::{self as output, Audience, Shape};
+use masthead_app::ghost::api_json::{self as output, Audience, Shape};
 
 const CACHE_CONTROL: &str = "public, max-age=0";
 const POST_INCLUDES: &[&str] = &["authors", "tags"];

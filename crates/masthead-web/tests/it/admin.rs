@@ -147,7 +147,7 @@ dual_db_test!(async fn every_admin_route_enforces_every_role(db) {
     let owner = masthead_core::Actor { user_id: editor.id.clone(), role: Owner };
     let newsletter = app
         .newsroom
-        .save_newsletter(&owner, None, &masthead_app::newsletters::NewsletterInput { name: "Morning Brief".into(), ..Default::default() })
+        .save_newsletter(&owner, None, &masthead_app::mail::newsletters::NewsletterInput { name: "Morning Brief".into(), ..Default::default() })
         .await
         .expect("newsletter");
     let newsletter_id = newsletter.id.to_string();
@@ -212,7 +212,7 @@ dual_db_test!(async fn every_admin_route_enforces_every_role(db) {
             }
             let mut path = path.clone();
             if path.contains("NOTE") {
-                let note = app.newsroom.add_note(&others.id, masthead_app::corrections::NoteKind::Update, "n", None, &editor.id).await.expect("note");
+                let note = app.newsroom.add_note(&others.id, masthead_app::newsroom::corrections::NoteKind::Update, "n", None, &editor.id).await.expect("note");
                 path = path.replace("NOTE", &note.id);
             }
             if path.contains("REV") {
@@ -580,7 +580,7 @@ dual_db_test!(async fn an_editor_sends_a_story_by_email_only(db) {
     let (editor, cookie) = staff(&app, "Ed Itor", Role::Editor).await;
     let (_, author_cookie) = staff(&app, "Au Thor", Role::Author).await;
     let owner = masthead_core::Actor { user_id: editor.id.clone(), role: Role::Owner };
-    let input = masthead_app::newsletters::NewsletterInput { name: "Morning Brief".into(), ..Default::default() };
+    let input = masthead_app::mail::newsletters::NewsletterInput { name: "Morning Brief".into(), ..Default::default() };
     let letter = app.newsroom.save_newsletter(&owner, None, &input).await.expect("newsletter");
     let new = masthead_storage::NewMember {
         email: "reader@example.org".into(),

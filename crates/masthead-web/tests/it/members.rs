@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::http::Request;
-use masthead_app::newsletters::NewsletterInput;
+use masthead_app::mail::newsletters::NewsletterInput;
 use masthead_core::{Actor, Role};
 use masthead_test_utils::{StaffBuilder, TestApp, dual_db_test};
 

@@ -11,7 +11,7 @@
 use masthead_core::{Newsletter, Post, PostStatus, Role, SiteSettings, StaffStatus, StaffUser, Tag};
 use serde_json::{Value, json};
 
-use crate::ghost_format::{EXPORT_VERSION, format_time, to_placeholder};
+use crate::ghost::format::{EXPORT_VERSION, format_time, to_placeholder};
 use crate::{AppError, Newsroom};
 
 /// Ghost's role names, in the order of its `roles` table.

@@ -6,7 +6,7 @@ use masthead_core::{
 };
 use time::Duration;
 
-use crate::staff::SecretToken;
+use crate::newsroom::staff::SecretToken;
 use crate::{AppError, ContentChange, Newsroom};
 
 /// How long an invitation link works.

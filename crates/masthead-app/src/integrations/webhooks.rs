@@ -215,15 +215,15 @@ impl Newsroom {
         if events.is_empty() {
             return;
         }
-        let shape = crate::api_json::Shape {
+        let shape = crate::ghost::api_json::Shape {
             site_url: self.mailer.site_url(),
-            audience: crate::api_json::Audience::Admin,
+            audience: crate::ghost::api_json::Audience::Admin,
             include: &[],
             formats: &[],
             fields: &[],
         };
-        let current = after.map_or_else(|| json!({}), |p| crate::api_json::post(&shape, p));
-        let old = before.map_or_else(|| json!({}), |p| crate::api_json::post(&shape, p));
+        let current = after.map_or_else(|| json!({}), |p| crate::ghost::api_json::post(&shape, p));
+        let old = before.map_or_else(|| json!({}), |p| crate::ghost::api_json::post(&shape, p));
         let previous = if after.is_some() { changed_attributes(&old, &current) } else { old };
         let resource = after.or(before).map_or("post", |p| p.post_type.as_str());
         for event in &events {
@@ -244,7 +244,7 @@ impl Newsroom {
         };
         let newsletters = self.db.newsletters(true).await.unwrap_or_default();
         let show = |m: Option<&masthead_core::Member>| {
-            m.map_or_else(|| json!({}), |m| crate::api_json::member(m, &newsletters, None))
+            m.map_or_else(|| json!({}), |m| crate::ghost::api_json::member(m, &newsletters, None))
         };
         let (old, current) = (show(before), show(after));
         let previous = if after.is_some() { changed_attributes(&old, &current) } else { old };
@@ -259,15 +259,16 @@ impl Newsroom {
             (Some(_), None) => "tag.deleted",
             (None, None) => return,
         };
-        let shape = crate::api_json::Shape {
+        let shape = crate::ghost::api_json::Shape {
             site_url: self.mailer.site_url(),
-            audience: crate::api_json::Audience::Admin,
+            audience: crate::ghost::api_json::Audience::Admin,
             include: &[],
             formats: &[],
             fields: &[],
         };
-        let show =
-            |t: Option<&masthead_core::Tag>| t.map_or_else(|| json!({}), |t| crate::api_json::tag(&shape, t, None));
+        let show = |t: Option<&masthead_core::Tag>| {
+            t.map_or_else(|| json!({}), |t| crate::ghost::api_json::tag(&shape, t, None))
+        };
         let (old, current) = (show(before), show(after));
         let previous = if after.is_some() { changed_attributes(&old, &current) } else { old };
         self.fire_webhooks(event, "tag", current, previous).await;

@@ -26,10 +26,10 @@ use masthead_core::{
 use masthead_storage::{JobChange, PostImportSource, StorageError};
 use serde_json::{Map, Value};
 
-use crate::ghost_body::{Rendered, lexical_to_html, mobiledoc_to_html};
-use crate::ghost_format::{ExportFile, Row, locate, resolve_placeholder};
+use crate::ghost::body::{Rendered, lexical_to_html, mobiledoc_to_html};
+use crate::ghost::format::{ExportFile, Row, locate, resolve_placeholder};
 use crate::jobs::Job;
-use crate::posts::{MAX_EXCERPT_LEN, MAX_TITLE_LEN, derived_text};
+use crate::newsroom::posts::{MAX_EXCERPT_LEN, MAX_TITLE_LEN, derived_text};
 use crate::{AppError, ContentChange, Newsroom};
 
 /// What an import did, table by table, with every row it skipped and everything it changed on
@@ -232,7 +232,7 @@ fn rows<'f>(file: &'f ExportFile, report: &mut ImportReport, table: &str) -> &'f
                 key: None,
                 reason: format!(
                     "the table is {}, not a list of rows; nothing in it was read",
-                    crate::ghost_format::kind(other)
+                    crate::ghost::format::kind(other)
                 ),
                 already_present: false,
             });
@@ -486,7 +486,8 @@ impl<'a> Importer<'a> {
         let row = Row::of(value)?;
         let file_id = row.text("id")?;
         let email = row.trimmed("email")?.ok_or("field \"email\" is missing: staff are matched by email")?;
-        let email = crate::staff::normalise_email(&email).map_err(|_| format!("{email:?} is not an email address"))?;
+        let email = crate::newsroom::staff::normalise_email(&email)
+            .map_err(|_| format!("{email:?} is not an email address"))?;
         if let Some(existing) = self.newsroom.db.user_by_email(&email).await? {
             if let Some(file_id) = file_id {
                 self.users.insert(file_id, existing.clone());
@@ -849,7 +850,7 @@ impl<'a> Importer<'a> {
                 Some(at) => {
                     notes.push(format!(
                         "was scheduled for {}, which has passed; imported as a draft so nothing goes live unreviewed",
-                        crate::ghost_format::format_time(at)
+                        crate::ghost::format::format_time(at)
                     ));
                     status = PostStatus::Draft;
                 }
@@ -998,7 +999,7 @@ impl<'a> Importer<'a> {
                 Some(v @ Value::Object(_)) => Ok(Some(v.to_string())),
                 Some(other) => Err(format!(
                     "field \"{field}\": expected a JSON document, got {}",
-                    crate::ghost_format::kind(other)
+                    crate::ghost::format::kind(other)
                 )),
             }
         };

@@ -1,0 +1,8 @@
+//! The staff side: writing and saving stories (`posts`, `authoring`), corrections and revision
+//! history, staff accounts and sessions (`staff`), and running the newsroom (`management`).
+
+pub mod authoring;
+pub mod corrections;
+mod management;
+pub mod posts;
+pub mod staff;
