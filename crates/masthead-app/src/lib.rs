@@ -30,7 +30,7 @@ pub struct Newsroom {
     pub changes: ChangeBus,
     pub jobs: jobs::JobSignal,
     pub mailer: mail::Mailer,
-    pub limits: std::sync::Arc<members::accounts::SignupLimits>,
+    pub limits: std::sync::Arc<members::SignupLimits>,
     /// Whether webhooks may call private and loopback addresses.
     pub webhook_targets: integrations::webhooks::WebhookTargets,
 }

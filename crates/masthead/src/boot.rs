@@ -200,7 +200,7 @@ fn describe_import(report: &masthead_app::ghost::import::ImportReport) -> String
     out
 }
 
-fn describe_integration(integration: &masthead_app::integrations::keys::Integration) -> String {
+fn describe_integration(integration: &masthead_app::integrations::Integration) -> String {
     format!(
         "Integration: {} ({})\n  Content API key: {}\n  Admin API key:   {}\n",
         integration.record.name,

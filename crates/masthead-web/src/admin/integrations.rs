@@ -4,7 +4,7 @@
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use masthead_app::integrations::keys::KeyKind;
+use masthead_app::integrations::KeyKind;
 use masthead_core::Permission;
 use serde::{Deserialize, Serialize};
 

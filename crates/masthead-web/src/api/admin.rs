@@ -39,14 +39,12 @@ impl FromRequestParts<AppState> for AdminCaller {
             let value = value.to_str().unwrap_or("");
             let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
             if !scheme.eq_ignore_ascii_case("ghost") || token.trim().is_empty() {
-                let error = masthead_app::integrations::keys::AdminAuthError::BadHeader;
+                let error = masthead_app::integrations::AdminAuthError::BadHeader;
                 return Err(ApiError::unauthorized(error.to_string()).with_code(error.code()));
             }
             let key = state.newsroom.verify_admin_token(token.trim(), masthead_core::now()).await.map_err(|e| {
                 let api = match e {
-                    masthead_app::integrations::keys::AdminAuthError::MissingKid => {
-                        ApiError::bad_request(e.to_string())
-                    }
+                    masthead_app::integrations::AdminAuthError::MissingKid => ApiError::bad_request(e.to_string()),
                     _ => ApiError::unauthorized(e.to_string()),
                 };
                 api.with_code(e.code())

@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use masthead_app::AppError;
-use masthead_app::members::accounts::{DeliveryEvent, SignupForm};
+use masthead_app::members::{DeliveryEvent, SignupForm};
 use masthead_core::Member;
 use serde::{Deserialize, Serialize};
 
@@ -477,7 +477,7 @@ pub async fn bounce_webhook(State(state): State<AppState>, headers: HeaderMap, b
         .and_then(|v| v.strip_prefix("Bearer "))
         .or_else(|| headers.get("x-masthead-secret").and_then(|v| v.to_str().ok()))
         .unwrap_or_default();
-    if !masthead_app::members::accounts::constant_time_eq(given, secret) {
+    if !masthead_app::members::constant_time_eq(given, secret) {
         return (StatusCode::UNAUTHORIZED, "Wrong or missing webhook secret.").into_response();
     }
     let events = match serde_json::from_str::<BounceBody>(&body) {

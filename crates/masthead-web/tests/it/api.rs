@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::http::Request;
-use masthead_app::integrations::keys::{Integration, sign_admin_token};
+use masthead_app::integrations::{Integration, sign_admin_token};
 use masthead_core::{PostType, Role};
 use masthead_test_utils::{PostBuilder, TestApp, TestResponse, dual_db_test};
 use serde_json::{Value, json};
@@ -97,7 +97,7 @@ dual_db_test!(async fn content_keys_are_checked_as_ghost_checks_them(db) {
     // A regenerated key replaces the old one at once.
     let renewed = app
         .newsroom
-        .regenerate_key(&keys.record.id, masthead_app::integrations::keys::KeyKind::Content)
+        .regenerate_key(&keys.record.id, masthead_app::integrations::KeyKind::Content)
         .await
         .expect("regenerate");
     assert_eq!(content_get(&app, &content_key, "posts/").await.status, 401);
