@@ -14,6 +14,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    /// Someone else saved the story (at `saved_at`) since the caller loaded it; nothing was
+    /// written.
+    #[error("Saving failed! Someone else is editing this post.")]
+    EditCollision { saved_at: time::OffsetDateTime },
     #[error("{0}")]
     TooManyRequests(String),
     /// Background machinery (a sender, a recorder) failed; the message says which and why.

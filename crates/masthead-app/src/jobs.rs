@@ -115,20 +115,22 @@ impl Newsroom {
             Job::DeliverWebhook(delivery) => self.deliver_webhook(delivery).await,
             Job::PublishScheduledPost { post_id } => {
                 let before = self.db.post_by_id(post_id).await?;
-                if self.db.publish_if_due(post_id, masthead_core::now()).await? {
-                    if let Some(post) = self.db.post_by_id(post_id).await? {
-                        self.post_changed(before.as_ref(), Some(&post)).await;
-                        tracing::info!(post = %post.slug, "published scheduled post");
-                        self.send_newsletter_if_chosen(&post).await?;
-                        self.changes.publish(&ContentChange::Post {
-                            id: post.id.clone(),
-                            post_type: post.post_type,
-                            tag_ids: post.tags.iter().map(|t| t.id.clone()).collect(),
-                            author_ids: post.authors.iter().map(|a| a.id.clone()).collect(),
-                        });
-                    }
-                } else if let Some(post) = self.db.post_by_id(post_id).await?
-                    && post.status == masthead_core::PostStatus::Scheduled
+                let published_now = self.db.publish_if_due(post_id, masthead_core::now()).await?;
+                let Some(post) = self.db.post_by_id(post_id).await? else { return Ok(()) };
+                if published_now {
+                    self.post_changed(before.as_ref(), Some(&post)).await;
+                    tracing::info!(post = %post.slug, "published scheduled post");
+                    self.changes.publish(&ContentChange::Post {
+                        id: post.id.clone(),
+                        post_type: post.post_type,
+                        tag_ids: post.tags.iter().map(|t| t.id.clone()).collect(),
+                        author_ids: post.authors.iter().map(|a| a.id.clone()).collect(),
+                    });
+                }
+                if post.status == masthead_core::PostStatus::Published {
+                    // Idempotent: also finishes the send of a run that died after publishing.
+                    self.send_newsletter_if_chosen(&post).await?;
+                } else if post.status == masthead_core::PostStatus::Scheduled
                     && let Some(at) = post.published_at.filter(|at| *at > masthead_core::now())
                 {
                     // Picked up early (clock skew between instances): come back on time.

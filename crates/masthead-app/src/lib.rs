@@ -21,11 +21,13 @@ pub use error::AppError;
 pub use newsroom::posts::{PostBody, PostInput};
 
 use masthead_media::MediaStore;
-use masthead_storage::Db;
+use masthead_storage::{Db, DbReader};
 
 #[derive(Clone, Debug)]
 pub struct Newsroom {
-    pub db: Db,
+    /// Reads and writes; outside this crate only reads are offered ([`Newsroom::db`]), so every
+    /// write goes through a use case.
+    pub(crate) db: Db,
     pub media: MediaStore,
     pub changes: ChangeBus,
     pub jobs: jobs::JobSignal,
@@ -46,6 +48,16 @@ impl Newsroom {
             limits: std::sync::Arc::default(),
             webhook_targets: integrations::webhooks::WebhookTargets::default(),
         }
+    }
+
+    /// Read access to the database, for pages, API answers and reports. Writes are use cases.
+    pub fn db(&self) -> &DbReader {
+        &self.db
+    }
+
+    /// Closes the database connections (at the end of a command).
+    pub async fn close(&self) {
+        self.db.close().await;
     }
 
     /// The same newsroom, with webhooks allowed (or not) to reach private addresses.

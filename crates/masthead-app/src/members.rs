@@ -128,6 +128,11 @@ impl Newsroom {
         Ok(self.db.secret("members_email_auth_secret", || SecretToken::generate().token).await?)
     }
 
+    /// The id of the free tier (Ghost's tiers have ids; ours is made once and kept).
+    pub async fn free_tier_id(&self) -> Result<String, AppError> {
+        Ok(self.db.secret("free_tier_id", || masthead_core::ObjectId::new().as_str().to_owned()).await?)
+    }
+
     /// The key in a member's unsubscribe link (an HMAC of their uuid).
     pub fn unsubscribe_key(secret: &str, member_uuid: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");

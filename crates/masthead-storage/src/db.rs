@@ -16,9 +16,9 @@ pub enum Backend {
     Postgres,
 }
 
-/// A handle on the database. Cheap to clone.
+/// The connection pools behind both handles.
 #[derive(Clone, Debug)]
-pub enum Db {
+pub(crate) enum Pools {
     /// SQLite serialises writers, so writes go through a one-connection pool (no `SQLITE_BUSY`
     /// storms under load) while reads use their own pool in WAL mode.
     Sqlite {
@@ -28,23 +28,60 @@ pub enum Db {
     Postgres(PgPool),
 }
 
+/// Read access to the database, and nothing else: the handle the web layer gets. Every write
+/// (and every read of a secret) is a method of [`Db`], which only `masthead-app`'s use cases
+/// hold, so a handler cannot change data without going through the rules, webhooks and cache
+/// invalidation of a use case. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct DbReader {
+    pools: Pools,
+}
+
+/// The whole database: every read of [`DbReader`] (through `Deref`) and every write. Cheap to
+/// clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    reader: DbReader,
+}
+
+impl std::ops::Deref for Db {
+    type Target = DbReader;
+
+    fn deref(&self) -> &DbReader {
+        &self.reader
+    }
+}
+
+impl DbReader {
+    pub(crate) fn pools(&self) -> &Pools {
+        &self.pools
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
 /// Runs the same body against whichever pool is live. `$pool` is bound to the reader pool
 /// (`read`) or the writer pool (`write`); on PostgreSQL both are the one pool.
-#[macro_export]
 macro_rules! on_db {
     ($db:expr, read, |$pool:ident| $body:expr) => {
-        match $db {
-            $crate::Db::Sqlite { reader: $pool, .. } => $body,
-            $crate::Db::Postgres($pool) => $body,
+        match $db.pools() {
+            $crate::db::Pools::Sqlite { reader: $pool, .. } => $body,
+            $crate::db::Pools::Postgres($pool) => $body,
         }
     };
     ($db:expr, write, |$pool:ident| $body:expr) => {
-        match $db {
-            $crate::Db::Sqlite { writer: $pool, .. } => $body,
-            $crate::Db::Postgres($pool) => $body,
+        match $db.pools() {
+            $crate::db::Pools::Sqlite { writer: $pool, .. } => $body,
+            $crate::db::Pools::Postgres($pool) => $body,
         }
     };
 }
+pub(crate) use on_db;
 
 impl Db {
     /// Connects to `sqlite://path` or `postgres://...`, creating the database if it does not
@@ -78,7 +115,7 @@ impl Db {
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
-        Ok(Self::Sqlite { reader, writer })
+        Ok(Self::from_pools(Pools::Sqlite { reader, writer }))
     }
 
     pub async fn connect_postgres(options: PgConnectOptions) -> Result<Self> {
@@ -87,22 +124,24 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Self::Postgres(pool))
+        Ok(Self::from_pools(Pools::Postgres(pool)))
     }
 
-    pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite { .. } => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
-        }
+    fn from_pools(pools: Pools) -> Self {
+        Self { reader: DbReader { pools } }
+    }
+
+    /// A handle that can only read, for the web layer.
+    pub fn reader(&self) -> DbReader {
+        self.reader.clone()
     }
 
     /// Applies every pending migration. Safe to run on every start and from several instances
     /// (sqlx takes an advisory lock on PostgreSQL).
     pub async fn migrate(&self) -> Result<()> {
-        match self {
-            Db::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
-            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        match self.pools() {
+            Pools::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
+            Pools::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
     }
@@ -117,12 +156,12 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        match self {
-            Db::Sqlite { reader, writer } => {
+        match self.pools() {
+            Pools::Sqlite { reader, writer } => {
                 reader.close().await;
                 writer.close().await;
             }
-            Db::Postgres(pool) => pool.close().await,
+            Pools::Postgres(pool) => pool.close().await,
         }
     }
 }

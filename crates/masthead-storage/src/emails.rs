@@ -9,7 +9,7 @@
 use masthead_core::{EmailStatus, ObjectId, Segment};
 use time::{Duration, OffsetDateTime};
 
-use crate::{Db, Result, StorageError, on_db};
+use crate::{Db, DbReader, Result, StorageError, on_db};
 
 /// One newsletter send.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
@@ -106,27 +106,37 @@ pub struct ClaimedMail {
     pub attempts: i32,
 }
 
+/// Inserts a post's send inside an open transaction; a post that has one keeps it.
+macro_rules! insert_email {
+    ($tx:ident, $new:expr) => {
+        sqlx::query(
+            "INSERT INTO emails (id, post_id, newsletter_id, segment, subject, html, plaintext, status, \
+             recipient_count, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $9) \
+             ON CONFLICT (post_id) DO NOTHING",
+        )
+        .bind(masthead_core::ObjectId::new().as_str())
+        .bind($new.post_id.as_str())
+        .bind($new.newsletter_id.as_str())
+        .bind($new.segment.as_string())
+        .bind(&$new.subject)
+        .bind(&$new.html)
+        .bind(&$new.plaintext)
+        .bind($new.created_by.as_ref().map(masthead_core::ObjectId::as_str))
+        .bind(masthead_core::now())
+        .execute(&mut *$tx)
+        .await?;
+    };
+}
+pub(crate) use insert_email;
+
 impl Db {
     /// Creates the send for a post unless it already has one. Returns the send's id.
+    /// Creates the send of a post, unless it has one; returns the id of the post's send.
     pub async fn create_email(&self, new: &NewEmail) -> Result<String> {
-        let id = ObjectId::new();
         on_db!(self, write, |pool| {
-            sqlx::query(
-                "INSERT INTO emails (id, post_id, newsletter_id, segment, subject, html, plaintext, status, \
-                 recipient_count, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $9) \
-                 ON CONFLICT (post_id) DO NOTHING",
-            )
-            .bind(id.as_str())
-            .bind(new.post_id.as_str())
-            .bind(new.newsletter_id.as_str())
-            .bind(new.segment.as_string())
-            .bind(&new.subject)
-            .bind(&new.html)
-            .bind(&new.plaintext)
-            .bind(new.created_by.as_ref().map(ObjectId::as_str))
-            .bind(masthead_core::now())
-            .execute(pool)
-            .await?;
+            let mut tx = pool.begin().await?;
+            insert_email!(tx, new);
+            tx.commit().await?;
         });
         let existing: String = on_db!(self, write, |pool| {
             sqlx::query_scalar("SELECT id FROM emails WHERE post_id = $1")
@@ -135,32 +145,6 @@ impl Db {
                 .await?
         });
         Ok(existing)
-    }
-
-    pub async fn email(&self, id: &str) -> Result<Option<EmailRecord>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {EMAIL_COLUMNS} FROM emails WHERE id = $1"));
-        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await?))
-    }
-
-    pub async fn email_for_post(&self, post: &ObjectId) -> Result<Option<EmailRecord>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {EMAIL_COLUMNS} FROM emails WHERE post_id = $1"));
-        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(post.as_str()).fetch_optional(pool).await?))
-    }
-
-    /// Newest sends first.
-    pub async fn emails(&self, limit: i64) -> Result<Vec<EmailRecord>> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {EMAIL_COLUMNS} FROM emails ORDER BY created_at DESC, id DESC LIMIT $1"
-        ));
-        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(limit).fetch_all(pool).await?))
-    }
-
-    /// Sends that still have work: waiting to start, or under way.
-    pub async fn unfinished_emails(&self) -> Result<Vec<EmailRecord>> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {EMAIL_COLUMNS} FROM emails WHERE status IN ('pending', 'sending') ORDER BY created_at, id"
-        ));
-        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?))
     }
 
     /// Freezes the audience of a pending send and marks it sending, in one transaction: the
@@ -242,8 +226,8 @@ impl Db {
         const EXPIRED: &str = "SELECT id FROM email_recipients WHERE email_id = $3 AND status = 'sending' \
              AND locked_until < $4 ORDER BY id LIMIT $5";
         const RETURNING: &str = "RETURNING id, member_id, member_uuid, address, name, attempts";
-        let claimed: Vec<ClaimedRecipient> = match self {
-            Db::Sqlite { writer, .. } => {
+        let claimed: Vec<ClaimedRecipient> = match self.pools() {
+            crate::db::Pools::Sqlite { writer, .. } => {
                 let sql = sqlx::AssertSqlSafe(format!(
                     "UPDATE email_recipients SET status = 'sending', locked_by = $1, locked_until = $2 \
                      WHERE id IN (SELECT id FROM ({PENDING}) AS a UNION ALL SELECT id FROM ({EXPIRED}) AS b) {RETURNING}"
@@ -258,7 +242,7 @@ impl Db {
                     .fetch_all(writer)
                     .await?
             }
-            Db::Postgres(pool) => {
+            crate::db::Pools::Postgres(pool) => {
                 // Row locks cannot be taken inside a UNION, so each pick locks its rows in its own
                 // CTE; an `OR` of two `IN` subqueries made PostgreSQL test every row of the send.
                 let sql = sqlx::AssertSqlSafe(format!(
@@ -403,39 +387,6 @@ impl Db {
         Ok(())
     }
 
-    pub async fn email_progress(&self, id: &str) -> Result<EmailProgress> {
-        let rows: Vec<(String, i64)> = on_db!(self, read, |pool| {
-            sqlx::query_as("SELECT status, COUNT(*) FROM email_recipients WHERE email_id = $1 GROUP BY status")
-                .bind(id)
-                .fetch_all(pool)
-                .await?
-        });
-        let mut progress = EmailProgress::default();
-        for (status, count) in rows {
-            match status.as_str() {
-                "pending" => progress.pending = count,
-                "sending" => progress.sending = count,
-                "sent" => progress.sent = count,
-                "failed" => progress.failed = count,
-                _ => progress.skipped += count,
-            }
-        }
-        Ok(progress)
-    }
-
-    pub async fn failed_recipients(&self, id: &str, limit: i64) -> Result<Vec<FailedRecipient>> {
-        Ok(on_db!(self, read, |pool| {
-            sqlx::query_as(
-                "SELECT address, error, attempts FROM email_recipients WHERE email_id = $1 AND status = 'failed' \
-                 ORDER BY id LIMIT $2",
-            )
-            .bind(id)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        }))
-    }
-
     /// Chooses (or clears) the newsletter a post goes to when it is published.
     pub async fn set_post_newsletter(
         &self,
@@ -452,23 +403,6 @@ impl Db {
                 .await?;
         });
         Ok(())
-    }
-
-    /// The newsletter and segment chosen for a post, if any.
-    pub async fn post_newsletter(&self, post: &ObjectId) -> Result<Option<(ObjectId, Segment)>> {
-        let row: Option<(Option<String>, Option<String>)> = on_db!(self, read, |pool| {
-            sqlx::query_as("SELECT newsletter_id, email_segment FROM posts WHERE id = $1")
-                .bind(post.as_str())
-                .fetch_optional(pool)
-                .await?
-        });
-        match row {
-            Some((Some(newsletter), segment)) => Ok(Some((
-                ObjectId::parse(&newsletter)?,
-                segment.as_deref().and_then(Segment::parse).unwrap_or(Segment::All),
-            ))),
-            _ => Ok(None),
-        }
     }
 
     // ---- the outbox --------------------------------------------------------------------------
@@ -508,14 +442,14 @@ impl Db {
              ((status = 'pending' AND next_attempt_at <= $3) OR (status = 'sending' AND locked_until < $3)) \
              ORDER BY next_attempt_at, id LIMIT $4";
         const RETURNING: &str = "RETURNING id, to_address, subject, text_body, html_body, attempts";
-        Ok(match self {
-            Db::Sqlite { writer, .. } => {
+        Ok(match self.pools() {
+            crate::db::Pools::Sqlite { writer, .. } => {
                 let sql = sqlx::AssertSqlSafe(format!(
                     "UPDATE outbox SET status = 'sending', locked_by = $1, locked_until = $2 WHERE id IN ({PICK}) {RETURNING}"
                 ));
                 sqlx::query_as(sql).bind(worker).bind(now + lease).bind(now).bind(limit).fetch_all(writer).await?
             }
-            Db::Postgres(pool) => {
+            crate::db::Pools::Postgres(pool) => {
                 let sql = sqlx::AssertSqlSafe(format!(
                     "UPDATE outbox SET status = 'sending', locked_by = $1, locked_until = $2 \
                      WHERE id IN ({PICK} FOR UPDATE SKIP LOCKED) {RETURNING}"
@@ -562,6 +496,84 @@ impl Db {
             .await?;
         });
         Ok(())
+    }
+}
+
+impl DbReader {
+    pub async fn email(&self, id: &str) -> Result<Option<EmailRecord>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {EMAIL_COLUMNS} FROM emails WHERE id = $1"));
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await?))
+    }
+
+    pub async fn email_for_post(&self, post: &ObjectId) -> Result<Option<EmailRecord>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {EMAIL_COLUMNS} FROM emails WHERE post_id = $1"));
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(post.as_str()).fetch_optional(pool).await?))
+    }
+
+    /// Newest sends first.
+    pub async fn emails(&self, limit: i64) -> Result<Vec<EmailRecord>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {EMAIL_COLUMNS} FROM emails ORDER BY created_at DESC, id DESC LIMIT $1"
+        ));
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(limit).fetch_all(pool).await?))
+    }
+
+    /// Sends that still have work: waiting to start, or under way.
+    pub async fn unfinished_emails(&self) -> Result<Vec<EmailRecord>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {EMAIL_COLUMNS} FROM emails WHERE status IN ('pending', 'sending') ORDER BY created_at, id"
+        ));
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?))
+    }
+
+    pub async fn email_progress(&self, id: &str) -> Result<EmailProgress> {
+        let rows: Vec<(String, i64)> = on_db!(self, read, |pool| {
+            sqlx::query_as("SELECT status, COUNT(*) FROM email_recipients WHERE email_id = $1 GROUP BY status")
+                .bind(id)
+                .fetch_all(pool)
+                .await?
+        });
+        let mut progress = EmailProgress::default();
+        for (status, count) in rows {
+            match status.as_str() {
+                "pending" => progress.pending = count,
+                "sending" => progress.sending = count,
+                "sent" => progress.sent = count,
+                "failed" => progress.failed = count,
+                _ => progress.skipped += count,
+            }
+        }
+        Ok(progress)
+    }
+
+    pub async fn failed_recipients(&self, id: &str, limit: i64) -> Result<Vec<FailedRecipient>> {
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT address, error, attempts FROM email_recipients WHERE email_id = $1 AND status = 'failed' \
+                 ORDER BY id LIMIT $2",
+            )
+            .bind(id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The newsletter and segment chosen for a post, if any.
+    pub async fn post_newsletter(&self, post: &ObjectId) -> Result<Option<(ObjectId, Segment)>> {
+        let row: Option<(Option<String>, Option<String>)> = on_db!(self, read, |pool| {
+            sqlx::query_as("SELECT newsletter_id, email_segment FROM posts WHERE id = $1")
+                .bind(post.as_str())
+                .fetch_optional(pool)
+                .await?
+        });
+        match row {
+            Some((Some(newsletter), segment)) => Ok(Some((
+                ObjectId::parse(&newsletter)?,
+                segment.as_deref().and_then(Segment::parse).unwrap_or(Segment::All),
+            ))),
+            _ => Ok(None),
+        }
     }
 }
 

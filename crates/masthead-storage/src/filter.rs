@@ -19,7 +19,7 @@
 use masthead_core::nql::{CompareOp, Filter, Value};
 use time::OffsetDateTime;
 
-use crate::{Db, PageRequest, Paginated, Result, on_db};
+use crate::{DbReader, PageRequest, Paginated, Result, on_db};
 
 /// What is being listed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -731,7 +731,7 @@ macro_rules! bind_params {
     }};
 }
 
-impl Db {
+impl DbReader {
     /// The ids of one page of a listing, in order, with the number of rows the filter matches.
     /// A filter or order the client got wrong is a [`crate::StorageError::Filter`].
     pub async fn list_ids(&self, listing: &Listing<'_>) -> Result<Paginated<String>> {

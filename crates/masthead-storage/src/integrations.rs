@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use crate::{Db, Result, StorageError, on_db};
+use crate::{Db, DbReader, Result, StorageError, on_db};
 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct IntegrationRecord {
@@ -85,23 +85,6 @@ impl Db {
         Ok(())
     }
 
-    pub async fn integrations(&self) -> Result<Vec<IntegrationRecord>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {INTEGRATION_COLUMNS} FROM integrations ORDER BY name, id"));
-        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?))
-    }
-
-    pub async fn integration_by_id(&self, id: &str) -> Result<Option<IntegrationRecord>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE id = $1"));
-        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await?))
-    }
-
-    pub async fn integration_slug_taken(&self, slug: &str) -> Result<bool> {
-        let found: Option<(String,)> = on_db!(self, read, |pool| {
-            sqlx::query_as("SELECT id FROM integrations WHERE slug = $1").bind(slug).fetch_optional(pool).await?
-        });
-        Ok(found.is_some())
-    }
-
     pub async fn rename_integration(
         &self,
         id: &str,
@@ -130,12 +113,6 @@ impl Db {
         Ok(done == 1)
     }
 
-    pub async fn api_keys_of(&self, integration: &str) -> Result<Vec<ApiKeyRecord>> {
-        let sql =
-            sqlx::AssertSqlSafe(format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE integration_id = $1 ORDER BY type"));
-        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(integration).fetch_all(pool).await?))
-    }
-
     /// Replaces the integration's key of `key.kind`: the old key stops working at once.
     pub async fn replace_api_key(&self, key: &ApiKeyRecord) -> Result<()> {
         on_db!(self, write, |pool| {
@@ -159,18 +136,6 @@ impl Db {
             tx.commit().await?;
         });
         Ok(())
-    }
-
-    /// A content key is presented as its secret.
-    pub async fn content_key(&self, secret: &str) -> Result<Option<ApiKeyRecord>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE secret = $1"));
-        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(secret).fetch_optional(pool).await?))
-    }
-
-    /// An admin key is presented by its id (the JWT's `kid`).
-    pub async fn api_key_by_id(&self, id: &str) -> Result<Option<ApiKeyRecord>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = $1"));
-        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await?))
     }
 
     /// Notes that a key was used, at most once a minute per key to spare the writer.
@@ -237,23 +202,6 @@ impl Db {
         Ok(done == 1)
     }
 
-    pub async fn webhook_by_id(&self, id: &str) -> Result<Option<WebhookRecord>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1"));
-        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await?))
-    }
-
-    pub async fn webhooks_of(&self, integration: &str) -> Result<Vec<WebhookRecord>> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE integration_id = $1 ORDER BY event, id"
-        ));
-        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(integration).fetch_all(pool).await?))
-    }
-
-    pub async fn webhooks_for_event(&self, event: &str) -> Result<Vec<WebhookRecord>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE event = $1 ORDER BY id"));
-        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(event).fetch_all(pool).await?))
-    }
-
     /// Records the outcome of the last delivery (`status` is the HTTP status or `error`).
     pub async fn record_webhook_delivery(
         &self,
@@ -275,5 +223,59 @@ impl Db {
             .await?;
         });
         Ok(())
+    }
+}
+
+impl DbReader {
+    pub async fn integrations(&self) -> Result<Vec<IntegrationRecord>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {INTEGRATION_COLUMNS} FROM integrations ORDER BY name, id"));
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?))
+    }
+
+    pub async fn integration_by_id(&self, id: &str) -> Result<Option<IntegrationRecord>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE id = $1"));
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await?))
+    }
+
+    pub async fn integration_slug_taken(&self, slug: &str) -> Result<bool> {
+        let found: Option<(String,)> = on_db!(self, read, |pool| {
+            sqlx::query_as("SELECT id FROM integrations WHERE slug = $1").bind(slug).fetch_optional(pool).await?
+        });
+        Ok(found.is_some())
+    }
+
+    pub async fn api_keys_of(&self, integration: &str) -> Result<Vec<ApiKeyRecord>> {
+        let sql =
+            sqlx::AssertSqlSafe(format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE integration_id = $1 ORDER BY type"));
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(integration).fetch_all(pool).await?))
+    }
+
+    /// A content key is presented as its secret.
+    pub async fn content_key(&self, secret: &str) -> Result<Option<ApiKeyRecord>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE secret = $1"));
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(secret).fetch_optional(pool).await?))
+    }
+
+    /// An admin key is presented by its id (the JWT's `kid`).
+    pub async fn api_key_by_id(&self, id: &str) -> Result<Option<ApiKeyRecord>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = $1"));
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await?))
+    }
+
+    pub async fn webhook_by_id(&self, id: &str) -> Result<Option<WebhookRecord>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1"));
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await?))
+    }
+
+    pub async fn webhooks_of(&self, integration: &str) -> Result<Vec<WebhookRecord>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE integration_id = $1 ORDER BY event, id"
+        ));
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(integration).fetch_all(pool).await?))
+    }
+
+    pub async fn webhooks_for_event(&self, event: &str) -> Result<Vec<WebhookRecord>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE event = $1 ORDER BY id"));
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(event).fetch_all(pool).await?))
     }
 }

@@ -4,7 +4,7 @@
 use masthead_core::ObjectId;
 use time::{Duration, OffsetDateTime};
 
-use crate::{Db, Result, on_db};
+use crate::{Db, DbReader, Result, on_db};
 
 /// A job to run at `run_at` or later.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +45,8 @@ pub struct JobRecord {
     pub run_at: OffsetDateTime,
     pub attempts: i32,
     pub last_error: Option<String>,
+    /// The job's JSON input, as its handler reads it.
+    pub payload: String,
 }
 
 const ENQUEUE: &str = "INSERT INTO jobs (id, kind, payload, dedup_key, status, run_at, attempts, max_attempts, created_at, updated_at) \
@@ -98,8 +100,8 @@ impl Db {
     pub async fn claim_job(&self, worker: &str, now: OffsetDateTime, lease: Duration) -> Result<Option<ClaimedJob>> {
         let now = masthead_core::to_stored_time(now);
         let until = now + lease;
-        let claimed = match self {
-            Db::Sqlite { writer, .. } => {
+        let claimed = match self.pools() {
+            crate::db::Pools::Sqlite { writer, .. } => {
                 sqlx::query_as(
                     "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
                      WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
@@ -112,7 +114,7 @@ impl Db {
                 .fetch_optional(writer)
                 .await?
             }
-            Db::Postgres(pool) => {
+            crate::db::Pools::Postgres(pool) => {
                 sqlx::query_as(
                     "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
                      WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
@@ -164,26 +166,6 @@ impl Db {
         Ok(())
     }
 
-    /// When the next pending job is due, so an idle worker can sleep until then.
-    pub async fn next_job_at(&self) -> Result<Option<OffsetDateTime>> {
-        let row: Option<(OffsetDateTime,)> = on_db!(self, read, |pool| {
-            sqlx::query_as("SELECT run_at FROM jobs WHERE status = 'pending' ORDER BY run_at LIMIT 1")
-                .fetch_optional(pool)
-                .await?
-        });
-        Ok(row.map(|(t,)| t))
-    }
-
-    pub async fn jobs(&self) -> Result<Vec<JobRecord>> {
-        Ok(on_db!(self, read, |pool| {
-            sqlx::query_as(
-                "SELECT id, kind, dedup_key, status, run_at, attempts, last_error FROM jobs ORDER BY run_at, id",
-            )
-            .fetch_all(pool)
-            .await?
-        }))
-    }
-
     /// Publishes a scheduled post whose time has come. Returns false when there is nothing to
     /// do (already published, unscheduled, or not yet due), which makes the job idempotent.
     pub async fn publish_if_due(&self, id: &ObjectId, now: OffsetDateTime) -> Result<bool> {
@@ -200,5 +182,27 @@ impl Db {
             .rows_affected()
         });
         Ok(updated == 1)
+    }
+}
+
+impl DbReader {
+    /// When the next pending job is due, so an idle worker can sleep until then.
+    pub async fn next_job_at(&self) -> Result<Option<OffsetDateTime>> {
+        let row: Option<(OffsetDateTime,)> = on_db!(self, read, |pool| {
+            sqlx::query_as("SELECT run_at FROM jobs WHERE status = 'pending' ORDER BY run_at LIMIT 1")
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|(t,)| t))
+    }
+
+    pub async fn jobs(&self) -> Result<Vec<JobRecord>> {
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT id, kind, dedup_key, status, run_at, attempts, last_error, payload FROM jobs ORDER BY run_at, id",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
     }
 }

@@ -21,7 +21,8 @@ mod staff;
 mod tags;
 mod users;
 
-pub use db::{Backend, Db};
+pub(crate) use db::on_db;
+pub use db::{Backend, Db, DbReader};
 pub use emails::{ClaimedMail, ClaimedRecipient, EmailProgress, EmailRecord, FailedRecipient, NewEmail, OutgoingMail};
 pub use error::StorageError;
 pub use filter::{FilterError, Listing, Resource, Scope};
@@ -30,7 +31,7 @@ pub use jobs::{ClaimedJob, JobChange, JobRecord, NewJob};
 pub use members::{MemberFilter, MemberToken, NewMember, Suppression};
 pub use notes::{MAX_REVISIONS, PostNote, PostRevision};
 pub use pagination::{PageRequest, Paginated};
-pub use posts::{AdminPostFilter, PostImportSource, PostList, PostRecord, SitemapEntry};
+pub use posts::{AdminPostFilter, NewsletterChoice, PostExtras, PostImportSource, PostList, PostRecord, SitemapEntry};
 pub use staff::{OutboxMessage, SessionRecord};
 pub use tags::{TagRecord, TagWithCount};
 pub use users::{AuthorWithCount, UserRecord};

@@ -7,7 +7,7 @@ use masthead_core::{Label, Member, MemberStatus, Newsletter, NewsletterStatus, O
 use time::OffsetDateTime;
 
 use crate::pagination::Conditions;
-use crate::{Db, PageRequest, Paginated, Result, StorageError, on_db};
+use crate::{Db, DbReader, PageRequest, Paginated, Result, StorageError, on_db};
 
 /// Finds or creates the label called `$name` inside the transaction `$tx`; evaluates to its id.
 macro_rules! ensure_label {
@@ -160,32 +160,6 @@ pub struct MemberToken {
 }
 
 impl Db {
-    // ---- newsletters -------------------------------------------------------------------------
-
-    /// Every newsletter in display order; archived ones only when asked.
-    pub async fn newsletters(&self, include_archived: bool) -> Result<Vec<Newsletter>> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {NEWSLETTER_COLUMNS} FROM newsletters {} ORDER BY sort_order, created_at, id",
-            if include_archived { "" } else { "WHERE status = 'active'" }
-        ));
-        let rows: Vec<NewsletterRow> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
-        rows.into_iter().map(Newsletter::try_from).collect()
-    }
-
-    pub async fn newsletter_by_slug(&self, slug: &str) -> Result<Option<Newsletter>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {NEWSLETTER_COLUMNS} FROM newsletters WHERE slug = $1"));
-        let row: Option<NewsletterRow> =
-            on_db!(self, read, |pool| sqlx::query_as(sql).bind(slug).fetch_optional(pool).await?);
-        row.map(Newsletter::try_from).transpose()
-    }
-
-    pub async fn newsletter_by_id(&self, id: &ObjectId) -> Result<Option<Newsletter>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {NEWSLETTER_COLUMNS} FROM newsletters WHERE id = $1"));
-        let row: Option<NewsletterRow> =
-            on_db!(self, read, |pool| sqlx::query_as(sql).bind(id.as_str()).fetch_optional(pool).await?);
-        row.map(Newsletter::try_from).transpose()
-    }
-
     /// Inserts or updates (by id) a newsletter.
     pub async fn save_newsletter(&self, n: &Newsletter) -> Result<()> {
         on_db!(self, write, |pool| {
@@ -219,72 +193,6 @@ impl Db {
             .map_err(StorageError::on_unique("newsletter", n.slug.as_str()))?;
         });
         Ok(())
-    }
-
-    /// How many members receive each newsletter, by newsletter id.
-    pub async fn newsletter_subscriber_counts(&self) -> Result<HashMap<String, i64>> {
-        let rows: Vec<(String, i64)> = on_db!(self, read, |pool| {
-            sqlx::query_as(
-                "SELECT newsletter_id, COUNT(*) FROM members_newsletters WHERE status = 'subscribed' GROUP BY newsletter_id",
-            )
-            .fetch_all(pool)
-            .await?
-        });
-        Ok(rows.into_iter().collect())
-    }
-
-    // ---- members -----------------------------------------------------------------------------
-
-    async fn member_where(&self, condition: &str, value: &str) -> Result<Option<Member>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE {condition} = $1"));
-        let row: Option<MemberRow> =
-            on_db!(self, read, |pool| sqlx::query_as(sql).bind(value).fetch_optional(pool).await?);
-        match row {
-            Some(row) => Ok(self.with_member_relations(vec![row]).await?.pop()),
-            None => Ok(None),
-        }
-    }
-
-    pub async fn member_by_email(&self, email: &str) -> Result<Option<Member>> {
-        self.member_where("m.email", email).await
-    }
-
-    pub async fn member_by_uuid(&self, uuid: &str) -> Result<Option<Member>> {
-        self.member_where("m.uuid", uuid).await
-    }
-
-    pub async fn member_by_id(&self, id: &ObjectId) -> Result<Option<Member>> {
-        self.member_where("m.id", id.as_str()).await
-    }
-
-    async fn with_member_relations(&self, rows: Vec<MemberRow>) -> Result<Vec<Member>> {
-        let mut members = Vec::with_capacity(rows.len());
-        for row in rows {
-            let labels: Vec<(String, String, String)> = on_db!(self, read, |pool| {
-                sqlx::query_as(
-                    "SELECT l.id, l.name, l.slug FROM labels l JOIN members_labels ml ON ml.label_id = l.id \
-                     WHERE ml.member_id = $1 ORDER BY l.name",
-                )
-                .bind(&row.id)
-                .fetch_all(pool)
-                .await?
-            });
-            let newsletters: Vec<(String,)> = on_db!(self, read, |pool| {
-                sqlx::query_as(
-                    "SELECT n.slug FROM newsletters n JOIN members_newsletters mn ON mn.newsletter_id = n.id \
-                     WHERE mn.member_id = $1 AND mn.status = 'subscribed' ORDER BY n.sort_order, n.created_at",
-                )
-                .bind(&row.id)
-                .fetch_all(pool)
-                .await?
-            });
-            let labels = labels
-                .into_iter()
-                .map(|(id, name, slug)| Ok(Label { id: ObjectId::parse(&id)?, name, slug }))
-                .collect::<Result<Vec<_>>>()?;
-            members.push(row.into_member(labels, newsletters.into_iter().map(|(s,)| s).collect())?);
-        }
-        Ok(members)
     }
 
     /// Creates a member with its labels and subscriptions in one transaction. An address that
@@ -413,6 +321,237 @@ impl Db {
         Ok(())
     }
 
+    pub async fn delete_member(&self, id: &ObjectId) -> Result<bool> {
+        let done = on_db!(self, write, |pool| {
+            sqlx::query("DELETE FROM members WHERE id = $1").bind(id.as_str()).execute(pool).await?.rows_affected()
+        });
+        Ok(done > 0)
+    }
+
+    // ---- suppression list --------------------------------------------------------------------
+
+    /// Adds an address to the suppression list (keeping the first reason if it is there).
+    pub async fn suppress(&self, email: &str, reason: SuppressionReason, detail: Option<&str>) -> Result<bool> {
+        let done = on_db!(self, write, |pool| {
+            sqlx::query(
+                "INSERT INTO suppressions (email, reason, detail, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (email) DO NOTHING",
+            )
+            .bind(email)
+            .bind(reason.as_str())
+            .bind(detail)
+            .bind(masthead_core::now())
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(done > 0)
+    }
+
+    pub async fn unsuppress(&self, email: &str) -> Result<bool> {
+        let done = on_db!(self, write, |pool| {
+            sqlx::query("DELETE FROM suppressions WHERE email = $1").bind(email).execute(pool).await?.rows_affected()
+        });
+        Ok(done > 0)
+    }
+
+    // ---- links mailed to readers -------------------------------------------------------------
+
+    pub async fn create_member_token(&self, token: &MemberToken) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query(
+                "INSERT INTO member_tokens (id, purpose, email, payload, created_at, expires_at, uses) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 0)",
+            )
+            .bind(&token.id)
+            .bind(&token.purpose)
+            .bind(&token.email)
+            .bind(&token.payload)
+            .bind(masthead_core::to_stored_time(token.created_at))
+            .bind(masthead_core::to_stored_time(token.expires_at))
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Uses a link: it must be unexpired, and once first used it stays usable for `reuse_window`
+    /// and at most `max_uses` times (mail scanners open links before people do). Returns the
+    /// token if this use counted.
+    pub async fn use_member_token(
+        &self,
+        id: &str,
+        purpose: &str,
+        now: OffsetDateTime,
+        reuse_window: time::Duration,
+        max_uses: i32,
+    ) -> Result<Option<MemberToken>> {
+        let now = masthead_core::to_stored_time(now);
+        Ok(on_db!(self, write, |pool| {
+            sqlx::query_as(
+                "UPDATE member_tokens SET uses = uses + 1, first_used_at = COALESCE(first_used_at, $3) \
+                 WHERE id = $1 AND purpose = $2 AND expires_at > $3 AND uses < $5 \
+                 AND (first_used_at IS NULL OR first_used_at > $4) \
+                 RETURNING id, purpose, email, payload, created_at, expires_at, first_used_at, uses",
+            )
+            .bind(id)
+            .bind(purpose)
+            .bind(now)
+            .bind(now - reuse_window)
+            .bind(max_uses)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    // ---- member sessions ---------------------------------------------------------------------
+
+    pub async fn create_member_session(&self, id: &str, member: &ObjectId, expires_at: OffsetDateTime) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query("INSERT INTO member_sessions (id, member_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(member.as_str())
+                .bind(masthead_core::now())
+                .bind(masthead_core::to_stored_time(expires_at))
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn delete_member_session(&self, id: &str) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query("DELETE FROM member_sessions WHERE id = $1").bind(id).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    // ---- secrets -----------------------------------------------------------------------------
+
+    /// A site secret kept in the settings table, created with `generate` the first time it is
+    /// asked for. Every instance sees the same value.
+    pub async fn secret(&self, key: &str, generate: impl FnOnce() -> String) -> Result<String> {
+        let read = |stored: String| {
+            serde_json::from_str(&stored).map_err(|e| StorageError::Corrupt(format!("secret {key}: {e}")))
+        };
+        let existing: Option<String> = on_db!(self, read, |pool| {
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(pool).await?
+        });
+        if let Some(stored) = existing {
+            return read(stored);
+        }
+        let value = serde_json::Value::String(generate()).to_string();
+        on_db!(self, write, |pool| {
+            sqlx::query(
+                "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(&value)
+            .bind(masthead_core::now())
+            .execute(pool)
+            .await?;
+        });
+        // Another instance may have written it first: everyone uses the stored value.
+        let stored: String = on_db!(self, write, |pool| {
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_one(pool).await?
+        });
+        read(stored)
+    }
+}
+
+impl DbReader {
+    // ---- newsletters -------------------------------------------------------------------------
+
+    /// Every newsletter in display order; archived ones only when asked.
+    pub async fn newsletters(&self, include_archived: bool) -> Result<Vec<Newsletter>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {NEWSLETTER_COLUMNS} FROM newsletters {} ORDER BY sort_order, created_at, id",
+            if include_archived { "" } else { "WHERE status = 'active'" }
+        ));
+        let rows: Vec<NewsletterRow> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        rows.into_iter().map(Newsletter::try_from).collect()
+    }
+
+    pub async fn newsletter_by_slug(&self, slug: &str) -> Result<Option<Newsletter>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {NEWSLETTER_COLUMNS} FROM newsletters WHERE slug = $1"));
+        let row: Option<NewsletterRow> =
+            on_db!(self, read, |pool| sqlx::query_as(sql).bind(slug).fetch_optional(pool).await?);
+        row.map(Newsletter::try_from).transpose()
+    }
+
+    pub async fn newsletter_by_id(&self, id: &ObjectId) -> Result<Option<Newsletter>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {NEWSLETTER_COLUMNS} FROM newsletters WHERE id = $1"));
+        let row: Option<NewsletterRow> =
+            on_db!(self, read, |pool| sqlx::query_as(sql).bind(id.as_str()).fetch_optional(pool).await?);
+        row.map(Newsletter::try_from).transpose()
+    }
+
+    /// How many members receive each newsletter, by newsletter id.
+    pub async fn newsletter_subscriber_counts(&self) -> Result<HashMap<String, i64>> {
+        let rows: Vec<(String, i64)> = on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT newsletter_id, COUNT(*) FROM members_newsletters WHERE status = 'subscribed' GROUP BY newsletter_id",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
+    // ---- members -----------------------------------------------------------------------------
+
+    async fn member_where(&self, condition: &str, value: &str) -> Result<Option<Member>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE {condition} = $1"));
+        let row: Option<MemberRow> =
+            on_db!(self, read, |pool| sqlx::query_as(sql).bind(value).fetch_optional(pool).await?);
+        match row {
+            Some(row) => Ok(self.with_member_relations(vec![row]).await?.pop()),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn member_by_email(&self, email: &str) -> Result<Option<Member>> {
+        self.member_where("m.email", email).await
+    }
+
+    pub async fn member_by_uuid(&self, uuid: &str) -> Result<Option<Member>> {
+        self.member_where("m.uuid", uuid).await
+    }
+
+    pub async fn member_by_id(&self, id: &ObjectId) -> Result<Option<Member>> {
+        self.member_where("m.id", id.as_str()).await
+    }
+
+    async fn with_member_relations(&self, rows: Vec<MemberRow>) -> Result<Vec<Member>> {
+        let mut members = Vec::with_capacity(rows.len());
+        for row in rows {
+            let labels: Vec<(String, String, String)> = on_db!(self, read, |pool| {
+                sqlx::query_as(
+                    "SELECT l.id, l.name, l.slug FROM labels l JOIN members_labels ml ON ml.label_id = l.id \
+                     WHERE ml.member_id = $1 ORDER BY l.name",
+                )
+                .bind(&row.id)
+                .fetch_all(pool)
+                .await?
+            });
+            let newsletters: Vec<(String,)> = on_db!(self, read, |pool| {
+                sqlx::query_as(
+                    "SELECT n.slug FROM newsletters n JOIN members_newsletters mn ON mn.newsletter_id = n.id \
+                     WHERE mn.member_id = $1 AND mn.status = 'subscribed' ORDER BY n.sort_order, n.created_at",
+                )
+                .bind(&row.id)
+                .fetch_all(pool)
+                .await?
+            });
+            let labels = labels
+                .into_iter()
+                .map(|(id, name, slug)| Ok(Label { id: ObjectId::parse(&id)?, name, slug }))
+                .collect::<Result<Vec<_>>>()?;
+            members.push(row.into_member(labels, newsletters.into_iter().map(|(s,)| s).collect())?);
+        }
+        Ok(members)
+    }
+
     /// Slugs of the newsletters this member left.
     pub async fn unsubscribed_newsletters(&self, member: &ObjectId) -> Result<Vec<String>> {
         let rows: Vec<(String,)> = on_db!(self, read, |pool| {
@@ -425,13 +564,6 @@ impl Db {
             .await?
         });
         Ok(rows.into_iter().map(|(s,)| s).collect())
-    }
-
-    pub async fn delete_member(&self, id: &ObjectId) -> Result<bool> {
-        let done = on_db!(self, write, |pool| {
-            sqlx::query("DELETE FROM members WHERE id = $1").bind(id.as_str()).execute(pool).await?.rows_affected()
-        });
-        Ok(done > 0)
     }
 
     fn member_conditions(filter: &MemberFilter) -> (String, Vec<String>) {
@@ -543,33 +675,6 @@ impl Db {
         rows.into_iter().map(|(id, name, slug)| Ok(Label { id: ObjectId::parse(&id)?, name, slug })).collect()
     }
 
-    // ---- suppression list --------------------------------------------------------------------
-
-    /// Adds an address to the suppression list (keeping the first reason if it is there).
-    pub async fn suppress(&self, email: &str, reason: SuppressionReason, detail: Option<&str>) -> Result<bool> {
-        let done = on_db!(self, write, |pool| {
-            sqlx::query(
-                "INSERT INTO suppressions (email, reason, detail, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (email) DO NOTHING",
-            )
-            .bind(email)
-            .bind(reason.as_str())
-            .bind(detail)
-            .bind(masthead_core::now())
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        Ok(done > 0)
-    }
-
-    pub async fn unsuppress(&self, email: &str) -> Result<bool> {
-        let done = on_db!(self, write, |pool| {
-            sqlx::query("DELETE FROM suppressions WHERE email = $1").bind(email).execute(pool).await?.rows_affected()
-        });
-        Ok(done > 0)
-    }
-
     pub async fn suppression(&self, email: &str) -> Result<Option<Suppression>> {
         Ok(on_db!(self, read, |pool| {
             sqlx::query_as("SELECT email, reason, detail, created_at FROM suppressions WHERE email = $1")
@@ -584,55 +689,6 @@ impl Db {
             sqlx::query_as("SELECT email, reason, detail, created_at FROM suppressions ORDER BY created_at DESC, email")
                 .fetch_all(pool)
                 .await?
-        }))
-    }
-
-    // ---- links mailed to readers -------------------------------------------------------------
-
-    pub async fn create_member_token(&self, token: &MemberToken) -> Result<()> {
-        on_db!(self, write, |pool| {
-            sqlx::query(
-                "INSERT INTO member_tokens (id, purpose, email, payload, created_at, expires_at, uses) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 0)",
-            )
-            .bind(&token.id)
-            .bind(&token.purpose)
-            .bind(&token.email)
-            .bind(&token.payload)
-            .bind(masthead_core::to_stored_time(token.created_at))
-            .bind(masthead_core::to_stored_time(token.expires_at))
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
-    }
-
-    /// Uses a link: it must be unexpired, and once first used it stays usable for `reuse_window`
-    /// and at most `max_uses` times (mail scanners open links before people do). Returns the
-    /// token if this use counted.
-    pub async fn use_member_token(
-        &self,
-        id: &str,
-        purpose: &str,
-        now: OffsetDateTime,
-        reuse_window: time::Duration,
-        max_uses: i32,
-    ) -> Result<Option<MemberToken>> {
-        let now = masthead_core::to_stored_time(now);
-        Ok(on_db!(self, write, |pool| {
-            sqlx::query_as(
-                "UPDATE member_tokens SET uses = uses + 1, first_used_at = COALESCE(first_used_at, $3) \
-                 WHERE id = $1 AND purpose = $2 AND expires_at > $3 AND uses < $5 \
-                 AND (first_used_at IS NULL OR first_used_at > $4) \
-                 RETURNING id, purpose, email, payload, created_at, expires_at, first_used_at, uses",
-            )
-            .bind(id)
-            .bind(purpose)
-            .bind(now)
-            .bind(now - reuse_window)
-            .bind(max_uses)
-            .fetch_optional(pool)
-            .await?
         }))
     }
 
@@ -661,21 +717,6 @@ impl Db {
         }))
     }
 
-    // ---- member sessions ---------------------------------------------------------------------
-
-    pub async fn create_member_session(&self, id: &str, member: &ObjectId, expires_at: OffsetDateTime) -> Result<()> {
-        on_db!(self, write, |pool| {
-            sqlx::query("INSERT INTO member_sessions (id, member_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-                .bind(id)
-                .bind(member.as_str())
-                .bind(masthead_core::now())
-                .bind(masthead_core::to_stored_time(expires_at))
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
-    }
-
     pub async fn member_for_session(&self, id: &str, now: OffsetDateTime) -> Result<Option<Member>> {
         let member: Option<(String,)> = on_db!(self, read, |pool| {
             sqlx::query_as("SELECT member_id FROM member_sessions WHERE id = $1 AND expires_at > $2")
@@ -688,44 +729,5 @@ impl Db {
             Some((id,)) => self.member_by_id(&ObjectId::parse(&id)?).await,
             None => Ok(None),
         }
-    }
-
-    pub async fn delete_member_session(&self, id: &str) -> Result<()> {
-        on_db!(self, write, |pool| {
-            sqlx::query("DELETE FROM member_sessions WHERE id = $1").bind(id).execute(pool).await?;
-        });
-        Ok(())
-    }
-
-    // ---- secrets -----------------------------------------------------------------------------
-
-    /// A site secret kept in the settings table, created with `generate` the first time it is
-    /// asked for. Every instance sees the same value.
-    pub async fn secret(&self, key: &str, generate: impl FnOnce() -> String) -> Result<String> {
-        let read = |stored: String| {
-            serde_json::from_str(&stored).map_err(|e| StorageError::Corrupt(format!("secret {key}: {e}")))
-        };
-        let existing: Option<String> = on_db!(self, read, |pool| {
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(pool).await?
-        });
-        if let Some(stored) = existing {
-            return read(stored);
-        }
-        let value = serde_json::Value::String(generate()).to_string();
-        on_db!(self, write, |pool| {
-            sqlx::query(
-                "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING",
-            )
-            .bind(key)
-            .bind(&value)
-            .bind(masthead_core::now())
-            .execute(pool)
-            .await?;
-        });
-        // Another instance may have written it first: everyone uses the stored value.
-        let stored: String = on_db!(self, write, |pool| {
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_one(pool).await?
-        });
-        read(stored)
     }
 }

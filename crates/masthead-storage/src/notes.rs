@@ -3,7 +3,7 @@
 use masthead_core::ObjectId;
 use time::OffsetDateTime;
 
-use crate::{Db, Result, on_db};
+use crate::{Db, DbReader, Result, on_db};
 
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct PostNote {
@@ -50,18 +50,6 @@ impl Db {
         Ok(())
     }
 
-    /// A story's notes, oldest first.
-    pub async fn post_notes(&self, post: &ObjectId) -> Result<Vec<PostNote>> {
-        Ok(on_db!(self, read, |pool| {
-            sqlx::query_as(
-                "SELECT id, post_id, kind, body, noted_at FROM post_notes WHERE post_id = $1 ORDER BY noted_at, id",
-            )
-            .bind(post.as_str())
-            .fetch_all(pool)
-            .await?
-        }))
-    }
-
     pub async fn delete_post_note(&self, post: &ObjectId, note: &str) -> Result<bool> {
         let deleted = on_db!(self, write, |pool| {
             sqlx::query("DELETE FROM post_notes WHERE id = $1 AND post_id = $2")
@@ -102,6 +90,20 @@ impl Db {
             tx.commit().await?;
         });
         Ok(())
+    }
+}
+
+impl DbReader {
+    /// A story's notes, oldest first.
+    pub async fn post_notes(&self, post: &ObjectId) -> Result<Vec<PostNote>> {
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT id, post_id, kind, body, noted_at FROM post_notes WHERE post_id = $1 ORDER BY noted_at, id",
+            )
+            .bind(post.as_str())
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     /// A story's versions, newest first.

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use crate::pagination::Conditions;
 use crate::tags::{TAG_COLUMNS, TagRecord};
 use crate::users::{USER_COLUMNS, UserRecord};
-use crate::{Db, PageRequest, Paginated, Result, StorageError, on_db};
+use crate::{Db, DbReader, PageRequest, Paginated, Result, StorageError, on_db};
 
 /// A post or page row, without its authors and tags.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -150,14 +150,63 @@ impl PostList<'_> {
     }
 }
 
+/// What a save writes beside the post itself, in the same transaction, so a story never goes
+/// live without the newsletter send it was published with (or with one it was not).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PostExtras<'a> {
+    /// Jobs the save schedules or cancels (its scheduled publication).
+    pub jobs: &'a [crate::JobChange],
+    /// The newsletter the post goes to when it is published.
+    pub newsletter: NewsletterChoice<'a>,
+    /// A send to create now, because the save publishes the post with a newsletter. Created at
+    /// most once per post (`ON CONFLICT (post_id) DO NOTHING`).
+    pub email: Option<&'a crate::NewEmail>,
+}
+
+/// A change to the newsletter a post will be sent to.
+#[derive(Clone, Copy, Debug, Default)]
+pub enum NewsletterChoice<'a> {
+    #[default]
+    Keep,
+    Clear,
+    Set(&'a ObjectId, &'a masthead_core::Segment),
+}
+
+macro_rules! write_extras {
+    ($tx:ident, $post:expr, $extras:expr) => {
+        crate::jobs::apply_job_changes!($tx, $extras.jobs);
+        match $extras.newsletter {
+            NewsletterChoice::Keep => {}
+            NewsletterChoice::Clear => {
+                sqlx::query("UPDATE posts SET newsletter_id = NULL, email_segment = NULL WHERE id = $1")
+                    .bind($post.id.as_str())
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            NewsletterChoice::Set(newsletter, segment) => {
+                sqlx::query("UPDATE posts SET newsletter_id = $2, email_segment = $3 WHERE id = $1")
+                    .bind($post.id.as_str())
+                    .bind(newsletter.as_str())
+                    .bind(segment.as_string())
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+        if let Some(email) = $extras.email {
+            crate::emails::insert_email!($tx, email);
+        }
+    };
+}
+
 impl Db {
     /// Inserts a post or page with its ordered authors and tags, in one transaction.
     pub async fn insert_post(&self, post: &Post) -> Result<()> {
-        self.insert_post_with_jobs(post, &[]).await
+        self.insert_post_with(post, &PostExtras::default()).await
     }
 
-    /// Inserts a post and applies `jobs` in the same transaction (e.g. its scheduled publication).
-    pub async fn insert_post_with_jobs(&self, post: &Post, jobs: &[crate::JobChange]) -> Result<()> {
+    /// Inserts a post and writes `extras` (its jobs, newsletter choice and send) in the same
+    /// transaction.
+    pub async fn insert_post_with(&self, post: &Post, extras: &PostExtras<'_>) -> Result<()> {
         let sql = format!("INSERT INTO posts ({}) VALUES ({})", POST_COLUMNS.replace("p.", ""), placeholders(1, 30));
         on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;
@@ -166,7 +215,7 @@ impl Db {
                 .await
                 .map_err(StorageError::on_unique("slug", post.slug.as_str()))?;
             replace_links!(tx, post);
-            crate::jobs::apply_job_changes!(tx, jobs);
+            write_extras!(tx, post, extras);
             tx.commit().await?;
         });
         Ok(())
@@ -175,11 +224,11 @@ impl Db {
     /// Overwrites every column of an existing post and replaces its author and tag links.
     /// Returns false when no post has that id.
     pub async fn update_post(&self, post: &Post) -> Result<bool> {
-        self.update_post_with_jobs(post, &[]).await
+        self.update_post_with(post, &PostExtras::default()).await
     }
 
-    /// [`Db::update_post`], applying `jobs` in the same transaction.
-    pub async fn update_post_with_jobs(&self, post: &Post, jobs: &[crate::JobChange]) -> Result<bool> {
+    /// [`Db::update_post`], writing `extras` in the same transaction.
+    pub async fn update_post_with(&self, post: &Post, extras: &PostExtras<'_>) -> Result<bool> {
         let assignments = POST_COLUMNS
             .replace("p.", "")
             .split(", ")
@@ -197,7 +246,7 @@ impl Db {
                 .map_err(StorageError::on_unique("slug", post.slug.as_str()))?;
             if result.rows_affected() == 1 {
                 replace_links!(tx, post);
-                crate::jobs::apply_job_changes!(tx, jobs);
+                write_extras!(tx, post, extras);
                 tx.commit().await?;
                 true
             } else {
@@ -213,7 +262,9 @@ impl Db {
         });
         Ok(result == 1)
     }
+}
 
+impl DbReader {
     pub async fn post_by_id(&self, id: &ObjectId) -> Result<Option<Post>> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {POST_COLUMNS} FROM posts p WHERE p.id = $1"));
         let rows: Vec<PostRecord> =
@@ -436,7 +487,7 @@ pub struct AdminPostFilter {
     pub only_by: Option<ObjectId>,
 }
 
-impl Db {
+impl DbReader {
     pub async fn post_by_uuid(&self, uuid: &str) -> Result<Option<Post>> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {POST_COLUMNS} FROM posts p WHERE p.uuid = $1"));
         let rows: Vec<PostRecord> = on_db!(self, read, |pool| sqlx::query_as(sql).bind(uuid).fetch_all(pool).await?);
@@ -493,13 +544,6 @@ pub struct PostImportSource {
 }
 
 impl Db {
-    /// Every post and page, whatever its status, oldest first: for exports.
-    pub async fn all_posts(&self) -> Result<Vec<Post>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {POST_COLUMNS} FROM posts p ORDER BY p.created_at, p.id"));
-        let rows: Vec<PostRecord> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
-        self.with_relations(rows).await
-    }
-
     /// Inserts an imported post with its original body and its jobs (a scheduled publication)
     /// in one transaction, so a post never exists without the source it was converted from.
     pub async fn insert_imported_post(
@@ -529,6 +573,15 @@ impl Db {
             tx.commit().await?;
         });
         Ok(())
+    }
+}
+
+impl DbReader {
+    /// Every post and page, whatever its status, oldest first: for exports.
+    pub async fn all_posts(&self) -> Result<Vec<Post>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {POST_COLUMNS} FROM posts p ORDER BY p.created_at, p.id"));
+        let rows: Vec<PostRecord> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        self.with_relations(rows).await
     }
 
     pub async fn post_import_source(&self, post: &ObjectId) -> Result<Option<PostImportSource>> {

@@ -1,25 +1,8 @@
 use masthead_core::SiteSettings;
 
-use crate::{Db, Result, StorageError, on_db};
+use crate::{Db, DbReader, Result, StorageError, on_db};
 
 impl Db {
-    /// Reads every setting into the typed struct; keys never written keep their defaults.
-    pub async fn site_settings(&self) -> Result<SiteSettings> {
-        let rows: Vec<(String, String)> =
-            on_db!(self, read, |pool| { sqlx::query_as("SELECT key, value FROM settings").fetch_all(pool).await? });
-        let mut object = match serde_json::to_value(SiteSettings::default()) {
-            Ok(serde_json::Value::Object(map)) => map,
-            _ => return Err(StorageError::Corrupt("default settings".into())),
-        };
-        for (key, value) in rows {
-            let value =
-                serde_json::from_str(&value).map_err(|e| StorageError::Corrupt(format!("setting {key}: {e}")))?;
-            object.insert(key, value);
-        }
-        serde_json::from_value(serde_json::Value::Object(object))
-            .map_err(|e| StorageError::Corrupt(format!("settings: {e}")))
-    }
-
     /// Writes every setting of `settings` in one transaction.
     pub async fn save_site_settings(&self, settings: &SiteSettings) -> Result<()> {
         let serde_json::Value::Object(map) =
@@ -44,5 +27,24 @@ impl Db {
             tx.commit().await?;
         });
         Ok(())
+    }
+}
+
+impl DbReader {
+    /// Reads every setting into the typed struct; keys never written keep their defaults.
+    pub async fn site_settings(&self) -> Result<SiteSettings> {
+        let rows: Vec<(String, String)> =
+            on_db!(self, read, |pool| { sqlx::query_as("SELECT key, value FROM settings").fetch_all(pool).await? });
+        let mut object = match serde_json::to_value(SiteSettings::default()) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => return Err(StorageError::Corrupt("default settings".into())),
+        };
+        for (key, value) in rows {
+            let value =
+                serde_json::from_str(&value).map_err(|e| StorageError::Corrupt(format!("setting {key}: {e}")))?;
+            object.insert(key, value);
+        }
+        serde_json::from_value(serde_json::Value::Object(object))
+            .map_err(|e| StorageError::Corrupt(format!("settings: {e}")))
     }
 }

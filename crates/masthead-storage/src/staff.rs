@@ -4,7 +4,7 @@ use masthead_core::{ObjectId, Role, StaffStatus, StaffUser};
 use time::OffsetDateTime;
 
 use crate::users::{USER_COLUMNS, UserRecord};
-use crate::{Db, Result, StorageError, on_db};
+use crate::{Db, DbReader, Result, StorageError, on_db};
 
 /// A signed-in session as stored (the id is the hash of the cookie's token).
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
@@ -42,18 +42,6 @@ pub struct OutboxMessage {
 }
 
 impl Db {
-    pub async fn staff(&self) -> Result<Vec<StaffUser>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.name"));
-        let rows: Vec<UserRecord> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
-        rows.into_iter().map(StaffUser::try_from).collect()
-    }
-
-    pub async fn owner(&self) -> Result<Option<StaffUser>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.role = 'owner'"));
-        let row: Option<UserRecord> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_optional(pool).await?);
-        row.map(StaffUser::try_from).transpose()
-    }
-
     /// The stored password hash of an account, if it has one.
     pub async fn password_hash(&self, user: &ObjectId) -> Result<Option<String>> {
         let row: Option<(Option<String>,)> = on_db!(self, read, |pool| {
@@ -121,18 +109,6 @@ impl Db {
         Ok(())
     }
 
-    /// The active staff member a live session belongs to, with when the session expires.
-    pub async fn session_user(&self, id: &str, now: OffsetDateTime) -> Result<Option<(StaffUser, OffsetDateTime)>> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS}, s.expires_at AS session_expires_at FROM staff_sessions s \
-             JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.expires_at > $2 AND u.status = 'active'"
-        ));
-        let row: Option<SessionWithUser> = on_db!(self, read, |pool| {
-            sqlx::query_as(sql).bind(id).bind(masthead_core::to_stored_time(now)).fetch_optional(pool).await?
-        });
-        row.map(|r| Ok((StaffUser::try_from(r.user)?, r.session_expires_at))).transpose()
-    }
-
     pub async fn touch_session(&self, id: &str, now: OffsetDateTime, expires_at: OffsetDateTime) -> Result<()> {
         on_db!(self, write, |pool| {
             sqlx::query("UPDATE staff_sessions SET last_seen_at = $2, expires_at = $3 WHERE id = $1")
@@ -143,18 +119,6 @@ impl Db {
                 .await?;
         });
         Ok(())
-    }
-
-    pub async fn sessions_of(&self, user: &ObjectId) -> Result<Vec<SessionRecord>> {
-        Ok(on_db!(self, read, |pool| {
-            sqlx::query_as(
-                "SELECT id, user_id, created_at, last_seen_at, expires_at, ip, user_agent FROM staff_sessions \
-                 WHERE user_id = $1 ORDER BY last_seen_at DESC",
-            )
-            .bind(user.as_str())
-            .fetch_all(pool)
-            .await?
-        }))
     }
 
     pub async fn delete_session(&self, id: &str) -> Result<bool> {
@@ -180,20 +144,6 @@ impl Db {
                 .await?;
         });
         Ok(())
-    }
-
-    /// How many sign-ins failed for `scope` since `since`, and when the last one was.
-    pub async fn sign_in_failures(&self, scope: &str, since: OffsetDateTime) -> Result<(i64, Option<OffsetDateTime>)> {
-        let rows: Vec<(OffsetDateTime,)> = on_db!(self, read, |pool| {
-            sqlx::query_as(
-                "SELECT failed_at FROM sign_in_failures WHERE scope = $1 AND failed_at >= $2 ORDER BY failed_at",
-            )
-            .bind(scope)
-            .bind(masthead_core::to_stored_time(since))
-            .fetch_all(pool)
-            .await?
-        });
-        Ok((rows.len() as i64, rows.last().map(|(t,)| *t)))
     }
 
     pub async fn clear_sign_in_failures(&self, scope: &str) -> Result<()> {
@@ -225,21 +175,6 @@ impl Db {
         Ok(())
     }
 
-    /// Whether a token is live (unused, unexpired) without using it.
-    pub async fn staff_token_is_live(&self, id: &str, purpose: &str, now: OffsetDateTime) -> Result<bool> {
-        let row: Option<(String,)> = on_db!(self, read, |pool| {
-            sqlx::query_as(
-                "SELECT id FROM staff_tokens WHERE id = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
-            )
-            .bind(id)
-            .bind(purpose)
-            .bind(masthead_core::to_stored_time(now))
-            .fetch_optional(pool)
-            .await?
-        });
-        Ok(row.is_some())
-    }
-
     /// Uses a live token exactly once: of two concurrent uses, one gets `Some`. The inner option
     /// is the account the token was made for.
     pub async fn use_staff_token(
@@ -260,6 +195,73 @@ impl Db {
             .await?
         });
         Ok(row.map(|(user,)| user))
+    }
+}
+
+impl DbReader {
+    pub async fn staff(&self) -> Result<Vec<StaffUser>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.name"));
+        let rows: Vec<UserRecord> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        rows.into_iter().map(StaffUser::try_from).collect()
+    }
+
+    pub async fn owner(&self) -> Result<Option<StaffUser>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.role = 'owner'"));
+        let row: Option<UserRecord> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_optional(pool).await?);
+        row.map(StaffUser::try_from).transpose()
+    }
+
+    /// The active staff member a live session belongs to, with when the session expires.
+    pub async fn session_user(&self, id: &str, now: OffsetDateTime) -> Result<Option<(StaffUser, OffsetDateTime)>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS}, s.expires_at AS session_expires_at FROM staff_sessions s \
+             JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.expires_at > $2 AND u.status = 'active'"
+        ));
+        let row: Option<SessionWithUser> = on_db!(self, read, |pool| {
+            sqlx::query_as(sql).bind(id).bind(masthead_core::to_stored_time(now)).fetch_optional(pool).await?
+        });
+        row.map(|r| Ok((StaffUser::try_from(r.user)?, r.session_expires_at))).transpose()
+    }
+
+    pub async fn sessions_of(&self, user: &ObjectId) -> Result<Vec<SessionRecord>> {
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT id, user_id, created_at, last_seen_at, expires_at, ip, user_agent FROM staff_sessions \
+                 WHERE user_id = $1 ORDER BY last_seen_at DESC",
+            )
+            .bind(user.as_str())
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// How many sign-ins failed for `scope` since `since`, and when the last one was.
+    pub async fn sign_in_failures(&self, scope: &str, since: OffsetDateTime) -> Result<(i64, Option<OffsetDateTime>)> {
+        let rows: Vec<(OffsetDateTime,)> = on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT failed_at FROM sign_in_failures WHERE scope = $1 AND failed_at >= $2 ORDER BY failed_at",
+            )
+            .bind(scope)
+            .bind(masthead_core::to_stored_time(since))
+            .fetch_all(pool)
+            .await?
+        });
+        Ok((rows.len() as i64, rows.last().map(|(t,)| *t)))
+    }
+
+    /// Whether a token is live (unused, unexpired) without using it.
+    pub async fn staff_token_is_live(&self, id: &str, purpose: &str, now: OffsetDateTime) -> Result<bool> {
+        let row: Option<(String,)> = on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT id FROM staff_tokens WHERE id = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+            )
+            .bind(id)
+            .bind(purpose)
+            .bind(masthead_core::to_stored_time(now))
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.is_some())
     }
 
     pub async fn outbox(&self) -> Result<Vec<OutboxMessage>> {

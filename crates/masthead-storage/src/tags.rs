@@ -1,7 +1,7 @@
 use masthead_core::{ObjectId, Slug, Tag, TagVisibility};
 use time::OffsetDateTime;
 
-use crate::{Db, Result, StorageError, on_db};
+use crate::{Db, DbReader, Result, StorageError, on_db};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct TagRecord {
@@ -79,7 +79,9 @@ impl Db {
         });
         Ok(())
     }
+}
 
+impl DbReader {
     pub async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {TAG_COLUMNS} FROM tags t WHERE t.slug = $1"));
         let row: Option<TagRecord> =
@@ -102,23 +104,6 @@ impl Db {
 }
 
 impl Db {
-    /// Every tag with how many stories (of any status) carry it, by name.
-    pub async fn tags_with_counts(&self) -> Result<Vec<TagWithCount>> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {TAG_COLUMNS}, COUNT(pt.post_id) AS post_count FROM tags t \
-             LEFT JOIN posts_tags pt ON pt.tag_id = t.id GROUP BY {TAG_COLUMNS} ORDER BY t.name"
-        ));
-        let rows: Vec<TagCountRow> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
-        rows.into_iter().map(|r| Ok(TagWithCount { tag: r.tag.try_into()?, post_count: r.post_count })).collect()
-    }
-
-    pub async fn tag_by_id(&self, id: &ObjectId) -> Result<Option<Tag>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {TAG_COLUMNS} FROM tags t WHERE t.id = $1"));
-        let row: Option<TagRecord> =
-            on_db!(self, read, |pool| sqlx::query_as(sql).bind(id.as_str()).fetch_optional(pool).await?);
-        row.map(Tag::try_from).transpose()
-    }
-
     pub async fn update_tag(&self, tag: &Tag) -> Result<()> {
         on_db!(self, write, |pool| {
             sqlx::query(
@@ -149,7 +134,26 @@ impl Db {
     }
 }
 
-impl Db {
+impl DbReader {
+    /// Every tag with how many stories (of any status) carry it, by name.
+    pub async fn tags_with_counts(&self) -> Result<Vec<TagWithCount>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {TAG_COLUMNS}, COUNT(pt.post_id) AS post_count FROM tags t \
+             LEFT JOIN posts_tags pt ON pt.tag_id = t.id GROUP BY {TAG_COLUMNS} ORDER BY t.name"
+        ));
+        let rows: Vec<TagCountRow> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        rows.into_iter().map(|r| Ok(TagWithCount { tag: r.tag.try_into()?, post_count: r.post_count })).collect()
+    }
+
+    pub async fn tag_by_id(&self, id: &ObjectId) -> Result<Option<Tag>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {TAG_COLUMNS} FROM tags t WHERE t.id = $1"));
+        let row: Option<TagRecord> =
+            on_db!(self, read, |pool| sqlx::query_as(sql).bind(id.as_str()).fetch_optional(pool).await?);
+        row.map(Tag::try_from).transpose()
+    }
+}
+
+impl DbReader {
     /// Tags by id, in the order given; ids with no tag are left out.
     pub async fn tags_by_ids(&self, ids: &[String]) -> Result<Vec<Tag>> {
         if ids.is_empty() {

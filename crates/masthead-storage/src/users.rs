@@ -1,7 +1,7 @@
 use masthead_core::{ObjectId, Slug, StaffUser};
 use time::OffsetDateTime;
 
-use crate::{Db, Result, StorageError, on_db};
+use crate::{Db, DbReader, Result, StorageError, on_db};
 
 /// A staff user as stored.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -100,7 +100,9 @@ impl Db {
         });
         Ok(())
     }
+}
 
+impl DbReader {
     pub async fn user_by_slug(&self, slug: &str) -> Result<Option<StaffUser>> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.slug = $1"));
         let row: Option<UserRecord> =
@@ -128,7 +130,7 @@ impl Db {
     }
 }
 
-impl Db {
+impl DbReader {
     pub async fn user_by_id(&self, id: &ObjectId) -> Result<Option<StaffUser>> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"));
         let row: Option<UserRecord> =
@@ -137,7 +139,7 @@ impl Db {
     }
 }
 
-impl Db {
+impl DbReader {
     /// Staff by id, in the order given; ids with no account are left out.
     pub async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<StaffUser>> {
         if ids.is_empty() {
@@ -158,7 +160,7 @@ impl Db {
     }
 }
 
-impl Db {
+impl DbReader {
     /// When the first staff account was made: the newsroom's founding, near enough.
     pub async fn first_staff_created_at(&self) -> Result<Option<OffsetDateTime>> {
         let row: Option<(OffsetDateTime,)> = on_db!(self, read, |pool| {

@@ -18,6 +18,8 @@ pub const TEST_BOUNCE_SECRET: &str = "bounce-secret-for-tests";
 pub struct TestApp {
     pub state: AppState,
     pub newsroom: Newsroom,
+    /// The test's database, for fixtures and for checking what a request wrote.
+    pub db: masthead_storage::Db,
     router: Router,
     _media: tempfile::TempDir,
 }
@@ -49,7 +51,7 @@ impl TestApp {
             .expect("admin screens load")
             .with_bounce_secret(Some(TEST_BOUNCE_SECRET.into()));
         let router = masthead_web::router(state.clone());
-        Self { state, newsroom, router, _media: media }
+        Self { state, newsroom, db: db.db().clone(), router, _media: media }
     }
 
     pub async fn request(&self, request: Request<Body>) -> TestResponse {

@@ -1,10 +1,13 @@
-//! Fixtures built through the real use cases, so a test's data is shaped like production data.
+//! Fixtures: staff, newsletters and members are written straight to the test's database (they
+//! are rows a test needs, not what the test is about); posts are made through the real use case,
+//! so their derived fields are shaped like production data.
 
 use masthead_app::{Newsroom, PostBody, PostInput};
 use masthead_core::{
     Member, MemberStatus, Newsletter, NewsletterStatus, ObjectId, Post, PostStatus, PostType, Slug, StaffStatus,
     StaffUser,
 };
+use masthead_storage::Db;
 use time::OffsetDateTime;
 
 pub struct StaffBuilder {
@@ -34,7 +37,8 @@ impl StaffBuilder {
         self
     }
 
-    pub async fn create(self, newsroom: &Newsroom) -> StaffUser {
+    /// Writes the account straight to the test's database (a fixture, not a use case).
+    pub async fn create(self, db: &Db) -> StaffUser {
         let slug = Slug::from_title(&self.name).expect("name has letters");
         let email = format!("{slug}@news.example.org");
         let user = StaffUser {
@@ -43,7 +47,7 @@ impl StaffBuilder {
             status: self.status,
             ..StaffUser::new(self.name, slug, email)
         };
-        newsroom.db.insert_user(&user).await.expect("insert staff user");
+        db.insert_user(&user).await.expect("insert staff user");
         user
     }
 }
@@ -69,7 +73,7 @@ impl NewsletterBuilder {
         self
     }
 
-    pub async fn create(self, newsroom: &Newsroom) -> Newsletter {
+    pub async fn create(self, db: &Db) -> Newsletter {
         let now = masthead_core::now();
         let newsletter = Newsletter {
             id: ObjectId::new(),
@@ -87,7 +91,7 @@ impl NewsletterBuilder {
             created_at: now,
             updated_at: now,
         };
-        newsroom.db.save_newsletter(&newsletter).await.expect("save newsletter");
+        db.save_newsletter(&newsletter).await.expect("save newsletter");
         newsletter
     }
 }
@@ -139,8 +143,8 @@ impl MemberBuilder {
         self
     }
 
-    pub async fn create(self, newsroom: &Newsroom) -> Member {
-        newsroom.db.insert_member(&self.new, &self.newsletters).await.expect("insert member")
+    pub async fn create(self, db: &Db) -> Member {
+        db.insert_member(&self.new, &self.newsletters).await.expect("insert member")
     }
 }
 

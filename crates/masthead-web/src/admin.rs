@@ -179,7 +179,7 @@ pub async fn render<T: Serialize>(
     section: &'static str,
     content: T,
 ) -> Response {
-    let site_title = state.newsroom.db.site_settings().await.map(|s| s.title).unwrap_or_else(|_| "Masthead".into());
+    let site_title = state.newsroom.db().site_settings().await.map(|s| s.title).unwrap_or_else(|_| "Masthead".into());
     let page = AdminPage { site_title: &site_title, me: staff.map(Me::of), section, notice: None, content };
     match state.admin.render(template, &page) {
         Ok(html) => (status, [(header::CACHE_CONTROL, PRIVATE)], Html(html)).into_response(),

@@ -122,6 +122,7 @@ impl From<masthead_app::AppError> for ApiError {
             AppError::NotFound(what) => ApiError::not_found(&capitalise(what)),
             AppError::Forbidden(message) => ApiError::no_permission(message),
             AppError::Conflict(message) => ApiError::validation(message),
+            AppError::EditCollision { .. } => ApiError::collision(),
             AppError::TooManyRequests(message) => ApiError::too_many_requests(message),
             AppError::Storage(masthead_storage::StorageError::Filter(error)) => {
                 ApiError::bad_request(error.to_string()).with_context("The filter or order could not be used.")

@@ -26,7 +26,7 @@ pub struct SiteContext {
 }
 
 pub async fn site_context(state: &AppState) -> Result<SiteContext, WebError> {
-    let settings = state.newsroom.db.site_settings().await?;
+    let settings = state.newsroom.db().site_settings().await?;
     let mut site = SiteView::new(&settings, &state.site_url, Vec::new());
     site.newsletters = state.newsroom.public_newsletters().await?.iter().map(NewsletterView::new).collect();
     Ok(SiteContext { settings, site })
@@ -98,7 +98,7 @@ pub async fn render_error_page(state: &AppState, status: StatusCode, with_latest
         ("Something went wrong", "We could not show this page. Please try again in a moment.")
     };
     let latest = if with_latest {
-        cards(&state.newsroom.db.published_posts(PostList::All, PageRequest::new(1, 3)).await?.items)
+        cards(&state.newsroom.db().published_posts(PostList::All, PageRequest::new(1, 3)).await?.items)
     } else {
         Vec::new()
     };

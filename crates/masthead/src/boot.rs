@@ -36,7 +36,7 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             let report = demo::seed(&newsroom).await.context("seeding the demo newsroom")?;
             println!("Demo newsroom: {} items created, {} already present.", report.created, report.skipped);
             print_demo_owner(&report, None);
-            newsroom.db.close().await;
+            newsroom.close().await;
             Ok(())
         }
         Some(Command::User { command: UserCommand::Add { storage, email, name, role } }) => {
@@ -48,20 +48,20 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             let user =
                 newsroom.add_staff(&name, &email, role, Some(&password)).await.context("adding the staff account")?;
             println!("Added {} <{}> as {}.", user.name, user.email, user.role.label());
-            newsroom.db.close().await;
+            newsroom.close().await;
             Ok(())
         }
         Some(Command::Email { command: EmailCommand::Status { storage } }) => {
             let newsroom = open_newsroom(&storage).await?;
             print!("{}", email_status(&newsroom).await?);
-            newsroom.db.close().await;
+            newsroom.close().await;
             Ok(())
         }
         Some(Command::Email { command: EmailCommand::Send { storage, serve, post, newsletter, segment } }) => {
             let newsroom = open_newsroom(&storage).await?.with_mailer(mailer(&serve)?);
             let id = send_from_cli(&newsroom, &post, &newsletter, &segment).await?;
             println!("Newsletter send {id} created; the running server delivers it (see `masthead email status`).");
-            newsroom.db.close().await;
+            newsroom.close().await;
             Ok(())
         }
         Some(Command::Integration { command: IntegrationCommand::Add { storage, name, description } }) => {
@@ -69,7 +69,7 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             let integration =
                 newsroom.add_integration(&name, description.as_deref()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             print!("{}", describe_integration(&integration));
-            newsroom.db.close().await;
+            newsroom.close().await;
             Ok(())
         }
         Some(Command::Integration { command: IntegrationCommand::List { storage } }) => {
@@ -81,13 +81,13 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             for integration in &integrations {
                 print!("{}", describe_integration(integration));
             }
-            newsroom.db.close().await;
+            newsroom.close().await;
             Ok(())
         }
         Some(Command::Members { command: MembersCommand::Import { storage, file, label } }) => {
             let newsroom = open_newsroom(&storage).await?;
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let owner = newsroom.db.owner().await?.context("the import needs an owner account to act as")?;
+            let owner = newsroom.db().owner().await?.context("the import needs an owner account to act as")?;
             let actor = masthead_core::Actor { user_id: owner.id, role: owner.role };
             let report = newsroom
                 .import_members_csv(&actor, &text, label.as_deref())
@@ -103,14 +103,14 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             for error in &report.errors {
                 println!("  row {} ({}): {}", error.row, error.email, error.message);
             }
-            newsroom.db.close().await;
+            newsroom.close().await;
             Ok(())
         }
         Some(Command::Import { command: ImportCommand::Ghost { storage, serve, file } }) => {
             let json = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let newsroom = open_newsroom(&storage).await?;
             let result = import_ghost(&newsroom, &json, &serve.site_url()).await;
-            newsroom.db.close().await;
+            newsroom.close().await;
             let report = result.with_context(|| format!("importing {}", file.display()))?;
             print!("{}", describe_import(&report));
             Ok(())
@@ -118,7 +118,7 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
         Some(Command::Export { command: ExportCommand::Ghost { storage, serve, file } }) => {
             let newsroom = open_newsroom(&storage).await?;
             let export = newsroom.export_ghost(&serve.site_url()).await.map_err(|e| anyhow::anyhow!("{e}"));
-            newsroom.db.close().await;
+            newsroom.close().await;
             let export = export.context("exporting the site")?;
             let count = |table: &str| export["db"][0]["data"][table].as_array().map_or(0, Vec::len);
             let summary = format!(
@@ -240,7 +240,7 @@ fn mailer(serve: &ServeArgs) -> anyhow::Result<masthead_app::mail::Mailer> {
 
 /// `masthead email status`: one line per send, newest first.
 async fn email_status(newsroom: &Newsroom) -> anyhow::Result<String> {
-    let emails = newsroom.db.emails(50).await?;
+    let emails = newsroom.db().emails(50).await?;
     if emails.is_empty() {
         return Ok("No newsletter sends yet.\n".into());
     }
@@ -249,7 +249,7 @@ async fn email_status(newsroom: &Newsroom) -> anyhow::Result<String> {
         "send", "status", "audience", "sent", "pending", "failed", "subject"
     );
     for email in emails {
-        let p = newsroom.db.email_progress(&email.id).await?;
+        let p = newsroom.db().email_progress(&email.id).await?;
         out.push_str(&format!(
             "{:<24}  {:<8}  {:>9}  {:>9}  {:>9}  {:>9}  {}\n",
             email.id,
@@ -266,11 +266,11 @@ async fn email_status(newsroom: &Newsroom) -> anyhow::Result<String> {
 
 async fn send_from_cli(newsroom: &Newsroom, post: &str, newsletter: &str, segment: &str) -> anyhow::Result<String> {
     let post = newsroom
-        .db
+        .db()
         .post_by_slug(masthead_core::PostType::Post, post)
         .await?
         .with_context(|| format!("no post {post:?}"))?;
-    let owner = newsroom.db.owner().await?.context("sending needs an owner account to act as")?;
+    let owner = newsroom.db().owner().await?.context("sending needs an owner account to act as")?;
     let actor = masthead_core::Actor { user_id: owner.id, role: owner.role };
     newsroom.choose_newsletter(&actor, &post, Some(newsletter), segment).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     newsroom
@@ -349,7 +349,7 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
         masthead_app::integrations::webhooks::WebhookTargets::PublicOnly
     };
     let newsroom = open_newsroom(&storage).await?.with_mailer(mailer(&args)?).with_webhook_targets(targets);
-    if !args.no_demo && newsroom.db.count_posts().await? == 0 {
+    if !args.no_demo && newsroom.db().count_posts().await? == 0 {
         println!("Empty database: seeding the demo newsroom (once)...");
         let seeding = Instant::now();
         let report = demo::seed(&newsroom).await.context("seeding the demo newsroom")?;
@@ -398,7 +398,7 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
     let _ = stop.send(true);
     while background.join_next().await.is_some() {}
-    newsroom.db.close().await;
+    newsroom.close().await;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use masthead_app::mail::newsletters::NewsletterInput;
+use masthead_app::newsroom::authoring::{NewsletterRequest, StorySave};
 use masthead_core::{Actor, MemberStatus, ObjectId, Role};
 use masthead_storage::NewMember;
 use masthead_test_utils::{PostBuilder, SmtpSink, StaffBuilder, TestApp, TestDb, dual_db_test};
@@ -51,7 +52,7 @@ fn start_server(db: &TestDb, data_dir: &std::path::Path, smtp: &str) -> Child {
 /// Members, a newsletter, a published post and its pending send.
 async fn prepare(db: &TestDb) -> (Vec<String>, String) {
     let app = TestApp::new(db).await;
-    let owner = StaffBuilder::new("Mira Halden").create(&app.newsroom).await;
+    let owner = StaffBuilder::new("Mira Halden").create(db).await;
     let actor = Actor { user_id: owner.id.clone(), role: Role::Owner };
     let newsletter = app
         .newsroom
@@ -79,24 +80,26 @@ async fn prepare(db: &TestDb) -> (Vec<String>, String) {
             consent_ip: None,
             created_at: masthead_core::now(),
         };
-        app.newsroom.db.insert_member(&new, &newsletters).await.expect("member");
+        app.db.insert_member(&new, &newsletters).await.expect("member");
         if i >= AUDIENCE + 30 {
-            app.newsroom
-                .db
-                .suppress(&email, masthead_core::SuppressionReason::HardBounce, None)
-                .await
-                .expect("suppress");
+            app.db.suppress(&email, masthead_core::SuppressionReason::HardBounce, None).await.expect("suppress");
         } else if i < AUDIENCE {
             audience.push(email);
         }
     }
     let post =
         PostBuilder::draft("Bridges reopen after the night's strikes").authors(&[&owner]).create(&app.newsroom).await;
-    app.newsroom.choose_newsletter(&actor, &post, Some(newsletter.slug.as_str()), "all").await.expect("choose");
     let mut input = PostBuilder::published("Bridges reopen after the night's strikes").authors(&[&owner]).input();
     input.slug = Some(post.slug.as_str().to_owned());
-    let post = app.newsroom.update_post(&post.id, input).await.expect("publish");
-    let email = app.newsroom.db.email_for_post(&post.id).await.expect("read").expect("publishing created the send");
+    let save = StorySave {
+        existing: Some(&post),
+        expected_updated_at: None,
+        input,
+        newsletter: NewsletterRequest::To { newsletter: newsletter.slug.as_str().to_owned(), segment: "all".into() },
+        autosave: false,
+    };
+    let post = app.newsroom.save_post_as(&actor, save).await.expect("publish");
+    let email = app.db.email_for_post(&post.id).await.expect("read").expect("publishing created the send");
     (audience, email.id)
 }
 

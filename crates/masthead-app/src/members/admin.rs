@@ -1,6 +1,6 @@
 //! Staff adding, editing and removing members by hand (the admin screens and the Admin API).
 
-use masthead_core::{Actor, EmailAddress, Member, MemberStatus, ObjectId, Permission};
+use masthead_core::{Actor, EmailAddress, Member, MemberStatus, ObjectId, Permission, SuppressionReason};
 use masthead_storage::NewMember;
 
 use crate::{AppError, Newsroom};
@@ -98,5 +98,26 @@ impl Newsroom {
         }
         self.member_changed(Some(&member), None).await;
         Ok(())
+    }
+
+    /// Puts an address on the suppression list by hand: nothing is mailed to it again until it
+    /// is taken off.
+    pub async fn suppress_address_as(&self, actor: &Actor, email: &str, detail: &str) -> Result<(), AppError> {
+        if !actor.may(Permission::ManageMembers) {
+            return Err(AppError::Forbidden("Your role does not allow you to manage the suppression list.".into()));
+        }
+        let email = EmailAddress::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
+        let detail = detail.trim();
+        self.db.suppress(email.as_str(), SuppressionReason::Manual, Some(detail).filter(|d| !d.is_empty())).await?;
+        tracing::info!(%email, "address suppressed by staff");
+        Ok(())
+    }
+
+    /// Takes an address off the suppression list; returns whether it was on it.
+    pub async fn unsuppress_address_as(&self, actor: &Actor, email: &str) -> Result<bool, AppError> {
+        if !actor.may(Permission::ManageMembers) {
+            return Err(AppError::Forbidden("Your role does not allow you to manage the suppression list.".into()));
+        }
+        Ok(self.db.unsuppress(email.trim()).await?)
     }
 }

@@ -1,18 +1,52 @@
 //! Saving a story on someone's behalf, with the newsroom's role rules: who may edit, publish,
-//! schedule, unpublish, send by email, create tags and delete. API clients (and any other
-//! caller that is not a person at the editor) go through here.
+//! schedule, unpublish, send by email, create tags and delete. The editor and the Admin API
+//! both save through here.
 
-use masthead_core::{Actor, ObjectId, Permission, Post, PostStatus, Slug};
+use masthead_core::{Actor, NewsletterStatus, ObjectId, Permission, Post, PostStatus, Segment, Slug};
 use time::OffsetDateTime;
 
+use super::posts::{NewsletterPlan, Sending};
 use crate::{AppError, Newsroom, PostInput};
 
-/// Where a newly published story goes by email, if anywhere (Ghost's `?newsletter=` and
-/// `?email_segment=`).
-#[derive(Clone, Debug, Default)]
-pub struct EmailChoice {
-    pub newsletter: Option<String>,
-    pub segment: Option<String>,
+/// Where a saved story goes by email.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum NewsletterRequest {
+    /// Ghost's Admin API without `?newsletter=`: a save that publishes, schedules or sends the
+    /// story sends it to nobody; any other save keeps the earlier choice.
+    #[default]
+    Unspecified,
+    /// Keep the earlier choice (staff who may not send newsletters do not see the choice).
+    Keep,
+    /// To nobody.
+    Nobody,
+    /// To this newsletter (slug) and segment (Ghost's `email_segment`; "all" when empty).
+    To { newsletter: String, segment: String },
+}
+
+impl NewsletterRequest {
+    /// Ghost's `?newsletter=` and `?email_segment=` query parameters.
+    pub fn from_ghost_query(newsletter: Option<&str>, segment: Option<&str>) -> Self {
+        match newsletter.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(newsletter) => {
+                Self::To { newsletter: newsletter.to_owned(), segment: segment.unwrap_or("all").to_owned() }
+            }
+            None => Self::Unspecified,
+        }
+    }
+}
+
+/// One save of a story, as staff at the editor or an API client ask for it.
+#[derive(Clone, Debug)]
+pub struct StorySave<'a> {
+    /// The stored story being replaced; `None` creates one.
+    pub existing: Option<&'a Post>,
+    /// The `updated_at` the caller last saw; a different stored one means someone else saved in
+    /// between, and the save is refused with [`AppError::EditCollision`].
+    pub expected_updated_at: Option<OffsetDateTime>,
+    pub input: PostInput,
+    pub newsletter: NewsletterRequest,
+    /// An autosave keeps no revision in the story's history.
+    pub autosave: bool,
 }
 
 fn refuse(what: &str) -> AppError {
@@ -20,17 +54,13 @@ fn refuse(what: &str) -> AppError {
 }
 
 impl Newsroom {
-    /// Creates (`existing` is `None`) or replaces a story as `actor`. `expected_updated_at`, when
-    /// given, must match the stored story's (to the millisecond), or someone else saved in
-    /// between and the caller gets [`AppError::Conflict`] with Ghost's collision message.
-    pub async fn save_post_as(
-        &self,
-        actor: &Actor,
-        existing: Option<&Post>,
-        expected_updated_at: Option<OffsetDateTime>,
-        mut input: PostInput,
-        email: &EmailChoice,
-    ) -> Result<Post, AppError> {
+    /// Saves a story as `actor`: the one write path of the editor and the Admin API. Every rule
+    /// is checked, and the newsletter decided, before anything is written; the story, its
+    /// scheduled publication, its newsletter choice and (when it goes out now) its newsletter
+    /// send are then written in one transaction, so a story is only ever sent to the newsletter
+    /// chosen with the save that publishes it.
+    pub async fn save_post_as(&self, actor: &Actor, save: StorySave<'_>) -> Result<Post, AppError> {
+        let StorySave { existing, expected_updated_at, mut input, newsletter, autosave } = save;
         if let Some(post) = existing {
             if !actor.may_edit(post) {
                 return Err(refuse("edit this story"));
@@ -38,7 +68,7 @@ impl Newsroom {
             if let Some(expected) = expected_updated_at
                 && masthead_core::to_stored_time(expected) != post.updated_at
             {
-                return Err(AppError::Conflict("Saving failed! Someone else is editing this post.".into()));
+                return Err(AppError::EditCollision { saved_at: post.updated_at });
             }
         }
         if input.author_ids.is_empty()
@@ -64,13 +94,6 @@ impl Newsroom {
         if input.status == PostStatus::Scheduled && input.published_at.is_none_or(|at| at <= masthead_core::now()) {
             return Err(AppError::invalid("published_at", "A scheduled story needs a publication time in the future."));
         }
-        let wants_email = email.newsletter.as_deref().is_some_and(|n| !n.trim().is_empty());
-        if input.status == PostStatus::Sent && changes_publication && !wants_email {
-            return Err(AppError::invalid("newsletter", "Choose the newsletter an email-only story goes to."));
-        }
-        if wants_email && !actor.may(Permission::SendNewsletters) {
-            return Err(refuse("send newsletters"));
-        }
         if !actor.may(Permission::CreateTags) {
             for tag in &input.tags {
                 let known = match Slug::from_title(tag) {
@@ -84,42 +107,67 @@ impl Newsroom {
                 }
             }
         }
+        let plan = self.newsletter_plan(actor, existing, &input, changes_publication, newsletter).await?;
+        if input.status == PostStatus::Sent && changes_publication && !matches!(plan, NewsletterPlan::Set(..)) {
+            return Err(AppError::invalid("newsletter", "Choose the newsletter an email-only story goes to."));
+        }
         if let Some(post) = existing {
             let story_changes = input.title.trim() != post.title
                 || match &input.body {
                     crate::PostBody::Markdown(text) => post.markdown.as_deref() != Some(text.as_str()),
                     crate::PostBody::Html(html) => post.markdown.is_some() || &post.html != html,
                 };
-            if story_changes {
+            if story_changes && !autosave {
                 self.record_revision(post, &actor.user_id).await?;
             }
         }
-        // The newsletter is chosen before the story goes live, so the send starts with it.
-        let newsletter = email.newsletter.as_deref().filter(|n| !n.trim().is_empty());
-        let segment = email.segment.as_deref().unwrap_or("all");
-        let publish_later = input.status;
-        let post = match existing {
-            Some(post) => {
-                if let Some(slug) = newsletter {
-                    self.choose_newsletter(actor, post, Some(slug), segment).await?;
+        match existing {
+            Some(post) => self.write_post_update(post, input, &plan, Sending::WhenLive).await,
+            None => self.write_new_post(input, &plan, Sending::WhenLive).await,
+        }
+    }
+
+    /// Turns what the caller asked for into what the save writes, checking the newsletter, the
+    /// segment and the right to send before anything is written. A story already sent keeps its
+    /// choice: it is history.
+    async fn newsletter_plan(
+        &self,
+        actor: &Actor,
+        existing: Option<&Post>,
+        input: &PostInput,
+        changes_publication: bool,
+        request: NewsletterRequest,
+    ) -> Result<NewsletterPlan, AppError> {
+        if let Some(post) = existing
+            && self.db.email_for_post(&post.id).await?.is_some()
+        {
+            return Ok(NewsletterPlan::Keep);
+        }
+        let goes_out = matches!(input.status, PostStatus::Published | PostStatus::Scheduled | PostStatus::Sent);
+        match request {
+            NewsletterRequest::Keep => Ok(NewsletterPlan::Keep),
+            NewsletterRequest::Unspecified if changes_publication && goes_out => Ok(NewsletterPlan::Clear),
+            NewsletterRequest::Unspecified => Ok(NewsletterPlan::Keep),
+            NewsletterRequest::Nobody => Ok(NewsletterPlan::Clear),
+            NewsletterRequest::To { newsletter, segment } => {
+                if !actor.may(Permission::SendNewsletters) {
+                    return Err(refuse("send newsletters"));
                 }
-                self.update_post(&post.id, input).await?
+                let slug = newsletter.trim();
+                let newsletter = self
+                    .db
+                    .newsletter_by_slug(slug)
+                    .await?
+                    .filter(|n| n.status == NewsletterStatus::Active)
+                    .ok_or_else(|| {
+                        AppError::invalid("newsletter", format!("there is no active newsletter {slug:?}"))
+                    })?;
+                let segment = if segment.trim().is_empty() { "all" } else { segment.trim() };
+                let segment = Segment::parse(segment)
+                    .ok_or_else(|| AppError::invalid("email_segment", format!("{segment:?} is not a segment")))?;
+                Ok(NewsletterPlan::Set(Box::new(newsletter), segment))
             }
-            None if newsletter.is_some() => {
-                // A new story must exist before a newsletter can be chosen for it: create it as
-                // a draft, choose, then give it the status asked for.
-                let mut draft = input.clone();
-                draft.status = PostStatus::Draft;
-                let created = self.create_post(draft).await?;
-                self.choose_newsletter(actor, &created, newsletter, segment).await?;
-                input.status = publish_later;
-                input.slug = Some(created.slug.as_str().to_owned());
-                self.update_post(&created.id, input).await?
-            }
-            None => self.create_post(input).await?,
-        };
-        self.send_newsletter_if_chosen(&post).await?;
-        Ok(post)
+        }
     }
 
     /// Deletes a story as `actor`: writers may delete their own drafts; a live story needs the

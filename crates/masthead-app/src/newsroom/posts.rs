@@ -2,8 +2,11 @@
 
 use masthead_core::reading_time::reading_time_minutes;
 use masthead_core::text::word_count;
-use masthead_core::{ObjectId, Post, PostStatus, PostType, Slug, StaffUser, Tag, TagVisibility, Visibility};
+use masthead_core::{
+    Newsletter, ObjectId, Post, PostStatus, PostType, Segment, Slug, StaffUser, Tag, TagVisibility, Visibility,
+};
 use masthead_render::{html_to_plaintext, image_count, markdown_to_html, sanitize_html};
+use masthead_storage::{NewEmail, NewsletterChoice, PostExtras};
 use time::OffsetDateTime;
 
 use crate::jobs::Job;
@@ -106,35 +109,85 @@ fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// What a save does to the newsletter a story goes to, decided before anything is written.
+#[derive(Clone, Debug)]
+pub(crate) enum NewsletterPlan {
+    /// Leave the stored choice as it is.
+    Keep,
+    /// The story goes to nobody.
+    Clear,
+    Set(Box<Newsletter>, Segment),
+}
+
+impl NewsletterPlan {
+    fn as_choice(&self) -> NewsletterChoice<'_> {
+        match self {
+            Self::Keep => NewsletterChoice::Keep,
+            Self::Clear => NewsletterChoice::Clear,
+            Self::Set(newsletter, segment) => NewsletterChoice::Set(&newsletter.id, segment),
+        }
+    }
+}
+
+/// Whether a save may start a newsletter send. Saves made by the system (the demo, a restored
+/// revision, tests' fixtures) never do; saves made by staff or API clients through
+/// [`Newsroom::save_post_as`] send the story when it goes out with a newsletter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Sending {
+    Never,
+    WhenLive,
+}
+
 impl Newsroom {
     /// Creates a post or page. A slug derived from the title is made unique (`-2`, `-3`, ...);
-    /// an explicit slug that is taken is refused.
+    /// an explicit slug that is taken is refused. No role rules and no email: staff and API
+    /// clients save through [`Newsroom::save_post_as`].
     pub async fn create_post(&self, input: PostInput) -> Result<Post, AppError> {
-        let now = masthead_core::now();
-        let mut post = self.build_post(ObjectId::new(), uuid::Uuid::new_v4().to_string(), now, input.clone()).await?;
-        if post.is_live() || post.status == PostStatus::Sent {
-            post.published_at.get_or_insert(now);
-        }
-        if input.slug.is_none() {
-            post.slug = self.free_slug(input.post_type, &post.slug, None).await?;
-        }
-        self.db.insert_post_with_jobs(&post, &publication_jobs(&post)).await?;
-        self.jobs.wake();
-        self.send_newsletter_if_chosen(&post).await?;
-        self.changes.publish(&ContentChange::Post {
-            id: post.id.clone(),
-            post_type: post.post_type,
-            tag_ids: post.tags.iter().map(|t| t.id.clone()).collect(),
-            author_ids: post.authors.iter().map(|a| a.id.clone()).collect(),
-        });
-        self.post_changed(None, Some(&post)).await;
-        Ok(post)
+        self.write_new_post(input, &NewsletterPlan::Keep, Sending::Never).await
     }
 
     /// Replaces a post's content and settings. `content_updated_at` moves only when the story
-    /// itself (title or body) changed after publication.
+    /// itself (title or body) changed after publication. No role rules and no email, as
+    /// [`Newsroom::create_post`].
     pub async fn update_post(&self, id: &ObjectId, input: PostInput) -> Result<Post, AppError> {
         let existing = self.db.post_by_id(id).await?.ok_or(AppError::NotFound("post"))?;
+        self.write_post_update(&existing, input, &NewsletterPlan::Keep, Sending::Never).await
+    }
+
+    /// Writes a new story, its scheduled publication, its newsletter choice and (when it goes
+    /// out now with a newsletter) its send, in one transaction.
+    pub(crate) async fn write_new_post(
+        &self,
+        input: PostInput,
+        plan: &NewsletterPlan,
+        sending: Sending,
+    ) -> Result<Post, AppError> {
+        let now = masthead_core::now();
+        let explicit_slug = input.slug.is_some();
+        let post_type = input.post_type;
+        let mut post = self.build_post(ObjectId::new(), uuid::Uuid::new_v4().to_string(), now, input).await?;
+        if post.is_live() || post.status == PostStatus::Sent {
+            post.published_at.get_or_insert(now);
+        }
+        if !explicit_slug {
+            post.slug = self.free_slug(post_type, &post.slug, None).await?;
+        }
+        let email = self.outgoing_email(None, &post, plan, sending).await?;
+        let jobs = publication_jobs(&post);
+        let extras = PostExtras { jobs: &jobs, newsletter: plan.as_choice(), email: email.as_ref() };
+        self.db.insert_post_with(&post, &extras).await?;
+        self.post_written(None, &post, email.as_ref()).await;
+        Ok(post)
+    }
+
+    /// Replaces a stored story, with the same transaction as [`Newsroom::write_new_post`].
+    pub(crate) async fn write_post_update(
+        &self,
+        existing: &Post,
+        input: PostInput,
+        plan: &NewsletterPlan,
+        sending: Sending,
+    ) -> Result<Post, AppError> {
         let now = masthead_core::now();
         let explicit_slug = input.slug.is_some();
         let mut post = self.build_post(existing.id.clone(), existing.uuid.clone(), existing.created_at, input).await?;
@@ -153,15 +206,65 @@ impl Newsroom {
             // Editing a live story keeps its publication time unless one is given.
             post.published_at = post.published_at.or(existing.published_at).or(Some(now));
         }
-        if !self.db.update_post_with_jobs(&post, &publication_jobs(&post)).await? {
+        let email = self.outgoing_email(Some(existing), &post, plan, sending).await?;
+        let jobs = publication_jobs(&post);
+        let extras = PostExtras { jobs: &jobs, newsletter: plan.as_choice(), email: email.as_ref() };
+        if !self.db.update_post_with(&post, &extras).await? {
             return Err(AppError::NotFound("post"));
         }
+        self.post_written(Some(existing), &post, email.as_ref()).await;
+        Ok(post)
+    }
+
+    /// The send a save creates: only when the story is live (or sent by email only) after the
+    /// save, it has no send yet, and a newsletter is chosen (by this save, or before it).
+    async fn outgoing_email(
+        &self,
+        existing: Option<&Post>,
+        post: &Post,
+        plan: &NewsletterPlan,
+        sending: Sending,
+    ) -> Result<Option<NewEmail>, AppError> {
+        if sending == Sending::Never || !(post.status == PostStatus::Published || post.status == PostStatus::Sent) {
+            return Ok(None);
+        }
+        if existing.is_some() && self.db.email_for_post(&post.id).await?.is_some() {
+            return Ok(None);
+        }
+        let target = match plan {
+            NewsletterPlan::Set(newsletter, segment) => Some((newsletter.as_ref().clone(), segment.clone())),
+            NewsletterPlan::Clear => None,
+            NewsletterPlan::Keep if existing.is_some() => match self.db.post_newsletter(&post.id).await? {
+                Some((id, segment)) => self.db.newsletter_by_id(&id).await?.map(|n| (n, segment)),
+                None => None,
+            },
+            NewsletterPlan::Keep => None,
+        };
+        let Some((newsletter, segment)) = target else { return Ok(None) };
+        let (html, plaintext) = self.render_newsletter_email(post, &newsletter).await?;
+        Ok(Some(NewEmail {
+            post_id: post.id.clone(),
+            newsletter_id: newsletter.id,
+            segment,
+            subject: post.title.clone(),
+            html,
+            plaintext,
+            created_by: post.authors.first().map(|a| a.id.clone()),
+        }))
+    }
+
+    /// What follows a committed write: workers woken, caches told, webhooks queued.
+    async fn post_written(&self, existing: Option<&Post>, post: &Post, email: Option<&NewEmail>) {
         self.jobs.wake();
-        self.send_newsletter_if_chosen(&post).await?;
-        let mut tag_ids: Vec<ObjectId> = existing.tags.iter().chain(&post.tags).map(|t| t.id.clone()).collect();
+        if let Some(email) = email {
+            tracing::info!(post = %post.slug, newsletter = %email.newsletter_id, "newsletter send created");
+            self.mailer.wake();
+        }
+        let mut tag_ids: Vec<ObjectId> =
+            existing.into_iter().flat_map(|p| &p.tags).chain(&post.tags).map(|t| t.id.clone()).collect();
         tag_ids.dedup();
         let mut author_ids: Vec<ObjectId> =
-            existing.authors.iter().chain(&post.authors).map(|a| a.id.clone()).collect();
+            existing.into_iter().flat_map(|p| &p.authors).chain(&post.authors).map(|a| a.id.clone()).collect();
         author_ids.dedup();
         self.changes.publish(&ContentChange::Post {
             id: post.id.clone(),
@@ -169,8 +272,7 @@ impl Newsroom {
             tag_ids,
             author_ids,
         });
-        self.post_changed(Some(&existing), Some(&post)).await;
-        Ok(post)
+        self.post_changed(existing, Some(post)).await;
     }
 
     pub async fn delete_post(&self, id: &ObjectId) -> Result<(), AppError> {

@@ -229,6 +229,16 @@ impl Newsroom {
         Ok(Some(user))
     }
 
+    /// Signs out one of `user`'s own sessions (a lost laptop, a shared computer), named by its
+    /// stored id. Another person's session is "not found".
+    pub async fn revoke_own_session(&self, user: &ObjectId, session_id: &str) -> Result<(), AppError> {
+        let owned = self.db.sessions_of(user).await?.iter().any(|s| s.id == session_id);
+        if !owned || !self.db.delete_session(session_id).await? {
+            return Err(AppError::NotFound("session"));
+        }
+        Ok(())
+    }
+
     pub async fn close_session(&self, token: &str) -> Result<(), AppError> {
         self.db.delete_session(&hash_token(token)).await?;
         Ok(())

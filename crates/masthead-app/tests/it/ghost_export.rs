@@ -34,9 +34,9 @@ dual_db_test!(async fn an_export_imports_into_a_fresh_site_unchanged(db) {
     let app = TestApp::new(&db).await;
     let newsroom = &app.newsroom;
     let olga = newsroom.add_staff("Olga Owner", "olga@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
-    let anna = StaffBuilder::new("Anna Field").bio("Editor-in-chief.").create(newsroom).await;
-    let boris = StaffBuilder::new("Boris Tkach").create(newsroom).await;
-    let olena = StaffBuilder::new("Олена Коваль").create(newsroom).await;
+    let anna = StaffBuilder::new("Anna Field").bio("Editor-in-chief.").create(&db).await;
+    let boris = StaffBuilder::new("Boris Tkach").create(&db).await;
+    let olena = StaffBuilder::new("Олена Коваль").create(&db).await;
     db.set_user_role(&anna.id, Role::Editor).await.expect("role");
     db.set_user_role(&boris.id, Role::Author).await.expect("role");
 

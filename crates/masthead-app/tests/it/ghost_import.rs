@@ -23,7 +23,7 @@ async fn import(newsroom: &Newsroom, name: &str) -> ImportReport {
 
 async fn post(newsroom: &Newsroom, post_type: PostType, slug: &str) -> Post {
     newsroom
-        .db
+        .db()
         .post_by_slug(post_type, slug)
         .await
         .expect("read")

@@ -6,13 +6,13 @@ use masthead_storage::{Backend, MemberFilter, NewMember};
 use masthead_test_utils::{StaffBuilder, TestApp, TestDb, dual_db_test};
 use time::macros::datetime;
 
-async fn staff(newsroom: &Newsroom, name: &str, role: Role) -> Actor {
-    let user = StaffBuilder::new(name).create(newsroom).await;
+async fn staff(app: &TestApp, name: &str, role: Role) -> Actor {
+    let user = StaffBuilder::new(name).create(&app.db).await;
     Actor { user_id: user.id, role }
 }
 
-async fn owner(newsroom: &Newsroom) -> Actor {
-    staff(newsroom, "Olga Owner", Role::Owner).await
+async fn owner(app: &TestApp) -> Actor {
+    staff(app, "Olga Owner", Role::Owner).await
 }
 
 async fn newsletter(newsroom: &Newsroom, actor: &Actor, name: &str, on_signup: bool) -> Newsletter {
@@ -21,7 +21,7 @@ async fn newsletter(newsroom: &Newsroom, actor: &Actor, name: &str, on_signup: b
 }
 
 async fn member(newsroom: &Newsroom, email: &str) -> Member {
-    newsroom.db.member_by_email(email).await.expect("read member").expect("member exists")
+    newsroom.db().member_by_email(email).await.expect("read member").expect("member exists")
 }
 
 fn label_names(member: &Member) -> Vec<&str> {
@@ -50,11 +50,11 @@ fn invalid_file(result: Result<ImportReport, AppError>) -> String {
 
 dual_db_test!(async fn export_writes_ghost_columns_and_imports_back_unchanged(db) {
     let app = TestApp::new(&db).await;
-    let actor = owner(&app.newsroom).await;
+    let actor = owner(&app).await;
     let daily = newsletter(&app.newsroom, &actor, "Daily Briefing", true).await;
     newsletter(&app.newsroom, &actor, "Weekend Reads", false).await;
     let at = datetime!(2026-11-29 10:00 UTC);
-    let ann = app.newsroom.db.insert_member(&NewMember {
+    let ann = app.db.insert_member(&NewMember {
         email: "ann@example.org".into(),
         name: Some("Ann Lee".into()),
         note: Some("Met at the \"Kyiv\" forum, 2025\nSecond line".into()),
@@ -64,7 +64,7 @@ dual_db_test!(async fn export_writes_ghost_columns_and_imports_back_unchanged(db
         consent_ip: None,
         created_at: at,
     }, std::slice::from_ref(&daily.id)).await.expect("insert ann");
-    let bob = app.newsroom.db.insert_member(&NewMember {
+    let bob = app.db.insert_member(&NewMember {
         email: "bob@example.org".into(),
         name: Some("=HYPERLINK(\"https://evil.example\",\"Click\")".into()),
         note: None,
@@ -104,7 +104,7 @@ dual_db_test!(async fn export_writes_ghost_columns_and_imports_back_unchanged(db
 
     let fresh = fresh_like(&db).await;
     let other = TestApp::new(&fresh).await;
-    let other_actor = owner(&other.newsroom).await;
+    let other_actor = owner(&other).await;
     newsletter(&other.newsroom, &other_actor, "Daily Briefing", true).await;
     let report = other.newsroom.import_members_csv(&other_actor, &csv_text, None).await.expect("import");
     assert_eq!(report, ImportReport { imported: 2, updated: 0, skipped: 0, errors: vec![] });
@@ -126,7 +126,7 @@ dual_db_test!(async fn export_writes_ghost_columns_and_imports_back_unchanged(db
 
 dual_db_test!(async fn bad_rows_are_reported_by_row_and_the_good_ones_kept(db) {
     let app = TestApp::new(&db).await;
-    let actor = owner(&app.newsroom).await;
+    let actor = owner(&app).await;
     let long_name = "C".repeat(192);
     let file = format!(
         "Email,NAME,Labels,Favourite colour\n\
@@ -198,7 +198,7 @@ dual_db_test!(async fn bad_rows_are_reported_by_row_and_the_good_ones_kept(db) {
 
 dual_db_test!(async fn unreadable_files_are_refused_whole_and_an_unclosed_quote_stops_at_its_row(db) {
     let app = TestApp::new(&db).await;
-    let actor = owner(&app.newsroom).await;
+    let actor = owner(&app).await;
     let import = |text: &'static str| app.newsroom.import_members_csv(&actor, text, None);
 
     let message = invalid_file(import("Name, Labels\nAnn,VIP\n").await);
@@ -231,7 +231,7 @@ dual_db_test!(async fn unreadable_files_are_refused_whole_and_an_unclosed_quote_
 
 dual_db_test!(async fn reimporting_never_resubscribes_a_member_who_left(db) {
     let app = TestApp::new(&db).await;
-    let actor = owner(&app.newsroom).await;
+    let actor = owner(&app).await;
     let daily = newsletter(&app.newsroom, &actor, "Daily", true).await;
     let weekly = newsletter(&app.newsroom, &actor, "Weekly", true).await;
     newsletter(&app.newsroom, &actor, "Offers", false).await;
@@ -275,7 +275,7 @@ dual_db_test!(async fn reimporting_never_resubscribes_a_member_who_left(db) {
 
 dual_db_test!(async fn suppressed_addresses_are_imported_but_never_subscribed(db) {
     let app = TestApp::new(&db).await;
-    let actor = owner(&app.newsroom).await;
+    let actor = owner(&app).await;
     newsletter(&app.newsroom, &actor, "Daily", true).await;
     db.suppress("gone@example.org", SuppressionReason::HardBounce, Some("550 no such user")).await.expect("suppress");
     db.insert_member(&NewMember {
@@ -303,14 +303,14 @@ dual_db_test!(async fn suppressed_addresses_are_imported_but_never_subscribed(db
 dual_db_test!(async fn only_staff_who_manage_members_may_import_or_export(db) {
     let app = TestApp::new(&db).await;
     for (name, role) in [("Eddie Editor", Role::Editor), ("Ava Author", Role::Author)] {
-        let actor = staff(&app.newsroom, name, role).await;
+        let actor = staff(&app, name, role).await;
         let import = app.newsroom.import_members_csv(&actor, "email\nann@example.org\n", None).await;
         assert!(matches!(import, Err(AppError::Forbidden(_))), "{role:?}: {import:?}");
         let export = app.newsroom.export_members_csv(&actor, &MemberFilter::default()).await;
         assert!(matches!(export, Err(AppError::Forbidden(_))), "{role:?}: {export:?}");
     }
     assert_eq!(db.member_count().await.expect("count"), 0);
-    let admin = staff(&app.newsroom, "Adam Admin", Role::Administrator).await;
+    let admin = staff(&app, "Adam Admin", Role::Administrator).await;
     let report = app.newsroom.import_members_csv(&admin, "email\nann@example.org\n", None).await.expect("import");
     assert_eq!(report.imported, 1);
 });

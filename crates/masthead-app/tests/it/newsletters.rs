@@ -6,9 +6,10 @@ use std::time::Duration as StdDuration;
 use masthead_app::Newsroom;
 use masthead_app::mail::newsletters::NewsletterInput;
 use masthead_app::mail::{DkimSettings, MailSettings, Mailer};
+use masthead_app::newsroom::authoring::{NewsletterRequest, StorySave};
 use masthead_core::{Actor, MemberStatus, ObjectId, Role, SuppressionReason};
 use masthead_media::MediaStore;
-use masthead_storage::NewMember;
+use masthead_storage::{Db, NewMember};
 use masthead_test_utils::{PostBuilder, SmtpSink, StaffBuilder, TestDb, dual_db_test};
 
 const SITE: &str = "https://news.example.org";
@@ -29,7 +30,7 @@ fn newsroom(db: &TestDb, sink: &SmtpSink, dkim: Option<DkimSettings>) -> (Newsro
     (newsroom, media)
 }
 
-async fn member(newsroom: &Newsroom, email: &str, newsletters: &[ObjectId], status: MemberStatus) {
+async fn member(db: &Db, email: &str, newsletters: &[ObjectId], status: MemberStatus) {
     let new = NewMember {
         email: email.into(),
         name: Some("Reader".into()),
@@ -40,7 +41,7 @@ async fn member(newsroom: &Newsroom, email: &str, newsletters: &[ObjectId], stat
         consent_ip: None,
         created_at: masthead_core::now(),
     };
-    newsroom.db.insert_member(&new, newsletters).await.expect("member");
+    db.insert_member(&new, newsletters).await.expect("member");
 }
 
 /// Runs the sender until the send is finished (or a few seconds pass).
@@ -48,18 +49,18 @@ async fn send_until_done(newsroom: &Newsroom, email_id: &str) {
     let (_stop, stopped) = tokio::sync::watch::channel(false);
     for _ in 0..50 {
         newsroom.work_newsletters(&stopped).await.expect("send");
-        if newsroom.db.email(email_id).await.expect("read").expect("send").status == "sent" {
+        if newsroom.db().email(email_id).await.expect("read").expect("send").status == "sent" {
             return;
         }
         tokio::time::sleep(StdDuration::from_millis(200)).await;
     }
-    panic!("the send did not finish: {:?}", newsroom.db.email_progress(email_id).await);
+    panic!("the send did not finish: {:?}", newsroom.db().email_progress(email_id).await);
 }
 
 dual_db_test!(async fn a_send_reaches_the_segment_once_with_one_click_unsubscribe(db) {
     let sink = SmtpSink::start().await;
     let (newsroom, _media) = newsroom(&db, &sink, None);
-    let owner = StaffBuilder::new("Mira Halden").create(&newsroom).await;
+    let owner = StaffBuilder::new("Mira Halden").create(&db).await;
     let actor = Actor { user_id: owner.id.clone(), role: Role::Owner };
     let input = NewsletterInput {
         name: "Frontline Dispatch".into(),
@@ -74,33 +75,35 @@ dual_db_test!(async fn a_send_reaches_the_segment_once_with_one_click_unsubscrib
         .await
         .expect("other");
     let ours = std::slice::from_ref(&letter.id);
-    member(&newsroom, "free@example.org", ours, MemberStatus::Free).await;
-    member(&newsroom, "paid@example.org", ours, MemberStatus::Paid).await;
-    member(&newsroom, "comped@example.org", ours, MemberStatus::Comped).await;
-    member(&newsroom, "greylisted@example.org", ours, MemberStatus::Paid).await;
-    member(&newsroom, "gone@example.org", ours, MemberStatus::Paid).await;
-    member(&newsroom, "bounced@example.org", ours, MemberStatus::Paid).await;
-    member(&newsroom, "elsewhere@example.org", std::slice::from_ref(&other.id), MemberStatus::Paid).await;
-    newsroom.db.suppress("bounced@example.org", SuppressionReason::HardBounce, None).await.expect("suppress");
+    member(&db, "free@example.org", ours, MemberStatus::Free).await;
+    member(&db, "paid@example.org", ours, MemberStatus::Paid).await;
+    member(&db, "comped@example.org", ours, MemberStatus::Comped).await;
+    member(&db, "greylisted@example.org", ours, MemberStatus::Paid).await;
+    member(&db, "gone@example.org", ours, MemberStatus::Paid).await;
+    member(&db, "bounced@example.org", ours, MemberStatus::Paid).await;
+    member(&db, "elsewhere@example.org", std::slice::from_ref(&other.id), MemberStatus::Paid).await;
+    db.suppress("bounced@example.org", SuppressionReason::HardBounce, None).await.expect("suppress");
     sink.reply_to_rcpt("greylisted@example.org", 451, "4.7.1 try again later", Some(1));
     sink.reply_to_rcpt("gone@example.org", 550, "5.1.1 no such mailbox", None);
 
-    // The choice is made on the draft; publishing creates the send.
-    let draft = PostBuilder::draft("Bridges reopen").authors(&[&owner]).markdown("The **bridges** reopened at dawn.").create(&newsroom).await;
-    newsroom.choose_newsletter(&actor, &draft, Some(letter.slug.as_str()), "status:-free").await.expect("choose");
-    assert!(newsroom.db.email_for_post(&draft.id).await.expect("read").is_none(), "a draft is not sent");
+    // The choice is saved with the draft; publishing with it creates the send.
+    let to_paid = || NewsletterRequest::To { newsletter: letter.slug.as_str().to_owned(), segment: "status:-free".into() };
+    let save = |existing, input, newsletter| StorySave { existing, expected_updated_at: None, input, newsletter, autosave: false };
+    let draft_input = PostBuilder::draft("Bridges reopen").authors(&[&owner]).markdown("The **bridges** reopened at dawn.").input();
+    let draft = newsroom.save_post_as(&actor, save(None, draft_input, to_paid())).await.expect("draft");
+    assert!(newsroom.db().email_for_post(&draft.id).await.expect("read").is_none(), "a draft is not sent");
     let mut publish = PostBuilder::published("Bridges reopen").authors(&[&owner]).markdown("The **bridges** reopened at dawn.").input();
     publish.slug = Some(draft.slug.as_str().to_owned());
-    let post = newsroom.update_post(&draft.id, publish.clone()).await.expect("publish");
-    let email = newsroom.db.email_for_post(&post.id).await.expect("read").expect("send created");
+    let post = newsroom.save_post_as(&actor, save(Some(&draft), publish.clone(), to_paid())).await.expect("publish");
+    let email = newsroom.db().email_for_post(&post.id).await.expect("read").expect("send created");
     // Saving the live story again does not create a second send.
-    newsroom.update_post(&post.id, publish).await.expect("edit");
-    assert_eq!(newsroom.db.email_for_post(&post.id).await.expect("read").expect("send").id, email.id);
+    newsroom.save_post_as(&actor, save(Some(&post), publish, to_paid())).await.expect("edit");
+    assert_eq!(newsroom.db().email_for_post(&post.id).await.expect("read").expect("send").id, email.id);
 
     send_until_done(&newsroom, &email.id).await;
-    let progress = newsroom.db.email_progress(&email.id).await.expect("progress");
+    let progress = newsroom.db().email_progress(&email.id).await.expect("progress");
     assert_eq!((progress.sent, progress.failed, progress.pending, progress.sending), (3, 1, 0, 0), "{progress:?}");
-    let failed = newsroom.db.failed_recipients(&email.id, 10).await.expect("failures");
+    let failed = newsroom.db().failed_recipients(&email.id, 10).await.expect("failures");
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].address, "gone@example.org");
     assert!(failed[0].error.as_deref().is_some_and(|e| e.contains("550")), "{failed:?}");
@@ -112,7 +115,7 @@ dual_db_test!(async fn a_send_reaches_the_segment_once_with_one_click_unsubscrib
     let secret = newsroom.members_secret().await.expect("secret");
     for mail in sink.messages() {
         let to = &mail.rcpt_to[0];
-        let uuid = newsroom.db.member_by_email(to).await.expect("read").expect("member").uuid;
+        let uuid = newsroom.db().member_by_email(to).await.expect("read").expect("member").uuid;
         let unsubscribe = newsroom.unsubscribe_url(&secret, &uuid, letter.slug.as_str());
         let header = mail.header("List-Unsubscribe").expect("List-Unsubscribe");
         assert!(header.contains(&format!("<{unsubscribe}>")), "{header}");
@@ -138,13 +141,13 @@ dual_db_test!(async fn dkim_signs_the_one_click_headers(db) {
     let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
     let dkim = DkimSettings { selector: "mh2026".into(), domain: "korvet.example".into(), private_key: key.into() };
     let (newsroom, _media) = newsroom(&db, &sink, Some(dkim));
-    let owner = StaffBuilder::new("Mira Halden").create(&newsroom).await;
+    let owner = StaffBuilder::new("Mira Halden").create(&db).await;
     let actor = Actor { user_id: owner.id.clone(), role: Role::Owner };
     let letter = newsroom
         .save_newsletter(&actor, None, &NewsletterInput { name: "Morning Brief".into(), ..NewsletterInput::default() })
         .await
         .expect("newsletter");
-    member(&newsroom, "reader@example.org", std::slice::from_ref(&letter.id), MemberStatus::Free).await;
+    member(&db, "reader@example.org", std::slice::from_ref(&letter.id), MemberStatus::Free).await;
     let post = PostBuilder::published("Curfew lifted").authors(&[&owner]).create(&newsroom).await;
     newsroom.choose_newsletter(&actor, &post, Some("morning-brief"), "all").await.expect("choose");
     let id = newsroom.send_newsletter_if_chosen(&post).await.expect("send").expect("created");
@@ -175,7 +178,7 @@ dual_db_test!(async fn transactional_mail_goes_through_smtp_once(db) {
     let mail = sink.wait_for(1, StdDuration::from_secs(5)).await.remove(0);
     assert_eq!(mail.subject().as_deref(), Some("Sign in to Korvet"));
     assert_eq!(mail.links(), ["https://news.example.org/x"]);
-    let outbox = newsroom.db.outbox().await.expect("outbox");
+    let outbox = newsroom.db().outbox().await.expect("outbox");
     assert_eq!(outbox[0].status, "sent");
     assert_eq!(sink.count(), 1);
 });

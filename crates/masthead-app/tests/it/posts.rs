@@ -6,7 +6,7 @@ use masthead_test_utils::{PostBuilder, StaffBuilder, TestApp, dual_db_test};
 
 dual_db_test!(async fn creating_a_post_derives_html_text_and_reading_time(db) {
     let app = TestApp::new(&db).await;
-    let anna = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
     let words = "word ".repeat(600);
     let post = PostBuilder::published("Long read")
         .authors(&[&anna])
@@ -26,7 +26,7 @@ dual_db_test!(async fn creating_a_post_derives_html_text_and_reading_time(db) {
 
 dual_db_test!(async fn invalid_input_is_refused_with_a_precise_message(db) {
     let app = TestApp::new(&db).await;
-    let anna = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
     let base = || PostBuilder::draft("A title").authors(&[&anna]).input();
     let field_of = |result: Result<masthead_core::Post, AppError>| match result {
         Err(AppError::Invalid { field, message }) => (field, message),
@@ -58,7 +58,7 @@ dual_db_test!(async fn invalid_input_is_refused_with_a_precise_message(db) {
 
 dual_db_test!(async fn derived_slugs_are_made_unique_but_explicit_ones_conflict(db) {
     let app = TestApp::new(&db).await;
-    let anna = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
     let first = PostBuilder::published("Curfew lifted").authors(&[&anna]).create(&app.newsroom).await;
     let second = PostBuilder::published("Curfew lifted").authors(&[&anna]).create(&app.newsroom).await;
     let third = PostBuilder::published("Curfew lifted!").authors(&[&anna]).create(&app.newsroom).await;
@@ -72,8 +72,8 @@ dual_db_test!(async fn every_write_announces_what_it_touched(db) {
     let seen: Arc<Mutex<Vec<ContentChange>>> = Arc::default();
     let sink = seen.clone();
     app.newsroom.changes.subscribe(move |change| sink.lock().expect("lock").push(change.clone()));
-    let anna = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
-    let boris = StaffBuilder::new("Boris Lane").create(&app.newsroom).await;
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
+    let boris = StaffBuilder::new("Boris Lane").create(&db).await;
     let post = PostBuilder::published("Ceasefire talks").authors(&[&anna]).tags(&["Politics"]).create(&app.newsroom).await;
     let politics = post.tags[0].id.clone();
 

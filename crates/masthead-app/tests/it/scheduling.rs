@@ -15,7 +15,7 @@ fn scheduled(title: &str, author: &masthead_core::StaffUser, at: time::OffsetDat
 async fn wait_until_live(newsroom: &Newsroom, post: &Post, limit: StdDuration) -> Option<StdDuration> {
     let started = Instant::now();
     while started.elapsed() < limit {
-        let current = newsroom.db.post_by_id(&post.id).await.expect("read").expect("exists");
+        let current = newsroom.db().post_by_id(&post.id).await.expect("read").expect("exists");
         if current.status == PostStatus::Published {
             return Some(started.elapsed());
         }
@@ -26,7 +26,7 @@ async fn wait_until_live(newsroom: &Newsroom, post: &Post, limit: StdDuration) -
 
 dual_db_test!(async fn scheduling_enqueues_reschedules_and_unschedules_one_job(db) {
     let app = TestApp::new(&db).await;
-    let anna = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
     let at = masthead_core::to_stored_time(masthead_core::now() + Duration::hours(2));
     let post = app.newsroom.create_post(scheduled("Budget speech", &anna, at)).await.expect("schedule");
     assert_eq!(post.status, PostStatus::Scheduled);
@@ -52,7 +52,7 @@ dual_db_test!(async fn scheduling_enqueues_reschedules_and_unschedules_one_job(d
 
 dual_db_test!(async fn a_scheduled_post_goes_live_within_five_seconds_of_its_time(db) {
     let app = TestApp::new(&db).await;
-    let anna = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
     assert_eq!(app.get("/").await.status, 200);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn({
@@ -73,7 +73,7 @@ dual_db_test!(async fn a_scheduled_post_goes_live_within_five_seconds_of_its_tim
 
 dual_db_test!(async fn a_post_scheduled_during_downtime_is_published_at_start(db) {
     let app = TestApp::new(&db).await;
-    let anna = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
     let at = masthead_core::now() + Duration::seconds(1);
     let post = app.newsroom.create_post(scheduled("Overnight curfew", &anna, at)).await.expect("schedule");
     // The server goes down before the post's time and stays down past it.
@@ -92,5 +92,5 @@ dual_db_test!(async fn a_post_scheduled_during_downtime_is_published_at_start(db
     let _ = stop.send(true);
     worker.await.expect("worker stops");
     assert!(waited.is_some_and(|w| w < StdDuration::from_secs(5)), "published {waited:?} after start");
-    restarted.db.close().await;
+    restarted.close().await;
 });

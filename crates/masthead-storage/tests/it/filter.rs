@@ -58,9 +58,9 @@ async fn refused(db: &Db, resource: Resource, filter: Option<&str>, order: Optio
 /// and internal tags. Published newest first: alpha, bravo, delta, charlie.
 async fn newsroom(app: &TestApp, now: OffsetDateTime) {
     let n = &app.newsroom;
-    let anna = StaffBuilder::new("Anna Field").location("Dravsk").create(n).await;
-    let boris = StaffBuilder::new("Boris Lane").create(n).await;
-    let cleo = StaffBuilder::new("Cleo Park").suspended().create(n).await;
+    let anna = StaffBuilder::new("Anna Field").location("Dravsk").create(&app.db).await;
+    let boris = StaffBuilder::new("Boris Lane").create(&app.db).await;
+    let cleo = StaffBuilder::new("Cleo Park").suspended().create(&app.db).await;
     PostBuilder::published("Alpha")
         .authors(&[&anna, &boris])
         .tags(&["News", "Politics"])
@@ -304,7 +304,7 @@ dual_db_test!(async fn the_public_scope_hides_drafts_internal_tags_and_suspended
 
     // Cleo is suspended but co-wrote a published story, so her byline stays public; Eve is
     // suspended with nothing published.
-    StaffBuilder::new("Eve Gone").suspended().create(&app.newsroom).await;
+    StaffBuilder::new("Eve Gone").suspended().create(&db).await;
     assert_eq!(
         select(&db, Resource::Authors, Scope::Public, "slug:-nothing", now).await,
         ["anna-field", "boris-lane", "cleo-park"]
@@ -322,26 +322,25 @@ dual_db_test!(async fn the_public_scope_hides_drafts_internal_tags_and_suspended
 
 dual_db_test!(async fn members_filter_on_labels_newsletters_and_subscriptions(db) {
     let app = TestApp::new(&db).await;
-    let n = &app.newsroom;
     let now = masthead_core::now();
-    let daily = NewsletterBuilder::new("Daily Brief").sort_order(1).create(n).await;
-    let weekly = NewsletterBuilder::new("Weekly Long Read").sort_order(0).create(n).await;
-    NewsletterBuilder::new("Old Digest").sort_order(2).archived().create(n).await;
+    let daily = NewsletterBuilder::new("Daily Brief").sort_order(1).create(&app.db).await;
+    let weekly = NewsletterBuilder::new("Weekly Long Read").sort_order(0).create(&app.db).await;
+    NewsletterBuilder::new("Old Digest").sort_order(2).archived().create(&app.db).await;
     MemberBuilder::new("ada@example.org")
         .name("Ada")
         .labels(&["VIP", "Press"])
         .subscribed_to(&[&daily, &weekly])
         .status(MemberStatus::Paid)
         .created_at(now - Duration::days(3))
-        .create(n)
+        .create(&app.db)
         .await;
     MemberBuilder::new("ben@example.org")
         .labels(&["Press"])
         .subscribed_to(&[&weekly])
         .created_at(now - Duration::days(2))
-        .create(n)
+        .create(&app.db)
         .await;
-    let cy = MemberBuilder::new("cy_100%@example.org").name("Cy").created_at(now - Duration::days(1)).create(n).await;
+    let cy = MemberBuilder::new("cy_100%@example.org").name("Cy").created_at(now - Duration::days(1)).create(&app.db).await;
     let members = |filter: &'static str| select(&db, Resource::Members, Scope::Staff, filter, now);
 
     assert_eq!(members("email:-nothing").await, ["cy_100%@example.org", "ben@example.org", "ada@example.org"], "newest first");

@@ -5,7 +5,7 @@ use time::Duration;
 
 dual_db_test!(async fn a_post_round_trips_with_ordered_authors_and_tags(db) {
     let app = TestApp::new(&db).await;
-    let (anna, boris) = (StaffBuilder::new("Anna Field").create(&app.newsroom).await, StaffBuilder::new("Boris Lane").create(&app.newsroom).await);
+    let (anna, boris) = (StaffBuilder::new("Anna Field").create(&db).await, StaffBuilder::new("Boris Lane").create(&db).await);
     let published_at = masthead_core::now() - Duration::hours(3);
     let created = PostBuilder::published("Evacuation trains leave Dravsk")
         .authors(&[&boris, &anna])
@@ -25,7 +25,7 @@ dual_db_test!(async fn a_post_round_trips_with_ordered_authors_and_tags(db) {
 
 dual_db_test!(async fn slugs_are_unique_per_type(db) {
     let app = TestApp::new(&db).await;
-    let author = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
+    let author = StaffBuilder::new("Anna Field").create(&db).await;
     let post = PostBuilder::published("About").slug("about").authors(&[&author]).create(&app.newsroom).await;
     let page = PostBuilder::page("About").slug("about").authors(&[&author]).create(&app.newsroom).await;
     assert_ne!(post.id, page.id);
@@ -38,8 +38,8 @@ dual_db_test!(async fn slugs_are_unique_per_type(db) {
 
 dual_db_test!(async fn published_lists_are_newest_first_paginated_and_filtered(db) {
     let app = TestApp::new(&db).await;
-    let anna = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
-    let boris = StaffBuilder::new("Boris Lane").create(&app.newsroom).await;
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
+    let boris = StaffBuilder::new("Boris Lane").create(&db).await;
     let now = masthead_core::now();
     for i in 0..7 {
         let author = if i % 2 == 0 { &anna } else { &boris };
@@ -75,7 +75,7 @@ dual_db_test!(async fn published_lists_are_newest_first_paginated_and_filtered(d
 
 dual_db_test!(async fn related_posts_share_the_most_public_tags(db) {
     let app = TestApp::new(&db).await;
-    let anna = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
     let now = masthead_core::now();
     let story = |title: &str, tags: &'static [&'static str], hours: i64| {
         PostBuilder::published(title).authors(&[&anna]).tags(tags).published_at(now - Duration::hours(hours))
@@ -95,8 +95,8 @@ dual_db_test!(async fn related_posts_share_the_most_public_tags(db) {
 
 dual_db_test!(async fn updates_replace_links_and_deletes_cascade(db) {
     let app = TestApp::new(&db).await;
-    let anna = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
-    let boris = StaffBuilder::new("Boris Lane").create(&app.newsroom).await;
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
+    let boris = StaffBuilder::new("Boris Lane").create(&db).await;
     let mut post = PostBuilder::published("Budget vote").authors(&[&anna]).tags(&["Politics"]).create(&app.newsroom).await;
     post.authors = vec![boris.clone(), anna.clone()];
     post.tags.clear();
@@ -113,7 +113,7 @@ dual_db_test!(async fn updates_replace_links_and_deletes_cascade(db) {
 
 dual_db_test!(async fn recent_posts_for_the_news_sitemap(db) {
     let app = TestApp::new(&db).await;
-    let anna = StaffBuilder::new("Anna Field").create(&app.newsroom).await;
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
     let now = masthead_core::now();
     PostBuilder::published("Fresh").authors(&[&anna]).published_at(now - Duration::hours(5)).create(&app.newsroom).await;
     PostBuilder::published("Old").authors(&[&anna]).published_at(now - Duration::days(3)).create(&app.newsroom).await;

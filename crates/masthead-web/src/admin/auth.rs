@@ -290,7 +290,7 @@ pub async fn outbox(State(state): State<AppState>, SignedIn(staff): SignedIn) ->
     struct Outbox {
         messages: Vec<masthead_storage::OutboxMessage>,
     }
-    match state.newsroom.db.outbox().await {
+    match state.newsroom.db().outbox().await {
         Ok(messages) => {
             render(&state, StatusCode::OK, "outbox.html", Some(&staff), "outbox", Outbox { messages }).await
         }

@@ -15,7 +15,7 @@ use crate::AppState;
 
 async fn load(state: &AppState, staff: &Staff, id: &str) -> Result<Post, Response> {
     let post = match ObjectId::parse(id) {
-        Ok(id) => state.newsroom.db.post_by_id(&id).await.ok().flatten().filter(|p| p.post_type == PostType::Post),
+        Ok(id) => state.newsroom.db().post_by_id(&id).await.ok().flatten().filter(|p| p.post_type == PostType::Post),
         Err(_) => None,
     };
     match post {
@@ -146,7 +146,7 @@ pub async fn history(
     if !staff.actor.may_edit(&post) {
         return forbidden(&state, &staff, "see this story's history").await;
     }
-    let (revisions, people) = match (state.newsroom.db.revisions(&post.id).await, state.newsroom.db.staff().await) {
+    let (revisions, people) = match (state.newsroom.db().revisions(&post.id).await, state.newsroom.db().staff().await) {
         (Ok(revisions), Ok(people)) => (revisions, people),
         (Err(e), _) | (_, Err(e)) => return super::posts::internal(e),
     };

@@ -54,7 +54,7 @@ pub async fn integrations_page(State(state): State<AppState>, SignedIn(staff): S
     };
     let mut rows = Vec::new();
     for integration in list {
-        let hooks = match state.newsroom.db.webhooks_of(&integration.record.id).await {
+        let hooks = match state.newsroom.db().webhooks_of(&integration.record.id).await {
             Ok(hooks) => hooks,
             Err(e) => return internal(e),
         };

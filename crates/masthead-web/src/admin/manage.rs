@@ -47,7 +47,7 @@ pub async fn staff_page(State(state): State<AppState>, SignedIn(staff): SignedIn
     if !staff.actor.may(Permission::ManageWriters) {
         return forbidden(&state, &staff, "manage staff").await;
     }
-    let people = match state.newsroom.db.staff().await {
+    let people = match state.newsroom.db().staff().await {
         Ok(people) => people,
         Err(e) => return internal(e),
     };
@@ -152,7 +152,7 @@ pub async fn tags_page(State(state): State<AppState>, SignedIn(staff): SignedIn)
     struct Tags {
         tags: Vec<TagRow>,
     }
-    match state.newsroom.db.tags_with_counts().await {
+    match state.newsroom.db().tags_with_counts().await {
         Ok(tags) => {
             let tags = tags
                 .into_iter()
@@ -264,7 +264,7 @@ pub async fn settings_page(State(state): State<AppState>, SignedIn(staff): Signe
     if !staff.actor.may(Permission::ManageSettings) {
         return forbidden(&state, &staff, "change site settings").await;
     }
-    let settings = match state.newsroom.db.site_settings().await {
+    let settings = match state.newsroom.db().site_settings().await {
         Ok(settings) => settings,
         Err(e) => return internal(e),
     };
@@ -296,7 +296,7 @@ pub async fn save_settings(
     if !staff.actor.may(Permission::ManageSettings) {
         return forbidden(&state, &staff, "change site settings").await;
     }
-    let current = match state.newsroom.db.site_settings().await {
+    let current = match state.newsroom.db().site_settings().await {
         Ok(settings) => settings,
         Err(e) => return internal(e),
     };
@@ -357,7 +357,7 @@ pub async fn sessions_page(
     struct Sessions {
         sessions: Vec<SessionRow>,
     }
-    match state.newsroom.db.sessions_of(&staff.user.id).await {
+    match state.newsroom.db().sessions_of(&staff.user.id).await {
         Ok(sessions) => {
             let sessions = sessions
                 .into_iter()
@@ -382,15 +382,9 @@ pub async fn revoke_session(
     SignedIn(staff): SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    let owned = match state.newsroom.db.sessions_of(&staff.user.id).await {
-        Ok(sessions) => sessions.iter().any(|s| s.id == id),
-        Err(e) => return internal(e),
-    };
-    if !owned {
-        return not_found(&state, &staff).await;
-    }
-    match state.newsroom.db.delete_session(&id).await {
-        Ok(_) => Redirect::to("/admin/sessions/").into_response(),
+    match state.newsroom.revoke_own_session(&staff.user.id, &id).await {
+        Ok(()) => Redirect::to("/admin/sessions/").into_response(),
+        Err(masthead_app::AppError::NotFound(_)) => not_found(&state, &staff).await,
         Err(e) => internal(e),
     }
 }

@@ -4,8 +4,10 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use masthead_app::AppError;
 use masthead_app::mail::newsletters::NewsletterInput;
-use masthead_core::{EmailAddress, MemberStatus, ObjectId, Permission, SuppressionReason};
+use masthead_app::members::admin::MemberInput;
+use masthead_core::{MemberStatus, ObjectId, Permission};
 use masthead_storage::{MemberFilter, PageRequest};
 use serde::{Deserialize, Serialize};
 
@@ -13,8 +15,7 @@ use super::posts::internal;
 use super::{PRIVATE, SignedIn, Staff, forbidden, message, not_found, render};
 use crate::AppState;
 
-async fn refused(state: &AppState, staff: &Staff, error: masthead_app::AppError, back: &str) -> Response {
-    use masthead_app::AppError;
+async fn refused(state: &AppState, staff: &Staff, error: AppError, back: &str) -> Response {
     let link = Some(super::LinkView { url: back, label: "Back" });
     match error {
         AppError::Forbidden(text) => {
@@ -68,7 +69,7 @@ pub async fn members_page(
     if !staff.actor.may(Permission::ManageMembers) {
         return forbidden(&state, &staff, "manage members").await;
     }
-    let db = &state.newsroom.db;
+    let db = &state.newsroom.db();
     let page = PageRequest::new(query.page.unwrap_or(1), 50);
     let filter = query.filter();
     let (members, newsletters, labels, total) =
@@ -123,32 +124,18 @@ pub async fn add_member(
     if !staff.actor.may(Permission::ManageMembers) {
         return forbidden(&state, &staff, "manage members").await;
     }
-    let email = match EmailAddress::parse(&form.email) {
-        Ok(email) => email,
-        Err(e) => {
-            return refused(&state, &staff, masthead_app::AppError::invalid("email", e.to_string()), "/admin/members/")
-                .await;
-        }
+    let input = MemberInput {
+        email: Some(form.email.clone()),
+        name: Some(Some(form.name.clone())),
+        note: Some(Some(form.note.clone())),
+        status: Some(MemberStatus::parse(&form.status).unwrap_or(MemberStatus::Free)),
+        labels: Some(form.labels.split(',').map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()),
+        newsletters: None,
     };
-    let defaults = match state.newsroom.db.newsletters(false).await {
-        Ok(all) => all.into_iter().filter(|n| n.subscribe_on_signup).map(|n| n.id).collect::<Vec<_>>(),
-        Err(e) => return internal(e),
-    };
-    let suppressed = matches!(state.newsroom.db.suppression(email.as_str()).await, Ok(Some(_)));
-    let new = masthead_storage::NewMember {
-        email: email.to_string(),
-        name: Some(form.name.trim().to_owned()).filter(|n| !n.is_empty()),
-        note: Some(form.note.trim().to_owned()).filter(|n| !n.is_empty()),
-        status: MemberStatus::parse(&form.status).unwrap_or(MemberStatus::Free),
-        labels: form.labels.split(',').map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
-        consent_source: format!("admin ({})", staff.user.name),
-        consent_ip: None,
-        created_at: masthead_core::now(),
-    };
-    let subscriptions = if suppressed { Vec::new() } else { defaults };
-    match state.newsroom.db.insert_member(&new, &subscriptions).await {
+    let source = format!("admin ({})", staff.user.name);
+    match state.newsroom.add_member_as(&staff.actor, input, &source).await {
         Ok(member) => Redirect::to(&format!("/admin/members/?q={}", super::urlencode(&member.email))).into_response(),
-        Err(e) => refused(&state, &staff, e.into(), "/admin/members/").await,
+        Err(e) => refused(&state, &staff, e, "/admin/members/").await,
     }
 }
 
@@ -157,13 +144,11 @@ pub async fn delete_member(
     SignedIn(staff): SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    if !staff.actor.may(Permission::ManageMembers) {
-        return forbidden(&state, &staff, "manage members").await;
-    }
     let Ok(id) = ObjectId::parse(&id) else { return not_found(&state, &staff).await };
-    match state.newsroom.db.delete_member(&id).await {
-        Ok(true) => Redirect::to("/admin/members/").into_response(),
-        Ok(false) => not_found(&state, &staff).await,
+    match state.newsroom.delete_member_as(&staff.actor, &id).await {
+        Ok(()) => Redirect::to("/admin/members/").into_response(),
+        Err(AppError::NotFound(_)) => not_found(&state, &staff).await,
+        Err(AppError::Forbidden(_)) => forbidden(&state, &staff, "manage members").await,
         Err(e) => internal(e),
     }
 }
@@ -218,11 +203,13 @@ pub async fn newsletters_page(State(state): State<AppState>, SignedIn(staff): Si
     if !staff.actor.may(Permission::ManageMembers) {
         return forbidden(&state, &staff, "manage newsletters").await;
     }
-    let (newsletters, counts) =
-        match tokio::try_join!(state.newsroom.db.newsletters(true), state.newsroom.db.newsletter_subscriber_counts()) {
-            Ok(found) => found,
-            Err(e) => return internal(e),
-        };
+    let (newsletters, counts) = match tokio::try_join!(
+        state.newsroom.db().newsletters(true),
+        state.newsroom.db().newsletter_subscriber_counts()
+    ) {
+        Ok(found) => found,
+        Err(e) => return internal(e),
+    };
     #[derive(Serialize)]
     struct Row {
         #[serde(flatten)]
@@ -316,7 +303,7 @@ pub async fn suppressions_page(State(state): State<AppState>, SignedIn(staff): S
     struct Suppressions {
         suppressions: Vec<masthead_storage::Suppression>,
     }
-    match state.newsroom.db.suppressions().await {
+    match state.newsroom.db().suppressions().await {
         Ok(suppressions) => {
             let content = Suppressions { suppressions };
             render(&state, StatusCode::OK, "suppressions.html", Some(&staff), "suppressions", content).await
@@ -341,18 +328,11 @@ pub async fn add_suppression(
     if !staff.actor.may(Permission::ManageMembers) {
         return forbidden(&state, &staff, "manage the suppression list").await;
     }
-    let email = match EmailAddress::parse(&form.email) {
-        Ok(email) => email,
-        Err(e) => {
-            let error = masthead_app::AppError::invalid("email", e.to_string());
-            return refused(&state, &staff, error, "/admin/suppressions/").await;
-        }
-    };
     let detail = Some(form.detail.trim()).filter(|d| !d.is_empty()).map(str::to_owned);
     let detail = detail.unwrap_or_else(|| format!("added by {}", staff.user.name));
-    match state.newsroom.db.suppress(email.as_str(), SuppressionReason::Manual, Some(&detail)).await {
-        Ok(_) => Redirect::to("/admin/suppressions/").into_response(),
-        Err(e) => internal(e),
+    match state.newsroom.suppress_address_as(&staff.actor, &form.email, &detail).await {
+        Ok(()) => Redirect::to("/admin/suppressions/").into_response(),
+        Err(e) => refused(&state, &staff, e, "/admin/suppressions/").await,
     }
 }
 
@@ -364,9 +344,9 @@ pub async fn remove_suppression(
     if !staff.actor.may(Permission::ManageMembers) {
         return forbidden(&state, &staff, "manage the suppression list").await;
     }
-    match state.newsroom.db.unsuppress(form.email.trim()).await {
+    match state.newsroom.unsuppress_address_as(&staff.actor, &form.email).await {
         Ok(_) => Redirect::to("/admin/suppressions/").into_response(),
-        Err(e) => internal(e),
+        Err(e) => refused(&state, &staff, e, "/admin/suppressions/").await,
     }
 }
 
@@ -383,13 +363,13 @@ pub async fn emails_page(State(state): State<AppState>, SignedIn(staff): SignedI
     if !staff.actor.may(Permission::SendNewsletters) {
         return forbidden(&state, &staff, "see newsletter sends").await;
     }
-    let emails = match state.newsroom.db.emails(100).await {
+    let emails = match state.newsroom.db().emails(100).await {
         Ok(emails) => emails,
         Err(e) => return internal(e),
     };
     let mut rows = Vec::with_capacity(emails.len());
     for email in emails {
-        match state.newsroom.db.email_progress(&email.id).await {
+        match state.newsroom.db().email_progress(&email.id).await {
             Ok(progress) => rows.push(SendRow { email, progress }),
             Err(e) => return internal(e),
         }
@@ -407,7 +387,7 @@ pub async fn email_page(State(state): State<AppState>, SignedIn(staff): SignedIn
     if !staff.actor.may(Permission::SendNewsletters) {
         return forbidden(&state, &staff, "see newsletter sends").await;
     }
-    let db = &state.newsroom.db;
+    let db = &state.newsroom.db();
     let Ok(Some(email)) = db.email(&id).await else { return not_found(&state, &staff).await };
     let (progress, failures) =
         match tokio::try_join!(db.email_progress(&email.id), db.failed_recipients(&email.id, 200)) {
@@ -458,9 +438,9 @@ async fn post_and_newsletter(
     newsletter: Option<&str>,
 ) -> Option<(masthead_core::Post, masthead_core::Newsletter)> {
     let id = ObjectId::parse(id).ok()?;
-    let post = state.newsroom.db.post_by_id(&id).await.ok()??;
-    let all = state.newsroom.db.newsletters(false).await.ok()?;
-    let chosen = state.newsroom.db.post_newsletter(&post.id).await.ok().flatten().map(|(id, _)| id);
+    let post = state.newsroom.db().post_by_id(&id).await.ok()??;
+    let all = state.newsroom.db().newsletters(false).await.ok()?;
+    let chosen = state.newsroom.db().post_newsletter(&post.id).await.ok().flatten().map(|(id, _)| id);
     let newsletter = all
         .iter()
         .find(|n| Some(n.slug.as_str()) == newsletter)

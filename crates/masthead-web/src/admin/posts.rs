@@ -4,6 +4,7 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Json, Redirect, Response};
+use masthead_app::newsroom::authoring::{NewsletterRequest, StorySave};
 use masthead_app::{AppError, PostBody, PostInput};
 use masthead_core::{ObjectId, Permission, Post, PostStatus, PostType, Slug, StaffUser, Visibility};
 use masthead_storage::{AdminPostFilter, PageRequest};
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{PRIVATE, SignedIn, Staff, forbidden, message, not_found, render};
+use super::{PRIVATE, SignedIn, Staff, forbidden, not_found, render};
 use crate::AppState;
 
 const LIST_SIZE: u32 = 25;
@@ -44,7 +45,7 @@ fn row(tz: &jiff::tz::TimeZone, post: &Post) -> PostRow {
 }
 
 pub(crate) async fn timezone(state: &AppState) -> jiff::tz::TimeZone {
-    state.newsroom.db.site_settings().await.map(|s| s.timezone.zone()).unwrap_or(jiff::tz::TimeZone::UTC)
+    state.newsroom.db().site_settings().await.map(|s| s.timezone.zone()).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
 pub(crate) fn internal(error: impl std::fmt::Display) -> Response {
@@ -76,7 +77,7 @@ pub async fn dashboard(State(state): State<AppState>, SignedIn(staff): SignedIn)
         ("Recently published", PostStatus::Published),
     ] {
         let filter = AdminPostFilter { status: Some(status), only_by: own_only(&staff), ..AdminPostFilter::default() };
-        match state.newsroom.db.admin_posts(&filter, PageRequest::new(1, 6)).await {
+        match state.newsroom.db().admin_posts(&filter, PageRequest::new(1, 6)).await {
             Ok(list) => groups.push(Group { title, posts: list.items.iter().map(|p| row(&tz, p)).collect() }),
             Err(error) => return internal(error),
         }
@@ -103,7 +104,7 @@ pub async fn list(
     SignedIn(staff): SignedIn,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    let db = &state.newsroom.db;
+    let db = &state.newsroom.db();
     let (author, tag) = match (db.user_by_slug(&query.author).await, db.tag_by_slug(&query.tag).await) {
         (Ok(author), Ok(tag)) => (author, tag),
         (Err(e), _) | (_, Err(e)) => return internal(e),
@@ -356,11 +357,11 @@ async fn editor_with(
     conflict: Option<String>,
     done: Option<&'static str>,
 ) -> Response {
-    let settings = match state.newsroom.db.site_settings().await {
+    let settings = match state.newsroom.db().site_settings().await {
         Ok(settings) => settings,
         Err(e) => return internal(e),
     };
-    let staff_list = match state.newsroom.db.staff().await {
+    let staff_list = match state.newsroom.db().staff().await {
         Ok(list) => {
             list.into_iter().filter(|s| s.status != masthead_core::StaffStatus::Suspended).collect::<Vec<StaffUser>>()
         }
@@ -373,7 +374,7 @@ async fn editor_with(
     let may_delete = existing.is_some_and(|p| may_delete(staff, p));
     let tz = settings.timezone.zone();
     let notes = match existing {
-        Some(post) => match state.newsroom.db.post_notes(&post.id).await {
+        Some(post) => match state.newsroom.db().post_notes(&post.id).await {
             Ok(notes) => notes
                 .into_iter()
                 .map(|n| NoteRow {
@@ -387,7 +388,7 @@ async fn editor_with(
         },
         None => Vec::new(),
     };
-    let db = &state.newsroom.db;
+    let db = &state.newsroom.db();
     let newsletters = match db.newsletters(false).await {
         Ok(all) => all.into_iter().map(|n| (n.slug.as_str().to_owned(), n.name)).collect(),
         Err(e) => return internal(e),
@@ -441,7 +442,7 @@ pub async fn new_post(State(state): State<AppState>, SignedIn(staff): SignedIn) 
 
 async fn load(state: &AppState, id: &str) -> Result<Option<Post>, Response> {
     let Ok(id) = ObjectId::parse(id) else { return Ok(None) };
-    state.newsroom.db.post_by_id(&id).await.map(|p| p.filter(|p| p.post_type == PostType::Post)).map_err(internal)
+    state.newsroom.db().post_by_id(&id).await.map(|p| p.filter(|p| p.post_type == PostType::Post)).map_err(internal)
 }
 
 #[derive(Default, Deserialize)]
@@ -534,31 +535,12 @@ async fn refuse(
     }
 }
 
-/// Creates or updates a story as the form asks (save, autosave, publish, schedule, unpublish),
-/// within what the staff member's role allows.
+/// Creates or updates a story as the form asks (save, autosave, publish, schedule, unpublish,
+/// email only). The form is read here; every rule (roles, collisions, the newsletter) is the
+/// save use case's, shared with the Admin API.
 async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: EditorForm) -> Response {
     let action = if form.action.is_empty() { "save" } else { form.action.as_str() };
     let autosave = action == "autosave";
-    if let Some(post) = &existing {
-        if !staff.actor.may_edit(post) {
-            return forbidden(state, staff, "edit this story").await;
-        }
-        let stale = OffsetDateTime::parse(&form.updated_at, &Rfc3339).map(masthead_core::to_stored_time).ok()
-            != Some(post.updated_at);
-        if stale {
-            let tz = timezone(state).await;
-            let when = local(&tz, Some(post.updated_at), "%H:%M:%S");
-            let message = format!(
-                "This story was changed by someone else at {when} since you opened it. Your version is below and has not \
-                 been saved: reload the story in another tab, then copy your changes across."
-            );
-            if autosave {
-                return (StatusCode::CONFLICT, Json(serde_json::json!({ "error": message }))).into_response();
-            }
-            let view = EditorPost::from_form(&form, Some(post));
-            return editor(state, staff, StatusCode::CONFLICT, view, Some(post), None, Some(message)).await;
-        }
-    }
     let status = match (action, &existing) {
         ("publish", _) => PostStatus::Published,
         // Ghost's email-only posts: sent to a newsletter, never shown on the site.
@@ -580,43 +562,15 @@ async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: Edi
             .await;
         }
     };
-
-    let mut author_ids: Vec<ObjectId> = Vec::new();
-    for value in [&form.author_0, &form.author_1, &form.author_2] {
-        if let Ok(id) = ObjectId::parse(value.trim())
-            && !author_ids.contains(&id)
-        {
-            author_ids.push(id);
-        }
-    }
-    if author_ids.is_empty() || (!staff.actor.may(Permission::EditAnyPost) && !author_ids.contains(&staff.user.id)) {
-        // Writers keep their own stories: they are always on the byline.
-        author_ids.insert(0, staff.user.id.clone());
-    }
-    let changes_publication = status != existing.as_ref().map_or(PostStatus::Draft, |p| p.status);
-    if changes_publication || (status != PostStatus::Draft && existing.is_none()) {
-        let allowed = match &existing {
-            Some(post) => staff.actor.may_publish(post),
-            None => {
-                staff.actor.may(Permission::EditAnyPost)
-                    || (staff.actor.may(Permission::PublishOwn) && author_ids.contains(&staff.user.id))
-            }
-        };
-        if !allowed {
-            return forbidden(state, staff, "publish, schedule or unpublish stories").await;
-        }
-    }
-    if status == PostStatus::Sent && changes_publication {
-        if !staff.actor.may(Permission::SendNewsletters) {
-            return forbidden(state, staff, "send newsletters").await;
-        }
-        if form.newsletter.trim().is_empty() {
-            let text = "choose the newsletter an email-only story goes to".to_owned();
-            return refuse(state, staff, autosave, &form, existing.as_ref(), StatusCode::UNPROCESSABLE_ENTITY, text)
-                .await;
-        }
-    }
     let tz = timezone(state).await;
+    // The version the staff member opened; an unreadable one cannot be proven current.
+    let expected_updated_at = match &existing {
+        Some(post) => match OffsetDateTime::parse(&form.updated_at, &Rfc3339) {
+            Ok(at) => Some(at),
+            Err(_) => return collision(state, staff, autosave, &form, post, post.updated_at, &tz).await,
+        },
+        None => None,
+    };
     let mut published_at = match parse_local_time(&form.published_at, &tz) {
         Ok(at) => at,
         Err(error) => {
@@ -639,25 +593,12 @@ async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: Edi
     if action == "unpublish" {
         published_at = None;
     }
-    let tags: Vec<String> = form.tags.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
-    if !staff.actor.may(Permission::CreateTags) {
-        for tag in &tags {
-            let known = match Slug::from_title(tag) {
-                Some(slug) => state.newsroom.db.tag_by_slug(slug.as_str()).await.ok().flatten().is_some(),
-                None => false,
-            };
-            if !known {
-                return refuse(
-                    state,
-                    staff,
-                    autosave,
-                    &form,
-                    existing.as_ref(),
-                    StatusCode::FORBIDDEN,
-                    format!("your role cannot create new tags (\"{tag}\"); pick an existing one"),
-                )
-                .await;
-            }
+    let mut author_ids: Vec<ObjectId> = Vec::new();
+    for value in [&form.author_0, &form.author_1, &form.author_2] {
+        if let Ok(id) = ObjectId::parse(value.trim())
+            && !author_ids.contains(&id)
+        {
+            author_ids.push(id);
         }
     }
     let input = PostInput {
@@ -674,7 +615,7 @@ async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: Edi
         published_at,
         visibility: Visibility::parse(&form.visibility).unwrap_or(Visibility::Public),
         featured: form.featured.is_some(),
-        tags,
+        tags: form.tags.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect(),
         author_ids,
         meta_title: optional(&form.meta_title),
         meta_description: optional(&form.meta_description),
@@ -686,46 +627,23 @@ async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: Edi
         twitter_title: optional(&form.twitter_title),
         twitter_description: optional(&form.twitter_description),
     };
-    if let Some(post) = &existing {
-        let story_changes = input.title.trim() != post.title
-            || post.markdown.as_deref() != Some(form.markdown.replace("\r\n", "\n").as_str());
-        if story_changes
-            && !autosave
-            && let Err(error) = state.newsroom.record_revision(post, &staff.user.id).await
-        {
-            return internal(error);
-        }
-    }
-    let result = match &existing {
-        Some(post) => state.newsroom.update_post(&post.id, input).await,
-        None => state.newsroom.create_post(input).await,
+    // The newsletter menu is shown to staff who may send; what it says when the form is sent is
+    // where the story goes. Others do not see it, and their saves keep the earlier choice.
+    let newsletter = if !staff.actor.may(Permission::SendNewsletters) {
+        NewsletterRequest::Keep
+    } else if form.newsletter.trim().is_empty() {
+        NewsletterRequest::Nobody
+    } else {
+        NewsletterRequest::To { newsletter: form.newsletter.clone(), segment: form.email_segment.clone() }
     };
-    match result {
+    let request = StorySave { existing: existing.as_ref(), expected_updated_at, input, newsletter, autosave };
+    match state.newsroom.save_post_as(&staff.actor, request).await {
         Ok(post) if autosave => {
             let updated_at = post.updated_at.format(&Rfc3339).unwrap_or_default();
             ([(header::CACHE_CONTROL, PRIVATE)], Json(serde_json::json!({ "updated_at": updated_at, "id": post.id })))
                 .into_response()
         }
         Ok(post) => {
-            if staff.actor.may(Permission::SendNewsletters) {
-                let chosen = Some(form.newsletter.as_str()).filter(|n| !n.is_empty());
-                let chose = state.newsroom.choose_newsletter(&staff.actor, &post, chosen, &form.email_segment).await;
-                if let Err(error) = chose.map(|_| ()) {
-                    let text = error.to_string();
-                    return message(
-                        state,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        Some(staff),
-                        "Newsletter not chosen",
-                        &text,
-                        None,
-                    )
-                    .await;
-                }
-                if let Err(error) = state.newsroom.send_newsletter_if_chosen(&post).await {
-                    return internal(error);
-                }
-            }
             let notice = match action {
                 "publish" => "published",
                 "email_only" => "sent by email",
@@ -734,6 +652,16 @@ async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: Edi
                 _ => "saved",
             };
             Redirect::to(&format!("/admin/posts/{}/?done={notice}", post.id)).into_response()
+        }
+        Err(AppError::EditCollision { saved_at }) => match &existing {
+            Some(post) => collision(state, staff, autosave, &form, post, saved_at, &tz).await,
+            None => internal("a new story collided with itself"),
+        },
+        Err(AppError::Forbidden(_)) if existing.as_ref().is_some_and(|p| !staff.actor.may_edit(p)) => {
+            forbidden(state, staff, "edit this story").await
+        }
+        Err(AppError::Forbidden(message)) => {
+            refuse(state, staff, autosave, &form, existing.as_ref(), StatusCode::FORBIDDEN, message).await
         }
         Err(AppError::Invalid { field, message }) => {
             refuse(
@@ -752,6 +680,29 @@ async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: Edi
         }
         Err(error) => internal(error),
     }
+}
+
+/// Someone else saved the story since this staff member opened it: nothing was saved, and what
+/// they typed is shown again with a way forward.
+async fn collision(
+    state: &AppState,
+    staff: &Staff,
+    autosave: bool,
+    form: &EditorForm,
+    post: &Post,
+    saved_at: OffsetDateTime,
+    tz: &jiff::tz::TimeZone,
+) -> Response {
+    let when = local(tz, Some(saved_at), "%H:%M:%S");
+    let message = format!(
+        "This story was changed by someone else at {when} since you opened it. Your version is below and has not \
+         been saved: reload the story in another tab, then copy your changes across."
+    );
+    if autosave {
+        return (StatusCode::CONFLICT, Json(serde_json::json!({ "error": message }))).into_response();
+    }
+    let view = EditorPost::from_form(form, Some(post));
+    editor(state, staff, StatusCode::CONFLICT, view, Some(post), None, Some(message)).await
 }
 
 pub async fn confirm_delete(
@@ -789,11 +740,10 @@ pub async fn delete_post(State(state): State<AppState>, SignedIn(staff): SignedI
         Ok(None) => return not_found(&state, &staff).await,
         Err(response) => return response,
     };
-    if !may_delete(&staff, &post) {
-        return forbidden(&state, &staff, "delete this story").await;
-    }
-    match state.newsroom.delete_post(&post.id).await {
+    match state.newsroom.delete_post_as(&staff.actor, &post.id).await {
         Ok(()) => Redirect::to("/admin/posts/?done=deleted").into_response(),
+        Err(AppError::Forbidden(_)) => forbidden(&state, &staff, "delete this story").await,
+        Err(AppError::NotFound(_)) => not_found(&state, &staff).await,
         Err(error) => internal(error),
     }
 }

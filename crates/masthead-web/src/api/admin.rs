@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use masthead_app::members::admin::MemberInput;
-use masthead_app::newsroom::authoring::EmailChoice;
+use masthead_app::newsroom::authoring::{NewsletterRequest, StorySave};
 use masthead_app::{PostBody, PostInput};
 use masthead_core::{Actor, MemberStatus, ObjectId, Permission, Post, PostStatus, PostType, Role, Visibility};
 use masthead_storage::{Listing, Paginated, Resource, Scope};
@@ -49,7 +49,7 @@ impl FromRequestParts<AppState> for AdminCaller {
                 };
                 api.with_code(e.code())
             })?;
-            let owner = match state.newsroom.db.owner().await {
+            let owner = match state.newsroom.db().owner().await {
                 Ok(Some(owner)) => owner,
                 Ok(None) => {
                     return Err(ApiError::no_permission("The newsroom has no owner yet; finish the setup first."));
@@ -125,7 +125,7 @@ async fn list(
         page: params.page,
         now: masthead_core::now(),
     };
-    Ok(state.newsroom.db.list_ids(&listing).await?)
+    Ok(state.newsroom.db().list_ids(&listing).await?)
 }
 
 /// The one object of a `{resource: [object]}` request body.
@@ -279,11 +279,11 @@ async fn tag_names(state: &AppState, value: &Value) -> Result<Vec<String>, ApiEr
             Value::String(name) => name.clone(),
             Value::Object(tag) => {
                 let by_id = match tag.get("id").and_then(Value::as_str).map(ObjectId::parse) {
-                    Some(Ok(id)) => state.newsroom.db.tag_by_id(&id).await?,
+                    Some(Ok(id)) => state.newsroom.db().tag_by_id(&id).await?,
                     _ => None,
                 };
                 let by_slug = match (&by_id, tag.get("slug").and_then(Value::as_str)) {
-                    (None, Some(slug)) => state.newsroom.db.tag_by_slug(slug).await?,
+                    (None, Some(slug)) => state.newsroom.db().tag_by_slug(slug).await?,
                     _ => None,
                 };
                 match by_id.or(by_slug) {
@@ -314,11 +314,11 @@ async fn author_ids(state: &AppState, value: &Value) -> Result<Vec<ObjectId>, Ap
         let user = match item {
             Value::Object(author) => {
                 if let Some(Ok(id)) = author.get("id").and_then(Value::as_str).map(ObjectId::parse) {
-                    state.newsroom.db.user_by_id(&id).await?
+                    state.newsroom.db().user_by_id(&id).await?
                 } else if let Some(email) = author.get("email").and_then(Value::as_str) {
-                    state.newsroom.db.user_by_email(&email.trim().to_lowercase()).await?
+                    state.newsroom.db().user_by_email(&email.trim().to_lowercase()).await?
                 } else if let Some(slug) = author.get("slug").and_then(Value::as_str) {
-                    state.newsroom.db.user_by_slug(slug).await?
+                    state.newsroom.db().user_by_slug(slug).await?
                 } else {
                     None
                 }
@@ -346,7 +346,7 @@ fn resource_of(post_type: PostType) -> &'static str {
 async fn find_post(state: &AppState, post_type: PostType, id: &str) -> Result<Post, ApiError> {
     let missing = || ApiError::not_found(if post_type == PostType::Post { "Post" } else { "Page" });
     let id = ObjectId::parse(id).map_err(|_| missing())?;
-    state.newsroom.db.post_by_id(&id).await?.filter(|p| p.post_type == post_type).ok_or_else(missing)
+    state.newsroom.db().post_by_id(&id).await?.filter(|p| p.post_type == post_type).ok_or_else(missing)
 }
 
 async fn browse_posts(
@@ -369,7 +369,7 @@ async fn browse_posts(
         };
         let resource = if post_type == PostType::Post { Resource::Posts } else { Resource::Pages };
         let page = list(state, resource, &params, combined.as_ref()).await?;
-        let posts = state.newsroom.db.posts_by_ids(&page.items).await?;
+        let posts = state.newsroom.db().posts_by_ids(&page.items).await?;
         let shape = shape(state, &params);
         let items = posts.iter().map(|p| shape.select(output::post(&shape, p))).collect();
         Ok(browse_body(resource_of(post_type), items, &page))
@@ -399,11 +399,8 @@ async fn read_post(
     ok(headers, result)
 }
 
-fn email_choice(query: &Query) -> Result<EmailChoice, ApiError> {
-    Ok(EmailChoice {
-        newsletter: query.one("newsletter")?.map(str::to_owned),
-        segment: query.one("email_segment")?.map(str::to_owned),
-    })
+fn newsletter_request(query: &Query) -> Result<NewsletterRequest, ApiError> {
+    Ok(NewsletterRequest::from_ghost_query(query.one("newsletter")?, query.one("email_segment")?))
 }
 
 async fn add_post(
@@ -422,7 +419,14 @@ async fn add_post(
         if input.title.trim().is_empty() {
             input.title = "(Untitled)".into();
         }
-        let post = state.newsroom.save_post_as(&caller.actor, None, None, input, &email_choice(query)?).await?;
+        let save = StorySave {
+            existing: None,
+            expected_updated_at: None,
+            input,
+            newsletter: newsletter_request(query)?,
+            autosave: false,
+        };
+        let post = state.newsroom.save_post_as(&caller.actor, save).await?;
         let params = BrowseParams::parse(query, POST_INCLUDES, POST_FORMATS)?;
         let shape = shape(state, &params);
         Ok(json!({ resource: [output::post(&shape, &post)] }))
@@ -451,14 +455,14 @@ async fn edit_post(
         let source_html = query.one("source")? == Some("html");
         let mut input = PostInput::from_post(&existing);
         apply_post_fields(state, &mut input, &object, source_html).await?;
-        let post = state
-            .newsroom
-            .save_post_as(&caller.actor, Some(&existing), Some(expected), input, &email_choice(query)?)
-            .await
-            .map_err(|e| match e {
-                masthead_app::AppError::Conflict(_) => ApiError::collision(),
-                other => other.into(),
-            })?;
+        let save = StorySave {
+            existing: Some(&existing),
+            expected_updated_at: Some(expected),
+            input,
+            newsletter: newsletter_request(query)?,
+            autosave: false,
+        };
+        let post = state.newsroom.save_post_as(&caller.actor, save).await?;
         let params = BrowseParams::parse(query, POST_INCLUDES, POST_FORMATS)?;
         let shape = shape(state, &params);
         Ok(json!({ resource: [output::post(&shape, &post)] }))
@@ -507,7 +511,7 @@ macro_rules! post_routes {
             Path(slug): Path<String>,
         ) -> Response {
             let missing = || ApiError::not_found(if $ty == PostType::Post { "Post" } else { "Page" });
-            let post = match state.newsroom.db.post_by_slug($ty, &slug).await {
+            let post = match state.newsroom.db().post_by_slug($ty, &slug).await {
                 Ok(Some(post)) => Ok(post),
                 Ok(None) => Err(missing()),
                 Err(e) => Err(e.into()),
@@ -588,9 +592,9 @@ pub async fn tags(State(state): State<AppState>, _caller: AdminCaller, headers: 
     let result = async {
         let params = BrowseParams::parse(&query, &["count.posts"], &[])?;
         let page = list(&state, Resource::Tags, &params, params.filter.as_ref()).await?;
-        let tags = state.newsroom.db.tags_by_ids(&page.items).await?;
+        let tags = state.newsroom.db().tags_by_ids(&page.items).await?;
         let counts = if params.includes("count.posts") {
-            Some(state.newsroom.db.published_post_counts_by_tag(&page.items).await?)
+            Some(state.newsroom.db().published_post_counts_by_tag(&page.items).await?)
         } else {
             None
         };
@@ -630,7 +634,7 @@ pub async fn tag(
     Path(id): Path<String>,
 ) -> Response {
     let tag = match ObjectId::parse(&id) {
-        Ok(id) => state.newsroom.db.tag_by_id(&id).await.ok().flatten(),
+        Ok(id) => state.newsroom.db().tag_by_id(&id).await.ok().flatten(),
         Err(_) => None,
     };
     read_tag(&state, &headers, &query, tag).await
@@ -643,7 +647,7 @@ pub async fn tag_by_slug(
     query: Query,
     Path(slug): Path<String>,
 ) -> Response {
-    let tag = state.newsroom.db.tag_by_slug(&slug).await.ok().flatten();
+    let tag = state.newsroom.db().tag_by_slug(&slug).await.ok().flatten();
     read_tag(&state, &headers, &query, tag).await
 }
 
@@ -679,7 +683,7 @@ pub async fn edit_tag(
 ) -> Response {
     let result = async {
         let id = ObjectId::parse(&id).map_err(|_| ApiError::not_found("Tag"))?;
-        let existing = state.newsroom.db.tag_by_id(&id).await?.ok_or_else(|| ApiError::not_found("Tag"))?;
+        let existing = state.newsroom.db().tag_by_id(&id).await?.ok_or_else(|| ApiError::not_found("Tag"))?;
         let object = single(&body, "tags")?;
         let name = text(&object, "name")?.flatten().unwrap_or(existing.name.clone());
         let description = match text(&object, "description")? {
@@ -709,7 +713,7 @@ pub async fn users(State(state): State<AppState>, _caller: AdminCaller, headers:
     let result = async {
         let params = BrowseParams::parse(&query, &["count.posts", "roles"], &[])?;
         let page = list(&state, Resource::Authors, &params, params.filter.as_ref()).await?;
-        let users = state.newsroom.db.users_by_ids(&page.items).await?;
+        let users = state.newsroom.db().users_by_ids(&page.items).await?;
         let shape = shape(&state, &params);
         let items = users.iter().map(|u| shape.select(output::author(&shape, u, None))).collect();
         Ok(browse_body("users", items, &page))
@@ -743,7 +747,7 @@ pub async fn user(
 ) -> Response {
     let id = if id == "me" { Ok(caller.actor.user_id.clone()) } else { ObjectId::parse(&id) };
     let user = match id {
-        Ok(id) => state.newsroom.db.user_by_id(&id).await.ok().flatten(),
+        Ok(id) => state.newsroom.db().user_by_id(&id).await.ok().flatten(),
         Err(_) => None,
     };
     read_user(&state, &headers, &query, user).await
@@ -756,7 +760,7 @@ pub async fn user_by_slug(
     query: Query,
     Path(slug): Path<String>,
 ) -> Response {
-    let user = state.newsroom.db.user_by_slug(&slug).await.ok().flatten();
+    let user = state.newsroom.db().user_by_slug(&slug).await.ok().flatten();
     read_user(&state, &headers, &query, user).await
 }
 
@@ -767,13 +771,13 @@ pub async fn user_by_email(
     query: Query,
     Path(email): Path<String>,
 ) -> Response {
-    let user = state.newsroom.db.user_by_email(&email.trim().to_lowercase()).await.ok().flatten();
+    let user = state.newsroom.db().user_by_email(&email.trim().to_lowercase()).await.ok().flatten();
     read_user(&state, &headers, &query, user).await
 }
 
 async fn member_value(state: &AppState, member: &masthead_core::Member) -> Result<Value, ApiError> {
-    let newsletters = state.newsroom.db.newsletters(true).await?;
-    let suppression = state.newsroom.db.suppression(&member.email).await?;
+    let newsletters = state.newsroom.db().newsletters(true).await?;
+    let suppression = state.newsroom.db().suppression(&member.email).await?;
     Ok(output::member(member, &newsletters, suppression.as_ref().map(|s| s.reason.as_str())))
 }
 
@@ -848,7 +852,7 @@ pub async fn members(State(state): State<AppState>, caller: AdminCaller, headers
         let mut items = Vec::new();
         for id in &page.items {
             let id = ObjectId::parse(id).map_err(|_| ApiError::internal())?;
-            if let Some(member) = state.newsroom.db.member_by_id(&id).await? {
+            if let Some(member) = state.newsroom.db().member_by_id(&id).await? {
                 items.push(shape(&state, &params).select(member_value(&state, &member).await?));
             }
         }
@@ -867,7 +871,7 @@ pub async fn member(
     let result = async {
         require(&caller.actor, Permission::ManageMembers, "read members")?;
         let id = ObjectId::parse(&id).map_err(|_| ApiError::not_found("Member"))?;
-        let member = state.newsroom.db.member_by_id(&id).await?.ok_or_else(|| ApiError::not_found("Member"))?;
+        let member = state.newsroom.db().member_by_id(&id).await?.ok_or_else(|| ApiError::not_found("Member"))?;
         Ok(json!({ "members": [member_value(&state, &member).await?] }))
     }
     .await;
@@ -877,7 +881,7 @@ pub async fn member(
 pub async fn add_member(State(state): State<AppState>, caller: AdminCaller, body: Bytes) -> Response {
     let result = async {
         let object = single(&body, "members")?;
-        let all = state.newsroom.db.newsletters(true).await?;
+        let all = state.newsroom.db().newsletters(true).await?;
         let input = member_input(&object, &all)?;
         let source = match &caller.integration {
             Some(id) => format!("admin api (integration {id})"),
@@ -906,7 +910,7 @@ pub async fn edit_member(
     let result = async {
         let id = ObjectId::parse(&id).map_err(|_| ApiError::not_found("Member"))?;
         let object = single(&body, "members")?;
-        let all = state.newsroom.db.newsletters(true).await?;
+        let all = state.newsroom.db().newsletters(true).await?;
         let input = member_input(&object, &all)?;
         let member = state.newsroom.edit_member_as(&caller.actor, &id, input).await?;
         Ok(json!({ "members": [member_value(&state, &member).await?] }))
@@ -934,7 +938,7 @@ pub async fn newsletters(
     let result = async {
         let params = BrowseParams::parse(&query, &["count.posts", "count.members", "count.active_members"], &[])?;
         let page = list(&state, Resource::Newsletters, &params, params.filter.as_ref()).await?;
-        let all = state.newsroom.db.newsletters(true).await?;
+        let all = state.newsroom.db().newsletters(true).await?;
         let shape = shape(&state, &params);
         let items = page
             .items
@@ -957,7 +961,7 @@ pub async fn newsletter(
     let result = async {
         let id = ObjectId::parse(&id).map_err(|_| ApiError::not_found("Newsletter"))?;
         let newsletter =
-            state.newsroom.db.newsletter_by_id(&id).await?.ok_or_else(|| ApiError::not_found("Newsletter"))?;
+            state.newsroom.db().newsletter_by_id(&id).await?.ok_or_else(|| ApiError::not_found("Newsletter"))?;
         let params = BrowseParams::parse(&Query::default(), &[], &[])?;
         let shape = shape(&state, &params);
         Ok(json!({ "newsletters": [output::newsletter(&shape, &newsletter)] }))
@@ -1028,7 +1032,7 @@ pub async fn edit_newsletter(
     let result = async {
         let id = ObjectId::parse(&id).map_err(|_| ApiError::not_found("Newsletter"))?;
         let existing =
-            state.newsroom.db.newsletter_by_id(&id).await?.ok_or_else(|| ApiError::not_found("Newsletter"))?;
+            state.newsroom.db().newsletter_by_id(&id).await?.ok_or_else(|| ApiError::not_found("Newsletter"))?;
         let object = single(&body, "newsletters")?;
         let input = newsletter_input(&object, Some(&existing))?;
         let newsletter = state.newsroom.save_newsletter(&caller.actor, Some(&id), &input).await?;
@@ -1072,7 +1076,7 @@ pub async fn tier(
 pub async fn settings(State(state): State<AppState>, caller: AdminCaller, headers: HeaderMap) -> Response {
     let result = async {
         require(&caller.actor, Permission::ManageSettings, "read the settings")?;
-        let settings = state.newsroom.db.site_settings().await?;
+        let settings = state.newsroom.db().site_settings().await?;
         let Value::Object(object) = output::settings(&state.site_url, &settings) else {
             return Err(ApiError::internal());
         };
@@ -1086,7 +1090,7 @@ pub async fn settings(State(state): State<AppState>, caller: AdminCaller, header
 /// `GET /site/`: public, no key needed (Ghost's clients call it to discover a site).
 pub async fn site(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let result = async {
-        let settings = state.newsroom.db.site_settings().await?;
+        let settings = state.newsroom.db().site_settings().await?;
         Ok(json!({ "site": {
             "title": settings.title,
             "description": settings.description,

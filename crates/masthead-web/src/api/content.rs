@@ -82,7 +82,7 @@ async fn list(state: &AppState, resource: Resource, params: &BrowseParams) -> Re
         page: params.page,
         now: masthead_core::now(),
     };
-    Ok(state.newsroom.db.list_ids(&listing).await?)
+    Ok(state.newsroom.db().list_ids(&listing).await?)
 }
 
 fn resource_name(post_type: PostType) -> &'static str {
@@ -97,7 +97,7 @@ async fn browse_posts(state: &AppState, headers: &HeaderMap, query: &Query, post
         let params = BrowseParams::parse(query, POST_INCLUDES, POST_FORMATS)?;
         let resource = if post_type == PostType::Post { Resource::Posts } else { Resource::Pages };
         let page = list(state, resource, &params).await?;
-        let posts = state.newsroom.db.posts_by_ids(&page.items).await?;
+        let posts = state.newsroom.db().posts_by_ids(&page.items).await?;
         let shape = shape(state, &params);
         let items = posts.iter().map(|p| shape.select(output::post(&shape, p))).collect();
         Ok::<_, ApiError>(browse_body(resource_name(post_type), items, &page))
@@ -112,10 +112,10 @@ async fn read_post(state: &AppState, headers: &HeaderMap, query: &Query, post_ty
         let params = BrowseParams::parse(query, POST_INCLUDES, POST_FORMATS)?;
         let post = match by {
             Lookup::Id(id) => match ObjectId::parse(&id) {
-                Ok(id) => state.newsroom.db.post_by_id(&id).await?,
+                Ok(id) => state.newsroom.db().post_by_id(&id).await?,
                 Err(_) => None,
             },
-            Lookup::Slug(slug) => state.newsroom.db.post_by_slug(post_type, &slug).await?,
+            Lookup::Slug(slug) => state.newsroom.db().post_by_slug(post_type, &slug).await?,
         };
         let post = post
             .filter(|p| p.post_type == post_type && p.is_live())
@@ -180,7 +180,7 @@ async fn tag_values(
 ) -> Result<Vec<Value>, ApiError> {
     let counts = if params.includes("count.posts") {
         let ids: Vec<String> = tags.iter().map(|t| t.id.as_str().to_owned()).collect();
-        Some(state.newsroom.db.published_post_counts_by_tag(&ids).await?)
+        Some(state.newsroom.db().published_post_counts_by_tag(&ids).await?)
     } else {
         None
     };
@@ -201,7 +201,7 @@ async fn author_values(
 ) -> Result<Vec<Value>, ApiError> {
     let counts = if params.includes("count.posts") {
         let ids: Vec<String> = users.iter().map(|u| u.id.as_str().to_owned()).collect();
-        Some(state.newsroom.db.published_post_counts_by_author(&ids).await?)
+        Some(state.newsroom.db().published_post_counts_by_author(&ids).await?)
     } else {
         None
     };
@@ -219,7 +219,7 @@ pub async fn tags(State(state): State<AppState>, headers: HeaderMap, query: Quer
     let result = async {
         let params = BrowseParams::parse(&query, COUNT_INCLUDES, &[])?;
         let page = list(&state, Resource::Tags, &params).await?;
-        let tags = state.newsroom.db.tags_by_ids(&page.items).await?;
+        let tags = state.newsroom.db().tags_by_ids(&page.items).await?;
         Ok(browse_body("tags", tag_values(&state, &params, &tags).await?, &page))
     }
     .await;
@@ -231,10 +231,10 @@ async fn read_tag(state: &AppState, headers: &HeaderMap, query: &Query, by: Look
         let params = BrowseParams::parse(query, COUNT_INCLUDES, &[])?;
         let tag = match by {
             Lookup::Id(id) => match ObjectId::parse(&id) {
-                Ok(id) => state.newsroom.db.tag_by_id(&id).await?,
+                Ok(id) => state.newsroom.db().tag_by_id(&id).await?,
                 Err(_) => None,
             },
-            Lookup::Slug(slug) => state.newsroom.db.tag_by_slug(&slug).await?,
+            Lookup::Slug(slug) => state.newsroom.db().tag_by_slug(&slug).await?,
         };
         let tag = tag.filter(|t| t.visibility == TagVisibility::Public).ok_or_else(|| ApiError::not_found("Tag"))?;
         Ok(json!({ "tags": tag_values(state, &params, std::slice::from_ref(&tag)).await? }))
@@ -260,7 +260,7 @@ pub async fn authors(State(state): State<AppState>, headers: HeaderMap, query: Q
     let result = async {
         let params = BrowseParams::parse(&query, COUNT_INCLUDES, &[])?;
         let page = list(&state, Resource::Authors, &params).await?;
-        let users = state.newsroom.db.users_by_ids(&page.items).await?;
+        let users = state.newsroom.db().users_by_ids(&page.items).await?;
         Ok(browse_body("authors", author_values(&state, &params, &users).await?, &page))
     }
     .await;
@@ -272,13 +272,13 @@ async fn read_author(state: &AppState, headers: &HeaderMap, query: &Query, by: L
         let params = BrowseParams::parse(query, COUNT_INCLUDES, &[])?;
         let user = match by {
             Lookup::Id(id) => match ObjectId::parse(&id) {
-                Ok(id) => state.newsroom.db.user_by_id(&id).await?,
+                Ok(id) => state.newsroom.db().user_by_id(&id).await?,
                 Err(_) => None,
             },
-            Lookup::Slug(slug) => state.newsroom.db.user_by_slug(&slug).await?,
+            Lookup::Slug(slug) => state.newsroom.db().user_by_slug(&slug).await?,
         };
         let user = user.ok_or_else(|| ApiError::not_found("Author"))?;
-        let published = state.newsroom.db.published_post_counts_by_author(&[user.id.as_str().to_owned()]).await?;
+        let published = state.newsroom.db().published_post_counts_by_author(&[user.id.as_str().to_owned()]).await?;
         if user.status != masthead_core::StaffStatus::Active && published.is_empty() {
             return Err(ApiError::not_found("Author"));
         }
@@ -308,7 +308,7 @@ pub async fn author_by_slug(
 
 pub async fn settings(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let result = async {
-        let settings = state.newsroom.db.site_settings().await?;
+        let settings = state.newsroom.db().site_settings().await?;
         Ok(json!({ "settings": output::settings(&state.site_url, &settings), "meta": {} }))
     }
     .await;
@@ -331,9 +331,9 @@ pub async fn tiers(State(state): State<AppState>, headers: HeaderMap, query: Que
 }
 
 pub(crate) async fn tier_values(state: &AppState) -> Result<Vec<Value>, ApiError> {
-    let id = state.newsroom.db.secret("free_tier_id", || ObjectId::new().as_str().to_owned()).await?;
-    let settings = state.newsroom.db.site_settings().await?;
-    let since = state.newsroom.db.first_staff_created_at().await?.unwrap_or_else(masthead_core::now);
+    let id = state.newsroom.free_tier_id().await?;
+    let settings = state.newsroom.db().site_settings().await?;
+    let since = state.newsroom.db().first_staff_created_at().await?.unwrap_or_else(masthead_core::now);
     Ok(vec![output::free_tier(&id, &settings, since)])
 }
 
@@ -342,7 +342,7 @@ pub async fn newsletters(State(state): State<AppState>, headers: HeaderMap, quer
     let result = async {
         let params = BrowseParams::parse(&query, &[], &[])?;
         let page = list(&state, Resource::Newsletters, &params).await?;
-        let all = state.newsroom.db.newsletters(true).await?;
+        let all = state.newsroom.db().newsletters(true).await?;
         let shape = shape(&state, &params);
         let items = page
             .items

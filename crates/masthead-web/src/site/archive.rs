@@ -86,7 +86,7 @@ async fn render_archive<S: Serialize>(
     page: u32,
     archive: Archive<'_, S>,
 ) -> Result<Response, WebError> {
-    let list = state.newsroom.db.published_posts(archive.list, PageRequest::new(page, super::PAGE_SIZE)).await?;
+    let list = state.newsroom.db().published_posts(archive.list, PageRequest::new(page, super::PAGE_SIZE)).await?;
     if list.total == 0 || page > list.pages {
         return Err(WebError::NotFound);
     }
@@ -112,7 +112,7 @@ async fn render_tag(state: &AppState, slug: &str, page: u32) -> Result<Response,
     // Internal tags organise content; they have no public page.
     let tag = state
         .newsroom
-        .db
+        .db()
         .tag_by_slug(slug)
         .await?
         .filter(|t| t.visibility == masthead_core::TagVisibility::Public)
@@ -139,7 +139,7 @@ async fn render_tag(state: &AppState, slug: &str, page: u32) -> Result<Response,
 }
 
 async fn render_author(state: &AppState, slug: &str, page: u32) -> Result<Response, WebError> {
-    let author = state.newsroom.db.user_by_slug(slug).await?.ok_or(WebError::NotFound)?;
+    let author = state.newsroom.db().user_by_slug(slug).await?.ok_or(WebError::NotFound)?;
     let ctx = site_context(state).await?;
     let base = author_path(author.slug.as_str());
     let archive = Archive {

@@ -37,7 +37,7 @@ pub async fn post_or_page(
     Path(slug): Path<String>,
 ) -> Result<Response, WebError> {
     let slug = Slug::parse(&slug).map_err(|_| WebError::NotFound)?;
-    let db = &state.newsroom.db;
+    let db = &state.newsroom.db();
     for post_type in [PostType::Post, PostType::Page] {
         if let Some(post) = db.post_by_slug(post_type, slug.as_str()).await?.filter(Post::is_live) {
             let staff = crate::admin::current_staff(&state, &headers).await;
@@ -51,7 +51,7 @@ pub async fn post_or_page(
 /// `/p/{uuid}/`: the private preview link of a story in any state, for sharing before
 /// publication. Not indexed, not cached.
 pub async fn preview(State(state): State<AppState>, Path(uuid): Path<String>) -> Result<Response, WebError> {
-    let post = state.newsroom.db.post_by_uuid(&uuid).await?.ok_or(WebError::NotFound)?;
+    let post = state.newsroom.db().post_by_uuid(&uuid).await?.ok_or(WebError::NotFound)?;
     let mut response = render(&state, post, None, true).await?;
     response.extensions_mut().remove::<CacheDeps>();
     response.headers_mut().insert(header::CACHE_CONTROL, crate::admin::PRIVATE);
@@ -90,7 +90,7 @@ async fn render(state: &AppState, post: Post, edit_url: Option<String>, preview:
     };
     let notes = state
         .newsroom
-        .db
+        .db()
         .post_notes(&post.id)
         .await?
         .into_iter()
@@ -103,7 +103,7 @@ async fn render(state: &AppState, post: Post, edit_url: Option<String>, preview:
 
 /// Stories sharing the most tags with this one, topped up with the newest stories.
 async fn related_stories(state: &AppState, post: &Post, deps: &mut CacheDeps) -> Result<Vec<Post>, WebError> {
-    let db = &state.newsroom.db;
+    let db = &state.newsroom.db();
     let mut related = db.posts_sharing_tags(&post.id, RELATED_STORIES as u32).await?;
     if related.len() < RELATED_STORIES {
         // Recency fill-ins change whenever anything is published.

@@ -78,7 +78,7 @@ async fn render_feed(
     mut deps: CacheDeps,
 ) -> Result<Response, WebError> {
     let ctx = site_context(state).await?;
-    let posts = state.newsroom.db.published_posts(list, PageRequest::new(1, FEED_ITEMS)).await?;
+    let posts = state.newsroom.db().published_posts(list, PageRequest::new(1, FEED_ITEMS)).await?;
     card_deps(&mut deps, &posts.items);
     let build_date = posts.items.first().and_then(|p| p.published_at).unwrap_or_else(masthead_core::now);
     let feed = Feed {
@@ -103,7 +103,7 @@ pub async fn site_rss(State(state): State<AppState>) -> Result<Response, WebErro
 pub async fn tag_rss(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
     let tag = state
         .newsroom
-        .db
+        .db()
         .tag_by_slug(&slug)
         .await?
         .filter(|t| t.visibility == TagVisibility::Public)
@@ -126,7 +126,7 @@ pub async fn tag_rss(State(state): State<AppState>, Path(slug): Path<String>) ->
 }
 
 pub async fn author_rss(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
-    let author = state.newsroom.db.user_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
+    let author = state.newsroom.db().user_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
     let ctx = site_context(&state).await?;
     let mut deps = CacheDeps::default();
     deps.push(Dep::Author(author.id.clone()));
@@ -179,7 +179,7 @@ fn listings() -> CacheDeps {
 
 pub async fn sitemap_index(State(state): State<AppState>) -> Result<Response, WebError> {
     let ctx = site_context(&state).await?;
-    let db = &state.newsroom.db;
+    let db = &state.newsroom.db();
     let newest = |entries: Vec<SitemapEntry>| entries.iter().map(|e| e.updated_at).max().map(iso);
     let sitemaps = vec![
         SitemapRef {
@@ -216,7 +216,7 @@ async fn sitemap_of(state: &AppState, post_type: PostType) -> Result<Response, W
     let ctx = site_context(state).await?;
     let entries = state
         .newsroom
-        .db
+        .db()
         .sitemap_entries(post_type)
         .await?
         .into_iter()
@@ -241,7 +241,7 @@ pub async fn sitemap_tags(State(state): State<AppState>) -> Result<Response, Web
     let ctx = site_context(&state).await?;
     let entries = state
         .newsroom
-        .db
+        .db()
         .public_tags_with_published_posts()
         .await?
         .into_iter()
@@ -258,7 +258,7 @@ pub async fn sitemap_authors(State(state): State<AppState>) -> Result<Response, 
     let ctx = site_context(&state).await?;
     let entries = state
         .newsroom
-        .db
+        .db()
         .authors_with_published_posts()
         .await?
         .into_iter()
@@ -277,7 +277,7 @@ pub async fn sitemap_news(State(state): State<AppState>) -> Result<Response, Web
     let since = masthead_core::now() - time::Duration::days(2);
     let entries: Vec<NewsEntry> = state
         .newsroom
-        .db
+        .db()
         .posts_published_since(since)
         .await?
         .into_iter()

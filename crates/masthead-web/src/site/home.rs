@@ -39,7 +39,7 @@ pub async fn home_page(State(state): State<AppState>, Path(page): Path<String>) 
 
 async fn render_home(state: &AppState, page: u32) -> Result<Response, WebError> {
     let ctx = site_context(state).await?;
-    let db = &state.newsroom.db;
+    let db = &state.newsroom.db();
     let list = db.published_posts(PostList::All, PageRequest::new(page, super::PAGE_SIZE)).await?;
     if page > list.pages {
         return Err(WebError::NotFound);

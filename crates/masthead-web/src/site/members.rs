@@ -403,7 +403,7 @@ pub async fn unsubscribe_page(State(state): State<AppState>, Query(query): Query
     match state.newsroom.member_for_unsubscribe(&query.uuid, &query.key).await {
         Ok(member) => {
             let newsletter = query.newsletter.clone().unwrap_or_default();
-            let names = match state.newsroom.db.newsletter_by_slug(&newsletter).await {
+            let names = match state.newsroom.db().newsletter_by_slug(&newsletter).await {
                 Ok(Some(n)) => vec![n.name],
                 _ => vec![],
             };

@@ -12,14 +12,14 @@ use crate::{select, text_of};
 const ORIGIN: &str = "https://news.example.org";
 const PASSWORD: &str = "a long enough secret";
 
-async fn staff(app: &TestApp, name: &str, role: Role) -> (StaffUser, String) {
+pub(crate) async fn staff(app: &TestApp, name: &str, role: Role) -> (StaffUser, String) {
     let email = format!("{}@news.example.org", name.to_lowercase().replace(' ', "."));
     let user = app.newsroom.add_staff(name, &email, role, Some(PASSWORD)).await.expect("add staff");
     let token = app.newsroom.open_session(&user, None, None).await.expect("session");
     (user, format!("masthead_session={token}"))
 }
 
-async fn send(app: &TestApp, method: &str, path: &str, cookie: Option<&str>, form: &str) -> TestResponse {
+pub(crate) async fn send(app: &TestApp, method: &str, path: &str, cookie: Option<&str>, form: &str) -> TestResponse {
     let mut request = Request::builder().method(method).uri(path).header("origin", ORIGIN);
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
@@ -37,11 +37,11 @@ fn encode(value: &str) -> String {
         .collect()
 }
 
-async fn fresh(app: &TestApp, post: &Post) -> Post {
-    app.newsroom.db.post_by_id(&post.id).await.expect("read").expect("exists")
+pub(crate) async fn fresh(app: &TestApp, post: &Post) -> Post {
+    app.db.post_by_id(&post.id).await.expect("read").expect("exists")
 }
 
-fn stamp(post: &Post) -> String {
+pub(crate) fn stamp(post: &Post) -> String {
     encode(&post.updated_at.format(&Rfc3339).expect("format"))
 }
 

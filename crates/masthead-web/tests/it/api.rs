@@ -14,11 +14,11 @@ use crate::newsroom;
 
 const ORIGIN: &str = "https://news.example.org";
 
-async fn integration(app: &TestApp) -> Integration {
+pub(crate) async fn integration(app: &TestApp) -> Integration {
     app.newsroom.add_integration("Front end", None).await.expect("integration")
 }
 
-fn json_of(response: &TestResponse) -> Value {
+pub(crate) fn json_of(response: &TestResponse) -> Value {
     serde_json::from_slice(&response.body).unwrap_or_else(|e| panic!("JSON body ({e}): {}", response.text()))
 }
 
@@ -38,7 +38,13 @@ async fn content_get(app: &TestApp, key: &str, path: &str) -> TestResponse {
 }
 
 /// An Admin API call signed as `@tryghost/admin-api` signs it.
-async fn admin_call(app: &TestApp, key: &str, method: &str, path: &str, body: Option<Value>) -> TestResponse {
+pub(crate) async fn admin_call(
+    app: &TestApp,
+    key: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> TestResponse {
     let token = sign_admin_token(key, masthead_core::now()).expect("token");
     let mut request = Request::builder()
         .method(method)
@@ -225,7 +231,7 @@ dual_db_test!(async fn admin_tokens_are_checked_and_edits_collide_with_409(db) {
     assert_eq!(post["status"], "draft");
     assert_eq!(post["authors"][0]["email"], "owner@news.example.org", "integrations write as the owner");
     let id = post["id"].as_str().expect("id").to_owned();
-    let stored = app.newsroom.db.post_by_id(&masthead_core::ObjectId::parse(&id).expect("id")).await.expect("read").expect("post");
+    let stored = app.db.post_by_id(&masthead_core::ObjectId::parse(&id).expect("id")).await.expect("read").expect("post");
     assert_eq!(stored.html, "<p>Traffic moves again.</p>", "sanitised on the way in");
 
     let edit = |updated_at: Value, title: &str| json!({ "posts": [{ "title": title, "updated_at": updated_at }] });
@@ -235,7 +241,7 @@ dual_db_test!(async fn admin_tokens_are_checked_and_edits_collide_with_409(db) {
     assert_eq!(error_of(&stale), (409, "UpdateCollisionError".into(), None));
     let missing_stamp = admin_call(&app, &admin_key, "PUT", &format!("posts/{id}/"), Some(json!({ "posts": [{ "title": "x" }] }))).await;
     assert_eq!(error_of(&missing_stamp).0, 422);
-    let current = app.newsroom.db.post_by_id(&stored.id).await.expect("read").expect("post");
+    let current = app.db.post_by_id(&stored.id).await.expect("read").expect("post");
     assert_eq!(current.title, "Bridge reopens at last");
 
     let deleted = admin_call(&app, &admin_key, "DELETE", &format!("posts/{id}/"), None).await;
@@ -271,8 +277,8 @@ dual_db_test!(async fn session_callers_keep_their_role_and_must_be_same_origin(d
     assert_eq!(error_of(&cross_site).0, 403);
     let members = app.get_with("/ghost/api/admin/members/", &[("cookie", &cookie)]).await;
     assert_eq!(error_of(&members).0, 403, "contributors cannot read members");
-    assert_eq!(app.newsroom.db.count_posts().await.expect("count"), 1);
-    let mine = app.newsroom.db.post_by_slug(PostType::Post, "my-draft").await.expect("read");
+    assert_eq!(app.db.count_posts().await.expect("count"), 1);
+    let mine = app.db.post_by_slug(PostType::Post, "my-draft").await.expect("read");
     assert!(mine.is_some());
 });
 
@@ -296,9 +302,9 @@ dual_db_test!(async fn webhooks_refuse_private_targets_and_unknown_events(db) {
     let hook = json_of(&public)["webhooks"][0].clone();
     assert_eq!(hook["event"], "post.added");
     // A new post queues its delivery as a durable job.
-    let author = masthead_test_utils::StaffBuilder::new("Dana Desk").create(&app.newsroom).await;
+    let author = masthead_test_utils::StaffBuilder::new("Dana Desk").create(&db).await;
     PostBuilder::draft("Queued").authors(&[&author]).create(&app.newsroom).await;
-    let jobs = app.newsroom.db.jobs().await.expect("jobs");
+    let jobs = app.db.jobs().await.expect("jobs");
     let deliveries: Vec<_> = jobs.iter().filter(|j| j.kind == "deliver_webhook").collect();
     assert_eq!(deliveries.len(), 1, "{jobs:?}");
     let deleted = admin_call(&app, &key, "DELETE", &format!("webhooks/{}/", hook["id"].as_str().expect("id")), None).await;
@@ -521,7 +527,7 @@ dual_db_test!(async fn publishing_through_the_admin_api_can_send_the_newsletter(
     let draft = json_of(&admin_call(&app, &key, "POST", "posts/", Some(json!({ "posts": [{ "title": "Curfew lifted", "markdown": "The city breathes." }] }))).await)["posts"][0].clone();
     let id = draft["id"].as_str().expect("id").to_owned();
     let post_id = masthead_core::ObjectId::parse(&id).expect("id");
-    assert!(app.newsroom.db.email_for_post(&post_id).await.expect("read").is_none());
+    assert!(app.db.email_for_post(&post_id).await.expect("read").is_none());
     let published = admin_call(
         &app,
         &key,
@@ -531,7 +537,7 @@ dual_db_test!(async fn publishing_through_the_admin_api_can_send_the_newsletter(
     )
     .await;
     assert_eq!(published.status, 200, "{}", published.text());
-    let email = app.newsroom.db.email_for_post(&post_id).await.expect("read").expect("a send was created");
+    let email = app.db.email_for_post(&post_id).await.expect("read").expect("a send was created");
     assert_eq!(email.subject, "Curfew lifted");
     insta::assert_json_snapshot!("admin_post_published", redacted(&json_of(&published)));
     let error = admin_call(&app, &key, "GET", "posts/0123456789abcdef01234567/", None).await;

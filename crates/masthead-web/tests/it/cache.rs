@@ -83,9 +83,9 @@ dual_db_test!(async fn settings_changes_clear_the_whole_cache(db) {
     newsroom(&app).await;
     app.get("/").await;
     app.get("/tag/society/").await;
-    let mut settings = app.newsroom.db.site_settings().await.expect("settings");
+    let mut settings = app.db.site_settings().await.expect("settings");
     settings.title = "The Renamed Post".into();
-    app.newsroom.db.save_site_settings(&settings).await.expect("save");
+    app.db.save_site_settings(&settings).await.expect("save");
     app.newsroom.changes.publish(&masthead_app::ContentChange::Settings);
     assert!(app.state.cache.is_empty());
     assert!(app.get("/tag/society/").await.text().contains("The Renamed Post"));

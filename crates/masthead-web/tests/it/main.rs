@@ -9,7 +9,9 @@ mod cache;
 mod feeds;
 mod home_and_archives;
 mod members;
+mod newsletter_choice;
 mod urls_and_errors;
+mod write_path;
 
 use masthead_core::{Post, SiteSettings, StaffUser, Timezone};
 use masthead_test_utils::{PostBuilder, StaffBuilder, TestApp};
@@ -31,10 +33,10 @@ pub async fn newsroom(app: &TestApp) -> Fixture {
         timezone: Timezone::parse("Europe/Kyiv").expect("tz"),
         ..SiteSettings::default()
     };
-    app.newsroom.db.save_site_settings(&settings).await.expect("settings");
+    app.db.save_site_settings(&settings).await.expect("settings");
     app.state.cache.clear();
-    let anna = StaffBuilder::new("Anna Field").bio("Covers the front line.").create(&app.newsroom).await;
-    let boris = StaffBuilder::new("Boris Lane").create(&app.newsroom).await;
+    let anna = StaffBuilder::new("Anna Field").bio("Covers the front line.").create(&app.db).await;
+    let boris = StaffBuilder::new("Boris Lane").create(&app.db).await;
     let now = masthead_core::now();
     let body = "The river rose overnight, officials said.\n\n\"We are ready,\" said the mayor.\n\n## What next\n\nMore rain is forecast.";
     let lead = PostBuilder::published("Floods reach the harbour district")

@@ -19,7 +19,7 @@ fn form(path: &str, body: &str) -> Request<Body> {
 }
 
 async fn newsletters(app: &TestApp) {
-    let owner = StaffBuilder::new("Mira Halden").create(&app.newsroom).await;
+    let owner = StaffBuilder::new("Mira Halden").create(&app.db).await;
     let actor = Actor { user_id: owner.id, role: Role::Owner };
     for (name, default) in [("Morning Brief", true), ("Frontline Dispatch", false)] {
         let input = NewsletterInput { name: name.into(), subscribe_on_signup: default, ..NewsletterInput::default() };
