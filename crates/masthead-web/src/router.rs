@@ -131,49 +131,66 @@ pub fn router(state: AppState) -> Router {
 
     // Ghost's Admin API: integrations sign JWTs; staff sessions must come from our pages.
     let admin_api = Router::new()
-        .route("/ghost/api/admin/site/", get(api_admin::site))
-        .route("/ghost/api/admin/posts/", get(api_admin::posts).post(api_admin::add_post_route))
+        .route("/ghost/api/admin/site/", get(api_admin::settings::read_site))
+        .route("/ghost/api/admin/posts/", get(api_admin::posts::browse_posts).post(api_admin::posts::add_post))
         .route(
             "/ghost/api/admin/posts/{id}/",
-            get(api_admin::post).put(api_admin::edit_post_route).delete(api_admin::delete_post_route),
+            get(api_admin::posts::read_post).put(api_admin::posts::edit_post).delete(api_admin::posts::delete_post),
         )
-        .route("/ghost/api/admin/posts/slug/{slug}/", get(api_admin::post_by_slug))
-        .route("/ghost/api/admin/pages/", get(api_admin::pages).post(api_admin::add_page_route))
+        .route("/ghost/api/admin/posts/slug/{slug}/", get(api_admin::posts::read_post_by_slug))
+        .route("/ghost/api/admin/pages/", get(api_admin::posts::browse_pages).post(api_admin::posts::add_page))
         .route(
             "/ghost/api/admin/pages/{id}/",
-            get(api_admin::page).put(api_admin::edit_page_route).delete(api_admin::delete_page_route),
+            get(api_admin::posts::read_page).put(api_admin::posts::edit_page).delete(api_admin::posts::delete_page),
         )
-        .route("/ghost/api/admin/pages/slug/{slug}/", get(api_admin::page_by_slug))
+        .route("/ghost/api/admin/pages/slug/{slug}/", get(api_admin::posts::read_page_by_slug))
         .route(
             "/ghost/api/admin/images/upload/",
-            post(api_admin::upload_image).layer(DefaultBodyLimit::max(masthead_media::MAX_UPLOAD_BYTES + 1024 * 1024)),
+            post(api_admin::images::upload_image)
+                .layer(DefaultBodyLimit::max(masthead_media::MAX_UPLOAD_BYTES + 1024 * 1024)),
         )
-        .route("/ghost/api/admin/tags/", get(api_admin::tags).post(api_admin::add_tag))
+        .route("/ghost/api/admin/tags/", get(api_admin::tags::browse_tags).post(api_admin::tags::add_tag))
         .route(
             "/ghost/api/admin/tags/{id}/",
-            get(api_admin::tag).put(api_admin::edit_tag).delete(api_admin::delete_tag),
+            get(api_admin::tags::read_tag).put(api_admin::tags::edit_tag).delete(api_admin::tags::delete_tag),
         )
-        .route("/ghost/api/admin/tags/slug/{slug}/", get(api_admin::tag_by_slug))
-        .route("/ghost/api/admin/users/", get(api_admin::users))
-        .route("/ghost/api/admin/users/{id}/", get(api_admin::user))
-        .route("/ghost/api/admin/users/slug/{slug}/", get(api_admin::user_by_slug))
-        .route("/ghost/api/admin/users/email/{email}/", get(api_admin::user_by_email))
-        .route("/ghost/api/admin/members/", get(api_admin::members).post(api_admin::add_member))
+        .route("/ghost/api/admin/tags/slug/{slug}/", get(api_admin::tags::read_tag_by_slug))
+        .route("/ghost/api/admin/users/", get(api_admin::users::browse_users))
+        .route("/ghost/api/admin/users/{id}/", get(api_admin::users::read_user))
+        .route("/ghost/api/admin/users/slug/{slug}/", get(api_admin::users::read_user_by_slug))
+        .route("/ghost/api/admin/users/email/{email}/", get(api_admin::users::read_user_by_email))
+        .route(
+            "/ghost/api/admin/members/",
+            get(api_admin::members::browse_members).post(api_admin::members::add_member),
+        )
         .route(
             "/ghost/api/admin/members/{id}/",
-            get(api_admin::member).put(api_admin::edit_member).delete(api_admin::delete_member),
+            get(api_admin::members::read_member)
+                .put(api_admin::members::edit_member)
+                .delete(api_admin::members::delete_member),
         )
-        .route("/ghost/api/admin/newsletters/", get(api_admin::newsletters).post(api_admin::add_newsletter))
-        .route("/ghost/api/admin/newsletters/{id}/", get(api_admin::newsletter).put(api_admin::edit_newsletter))
-        .route("/ghost/api/admin/tiers/", get(api_admin::tiers))
-        .route("/ghost/api/admin/tiers/{id}/", get(api_admin::tier))
-        .route("/ghost/api/admin/settings/", get(api_admin::settings))
+        .route(
+            "/ghost/api/admin/newsletters/",
+            get(api_admin::newsletters::browse_newsletters).post(api_admin::newsletters::add_newsletter),
+        )
+        .route(
+            "/ghost/api/admin/newsletters/{id}/",
+            get(api_admin::newsletters::read_newsletter).put(api_admin::newsletters::edit_newsletter),
+        )
+        .route("/ghost/api/admin/tiers/", get(api_admin::tiers::browse_tiers))
+        .route("/ghost/api/admin/tiers/{id}/", get(api_admin::tiers::read_tier))
+        .route("/ghost/api/admin/settings/", get(api_admin::settings::read_settings))
         .route(
             "/ghost/api/admin/db/",
-            get(api_admin::export_db).post(api_admin::import_db).layer(DefaultBodyLimit::max(256 * 1024 * 1024)),
+            get(api_admin::db::export_db)
+                .post(api_admin::db::import_db)
+                .layer(DefaultBodyLimit::max(256 * 1024 * 1024)),
         )
-        .route("/ghost/api/admin/webhooks/", post(api_admin::add_webhook))
-        .route("/ghost/api/admin/webhooks/{id}/", put(api_admin::edit_webhook).delete(api_admin::delete_webhook))
+        .route("/ghost/api/admin/webhooks/", post(api_admin::webhooks::add_webhook))
+        .route(
+            "/ghost/api/admin/webhooks/{id}/",
+            put(api_admin::webhooks::edit_webhook).delete(api_admin::webhooks::delete_webhook),
+        )
         .route("/ghost/api/admin/{*rest}", any(api_admin::unknown))
         .route("/ghost/api/openapi.json", get(crate::api::openapi::serve));
 

@@ -543,3 +543,51 @@ dual_db_test!(async fn publishing_through_the_admin_api_can_send_the_newsletter(
     let error = admin_call(&app, &key, "GET", "posts/0123456789abcdef01234567/", None).await;
     insta::assert_json_snapshot!("admin_not_found", redacted(&json_of(&error)));
 });
+
+dual_db_test!(async fn a_failing_database_is_a_500_in_ghosts_envelope_never_a_404(db) {
+    let app = TestApp::new(&db).await;
+    app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let key = integration(&app).await.admin_key.expect("admin key");
+    let tag = app.newsroom.find_or_create_tag("Frontline").await.expect("tag");
+    assert_eq!(admin_call(&app, &key, "GET", &format!("tags/{}/", tag.id), None).await.status, 200);
+    // The tables behind tags and staff are gone; the keys (another table) still work.
+    db.execute_raw("ALTER TABLE posts_tags RENAME TO posts_tags_gone; ALTER TABLE tags RENAME TO tags_gone").await;
+    for path in [
+        format!("tags/{}/", tag.id),
+        "tags/slug/frontline/".to_owned(),
+        "tags/".to_owned(),
+    ] {
+        let answer = admin_call(&app, &key, "GET", &path, None).await;
+        assert_eq!(error_of(&answer).0, 500, "{path}: {}", answer.text());
+        assert_eq!(error_of(&answer).1, "InternalServerError", "{path}");
+        assert!(!answer.text().contains("tags_gone"), "the database's message is not shown: {}", answer.text());
+    }
+});
+
+dual_db_test!(async fn admin_api_bodies_are_typed_and_a_wrong_field_is_named(db) {
+    let app = TestApp::new(&db).await;
+    app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let key = integration(&app).await.admin_key.expect("admin key");
+    for (path, body, property) in [
+        ("posts/", json!({ "posts": [{ "title": 5 }] }), "title"),
+        ("posts/", json!({ "posts": [{ "title": "Floods", "published_at": "yesterday" }] }), "published_at"),
+        ("posts/", json!({ "posts": [{ "title": "Floods", "featured": "yes" }] }), "featured"),
+        ("posts/", json!({ "posts": [{ "title": "Floods", "tags": [5] }] }), "tags"),
+        ("tags/", json!({ "tags": [{ "name": ["War"] }] }), "name"),
+        ("members/", json!({ "members": [{ "email": "a@example.org", "labels": "VIP" }] }), "labels"),
+        ("newsletters/", json!({ "newsletters": [{ "name": "Daily", "sort_order": "first" }] }), "sort_order"),
+        ("webhooks/", json!({ "webhooks": [{ "event": "post.added", "target_url": 7 }] }), "target_url"),
+    ] {
+        let answer = admin_call(&app, &key, "POST", path, Some(body)).await;
+        let error = json_of(&answer);
+        assert_eq!(answer.status, 422, "{path}: {error}");
+        assert_eq!(error["errors"][0]["type"], "ValidationError");
+        assert_eq!(error["errors"][0]["property"], property, "{path}: {error}");
+        let message = error["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with(&format!("Validation failed for {property}:")), "{message}");
+    }
+    // Fields clients send back from a read are ignored; nothing was stored by the refusals.
+    let added = admin_call(&app, &key, "POST", "posts/", Some(json!({ "posts": [{ "title": "Floods", "url": "x", "excerpt": "y" }] }))).await;
+    assert_eq!(added.status, 201, "{}", added.text());
+    assert_eq!(app.db.count_posts().await.expect("count"), 1);
+});

@@ -1,0 +1,141 @@
+//! Tags (`/tags/`): browse with post counts, read by id or slug, add, edit, delete.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use masthead_core::{ObjectId, Permission, Tag};
+use masthead_storage::Resource;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::fields::Field;
+use super::{AdminCaller, body, created, deleted, list, ok, require, shape};
+use crate::AppState;
+use crate::api::{ApiError, BrowseParams, Query, browse_body};
+use masthead_app::ghost::api_json as output;
+
+const INCLUDES: &[&str] = &["count.posts"];
+
+/// A tag as clients send it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TagFields {
+    name: Field<String>,
+    description: Field<String>,
+}
+
+pub async fn browse_tags(
+    State(state): State<AppState>,
+    _caller: AdminCaller,
+    headers: HeaderMap,
+    query: Query,
+) -> Response {
+    let result = async {
+        let params = BrowseParams::parse(&query, INCLUDES, &[])?;
+        let page = list(&state, Resource::Tags, &params, params.filter.as_ref()).await?;
+        let tags = state.newsroom.db().tags_by_ids(&page.items).await?;
+        let counts = if params.includes("count.posts") {
+            Some(state.newsroom.db().published_post_counts_by_tag(&page.items).await?)
+        } else {
+            None
+        };
+        let shape = shape(&state, &params);
+        let items = tags
+            .iter()
+            .map(|t| {
+                let count = counts.as_ref().map(|c| c.get(t.id.as_str()).copied().unwrap_or(0));
+                shape.select(output::tag(&shape, t, count))
+            })
+            .collect();
+        Ok(browse_body("tags", items, &page))
+    }
+    .await;
+    ok(&headers, result)
+}
+
+fn one(state: &AppState, query: &Query, tag: &Tag) -> Result<Value, ApiError> {
+    let params = BrowseParams::parse(query, INCLUDES, &[])?;
+    let shape = shape(state, &params);
+    Ok(json!({ "tags": [shape.select(output::tag(&shape, tag, None))] }))
+}
+
+async fn by_id(state: &AppState, id: &str) -> Result<Tag, ApiError> {
+    let id = ObjectId::parse(id).map_err(|_| ApiError::not_found("Tag"))?;
+    state.newsroom.db().tag_by_id(&id).await?.ok_or_else(|| ApiError::not_found("Tag"))
+}
+
+pub async fn read_tag(
+    State(state): State<AppState>,
+    _caller: AdminCaller,
+    headers: HeaderMap,
+    query: Query,
+    Path(id): Path<String>,
+) -> Response {
+    let result = async { one(&state, &query, &by_id(&state, &id).await?) }.await;
+    ok(&headers, result)
+}
+
+pub async fn read_tag_by_slug(
+    State(state): State<AppState>,
+    _caller: AdminCaller,
+    headers: HeaderMap,
+    query: Query,
+    Path(slug): Path<String>,
+) -> Response {
+    let result = async {
+        let tag = state.newsroom.db().tag_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("Tag"))?;
+        one(&state, &query, &tag)
+    }
+    .await;
+    ok(&headers, result)
+}
+
+pub async fn add_tag(State(state): State<AppState>, caller: AdminCaller, bytes: Bytes) -> Response {
+    let result = async {
+        require(&caller.actor, Permission::CreateTags, "create tags")?;
+        let fields: TagFields = body(&bytes, "tags")?;
+        let name = fields.name.value().filter(|n| !n.trim().is_empty()).ok_or_else(|| {
+            ApiError::validation("Validation failed for name: a tag needs a name.").with_property("name")
+        })?;
+        let mut tag = state.newsroom.find_or_create_tag(&name).await?;
+        if let Some(description) = fields.description.value() {
+            tag = state.newsroom.edit_tag(&caller.actor, &tag.id, &tag.name, &description).await?;
+        }
+        one(&state, &Query::default(), &tag)
+    }
+    .await;
+    created(result)
+}
+
+pub async fn edit_tag(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Response {
+    let result = async {
+        let existing = by_id(&state, &id).await?;
+        let fields: TagFields = body(&bytes, "tags")?;
+        let name = fields.name.value().unwrap_or_else(|| existing.name.clone());
+        let description = match fields.description.update() {
+            Some(description) => description.unwrap_or_default(),
+            None => existing.description.clone().unwrap_or_default(),
+        };
+        let tag = state.newsroom.edit_tag(&caller.actor, &existing.id, &name, &description).await?;
+        one(&state, &Query::default(), &tag)
+    }
+    .await;
+    ok(&headers, result)
+}
+
+pub async fn delete_tag(State(state): State<AppState>, caller: AdminCaller, Path(id): Path<String>) -> Response {
+    let result = async {
+        let id = ObjectId::parse(&id).map_err(|_| ApiError::not_found("Tag"))?;
+        state.newsroom.delete_tag(&caller.actor, &id).await?;
+        Ok(())
+    }
+    .await;
+    deleted(result)
+}

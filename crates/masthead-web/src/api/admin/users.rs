@@ -1,0 +1,83 @@
+//! Staff (`/users/`): browse, read by id (or `me`), slug or email. Staff are managed in the
+//! newsroom, not through the API.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use masthead_core::{ObjectId, StaffUser};
+use masthead_storage::Resource;
+use serde_json::{Value, json};
+
+use super::{AdminCaller, list, ok, shape};
+use crate::AppState;
+use crate::api::{ApiError, BrowseParams, Query, browse_body};
+use masthead_app::ghost::api_json as output;
+
+const INCLUDES: &[&str] = &["count.posts", "roles"];
+
+pub async fn browse_users(
+    State(state): State<AppState>,
+    _caller: AdminCaller,
+    headers: HeaderMap,
+    query: Query,
+) -> Response {
+    let result = async {
+        let params = BrowseParams::parse(&query, INCLUDES, &[])?;
+        let page = list(&state, Resource::Authors, &params, params.filter.as_ref()).await?;
+        let users = state.newsroom.db().users_by_ids(&page.items).await?;
+        let shape = shape(&state, &params);
+        let items = users.iter().map(|u| shape.select(output::author(&shape, u, None))).collect();
+        Ok(browse_body("users", items, &page))
+    }
+    .await;
+    ok(&headers, result)
+}
+
+fn one(state: &AppState, query: &Query, user: Option<StaffUser>) -> Result<Value, ApiError> {
+    let params = BrowseParams::parse(query, INCLUDES, &[])?;
+    let user = user.ok_or_else(|| ApiError::not_found("User"))?;
+    let shape = shape(state, &params);
+    Ok(json!({ "users": [shape.select(output::author(&shape, &user, None))] }))
+}
+
+pub async fn read_user(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    headers: HeaderMap,
+    query: Query,
+    Path(id): Path<String>,
+) -> Response {
+    let result = async {
+        let id = if id == "me" { Ok(caller.actor.user_id.clone()) } else { ObjectId::parse(&id) };
+        let user = match id {
+            Ok(id) => state.newsroom.db().user_by_id(&id).await?,
+            Err(_) => None,
+        };
+        one(&state, &query, user)
+    }
+    .await;
+    ok(&headers, result)
+}
+
+pub async fn read_user_by_slug(
+    State(state): State<AppState>,
+    _caller: AdminCaller,
+    headers: HeaderMap,
+    query: Query,
+    Path(slug): Path<String>,
+) -> Response {
+    let result = async { one(&state, &query, state.newsroom.db().user_by_slug(&slug).await?) }.await;
+    ok(&headers, result)
+}
+
+pub async fn read_user_by_email(
+    State(state): State<AppState>,
+    _caller: AdminCaller,
+    headers: HeaderMap,
+    query: Query,
+    Path(email): Path<String>,
+) -> Response {
+    let result =
+        async { one(&state, &query, state.newsroom.db().user_by_email(&email.trim().to_lowercase()).await?) }.await;
+    ok(&headers, result)
+}
