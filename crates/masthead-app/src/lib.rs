@@ -28,7 +28,8 @@ pub struct Newsroom {
     /// Reads and writes; outside this crate only reads are offered ([`Newsroom::db`]), so every
     /// write goes through a use case.
     pub(crate) db: Db,
-    pub media: MediaStore,
+    /// Written only by use cases ([`Newsroom::store_image`]); read with [`Newsroom::media_file`].
+    pub(crate) media: MediaStore,
     pub changes: ChangeBus,
     pub jobs: jobs::JobSignal,
     pub mailer: mail::Mailer,

@@ -1,8 +1,10 @@
 //! The staff side: writing and saving stories (`posts`, `authoring`), corrections and revision
-//! history, staff accounts and sessions (`staff`), and running the newsroom (`management`).
+//! history, staff accounts and sessions (`staff`), running the newsroom (`management`) and
+//! uploaded images (`uploads`).
 
 pub mod authoring;
 pub mod corrections;
 mod management;
 pub mod posts;
 pub mod staff;
+mod uploads;

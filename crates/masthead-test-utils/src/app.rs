@@ -20,6 +20,8 @@ pub struct TestApp {
     pub newsroom: Newsroom,
     /// The test's database, for fixtures and for checking what a request wrote.
     pub db: masthead_storage::Db,
+    /// The newsroom's media store, for fixtures.
+    pub media: MediaStore,
     router: Router,
     _media: tempfile::TempDir,
 }
@@ -44,14 +46,15 @@ impl TestResponse {
 impl TestApp {
     pub async fn new(db: &TestDb) -> Self {
         let media = tempfile::tempdir().expect("temporary media directory");
-        let newsroom = Newsroom::new(db.db().clone(), MediaStore::local(media.path()).expect("media store"))
+        let store = MediaStore::local(media.path()).expect("media store");
+        let newsroom = Newsroom::new(db.db().clone(), store.clone())
             .with_mailer(masthead_app::mail::Mailer::outbox(TEST_SITE_URL));
         let theme = Theme::load(None).expect("default theme loads");
         let state = AppState::new(newsroom.clone(), theme, TEST_SITE_URL)
             .expect("admin screens load")
             .with_bounce_secret(Some(TEST_BOUNCE_SECRET.into()));
         let router = masthead_web::router(state.clone());
-        Self { state, newsroom, db: db.db().clone(), router, _media: media }
+        Self { state, newsroom, db: db.db().clone(), media: store, router, _media: media }
     }
 
     pub async fn request(&self, request: Request<Body>) -> TestResponse {

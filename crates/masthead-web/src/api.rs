@@ -102,7 +102,9 @@ impl IntoResponse for ApiError {
                 "property": self.property,
                 "help": Value::Null,
                 "code": self.code,
-                "id": uuid::Uuid::new_v4().to_string(),
+                // The request's id, which its log lines carry too.
+                "id": crate::middleware::current_request_id()
+                    .map_or_else(|| uuid::Uuid::new_v4().to_string(), |id| id.to_string()),
                 "ghostErrorCode": Value::Null,
             }]
         });

@@ -45,7 +45,7 @@ pub async fn serve_image(State(state): State<AppState>, UrlPath(path): UrlPath<S
     };
     for (key, content_type) in candidates {
         let found =
-            state.newsroom.media.get(&format!("images/{key}")).await.map_err(|e| WebError::Internal(e.to_string()))?;
+            state.newsroom.media_file(&format!("images/{key}")).await.map_err(|e| WebError::Internal(e.to_string()))?;
         if let Some(bytes) = found {
             return Ok((
                 [

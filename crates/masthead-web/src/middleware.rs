@@ -1,8 +1,9 @@
-//! Cross-cutting request handling: URL normalisation, the page cache, themed error pages.
+//! Cross-cutting request handling: request ids, URL normalisation, the page cache, themed error
+//! pages.
 
 use axum::body::to_bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -17,6 +18,40 @@ pub const PUBLIC_PAGE: HeaderValue =
     HeaderValue::from_static("public, max-age=0, s-maxage=60, stale-while-revalidate=30, stale-if-error=86400");
 const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
 const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
+
+/// The header that carries a request's id, in and out.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+tokio::task_local! {
+    static CURRENT_REQUEST_ID: std::sync::Arc<str>;
+}
+
+/// The id of the request being handled, if called while handling one.
+pub fn current_request_id() -> Option<std::sync::Arc<str>> {
+    CURRENT_REQUEST_ID.try_with(|id| id.clone()).ok()
+}
+
+/// Names every request: the id tower-http's `SetRequestId` gave it (or the one a proxy in front
+/// sent, when it looks like an id), put on a tracing span around everything the request does,
+/// so every log line it causes carries `id=`, and kept where error answers can quote it.
+pub async fn request_context(mut request: Request, next: Next) -> Response {
+    let given = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok());
+    let usable = given.filter(|id| {
+        !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    });
+    let id: std::sync::Arc<str> = match usable {
+        Some(id) => id.into(),
+        None => {
+            let fresh = uuid::Uuid::new_v4().to_string();
+            if let Ok(value) = HeaderValue::from_str(&fresh) {
+                request.headers_mut().insert(REQUEST_ID, value);
+            }
+            fresh.into()
+        }
+    };
+    let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
+    CURRENT_REQUEST_ID.scope(id, tracing::Instrument::instrument(next.run(request), span)).await
+}
 
 /// Site URLs are lowercase and end with a slash (`/tag/war/`), as in Ghost. Other spellings get
 /// a permanent redirect, so each page has one URL and one cache entry. Files (a dot in the last

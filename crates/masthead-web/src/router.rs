@@ -6,6 +6,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{any, get, post, put};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -213,6 +214,11 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), middleware::themed_errors))
         .layer(from_fn(middleware::normalize_path))
         .layer(TraceLayer::new_for_http())
+        // Outermost first: an id for every request (tower-http), a span and an error reference
+        // carrying it, and the same id on the response.
+        .layer(PropagateRequestIdLayer::new(middleware::REQUEST_ID))
+        .layer(from_fn(middleware::request_context))
+        .layer(SetRequestIdLayer::new(middleware::REQUEST_ID, MakeRequestUuid))
         .layer(CatchPanicLayer::new());
     security_headers(router, https).with_state(state)
 }

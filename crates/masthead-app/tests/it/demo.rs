@@ -20,7 +20,7 @@ dual_db_test!(async fn the_demo_newsroom_is_complete_and_seeding_is_idempotent(d
         let image = post.feature_image.as_deref().expect("every story has a hero image");
         assert!(post.feature_image_caption.is_some() && post.feature_image_credit.is_some() && post.feature_image_alt.is_some());
         let key = format!("images/{}", image.trim_start_matches("/content/images/"));
-        assert!(app.newsroom.media.get(&key).await.expect("read").is_some(), "{key} was generated");
+        assert!(app.media.get(&key).await.expect("read").is_some(), "{key} was generated");
     }
     assert!(db.post_by_slug(PostType::Page, "about").await.expect("about").is_some());
     assert!(db.post_by_slug(PostType::Page, "membership").await.expect("membership").is_some());

@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 use masthead_app::newsroom::authoring::{NewsletterRequest, StorySave};
 use masthead_app::{AppError, PostBody, PostInput};
-use masthead_core::{ObjectId, Permission, Post, PostStatus, PostType, Slug, StaffUser, Visibility};
+use masthead_core::{ObjectId, Permission, Post, PostStatus, PostType, StaffUser, Visibility};
 use masthead_storage::{AdminPostFilter, PageRequest};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -761,7 +761,7 @@ pub async fn preview_markdown(SignedIn(_staff): SignedIn, Form(form): Form<Previ
 }
 
 /// Image upload (`file` field): answers `{"url": ...}` or `{"error": ...}`.
-pub async fn upload(State(state): State<AppState>, SignedIn(_staff): SignedIn, mut multipart: Multipart) -> Response {
+pub async fn upload(State(state): State<AppState>, SignedIn(staff): SignedIn, mut multipart: Multipart) -> Response {
     let fail = |status: StatusCode, message: String| {
         (status, [(header::CACHE_CONTROL, PRIVATE)], Json(serde_json::json!({ "error": message }))).into_response()
     };
@@ -783,39 +783,10 @@ pub async fn upload(State(state): State<AppState>, SignedIn(_staff): SignedIn, m
     let Some((name, bytes)) = file else {
         return fail(StatusCode::BAD_REQUEST, "choose an image to upload".into());
     };
-    match store_upload(&state, &name, bytes).await {
+    match state.newsroom.store_image(&staff.actor, &name, bytes).await {
         Ok(url) => ([(header::CACHE_CONTROL, PRIVATE)], Json(serde_json::json!({ "url": url }))).into_response(),
-        Err(UploadFailure::Unreadable(message)) => fail(StatusCode::UNSUPPORTED_MEDIA_TYPE, message),
-        Err(UploadFailure::Storage(message)) => internal(message),
+        Err(AppError::Invalid { message, .. }) => fail(StatusCode::UNSUPPORTED_MEDIA_TYPE, message),
+        Err(AppError::Forbidden(message)) => fail(StatusCode::FORBIDDEN, message),
+        Err(error) => internal(error),
     }
-}
-
-/// Why an upload was not stored.
-pub enum UploadFailure {
-    /// Not an image we accept; the message says why.
-    Unreadable(String),
-    Storage(String),
-}
-
-/// Checks an uploaded image (type sniffed, metadata stripped) and stores it under
-/// `YYYY/MM/<name>-<unique>.<ext>`, returning its public URL.
-pub async fn store_upload(state: &AppState, name: &str, bytes: axum::body::Bytes) -> Result<String, UploadFailure> {
-    let uploaded = match tokio::task::spawn_blocking(move || masthead_media::read_upload(&bytes)).await {
-        Ok(Ok(uploaded)) => uploaded,
-        Ok(Err(e)) => return Err(UploadFailure::Unreadable(e.to_string())),
-        Err(e) => return Err(UploadFailure::Storage(e.to_string())),
-    };
-    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
-    let stem = Slug::from_title(stem).map(|s| s.to_string()).unwrap_or_else(|| "image".into());
-    let stem: String = stem.chars().take(60).collect();
-    let now = masthead_core::now();
-    let unique = &ObjectId::new().to_string()[18..];
-    let relative = format!(
-        "{}/{:02}/{}-{unique}.{}",
-        now.year(),
-        u8::from(now.month()),
-        stem.trim_end_matches('-'),
-        uploaded.extension()
-    );
-    state.newsroom.media.save_upload(&relative, uploaded).await.map_err(|e| UploadFailure::Storage(e.to_string()))
 }

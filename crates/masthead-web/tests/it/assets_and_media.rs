@@ -25,7 +25,7 @@ dual_db_test!(async fn theme_assets_are_fingerprinted_and_cached_for_a_year(db) 
 dual_db_test!(async fn images_are_served_with_variant_fallback(db) {
     let app = TestApp::new(&db).await;
     let image = image::RgbImage::from_pixel(800, 450, image::Rgb([200, 10, 10]));
-    let url = app.newsroom.media.save_jpeg_with_variants("2026/11/red.jpg", image).await.expect("saved");
+    let url = app.media.save_jpeg_with_variants("2026/11/red.jpg", image).await.expect("saved");
     assert_eq!(url, "/content/images/2026/11/red.jpg");
     let original = app.get(&url).await;
     assert_eq!(original.status, 200);
@@ -46,7 +46,7 @@ dual_db_test!(async fn webp_variants_are_offered_and_served_as_webp(db) {
     let app = TestApp::new(&db).await;
     let f = newsroom(&app).await;
     let image = image::RgbImage::from_pixel(1600, 900, image::Rgb([40, 90, 160]));
-    app.newsroom.media.save_jpeg_with_variants("2026/11/flood.jpg", image).await.expect("saved");
+    app.media.save_jpeg_with_variants("2026/11/flood.jpg", image).await.expect("saved");
     let page = app.get(&format!("/{}/", f.lead.slug)).await;
     let html = Html::parse_document(&page.text());
     let source = select(&html, "figure.article__figure picture source[type='image/webp']");
@@ -58,7 +58,7 @@ dual_db_test!(async fn webp_variants_are_offered_and_served_as_webp(db) {
     let jpeg = app.get("/content/images/size/w960/2026/11/flood.jpg").await;
     assert!(webp.body.len() < jpeg.body.len(), "WebP is the smaller file");
     // An image stored without WebP variants (imported, say) still answers, with the JPEG.
-    app.newsroom.media.put("images/2026/11/legacy.jpg", jpeg.body.to_vec()).await.expect("store a lone original");
+    app.media.put("images/2026/11/legacy.jpg", jpeg.body.to_vec()).await.expect("store a lone original");
     let fallback = app.get("/content/images/size/w960/format/webp/2026/11/legacy.jpg").await;
     assert_eq!((fallback.status.as_u16(), fallback.header("content-type")), (200, Some("image/jpeg")));
     assert_eq!(fallback.body, jpeg.body);

@@ -10,6 +10,7 @@ mod feeds;
 mod home_and_archives;
 mod members;
 mod newsletter_choice;
+mod request_ids;
 mod urls_and_errors;
 mod write_path;
 

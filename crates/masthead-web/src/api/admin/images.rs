@@ -3,17 +3,14 @@
 
 use axum::extract::{Multipart, State};
 use axum::response::Response;
-use masthead_core::Permission;
 use serde_json::json;
 
-use super::{AdminCaller, created, require};
+use super::{AdminCaller, created};
 use crate::AppState;
-use crate::admin::posts::{UploadFailure, store_upload};
 use crate::api::ApiError;
 
 pub async fn upload_image(State(state): State<AppState>, caller: AdminCaller, mut multipart: Multipart) -> Response {
     let result = async {
-        require(&caller.actor, Permission::WriteDrafts, "upload images")?;
         let mut file = None;
         let mut reference = None;
         while let Some(field) = multipart
@@ -39,14 +36,11 @@ pub async fn upload_image(State(state): State<AppState>, caller: AdminCaller, mu
                 .with_context("The multipart field 'file' is missing.")
                 .with_property("file")
         })?;
-        let url = store_upload(&state, &name, bytes).await.map_err(|e| match e {
-            UploadFailure::Unreadable(message) => ApiError::validation(message)
+        let url = state.newsroom.store_image(&caller.actor, &name, bytes).await.map_err(|e| match e {
+            masthead_app::AppError::Invalid { message, .. } => ApiError::validation(message)
                 .with_context("Supported images: JPEG, PNG, GIF and WebP.")
                 .with_property("file"),
-            UploadFailure::Storage(message) => {
-                tracing::error!(error = %message, "storing an uploaded image failed");
-                ApiError::internal()
-            }
+            other => ApiError::from(other),
         })?;
         Ok(json!({ "images": [{ "url": url, "ref": reference }] }))
     }
