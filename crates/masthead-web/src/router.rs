@@ -12,6 +12,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::admin::members as member_admin;
 use crate::admin::{self, auth, history, integrations, manage, posts, transfer};
+use crate::api::admin::posts::{Pages, Posts};
 use crate::api::{admin as api_admin, content};
 use crate::site::members;
 use crate::{AppState, assets, media, middleware, site};
@@ -133,18 +134,28 @@ pub fn router(state: AppState) -> Router {
     // Ghost's Admin API: integrations sign JWTs; staff sessions must come from our pages.
     let admin_api = Router::new()
         .route("/ghost/api/admin/site/", get(api_admin::settings::read_site))
-        .route("/ghost/api/admin/posts/", get(api_admin::posts::browse_posts).post(api_admin::posts::add_post))
+        .route(
+            "/ghost/api/admin/posts/",
+            get(api_admin::posts::browse_stories::<Posts>).post(api_admin::posts::add_story::<Posts>),
+        )
         .route(
             "/ghost/api/admin/posts/{id}/",
-            get(api_admin::posts::read_post).put(api_admin::posts::edit_post).delete(api_admin::posts::delete_post),
+            get(api_admin::posts::read_story::<Posts>)
+                .put(api_admin::posts::edit_story::<Posts>)
+                .delete(api_admin::posts::delete_story::<Posts>),
         )
-        .route("/ghost/api/admin/posts/slug/{slug}/", get(api_admin::posts::read_post_by_slug))
-        .route("/ghost/api/admin/pages/", get(api_admin::posts::browse_pages).post(api_admin::posts::add_page))
+        .route("/ghost/api/admin/posts/slug/{slug}/", get(api_admin::posts::read_story_by_slug::<Posts>))
+        .route(
+            "/ghost/api/admin/pages/",
+            get(api_admin::posts::browse_stories::<Pages>).post(api_admin::posts::add_story::<Pages>),
+        )
         .route(
             "/ghost/api/admin/pages/{id}/",
-            get(api_admin::posts::read_page).put(api_admin::posts::edit_page).delete(api_admin::posts::delete_page),
+            get(api_admin::posts::read_story::<Pages>)
+                .put(api_admin::posts::edit_story::<Pages>)
+                .delete(api_admin::posts::delete_story::<Pages>),
         )
-        .route("/ghost/api/admin/pages/slug/{slug}/", get(api_admin::posts::read_page_by_slug))
+        .route("/ghost/api/admin/pages/slug/{slug}/", get(api_admin::posts::read_story_by_slug::<Pages>))
         .route(
             "/ghost/api/admin/images/upload/",
             post(api_admin::images::upload_image)

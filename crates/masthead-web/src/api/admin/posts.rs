@@ -307,44 +307,65 @@ async fn delete(state: &AppState, caller: &AdminCaller, post_type: PostType, id:
     Ok(())
 }
 
-// ---- the routes: posts, then pages ---------------------------------------------------------------
+// ---- the routes: one set, for posts (`/posts/`) and for pages (`/pages/`) -------------------------
 
-pub async fn browse_posts(
+/// Which of the two resources a route serves.
+pub trait Kind {
+    const TYPE: PostType;
+}
+
+pub struct Posts;
+pub struct Pages;
+
+impl Kind for Posts {
+    const TYPE: PostType = PostType::Post;
+}
+
+impl Kind for Pages {
+    const TYPE: PostType = PostType::Page;
+}
+
+pub async fn browse_stories<K: Kind>(
     State(state): State<AppState>,
     caller: AdminCaller,
     headers: HeaderMap,
     query: Query,
 ) -> Response {
-    ok(&headers, browse(&state, &caller, &query, PostType::Post).await)
+    ok(&headers, browse(&state, &caller, &query, K::TYPE).await)
 }
 
-pub async fn read_post(
+pub async fn read_story<K: Kind>(
     State(state): State<AppState>,
     caller: AdminCaller,
     headers: HeaderMap,
     query: Query,
     Path(id): Path<String>,
 ) -> Response {
-    let result = async { read(&state, &caller, &query, &find(&state, PostType::Post, &id).await?) }.await;
+    let result = async { read(&state, &caller, &query, &find(&state, K::TYPE, &id).await?) }.await;
     ok(&headers, result)
 }
 
-pub async fn read_post_by_slug(
+pub async fn read_story_by_slug<K: Kind>(
     State(state): State<AppState>,
     caller: AdminCaller,
     headers: HeaderMap,
     query: Query,
     Path(slug): Path<String>,
 ) -> Response {
-    let result = async { read(&state, &caller, &query, &find_by_slug(&state, PostType::Post, &slug).await?) }.await;
+    let result = async { read(&state, &caller, &query, &find_by_slug(&state, K::TYPE, &slug).await?) }.await;
     ok(&headers, result)
 }
 
-pub async fn add_post(State(state): State<AppState>, caller: AdminCaller, query: Query, bytes: Bytes) -> Response {
-    created(add(&state, &caller, &query, &bytes, PostType::Post).await)
+pub async fn add_story<K: Kind>(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    query: Query,
+    bytes: Bytes,
+) -> Response {
+    created(add(&state, &caller, &query, &bytes, K::TYPE).await)
 }
 
-pub async fn edit_post(
+pub async fn edit_story<K: Kind>(
     State(state): State<AppState>,
     caller: AdminCaller,
     headers: HeaderMap,
@@ -352,59 +373,13 @@ pub async fn edit_post(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Response {
-    ok(&headers, edit(&state, &caller, &query, &bytes, PostType::Post, &id).await)
+    ok(&headers, edit(&state, &caller, &query, &bytes, K::TYPE, &id).await)
 }
 
-pub async fn delete_post(State(state): State<AppState>, caller: AdminCaller, Path(id): Path<String>) -> Response {
-    deleted(delete(&state, &caller, PostType::Post, &id).await)
-}
-
-pub async fn browse_pages(
+pub async fn delete_story<K: Kind>(
     State(state): State<AppState>,
     caller: AdminCaller,
-    headers: HeaderMap,
-    query: Query,
-) -> Response {
-    ok(&headers, browse(&state, &caller, &query, PostType::Page).await)
-}
-
-pub async fn read_page(
-    State(state): State<AppState>,
-    caller: AdminCaller,
-    headers: HeaderMap,
-    query: Query,
     Path(id): Path<String>,
 ) -> Response {
-    let result = async { read(&state, &caller, &query, &find(&state, PostType::Page, &id).await?) }.await;
-    ok(&headers, result)
-}
-
-pub async fn read_page_by_slug(
-    State(state): State<AppState>,
-    caller: AdminCaller,
-    headers: HeaderMap,
-    query: Query,
-    Path(slug): Path<String>,
-) -> Response {
-    let result = async { read(&state, &caller, &query, &find_by_slug(&state, PostType::Page, &slug).await?) }.await;
-    ok(&headers, result)
-}
-
-pub async fn add_page(State(state): State<AppState>, caller: AdminCaller, query: Query, bytes: Bytes) -> Response {
-    created(add(&state, &caller, &query, &bytes, PostType::Page).await)
-}
-
-pub async fn edit_page(
-    State(state): State<AppState>,
-    caller: AdminCaller,
-    headers: HeaderMap,
-    query: Query,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> Response {
-    ok(&headers, edit(&state, &caller, &query, &bytes, PostType::Page, &id).await)
-}
-
-pub async fn delete_page(State(state): State<AppState>, caller: AdminCaller, Path(id): Path<String>) -> Response {
-    deleted(delete(&state, &caller, PostType::Page, &id).await)
+    deleted(delete(&state, &caller, K::TYPE, &id).await)
 }
