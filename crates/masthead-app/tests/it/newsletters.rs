@@ -6,7 +6,7 @@ use std::time::Duration as StdDuration;
 use masthead_app::Newsroom;
 use masthead_app::mail::{DkimSettings, MailSettings, Mailer};
 use masthead_app::newsletters::NewsletterInput;
-use masthead_core::{Actor, MemberStatus, ObjectId, Role, SuppressionReason};
+use masthead_core::{Actor, MemberStatus, ObjectId, Role, SuppressionReason, Visibility};
 use masthead_media::MediaStore;
 use masthead_storage::NewMember;
 use masthead_test_utils::{PostBuilder, SmtpSink, StaffBuilder, TestDb, dual_db_test};
@@ -178,4 +178,60 @@ dual_db_test!(async fn transactional_mail_goes_through_smtp_once(db) {
     let outbox = newsroom.db.outbox().await.expect("outbox");
     assert_eq!(outbox[0].status, "sent");
     assert_eq!(sink.count(), 1);
+});
+
+dual_db_test!(async fn a_gated_story_is_sent_only_to_members_who_may_read_it(db) {
+    let sink = SmtpSink::start().await;
+    let (newsroom, _media) = newsroom(&db, &sink, None);
+    let owner = StaffBuilder::new("Mira Halden").create(&newsroom).await;
+    let actor = Actor { user_id: owner.id.clone(), role: Role::Owner };
+    let letter = newsroom
+        .save_newsletter(&actor, None, &NewsletterInput { name: "Morning Brief".into(), ..NewsletterInput::default() })
+        .await
+        .expect("newsletter");
+    let ours = std::slice::from_ref(&letter.id);
+    member(&newsroom, "free@example.org", ours, MemberStatus::Free).await;
+    member(&newsroom, "paid@example.org", ours, MemberStatus::Paid).await;
+    member(&newsroom, "comped@example.org", ours, MemberStatus::Comped).await;
+
+    // Each story goes to "all subscribers"; its visibility narrows that, and a segment narrows
+    // it further.
+    let mut sent_to = Vec::new();
+    for (title, visibility, segment) in [
+        ("Paid: the terminal's owners", Visibility::Paid, "all"),
+        ("Members: the harbour master", Visibility::Members, "all"),
+        ("Paid, for free members only", Visibility::Paid, "status:free"),
+    ] {
+        let before = sink.count();
+        let post = PostBuilder::draft(title)
+            .authors(&[&owner])
+            .visibility(visibility)
+            .markdown("The opening.\n\n<!--members-only-->\n\nThe members-only findings.")
+            .create(&newsroom)
+            .await;
+        newsroom.choose_newsletter(&actor, &post, Some(letter.slug.as_str()), segment).await.expect("choose");
+        let mut publish = PostBuilder::published(title)
+            .authors(&[&owner])
+            .visibility(visibility)
+            .markdown("The opening.\n\n<!--members-only-->\n\nThe members-only findings.")
+            .input();
+        publish.slug = Some(post.slug.as_str().to_owned());
+        let post = newsroom.update_post(&post.id, publish).await.expect("publish");
+        let email = newsroom.db.email_for_post(&post.id).await.expect("read").expect("send created");
+        send_until_done(&newsroom, &email.id).await;
+        let messages = sink.messages();
+        // Those who receive it may read it, so they get the whole story.
+        assert!(messages[before..].iter().all(|m| m.text_body().contains("The members-only findings.")));
+        let mut to: Vec<String> = messages[before..].iter().flat_map(|m| m.rcpt_to.clone()).collect();
+        to.sort();
+        sent_to.push(to);
+    }
+    assert_eq!(
+        sent_to,
+        [
+            vec!["comped@example.org".to_owned(), "paid@example.org".to_owned()],
+            vec!["comped@example.org".to_owned(), "free@example.org".to_owned(), "paid@example.org".to_owned()],
+            vec![],
+        ]
+    );
 });
