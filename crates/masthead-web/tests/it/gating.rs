@@ -407,6 +407,12 @@ dual_db_test!(async fn the_page_cache_keeps_each_access_level_apart(db) {
     assert_eq!(staff.header("cache-control"), Some("private, no-store"));
     assert!(!app.get(&paid_path).await.text().contains("Paid secret"));
 
+    // The private preview link shows staff's whole story, and is never cached.
+    let preview = app.get(&format!("/p/{}/", stories.paid.uuid)).await;
+    assert!(preview.text().contains("Paid secret"));
+    assert_eq!(preview.header("cache-control"), Some("private, no-store"));
+    assert!(!app.get(&paid_path).await.text().contains("Paid secret"));
+
     // A public story needs no Vary on cookies, but a member's copy is still private.
     let public_path = format!("/{}/", stories.public.slug);
     assert_eq!(app.get(&public_path).await.header("vary"), Some("accept-encoding"));
