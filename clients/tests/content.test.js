@@ -77,6 +77,19 @@ describe('posts', () => {
     assert.equal(plain.html, undefined);
   });
 
+  test('a members-only story is gated as Ghost gates it for a content key: access false, the public opening only', async () => {
+    const gated = everything.find((p) => p.visibility !== 'public');
+    assert.ok(gated, 'the demo has a members-only story');
+    assert.equal(gated.visibility, 'members');
+    assert.equal(gated.access, false);
+    assert.match(gated.html, /a small number of suppliers abroad/);
+    assert.doesNotMatch(gated.html, /We assemble here/);
+    const [plain] = await api.posts.browse({ filter: `id:${gated.id}`, formats: 'plaintext' });
+    assert.match(plain.plaintext, /a small number of suppliers abroad/);
+    assert.doesNotMatch(plain.plaintext, /We assemble here/);
+    assert.ok(everything.filter((p) => p.visibility === 'public').every((p) => p.access === true));
+  });
+
   test('limit=all is capped at 100 and limit over 100 too', async () => {
     const all = await api.posts.browse({ limit: 'all' });
     assert.equal(all.meta.pagination.limit, 100);

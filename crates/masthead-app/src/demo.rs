@@ -4,7 +4,7 @@
 
 use masthead_core::{
     NavigationItem, ObjectId, PostStatus, PostType, Role, SiteSettings, Slug, StaffStatus, StaffUser, Tag,
-    TagVisibility, Timezone,
+    TagVisibility, Timezone, Visibility,
 };
 use masthead_media::{Scene, paint_scene};
 use serde::Deserialize;
@@ -34,6 +34,9 @@ struct DemoArticle {
     #[serde(default)]
     update_note: Option<String>,
     featured: bool,
+    /// Who may read the story; public unless it says otherwise.
+    #[serde(default)]
+    visibility: Option<String>,
     excerpt: String,
     image_alt: String,
     image_caption: String,
@@ -292,6 +295,10 @@ pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
         input.status = PostStatus::Published;
         input.published_at = Some(published_at);
         input.featured = article.featured;
+        if let Some(visibility) = &article.visibility {
+            input.visibility = Visibility::parse(visibility)
+                .ok_or_else(|| AppError::invalid("demo", format!("visibility {visibility:?}")))?;
+        }
         input.custom_excerpt = Some(article.excerpt.clone());
         input.tags = article.tags.iter().map(|t| tag_name(t)).collect();
         input.feature_image = Some(image_url);
@@ -349,6 +356,12 @@ mod tests {
             assert!(article.excerpt.chars().count() <= crate::newsroom::posts::MAX_EXCERPT_LEN);
         }
         assert!(articles.iter().filter(|a| a.authors.len() > 1).count() >= 5, "multi-author bylines");
+        // One members-only story shows the invitation (and the browser tests read it); it is
+        // neither the newest nor featured, so the front page's lead stays public.
+        let gated: Vec<&&DemoArticle> = articles.iter().filter(|a| a.visibility.is_some()).collect();
+        assert_eq!(gated.len(), 1);
+        assert!(gated.iter().all(|a| a.visibility.as_deref().and_then(Visibility::parse) == Some(Visibility::Members)));
+        assert!(gated.iter().all(|a| !a.featured && a.body.contains(masthead_core::MEMBERS_ONLY_MARKER)));
         let pages: Vec<&str> = files.iter().flat_map(|f| &f.page).map(|p| p.slug.as_str()).collect();
         assert!(pages.contains(&"about") && pages.contains(&"membership"));
     }

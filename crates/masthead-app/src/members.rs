@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use hmac::{Hmac, Mac};
-use masthead_core::{EmailAddress, Member, MemberStatus, Newsletter, ObjectId, SuppressionReason};
+use masthead_core::{EmailAddress, Member, MemberStatus, Newsletter, ObjectId, Reader, SuppressionReason};
 use masthead_storage::{MemberToken, NewMember, StorageError};
 use sha2::Sha256;
 use time::Duration;
@@ -378,6 +378,13 @@ impl Newsroom {
 
     pub async fn member_for_session(&self, token: &str) -> Result<Option<Member>, AppError> {
         Ok(self.db.member_for_session(&hash_token(token), masthead_core::now()).await?)
+    }
+
+    /// The access level a request with this member session is served at: the member's, or
+    /// anonymous when the session is unknown or expired.
+    pub async fn reader_for_session(&self, token: &str) -> Result<Reader, AppError> {
+        let status = self.db.member_status_for_session(&hash_token(token), masthead_core::now()).await?;
+        Ok(status.map_or(Reader::Anonymous, Reader::member))
     }
 
     pub async fn sign_out_member(&self, token: &str) -> Result<(), AppError> {

@@ -40,7 +40,7 @@ string_enum!(
 string_enum!(PostStatus { Draft = "draft", Scheduled = "scheduled", Published = "published", Sent = "sent" });
 string_enum!(
     /// Who may read a post. All content is free by default; `members` and `paid` exist for
-    /// Ghost compatibility and for newsrooms that want them.
+    /// Ghost compatibility and for newsrooms that want them (the rules are in `access.rs`).
     Visibility { Public = "public", Members = "members", Paid = "paid" }
 );
 string_enum!(

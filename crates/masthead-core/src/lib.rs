@@ -3,6 +3,7 @@
 //! Nothing here performs I/O. Types parse their input once (`Slug::parse`, `ObjectId::parse`)
 //! so that every other layer can rely on them being valid.
 
+pub mod access;
 pub mod content;
 pub mod id;
 pub mod members;
@@ -13,6 +14,7 @@ pub mod settings;
 pub mod slug;
 pub mod text;
 
+pub use access::{MEMBERS_ONLY_MARKER, Reader, Readership, TierType};
 pub use content::{Post, PostStatus, PostType, StaffStatus, StaffUser, Tag, TagVisibility, Visibility};
 pub use id::ObjectId;
 pub use members::{

@@ -3,6 +3,8 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+use masthead_core::MEMBERS_ONLY_MARKER;
+
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
@@ -15,7 +17,20 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_generic_attributes(["id"])
         .id_prefix(None)
         .link_rel(Some("noopener noreferrer"))
-        .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]));
+        .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]))
+        // The serialiser leaves `<` as it is in attribute values, so an attribute could spell the
+        // members-only marker; only the one marker `sanitize_html` places may ever appear.
+        .attribute_filter(|_, _, value| {
+            if !value.contains(MEMBERS_ONLY_MARKER) {
+                return Some(value.into());
+            }
+            // Removing one can join the text around it into another, so until none is left.
+            let mut value = value.to_owned();
+            while value.contains(MEMBERS_ONLY_MARKER) {
+                value = value.replace(MEMBERS_ONLY_MARKER, "");
+            }
+            Some(value.into())
+        });
     builder
 });
 
@@ -25,7 +40,19 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 /// One pass is not always enough: HTML parsing repairs mis-nested markup (`<a><table><a>`)
 /// into a tree whose serialisation parses differently again. Cleaning until the output stops
 /// changing gives the fixed point, which is what makes the function idempotent.
+///
+/// Comments are removed, except Ghost's members-only marker (`<!--members-only-->`), which
+/// says where the public opening of a gated post ends. The first marker is kept, at the top
+/// level: each side is cleaned on its own (an element the marker sat inside is closed before it)
+/// and later markers are dropped.
 pub fn sanitize_html(html: &str) -> String {
+    match html.split_once(MEMBERS_ONLY_MARKER) {
+        Some((opening, rest)) => format!("{}{MEMBERS_ONLY_MARKER}{}", clean(opening), clean(rest)),
+        None => clean(html),
+    }
+}
+
+fn clean(html: &str) -> String {
     let mut current = SANITIZER.clean(html).to_string();
     for _ in 0..4 {
         let next = SANITIZER.clean(&current).to_string();
@@ -166,9 +193,24 @@ mod tests {
         assert_eq!(clean, r#"<figure><img src="/a.jpg" alt="A"><figcaption>Cap</figcaption></figure>"#);
     }
 
+    #[test]
+    fn the_members_only_marker_survives_and_other_comments_do_not() {
+        let clean = sanitize_html("<p>Open</p>\n<!--members-only-->\n<p>Closed <!-- a note --></p><!--members-only-->");
+        assert_eq!(clean, "<p>Open</p>\n<!--members-only-->\n<p>Closed </p>");
+        // Inside an element, the element is closed before the marker and the rest kept after it.
+        assert_eq!(
+            sanitize_html("<div><p>Open</p><!--members-only--><p>Closed</p></div>"),
+            "<div><p>Open</p></div><!--members-only--><p>Closed</p>"
+        );
+        // An attribute cannot smuggle in a second marker, however it is spelt.
+        let sneaky = sanitize_html(r#"<img src="/a.jpg" alt="&lt;!--members-&lt;!--members-only--&gt;only--&gt;">"#);
+        assert!(!sneaky.contains(MEMBERS_ONLY_MARKER), "{sneaky}");
+        assert_eq!(sanitize_html(&sneaky), sneaky);
+    }
+
     proptest! {
         #[test]
-        fn sanitising_is_idempotent(html in "(<(p|a|img|script|figure|b|i|table|td|tr)( (href|src|onclick|id|alt)=\"[^\"<>]{0,12}\")?>|</(p|a|script|figure|b|i|table|td|tr)>|[a-z &;<>\"'=]{0,8}){0,24}") {
+        fn sanitising_is_idempotent(html in "(<(p|a|img|script|figure|b|i|table|td|tr)( (href|src|onclick|id|alt)=\"[^\"<>]{0,12}\")?>|</(p|a|script|figure|b|i|table|td|tr)>|<!--members-only-->|&lt;!--members-only--&gt;|[a-z &;<>\"'=]{0,8}){0,24}") {
             let once = sanitize_html(&html);
             prop_assert_eq!(sanitize_html(&once), once.clone());
         }

@@ -2,6 +2,7 @@
 //! excerpts and reading time, and the themed site (pages, feeds, sitemaps, structured data).
 
 pub mod email;
+pub mod gating;
 pub mod html;
 pub mod markdown;
 pub mod structured_data;

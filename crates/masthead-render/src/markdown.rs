@@ -42,6 +42,13 @@ mod tests {
     }
 
     #[test]
+    fn the_members_only_marker_on_a_line_of_its_own_is_kept() {
+        let html =
+            markdown_to_html("Open to all.\n\n<!--members-only-->\n\nFor members.\n\n<!-- a note to editors -->");
+        assert_eq!(html, "<p>Open to all.</p>\n<!--members-only-->\n<p>For members.</p>\n\n", "other comments go");
+    }
+
+    #[test]
     fn tables_render() {
         let html = markdown_to_html("| Item | Price |\n|---|---|\n| Bread | 42 |\n");
         assert!(html.contains("<table>") && html.contains("<td>Bread</td>"), "{html}");

@@ -19,7 +19,14 @@ fn publisher(site: &SiteView) -> Value {
     org
 }
 
+/// The class of the element that holds a gated story's members-only part (or, for readers who
+/// may not read it, the invitation in its place), named in structured data as Google's
+/// guidelines for paywalled content ask.
+pub const MEMBERS_ONLY_CLASS: &str = "members-only";
+
 /// `NewsArticle` with `author` always an array, as Google's guidelines ask for multiple bylines.
+/// It says the same to every reader: a gated story is not free, its members-only part is the
+/// element with [`MEMBERS_ONLY_CLASS`], and its description comes from the public opening.
 pub fn news_article(site: &SiteView, post: &Post) -> Value {
     let url = site.absolute(&post_path(post.slug.as_str()));
     let images: Vec<String> = post
@@ -53,10 +60,17 @@ pub fn news_article(site: &SiteView, post: &Post) -> Value {
         "dateModified": iso(post.date_modified()),
         "author": authors,
         "publisher": publisher(site),
-        "description": post.meta_description.clone().unwrap_or_else(|| post.excerpt()),
-        "isAccessibleForFree": true,
+        "description": post.meta_description.clone().unwrap_or_else(|| crate::gating::public_excerpt(post)),
+        "isAccessibleForFree": !post.is_gated(),
         "inLanguage": site.locale,
     });
+    if post.is_gated() {
+        article["hasPart"] = json!({
+            "@type": "WebPageElement",
+            "isAccessibleForFree": false,
+            "cssSelector": format!(".{MEMBERS_ONLY_CLASS}"),
+        });
+    }
     if let Some(tag) = post.primary_tag() {
         article["articleSection"] = json!(tag.name);
     }

@@ -1,7 +1,8 @@
 //! View models: what templates receive. Built from domain types; every field is plain data so
 //! a theme author can read `post.authors[0].name` without knowing Rust.
 
-use masthead_core::{IMAGE_WIDTHS, NavigationItem, Post, SiteSettings, StaffUser, Tag};
+use masthead_core::access::split_at_marker;
+use masthead_core::{IMAGE_WIDTHS, NavigationItem, Post, Reader, SiteSettings, StaffUser, Tag};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -171,8 +172,9 @@ pub struct PostCard {
 }
 
 impl PostCard {
+    /// The card anyone may see: a gated story's excerpt comes from its public opening.
     pub fn new(post: &Post) -> Self {
-        let excerpt = post.excerpt();
+        let excerpt = crate::gating::public_excerpt(post);
         Self {
             id: post.id.to_string(),
             title: post.title.clone(),
@@ -189,13 +191,23 @@ impl PostCard {
     }
 }
 
-/// A full article or static page.
+/// A full article or static page, as one reader may see it.
 #[derive(Clone, Debug, Serialize)]
 pub struct ArticleView {
     #[serde(flatten)]
     pub card: PostCard,
     pub uuid: String,
+    /// The body anyone may read: the whole of a public story, the public opening of a gated one.
     pub html: String,
+    /// The members-only rest of a gated story, for readers who may read it.
+    pub members_html: Option<String>,
+    /// Whether some readers see only part of the story (`public`, `members` or `paid`).
+    pub visibility: &'static str,
+    pub gated: bool,
+    /// Whether this reader may read the whole story; otherwise the page invites them to join.
+    pub access: bool,
+    /// Whether the reader is a signed-in member (who may still lack access to a paid story).
+    pub signed_in: bool,
     pub caption: Option<String>,
     pub credit: Option<String>,
     pub tags: Vec<Link>,
@@ -204,13 +216,28 @@ pub struct ArticleView {
 }
 
 impl ArticleView {
-    pub fn new(post: &Post, site: &SiteView) -> Self {
+    pub fn new(post: &Post, site: &SiteView, reader: Reader) -> Self {
         let card = PostCard::new(post);
+        let seen = crate::gating::seen_by(post, reader);
+        let (html, members_html) = match (post.is_gated(), seen.access) {
+            (false, _) => (post.html.clone(), None),
+            // The members-only part goes in its own element, which structured data names.
+            (true, true) => match split_at_marker(&post.html) {
+                (Some(opening), rest) => (opening.trim_end().to_owned(), Some(rest.trim_start().to_owned())),
+                (None, rest) => (String::new(), Some(rest.to_owned())),
+            },
+            (true, false) => (seen.post.html.clone(), None),
+        };
         Self {
             absolute_url: site.absolute(&card.url),
             card,
             uuid: post.uuid.clone(),
-            html: post.html.clone(),
+            html,
+            members_html,
+            visibility: post.visibility.as_str(),
+            gated: post.is_gated(),
+            access: seen.access,
+            signed_in: reader.is_member(),
             caption: post.feature_image_caption.clone().filter(|c| !c.trim().is_empty()),
             credit: post.feature_image_credit.clone().filter(|c| !c.trim().is_empty()),
             tags: post.public_tags().map(Link::tag).collect(),
@@ -271,11 +298,14 @@ impl MetaView {
         }
     }
 
-    /// Metadata for an article or static page, honouring its SEO and social overrides.
+    /// Metadata for an article or static page, honouring its SEO and social overrides. The same
+    /// for every reader: descriptions of a gated story come from its public opening.
     pub fn article(site: &SiteView, post: &Post) -> Self {
         let title = post.meta_title.clone().unwrap_or_else(|| post.title.clone());
-        let description =
-            post.meta_description.clone().unwrap_or_else(|| masthead_core::text::truncate_words(&post.excerpt(), 300));
+        let description = post
+            .meta_description
+            .clone()
+            .unwrap_or_else(|| masthead_core::text::truncate_words(&crate::gating::public_excerpt(post), 300));
         let feature = post.feature_image.as_deref().map(|u| {
             let view = ImageView::new(u, None);
             site.absolute(&view.src)

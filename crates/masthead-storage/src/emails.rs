@@ -6,7 +6,7 @@
 //! once sent or failed, so every recipient gets at most one accepted message per send; leases
 //! that ran out (a dead sender) make the unsent rest claimable again, so nobody is missed.
 
-use masthead_core::{EmailStatus, ObjectId, Segment};
+use masthead_core::{EmailStatus, MemberStatus, ObjectId, Readership, Segment, Visibility};
 use time::{Duration, OffsetDateTime};
 
 use crate::{Db, DbReader, Result, StorageError, on_db};
@@ -129,6 +129,23 @@ macro_rules! insert_email {
 }
 pub(crate) use insert_email;
 
+/// The members a post's newsletter may go to: those who may read the post, by the one rule in
+/// `masthead_core::access`. Empty when every member may.
+fn readers_condition(visibility: &str) -> Result<String> {
+    let visibility = Visibility::parse(visibility)
+        .ok_or_else(|| StorageError::Corrupt(format!("post visibility {visibility:?}")))?;
+    let statuses = Readership::from(visibility).member_statuses();
+    if statuses.len() == MemberStatus::ALL.len() {
+        return Ok(String::new());
+    }
+    if statuses.is_empty() {
+        return Ok("AND 1 = 0".to_owned());
+    }
+    // The statuses are the enum's own spellings, never input.
+    let list: Vec<String> = statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
+    Ok(format!("AND m.status IN ({})", list.join(", ")))
+}
+
 impl Db {
     /// Creates the send for a post unless it already has one. Returns the send's id.
     /// Creates the send of a post, unless it has one; returns the id of the post's send.
@@ -148,9 +165,10 @@ impl Db {
     }
 
     /// Freezes the audience of a pending send and marks it sending, in one transaction: the
-    /// newsletter's subscribers in the segment, minus suppressed addresses, one row per address.
-    /// Returns the number of recipients, or `None` if the send was not pending (another sender
-    /// started it).
+    /// newsletter's subscribers in the segment who may read the post (by its visibility at this
+    /// moment: a `paid` story reaches only paid and complimentary members), minus suppressed
+    /// addresses, one row per address. Returns the number of recipients, or `None` if the send
+    /// was not pending (another sender started it).
     pub async fn start_email(&self, id: &str) -> Result<Option<i64>> {
         let Some(email) = self.email(id).await? else { return Ok(None) };
         let segment = Segment::parse(&email.segment)
@@ -165,13 +183,15 @@ impl Db {
                 Some(slug.clone()),
             ),
         };
-        let insert = sqlx::AssertSqlSafe(format!(
-            "INSERT INTO email_recipients (email_id, member_id, member_uuid, address, name, status, next_attempt_at) \
-             SELECT $1, m.id, m.uuid, m.email, m.name, 'pending', $2 FROM members m \
-             JOIN members_newsletters mn ON mn.member_id = m.id AND mn.newsletter_id = $3 AND mn.status = 'subscribed' \
-             WHERE NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.email = m.email) {segment_sql} \
-             ORDER BY m.id ON CONFLICT (email_id, address) DO NOTHING"
-        ));
+        let insert = |readers_sql: &str| {
+            sqlx::AssertSqlSafe(format!(
+                "INSERT INTO email_recipients (email_id, member_id, member_uuid, address, name, status, next_attempt_at) \
+                 SELECT $1, m.id, m.uuid, m.email, m.name, 'pending', $2 FROM members m \
+                 JOIN members_newsletters mn ON mn.member_id = m.id AND mn.newsletter_id = $3 AND mn.status = 'subscribed' \
+                 WHERE NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.email = m.email) {segment_sql} {readers_sql} \
+                 ORDER BY m.id ON CONFLICT (email_id, address) DO NOTHING"
+            ))
+        };
         let now = masthead_core::now();
         let count = on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;
@@ -185,7 +205,12 @@ impl Db {
             if started.rows_affected() == 0 {
                 return Ok(None);
             }
-            let mut query = sqlx::query(insert).bind(id).bind(now).bind(&email.newsletter_id);
+            let visibility: String = sqlx::query_scalar("SELECT visibility FROM posts WHERE id = $1")
+                .bind(&email.post_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let mut query =
+                sqlx::query(insert(&readers_condition(&visibility)?)).bind(id).bind(now).bind(&email.newsletter_id);
             if let Some(label) = &label {
                 query = query.bind(label);
             }

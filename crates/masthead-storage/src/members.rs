@@ -730,4 +730,22 @@ impl DbReader {
             None => Ok(None),
         }
     }
+
+    /// The status of the member a live session belongs to: what every page view with a member
+    /// cookie needs to know (the access level it is served at), in one indexed read.
+    pub async fn member_status_for_session(&self, id: &str, now: OffsetDateTime) -> Result<Option<MemberStatus>> {
+        let status: Option<String> = on_db!(self, read, |pool| {
+            sqlx::query_scalar(
+                "SELECT m.status FROM member_sessions s JOIN members m ON m.id = s.member_id \
+                 WHERE s.id = $1 AND s.expires_at > $2",
+            )
+            .bind(id)
+            .bind(masthead_core::to_stored_time(now))
+            .fetch_optional(pool)
+            .await?
+        });
+        status
+            .map(|s| MemberStatus::parse(&s).ok_or_else(|| StorageError::Corrupt(format!("member status {s:?}"))))
+            .transpose()
+    }
 }

@@ -5,7 +5,7 @@
 use masthead_app::{Newsroom, PostBody, PostInput};
 use masthead_core::{
     Member, MemberStatus, Newsletter, NewsletterStatus, ObjectId, Post, PostStatus, PostType, Slug, StaffStatus,
-    StaffUser,
+    StaffUser, Visibility,
 };
 use masthead_storage::Db;
 use time::OffsetDateTime;
@@ -203,6 +203,11 @@ impl PostBuilder {
 
     pub fn published_at(mut self, at: OffsetDateTime) -> Self {
         self.input.published_at = Some(at);
+        self
+    }
+
+    pub fn visibility(mut self, visibility: Visibility) -> Self {
+        self.input.visibility = visibility;
         self
     }
 

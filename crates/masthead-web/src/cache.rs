@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use axum::http::{HeaderValue, StatusCode};
 use masthead_app::ContentChange;
-use masthead_core::ObjectId;
+use masthead_core::{ObjectId, Reader};
 
 use crate::encoded::EncodedBody;
 
@@ -44,6 +44,21 @@ impl CacheDeps {
     }
 }
 
+/// Marks a response whose content depends on who reads it (a gated story): it is sent with
+/// `Vary: Cookie`, so a shared cache never hands one reader's version to another.
+#[derive(Clone, Copy, Debug)]
+pub struct VariesByReader;
+
+/// The cache key of a page as served at one access level. Anonymous readers share the plain
+/// path; each member level has entries of its own, so one reader's access never shows through
+/// another's page. (Staff never reach the cache.)
+pub fn page_key(reader: Reader, path: &str) -> String {
+    match reader {
+        Reader::Anonymous => path.to_owned(),
+        other => format!("{}\u{0}{path}", other.as_str()),
+    }
+}
+
 /// Keeps a cached response at most this long, for pages that change with time as well as with
 /// content (the news sitemap).
 #[derive(Clone, Copy, Debug)]
@@ -55,13 +70,20 @@ pub struct CachedPage {
     pub content_type: HeaderValue,
     pub cache_control: HeaderValue,
     pub body: EncodedBody,
+    /// Whether the page differs by reader (see [`VariesByReader`]).
+    pub varies_by_reader: bool,
     deps: Vec<Dep>,
     expires: Option<std::time::Instant>,
 }
 
 impl CachedPage {
     pub fn new(status: StatusCode, content_type: HeaderValue, cache_control: HeaderValue, body: EncodedBody) -> Self {
-        Self { status, content_type, cache_control, body, deps: Vec::new(), expires: None }
+        Self { status, content_type, cache_control, body, varies_by_reader: false, deps: Vec::new(), expires: None }
+    }
+
+    pub fn varying_by_reader(mut self, varies: bool) -> Self {
+        self.varies_by_reader = varies;
+        self
     }
 
     pub fn depending_on(mut self, deps: Vec<Dep>) -> Self {
@@ -202,6 +224,16 @@ mod tests {
         assert!(!cache.contains("/b/"), "a new story with the tag changes its list");
         cache.invalidate(&ContentChange::Settings);
         assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn each_access_level_has_its_own_key() {
+        let keys: Vec<String> = [Reader::Anonymous, Reader::FreeMember, Reader::PaidMember]
+            .into_iter()
+            .map(|reader| page_key(reader, "/story/"))
+            .collect();
+        assert_eq!(keys[0], "/story/", "anonymous readers keep the plain path");
+        assert!(keys[1] != keys[0] && keys[2] != keys[1] && keys[2] != keys[0], "{keys:?}");
     }
 
     #[test]

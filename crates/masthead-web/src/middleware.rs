@@ -3,12 +3,13 @@
 
 use axum::body::to_bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use masthead_core::Reader;
 
 use crate::AppState;
-use crate::cache::{CacheDeps, CacheTtl, CachedPage, Dep};
+use crate::cache::{CacheDeps, CacheTtl, CachedPage, Dep, VariesByReader};
 use crate::encoded::EncodedBody;
 use crate::error::ErrorPage;
 
@@ -16,6 +17,8 @@ use crate::error::ErrorPage;
 /// origin is down; browsers revalidate every time (a cheap 304 thanks to the ETag).
 pub const PUBLIC_PAGE: HeaderValue =
     HeaderValue::from_static("public, max-age=0, s-maxage=60, stale-while-revalidate=30, stale-if-error=86400");
+/// Pages served to a signed-in member: the browser may keep them (and revalidate), nobody else.
+pub const MEMBER_PAGE: HeaderValue = HeaderValue::from_static("private, max-age=0");
 const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
 const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
 
@@ -85,7 +88,7 @@ pub async fn normalize_path(request: Request, next: Next) -> Response {
 
 /// Serves public pages from the page cache, and stores pages that handlers mark cacheable
 /// (a [`CacheDeps`] extension on a 200 response).
-pub async fn page_cache(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn page_cache(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
@@ -96,14 +99,18 @@ pub async fn page_cache(State(state): State<AppState>, request: Request, next: N
         response.headers_mut().insert(header::CACHE_CONTROL, crate::admin::PRIVATE);
         return response;
     }
-    if let Some(page) = state.cache.get(request.uri().path()) {
-        return page.body.respond(request.headers(), page.status, &page.content_type, &page.cache_control);
+    // A gated story differs by access level, so pages are kept per level; handlers render for
+    // exactly the level the page is kept under (they read it from the request).
+    let reader = crate::site::members::reader(&state, request.headers()).await;
+    request.extensions_mut().insert(reader);
+    let key = crate::cache::page_key(reader, request.uri().path());
+    if let Some(page) = state.cache.get(&key) {
+        return serve(&page, request.headers());
     }
-    let key = request.uri().path().to_owned();
     let lock = state.cache.render_lock(&key);
     let _rendering = lock.lock().await;
     if let Some(page) = state.cache.get(&key) {
-        return page.body.respond(request.headers(), page.status, &page.content_type, &page.cache_control);
+        return serve(&page, request.headers());
     }
     let generation = state.cache.generation();
     let headers = request.headers().clone();
@@ -115,17 +122,30 @@ pub async fn page_cache(State(state): State<AppState>, request: Request, next: N
         return response;
     }
     let ttl = response.extensions().get::<CacheTtl>().map(|t| t.0);
+    let varies_by_reader = response.extensions().get::<VariesByReader>().is_some();
     let (parts, body) = response.into_parts();
     let content_type = parts.headers.get(header::CONTENT_TYPE).cloned().unwrap_or(HTML);
     let bytes = match to_bytes(body, MAX_PAGE_BYTES).await {
         Ok(bytes) => bytes,
         Err(e) => return crate::WebError::Internal(format!("reading rendered page: {e}")).into_response(),
     };
-    let page = CachedPage::new(StatusCode::OK, content_type, PUBLIC_PAGE, EncodedBody::new(bytes, true))
+    // Members' pages are theirs alone: no shared cache or CDN may keep them.
+    let cache_control = if reader == Reader::Anonymous { PUBLIC_PAGE } else { MEMBER_PAGE };
+    let page = CachedPage::new(StatusCode::OK, content_type, cache_control, EncodedBody::new(bytes, true))
         .depending_on(deps)
-        .expiring_after(ttl);
+        .expiring_after(ttl)
+        .varying_by_reader(varies_by_reader);
     let page = state.cache.insert(key, generation, page);
-    page.body.respond(&headers, page.status, &page.content_type, &page.cache_control)
+    serve(&page, &headers)
+}
+
+/// A cached page for a request (a 304 when the request already has it).
+fn serve(page: &CachedPage, request: &HeaderMap) -> Response {
+    let mut response = page.body.respond(request, page.status, &page.content_type, &page.cache_control);
+    if page.varies_by_reader {
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding, cookie"));
+    }
+    response
 }
 
 /// Replaces bare error responses (marked with [`ErrorPage`]) by the theme's error page.

@@ -44,7 +44,9 @@
     heading: function () { insert('\n## ', '\n', 'Heading'); },
     quote: function () { insert('\n> ', '\n', 'Quote'); },
     list: function () { insert('\n- ', '\n', 'Item'); },
-    link: function () { insert('[', '](https://)', 'link text'); }
+    link: function () { insert('[', '](https://)', 'link text'); },
+    // Ghost's members-only marker: readers who may not read the story see only what is above it.
+    membersOnly: function () { insert('\n\n<!--members-only-->\n\n', '', ''); }
   };
   toolbar.addEventListener('click', function (event) {
     var button = event.target.closest('button[data-md]');

@@ -1,7 +1,8 @@
 //! Resources as Ghost's APIs (and webhooks) show them: Ghost's field names, nulls for what we
 //! do not have, timestamps as `2026-11-30T08:00:00.000+00:00`, absolute URLs.
 
-use masthead_core::{Member, Newsletter, Post, PostType, SiteSettings, StaffUser, Tag, TagVisibility};
+use masthead_core::{Member, Newsletter, Post, PostType, Reader, SiteSettings, StaffUser, Tag, TagVisibility};
+use masthead_render::gating::seen_by;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::macros::format_description;
@@ -163,7 +164,19 @@ pub fn author(shape: &Shape<'_>, user: &StaffUser, post_count: Option<i64>) -> V
 }
 
 /// A post or page. The Content API never shows internal tags; the Admin API shows them all.
+///
+/// The Content API answers as an anonymous reader (its keys are not members): a gated post
+/// comes with `access: false` and its `html`, `plaintext` and `excerpt` cut as Ghost cuts them,
+/// to the part before the members-only marker, or to nothing without one. Staff on the Admin
+/// API (and webhook receivers) get everything.
 pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
+    let reader = match shape.audience {
+        Audience::Content => Reader::Anonymous,
+        Audience::Admin => Reader::Staff,
+    };
+    let seen = seen_by(post, reader);
+    // Ghost blanks the excerpt too (even a custom one) when nothing of the body is public.
+    let excerpt = if seen.access || seen.has_opening { seen.post.excerpt() } else { String::new() };
     let mut out = json!({
         "id": post.id.as_str(),
         "uuid": post.uuid,
@@ -171,10 +184,10 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
         "slug": post.slug.as_str(),
     });
     if shape.format("html") {
-        insert(&mut out, "html", json!(shape.absolute_html(&post.html)));
+        insert(&mut out, "html", json!(shape.absolute_html(&seen.post.html)));
     }
     if shape.format("plaintext") {
-        insert(&mut out, "plaintext", json!(post.plaintext));
+        insert(&mut out, "plaintext", json!(seen.post.plaintext));
     }
     if shape.audience == Audience::Admin {
         if shape.format("lexical") {
@@ -204,9 +217,9 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
         "custom_template": Value::Null,
         "canonical_url": post.canonical_url,
         "url": post_url(shape.site_url, post),
-        "excerpt": post.excerpt(),
+        "excerpt": excerpt,
         "reading_time": post.reading_time,
-        "access": true,
+        "access": seen.access,
         "comments": false,
         "og_image": shape.absolute(&post.og_image),
         "og_title": post.og_title,

@@ -117,8 +117,10 @@ fn card(name: &str, payload: &Map<String, Value>) -> Option<String> {
             let url = non_empty(payload, "buttonUrl")?;
             format!("<p><a href=\"{}\">{}</a></p>", escape(url), escape(text_field(payload, "buttonText")))
         }
-        // The members-only divider marks where a preview ends; visibility is the post's own field.
-        "paywall" => String::new(),
+        // Ghost's paywall card ("public preview" divider) marks where a gated post's public
+        // opening ends, as Ghost's own renderer does; who may read the rest is the post's
+        // visibility.
+        "paywall" => masthead_core::MEMBERS_ONLY_MARKER.to_owned(),
         _ => return None,
     };
     Some(html)
@@ -514,6 +516,26 @@ mod tests {
                 "Lexical node \"mystery\" is not supported; its text was kept"
             ]
         );
+    }
+
+    #[test]
+    fn the_paywall_card_becomes_ghosts_members_only_marker() {
+        let doc = lexical(json!([
+            {"type": "paragraph", "children": [text("Public", 0)]},
+            {"type": "paywall", "version": 1},
+            {"type": "paragraph", "children": [text("Members", 0)]}
+        ]));
+        let rendered = lexical_to_html(&doc).expect("renders");
+        assert_eq!(rendered.html, "<p>Public</p><!--members-only--><p>Members</p>");
+        assert!(rendered.warnings.is_empty());
+        let mobiledoc = json!({
+            "version": "0.3.1", "atoms": [], "markups": [], "cards": [["paywall", {}]],
+            "sections": [[1, "p", [[0, [], 0, "Public"]]], [10, 0], [1, "p", [[0, [], 0, "Paid"]]]]
+        });
+        let rendered = mobiledoc_to_html(&mobiledoc.to_string()).expect("renders");
+        assert_eq!(rendered.html, "<p>Public</p><!--members-only--><p>Paid</p>");
+        // The sanitiser every imported body goes through keeps it.
+        assert_eq!(masthead_render::sanitize_html(&rendered.html), rendered.html);
     }
 
     #[test]

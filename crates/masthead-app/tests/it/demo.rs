@@ -1,5 +1,5 @@
 use masthead_app::demo;
-use masthead_core::PostType;
+use masthead_core::{PostType, Reader, Visibility};
 use masthead_storage::{PageRequest, PostList};
 use masthead_test_utils::{TestApp, dual_db_test};
 
@@ -22,6 +22,14 @@ dual_db_test!(async fn the_demo_newsroom_is_complete_and_seeding_is_idempotent(d
         let key = format!("images/{}", image.trim_start_matches("/content/images/"));
         assert!(app.media.get(&key).await.expect("read").is_some(), "{key} was generated");
     }
+    // One investigation is for members, with its public opening marked; the rest is public.
+    let gated: Vec<&str> = posts.items.iter().filter(|p| p.is_gated()).map(|p| p.slug.as_str()).collect();
+    assert_eq!(gated, ["tracing-the-imported-parts-inside-aldovian-drone-factories"]);
+    let gated = posts.items.iter().find(|p| p.is_gated()).expect("the members-only story");
+    assert_eq!(gated.visibility, Visibility::Members);
+    let seen = masthead_render::gating::seen_by(gated, Reader::Anonymous);
+    assert!(!seen.access && seen.post.html.contains("a small number of suppliers abroad"), "{}", seen.post.html);
+    assert!(!seen.post.html.contains("We assemble here"));
     assert!(db.post_by_slug(PostType::Page, "about").await.expect("about").is_some());
     assert!(db.post_by_slug(PostType::Page, "membership").await.expect("membership").is_some());
     assert_eq!(db.site_settings().await.expect("settings").title, "The Korvet Independent");

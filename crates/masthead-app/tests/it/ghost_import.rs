@@ -326,3 +326,62 @@ dual_db_test!(async fn a_mobiledoc_export_is_rendered_and_sanitised(db) {
     assert_eq!(diary.authors[0].id, iryna.id);
     assert_eq!(diary.reading_time, 1);
 });
+
+dual_db_test!(async fn ghosts_paywall_card_keeps_marking_the_public_preview(db) {
+    let app = TestApp::new(&db).await;
+    let paragraph = |text: &str| {
+        serde_json::json!({"type": "paragraph", "children": [{"type": "extended-text", "text": text, "format": 0}]})
+    };
+    let lexical = serde_json::json!({"root": {"type": "root", "children": [
+        paragraph("The opening anyone may read."),
+        {"type": "paywall", "version": 1},
+        paragraph("What members read."),
+    ]}});
+    let mobiledoc = serde_json::json!({
+        "version": "0.3.1", "atoms": [], "markups": [], "cards": [["paywall", {}]],
+        "sections": [[1, "p", [[0, [], 0, "A paid opening."]]], [10, 0], [1, "p", [[0, [], 0, "What paying members read."]]]]
+    });
+    let row = |n: u8, slug: &str, visibility: &str, body: (&str, String)| {
+        let mut row = serde_json::json!({
+            "id": format!("6720000000000000000000b{n}"), "uuid": format!("4b5e3c1a-4444-4a1a-9a1a-00000000000{n}"),
+            "title": slug, "slug": slug, "type": "post", "status": "published", "visibility": visibility,
+            "created_at": "2024-11-01 08:00:00", "updated_at": "2024-11-01 08:00:00", "published_at": "2024-11-01 08:00:00",
+        });
+        row[body.0] = serde_json::Value::String(body.1);
+        row
+    };
+    let authors: Vec<serde_json::Value> = (1..=3)
+        .map(|n| {
+            serde_json::json!({
+                "id": format!("6720000000000000000000a{n}"), "post_id": format!("6720000000000000000000b{n}"),
+                "author_id": "672000000000000000000011", "sort_order": 0
+            })
+        })
+        .collect();
+    let export = serde_json::json!({"meta": {"exported_on": 1730448000000u64, "version": "5.101.0"}, "data": {
+        "posts": [
+            row(1, "lexical-preview", "members", ("lexical", lexical.to_string())),
+            row(2, "mobiledoc-preview", "paid", ("mobiledoc", mobiledoc.to_string())),
+            row(3, "html-preview", "members", ("html", "<p>Open.</p><!--members-only--><p>Closed.</p>".to_owned())),
+        ],
+        "users": [{"id": "672000000000000000000011", "name": "Iryna Bondar", "slug": "iryna", "email": "iryna@news.example.org",
+                   "status": "active", "created_at": "2020-06-01 00:00:00", "updated_at": "2020-06-01 00:00:00"}],
+        "posts_authors": authors,
+    }});
+    let report = app.newsroom.import_ghost(export.to_string().as_bytes(), SITE, |_, _| {}).await.expect("imports");
+    assert_eq!(report.counts("posts"), counts(3, 0, 0), "{:?}", problems(&report));
+
+    let lexical = post(&app.newsroom, PostType::Post, "lexical-preview").await;
+    assert_eq!(lexical.html, "<p>The opening anyone may read.</p><!--members-only--><p>What members read.</p>");
+    assert_eq!(lexical.visibility, Visibility::Members);
+    let mobiledoc = post(&app.newsroom, PostType::Post, "mobiledoc-preview").await;
+    assert_eq!(mobiledoc.html, "<p>A paid opening.</p><!--members-only--><p>What paying members read.</p>");
+    assert_eq!(mobiledoc.visibility, Visibility::Paid);
+    let html = post(&app.newsroom, PostType::Post, "html-preview").await;
+    assert_eq!(html.html, "<p>Open.</p><!--members-only--><p>Closed.</p>");
+    // The plain text (for search and reading time) is the whole story; readers without access
+    // get only the opening.
+    assert_eq!(lexical.plaintext, "The opening anyone may read.\n\nWhat members read.");
+    let seen = masthead_render::gating::seen_by(&lexical, masthead_core::Reader::Anonymous);
+    assert_eq!((seen.post.html.as_str(), seen.access), ("<p>The opening anyone may read.</p>", false));
+});

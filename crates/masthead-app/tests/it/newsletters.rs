@@ -7,7 +7,7 @@ use masthead_app::Newsroom;
 use masthead_app::mail::newsletters::NewsletterInput;
 use masthead_app::mail::{DkimSettings, MailSettings, Mailer};
 use masthead_app::newsroom::authoring::{NewsletterRequest, StorySave};
-use masthead_core::{Actor, MemberStatus, ObjectId, Role, SuppressionReason};
+use masthead_core::{Actor, MemberStatus, ObjectId, Role, SuppressionReason, Visibility};
 use masthead_media::MediaStore;
 use masthead_storage::{Db, NewMember};
 use masthead_test_utils::{PostBuilder, SmtpSink, StaffBuilder, TestDb, dual_db_test};
@@ -181,4 +181,54 @@ dual_db_test!(async fn transactional_mail_goes_through_smtp_once(db) {
     let outbox = newsroom.db().outbox().await.expect("outbox");
     assert_eq!(outbox[0].status, "sent");
     assert_eq!(sink.count(), 1);
+});
+
+dual_db_test!(async fn a_gated_story_is_sent_only_to_members_who_may_read_it(db) {
+    let sink = SmtpSink::start().await;
+    let (newsroom, _media) = newsroom(&db, &sink, None);
+    let owner = StaffBuilder::new("Mira Halden").create(&db).await;
+    let actor = Actor { user_id: owner.id.clone(), role: Role::Owner };
+    let letter = newsroom
+        .save_newsletter(&actor, None, &NewsletterInput { name: "Morning Brief".into(), ..NewsletterInput::default() })
+        .await
+        .expect("newsletter");
+    let ours = std::slice::from_ref(&letter.id);
+    member(&db, "free@example.org", ours, MemberStatus::Free).await;
+    member(&db, "paid@example.org", ours, MemberStatus::Paid).await;
+    member(&db, "comped@example.org", ours, MemberStatus::Comped).await;
+
+    // Each story goes to "all subscribers"; its visibility narrows that, and a segment narrows
+    // it further.
+    let mut sent_to = Vec::new();
+    for (title, visibility, segment) in [
+        ("Paid: the terminal's owners", Visibility::Paid, "all"),
+        ("Members: the harbour master", Visibility::Members, "all"),
+        ("Paid, for free members only", Visibility::Paid, "status:free"),
+    ] {
+        let before = sink.count();
+        let publish = PostBuilder::published(title)
+            .authors(&[&owner])
+            .visibility(visibility)
+            .markdown("The opening.\n\n<!--members-only-->\n\nThe members-only findings.")
+            .input();
+        let to = NewsletterRequest::To { newsletter: letter.slug.as_str().to_owned(), segment: segment.to_owned() };
+        let save = StorySave { existing: None, expected_updated_at: None, input: publish, newsletter: to, autosave: false };
+        let post = newsroom.save_post_as(&actor, save).await.expect("publish");
+        let email = newsroom.db().email_for_post(&post.id).await.expect("read").expect("send created");
+        send_until_done(&newsroom, &email.id).await;
+        let messages = sink.messages();
+        // Those who receive it may read it, so they get the whole story.
+        assert!(messages[before..].iter().all(|m| m.text_body().contains("The members-only findings.")));
+        let mut to: Vec<String> = messages[before..].iter().flat_map(|m| m.rcpt_to.clone()).collect();
+        to.sort();
+        sent_to.push(to);
+    }
+    assert_eq!(
+        sent_to,
+        [
+            vec!["comped@example.org".to_owned(), "paid@example.org".to_owned()],
+            vec!["comped@example.org".to_owned(), "free@example.org".to_owned(), "paid@example.org".to_owned()],
+            vec![],
+        ]
+    );
 });

@@ -756,7 +756,12 @@ pub struct PreviewForm {
 
 /// Markdown rendered and sanitised exactly as it will be published, for the live preview.
 pub async fn preview_markdown(SignedIn(_staff): SignedIn, Form(form): Form<PreviewForm>) -> Response {
-    let html = masthead_render::markdown_to_html(&form.markdown);
+    // The members-only marker is a comment, invisible as it is: the preview shows where it is.
+    let html = masthead_render::markdown_to_html(&form.markdown).replacen(
+        masthead_core::MEMBERS_ONLY_MARKER,
+        "<p class=\"members-only-divider\" role=\"separator\">Public preview above · members only below</p>",
+        1,
+    );
     ([(header::CACHE_CONTROL, PRIVATE)], Html(html)).into_response()
 }
 

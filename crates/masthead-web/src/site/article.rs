@@ -1,14 +1,14 @@
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use masthead_core::{Post, PostType, Slug};
+use masthead_core::{Post, PostType, Reader, Slug};
 use masthead_render::structured_data;
 use masthead_render::views::{ArticleView, MetaView, PostCard};
 use masthead_storage::{PageRequest, PostList};
 use serde::Serialize;
 
 use super::{Page, cacheable_html, card_deps, cards, site_context};
-use crate::cache::{CacheDeps, Dep};
+use crate::cache::{CacheDeps, Dep, VariesByReader};
 use crate::{AppState, WebError};
 
 const RELATED_STORIES: usize = 3;
@@ -31,8 +31,13 @@ struct NoteView {
 }
 
 /// `/{slug}/`: a published post, else a published page, else 404.
+///
+/// A gated story is rendered for the reader: whole for those who may read it, its public
+/// opening and an invitation for the others. The page cache hands over the access level the
+/// page will be kept under; staff, who read everything, get a page nobody else is given.
 pub async fn post_or_page(
     State(state): State<AppState>,
+    cached_as: Option<Extension<Reader>>,
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, WebError> {
@@ -41,24 +46,45 @@ pub async fn post_or_page(
     for post_type in [PostType::Post, PostType::Page] {
         if let Some(post) = db.post_by_slug(post_type, slug.as_str()).await?.filter(Post::is_live) {
             let staff = crate::admin::current_staff(&state, &headers).await;
+            let reader = match (&staff, cached_as) {
+                (Some(_), _) => Reader::Staff,
+                (None, Some(Extension(reader))) => reader,
+                (None, None) => super::members::reader(&state, &headers).await,
+            };
             let edit_url = staff.filter(|s| s.actor.may_edit(&post)).map(|_| format!("/admin/posts/{}/", post.id));
-            return render(&state, post, edit_url, false).await;
+            let mut response = render(&state, post, edit_url, reader, false).await?;
+            if reader == Reader::Staff {
+                private(&mut response);
+            }
+            return Ok(response);
         }
     }
     Err(WebError::NotFound)
+}
+
+/// Keeps a page out of every cache: it shows what only its reader may see.
+fn private(response: &mut Response) {
+    response.extensions_mut().remove::<CacheDeps>();
+    response.headers_mut().insert(header::CACHE_CONTROL, crate::admin::PRIVATE);
 }
 
 /// `/p/{uuid}/`: the private preview link of a story in any state, for sharing before
 /// publication. Not indexed, not cached.
 pub async fn preview(State(state): State<AppState>, Path(uuid): Path<String>) -> Result<Response, WebError> {
     let post = state.newsroom.db().post_by_uuid(&uuid).await?.ok_or(WebError::NotFound)?;
-    let mut response = render(&state, post, None, true).await?;
-    response.extensions_mut().remove::<CacheDeps>();
-    response.headers_mut().insert(header::CACHE_CONTROL, crate::admin::PRIVATE);
+    // The link is for staff to share before publication: it shows the whole story.
+    let mut response = render(&state, post, None, Reader::Staff, true).await?;
+    private(&mut response);
     Ok(response.into_response())
 }
 
-async fn render(state: &AppState, post: Post, edit_url: Option<String>, preview: bool) -> Result<Response, WebError> {
+async fn render(
+    state: &AppState,
+    post: Post,
+    edit_url: Option<String>,
+    reader: Reader,
+    preview: bool,
+) -> Result<Response, WebError> {
     let ctx = site_context(state).await?;
     let mut deps = CacheDeps::default();
     deps.push(Dep::Post(post.id.clone()));
@@ -82,7 +108,7 @@ async fn render(state: &AppState, post: Post, edit_url: Option<String>, preview:
     } else {
         meta.og_type = "website".to_owned();
     }
-    let view = ArticleView::new(&post, &ctx.site);
+    let view = ArticleView::new(&post, &ctx.site, reader);
     let path = view.card.url.clone();
     let template = match post.post_type {
         PostType::Post => "post.html",
@@ -98,7 +124,11 @@ async fn render(state: &AppState, post: Post, edit_url: Option<String>, preview:
         .collect();
     let content = ArticleContent { post: view, related: cards(&related), edit_url, notes };
     let html = state.theme.render(template, &Page { site: &ctx.site, meta, current_path: &path, content })?;
-    Ok(cacheable_html(html, deps))
+    let mut response = cacheable_html(html, deps);
+    if post.is_gated() {
+        response.extensions_mut().insert(VariesByReader);
+    }
+    Ok(response)
 }
 
 /// Stories sharing the most tags with this one, topped up with the newest stories.

@@ -3,7 +3,8 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use masthead_core::{Post, PostType, TagVisibility};
+use masthead_core::{Post, PostType, Reader, TagVisibility, Visibility};
+use masthead_render::gating::seen_by;
 use masthead_render::views::{ImageView, SiteView, author_path, iso, post_path, tag_path};
 use masthead_storage::{PageRequest, PostList, SitemapEntry};
 use serde::Serialize;
@@ -51,17 +52,34 @@ fn absolute_links(html: &str, base: &str) -> String {
     html.replace("src=\"/", &format!("src=\"{base}/")).replace("href=\"/", &format!("href=\"{base}/"))
 }
 
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 fn rfc2822(t: time::OffsetDateTime) -> String {
     t.format(&Rfc2822).unwrap_or_default()
 }
 
+/// A feed item carries what anyone may read: a gated story's public opening, then a link to
+/// read the rest on the site (feed readers have no member session).
 fn feed_item(site: &SiteView, post: &Post) -> FeedItem {
+    let url = site.absolute(&post_path(post.slug.as_str()));
+    let seen = seen_by(post, Reader::Anonymous);
+    let mut html = absolute_links(&seen.post.html, &site.url);
+    if !seen.access {
+        let who = if post.visibility == Visibility::Paid { "paying members" } else { "members" };
+        html.push_str(&format!(
+            "<p><a href=\"{}\">The rest of this story is for {who}: read it on {}.</a></p>",
+            escape_html(&url),
+            escape_html(&site.title)
+        ));
+    }
     FeedItem {
         id: post.id.to_string(),
         title: post.title.clone(),
-        url: site.absolute(&post_path(post.slug.as_str())),
-        excerpt: post.excerpt(),
-        html: absolute_links(&post.html, &site.url),
+        excerpt: seen.post.excerpt(),
+        url,
+        html,
         authors: post.authors.iter().map(|a| a.name.clone()).collect(),
         tags: post.public_tags().map(|t| t.name.clone()).collect(),
         published_at: post.published_at.map(rfc2822).unwrap_or_default(),

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use masthead_app::AppError;
 use masthead_app::members::{DeliveryEvent, SignupForm};
-use masthead_core::Member;
+use masthead_core::{Member, Reader};
 use serde::{Deserialize, Serialize};
 
 use crate::admin::PRIVATE;
@@ -78,6 +78,19 @@ async fn current_member(state: &AppState, headers: &HeaderMap) -> Option<Member>
         Err(error) => {
             tracing::error!(%error, "reading a member session failed");
             None
+        }
+    }
+}
+
+/// The access level of a request's member session; anonymous without one (or when it cannot be
+/// read, which shows less, never more).
+pub async fn reader(state: &AppState, headers: &HeaderMap) -> Reader {
+    let Some(token) = member_token(headers) else { return Reader::Anonymous };
+    match state.newsroom.reader_for_session(token).await {
+        Ok(reader) => reader,
+        Err(error) => {
+            tracing::error!(%error, "reading a member session failed");
+            Reader::Anonymous
         }
     }
 }

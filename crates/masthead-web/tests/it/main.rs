@@ -7,6 +7,7 @@ mod article;
 mod assets_and_media;
 mod cache;
 mod feeds;
+mod gating;
 mod home_and_archives;
 mod members;
 mod newsletter_choice;

@@ -1,0 +1,176 @@
+//! Who may read a gated post, and what everyone else sees of it: Ghost's content-gating rules,
+//! kept here once so the site, feeds, the Content API, structured data, newsletters and the page
+//! cache all agree.
+//!
+//! A post's `visibility` says who it is for: `public` (everyone), `members` (any signed-in
+//! member), `paid` (members with a paid or complimentary subscription) or, in Ghost, `tiers`
+//! (members on one of the post's tiers). Readers who may not read a post get its public
+//! opening: the HTML before Ghost's members-only marker, or nothing of the body when there is no
+//! marker (Ghost's rule).
+
+use crate::{MemberStatus, Post, Visibility};
+
+/// Ghost's members-only marker: the comment its paywall card ("public preview" divider) leaves in
+/// a post's HTML. What comes before it is the public opening of a gated post.
+pub const MEMBERS_ONLY_MARKER: &str = "<!--members-only-->";
+
+/// Who is reading, as far as gated posts go: the access level a request is served at. Paid and
+/// complimentary members read the same posts, so they share a level (and a cache entry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reader {
+    /// No member session (crawlers, feed readers and every Content API request too).
+    Anonymous,
+    /// A signed-in member on the free tier.
+    FreeMember,
+    /// A signed-in member with a paid or complimentary subscription: on the paid tiers.
+    PaidMember,
+    /// Signed-in staff and private preview links: everything.
+    Staff,
+}
+
+impl Reader {
+    /// The access level of a signed-in member.
+    pub fn member(status: MemberStatus) -> Self {
+        match status {
+            MemberStatus::Free => Self::FreeMember,
+            MemberStatus::Paid | MemberStatus::Comped => Self::PaidMember,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Anonymous => "anonymous",
+            Self::FreeMember => "free",
+            Self::PaidMember => "paid",
+            Self::Staff => "staff",
+        }
+    }
+
+    pub fn is_member(self) -> bool {
+        matches!(self, Self::FreeMember | Self::PaidMember)
+    }
+
+    /// Whether the reader is on a tier of this type. Only the free tier exists as a row today;
+    /// paid and complimentary members count as on every paid tier.
+    fn is_on(self, tier: TierType) -> bool {
+        match tier {
+            TierType::Free => self == Self::FreeMember,
+            TierType::Paid => self == Self::PaidMember,
+        }
+    }
+}
+
+crate::string_enum!(
+    /// Ghost's tier `type`.
+    TierType { Free = "free", Paid = "paid" }
+);
+
+/// Which readers a post is for: its `visibility`, with the tiers of a post limited to tiers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readership<'a> {
+    Public,
+    Members,
+    Paid,
+    /// Members on one of these tiers (Ghost's `visibility: tiers` with the post's `tiers`).
+    Tiers(&'a [TierType]),
+}
+
+impl Readership<'_> {
+    /// Ghost's `checkPostAccess`: public posts are for everyone, and staff read everything;
+    /// anonymous readers read nothing else; members read members' posts; paid posts need a paid
+    /// or complimentary subscription; a post limited to tiers needs one of its tiers.
+    pub fn admits(self, reader: Reader) -> bool {
+        match (self, reader) {
+            (Self::Public, _) | (_, Reader::Staff) => true,
+            (_, Reader::Anonymous) => false,
+            (Self::Members, _) => true,
+            (Self::Paid, reader) => reader == Reader::PaidMember,
+            (Self::Tiers(tiers), reader) => tiers.iter().any(|&tier| reader.is_on(tier)),
+        }
+    }
+
+    pub fn is_public(self) -> bool {
+        self == Self::Public
+    }
+
+    /// The member statuses whose members may read the post: the audience of its newsletter.
+    pub fn member_statuses(self) -> Vec<MemberStatus> {
+        MemberStatus::ALL.iter().copied().filter(|&status| self.admits(Reader::member(status))).collect()
+    }
+}
+
+impl From<Visibility> for Readership<'static> {
+    fn from(visibility: Visibility) -> Self {
+        match visibility {
+            Visibility::Public => Self::Public,
+            Visibility::Members => Self::Members,
+            Visibility::Paid => Self::Paid,
+        }
+    }
+}
+
+impl Post {
+    /// Who the post is for.
+    pub fn readership(&self) -> Readership<'static> {
+        self.visibility.into()
+    }
+
+    /// Whether `reader` may read the whole post.
+    pub fn readable_by(&self, reader: Reader) -> bool {
+        self.readership().admits(reader)
+    }
+
+    /// Whether some readers see only part of the post.
+    pub fn is_gated(&self) -> bool {
+        !self.readership().is_public()
+    }
+}
+
+/// The parts of a post's HTML either side of the members-only marker: the public opening and
+/// the rest. Without a marker nothing is public (Ghost's rule) and the whole body is the rest.
+pub fn split_at_marker(html: &str) -> (Option<&str>, &str) {
+    match html.find(MEMBERS_ONLY_MARKER) {
+        Some(at) => (Some(&html[..at]), &html[at + MEMBERS_ONLY_MARKER.len()..]),
+        None => (None, html),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const READERS: [Reader; 4] = [Reader::Anonymous, Reader::FreeMember, Reader::PaidMember, Reader::Staff];
+
+    fn admitted(readership: Readership<'_>) -> Vec<&'static str> {
+        READERS.iter().filter(|r| readership.admits(**r)).map(|r| r.as_str()).collect()
+    }
+
+    #[test]
+    fn each_visibility_admits_the_readers_ghost_admits() {
+        assert_eq!(admitted(Readership::Public), ["anonymous", "free", "paid", "staff"]);
+        assert_eq!(admitted(Readership::Members), ["free", "paid", "staff"]);
+        assert_eq!(admitted(Readership::Paid), ["paid", "staff"]);
+        assert_eq!(admitted(Readership::Tiers(&[TierType::Paid])), ["paid", "staff"]);
+        assert_eq!(admitted(Readership::Tiers(&[TierType::Free])), ["free", "staff"]);
+        assert_eq!(admitted(Readership::Tiers(&[TierType::Free, TierType::Paid])), ["free", "paid", "staff"]);
+        assert_eq!(admitted(Readership::Tiers(&[])), ["staff"], "a post for no tier is for staff only, as in Ghost");
+    }
+
+    #[test]
+    fn paid_and_complimentary_members_share_an_access_level() {
+        assert_eq!(Reader::member(MemberStatus::Free), Reader::FreeMember);
+        assert_eq!(Reader::member(MemberStatus::Paid), Reader::PaidMember);
+        assert_eq!(Reader::member(MemberStatus::Comped), Reader::PaidMember);
+        assert_eq!(Readership::Paid.member_statuses(), [MemberStatus::Paid, MemberStatus::Comped]);
+        assert_eq!(Readership::Members.member_statuses(), MemberStatus::ALL);
+        assert_eq!(Readership::from(Visibility::Members), Readership::Members);
+    }
+
+    #[test]
+    fn the_marker_splits_the_public_opening_from_the_rest() {
+        let html = "<p>Open.</p><!--members-only--><p>Closed.</p><!--members-only--><p>More.</p>";
+        assert_eq!(split_at_marker(html), (Some("<p>Open.</p>"), "<p>Closed.</p><!--members-only--><p>More.</p>"));
+        assert_eq!(split_at_marker("<p>All.</p>"), (None, "<p>All.</p>"));
+        assert_eq!(split_at_marker("<!--members-only--><p>x</p>"), (Some(""), "<p>x</p>"));
+    }
+}
