@@ -135,9 +135,75 @@ pub fn split_at_marker(html: &str) -> (Option<&str>, &str) {
     }
 }
 
+/// Paragraphs a gated post without a marker shows to readers who may not read it, on the site
+/// and in feeds (Ghost's Content API shows nothing of such a post).
+pub const PREVIEW_PARAGRAPHS: usize = 2;
+
+/// The public opening of a gated post's HTML and the rest, for the site and its feeds: the part
+/// before the members-only marker, or without one the first [`PREVIEW_PARAGRAPHS`] top-level
+/// paragraphs (with whatever stands between them), always leaving at least one paragraph for
+/// members. `html` is sanitised output, so its tags are balanced.
+pub fn split_public(html: &str) -> (&str, &str) {
+    if let (Some(opening), rest) = split_at_marker(html) {
+        return (opening, rest);
+    }
+    let ends = top_level_paragraph_ends(html);
+    let shown = PREVIEW_PARAGRAPHS.min(ends.len().saturating_sub(1));
+    match shown.checked_sub(1).and_then(|i| ends.get(i)) {
+        Some(&end) => (&html[..end], &html[end..]),
+        None => ("", html),
+    }
+}
+
+/// Where each top-level `<p>` of `html` ends (just after its `</p>`).
+fn top_level_paragraph_ends(html: &str) -> Vec<usize> {
+    const VOID: [&str; 13] =
+        ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"];
+    let mut ends = Vec::new();
+    let mut depth = 0usize;
+    let mut at = 0;
+    while let Some(offset) = html[at..].find('<') {
+        let start = at + offset;
+        let Some(length) = html[start..].find('>') else { break };
+        let end = start + length + 1;
+        let tag = &html[start + 1..end - 1];
+        at = end;
+        if tag.starts_with('!') {
+            continue;
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            depth = depth.saturating_sub(1);
+            if depth == 0 && name.trim().eq_ignore_ascii_case("p") {
+                ends.push(end);
+            }
+        } else {
+            let name = tag.split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("").to_ascii_lowercase();
+            if !VOID.contains(&name.as_str()) && !tag.ends_with('/') {
+                depth += 1;
+            }
+        }
+    }
+    ends
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_a_marker_the_first_paragraphs_are_the_opening_and_one_is_always_kept_back() {
+        let story = "<p>One <a href=\"/x\" title=\"a>b\">link</a>.</p>\n<blockquote><p>Quoted.</p></blockquote>\n<p>Two<br>lines.</p>\n<p>Three.</p>\n<p>Four.</p>";
+        let (opening, rest) = split_public(story);
+        assert!(opening.ends_with("<p>Two<br>lines.</p>"), "{opening}");
+        assert!(opening.contains("Quoted."), "what stands between the paragraphs comes with them");
+        assert_eq!(rest.trim(), "<p>Three.</p>\n<p>Four.</p>");
+        let (opening, rest) = split_public("<p>Only.</p>\n<p>Two.</p>");
+        assert_eq!((opening, rest), ("<p>Only.</p>", "\n<p>Two.</p>"));
+        assert_eq!(split_public("<p>A single paragraph.</p>"), ("", "<p>A single paragraph.</p>"));
+        assert_eq!(split_public(""), ("", ""));
+        let marked = "<p>Open.</p><p>Also open.</p><p>More.</p><!--members-only--><p>Closed.</p>";
+        assert_eq!(split_public(marked), ("<p>Open.</p><p>Also open.</p><p>More.</p>", "<p>Closed.</p>"));
+    }
 
     const READERS: [Reader; 4] = [Reader::Anonymous, Reader::FreeMember, Reader::PaidMember, Reader::Staff];
 

@@ -2,10 +2,14 @@
 //! gated post down to its public opening for everyone else, with the plain text (and so the
 //! automatic excerpt) taken from that opening only, so no page, feed, API answer or link
 //! preview can quote the members-only part.
+//!
+//! Two cuts: the site and its feeds show the part before the members-only marker, or without
+//! one the first paragraphs ([`Cut::Preview`]); Ghost's Content API shows the part before the
+//! marker, or nothing without one, as Ghost does ([`Cut::Ghost`]).
 
 use std::borrow::Cow;
 
-use masthead_core::access::split_at_marker;
+use masthead_core::access::{split_at_marker, split_public};
 use masthead_core::{Post, Reader};
 
 use crate::html::html_to_plaintext;
@@ -22,10 +26,28 @@ pub struct Seen<'a> {
     pub has_opening: bool,
 }
 
-/// `post` as `reader` may see it. A reader who may not read it all gets the HTML before the
-/// members-only marker (or none), plain text derived from that, and no Markdown source.
+/// Where a gated post is cut for readers who may not read it all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// The site and its feeds: before the marker, else the first paragraphs.
+    Preview,
+    /// Ghost's Content API: before the marker, else nothing.
+    Ghost,
+}
+
+/// `post` as `reader` sees it on the site: a reader who may not read it all gets its public
+/// opening (before the members-only marker, else its first paragraphs), plain text derived from
+/// that, and no Markdown source.
 pub fn seen_by(post: &Post, reader: Reader) -> Seen<'_> {
-    let (opening, _) = split_at_marker(&post.html);
+    seen_with(post, reader, Cut::Preview)
+}
+
+/// `post` as `reader` sees it, cut as `cut` says.
+pub fn seen_with(post: &Post, reader: Reader, cut: Cut) -> Seen<'_> {
+    let opening = match cut {
+        Cut::Ghost => split_at_marker(&post.html).0,
+        Cut::Preview => Some(split_public(&post.html).0).filter(|o| !o.trim().is_empty()),
+    };
     if post.readable_by(reader) {
         return Seen { post: Cow::Borrowed(post), access: true, has_opening: opening.is_some() };
     }
@@ -104,7 +126,19 @@ mod tests {
     }
 
     #[test]
-    fn without_a_marker_nothing_of_the_body_is_public() {
+    fn without_a_marker_the_site_shows_the_first_paragraphs_and_ghosts_cut_nothing() {
+        let story = post(Visibility::Paid, "<p>Lede.</p>\n<p>Second.</p>\n<p>Findings.</p>\n<p>More findings.</p>");
+        let seen = seen_by(&story, Reader::FreeMember);
+        assert!(!seen.access && seen.has_opening);
+        assert_eq!(seen.post.html, "<p>Lede.</p>\n<p>Second.</p>");
+        assert_eq!(public_excerpt(&story), "Lede. Second.");
+        let ghost = seen_with(&story, Reader::FreeMember, Cut::Ghost);
+        assert!(!ghost.has_opening);
+        assert_eq!((ghost.post.html.as_str(), ghost.post.plaintext.as_str()), ("", ""));
+    }
+
+    #[test]
+    fn a_one_paragraph_story_without_a_marker_shows_nothing_of_its_body() {
         let mut members = post(Visibility::Members, "<p>Secret findings.</p>");
         let seen = seen_by(&members, Reader::Anonymous);
         assert!(!seen.access && !seen.has_opening);

@@ -1,7 +1,7 @@
 //! View models: what templates receive. Built from domain types; every field is plain data so
 //! a theme author can read `post.authors[0].name` without knowing Rust.
 
-use masthead_core::access::split_at_marker;
+use masthead_core::access::split_public;
 use masthead_core::{IMAGE_WIDTHS, NavigationItem, Post, Reader, SiteSettings, StaffUser, Tag};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -222,10 +222,10 @@ impl ArticleView {
         let (html, members_html) = match (post.is_gated(), seen.access) {
             (false, _) => (post.html.clone(), None),
             // The members-only part goes in its own element, which structured data names.
-            (true, true) => match split_at_marker(&post.html) {
-                (Some(opening), rest) => (opening.trim_end().to_owned(), Some(rest.trim_start().to_owned())),
-                (None, rest) => (String::new(), Some(rest.to_owned())),
-            },
+            (true, true) => {
+                let (opening, rest) = split_public(&post.html);
+                (opening.trim_end().to_owned(), Some(rest.trim_start().to_owned()))
+            }
             (true, false) => (seen.post.html.clone(), None),
         };
         Self {

@@ -2,7 +2,7 @@
 //! do not have, timestamps as `2026-11-30T08:00:00.000+00:00`, absolute URLs.
 
 use masthead_core::{Member, Newsletter, Post, PostType, Reader, SiteSettings, StaffUser, Tag, TagVisibility};
-use masthead_render::gating::seen_by;
+use masthead_render::gating::{Cut, seen_with};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::macros::format_description;
@@ -174,7 +174,7 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
         Audience::Content => Reader::Anonymous,
         Audience::Admin => Reader::Staff,
     };
-    let seen = seen_by(post, reader);
+    let seen = seen_with(post, reader, Cut::Ghost);
     // Ghost blanks the excerpt too (even a custom one) when nothing of the body is public.
     let excerpt = if seen.access || seen.has_opening { seen.post.excerpt() } else { String::new() };
     let mut out = json!({

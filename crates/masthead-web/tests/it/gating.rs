@@ -19,7 +19,7 @@ struct Stories {
     public: Post,
     members: Post,
     paid: Post,
-    /// Paid, with no members-only marker: nothing of its body is public.
+    /// Paid, one paragraph and no members-only marker: nothing of its body is public.
     paid_whole: Post,
 }
 
@@ -456,4 +456,27 @@ dual_db_test!(async fn the_editor_writes_the_marker_and_its_preview_shows_where_
     assert_eq!(post.html, "<p>The opening.</p>\n<!--members-only-->\n<p>The members’ part.</p>\n");
     let page = app.get("/harbour-accounts/").await.text();
     assert!(page.contains("The opening.") && !page.contains("The members’ part."));
+});
+
+dual_db_test!(async fn without_a_marker_the_site_shows_the_first_paragraphs_and_the_content_api_nothing(db) {
+    let app = TestApp::new(&db).await;
+    let anna = StaffBuilder::new("Anna Field").create(&app.db).await;
+    let story = PostBuilder::published("The harbour accounts")
+        .authors(&[&anna])
+        .visibility(Visibility::Paid)
+        .markdown("The lede names the harbour.\n\nThe second paragraph sets the scene.\n\nThe findings: three accounts in Salen.\n\nWho signed them.")
+        .create(&app.newsroom)
+        .await;
+    let page = app.get(&format!("/{}/", story.slug)).await;
+    assert_eq!(page.status, 200);
+    let text = page.text();
+    assert!(text.contains("The lede names the harbour.") && text.contains("The second paragraph sets the scene."), "{text}");
+    assert!(!text.contains("three accounts in Salen") && !text.contains("Who signed them"), "the rest is for members");
+    let feed = app.get("/rss/").await.text();
+    assert!(feed.contains("The second paragraph sets the scene.") && !feed.contains("three accounts in Salen"));
+    let (key, _) = content_key(&app).await;
+    let api = json_of(&app.get(&format!("/ghost/api/content/posts/{}/?key={key}&formats=html,plaintext", story.id)).await);
+    let post = &api["posts"][0];
+    assert_eq!(post["access"], false);
+    assert_eq!((post["html"].as_str(), post["plaintext"].as_str()), (Some(""), Some("")), "Ghost's cut: nothing");
 });
