@@ -9,6 +9,7 @@ mod encoded;
 mod error;
 mod media;
 mod middleware;
+pub mod redirect;
 mod router;
 mod site;
 

@@ -45,7 +45,7 @@ pub async fn signin_form(
     Query(query): Query<SignInQuery>,
 ) -> Response {
     if current_staff(&state, &headers).await.is_some() {
-        return Redirect::to(safe_redirect(&query.r)).into_response();
+        return crate::redirect::see_other(&safe_redirect(&query.r), "/admin/");
     }
     render(&state, StatusCode::OK, "signin.html", None, "", SignInView { error: None, email: "", redirect: &query.r })
         .await
@@ -73,7 +73,8 @@ pub async fn signin(
             match state.newsroom.open_session(&user, Some(&ip), user_agent).await {
                 Ok(token) => {
                     let cookie = session_cookie(&state, &token, SESSION_LIFETIME.whole_seconds());
-                    ([(header::SET_COOKIE, cookie)], Redirect::to(safe_redirect(&form.r))).into_response()
+                    let to = crate::redirect::see_other(&safe_redirect(&form.r), "/admin/");
+                    ([(header::SET_COOKIE, cookie)], to).into_response()
                 }
                 Err(error) => {
                     tracing::error!(%error, "opening a session failed");

@@ -65,7 +65,7 @@ fn member_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
 }
 
 fn signed_in(state: &AppState, token: &str, to: &str) -> Response {
-    let mut response = Redirect::to(to).into_response();
+    let mut response = crate::redirect::see_other(to, "/account/");
     response.headers_mut().insert(header::SET_COOKIE, member_cookie(state, token, MEMBER_COOKIE_DAYS * 86_400));
     response.headers_mut().insert(header::CACHE_CONTROL, PRIVATE);
     response

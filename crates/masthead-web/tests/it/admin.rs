@@ -80,6 +80,45 @@ dual_db_test!(async fn signing_in_opens_a_session_and_signing_out_ends_it(db) {
     assert!(location(&after).starts_with("/admin/signin/"));
 });
 
+dual_db_test!(async fn signing_in_never_redirects_to_another_site(db) {
+    let app = TestApp::new(&db).await;
+    let (_, cookie) = staff(&app, "Anna Field", Role::Author).await;
+    let hostile = [
+        "//evil.example/x",
+        "//Evil.example",
+        "/\\evil.example",
+        "%2F%2Fevil.example",
+        "/admin/..//evil.example/x",
+        "/admin/%2e%2e//evil.example/x",
+        "/admin/\t/../..//evil.example",
+        "/admin/\n/../..//evil.example",
+        "/\t/evil.example",
+        "https://evil.example/admin/",
+        "https:evil.example",
+        "javascript:alert(1)",
+    ];
+    for r in hostile {
+        // After signing in with the form...
+        let form = format!("email=anna.field%40news.example.org&password={}&r={}", encode(PASSWORD), encode(r));
+        let signed_in = send(&app, "POST", "/admin/signin/", None, &form).await;
+        assert_eq!((signed_in.status.as_u16(), location(&signed_in)), (303, "/admin/"), "r={r:?}");
+        // ...and when a signed-in visitor opens the sign-in page.
+        let page = send(&app, "GET", &format!("/admin/signin/?r={}", encode(r)), Some(&cookie), "").await;
+        assert_eq!((page.status.as_u16(), location(&page)), (303, "/admin/"), "r={r:?}");
+    }
+    // The percent-encoded spelling, decoded once more by nobody: still not a path.
+    let page = send(&app, "GET", "/admin/signin/?r=%252F%252Fevil.example", Some(&cookie), "").await;
+    assert_eq!(location(&page), "/admin/");
+    // Newsroom pages are followed, query and all.
+    let page = send(&app, "GET", "/admin/signin/?r=%2Fadmin%2Fposts%2F%3Fstatus%3Ddraft", Some(&cookie), "").await;
+    assert_eq!(location(&page), "/admin/posts/?status=draft");
+
+    // Pages that need a signed-in visitor send others to sign in with a clean way back.
+    let away = send(&app, "GET", "/admin/posts/?status=draft", None, "").await;
+    assert_eq!(away.status, 303);
+    assert_eq!(location(&away), "/admin/signin/?r=/admin/posts/%3Fstatus%3Ddraft");
+});
+
 dual_db_test!(async fn repeated_wrong_passwords_are_throttled(db) {
     let app = TestApp::new(&db).await;
     staff(&app, "Anna Field", Role::Author).await;
