@@ -1,6 +1,9 @@
 //! Staff accounts: creating them, signing in and out, sessions, the first owner's setup link,
 //! password resets.
 
+use std::num::NonZeroUsize;
+use std::sync::OnceLock;
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use masthead_core::{ObjectId, Role, Slug, StaffStatus, StaffUser};
@@ -8,6 +11,7 @@ use masthead_storage::SessionRecord;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
+use tokio::sync::Semaphore;
 
 use crate::{AppError, Newsroom};
 
@@ -34,6 +38,8 @@ pub enum SignInError {
     Throttled { retry_after: Duration },
     #[error("This account is suspended.")]
     Suspended,
+    #[error("Signing in is not possible right now. Please try again in a minute.")]
+    Unavailable,
 }
 
 /// A random token for a cookie or a link, and the hash under which it is stored.
@@ -56,22 +62,52 @@ pub fn hash_token(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn hash_password(password: &str) -> Result<String, AppError> {
+fn argon2_hash(password: &str) -> Result<String, AppError> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|hash| hash.to_string())
         .map_err(|e| AppError::invalid("password", format!("could not hash the password: {e}")))
 }
 
-fn password_matches(password: &str, hash: &str) -> bool {
+fn argon2_matches(password: &str, hash: &str) -> bool {
     Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
 }
 
 /// A hash of nothing anyone knows, checked when the account does not exist, so an unknown
 /// address takes as long to refuse as a wrong password.
 fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password(&SecretToken::generate().token).unwrap_or_default())
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| argon2_hash(&SecretToken::generate().token).unwrap_or_default())
+}
+
+/// Argon2 costs tens of milliseconds of CPU and 19 MiB of memory per password. It runs on
+/// tokio's blocking threads, never on the workers that serve pages, and at most one per core
+/// at a time: a burst of sign-ins waits here instead of stalling the site or exhausting memory.
+async fn on_password_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    let permits =
+        PERMITS.get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(1, NonZeroUsize::get)));
+    let _permit = permits.acquire().await.map_err(|e| AppError::Unavailable(format!("password hashing: {e}")))?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Unavailable(format!("password hashing: {e}")))
+}
+
+async fn hash_password(password: &str) -> Result<String, AppError> {
+    let password = password.to_owned();
+    on_password_thread(move || argon2_hash(&password)).await?
+}
+
+/// Whether `password` matches `hash`; without a hash, a dummy one is checked (and fails) so
+/// that the answer takes as long.
+async fn password_matches(password: &str, hash: Option<String>) -> bool {
+    let password = password.to_owned();
+    let checked = on_password_thread(move || match hash {
+        Some(hash) => argon2_matches(&password, &hash),
+        None => {
+            argon2_matches(&password, dummy_hash());
+            false
+        }
+    });
+    checked.await.unwrap_or(false)
 }
 
 /// Checks a new password against the rules, with a message that says what is wrong.
@@ -140,30 +176,38 @@ impl Newsroom {
         let user = StaffUser { role, status, ..StaffUser::new(name, slug, email) };
         self.db.insert_user(&user).await?;
         if let Some(password) = password {
-            self.db.set_password_hash(&user.id, &hash_password(password)?).await?;
+            self.db.set_password_hash(&user.id, &hash_password(password).await?).await?;
         }
         Ok(user)
     }
 
     pub async fn set_password(&self, user: &ObjectId, password: &str) -> Result<(), AppError> {
         check_password(password)?;
-        self.db.set_password_hash(user, &hash_password(password)?).await?;
+        self.db.set_password_hash(user, &hash_password(password).await?).await?;
         Ok(())
     }
 
     /// Checks an email address and password, with brute-force protection per client address
-    /// and per account: four free tries, then waits that double with each failure.
+    /// and per account: four free tries, then waits that double with each failure. The attempt
+    /// is reserved in the database before the password is checked (so concurrent guesses, on any
+    /// instance, count against each other) and given back when the password is right.
     pub async fn sign_in(&self, email: &str, password: &str, ip: &str) -> Result<StaffUser, SignInError> {
         let now = masthead_core::now();
         let email = email.trim().to_lowercase();
         let scopes = [format!("ip:{ip}"), format!("account:{email}")];
-        for scope in &scopes {
-            let (failures, last) = self.db.sign_in_failures(scope, now - FAILURE_WINDOW).await.unwrap_or((0, None));
-            if let (Some(delay), Some(last)) = (throttle_delay(failures), last) {
-                let retry_after = last + delay - now;
-                if retry_after > Duration::ZERO {
-                    return Err(SignInError::Throttled { retry_after });
-                }
+        let wait = |failures: i64, last: OffsetDateTime| {
+            let retry_after = last + throttle_delay(failures)? - now;
+            (retry_after > Duration::ZERO).then_some(retry_after)
+        };
+        match self.db.reserve_sign_in_attempt(&scopes, now, now - FAILURE_WINDOW, wait).await {
+            Ok(None) => {}
+            Ok(Some(retry_after)) => {
+                tracing::info!(%ip, "throttled staff sign-in");
+                return Err(SignInError::Throttled { retry_after });
+            }
+            Err(error) => {
+                tracing::error!(%error, "reserving a sign-in attempt failed");
+                return Err(SignInError::Unavailable);
             }
         }
         let user = self.db.user_by_email(&email).await.ok().flatten();
@@ -171,21 +215,19 @@ impl Newsroom {
             Some(user) => self.db.password_hash(&user.id).await.ok().flatten(),
             None => None,
         };
-        let verified = password_matches(password, hash.as_deref().unwrap_or_else(|| dummy_hash())) && hash.is_some();
+        let verified = password_matches(password, hash).await;
         match user {
             Some(user) if verified => {
+                for scope in &scopes {
+                    let _ = self.db.clear_sign_in_attempts(scope).await;
+                }
                 if user.status == StaffStatus::Suspended {
                     return Err(SignInError::Suspended);
-                }
-                for scope in &scopes {
-                    let _ = self.db.clear_sign_in_failures(scope).await;
                 }
                 Ok(user)
             }
             _ => {
-                for scope in &scopes {
-                    let _ = self.db.record_sign_in_failure(scope, now).await;
-                }
+                // The reserved attempt stays: it is the failure.
                 tracing::info!(%ip, "failed staff sign-in");
                 Err(SignInError::BadCredentials)
             }
@@ -326,10 +368,10 @@ mod tests {
 
     #[test]
     fn passwords_are_hashed_with_argon2id_and_verified() {
-        let hash = hash_password("correct horse battery").expect("hash");
+        let hash = argon2_hash("correct horse battery").expect("hash");
         assert!(hash.starts_with("$argon2id$"));
-        assert!(password_matches("correct horse battery", &hash));
-        assert!(!password_matches("wrong horse battery", &hash));
+        assert!(argon2_matches("correct horse battery", &hash));
+        assert!(!argon2_matches("wrong horse battery", &hash));
         assert!(check_password("short").is_err());
         assert!(check_password("aaaaaaaaaaaa").is_err());
     }

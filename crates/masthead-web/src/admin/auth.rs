@@ -87,6 +87,7 @@ pub async fn signin(
                 SignInError::BadCredentials => StatusCode::UNAUTHORIZED,
                 SignInError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                 SignInError::Suspended => StatusCode::FORBIDDEN,
+                SignInError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             };
             let view = SignInView { error: Some(error.to_string()), email: form.email.trim(), redirect: &form.r };
             render(&state, status, "signin.html", None, "", view).await

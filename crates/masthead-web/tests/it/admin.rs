@@ -132,6 +132,27 @@ dual_db_test!(async fn repeated_wrong_passwords_are_throttled(db) {
     assert!(throttled.text().contains("Too many failed attempts"));
 });
 
+dual_db_test!(async fn a_burst_of_concurrent_guesses_gets_only_the_free_tries(db) {
+    let app = std::sync::Arc::new(TestApp::new(&db).await);
+    staff(&app, "Anna Field", Role::Author).await;
+    let mut burst = tokio::task::JoinSet::new();
+    for n in 0..50 {
+        let app = app.clone();
+        burst.spawn(async move {
+            let form = format!("email=anna.field%40news.example.org&password=wrong+guess+{n}");
+            send(&app, "POST", "/admin/signin/", None, &form).await.status.as_u16()
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = burst.join_next().await {
+        statuses.push(status.expect("request"));
+    }
+    let refused = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert!((1..=4).contains(&refused), "at most the four free tries are checked: {statuses:?}");
+    assert_eq!(refused + throttled, 50, "{statuses:?}");
+});
+
 dual_db_test!(async fn cross_site_requests_are_refused(db) {
     let app = TestApp::new(&db).await;
     let (_, cookie) = staff(&app, "Anna Field", Role::Editor).await;
