@@ -17,8 +17,16 @@ use crate::{AppError, Newsroom};
 
 /// Ghost's minimum password length.
 pub const MIN_PASSWORD_LEN: usize = 10;
-/// Sign-in failures allowed before delays start (Ghost allows four free tries).
+/// Sign-in failures allowed for one account from one client before delays start (Ghost allows
+/// four free tries).
 pub const FREE_ATTEMPTS: i64 = 4;
+/// Failures allowed from one client address across all accounts before delays start: several
+/// people behind one address each get their own tries, while spraying guesses across accounts
+/// from one address is slowed down.
+pub const FREE_ATTEMPTS_PER_CLIENT: i64 = 20;
+/// The longest anyone waits between tries. Failures only ever slow the client that made them,
+/// and no client waits longer than this.
+pub const MAX_DELAY: Duration = Duration::minutes(15);
 /// Failures older than this are forgotten.
 const FAILURE_WINDOW: Duration = Duration::hours(1);
 /// Sessions last this long after the last request.
@@ -132,10 +140,22 @@ pub fn normalise_email(email: &str) -> Result<String, AppError> {
     if valid { Ok(email) } else { Err(AppError::invalid("email", "enter a correct email address")) }
 }
 
-/// How long a scope must wait after `failures` failures: nothing for the free tries, then
-/// 5 seconds, doubling with each further failure, at most an hour.
-fn throttle_delay(failures: i64) -> Option<Duration> {
-    (failures >= FREE_ATTEMPTS).then(|| Duration::seconds((5i64 << (failures - FREE_ATTEMPTS).min(12)).min(3600)))
+/// How long to wait after `failures` failures when `free` are allowed: nothing for the free
+/// tries, then 5 seconds, doubling with each further failure, at most [`MAX_DELAY`].
+fn throttle_delay(failures: i64, free: i64) -> Option<Duration> {
+    (failures >= free).then(|| Duration::seconds(5i64 << (failures - free).min(12)).min(MAX_DELAY))
+}
+
+/// Where a client's sign-in attempts are counted (`client` is its address key): across all
+/// accounts...
+pub fn client_scope(client: &str) -> String {
+    format!("client:{client}")
+}
+
+/// ...and for one account. Nothing is counted per account alone: failures from a stranger's
+/// address must not slow the account's owner, who signs in from another.
+pub fn account_scope(email: &str, client: &str) -> String {
+    format!("account:{}|client:{client}", email.trim().to_lowercase())
 }
 
 impl Newsroom {
@@ -187,22 +207,25 @@ impl Newsroom {
         Ok(())
     }
 
-    /// Checks an email address and password, with brute-force protection per client address
-    /// and per account: four free tries, then waits that double with each failure. The attempt
-    /// is reserved in the database before the password is checked (so concurrent guesses, on any
-    /// instance, count against each other) and given back when the password is right.
-    pub async fn sign_in(&self, email: &str, password: &str, ip: &str) -> Result<StaffUser, SignInError> {
+    /// Checks an email address and password, with brute-force protection per client (`client`
+    /// is its address key) and per account from that client: free tries, then waits that double
+    /// with each failure, never longer than [`MAX_DELAY`]. The attempt is reserved in the
+    /// database before the password is checked (so concurrent guesses, on any instance, count
+    /// against each other) and given back when the password is right.
+    pub async fn sign_in(&self, email: &str, password: &str, client: &str) -> Result<StaffUser, SignInError> {
         let now = masthead_core::now();
         let email = email.trim().to_lowercase();
-        let scopes = [format!("ip:{ip}"), format!("account:{email}")];
-        let wait = |failures: i64, last: OffsetDateTime| {
-            let retry_after = last + throttle_delay(failures)? - now;
+        let (client_scope, account_scope) = (client_scope(client), account_scope(&email, client));
+        let scopes = [client_scope.clone(), account_scope.clone()];
+        let wait = |scope: &str, failures: i64, last: OffsetDateTime| {
+            let free = if scope == client_scope { FREE_ATTEMPTS_PER_CLIENT } else { FREE_ATTEMPTS };
+            let retry_after = last + throttle_delay(failures, free)? - now;
             (retry_after > Duration::ZERO).then_some(retry_after)
         };
         match self.db.reserve_sign_in_attempt(&scopes, now, now - FAILURE_WINDOW, wait).await {
             Ok(None) => {}
             Ok(Some(retry_after)) => {
-                tracing::info!(%ip, "throttled staff sign-in");
+                tracing::info!(%client, "throttled staff sign-in");
                 return Err(SignInError::Throttled { retry_after });
             }
             Err(error) => {
@@ -218,9 +241,10 @@ impl Newsroom {
         let verified = password_matches(password, hash).await;
         match user {
             Some(user) if verified => {
-                for scope in &scopes {
-                    let _ = self.db.clear_sign_in_attempts(scope).await;
-                }
+                // Not a failure: the account's count from this client starts again, and this
+                // attempt is given back to the client's (whose other failures still count).
+                let _ = self.db.clear_sign_in_attempts(&account_scope).await;
+                let _ = self.db.release_sign_in_attempt(&client_scope).await;
                 if user.status == StaffStatus::Suspended {
                     return Err(SignInError::Suspended);
                 }
@@ -228,7 +252,7 @@ impl Newsroom {
             }
             _ => {
                 // The reserved attempt stays: it is the failure.
-                tracing::info!(%ip, "failed staff sign-in");
+                tracing::info!(%client, "failed staff sign-in");
                 Err(SignInError::BadCredentials)
             }
         }
@@ -377,12 +401,30 @@ mod tests {
     }
 
     #[test]
-    fn delays_start_after_four_failures_and_double() {
-        assert_eq!(throttle_delay(3), None);
-        assert_eq!(throttle_delay(4), Some(Duration::seconds(5)));
-        assert_eq!(throttle_delay(5), Some(Duration::seconds(10)));
-        assert_eq!(throttle_delay(8), Some(Duration::seconds(80)));
-        assert_eq!(throttle_delay(40), Some(Duration::hours(1)));
+    fn delays_start_after_the_free_tries_double_and_stop_at_fifteen_minutes() {
+        assert_eq!(throttle_delay(3, FREE_ATTEMPTS), None);
+        assert_eq!(throttle_delay(4, FREE_ATTEMPTS), Some(Duration::seconds(5)));
+        assert_eq!(throttle_delay(5, FREE_ATTEMPTS), Some(Duration::seconds(10)));
+        assert_eq!(throttle_delay(8, FREE_ATTEMPTS), Some(Duration::seconds(80)));
+        assert_eq!(throttle_delay(11, FREE_ATTEMPTS), Some(Duration::seconds(640)));
+        assert_eq!(throttle_delay(12, FREE_ATTEMPTS), Some(Duration::minutes(15)));
+        assert_eq!(throttle_delay(40, FREE_ATTEMPTS), Some(Duration::minutes(15)));
+        assert_eq!(throttle_delay(i64::from(i32::MAX), FREE_ATTEMPTS), Some(Duration::minutes(15)));
+        assert_eq!(throttle_delay(19, FREE_ATTEMPTS_PER_CLIENT), None);
+        assert_eq!(throttle_delay(20, FREE_ATTEMPTS_PER_CLIENT), Some(Duration::seconds(5)));
+    }
+
+    #[test]
+    fn attempts_are_counted_per_client_never_per_account_alone() {
+        assert_eq!(client_scope("198.51.100.7"), "client:198.51.100.7");
+        assert_eq!(
+            account_scope(" Owner@Example.org ", "198.51.100.7"),
+            "account:owner@example.org|client:198.51.100.7"
+        );
+        assert_ne!(
+            account_scope("owner@example.org", "198.51.100.7"),
+            account_scope("owner@example.org", "203.0.113.1")
+        );
     }
 
     #[test]

@@ -661,6 +661,25 @@ impl Db {
         }))
     }
 
+    /// Links of one purpose (`signup`, `signin`, `email_change`) mailed to `email` since `since`.
+    pub async fn member_tokens_of_purpose_sent_since(
+        &self,
+        email: &str,
+        purpose: &str,
+        since: OffsetDateTime,
+    ) -> Result<i64> {
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM member_tokens WHERE email = $1 AND purpose = $2 AND created_at > $3",
+            )
+            .bind(email)
+            .bind(purpose)
+            .bind(masthead_core::to_stored_time(since))
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
     // ---- member sessions ---------------------------------------------------------------------
 
     pub async fn create_member_session(&self, id: &str, member: &ObjectId, expires_at: OffsetDateTime) -> Result<()> {

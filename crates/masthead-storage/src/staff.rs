@@ -183,7 +183,7 @@ impl Db {
         scopes: &[String],
         now: OffsetDateTime,
         forget_before: OffsetDateTime,
-        wait: impl Fn(i64, OffsetDateTime) -> Option<time::Duration>,
+        wait: impl Fn(&str, i64, OffsetDateTime) -> Option<time::Duration>,
     ) -> Result<Option<time::Duration>> {
         // One lock order for everyone, so two reservations never wait for each other in a circle.
         let mut scopes = scopes.to_vec();
@@ -211,7 +211,7 @@ impl Db {
                 .fetch_one(&mut *tx)
                 .await?;
                 let attempts = if last_at < forget_before { 0 } else { i64::from(attempts) };
-                if let Some(remaining) = wait(attempts, last_at) {
+                if let Some(remaining) = wait(scope, attempts, last_at) {
                     longest = Some(longest.map_or(remaining, |l| l.max(remaining)));
                 }
             }

@@ -2,7 +2,7 @@ use masthead_test_utils::dual_db_test;
 use time::{Duration, OffsetDateTime};
 
 /// The rule the tests reserve under: four attempts, then a wait of five seconds.
-fn four_then_wait(attempts: i64, _last: OffsetDateTime) -> Option<Duration> {
+fn four_then_wait(_scope: &str, attempts: i64, _last: OffsetDateTime) -> Option<Duration> {
     (attempts >= 4).then_some(Duration::seconds(5))
 }
 

@@ -14,7 +14,7 @@ use masthead_core::Member;
 use serde::{Deserialize, Serialize};
 
 use crate::admin::PRIVATE;
-use crate::admin::auth::ClientIp;
+use crate::client::ClientIp;
 use crate::site::{Page, site_context};
 use crate::{AppState, WebError};
 
@@ -118,7 +118,7 @@ pub async fn subscribe_page(State(state): State<AppState>) -> Response {
 /// `POST /subscribe/`: from the form on this page, the home page or an article.
 pub async fn subscribe(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: ClientIp,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = SignupForm {
@@ -126,7 +126,8 @@ pub async fn subscribe(
         name: field(&fields, "name").map(str::to_owned),
         newsletters: all(&fields, "newsletters"),
         honeypot: field(&fields, "website").map(str::to_owned),
-        ip: Some(ip),
+        ip: client.address(),
+        client: Some(client.key()),
     };
     let keep = |error: Option<String>, field: Option<&'static str>| Screen {
         screen: "subscribe",
@@ -208,11 +209,11 @@ pub async fn signin_page(State(state): State<AppState>) -> Response {
 
 pub async fn signin(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: ClientIp,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let email = field(&fields, "email").unwrap_or_default().to_owned();
-    match state.newsroom.request_signin(&email, Some(&ip)).await {
+    match state.newsroom.request_signin(&email, Some(&client.key())).await {
         Ok(()) => {
             let screen = Screen { screen: "signin_sent", email: email.trim().to_owned(), ..Screen::default() };
             render(&state, StatusCode::OK, "Check your inbox", screen).await
@@ -296,13 +297,15 @@ pub async fn save_account(
 
 pub async fn change_email(
     State(state): State<AppState>,
+    client: ClientIp,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let Some(member) = current_member(&state, &headers).await else {
         return Redirect::to("/signin/").into_response();
     };
-    match state.newsroom.request_email_change(&member, field(&fields, "email").unwrap_or_default()).await {
+    let new_email = field(&fields, "email").unwrap_or_default();
+    match state.newsroom.request_email_change(&member, new_email, Some(&client.key())).await {
         Ok(()) => Redirect::to("/account/?saved=email").into_response(),
         Err(AppError::Invalid { message, .. } | AppError::TooManyRequests(message)) => {
             let screen = account_screen(member, Some(message), Some("new_email"));
