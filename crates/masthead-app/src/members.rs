@@ -25,8 +25,12 @@ const LINK_LIFETIME: Duration = Duration::hours(24);
 /// people do, and must not burn them.
 const LINK_REUSE_WINDOW: Duration = Duration::minutes(10);
 const LINK_MAX_USES: i32 = 5;
-/// At most this many links are mailed to one address per day, whoever asks.
+/// This many links are mailed to one address per day, whoever asks...
 pub const LINKS_PER_ADDRESS_PER_DAY: i64 = 5;
+/// ...and then one at most every fifteen minutes: a reader whose address someone else used up
+/// still gets a link within fifteen minutes (the last one mailed, or a new one), while nobody
+/// can bury an address in mail.
+pub const LINK_INTERVAL_AFTER_DAILY_CAP: Duration = Duration::minutes(15);
 /// Member sessions last a long time: readers expect to stay signed in.
 const MEMBER_SESSION_LIFETIME: Duration = Duration::days(180);
 
@@ -39,7 +43,9 @@ pub struct SignupLimits {
 
 /// Requests a client address may make per hour (sign-ups and sign-in links together).
 const PER_IP_PER_HOUR: u32 = 20;
-/// Requests per hour for one email address.
+/// Requests per hour for one email address from one client address. Counted per client, so
+/// that requests from a stranger never refuse the owner of the address; the daily cap on
+/// links protects the inbox whoever asks.
 const PER_ADDRESS_PER_HOUR: u32 = 5;
 
 impl SignupLimits {
@@ -68,7 +74,10 @@ pub struct SignupForm {
     pub newsletters: Vec<String>,
     /// A field people cannot see; bots fill it in.
     pub honeypot: Option<String>,
+    /// The client's address, recorded with the consent.
     pub ip: Option<String>,
+    /// The key the client's requests are counted under (its address, an IPv6 client's /64).
+    pub client: Option<String>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -167,22 +176,31 @@ impl Newsroom {
         Ok(secret.token)
     }
 
-    /// Whether another link may be mailed to this address today.
-    async fn under_daily_cap(&self, email: &str) -> Result<bool, AppError> {
-        let sent = self.db.member_tokens_sent_since(email, masthead_core::now() - Duration::days(1)).await?;
-        if sent >= LINKS_PER_ADDRESS_PER_DAY {
-            tracing::warn!(%email, sent, "daily cap on links reached; not mailing");
+    /// Whether a link for `purpose` may be mailed to this address now: a few links a day, then
+    /// one per purpose every [`LINK_INTERVAL_AFTER_DAILY_CAP`] (per purpose, so that links
+    /// someone else has mailed there, say email-change links, cannot take the sign-in link's
+    /// turn).
+    async fn may_mail_link(&self, email: &str, purpose: &str) -> Result<bool, AppError> {
+        let now = masthead_core::now();
+        let sent = self.db.member_tokens_sent_since(email, now - Duration::days(1)).await?;
+        if sent < LINKS_PER_ADDRESS_PER_DAY {
+            return Ok(true);
         }
-        Ok(sent < LINKS_PER_ADDRESS_PER_DAY)
+        let since = now - LINK_INTERVAL_AFTER_DAILY_CAP;
+        let recent = self.db.member_tokens_of_purpose_sent_since(email, purpose, since).await?;
+        if recent > 0 {
+            tracing::warn!(%email, sent, purpose, "daily cap on links reached and one went out in the last 15 minutes; not mailing");
+        }
+        Ok(recent == 0)
     }
 
-    fn check_rate(&self, ip: Option<&str>, email: &str) -> Result<(), AppError> {
-        if let Some(ip) = ip
-            && !self.limits.allow(&format!("ip:{ip}"), PER_IP_PER_HOUR)
-        {
+    /// Counts a request from `client` (its address key) about `email` against the hourly limits.
+    fn check_rate(&self, client: Option<&str>, email: &str) -> Result<(), AppError> {
+        let client = client.unwrap_or("unknown");
+        if !self.limits.allow(&format!("ip:{client}"), PER_IP_PER_HOUR) {
             return Err(too_many());
         }
-        if !self.limits.allow(&format!("email:{email}"), PER_ADDRESS_PER_HOUR) {
+        if !self.limits.allow(&format!("email:{email}|ip:{client}"), PER_ADDRESS_PER_HOUR) {
             return Err(too_many());
         }
         Ok(())
@@ -229,15 +247,20 @@ impl Newsroom {
             tracing::info!(email = %email, "sign-up with the hidden field filled in: ignored");
             return Ok(());
         }
-        self.check_rate(form.ip.as_deref(), email.as_str())?;
-        if self.db.suppression(email.as_str()).await?.is_some() || !self.under_daily_cap(email.as_str()).await? {
+        self.check_rate(form.client.as_deref(), email.as_str())?;
+        // A member already on these newsletters is mailed a sign-in link instead.
+        let subscribed = self
+            .db
+            .member_by_email(email.as_str())
+            .await?
+            .filter(|member| newsletters.iter().all(|n| member.newsletters.iter().any(|s| s == n.slug.as_str())));
+        let purpose = if subscribed.is_some() { "signin" } else { "signup" };
+        if self.db.suppression(email.as_str()).await?.is_some() || !self.may_mail_link(email.as_str(), purpose).await? {
             return Ok(());
         }
         let site = self.db.site_settings().await?.title;
         let names = newsletters.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ");
-        if let Some(member) = self.db.member_by_email(email.as_str()).await?
-            && newsletters.iter().all(|n| member.newsletters.iter().any(|s| s == n.slug.as_str()))
-        {
+        if let Some(member) = subscribed {
             let token = self.mail_link("signin", email.as_str(), "{}".into()).await?;
             let link = format!("{}/signin/confirm/?token={token}", self.mailer.site_url());
             let body = format!(
@@ -337,12 +360,13 @@ impl Newsroom {
     }
 
     /// Mails a sign-in link to a member. Unknown, suppressed or capped addresses get nothing,
-    /// and the caller answers the same either way.
-    pub async fn request_signin(&self, email: &str, ip: Option<&str>) -> Result<(), AppError> {
+    /// and the caller answers the same either way. `client` is the asking client's address key.
+    pub async fn request_signin(&self, email: &str, client: Option<&str>) -> Result<(), AppError> {
         let email = EmailAddress::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
-        self.check_rate(ip, email.as_str())?;
+        self.check_rate(client, email.as_str())?;
         let Some(member) = self.db.member_by_email(email.as_str()).await? else { return Ok(()) };
-        if self.db.suppression(email.as_str()).await?.is_some() || !self.under_daily_cap(email.as_str()).await? {
+        if self.db.suppression(email.as_str()).await?.is_some() || !self.may_mail_link(email.as_str(), "signin").await?
+        {
             return Ok(());
         }
         let token = self.mail_link("signin", email.as_str(), "{}".into()).await?;
@@ -420,16 +444,21 @@ impl Newsroom {
     }
 
     /// Mails a confirmation link to a member's new address; the address changes only when it
-    /// is opened.
-    pub async fn request_email_change(&self, member: &Member, new_email: &str) -> Result<(), AppError> {
+    /// is opened. `client` is the asking client's address key.
+    pub async fn request_email_change(
+        &self,
+        member: &Member,
+        new_email: &str,
+        client: Option<&str>,
+    ) -> Result<(), AppError> {
         let email = EmailAddress::parse(new_email).map_err(|e| AppError::invalid("email", e.to_string()))?;
         if email.as_str() == member.email {
             return Err(AppError::invalid("email", "That is already your email address."));
         }
-        self.check_rate(None, email.as_str())?;
+        self.check_rate(client, email.as_str())?;
         if self.db.member_by_email(email.as_str()).await?.is_some()
             || self.db.suppression(email.as_str()).await?.is_some()
-            || !self.under_daily_cap(email.as_str()).await?
+            || !self.may_mail_link(email.as_str(), "email_change").await?
         {
             // Say nothing about other people's addresses.
             return Ok(());

@@ -717,6 +717,25 @@ impl DbReader {
         }))
     }
 
+    /// Links of one purpose (`signup`, `signin`, `email_change`) mailed to `email` since `since`.
+    pub async fn member_tokens_of_purpose_sent_since(
+        &self,
+        email: &str,
+        purpose: &str,
+        since: OffsetDateTime,
+    ) -> Result<i64> {
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM member_tokens WHERE email = $1 AND purpose = $2 AND created_at > $3",
+            )
+            .bind(email)
+            .bind(purpose)
+            .bind(masthead_core::to_stored_time(since))
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
     pub async fn member_for_session(&self, id: &str, now: OffsetDateTime) -> Result<Option<Member>> {
         let member: Option<(String,)> = on_db!(self, read, |pool| {
             sqlx::query_as("SELECT member_id FROM member_sessions WHERE id = $1 AND expires_at > $2")

@@ -135,22 +135,96 @@ impl Db {
         Ok(())
     }
 
-    pub async fn record_sign_in_failure(&self, scope: &str, at: OffsetDateTime) -> Result<()> {
+    /// Reserves one sign-in attempt in every scope at once, or none. In one transaction each
+    /// scope's counter row is locked (on PostgreSQL, reservations for the same scope from any
+    /// instance wait for each other; SQLite has one writer), and `wait` is asked, for each scope,
+    /// how long it must still wait given its attempts and when the last one was. If no scope must
+    /// wait, every counter goes up by one and `None` is returned: the attempt is counted before
+    /// the password is checked, so concurrent guesses see each other. Otherwise nothing changes
+    /// and the longest wait is returned. Attempts older than `forget_before` no longer count.
+    pub async fn reserve_sign_in_attempt(
+        &self,
+        scopes: &[String],
+        now: OffsetDateTime,
+        forget_before: OffsetDateTime,
+        wait: impl Fn(&str, i64, OffsetDateTime) -> Option<time::Duration>,
+    ) -> Result<Option<time::Duration>> {
+        // One lock order for everyone, so two reservations never wait for each other in a circle.
+        let mut scopes = scopes.to_vec();
+        scopes.sort();
+        scopes.dedup();
+        let (now, forget_before) = (masthead_core::to_stored_time(now), masthead_core::to_stored_time(forget_before));
         on_db!(self, write, |pool| {
-            sqlx::query("INSERT INTO sign_in_failures (scope, failed_at) VALUES ($1, $2)")
+            let mut tx = pool.begin().await?;
+            let mut longest: Option<time::Duration> = None;
+            for scope in &scopes {
+                sqlx::query(
+                    "INSERT INTO sign_in_attempts (scope, attempts, last_at) VALUES ($1, 0, $2) \
+                     ON CONFLICT (scope) DO NOTHING",
+                )
                 .bind(scope)
-                .bind(masthead_core::to_stored_time(at))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                // An UPDATE that changes nothing takes the row lock on both databases (SQLite
+                // has no SELECT ... FOR UPDATE) and returns the row as the last writer left it.
+                let (attempts, last_at): (i32, OffsetDateTime) = sqlx::query_as(
+                    "UPDATE sign_in_attempts SET attempts = attempts WHERE scope = $1 RETURNING attempts, last_at",
+                )
+                .bind(scope)
+                .fetch_one(&mut *tx)
+                .await?;
+                let attempts = if last_at < forget_before { 0 } else { i64::from(attempts) };
+                if let Some(remaining) = wait(scope, attempts, last_at) {
+                    longest = Some(longest.map_or(remaining, |l| l.max(remaining)));
+                }
+            }
+            if longest.is_none() {
+                for scope in &scopes {
+                    sqlx::query(
+                        "UPDATE sign_in_attempts SET attempts = CASE WHEN last_at < $3 THEN 1 ELSE attempts + 1 END, \
+                         last_at = $2 WHERE scope = $1",
+                    )
+                    .bind(scope)
+                    .bind(now)
+                    .bind(forget_before)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(longest)
+        })
+    }
+
+    /// Gives back an attempt reserved in `scope` (the password was right).
+    pub async fn release_sign_in_attempt(&self, scope: &str) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query("UPDATE sign_in_attempts SET attempts = attempts - 1 WHERE scope = $1 AND attempts > 0")
+                .bind(scope)
                 .execute(pool)
                 .await?;
         });
         Ok(())
     }
 
-    pub async fn clear_sign_in_failures(&self, scope: &str) -> Result<()> {
+    /// Forgets every attempt in `scope`.
+    pub async fn clear_sign_in_attempts(&self, scope: &str) -> Result<()> {
         on_db!(self, write, |pool| {
-            sqlx::query("DELETE FROM sign_in_failures WHERE scope = $1").bind(scope).execute(pool).await?;
+            sqlx::query("DELETE FROM sign_in_attempts WHERE scope = $1").bind(scope).execute(pool).await?;
         });
         Ok(())
+    }
+
+    /// The attempts counted in `scope` and when the last one was.
+    pub async fn sign_in_attempts(&self, scope: &str) -> Result<Option<(i64, OffsetDateTime)>> {
+        let row: Option<(i32, OffsetDateTime)> = on_db!(self, read, |pool| {
+            sqlx::query_as("SELECT attempts, last_at FROM sign_in_attempts WHERE scope = $1")
+                .bind(scope)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|(attempts, last_at)| (i64::from(attempts), last_at)))
     }
 
     pub async fn create_staff_token(
@@ -233,20 +307,6 @@ impl DbReader {
             .fetch_all(pool)
             .await?
         }))
-    }
-
-    /// How many sign-ins failed for `scope` since `since`, and when the last one was.
-    pub async fn sign_in_failures(&self, scope: &str, since: OffsetDateTime) -> Result<(i64, Option<OffsetDateTime>)> {
-        let rows: Vec<(OffsetDateTime,)> = on_db!(self, read, |pool| {
-            sqlx::query_as(
-                "SELECT failed_at FROM sign_in_failures WHERE scope = $1 AND failed_at >= $2 ORDER BY failed_at",
-            )
-            .bind(scope)
-            .bind(masthead_core::to_stored_time(since))
-            .fetch_all(pool)
-            .await?
-        });
-        Ok((rows.len() as i64, rows.last().map(|(t,)| *t)))
     }
 
     /// Whether a token is live (unused, unexpired) without using it.

@@ -57,6 +57,21 @@ impl TestApp {
         Self { state, newsroom, db: db.db().clone(), media: store, router, _media: media }
     }
 
+    /// The same app behind these reverse proxies (`--trusted-proxies`).
+    pub fn with_trusted_proxies(mut self, list: &str) -> Self {
+        self.state = self.state.with_trusted_proxies(list.parse().expect("a valid list of proxies"));
+        self.router = masthead_web::router(self.state.clone());
+        self
+    }
+
+    /// Sends `request` as if it came over a connection from `peer` (`"203.0.113.7:50123"`):
+    /// the server gives handlers the peer's address as axum's `ConnectInfo`.
+    pub async fn request_from(&self, peer: &str, mut request: Request<Body>) -> TestResponse {
+        let peer: std::net::SocketAddr = peer.parse().expect("a socket address");
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        self.request(request).await
+    }
+
     pub async fn request(&self, request: Request<Body>) -> TestResponse {
         let response = self.router.clone().oneshot(request).await.expect("router is infallible");
         let status = response.status();

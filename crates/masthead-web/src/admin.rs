@@ -14,11 +14,12 @@ use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use masthead_core::{Actor, Permission, StaffUser};
 use serde::Serialize;
 
 use crate::AppState;
+use crate::redirect::{is_under, site_path};
 
 pub const SESSION_COOKIE: &str = "masthead_session";
 
@@ -68,9 +69,9 @@ impl FromRequestParts<AppState> for SignedIn {
         match current_staff(state, &parts.headers).await {
             Some(staff) => Ok(SignedIn(staff)),
             None => {
-                let back = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/admin/");
-                let target = format!("/admin/signin/?r={}", urlencode(back));
-                Err(Redirect::to(&target).into_response())
+                let back = parts.uri.path_and_query().and_then(|p| site_path(p.as_str()));
+                let target = format!("/admin/signin/?r={}", urlencode(back.as_deref().unwrap_or("/admin/")));
+                Err(crate::redirect::see_other(&target, "/admin/signin/"))
             }
         }
     }
@@ -93,11 +94,10 @@ pub fn urlencode(value: &str) -> String {
         .collect()
 }
 
-/// Only paths on this site are followed after signing in (`//evil`, `/\evil`, `https:` are not).
-pub fn safe_redirect(target: &str) -> &str {
-    let local =
-        target.starts_with('/') && !target.starts_with("//") && !target.starts_with("/\\") && !target.contains("://");
-    if local && target.starts_with("/admin") { target } else { "/admin/" }
+/// Where signing in leads: the newsroom page `r` names, once normalised (so that
+/// `/admin/..//evil.example` is seen for what it is), else the dashboard.
+pub fn safe_redirect(target: &str) -> String {
+    site_path(target).filter(|path| is_under(path, "/admin")).unwrap_or_else(|| "/admin/".to_owned())
 }
 
 /// State-changing requests to the newsroom must come from its own pages: the browser says so
@@ -267,10 +267,19 @@ mod tests {
     #[test]
     fn only_newsroom_paths_are_followed_after_sign_in() {
         assert_eq!(safe_redirect("/admin/posts/"), "/admin/posts/");
-        for bad in
-            ["//evil.example/", "/\\evil.example", "https://evil.example/admin", "javascript:alert(1)", "/some-story/"]
-        {
-            assert_eq!(safe_redirect(bad), "/admin/", "{bad}");
+        assert_eq!(safe_redirect("/admin/posts/?status=draft"), "/admin/posts/?status=draft");
+        for bad in [
+            "//evil.example/",
+            "/\\evil.example",
+            "https://evil.example/admin",
+            "javascript:alert(1)",
+            "/some-story/",
+            "/admin/..//evil.example/x",
+            "/admin/%2e%2e//evil.example/x",
+            "/admin/\t/../..//evil.example",
+            "/administrators/",
+        ] {
+            assert_eq!(safe_redirect(bad), "/admin/", "{bad:?}");
         }
     }
 

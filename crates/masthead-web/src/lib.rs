@@ -5,10 +5,12 @@ pub mod admin;
 pub mod api;
 mod assets;
 pub mod cache;
+pub mod client;
 mod encoded;
 mod error;
 mod media;
 mod middleware;
+pub mod redirect;
 mod router;
 mod site;
 
@@ -33,12 +35,20 @@ pub struct AppState {
     pub site_url: Arc<str>,
     /// Shared secret of the mail relay's bounce webhook; the webhook is off without one.
     pub bounce_secret: Option<Arc<str>>,
+    /// Reverse proxies whose forwarded client addresses are believed.
+    pub trusted_proxies: Arc<client::TrustedProxies>,
 }
 
 impl AppState {
     /// The same state with the bounce webhook's secret.
     pub fn with_bounce_secret(mut self, secret: Option<String>) -> Self {
         self.bounce_secret = secret.filter(|s| !s.is_empty()).map(Into::into);
+        self
+    }
+
+    /// The same state, believing the client addresses these proxies forward.
+    pub fn with_trusted_proxies(mut self, proxies: client::TrustedProxies) -> Self {
+        self.trusted_proxies = Arc::new(proxies);
         self
     }
 
@@ -61,6 +71,7 @@ impl AppState {
             assets,
             site_url: site_url.trim_end_matches('/').into(),
             bounce_secret: None,
+            trusted_proxies: Arc::default(),
         })
     }
 }

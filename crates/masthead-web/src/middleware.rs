@@ -3,7 +3,7 @@
 
 use axum::body::to_bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use masthead_core::Reader;
@@ -58,32 +58,46 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
 
 /// Site URLs are lowercase and end with a slash (`/tag/war/`), as in Ghost. Other spellings get
 /// a permanent redirect, so each page has one URL and one cache entry. Files (a dot in the last
-/// segment) and media paths are left alone.
+/// segment) and media paths keep their case.
 pub async fn normalize_path(request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    // Ghost API paths keep their case (slugs and emails in them) and are never redirected.
-    let exempt = path.starts_with("/content/") || path.starts_with("/assets/") || path.starts_with("/ghost/");
-    let last = path.rsplit('/').next().unwrap_or("");
-    let needs_slash = !path.ends_with('/') && !last.contains('.');
-    let needs_lowercase = path.bytes().any(|b| b.is_ascii_uppercase());
-    if exempt || !(needs_slash || needs_lowercase) || !matches!(*request.method(), Method::GET | Method::HEAD) {
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
-    let mut target = if needs_lowercase { path.to_ascii_lowercase() } else { path.to_owned() };
-    if needs_slash {
-        target.push('/');
-    }
+    let path = request.uri().path();
+    let Some(mut target) = canonical_path(path).filter(|canonical| canonical != path) else {
+        return next.run(request).await;
+    };
     if let Some(query) = request.uri().query() {
         target.push('?');
         target.push_str(query);
     }
     // 301 rather than axum's 308: it is what Ghost answers and what every crawler knows.
     match HeaderValue::from_str(&target) {
-        Ok(location) if target.parse::<Uri>().is_ok() => {
-            (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response()
-        }
-        _ => next.run(request).await,
+        Ok(location) => (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response(),
+        Err(_) => next.run(request).await,
     }
+}
+
+/// The one spelling of a site path: one slash between segments and none doubled at the start
+/// (`//evil.example/` is another site to a browser), dot segments resolved, lowercase, and a
+/// trailing slash unless the last segment names a file. Ghost's API, assets and media keep their
+/// case (slugs and emails in them) and are left to their handlers. `None` for what is not
+/// normalised; such requests reach the router unchanged.
+fn canonical_path(path: &str) -> Option<String> {
+    let exempt = |path: &str| ["/content/", "/assets/", "/ghost/"].iter().any(|prefix| path.starts_with(prefix));
+    if exempt(path) {
+        return None;
+    }
+    let collapsed = crate::redirect::site_path(path)?;
+    if exempt(&collapsed) {
+        return Some(collapsed);
+    }
+    let mut canonical = collapsed.to_ascii_lowercase();
+    let last = canonical.rsplit('/').next().unwrap_or("");
+    if !canonical.ends_with('/') && !last.contains('.') {
+        canonical.push('/');
+    }
+    Some(canonical)
 }
 
 /// Serves public pages from the page cache, and stores pages that handlers mark cacheable
@@ -188,6 +202,45 @@ pub async fn themed_errors(State(state): State<AppState>, request: Request, next
         Err(e) => {
             tracing::error!(error = %e, "rendering the error page failed");
             (status, [(header::CACHE_CONTROL, no_store)], "Something went wrong. Please try again.").into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn spellings_of_a_page_share_one_url() {
+        for (path, expected) in [
+            ("/Tag/War", Some("/tag/war/")),
+            ("/tag/war/", Some("/tag/war/")),
+            ("/sitemap.xml", Some("/sitemap.xml")),
+            ("/content/images/A.JPG", None),
+            ("/content/images/../../etc/passwd", None),
+            ("//evil.example/x", Some("/evil.example/x/")),
+            ("//Evil.example", Some("/evil.example")),
+            ("/admin/..//evil.example/x", Some("/evil.example/x/")),
+            ("/%2F%2Fevil.example", Some("/%2f%2fevil.example")),
+            ("//content/images/A.JPG", Some("/content/images/A.JPG")),
+        ] {
+            assert_eq!(canonical_path(path).as_deref(), expected, "{path}");
+        }
+    }
+
+    proptest! {
+        /// Whatever path a request names, the redirect stays on the site and is final (its
+        /// target is not redirected again).
+        #[test]
+        fn redirects_stay_on_the_site_and_are_final(path in "/[/\\.a-zA-Z%2eEfF:@?]{0,24}") {
+            let Ok(uri) = path.parse::<axum::http::Uri>() else { return Ok(()) };
+            if let Some(target) = canonical_path(uri.path()) {
+                let followed = url::Url::parse("https://news.example.org/").expect("base").join(&target).expect("follows");
+                prop_assert_eq!(followed.host_str(), Some("news.example.org"), "{} -> {}", path, target);
+                prop_assert!(canonical_path(&target).is_none_or(|again| again == target));
+            }
         }
     }
 }

@@ -24,7 +24,7 @@ pub fn init_tracing() {
 pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.storage, cli.serve, started).await,
-        Some(Command::Serve { storage, serve: args }) => serve(storage, args, started).await,
+        Some(Command::Serve { storage, serve: args }) => serve(storage, *args, started).await,
         Some(Command::Migrate { storage }) => {
             let db = open_database(&storage).await?;
             db.close().await;
@@ -363,7 +363,8 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
     let site_url = args.site_url();
     let state = AppState::new(newsroom.clone(), theme, &site_url)
         .context("loading the newsroom screens")?
-        .with_bounce_secret(args.mail.bounce_secret.clone());
+        .with_bounce_secret(args.mail.bounce_secret.clone())
+        .with_trusted_proxies(args.trusted_proxies.clone().unwrap_or_default());
     // Background work: scheduled publishing, transactional mail and newsletters.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker_name = format!("{}/jobs", newsroom.mailer.instance());

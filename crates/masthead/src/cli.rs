@@ -24,7 +24,7 @@ pub enum Command {
         #[command(flatten)]
         storage: StorageArgs,
         #[command(flatten)]
-        serve: ServeArgs,
+        serve: Box<ServeArgs>,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -209,6 +209,11 @@ pub struct ServeArgs {
     /// network). Off by default, so an integration cannot reach internal services.
     #[arg(long, env = "MASTHEAD_WEBHOOKS_ALLOW_PRIVATE")]
     pub webhooks_allow_private: bool,
+    /// The reverse proxies in front of the site: comma-separated addresses and CIDR networks
+    /// (`10.0.0.0/8,fd00::/8`). From these peers the client's address is read from
+    /// X-Forwarded-For (or Forwarded); from any other peer those headers are ignored.
+    #[arg(long, env = "MASTHEAD_TRUSTED_PROXIES", value_name = "LIST")]
+    pub trusted_proxies: Option<masthead_web::client::TrustedProxies>,
     #[command(flatten)]
     pub mail: MailArgs,
 }

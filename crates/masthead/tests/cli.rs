@@ -110,6 +110,20 @@ fn a_bad_database_url_is_a_clear_error() {
     assert!(stderr.contains("unsupported database URL"), "{stderr}");
 }
 
+#[test]
+fn a_bad_trusted_proxy_entry_stops_the_start_and_is_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(BIN)
+        .args(["--no-demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("MASTHEAD_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.0/33")
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("\"192.0.2.0/33\" is not an IP network: the prefix length is at most 32"), "{stderr}");
+}
+
 fn ghost_fixture(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../masthead-app/tests/fixtures/ghost").join(name)
 }

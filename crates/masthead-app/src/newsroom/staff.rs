@@ -1,20 +1,33 @@
 //! Staff accounts: creating them, signing in and out, sessions, the first owner's setup link,
 //! password resets.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use std::num::NonZeroUsize;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use argon2::password_hash::PasswordHasher;
+use argon2::password_hash::phc::Output;
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
 use masthead_core::{ObjectId, Role, Slug, StaffStatus, StaffUser};
 use masthead_storage::SessionRecord;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
+use tokio::sync::Semaphore;
 
 use crate::{AppError, Newsroom};
 
 /// Ghost's minimum password length.
 pub const MIN_PASSWORD_LEN: usize = 10;
-/// Sign-in failures allowed before delays start (Ghost allows four free tries).
+/// Sign-in failures allowed for one account from one client before delays start (Ghost allows
+/// four free tries).
 pub const FREE_ATTEMPTS: i64 = 4;
+/// Failures allowed from one client address across all accounts before delays start: several
+/// people behind one address each get their own tries, while spraying guesses across accounts
+/// from one address is slowed down.
+pub const FREE_ATTEMPTS_PER_CLIENT: i64 = 20;
+/// The longest anyone waits between tries. Failures only ever slow the client that made them,
+/// and no client waits longer than this.
+pub const MAX_DELAY: Duration = Duration::minutes(15);
 /// Failures older than this are forgotten.
 const FAILURE_WINDOW: Duration = Duration::hours(1);
 /// Sessions last this long after the last request.
@@ -34,6 +47,8 @@ pub enum SignInError {
     Throttled { retry_after: Duration },
     #[error("This account is suspended.")]
     Suspended,
+    #[error("Signing in is not possible right now. Please try again in a minute.")]
+    Unavailable,
 }
 
 /// A random token for a cookie or a link, and the hash under which it is stored.
@@ -56,22 +71,80 @@ pub fn hash_token(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn hash_password(password: &str) -> Result<String, AppError> {
+fn argon2_hash(password: &str) -> Result<String, AppError> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|hash| hash.to_string())
         .map_err(|e| AppError::invalid("password", format!("could not hash the password: {e}")))
 }
 
-fn password_matches(password: &str, hash: &str) -> bool {
-    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+/// Argon2's working memory (19 MiB with the default parameters), at most one per permit of
+/// [`on_password_thread`], allocated once and reused. Allocated afresh for every check, freed
+/// blocks stayed with the allocator and a burst of sign-ins grew the process by hundreds of
+/// megabytes.
+static ARGON2_MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+fn argon2_matches(password: &str, hash: &str) -> bool {
+    let mut memory = ARGON2_MEMORY.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_default();
+    let matches = argon2_matches_in(password, hash, &mut memory);
+    ARGON2_MEMORY.lock().unwrap_or_else(PoisonError::into_inner).push(memory);
+    matches
+}
+
+/// What `Argon2::verify_password` does, with the caller's working memory.
+fn argon2_matches_in(password: &str, hash: &str, memory: &mut Vec<Block>) -> bool {
+    let Ok(hash) = PasswordHash::new(hash) else { return false };
+    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else { return false };
+    let (Ok(algorithm), Ok(version), Ok(params)) = (
+        Algorithm::try_from(hash.algorithm.as_str()),
+        hash.version.map_or(Ok(Version::default()), Version::try_from),
+        Params::try_from(&hash),
+    ) else {
+        return false;
+    };
+    memory.resize(params.block_count(), Block::new());
+    let mut computed = vec![0u8; expected.len()];
+    let argon2 = Argon2::new(algorithm, version, params);
+    argon2.hash_password_into_with_memory(password.as_bytes(), salt.as_ref(), &mut computed, &mut memory[..]).is_ok()
+        // `Output` compares in constant time.
+        && Output::new(&computed).is_ok_and(|computed| computed == *expected)
 }
 
 /// A hash of nothing anyone knows, checked when the account does not exist, so an unknown
 /// address takes as long to refuse as a wrong password.
 fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password(&SecretToken::generate().token).unwrap_or_default())
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| argon2_hash(&SecretToken::generate().token).unwrap_or_default())
+}
+
+/// Argon2 costs tens of milliseconds of CPU and 19 MiB of memory per password. It runs on
+/// tokio's blocking threads, never on the workers that serve pages, and at most one per core
+/// at a time: a burst of sign-ins waits here instead of stalling the site or exhausting memory.
+async fn on_password_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    let permits =
+        PERMITS.get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(1, NonZeroUsize::get)));
+    let _permit = permits.acquire().await.map_err(|e| AppError::Unavailable(format!("password hashing: {e}")))?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Unavailable(format!("password hashing: {e}")))
+}
+
+async fn hash_password(password: &str) -> Result<String, AppError> {
+    let password = password.to_owned();
+    on_password_thread(move || argon2_hash(&password)).await?
+}
+
+/// Whether `password` matches `hash`; without a hash, a dummy one is checked (and fails) so
+/// that the answer takes as long.
+async fn password_matches(password: &str, hash: Option<String>) -> bool {
+    let password = password.to_owned();
+    let checked = on_password_thread(move || match hash {
+        Some(hash) => argon2_matches(&password, &hash),
+        None => {
+            argon2_matches(&password, dummy_hash());
+            false
+        }
+    });
+    checked.await.unwrap_or(false)
 }
 
 /// Checks a new password against the rules, with a message that says what is wrong.
@@ -96,10 +169,22 @@ pub fn normalise_email(email: &str) -> Result<String, AppError> {
     if valid { Ok(email) } else { Err(AppError::invalid("email", "enter a correct email address")) }
 }
 
-/// How long a scope must wait after `failures` failures: nothing for the free tries, then
-/// 5 seconds, doubling with each further failure, at most an hour.
-fn throttle_delay(failures: i64) -> Option<Duration> {
-    (failures >= FREE_ATTEMPTS).then(|| Duration::seconds((5i64 << (failures - FREE_ATTEMPTS).min(12)).min(3600)))
+/// How long to wait after `failures` failures when `free` are allowed: nothing for the free
+/// tries, then 5 seconds, doubling with each further failure, at most [`MAX_DELAY`].
+fn throttle_delay(failures: i64, free: i64) -> Option<Duration> {
+    (failures >= free).then(|| Duration::seconds(5i64 << (failures - free).min(12)).min(MAX_DELAY))
+}
+
+/// Where a client's sign-in attempts are counted (`client` is its address key): across all
+/// accounts...
+pub fn client_scope(client: &str) -> String {
+    format!("client:{client}")
+}
+
+/// ...and for one account. Nothing is counted per account alone: failures from a stranger's
+/// address must not slow the account's owner, who signs in from another.
+pub fn account_scope(email: &str, client: &str) -> String {
+    format!("account:{}|client:{client}", email.trim().to_lowercase())
 }
 
 impl Newsroom {
@@ -140,30 +225,41 @@ impl Newsroom {
         let user = StaffUser { role, status, ..StaffUser::new(name, slug, email) };
         self.db.insert_user(&user).await?;
         if let Some(password) = password {
-            self.db.set_password_hash(&user.id, &hash_password(password)?).await?;
+            self.db.set_password_hash(&user.id, &hash_password(password).await?).await?;
         }
         Ok(user)
     }
 
     pub async fn set_password(&self, user: &ObjectId, password: &str) -> Result<(), AppError> {
         check_password(password)?;
-        self.db.set_password_hash(user, &hash_password(password)?).await?;
+        self.db.set_password_hash(user, &hash_password(password).await?).await?;
         Ok(())
     }
 
-    /// Checks an email address and password, with brute-force protection per client address
-    /// and per account: four free tries, then waits that double with each failure.
-    pub async fn sign_in(&self, email: &str, password: &str, ip: &str) -> Result<StaffUser, SignInError> {
+    /// Checks an email address and password, with brute-force protection per client (`client`
+    /// is its address key) and per account from that client: free tries, then waits that double
+    /// with each failure, never longer than [`MAX_DELAY`]. The attempt is reserved in the
+    /// database before the password is checked (so concurrent guesses, on any instance, count
+    /// against each other) and given back when the password is right.
+    pub async fn sign_in(&self, email: &str, password: &str, client: &str) -> Result<StaffUser, SignInError> {
         let now = masthead_core::now();
         let email = email.trim().to_lowercase();
-        let scopes = [format!("ip:{ip}"), format!("account:{email}")];
-        for scope in &scopes {
-            let (failures, last) = self.db.sign_in_failures(scope, now - FAILURE_WINDOW).await.unwrap_or((0, None));
-            if let (Some(delay), Some(last)) = (throttle_delay(failures), last) {
-                let retry_after = last + delay - now;
-                if retry_after > Duration::ZERO {
-                    return Err(SignInError::Throttled { retry_after });
-                }
+        let (client_scope, account_scope) = (client_scope(client), account_scope(&email, client));
+        let scopes = [client_scope.clone(), account_scope.clone()];
+        let wait = |scope: &str, failures: i64, last: OffsetDateTime| {
+            let free = if scope == client_scope { FREE_ATTEMPTS_PER_CLIENT } else { FREE_ATTEMPTS };
+            let retry_after = last + throttle_delay(failures, free)? - now;
+            (retry_after > Duration::ZERO).then_some(retry_after)
+        };
+        match self.db.reserve_sign_in_attempt(&scopes, now, now - FAILURE_WINDOW, wait).await {
+            Ok(None) => {}
+            Ok(Some(retry_after)) => {
+                tracing::info!(%client, "throttled staff sign-in");
+                return Err(SignInError::Throttled { retry_after });
+            }
+            Err(error) => {
+                tracing::error!(%error, "reserving a sign-in attempt failed");
+                return Err(SignInError::Unavailable);
             }
         }
         let user = self.db.user_by_email(&email).await.ok().flatten();
@@ -171,22 +267,21 @@ impl Newsroom {
             Some(user) => self.db.password_hash(&user.id).await.ok().flatten(),
             None => None,
         };
-        let verified = password_matches(password, hash.as_deref().unwrap_or_else(|| dummy_hash())) && hash.is_some();
+        let verified = password_matches(password, hash).await;
         match user {
             Some(user) if verified => {
+                // Not a failure: the account's count from this client starts again, and this
+                // attempt is given back to the client's (whose other failures still count).
+                let _ = self.db.clear_sign_in_attempts(&account_scope).await;
+                let _ = self.db.release_sign_in_attempt(&client_scope).await;
                 if user.status == StaffStatus::Suspended {
                     return Err(SignInError::Suspended);
-                }
-                for scope in &scopes {
-                    let _ = self.db.clear_sign_in_failures(scope).await;
                 }
                 Ok(user)
             }
             _ => {
-                for scope in &scopes {
-                    let _ = self.db.record_sign_in_failure(scope, now).await;
-                }
-                tracing::info!(%ip, "failed staff sign-in");
+                // The reserved attempt stays: it is the failure.
+                tracing::info!(%client, "failed staff sign-in");
                 Err(SignInError::BadCredentials)
             }
         }
@@ -336,21 +431,57 @@ mod tests {
 
     #[test]
     fn passwords_are_hashed_with_argon2id_and_verified() {
-        let hash = hash_password("correct horse battery").expect("hash");
+        let hash = argon2_hash("correct horse battery").expect("hash");
         assert!(hash.starts_with("$argon2id$"));
-        assert!(password_matches("correct horse battery", &hash));
-        assert!(!password_matches("wrong horse battery", &hash));
+        assert!(argon2_matches("correct horse battery", &hash));
+        assert!(!argon2_matches("wrong horse battery", &hash));
         assert!(check_password("short").is_err());
         assert!(check_password("aaaaaaaaaaaa").is_err());
     }
 
     #[test]
-    fn delays_start_after_four_failures_and_double() {
-        assert_eq!(throttle_delay(3), None);
-        assert_eq!(throttle_delay(4), Some(Duration::seconds(5)));
-        assert_eq!(throttle_delay(5), Some(Duration::seconds(10)));
-        assert_eq!(throttle_delay(8), Some(Duration::seconds(80)));
-        assert_eq!(throttle_delay(40), Some(Duration::hours(1)));
+    fn delays_start_after_the_free_tries_double_and_stop_at_fifteen_minutes() {
+        assert_eq!(throttle_delay(3, FREE_ATTEMPTS), None);
+        assert_eq!(throttle_delay(4, FREE_ATTEMPTS), Some(Duration::seconds(5)));
+        assert_eq!(throttle_delay(5, FREE_ATTEMPTS), Some(Duration::seconds(10)));
+        assert_eq!(throttle_delay(8, FREE_ATTEMPTS), Some(Duration::seconds(80)));
+        assert_eq!(throttle_delay(11, FREE_ATTEMPTS), Some(Duration::seconds(640)));
+        assert_eq!(throttle_delay(12, FREE_ATTEMPTS), Some(Duration::minutes(15)));
+        assert_eq!(throttle_delay(40, FREE_ATTEMPTS), Some(Duration::minutes(15)));
+        assert_eq!(throttle_delay(i64::from(i32::MAX), FREE_ATTEMPTS), Some(Duration::minutes(15)));
+        assert_eq!(throttle_delay(19, FREE_ATTEMPTS_PER_CLIENT), None);
+        assert_eq!(throttle_delay(20, FREE_ATTEMPTS_PER_CLIENT), Some(Duration::seconds(5)));
+    }
+
+    #[test]
+    fn attempts_are_counted_per_client_never_per_account_alone() {
+        assert_eq!(client_scope("198.51.100.7"), "client:198.51.100.7");
+        assert_eq!(
+            account_scope(" Owner@Example.org ", "198.51.100.7"),
+            "account:owner@example.org|client:198.51.100.7"
+        );
+        assert_ne!(
+            account_scope("owner@example.org", "198.51.100.7"),
+            account_scope("owner@example.org", "203.0.113.1")
+        );
+    }
+
+    #[test]
+    fn verifying_with_reused_memory_agrees_with_argon2() {
+        use argon2::password_hash::PasswordVerifier;
+        let mut memory = Vec::new();
+        let small = Params::new(64, 1, 1, Some(32)).expect("params");
+        for argon2 in [Argon2::default(), Argon2::new(Algorithm::Argon2id, Version::V0x13, small)] {
+            let hash = argon2.hash_password(b"correct horse battery").expect("hash").to_string();
+            for candidate in ["correct horse battery", "correct horse batterz", ""] {
+                let expected = argon2.verify_password(candidate.as_bytes(), hash.as_str()).is_ok();
+                assert_eq!(argon2_matches_in(candidate, &hash, &mut memory), expected, "{candidate:?} against {hash}");
+                assert_eq!(argon2_matches(candidate, &hash), expected);
+            }
+        }
+        for broken in ["", "$argon2id$v=19$m=64,t=1,p=1$", "plain text", "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$"] {
+            assert!(!argon2_matches_in("anything", broken, &mut memory), "{broken:?}");
+        }
     }
 
     #[test]

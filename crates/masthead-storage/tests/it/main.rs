@@ -5,3 +5,4 @@ mod jobs;
 mod migrations;
 mod posts;
 mod settings;
+mod sign_in;

@@ -1,11 +1,8 @@
 //! Signing in and out, the first owner's setup link, password resets.
 
-use std::net::SocketAddr;
-
 use axum::Form;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use masthead_app::AppError;
 use masthead_app::newsroom::staff::{SESSION_LIFETIME, SignInError};
@@ -13,18 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{LinkView, SignedIn, current_staff, message, render, safe_redirect, session_cookie, session_token};
 use crate::AppState;
-
-/// The client's address, for per-address brute-force protection. Proxy headers are not trusted.
-pub struct ClientIp(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-        Ok(ClientIp(ip.unwrap_or_else(|| "unknown".into())))
-    }
-}
+use crate::client::ClientIp;
 
 #[derive(Default, Deserialize)]
 pub struct SignInQuery {
@@ -45,7 +31,7 @@ pub async fn signin_form(
     Query(query): Query<SignInQuery>,
 ) -> Response {
     if current_staff(&state, &headers).await.is_some() {
-        return Redirect::to(safe_redirect(&query.r)).into_response();
+        return crate::redirect::see_other(&safe_redirect(&query.r), "/admin/");
     }
     render(&state, StatusCode::OK, "signin.html", None, "", SignInView { error: None, email: "", redirect: &query.r })
         .await
@@ -63,17 +49,18 @@ pub struct SignInForm {
 
 pub async fn signin(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: ClientIp,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    match state.newsroom.sign_in(&form.email, &form.password, &ip).await {
+    match state.newsroom.sign_in(&form.email, &form.password, &client.key()).await {
         Ok(user) => {
             let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-            match state.newsroom.open_session(&user, Some(&ip), user_agent).await {
+            match state.newsroom.open_session(&user, client.address().as_deref(), user_agent).await {
                 Ok(token) => {
                     let cookie = session_cookie(&state, &token, SESSION_LIFETIME.whole_seconds());
-                    ([(header::SET_COOKIE, cookie)], Redirect::to(safe_redirect(&form.r))).into_response()
+                    let to = crate::redirect::see_other(&safe_redirect(&form.r), "/admin/");
+                    ([(header::SET_COOKIE, cookie)], to).into_response()
                 }
                 Err(error) => {
                     tracing::error!(%error, "opening a session failed");
@@ -86,9 +73,15 @@ pub async fn signin(
                 SignInError::BadCredentials => StatusCode::UNAUTHORIZED,
                 SignInError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                 SignInError::Suspended => StatusCode::FORBIDDEN,
+                SignInError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             };
             let view = SignInView { error: Some(error.to_string()), email: form.email.trim(), redirect: &form.r };
-            render(&state, status, "signin.html", None, "", view).await
+            let mut response = render(&state, status, "signin.html", None, "", view).await;
+            if let SignInError::Throttled { retry_after } = error {
+                let seconds = retry_after.whole_seconds().max(1);
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            response
         }
     }
 }
@@ -165,12 +158,12 @@ pub struct AccountFields {
 
 pub async fn setup(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: ClientIp,
     Path(token): Path<String>,
     Form(form): Form<AccountFields>,
 ) -> Response {
     match state.newsroom.complete_setup(&token, &form.name, &form.email, &form.password).await {
-        Ok(user) => match state.newsroom.open_session(&user, Some(&ip), None).await {
+        Ok(user) => match state.newsroom.open_session(&user, client.address().as_deref(), None).await {
             Ok(session) => {
                 let cookie = session_cookie(&state, &session, SESSION_LIFETIME.whole_seconds());
                 ([(header::SET_COOKIE, cookie)], Redirect::to("/admin/")).into_response()

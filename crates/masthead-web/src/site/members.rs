@@ -14,7 +14,7 @@ use masthead_core::{Member, Reader};
 use serde::{Deserialize, Serialize};
 
 use crate::admin::PRIVATE;
-use crate::admin::auth::ClientIp;
+use crate::client::ClientIp;
 use crate::site::{Page, site_context};
 use crate::{AppState, WebError};
 
@@ -65,7 +65,7 @@ fn member_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
 }
 
 fn signed_in(state: &AppState, token: &str, to: &str) -> Response {
-    let mut response = Redirect::to(to).into_response();
+    let mut response = crate::redirect::see_other(to, "/account/");
     response.headers_mut().insert(header::SET_COOKIE, member_cookie(state, token, MEMBER_COOKIE_DAYS * 86_400));
     response.headers_mut().insert(header::CACHE_CONTROL, PRIVATE);
     response
@@ -131,7 +131,7 @@ pub async fn subscribe_page(State(state): State<AppState>) -> Response {
 /// `POST /subscribe/`: from the form on this page, the home page or an article.
 pub async fn subscribe(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: ClientIp,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = SignupForm {
@@ -139,7 +139,8 @@ pub async fn subscribe(
         name: field(&fields, "name").map(str::to_owned),
         newsletters: all(&fields, "newsletters"),
         honeypot: field(&fields, "website").map(str::to_owned),
-        ip: Some(ip),
+        ip: client.address(),
+        client: Some(client.key()),
     };
     let keep = |error: Option<String>, field: Option<&'static str>| Screen {
         screen: "subscribe",
@@ -221,11 +222,11 @@ pub async fn signin_page(State(state): State<AppState>) -> Response {
 
 pub async fn signin(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: ClientIp,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let email = field(&fields, "email").unwrap_or_default().to_owned();
-    match state.newsroom.request_signin(&email, Some(&ip)).await {
+    match state.newsroom.request_signin(&email, Some(&client.key())).await {
         Ok(()) => {
             let screen = Screen { screen: "signin_sent", email: email.trim().to_owned(), ..Screen::default() };
             render(&state, StatusCode::OK, "Check your inbox", screen).await
@@ -309,13 +310,15 @@ pub async fn save_account(
 
 pub async fn change_email(
     State(state): State<AppState>,
+    client: ClientIp,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let Some(member) = current_member(&state, &headers).await else {
         return Redirect::to("/signin/").into_response();
     };
-    match state.newsroom.request_email_change(&member, field(&fields, "email").unwrap_or_default()).await {
+    let new_email = field(&fields, "email").unwrap_or_default();
+    match state.newsroom.request_email_change(&member, new_email, Some(&client.key())).await {
         Ok(()) => Redirect::to("/account/?saved=email").into_response(),
         Err(AppError::Invalid { message, .. } | AppError::TooManyRequests(message)) => {
             let screen = account_screen(member, Some(message), Some("new_email"));

@@ -80,6 +80,45 @@ dual_db_test!(async fn signing_in_opens_a_session_and_signing_out_ends_it(db) {
     assert!(location(&after).starts_with("/admin/signin/"));
 });
 
+dual_db_test!(async fn signing_in_never_redirects_to_another_site(db) {
+    let app = TestApp::new(&db).await;
+    let (_, cookie) = staff(&app, "Anna Field", Role::Author).await;
+    let hostile = [
+        "//evil.example/x",
+        "//Evil.example",
+        "/\\evil.example",
+        "%2F%2Fevil.example",
+        "/admin/..//evil.example/x",
+        "/admin/%2e%2e//evil.example/x",
+        "/admin/\t/../..//evil.example",
+        "/admin/\n/../..//evil.example",
+        "/\t/evil.example",
+        "https://evil.example/admin/",
+        "https:evil.example",
+        "javascript:alert(1)",
+    ];
+    for r in hostile {
+        // After signing in with the form...
+        let form = format!("email=anna.field%40news.example.org&password={}&r={}", encode(PASSWORD), encode(r));
+        let signed_in = send(&app, "POST", "/admin/signin/", None, &form).await;
+        assert_eq!((signed_in.status.as_u16(), location(&signed_in)), (303, "/admin/"), "r={r:?}");
+        // ...and when a signed-in visitor opens the sign-in page.
+        let page = send(&app, "GET", &format!("/admin/signin/?r={}", encode(r)), Some(&cookie), "").await;
+        assert_eq!((page.status.as_u16(), location(&page)), (303, "/admin/"), "r={r:?}");
+    }
+    // The percent-encoded spelling, decoded once more by nobody: still not a path.
+    let page = send(&app, "GET", "/admin/signin/?r=%252F%252Fevil.example", Some(&cookie), "").await;
+    assert_eq!(location(&page), "/admin/");
+    // Newsroom pages are followed, query and all.
+    let page = send(&app, "GET", "/admin/signin/?r=%2Fadmin%2Fposts%2F%3Fstatus%3Ddraft", Some(&cookie), "").await;
+    assert_eq!(location(&page), "/admin/posts/?status=draft");
+
+    // Pages that need a signed-in visitor send others to sign in with a clean way back.
+    let away = send(&app, "GET", "/admin/posts/?status=draft", None, "").await;
+    assert_eq!(away.status, 303);
+    assert_eq!(location(&away), "/admin/signin/?r=/admin/posts/%3Fstatus%3Ddraft");
+});
+
 dual_db_test!(async fn repeated_wrong_passwords_are_throttled(db) {
     let app = TestApp::new(&db).await;
     staff(&app, "Anna Field", Role::Author).await;
@@ -91,6 +130,86 @@ dual_db_test!(async fn repeated_wrong_passwords_are_throttled(db) {
     let throttled = send(&app, "POST", "/admin/signin/", None, &right).await;
     assert_eq!(throttled.status, 429, "even the right password waits once the account is throttled");
     assert!(throttled.text().contains("Too many failed attempts"));
+});
+
+dual_db_test!(async fn a_burst_of_concurrent_guesses_gets_only_the_free_tries(db) {
+    let app = std::sync::Arc::new(TestApp::new(&db).await);
+    staff(&app, "Anna Field", Role::Author).await;
+    let mut burst = tokio::task::JoinSet::new();
+    for n in 0..50 {
+        let app = app.clone();
+        burst.spawn(async move {
+            let form = format!("email=anna.field%40news.example.org&password=wrong+guess+{n}");
+            send(&app, "POST", "/admin/signin/", None, &form).await.status.as_u16()
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = burst.join_next().await {
+        statuses.push(status.expect("request"));
+    }
+    let refused = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert!((1..=4).contains(&refused), "at most the four free tries are checked: {statuses:?}");
+    assert_eq!(refused + throttled, 50, "{statuses:?}");
+});
+
+fn signin_form(body: &str) -> Request<Body> {
+    Request::post("/admin/signin/")
+        .header("origin", ORIGIN)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .expect("request")
+}
+
+dual_db_test!(async fn a_stranger_cannot_lock_the_owner_out(db) {
+    let app = TestApp::new(&db).await;
+    staff(&app, "Olga Owner", Role::Owner).await;
+    let wrong = "email=olga.owner%40news.example.org&password=guessing+again";
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for _ in 0..8 {
+        let response = app.request_from("203.0.113.66:40000", signin_form(wrong)).await;
+        statuses.push(response.status.as_u16());
+        last = Some(response);
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 429, 429, 429, 429], "the stranger is slowed down");
+    let retry_after: i64 = last.expect("a response").header("retry-after").expect("Retry-After").parse().expect("seconds");
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+
+    // The owner, from her own address, at once.
+    let right = format!("email=olga.owner%40news.example.org&password={}", encode(PASSWORD));
+    let owner = app.request_from("198.51.100.20:50000", signin_form(&right)).await;
+    assert_eq!(owner.status, 303, "{}", owner.text());
+    // Her neighbour on the same IPv6 /64 as the stranger is one client with the stranger; a
+    // client on another /64 is not.
+    for _ in 0..4 {
+        app.request_from("[2001:db8:1:2::66]:40000", signin_form(wrong)).await;
+    }
+    assert_eq!(app.request_from("[2001:db8:1:2::99]:40000", signin_form(&right)).await.status, 429);
+    assert_eq!(app.request_from("[2001:db8:1:3::99]:40000", signin_form(&right)).await.status, 303);
+    assert_eq!(app.request_from("[::ffff:203.0.113.66]:40000", signin_form(&right)).await.status, 429, "IPv4-mapped is IPv4");
+});
+
+dual_db_test!(async fn behind_a_trusted_proxy_sign_in_throttling_keys_on_the_forwarded_client(db) {
+    let app = TestApp::new(&db).await.with_trusted_proxies("10.0.0.0/8");
+    staff(&app, "Olga Owner", Role::Owner).await;
+    let via_proxy = |body: &str, forwarded: &str| {
+        let mut request = signin_form(body);
+        request.headers_mut().insert("x-forwarded-for", forwarded.parse().expect("header"));
+        request
+    };
+    let wrong = "email=olga.owner%40news.example.org&password=guessing+again";
+    for _ in 0..5 {
+        app.request_from("10.0.0.2:41000", via_proxy(wrong, "203.0.113.66")).await;
+    }
+    let right = format!("email=olga.owner%40news.example.org&password={}", encode(PASSWORD));
+    assert_eq!(app.request_from("10.0.0.2:41000", via_proxy(&right, "203.0.113.66")).await.status, 429);
+    assert_eq!(app.request_from("10.0.0.2:41000", via_proxy(&right, "198.51.100.20")).await.status, 303);
+    // A peer that is not a proxy cannot claim another address.
+    for _ in 0..5 {
+        app.request_from("203.0.113.77:40000", via_proxy(wrong, "198.51.100.21")).await;
+    }
+    assert_eq!(app.request_from("203.0.113.77:40000", via_proxy(&right, "198.51.100.22")).await.status, 429);
 });
 
 dual_db_test!(async fn cross_site_requests_are_refused(db) {

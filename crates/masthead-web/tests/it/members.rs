@@ -18,6 +18,13 @@ fn form(path: &str, body: &str) -> Request<Body> {
         .expect("request")
 }
 
+/// A form as it arrives through a reverse proxy that forwards `client`.
+fn forwarded_form(path: &str, body: &str, client: &str) -> Request<Body> {
+    let mut request = form(path, body);
+    request.headers_mut().insert("x-forwarded-for", client.parse().expect("header"));
+    request
+}
+
 async fn newsletters(app: &TestApp) {
     let owner = StaffBuilder::new("Mira Halden").create(&app.db).await;
     let actor = Actor { user_id: owner.id, role: Role::Owner };
@@ -238,4 +245,87 @@ dual_db_test!(async fn magic_links_accounts_and_abuse_limits(db) {
         statuses.push(app.request(form("/signin/", "email=someone%40example.org")).await.status.as_u16());
     }
     assert_eq!(statuses, [200, 200, 200, 200, 200, 429]);
+});
+
+dual_db_test!(async fn behind_a_trusted_proxy_sign_ups_are_limited_per_forwarded_client(db) {
+    let app = TestApp::new(&db).await.with_trusted_proxies("10.0.0.0/8, fd00::/8");
+    newsletters(&app).await;
+    let proxy = "10.0.0.2:41000";
+    let mut n = 0;
+    let mut sign_up = |peer: &'static str, client: &str| {
+        n += 1;
+        let request = forwarded_form("/subscribe/", &format!("email=reader{n}%40example.org"), client);
+        let app = &app;
+        async move { app.request_from(peer, request).await.status.as_u16() }
+    };
+    // One client behind the proxy signs up twenty addresses; the twenty-first is refused.
+    for _ in 0..20 {
+        assert_eq!(sign_up(proxy, "198.51.100.1").await, 200);
+    }
+    assert_eq!(sign_up(proxy, "198.51.100.1").await, 429);
+    // Everyone else behind the same proxy still can.
+    assert_eq!(sign_up(proxy, "198.51.100.2").await, 200);
+    assert_eq!(sign_up("[fd00::2]:41000", "1.2.3.4, 198.51.100.3").await, 200, "the client's own entries do not count");
+
+    // An IPv6 client is one client across its /64.
+    for i in 0..20 {
+        assert_eq!(sign_up(proxy, &format!("2001:db8:1:2::{i:x}")).await, 200);
+    }
+    assert_eq!(sign_up(proxy, "[2001:db8:1:2:ffff::1]:5000").await, 429);
+    assert_eq!(sign_up(proxy, "2001:db8:1:3::1").await, 200);
+
+    // A peer that is not one of the proxies cannot pick its address by sending the header.
+    for i in 0..20 {
+        assert_eq!(sign_up("203.0.113.5:40000", &format!("198.51.100.{}", 100 + i)).await, 200);
+    }
+    assert_eq!(sign_up("203.0.113.5:40000", "198.51.100.200").await, 429);
+});
+
+dual_db_test!(async fn a_reader_gets_a_sign_in_link_after_someone_else_used_up_the_address(db) {
+    let app = TestApp::new(&db).await;
+    newsletters(&app).await;
+    for email in ["reader@example.org", "second@example.org"] {
+        masthead_test_utils::MemberBuilder::new(email).create(&app.db).await;
+    }
+    let mailed = |to: &'static str| {
+        let db = db.db().clone();
+        async move { db.outbox().await.expect("outbox").iter().filter(|m| m.to_address == to).count() }
+    };
+    // A stranger asks for the reader's links until refused...
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(app.request_from("203.0.113.66:40000", form("/signin/", "email=reader%40example.org")).await.status.as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429]);
+    assert_eq!(mailed("reader@example.org").await, 5, "the day's links went out");
+    // ...and the reader, from her own address, is not refused. The links mailed minutes ago are
+    // in her inbox; no more are sent to the address for fifteen minutes.
+    let reader = app.request_from("198.51.100.20:50000", form("/signin/", "email=reader%40example.org")).await;
+    assert_eq!(reader.status, 200);
+    assert_eq!(mailed("reader@example.org").await, 5);
+
+    // Once the last link is fifteen minutes old, the reader gets a new one, even after the
+    // day's quota was used up (here by someone else, earlier).
+    let earlier = masthead_core::now() - time::Duration::minutes(16);
+    for i in 0..5 {
+        let token = masthead_storage::MemberToken {
+            id: format!("used-up-{i}"),
+            purpose: "signin".into(),
+            email: "second@example.org".into(),
+            payload: "{}".into(),
+            created_at: earlier,
+            expires_at: earlier + time::Duration::hours(24),
+            first_used_at: None,
+            uses: 0,
+        };
+        db.create_member_token(&token).await.expect("token");
+    }
+    let second = app.request_from("198.51.100.21:50000", form("/signin/", "email=second%40example.org")).await;
+    assert_eq!(second.status, 200);
+    assert_eq!(mailed("second@example.org").await, 1, "a fresh link went out");
+    // One every fifteen minutes at most, whoever asks: mail bombing stays bounded.
+    for client in ["198.51.100.22:1", "198.51.100.23:1", "203.0.113.66:1"] {
+        assert_eq!(app.request_from(client, form("/signin/", "email=second%40example.org")).await.status, 200);
+    }
+    assert_eq!(mailed("second@example.org").await, 1);
 });

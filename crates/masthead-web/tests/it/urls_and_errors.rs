@@ -32,7 +32,44 @@ dual_db_test!(async fn urls_are_normalised_with_permanent_redirects(db) {
         assert_eq!(response.header("location"), Some(to), "{from}");
     }
     assert_eq!(app.get("/sitemap.xml").await.status, 200, "files keep their names");
-    assert_eq!(app.get("/%2e%2e/%2e%2e/etc/passwd/").await.status, 404);
+    // Dot segments resolve as a browser would resolve them, and what is left is not a file.
+    let traversal = app.get("/%2e%2e/%2e%2e/etc/passwd/").await;
+    assert_eq!((traversal.status.as_u16(), traversal.header("location")), (301, Some("/etc/passwd/")));
+    assert_eq!(app.get("/etc/passwd/").await.status, 404);
+});
+
+/// Where a browser goes when it follows `location` from the site's home page.
+fn followed(location: &str) -> url::Url {
+    url::Url::parse("https://news.example.org/").expect("base").join(location).expect("a browser can follow it")
+}
+
+dual_db_test!(async fn the_url_normaliser_never_redirects_to_another_site(db) {
+    let app = TestApp::new(&db).await;
+    newsroom(&app).await;
+    for (from, to) in [
+        ("//evil.example/x", "/evil.example/x/"),
+        ("//Evil.example", "/evil.example"),
+        ("///evil.example/x?y=1", "/evil.example/x/?y=1"),
+        ("/admin/..//evil.example/x", "/evil.example/x/"),
+        ("/admin/%2e%2e//evil.example/x", "/evil.example/x/"),
+        ("/%2F%2Fevil.example", "/%2f%2fevil.example"),
+        ("/%2F%2Fevil.example/X", "/%2f%2fevil.example/x/"),
+        ("/tag/x/..//evil.example/", "/tag/evil.example/"),
+    ] {
+        let response = app.get(from).await;
+        assert_eq!(response.status, 301, "{from}");
+        assert_eq!(response.header("location"), Some(to), "{from}");
+        assert_eq!(followed(to).host_str(), Some("news.example.org"), "{from}");
+    }
+    // Tabs, newlines and backslashes cannot even be sent in a request line; their encoded forms
+    // stay encoded (browsers do not decode them in a path), so they stay on the site too.
+    for path in ["/%09/evil.example", "/%0a/evil.example", "/%5Cevil.example", "/%5C%5Cevil.example/X"] {
+        let response = app.get(path).await;
+        if let Some(location) = response.header("location") {
+            assert_eq!(followed(location).host_str(), Some("news.example.org"), "{path} -> {location}");
+            assert!(location.starts_with('/') && !location.starts_with("//"), "{path} -> {location}");
+        }
+    }
 });
 
 dual_db_test!(async fn robots_txt_points_at_the_sitemap(db) {
