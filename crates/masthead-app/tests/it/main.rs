@@ -7,3 +7,4 @@ mod member_csv;
 mod newsletters;
 mod posts;
 mod scheduling;
+mod webhooks;

@@ -280,7 +280,21 @@ dual_db_test!(async fn webhooks_refuse_private_targets_and_unknown_events(db) {
     let app = TestApp::new(&db).await;
     app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
     let key = integration(&app).await.admin_key.expect("admin key");
-    for target in ["http://127.0.0.1:9/hook", "http://10.0.0.5/hook", "http://[::1]/hook", "http://169.254.169.254/latest"] {
+    let refused = [
+        "http://127.0.0.1:9/hook",
+        "http://10.0.0.5/hook",
+        "http://[::1]/hook",
+        "http://169.254.169.254/latest",
+        "http://[64:ff9b::a9fe:a9fe]/latest",
+        "http://[2002:a00:5::]/hook",
+        "http://[::a00:5]/hook",
+        "http://198.18.0.7/hook",
+        "http://240.0.0.7/hook",
+        "http://192.0.0.7/hook",
+        "http://224.0.0.7/hook",
+        "http://[ff05::7]/hook",
+    ];
+    for target in refused {
         let answer = admin_call(&app, &key, "POST", "webhooks/", Some(json!({ "webhooks": [{ "event": "post.added", "target_url": target }] }))).await;
         let body = json_of(&answer);
         assert_eq!(answer.status, 422, "{target}: {body}");
