@@ -28,9 +28,10 @@ pub struct Staff {
     pub actor: Actor,
 }
 
-/// Reads the session cookie from request headers.
+/// Reads the session cookie from request headers. Only the shape of a token we issue (64 hex
+/// digits) is returned, so anything else costs no database lookup.
 pub fn session_token(headers: &HeaderMap) -> Option<&str> {
-    cookie(headers, SESSION_COOKIE)
+    cookie(headers, SESSION_COOKIE).filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The value of the cookie called `name`, if the request carries a non-empty one.
@@ -277,10 +278,20 @@ mod tests {
     #[test]
     fn the_session_cookie_is_found_among_others() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("a=1; masthead_session=abc; b=2"));
-        assert_eq!(session_token(&headers), Some("abc"));
-        headers.insert(header::COOKIE, HeaderValue::from_static("masthead_session="));
-        assert_eq!(session_token(&headers), None);
+        let token = "0123456789abcdef".repeat(4);
+        let pair = format!("a=1; masthead_session={token}; b=2");
+        headers.insert(header::COOKIE, HeaderValue::from_str(&pair).expect("header"));
+        assert_eq!(session_token(&headers), Some(token.as_str()));
+        // Only the shape of a token we issue is read at all.
+        for other in [
+            "masthead_session=",
+            "masthead_session=abc",
+            "masthead_session=../../etc",
+            "masthead_session=0123456789abcdeg0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            headers.insert(header::COOKIE, HeaderValue::from_static(other));
+            assert_eq!(session_token(&headers), None, "{other}");
+        }
     }
 
     #[test]
