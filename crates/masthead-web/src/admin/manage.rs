@@ -248,8 +248,7 @@ fn parse_navigation(text: &str) -> Result<Vec<NavigationItem>, AppError> {
                 AppError::invalid("navigation", format!("write each link as \"Label | /url\" (not {line:?})"))
             })?;
             let (label, url) = (label.trim(), url.trim());
-            let safe = url.starts_with('/') || url.starts_with("https://") || url.starts_with("http://");
-            if label.is_empty() || !safe {
+            if label.is_empty() || masthead_core::check_link(url).is_err() {
                 return Err(AppError::invalid(
                     "navigation",
                     format!("{line:?} needs a label and a /path or http(s) address"),
