@@ -462,8 +462,23 @@ impl Newsroom {
                     None,
                 )
                 .await?;
+            self.announce_email_change(&member, &payload.new_email).await?;
         }
         self.db.member_by_id(&id).await?.ok_or(AppError::NotFound("member"))
+    }
+
+    /// Tells the old address that the account moved, so a reader whose session was taken over
+    /// hears of it. A plain notice: no link that signs in or changes anything.
+    async fn announce_email_change(&self, member: &Member, new_email: &str) -> Result<(), AppError> {
+        let site = self.db.site_settings().await?.title;
+        let body = format!(
+            "Hello{},\n\nThe email address of your {site} account was changed from {} to {new_email}. Newsletters \
+             and sign-in links now go to the new address.\n\nIf you did not make this change, tell the newsroom \
+             at once: someone else may have signed in to your account.\n",
+            member.name.as_deref().map(|n| format!(" {n}")).unwrap_or_default(),
+            member.email
+        );
+        self.send_mail(&member.email, &format!("Your email address for {site} was changed"), &body, None).await
     }
 
     /// A member deletes their account: the row, subscriptions, labels and sessions go.

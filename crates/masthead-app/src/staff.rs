@@ -17,8 +17,11 @@ pub const MIN_PASSWORD_LEN: usize = 10;
 pub const FREE_ATTEMPTS: i64 = 4;
 /// Failures older than this are forgotten.
 const FAILURE_WINDOW: Duration = Duration::hours(1);
-/// Sessions last this long after the last request.
+/// Sessions last this long after the last request...
 pub const SESSION_LIFETIME: Duration = Duration::days(14);
+/// ...and never longer than this after signing in, however often they are used: a stolen
+/// session cookie stops working within a month.
+pub const SESSION_MAX_LIFETIME: Duration = Duration::days(30);
 pub const SETUP_LINK_LIFETIME: Duration = Duration::hours(24);
 pub const RESET_LINK_LIFETIME: Duration = Duration::hours(1);
 
@@ -215,18 +218,20 @@ impl Newsroom {
         Ok(secret.token)
     }
 
-    /// The staff member behind a session cookie, extending the session while it is used.
+    /// The staff member behind a session cookie, extending the session while it is used (up to
+    /// [`SESSION_MAX_LIFETIME`] after signing in).
     pub async fn session_user(&self, token: &str) -> Result<Option<StaffUser>, AppError> {
         let now = masthead_core::now();
         let id = hash_token(token);
-        let Some((user, expires_at)) = self.db.session_user(&id, now).await? else {
+        let Some(session) = self.db.session_user(&id, now, now - SESSION_MAX_LIFETIME).await? else {
             return Ok(None);
         };
         // Slide the expiry at most once an hour, not on every request.
-        if expires_at - now < SESSION_LIFETIME - Duration::hours(1) {
-            self.db.touch_session(&id, now, now + SESSION_LIFETIME).await?;
+        let slid = (now + SESSION_LIFETIME).min(session.created_at + SESSION_MAX_LIFETIME);
+        if slid - session.expires_at > Duration::hours(1) {
+            self.db.touch_session(&id, now, slid).await?;
         }
-        Ok(Some(user))
+        Ok(Some(session.user))
     }
 
     pub async fn close_session(&self, token: &str) -> Result<(), AppError> {
@@ -292,7 +297,8 @@ impl Newsroom {
         Ok(())
     }
 
-    /// Sets a new password through a reset link (once), signing out every other session.
+    /// Sets a new password through a reset link (once), signing out every session and spending
+    /// every other reset or invitation link of the account.
     pub async fn reset_password(&self, token: &str, password: &str) -> Result<StaffUser, AppError> {
         check_password(password)?;
         let user_id = self
@@ -305,6 +311,7 @@ impl Newsroom {
         let user = self.db.user_by_id(&user_id).await?.ok_or(AppError::NotFound("staff account"))?;
         self.set_password(&user.id, password).await?;
         self.db.delete_sessions_of(&user.id).await?;
+        self.db.revoke_staff_tokens(&user.id, "password_reset", masthead_core::now()).await?;
         if user.status == StaffStatus::Invited {
             self.db.set_user_status(&user.id, StaffStatus::Active).await?;
         }

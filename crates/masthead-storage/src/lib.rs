@@ -31,7 +31,7 @@ pub use members::{MemberFilter, MemberToken, NewMember, Suppression};
 pub use notes::{MAX_REVISIONS, PostNote, PostRevision};
 pub use pagination::{PageRequest, Paginated};
 pub use posts::{AdminPostFilter, PostImportSource, PostList, PostRecord, SitemapEntry};
-pub use staff::{OutboxMessage, SessionRecord};
+pub use staff::{LiveSession, OutboxMessage, SessionRecord};
 pub use tags::{TagRecord, TagWithCount};
 pub use users::{AuthorWithCount, UserRecord};
 

@@ -22,7 +22,17 @@ pub struct SessionRecord {
 struct SessionWithUser {
     #[sqlx(flatten)]
     user: UserRecord,
+    session_created_at: OffsetDateTime,
     session_expires_at: OffsetDateTime,
+}
+
+/// A live session and the active staff member it belongs to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveSession {
+    pub user: StaffUser,
+    /// When the staff member signed in.
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
 }
 
 /// A message in the outbox.
@@ -121,16 +131,35 @@ impl Db {
         Ok(())
     }
 
-    /// The active staff member a live session belongs to, with when the session expires.
-    pub async fn session_user(&self, id: &str, now: OffsetDateTime) -> Result<Option<(StaffUser, OffsetDateTime)>> {
+    /// A session that has not expired, was opened after `opened_after`, and belongs to an active
+    /// staff member.
+    pub async fn session_user(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+        opened_after: OffsetDateTime,
+    ) -> Result<Option<LiveSession>> {
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS}, s.expires_at AS session_expires_at FROM staff_sessions s \
-             JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.expires_at > $2 AND u.status = 'active'"
+            "SELECT {USER_COLUMNS}, s.created_at AS session_created_at, s.expires_at AS session_expires_at \
+             FROM staff_sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id = $1 AND s.expires_at > $2 AND s.created_at > $3 AND u.status = 'active'"
         ));
         let row: Option<SessionWithUser> = on_db!(self, read, |pool| {
-            sqlx::query_as(sql).bind(id).bind(masthead_core::to_stored_time(now)).fetch_optional(pool).await?
+            sqlx::query_as(sql)
+                .bind(id)
+                .bind(masthead_core::to_stored_time(now))
+                .bind(masthead_core::to_stored_time(opened_after))
+                .fetch_optional(pool)
+                .await?
         });
-        row.map(|r| Ok((StaffUser::try_from(r.user)?, r.session_expires_at))).transpose()
+        row.map(|r| {
+            Ok(LiveSession {
+                user: StaffUser::try_from(r.user)?,
+                created_at: r.session_created_at,
+                expires_at: r.session_expires_at,
+            })
+        })
+        .transpose()
     }
 
     pub async fn touch_session(&self, id: &str, now: OffsetDateTime, expires_at: OffsetDateTime) -> Result<()> {
@@ -260,6 +289,20 @@ impl Db {
             .await?
         });
         Ok(row.map(|(user,)| user))
+    }
+
+    /// Spends every unused token of `purpose` made for `user`, so that none of them works any more.
+    /// Returns how many there were.
+    pub async fn revoke_staff_tokens(&self, user: &ObjectId, purpose: &str, now: OffsetDateTime) -> Result<u64> {
+        Ok(on_db!(self, write, |pool| {
+            sqlx::query("UPDATE staff_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
+                .bind(user.as_str())
+                .bind(purpose)
+                .bind(masthead_core::to_stored_time(now))
+                .execute(pool)
+                .await?
+                .rows_affected()
+        }))
     }
 
     pub async fn outbox(&self) -> Result<Vec<OutboxMessage>> {

@@ -40,16 +40,27 @@ impl TestResponse {
 }
 
 impl TestApp {
+    /// The app at [`TEST_SITE_URL`] (https), keeping mail in the outbox.
     pub async fn new(db: &TestDb) -> Self {
+        Self::at(db, TEST_SITE_URL).await
+    }
+
+    /// The app at another site URL, e.g. a plain-http local trial.
+    pub async fn at(db: &TestDb, site_url: &str) -> Self {
         let media = tempfile::tempdir().expect("temporary media directory");
         let newsroom = Newsroom::new(db.db().clone(), MediaStore::local(media.path()).expect("media store"))
-            .with_mailer(masthead_app::mail::Mailer::outbox(TEST_SITE_URL));
+            .with_mailer(masthead_app::mail::Mailer::outbox(site_url));
         let theme = Theme::load(None).expect("default theme loads");
-        let state = AppState::new(newsroom.clone(), theme, TEST_SITE_URL)
+        let state = AppState::new(newsroom.clone(), theme, site_url)
             .expect("admin screens load")
             .with_bounce_secret(Some(TEST_BOUNCE_SECRET.into()));
         let router = masthead_web::router(state.clone());
         Self { state, newsroom, router, _media: media }
+    }
+
+    /// A `Cookie` header value carrying a staff session token under the site's cookie name.
+    pub fn session_cookie(&self, token: &str) -> String {
+        format!("{}={token}", masthead_web::admin::session_cookie_name(&self.state.site_url))
     }
 
     pub async fn request(&self, request: Request<Body>) -> TestResponse {

@@ -58,7 +58,7 @@ pub async fn page_cache(State(state): State<AppState>, request: Request, next: N
     // never stored in it, never kept by any other cache. Only a live staff session counts: any
     // other cookie by that name gets the cached public page, so made-up cookies cannot make
     // every request render.
-    if crate::admin::session_token(request.headers()).is_some()
+    if crate::admin::session_token(&state, request.headers()).is_some()
         && crate::admin::current_staff(&state, request.headers()).await.is_some()
     {
         let mut response = next.run(request).await;

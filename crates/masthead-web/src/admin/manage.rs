@@ -340,7 +340,7 @@ pub async fn sessions_page(
     SignedIn(staff): SignedIn,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    let current = super::session_token(&headers).map(masthead_app::staff::hash_token);
+    let current = super::session_token(&state, &headers).map(masthead_app::staff::hash_token);
     let tz = super::posts::timezone(&state).await;
     let when = |t: time::OffsetDateTime| super::posts::local(&tz, Some(t), "%-d %b %Y, %H:%M");
     #[derive(Serialize)]

@@ -16,7 +16,7 @@ async fn staff(app: &TestApp, name: &str, role: Role) -> (StaffUser, String) {
     let email = format!("{}@news.example.org", name.to_lowercase().replace(' ', "."));
     let user = app.newsroom.add_staff(name, &email, role, Some(PASSWORD)).await.expect("add staff");
     let token = app.newsroom.open_session(&user, None, None).await.expect("session");
-    (user, format!("masthead_session={token}"))
+    (user, app.session_cookie(&token))
 }
 
 async fn send(app: &TestApp, method: &str, path: &str, cookie: Option<&str>, form: &str) -> TestResponse {
@@ -57,9 +57,11 @@ dual_db_test!(async fn signing_in_opens_a_session_and_signing_out_ends_it(db) {
     assert_eq!(signed_in.status, 303);
     assert_eq!(location(&signed_in), "/admin/posts/");
     let cookie = signed_in.header("set-cookie").expect("cookie").to_owned();
-    for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+    assert!(cookie.starts_with("__Host-masthead_session="), "an https site's cookie has the __Host- prefix: {cookie}");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/", &format!("Max-Age={}", 30 * 86_400)] {
         assert!(cookie.contains(attribute), "{cookie}");
     }
+    assert!(!cookie.contains("Domain"), "{cookie}");
     let session = cookie.split(';').next().expect("pair").to_owned();
     let dashboard = send(&app, "GET", "/admin/", Some(&session), "").await;
     assert_eq!(dashboard.status, 200);
@@ -408,7 +410,7 @@ dual_db_test!(async fn the_setup_link_creates_the_owner_once(db) {
     let form = format!("name=Olga+Owner&email=olga%40news.example.org&password={}", encode(PASSWORD));
     let done = send(&app, "POST", &path, None, &form).await;
     assert_eq!(done.status, 303);
-    assert!(done.header("set-cookie").is_some_and(|c| c.starts_with("masthead_session=")));
+    assert!(done.header("set-cookie").is_some_and(|c| c.starts_with("__Host-masthead_session=")));
     assert_eq!(db.owner().await.expect("owner").map(|o| o.name), Some("Olga Owner".into()));
     assert_eq!(send(&app, "POST", &path, None, &form).await.status, 404, "the link works once");
     assert_eq!(app.newsroom.setup_link(ORIGIN).await.expect("link"), None, "no new link once there is an owner");
@@ -561,7 +563,7 @@ dual_db_test!(async fn staff_list_and_revoke_their_own_sessions(db) {
     let app = TestApp::new(&db).await;
     let (user, here) = staff(&app, "Anna Field", Role::Author).await;
     let elsewhere_token = app.newsroom.open_session(&user, Some("203.0.113.7"), Some("Laptop browser")).await.expect("second session");
-    let elsewhere = format!("masthead_session={elsewhere_token}");
+    let elsewhere = app.session_cookie(&elsewhere_token);
     let list = send(&app, "GET", "/admin/sessions/", Some(&here), "").await;
     assert_eq!(list.status, 200);
     assert!(list.text().contains("203.0.113.7") && list.text().contains("this browser"));

@@ -105,11 +105,15 @@ dual_db_test!(async fn only_a_live_staff_session_bypasses_the_cache(db) {
 
     let suspended = StaffBuilder::new("Sam Suspended").suspended().create(&app.newsroom).await;
     let suspended_token = app.newsroom.open_session(&suspended, None, None).await.expect("session");
+    let editor = app.newsroom.add_staff("Ed Itor", "ed@news.example.org", masthead_core::Role::Editor, Some("a long enough secret")).await.expect("editor");
+    let token = app.newsroom.open_session(&editor, None, None).await.expect("session");
     let made_up = [
-        "masthead_session=1".to_owned(),
-        "masthead_session=not-a-session-at-all".to_owned(),
-        format!("masthead_session={}", "ab".repeat(32)),
-        format!("masthead_session={suspended_token}"),
+        app.session_cookie("1"),
+        app.session_cookie("not-a-session-at-all"),
+        app.session_cookie(&"ab".repeat(32)),
+        app.session_cookie(&suspended_token),
+        // A real token under the plain name is not read on an https site.
+        format!("masthead_session={token}"),
     ];
     for cookie in &made_up {
         let answer = app.get_with(path, &[("cookie", cookie)]).await;
@@ -120,9 +124,7 @@ dual_db_test!(async fn only_a_live_staff_session_bypasses_the_cache(db) {
     }
 
     // A live staff session still renders afresh, with the staff controls, privately.
-    let editor = app.newsroom.add_staff("Ed Itor", "ed@news.example.org", masthead_core::Role::Editor, Some("a long enough secret")).await.expect("editor");
-    let token = app.newsroom.open_session(&editor, None, None).await.expect("session");
-    let staff = app.get_with(path, &[("cookie", &format!("masthead_session={token}"))]).await;
+    let staff = app.get_with(path, &[("cookie", &app.session_cookie(&token))]).await;
     assert!(staff.text().contains("Written behind the cache"), "rendered for the staff member");
     assert!(staff.text().contains(&format!("href=\"/admin/posts/{}/\">Edit post</a>", f.lead.id)));
     assert_eq!(staff.header("cache-control"), Some("private, no-store"));

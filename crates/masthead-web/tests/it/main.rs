@@ -1,6 +1,7 @@
 //! HTTP tests of the public site, through the real router. Every test runs on SQLite and on
 //! PostgreSQL (see `dual_db_test!`).
 
+mod account_security;
 mod admin;
 mod api;
 mod article;
@@ -73,4 +74,34 @@ pub fn select<'a>(html: &'a Html, selector: &str) -> Vec<scraper::ElementRef<'a>
 
 pub fn text_of(element: &scraper::ElementRef<'_>) -> String {
     element.text().collect::<Vec<_>>().join("").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The messages mailed to `to`, oldest first: (subject, text body).
+pub async fn mail_to(app: &TestApp, to: &str) -> Vec<(String, String)> {
+    let mut outbox = app.newsroom.db.outbox().await.expect("outbox");
+    outbox.reverse();
+    outbox.into_iter().filter(|m| m.to_address == to).map(|m| (m.subject, m.text_body)).collect()
+}
+
+/// The path (and query) of the first link under `prefix` in the newest message to `to`.
+pub async fn link_to(app: &TestApp, to: &str, prefix: &str) -> String {
+    let mail = mail_to(app, to).await;
+    let (_, body) = mail.last().unwrap_or_else(|| panic!("no mail to {to}"));
+    let start = body.find(prefix).unwrap_or_else(|| panic!("no {prefix} link in {body}"));
+    let end = body[start..].find(char::is_whitespace).map_or(body.len(), |e| start + e);
+    body[start..end].to_owned()
+}
+
+/// Every password reset link mailed so far, oldest first: (address, path).
+pub async fn reset_links(app: &TestApp) -> Vec<(String, String)> {
+    let mut outbox = app.newsroom.db.outbox().await.expect("outbox");
+    outbox.reverse();
+    outbox
+        .into_iter()
+        .filter_map(|m| {
+            let start = m.text_body.find("/admin/reset/")?;
+            let end = m.text_body[start..].find(char::is_whitespace).map_or(m.text_body.len(), |e| start + e);
+            Some((m.to_address.clone(), m.text_body[start..end].to_owned()))
+        })
+        .collect()
 }
