@@ -283,35 +283,59 @@ impl Newsroom {
         if user.status == StaffStatus::Suspended {
             return Ok(());
         }
-        let secret = SecretToken::generate();
-        let expires: OffsetDateTime = masthead_core::now() + RESET_LINK_LIFETIME;
-        self.db.create_staff_token(&secret.hash, "password_reset", Some(&user.id), expires).await?;
-        let link = format!("{site_url}/admin/reset/{}/", secret.token);
+        let (link, secret, expires) = self.reset_link_for(&user, site_url).await?;
         let body = format!(
             "Hello {},\n\nSomeone asked to reset the password of your newsroom account. To choose a new password, \
              open this link within an hour:\n\n{link}\n\nIf it was not you, ignore this message; your password stays as it is.\n",
             user.name
         );
-        self.send_mail(&user.email, "Reset your password", &body, None).await?;
-        self.log_link(&user.email, &link, "password reset link");
+        self.send_credential_mail(&user.email, "Reset your password", &body, &link, &secret.hash, expires).await?;
+        self.log_staff_link(&user.email, "password reset link");
         Ok(())
+    }
+
+    async fn reset_link_for(
+        &self,
+        user: &StaffUser,
+        site_url: &str,
+    ) -> Result<(String, SecretToken, OffsetDateTime), AppError> {
+        let secret = SecretToken::generate();
+        let expires: OffsetDateTime = masthead_core::now() + RESET_LINK_LIFETIME;
+        self.db.create_staff_token(&secret.hash, "password_reset", Some(&user.id), expires).await?;
+        let link = format!("{}/admin/reset/{}/", site_url.trim_end_matches('/'), secret.token);
+        Ok((link, secret, expires))
+    }
+
+    /// A one-time password reset link (valid an hour) for an operator with shell access to hand
+    /// on (`masthead user reset`): nothing is mailed or logged. Also works for an invited
+    /// account, which it activates; a suspended one must be reinstated first.
+    pub async fn password_reset_link(&self, email: &str, site_url: &str) -> Result<String, AppError> {
+        let email = normalise_email(email)?;
+        let user = self.db.user_by_email(&email).await?.ok_or(AppError::NotFound("staff account"))?;
+        if user.status == StaffStatus::Suspended {
+            return Err(AppError::invalid("email", format!("{email} is suspended: reinstate the account first")));
+        }
+        Ok(self.reset_link_for(&user, site_url).await?.0)
     }
 
     /// Sets a new password through a reset link (once), signing out every session and spending
     /// every other reset or invitation link of the account.
     pub async fn reset_password(&self, token: &str, password: &str) -> Result<StaffUser, AppError> {
         check_password(password)?;
+        let hash = hash_token(token);
         let user_id = self
             .db
-            .use_staff_token(&hash_token(token), "password_reset", masthead_core::now())
+            .use_staff_token(&hash, "password_reset", masthead_core::now())
             .await?
             .flatten()
             .ok_or(AppError::NotFound("reset link"))?;
+        self.forget_mailed_links(&[hash]).await;
         let user_id = ObjectId::parse(&user_id).map_err(|e| AppError::invalid("token", e.to_string()))?;
         let user = self.db.user_by_id(&user_id).await?.ok_or(AppError::NotFound("staff account"))?;
         self.set_password(&user.id, password).await?;
         self.db.delete_sessions_of(&user.id).await?;
-        self.db.revoke_staff_tokens(&user.id, "password_reset", masthead_core::now()).await?;
+        let revoked = self.db.revoke_staff_tokens(&user.id, "password_reset", masthead_core::now()).await?;
+        self.forget_mailed_links(&revoked).await;
         if user.status == StaffStatus::Invited {
             self.db.set_user_status(&user.id, StaffStatus::Active).await?;
         }

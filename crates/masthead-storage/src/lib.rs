@@ -22,7 +22,9 @@ mod tags;
 mod users;
 
 pub use db::{Backend, Db};
-pub use emails::{ClaimedMail, ClaimedRecipient, EmailProgress, EmailRecord, FailedRecipient, NewEmail, OutgoingMail};
+pub use emails::{
+    ClaimedMail, ClaimedRecipient, EmailProgress, EmailRecord, FailedRecipient, MailCredential, NewEmail, OutgoingMail,
+};
 pub use error::StorageError;
 pub use filter::{FilterError, Listing, Resource, Scope};
 pub use integrations::{ApiKeyRecord, IntegrationRecord, WebhookRecord};

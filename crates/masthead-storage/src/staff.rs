@@ -35,13 +35,20 @@ pub struct LiveSession {
     pub expires_at: OffsetDateTime,
 }
 
-/// A message in the outbox.
+/// A message in the outbox, as administrators may see it.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct OutboxMessage {
     pub id: String,
     pub to_address: String,
     pub subject: String,
+    /// For a message with a one-time link, the text with the link withheld.
     pub text_body: String,
+    /// Whether the message carries a one-time link (a password reset, an invitation, a sign-in
+    /// or confirmation link).
+    pub carries_link: bool,
+    /// Whether the link is still kept for the relay (it is forgotten once the relay takes the
+    /// message, or the link is used, revoked or expired).
+    pub link_kept: bool,
     /// `kept` (no transport), `pending`, `sending`, `sent` or `failed`.
     pub status: String,
     pub error: Option<String>,
@@ -292,23 +299,32 @@ impl Db {
     }
 
     /// Spends every unused token of `purpose` made for `user`, so that none of them works any more.
-    /// Returns how many there were.
-    pub async fn revoke_staff_tokens(&self, user: &ObjectId, purpose: &str, now: OffsetDateTime) -> Result<u64> {
-        Ok(on_db!(self, write, |pool| {
-            sqlx::query("UPDATE staff_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
-                .bind(user.as_str())
-                .bind(purpose)
-                .bind(masthead_core::to_stored_time(now))
-                .execute(pool)
-                .await?
-                .rows_affected()
-        }))
+    /// Returns their ids (the hashes of the tokens).
+    pub async fn revoke_staff_tokens(
+        &self,
+        user: &ObjectId,
+        purpose: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = on_db!(self, write, |pool| {
+            sqlx::query_as(
+                "UPDATE staff_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL \
+                 RETURNING id",
+            )
+            .bind(user.as_str())
+            .bind(purpose)
+            .bind(masthead_core::to_stored_time(now))
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     pub async fn outbox(&self) -> Result<Vec<OutboxMessage>> {
         Ok(on_db!(self, read, |pool| {
             sqlx::query_as(
-                "SELECT id, to_address, subject, text_body, status, error, created_at, sent_at FROM outbox \
+                "SELECT id, to_address, subject, text_body, credential_hash IS NOT NULL AS carries_link, \
+                 secret_text_body IS NOT NULL AS link_kept, status, error, created_at, sent_at FROM outbox \
                  ORDER BY created_at DESC, id DESC LIMIT 200",
             )
             .fetch_all(pool)

@@ -8,7 +8,7 @@ use masthead_render::Theme;
 use masthead_web::AppState;
 use tower::ServiceExt;
 
-use crate::TestDb;
+use crate::{ReceivedMail, SmtpSink, TestDb};
 
 pub const TEST_SITE_URL: &str = "https://news.example.org";
 /// The bounce webhook's shared secret in tests.
@@ -19,6 +19,8 @@ pub struct TestApp {
     pub state: AppState,
     pub newsroom: Newsroom,
     router: Router,
+    /// The SMTP listener mail goes to, for an app made with [`TestApp::mailing`].
+    sink: Option<SmtpSink>,
     _media: tempfile::TempDir,
 }
 
@@ -47,15 +49,43 @@ impl TestApp {
 
     /// The app at another site URL, e.g. a plain-http local trial.
     pub async fn at(db: &TestDb, site_url: &str) -> Self {
+        Self::build(db, site_url, None).await
+    }
+
+    /// The app at [`TEST_SITE_URL`] sending its mail through SMTP to an [`SmtpSink`]: what a
+    /// reader or staff member receives is read with [`TestApp::mail`].
+    pub async fn mailing(db: &TestDb) -> Self {
+        Self::build(db, TEST_SITE_URL, Some(SmtpSink::start().await)).await
+    }
+
+    async fn build(db: &TestDb, site_url: &str, sink: Option<SmtpSink>) -> Self {
         let media = tempfile::tempdir().expect("temporary media directory");
-        let newsroom = Newsroom::new(db.db().clone(), MediaStore::local(media.path()).expect("media store"))
-            .with_mailer(masthead_app::mail::Mailer::outbox(site_url));
+        let mailer = match &sink {
+            Some(sink) => masthead_app::mail::Mailer::new(&masthead_app::mail::MailSettings {
+                smtp_url: Some(sink.url()),
+                site_url: site_url.to_owned(),
+                instance: Some("test".into()),
+                ..masthead_app::mail::MailSettings::default()
+            })
+            .expect("mail settings"),
+            None => masthead_app::mail::Mailer::outbox(site_url),
+        };
+        let newsroom =
+            Newsroom::new(db.db().clone(), MediaStore::local(media.path()).expect("media store")).with_mailer(mailer);
         let theme = Theme::load(None).expect("default theme loads");
         let state = AppState::new(newsroom.clone(), theme, site_url)
             .expect("admin screens load")
             .with_bounce_secret(Some(TEST_BOUNCE_SECRET.into()));
         let router = masthead_web::router(state.clone());
-        Self { state, newsroom, router, _media: media }
+        Self { state, newsroom, router, sink, _media: media }
+    }
+
+    /// Delivers the outbox and returns every message the SMTP sink received so far, oldest
+    /// first. Only for an app made with [`TestApp::mailing`].
+    pub async fn mail(&self) -> Vec<ReceivedMail> {
+        let sink = self.sink.as_ref().expect("TestApp::mailing sends mail through SMTP; TestApp::new keeps it");
+        while self.newsroom.deliver_outbox().await.expect("deliver the outbox") > 0 {}
+        sink.messages()
     }
 
     /// A `Cookie` header value carrying a staff session token under the site's cookie name.

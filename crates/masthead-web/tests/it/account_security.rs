@@ -87,7 +87,7 @@ dual_db_test!(async fn a_session_ends_thirty_days_after_sign_in_however_much_it_
 });
 
 dual_db_test!(async fn a_password_reset_spends_every_other_reset_link_of_the_account(db) {
-    let app = TestApp::new(&db).await;
+    let app = TestApp::mailing(&db).await;
     app.newsroom.add_staff("Anna Field", "anna@news.example.org", Role::Author, Some(PASSWORD)).await.expect("staff");
     app.newsroom.add_staff("Boris Lane", "boris@news.example.org", Role::Author, Some(PASSWORD)).await.expect("staff");
     for email in ["anna@news.example.org", "anna@news.example.org", "boris@news.example.org"] {
@@ -108,7 +108,7 @@ dual_db_test!(async fn a_password_reset_spends_every_other_reset_link_of_the_acc
 });
 
 dual_db_test!(async fn a_confirmed_email_change_is_announced_to_the_old_address(db) {
-    let app = TestApp::new(&db).await;
+    let app = TestApp::mailing(&db).await;
     let new = masthead_storage::NewMember {
         email: "reader@example.org".into(),
         name: Some("Olena".into()),
