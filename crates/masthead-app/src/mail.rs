@@ -1,9 +1,15 @@
 //! The mail transport: SMTP through lettre's pooled async transport when `MASTHEAD_SMTP_URL` is
-//! set, otherwise the outbox (messages kept in the database for administrators, links logged).
+//! set, otherwise the outbox (messages kept in the database for administrators).
 //!
 //! Transactional mail is queued in the `outbox` table and delivered by [`Newsroom::run_mail_sender`];
 //! newsletters have their own ledger (see `newsletters.rs`). Both claim work with a lease and mark
 //! each message sent the moment the relay accepts it.
+//!
+//! A message that carries a one-time link (a password reset, a staff invitation, a reader's
+//! sign-in or confirmation link) is for its addressee alone: the outbox keeps it with the link
+//! withheld, keeps the link for the relay only until the relay takes the message (or the link is
+//! used, revoked or expires), and the link is never logged, except a reader's link on a local
+//! trial (no SMTP and a loopback site URL), where nobody else could receive it.
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -15,8 +21,8 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use masthead_storage::OutgoingMail;
-use time::Duration;
+use masthead_storage::{MailCredential, OutgoingMail};
+use time::{Duration, OffsetDateTime};
 use tokio::sync::{Notify, watch};
 
 use crate::{AppError, Newsroom};
@@ -171,6 +177,12 @@ impl Mailer {
         self.0.transport.is_some()
     }
 
+    /// A local trial: no transport, and a site only this machine can reach. Only then may a
+    /// reader's sign-in or confirmation link be logged, so that signing up works with no setup.
+    pub fn local_trial(&self) -> bool {
+        !self.delivers() && is_loopback_site(&self.0.site_url)
+    }
+
     pub fn site_url(&self) -> &str {
         &self.0.site_url
     }
@@ -245,6 +257,20 @@ impl Mailer {
     }
 }
 
+/// Whether a site URL names this machine (`localhost`, `*.localhost`, 127.0.0.0/8, `::1`):
+/// links to it are no use to anyone else.
+pub fn is_loopback_site(site_url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(site_url.trim()) else { return false };
+    let Some(host) = url.host_str() else { return false };
+    let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback() || ip.to_canonical().is_loopback())
+}
+
+/// What stands in the kept copy of a message for the one-time link it carries.
+pub const LINK_WITHHELD: &str = "[one-time link withheld: it is for the addressee only]";
+
 fn unreachable_mailer(site_url: &str) -> Mailer {
     // Only reached if "noreply@localhost.localdomain" failed to parse, which it does not.
     Mailer(Arc::new(Inner {
@@ -315,24 +341,80 @@ impl Newsroom {
                 text_body: text.to_owned(),
                 html_body: html,
                 deliver,
+                credential: None,
             })
             .await?;
         self.mailer.wake();
         Ok(())
     }
 
-    /// Logs that a link was mailed. With no transport the link itself is logged, so sign-in works
-    /// with zero configuration; once mail is delivered, links are personal secrets and are not.
-    pub(crate) fn log_link(&self, to: &str, link: &str, what: &str) {
+    /// Queues a plain-text message that carries a one-time `link` (whose token is stored under
+    /// `token_hash` until `expires_at`). With no transport it is kept with the link withheld and
+    /// never delivered; with one, the link is kept only until the relay takes the message.
+    pub(crate) async fn send_credential_mail(
+        &self,
+        to: &str,
+        subject: &str,
+        text: &str,
+        link: &str,
+        token_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), AppError> {
+        let deliver = self.mailer.delivers();
+        self.db
+            .queue_mail(&OutgoingMail {
+                to: to.to_owned(),
+                subject: subject.to_owned(),
+                text_body: text.to_owned(),
+                html_body: None,
+                deliver,
+                credential: Some(MailCredential {
+                    token_hash: token_hash.to_owned(),
+                    expires_at,
+                    text_without_link: text.replace(link, LINK_WITHHELD),
+                }),
+            })
+            .await?;
+        self.mailer.wake();
+        Ok(())
+    }
+
+    /// Forgets the links of the messages that carried these tokens, now used or revoked. A
+    /// failure is logged, not returned: the token itself is already spent.
+    pub(crate) async fn forget_mailed_links(&self, token_hashes: &[String]) {
+        if let Err(error) = self.db.scrub_credential_mail(token_hashes, "not sent: the link was used or revoked").await
+        {
+            tracing::error!(%error, "could not clear used links from the outbox");
+        }
+    }
+
+    /// Logs that a staff link (reset, invitation) was mailed or kept. Never the link itself.
+    pub(crate) fn log_staff_link(&self, to: &str, what: &str) {
         if self.mailer.delivers() {
-            tracing::info!(%to, "{what}");
+            tracing::info!(%to, "{what} queued for delivery");
         } else {
-            tracing::info!(%to, %link, "{what} (kept in the outbox: no SMTP configured)");
+            tracing::info!(
+                %to,
+                "{what} kept in the outbox without its link: no SMTP configured (`masthead user reset` makes a link)"
+            );
+        }
+    }
+
+    /// Logs that a reader's link was mailed or kept. The link itself only on a local trial,
+    /// where nobody else could receive it.
+    pub(crate) fn log_reader_link(&self, to: &str, link: &str, what: &str) {
+        if self.mailer.delivers() {
+            tracing::info!(%to, "{what} queued for delivery");
+        } else if self.mailer.local_trial() {
+            tracing::info!(%to, %link, "{what} (local trial: no SMTP and a loopback site URL, so the link is logged)");
+        } else {
+            tracing::info!(%to, "{what} kept in the outbox without its link: no SMTP configured");
         }
     }
 
     /// Delivers due outbox messages. Returns how many were handled.
     pub async fn deliver_outbox(&self) -> Result<usize, AppError> {
+        self.db.scrub_expired_credential_mail(masthead_core::now()).await?;
         let worker = format!("{}/mail", self.mailer.instance());
         let claimed = self.db.claim_mail(&worker, masthead_core::now(), MAIL_LEASE, 20).await?;
         for mail in &claimed {
@@ -368,9 +450,19 @@ impl Newsroom {
     }
 
     /// Delivers the outbox until `shutdown`: at once when mail is queued here, otherwise every second.
+    /// With no transport, only forgets expired links (left by an earlier run that had one) now
+    /// and then.
     pub async fn run_mail_sender(&self, mut shutdown: watch::Receiver<bool>) {
         if !self.mailer.delivers() {
-            return;
+            loop {
+                if let Err(error) = self.db.scrub_expired_credential_mail(masthead_core::now()).await {
+                    tracing::error!(%error, "outbox unavailable");
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(StdDuration::from_secs(60)) => {}
+                    _ = shutdown.changed() => return,
+                }
+            }
         }
         loop {
             if *shutdown.borrow() {
@@ -408,6 +500,37 @@ mod tests {
         assert_eq!(mailer.site_url(), "https://news.example.org");
         assert_eq!(mailer.from().to_string(), "noreply@news.example.org");
         assert!(format!("{mailer:?}").contains("delivers: false"));
+    }
+
+    // The SMTP transport's pool starts on the Tokio runtime.
+    #[tokio::test]
+    async fn only_sites_on_this_machine_are_local_trials() {
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost:8080/",
+            "http://[::1]:8080",
+            "http://127.1.2.3",
+            "http://news.localhost",
+        ] {
+            assert!(is_loopback_site(local), "{local}");
+            assert!(Mailer::outbox(local).local_trial(), "{local}");
+        }
+        for public in [
+            "https://news.example.org",
+            "http://192.168.1.5:8080",
+            "http://localhost.example.org",
+            "http://[::ffff:10.0.0.1]",
+            "not a url",
+        ] {
+            assert!(!is_loopback_site(public), "{public}");
+        }
+        let delivering = Mailer::new(&MailSettings {
+            smtp_url: Some("smtp://127.0.0.1:2525".into()),
+            site_url: "http://127.0.0.1:8080".into(),
+            ..MailSettings::default()
+        })
+        .expect("mailer");
+        assert!(!delivering.local_trial(), "mail that is delivered is not a local trial");
     }
 
     #[test]

@@ -93,6 +93,13 @@ struct EmailChangePayload {
     new_email: String,
 }
 
+/// A link's token as mailed, with the hash it is stored under and when it expires.
+struct IssuedLink {
+    token: String,
+    hash: String,
+    expires_at: time::OffsetDateTime,
+}
+
 /// What the confirmation page shows before the reader presses the button.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct PendingSignup {
@@ -158,12 +165,12 @@ impl Newsroom {
         )
     }
 
-    async fn mail_link(&self, purpose: &str, email: &str, payload: String) -> Result<String, AppError> {
+    async fn mail_link(&self, purpose: &str, email: &str, payload: String) -> Result<IssuedLink, AppError> {
         let secret = SecretToken::generate();
         let now = masthead_core::now();
         self.db
             .create_member_token(&MemberToken {
-                id: secret.hash,
+                id: secret.hash.clone(),
                 purpose: purpose.to_owned(),
                 email: email.to_owned(),
                 payload,
@@ -173,7 +180,31 @@ impl Newsroom {
                 uses: 0,
             })
             .await?;
-        Ok(secret.token)
+        Ok(IssuedLink { token: secret.token, hash: secret.hash, expires_at: now + LINK_LIFETIME })
+    }
+
+    /// Uses a mailed link (see `use_member_token` for its reuse window) and forgets the mailed
+    /// copy of it.
+    async fn use_link(&self, token: &str, purpose: &str) -> Result<MemberToken, AppError> {
+        let hash = hash_token(token);
+        let stored = self
+            .db
+            .use_member_token(&hash, purpose, masthead_core::now(), LINK_REUSE_WINDOW, LINK_MAX_USES)
+            .await?
+            .ok_or(AppError::NotFound("link"))?;
+        self.forget_mailed_links(&[hash]).await;
+        Ok(stored)
+    }
+
+    /// A one-time sign-in link for a member (valid a day), for an operator with shell access to
+    /// hand on (`masthead members link`): nothing is mailed or logged.
+    pub async fn member_signin_link(&self, email: &str, site_url: &str) -> Result<String, AppError> {
+        let email = EmailAddress::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
+        if self.db.member_by_email(email.as_str()).await?.is_none() {
+            return Err(AppError::NotFound("member"));
+        }
+        let issued = self.mail_link("signin", email.as_str(), "{}".into()).await?;
+        Ok(format!("{}/signin/confirm/?token={}", site_url.trim_end_matches('/'), issued.token))
     }
 
     /// Whether a link for `purpose` may be mailed to this address now: a few links a day, then
@@ -261,16 +292,17 @@ impl Newsroom {
         let site = self.db.site_settings().await?.title;
         let names = newsletters.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ");
         if let Some(member) = subscribed {
-            let token = self.mail_link("signin", email.as_str(), "{}".into()).await?;
-            let link = format!("{}/signin/confirm/?token={token}", self.mailer.site_url());
+            let issued = self.mail_link("signin", email.as_str(), "{}".into()).await?;
+            let link = format!("{}/signin/confirm/?token={}", self.mailer.site_url(), issued.token);
             let body = format!(
                 "Hello{},\n\nYou are already subscribed to {}. To sign in and manage your newsletters, open this link \
                  (it works for 24 hours):\n\n{link}\n\nIf you did not ask for this, you can ignore this email.\n",
                 member.name.as_deref().map(|n| format!(" {n}")).unwrap_or_default(),
                 if names.is_empty() { site.clone() } else { names }
             );
-            self.send_mail(email.as_str(), &format!("You're already subscribed to {site}"), &body, None).await?;
-            self.log_link(email.as_str(), &link, "sign-in link mailed to an existing member");
+            let subject = format!("You're already subscribed to {site}");
+            self.send_credential_mail(email.as_str(), &subject, &body, &link, &issued.hash, issued.expires_at).await?;
+            self.log_reader_link(email.as_str(), &link, "sign-in link for an existing member");
             return Ok(());
         }
         let payload = serde_json::to_string(&SignupPayload {
@@ -279,15 +311,16 @@ impl Newsroom {
             ip: form.ip.clone(),
         })
         .map_err(|e| AppError::invalid("form", e.to_string()))?;
-        let token = self.mail_link("signup", email.as_str(), payload).await?;
-        let link = format!("{}/subscribe/confirm/?token={token}", self.mailer.site_url());
+        let issued = self.mail_link("signup", email.as_str(), payload).await?;
+        let link = format!("{}/subscribe/confirm/?token={}", self.mailer.site_url(), issued.token);
         let body = format!(
             "Please confirm your subscription to {}.\n\nOpen this link and press the button to confirm (it works for \
              24 hours):\n\n{link}\n\nIf you did not sign up, ignore this email: you will not hear from us again.\n",
             if names.is_empty() { site.clone() } else { format!("{names} from {site}") }
         );
-        self.send_mail(email.as_str(), &format!("Confirm your subscription to {site}"), &body, None).await?;
-        self.log_link(email.as_str(), &link, "sign-up confirmation mailed");
+        let subject = format!("Confirm your subscription to {site}");
+        self.send_credential_mail(email.as_str(), &subject, &body, &link, &issued.hash, issued.expires_at).await?;
+        self.log_reader_link(email.as_str(), &link, "sign-up confirmation");
         Ok(())
     }
 
@@ -309,11 +342,7 @@ impl Newsroom {
     /// Confirms a sign-up (the button's POST): creates the member, or adds the newsletters to
     /// an existing one, records consent, and signs them in. Returns the session token.
     pub async fn confirm_signup(&self, token: &str) -> Result<(Member, String), AppError> {
-        let stored = self
-            .db
-            .use_member_token(&hash_token(token), "signup", masthead_core::now(), LINK_REUSE_WINDOW, LINK_MAX_USES)
-            .await?
-            .ok_or(AppError::NotFound("link"))?;
+        let stored = self.use_link(token, "signup").await?;
         let payload: SignupPayload = serde_json::from_str(&stored.payload)
             .map_err(|e| AppError::Storage(StorageError::Corrupt(format!("sign-up link: {e}"))))?;
         let active: Vec<ObjectId> = self
@@ -369,26 +398,23 @@ impl Newsroom {
         {
             return Ok(());
         }
-        let token = self.mail_link("signin", email.as_str(), "{}".into()).await?;
-        let link = format!("{}/signin/confirm/?token={token}", self.mailer.site_url());
+        let issued = self.mail_link("signin", email.as_str(), "{}".into()).await?;
+        let link = format!("{}/signin/confirm/?token={}", self.mailer.site_url(), issued.token);
         let site = self.db.site_settings().await?.title;
         let body = format!(
             "Hello{},\n\nOpen this link to sign in to {site} (it works for 24 hours):\n\n{link}\n\n\
              If you did not ask for this, you can ignore this email.\n",
             member.name.as_deref().map(|n| format!(" {n}")).unwrap_or_default()
         );
-        self.send_mail(email.as_str(), &format!("Sign in to {site}"), &body, None).await?;
-        self.log_link(email.as_str(), &link, "sign-in link mailed");
+        let subject = format!("Sign in to {site}");
+        self.send_credential_mail(email.as_str(), &subject, &body, &link, &issued.hash, issued.expires_at).await?;
+        self.log_reader_link(email.as_str(), &link, "sign-in link");
         Ok(())
     }
 
     /// Signs a member in through a mailed link. Returns the session token.
     pub async fn sign_in_with_link(&self, token: &str) -> Result<(Member, String), AppError> {
-        let stored = self
-            .db
-            .use_member_token(&hash_token(token), "signin", masthead_core::now(), LINK_REUSE_WINDOW, LINK_MAX_USES)
-            .await?
-            .ok_or(AppError::NotFound("link"))?;
+        let stored = self.use_link(token, "signin").await?;
         let member = self.db.member_by_email(&stored.email).await?.ok_or(AppError::NotFound("member"))?;
         let session = self.open_member_session(&member).await?;
         Ok((member, session))
@@ -468,30 +494,21 @@ impl Newsroom {
             new_email: email.to_string(),
         })
         .map_err(|e| AppError::invalid("email", e.to_string()))?;
-        let token = self.mail_link("email_change", email.as_str(), payload).await?;
-        let link = format!("{}/account/email/confirm/?token={token}", self.mailer.site_url());
+        let issued = self.mail_link("email_change", email.as_str(), payload).await?;
+        let link = format!("{}/account/email/confirm/?token={}", self.mailer.site_url(), issued.token);
         let site = self.db.site_settings().await?.title;
         let body = format!(
             "Open this link to use this address for your {site} account (it works for 24 hours):\n\n{link}\n\n\
              If you did not ask for this, ignore this email and nothing changes.\n"
         );
-        self.send_mail(email.as_str(), &format!("Confirm your new email address for {site}"), &body, None).await?;
-        self.log_link(email.as_str(), &link, "email change link mailed");
+        let subject = format!("Confirm your new email address for {site}");
+        self.send_credential_mail(email.as_str(), &subject, &body, &link, &issued.hash, issued.expires_at).await?;
+        self.log_reader_link(email.as_str(), &link, "email change confirmation");
         Ok(())
     }
 
     pub async fn confirm_email_change(&self, token: &str) -> Result<Member, AppError> {
-        let stored = self
-            .db
-            .use_member_token(
-                &hash_token(token),
-                "email_change",
-                masthead_core::now(),
-                LINK_REUSE_WINDOW,
-                LINK_MAX_USES,
-            )
-            .await?
-            .ok_or(AppError::NotFound("link"))?;
+        let stored = self.use_link(token, "email_change").await?;
         let payload: EmailChangePayload = serde_json::from_str(&stored.payload)
             .map_err(|e| AppError::Storage(StorageError::Corrupt(format!("email change link: {e}"))))?;
         let id = ObjectId::parse(&payload.member_id).map_err(|_| AppError::NotFound("member"))?;
@@ -507,8 +524,23 @@ impl Newsroom {
                     None,
                 )
                 .await?;
+            self.announce_email_change(&member, &payload.new_email).await?;
         }
         self.db.member_by_id(&id).await?.ok_or(AppError::NotFound("member"))
+    }
+
+    /// Tells the old address that the account moved, so a reader whose session was taken over
+    /// hears of it. A plain notice: no link that signs in or changes anything.
+    async fn announce_email_change(&self, member: &Member, new_email: &str) -> Result<(), AppError> {
+        let site = self.db.site_settings().await?.title;
+        let body = format!(
+            "Hello{},\n\nThe email address of your {site} account was changed from {} to {new_email}. Newsletters \
+             and sign-in links now go to the new address.\n\nIf you did not make this change, tell the newsroom \
+             at once: someone else may have signed in to your account.\n",
+            member.name.as_deref().map(|n| format!(" {n}")).unwrap_or_default(),
+            member.email
+        );
+        self.send_mail(&member.email, &format!("Your email address for {site} was changed"), &body, None).await
     }
 
     /// A member deletes their account: the row, subscriptions, labels and sessions go.

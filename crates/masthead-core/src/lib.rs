@@ -22,7 +22,7 @@ pub use members::{
     SuppressionReason,
 };
 pub use roles::{Actor, Permission, Role};
-pub use settings::{NavigationItem, SiteSettings, Timezone};
+pub use settings::{NavigationItem, SiteSettings, Timezone, UnsafeLink, check_link};
 pub use slug::Slug;
 
 /// The current time as Masthead stores it: UTC, whole seconds.

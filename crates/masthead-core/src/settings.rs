@@ -131,9 +131,63 @@ impl SiteSettings {
     }
 }
 
+/// A link or image address a page may show: a path on the site (`/about/`, also `//cdn.example/x`)
+/// or an `http(s)` address. Anything else (`javascript:`, `data:`, `vbscript:`, any other scheme)
+/// is refused, and so is any whitespace or control character, which browsers drop before reading
+/// the scheme (`java\tscript:` is `javascript:` to them). The settings form and the Ghost import
+/// both check with this.
+pub fn check_link(url: &str) -> Result<(), UnsafeLink> {
+    let refuse = || Err(UnsafeLink(url.chars().take(120).collect()));
+    if url.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return refuse();
+    }
+    if url.starts_with('/') {
+        return Ok(());
+    }
+    let lower = url.to_ascii_lowercase();
+    let host = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
+    match host {
+        Some(rest) if !rest.is_empty() && !rest.starts_with(['/', '?', '#']) => Ok(()),
+        _ => refuse(),
+    }
+}
+
+/// Why [`check_link`] refused an address (the address, cut to 120 characters).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a /path or an http(s) address")]
+pub struct UnsafeLink(pub String);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_are_site_paths_or_web_addresses() {
+        for good in ["/", "/about/", "//cdn.example.org/logo.png", "https://news.example.org/x", "HTTP://Example.org"] {
+            assert_eq!(check_link(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "java\tscript:alert(1)",
+            "data:text/html;base64,PHNjcmlwdD4=",
+            "vbscript:msgbox(1)",
+            " /about/",
+            "/about/\n",
+            "about/",
+            "mailto:desk@example.org",
+            "https://",
+            "https:///x",
+            "ftp://example.org/",
+            "",
+        ] {
+            assert!(check_link(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            check_link("javascript:alert(1)").expect_err("refused").to_string(),
+            "\"javascript:alert(1)\" is not a /path or an http(s) address"
+        );
+    }
 
     #[test]
     fn time_zones_are_checked() {

@@ -93,6 +93,19 @@ pub struct OutgoingMail {
     pub html_body: Option<String>,
     /// Whether a transport will deliver it; otherwise it is kept for administrators to read.
     pub deliver: bool,
+    /// Set when the message carries a one-time link: only its addressee may ever read that.
+    pub credential: Option<MailCredential>,
+}
+
+/// The one-time link a message carries, as the outbox keeps track of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MailCredential {
+    /// The SHA-256 of the link's token (the id of its `staff_tokens` or `member_tokens` row).
+    pub token_hash: String,
+    pub expires_at: OffsetDateTime,
+    /// The message with the link withheld: what is kept once the relay no longer needs the
+    /// link, and all that is kept when nothing delivers mail.
+    pub text_without_link: String,
 }
 
 /// An outbox message a sender holds.
@@ -432,22 +445,36 @@ impl Db {
 
     // ---- the outbox --------------------------------------------------------------------------
 
-    /// Queues a transactional message. Returns its id.
+    /// Queues a transactional message. Returns its id. A message with a one-time link keeps the
+    /// link only if a transport will deliver it, and apart from the text anyone may read.
     pub async fn queue_mail(&self, mail: &OutgoingMail) -> Result<String> {
         let id = ObjectId::new();
         let now = masthead_core::now();
+        let (text, secret, hash, expires) = match &mail.credential {
+            Some(c) => (
+                c.text_without_link.as_str(),
+                mail.deliver.then_some(mail.text_body.as_str()),
+                Some(c.token_hash.as_str()),
+                Some(masthead_core::to_stored_time(c.expires_at)),
+            ),
+            None => (mail.text_body.as_str(), None, None, None),
+        };
         on_db!(self, write, |pool| {
             sqlx::query(
-                "INSERT INTO outbox (id, to_address, subject, text_body, html_body, status, next_attempt_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+                "INSERT INTO outbox (id, to_address, subject, text_body, html_body, status, next_attempt_at, created_at, \
+                 secret_text_body, credential_hash, credential_expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10)",
             )
             .bind(id.as_str())
             .bind(&mail.to)
             .bind(&mail.subject)
-            .bind(&mail.text_body)
-            .bind(&mail.html_body)
+            .bind(text)
+            .bind(if mail.credential.is_some() { None } else { mail.html_body.as_deref() })
             .bind(if mail.deliver { "pending" } else { "kept" })
             .bind(now)
+            .bind(secret)
+            .bind(hash)
+            .bind(expires)
             .execute(pool)
             .await?;
         });
@@ -463,10 +490,13 @@ impl Db {
         limit: i64,
     ) -> Result<Vec<ClaimedMail>> {
         let now = masthead_core::to_stored_time(now);
+        // A message with a one-time link goes out only while the link is kept and unexpired; it
+        // is sent with the link (`secret_text_body`), never without.
         const PICK: &str = "SELECT id FROM outbox WHERE \
              ((status = 'pending' AND next_attempt_at <= $3) OR (status = 'sending' AND locked_until < $3)) \
+             AND (credential_hash IS NULL OR (secret_text_body IS NOT NULL AND credential_expires_at > $3)) \
              ORDER BY next_attempt_at, id LIMIT $4";
-        const RETURNING: &str = "RETURNING id, to_address, subject, text_body, html_body, attempts";
+        const RETURNING: &str = "RETURNING id, to_address, subject, COALESCE(secret_text_body, text_body) AS text_body, html_body, attempts";
         Ok(match self.pools() {
             crate::db::Pools::Sqlite { writer, .. } => {
                 let sql = sqlx::AssertSqlSafe(format!(
@@ -487,8 +517,8 @@ impl Db {
     pub async fn mark_mail_sent(&self, id: &str, worker: &str) -> Result<()> {
         on_db!(self, write, |pool| {
             sqlx::query(
-                "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, error = NULL \
-                 WHERE id = $1 AND status = 'sending' AND locked_by = $3",
+                "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, error = NULL, \
+                 secret_text_body = NULL WHERE id = $1 AND status = 'sending' AND locked_by = $3",
             )
             .bind(id)
             .bind(masthead_core::now())
@@ -510,7 +540,9 @@ impl Db {
         on_db!(self, write, |pool| {
             sqlx::query(
                 "UPDATE outbox SET status = $3, attempts = attempts + 1, error = $4, locked_until = NULL, \
-                 next_attempt_at = COALESCE($5, next_attempt_at) WHERE id = $1 AND status = 'sending' AND locked_by = $2",
+                 next_attempt_at = COALESCE($5, next_attempt_at), \
+                 secret_text_body = CASE WHEN $3 = 'failed' THEN NULL ELSE secret_text_body END \
+                 WHERE id = $1 AND status = 'sending' AND locked_by = $2",
             )
             .bind(id)
             .bind(worker)
@@ -599,6 +631,46 @@ impl DbReader {
             ))),
             _ => Ok(None),
         }
+    }
+}
+
+impl Db {
+    /// Forgets the links of the messages that carry one of these tokens (used or revoked): the
+    /// withheld text stays, and a message still waiting for the relay is given up.
+    pub async fn scrub_credential_mail(&self, token_hashes: &[String], reason: &str) -> Result<u64> {
+        let mut scrubbed = 0;
+        for hash in token_hashes {
+            scrubbed += on_db!(self, write, |pool| {
+                sqlx::query(
+                    "UPDATE outbox SET secret_text_body = NULL, \
+                     status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END, \
+                     error = CASE WHEN status = 'pending' THEN $2 ELSE error END \
+                     WHERE credential_hash = $1 AND (secret_text_body IS NOT NULL OR status = 'pending')",
+                )
+                .bind(hash)
+                .bind(reason)
+                .execute(pool)
+                .await?
+                .rows_affected()
+            });
+        }
+        Ok(scrubbed)
+    }
+
+    /// Forgets the links of messages whose token has expired, giving up any still waiting.
+    pub async fn scrub_expired_credential_mail(&self, now: OffsetDateTime) -> Result<u64> {
+        Ok(on_db!(self, write, |pool| {
+            sqlx::query(
+                "UPDATE outbox SET secret_text_body = NULL, \
+                 status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END, \
+                 error = CASE WHEN status = 'pending' THEN 'not sent: the link expired first' ELSE error END \
+                 WHERE secret_text_body IS NOT NULL AND credential_expires_at <= $1",
+            )
+            .bind(masthead_core::to_stored_time(now))
+            .execute(pool)
+            .await?
+            .rows_affected()
+        }))
     }
 }
 

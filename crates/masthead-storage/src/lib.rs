@@ -23,7 +23,9 @@ mod users;
 
 pub(crate) use db::on_db;
 pub use db::{Backend, Db, DbReader};
-pub use emails::{ClaimedMail, ClaimedRecipient, EmailProgress, EmailRecord, FailedRecipient, NewEmail, OutgoingMail};
+pub use emails::{
+    ClaimedMail, ClaimedRecipient, EmailProgress, EmailRecord, FailedRecipient, MailCredential, NewEmail, OutgoingMail,
+};
 pub use error::StorageError;
 pub use filter::{FilterError, Listing, Resource, Scope};
 pub use integrations::{ApiKeyRecord, IntegrationRecord, WebhookRecord};
@@ -32,7 +34,7 @@ pub use members::{MemberFilter, MemberToken, NewMember, Suppression};
 pub use notes::{MAX_REVISIONS, PostNote, PostRevision};
 pub use pagination::{PageRequest, Paginated};
 pub use posts::{AdminPostFilter, NewsletterChoice, PostExtras, PostImportSource, PostList, PostRecord, SitemapEntry};
-pub use staff::{OutboxMessage, SessionRecord};
+pub use staff::{LiveSession, OutboxMessage, SessionRecord};
 pub use tags::{TagRecord, TagWithCount};
 pub use users::{AuthorWithCount, UserRecord};
 

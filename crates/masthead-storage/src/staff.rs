@@ -22,16 +22,33 @@ pub struct SessionRecord {
 struct SessionWithUser {
     #[sqlx(flatten)]
     user: UserRecord,
+    session_created_at: OffsetDateTime,
     session_expires_at: OffsetDateTime,
 }
 
-/// A message in the outbox.
+/// A live session and the active staff member it belongs to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveSession {
+    pub user: StaffUser,
+    /// When the staff member signed in.
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A message in the outbox, as administrators may see it.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct OutboxMessage {
     pub id: String,
     pub to_address: String,
     pub subject: String,
+    /// For a message with a one-time link, the text with the link withheld.
     pub text_body: String,
+    /// Whether the message carries a one-time link (a password reset, an invitation, a sign-in
+    /// or confirmation link).
+    pub carries_link: bool,
+    /// Whether the link is still kept for the relay (it is forgotten once the relay takes the
+    /// message, or the link is used, revoked or expired).
+    pub link_kept: bool,
     /// `kept` (no transport), `pending`, `sending`, `sent` or `failed`.
     pub status: String,
     pub error: Option<String>,
@@ -107,6 +124,37 @@ impl Db {
             .await?;
         });
         Ok(())
+    }
+
+    /// A session that has not expired, was opened after `opened_after`, and belongs to an active
+    /// staff member.
+    pub async fn session_user(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+        opened_after: OffsetDateTime,
+    ) -> Result<Option<LiveSession>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS}, s.created_at AS session_created_at, s.expires_at AS session_expires_at \
+             FROM staff_sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id = $1 AND s.expires_at > $2 AND s.created_at > $3 AND u.status = 'active'"
+        ));
+        let row: Option<SessionWithUser> = on_db!(self, read, |pool| {
+            sqlx::query_as(sql)
+                .bind(id)
+                .bind(masthead_core::to_stored_time(now))
+                .bind(masthead_core::to_stored_time(opened_after))
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(|r| {
+            Ok(LiveSession {
+                user: StaffUser::try_from(r.user)?,
+                created_at: r.session_created_at,
+                expires_at: r.session_expires_at,
+            })
+        })
+        .transpose()
     }
 
     pub async fn touch_session(&self, id: &str, now: OffsetDateTime, expires_at: OffsetDateTime) -> Result<()> {
@@ -285,18 +333,6 @@ impl DbReader {
         row.map(StaffUser::try_from).transpose()
     }
 
-    /// The active staff member a live session belongs to, with when the session expires.
-    pub async fn session_user(&self, id: &str, now: OffsetDateTime) -> Result<Option<(StaffUser, OffsetDateTime)>> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS}, s.expires_at AS session_expires_at FROM staff_sessions s \
-             JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.expires_at > $2 AND u.status = 'active'"
-        ));
-        let row: Option<SessionWithUser> = on_db!(self, read, |pool| {
-            sqlx::query_as(sql).bind(id).bind(masthead_core::to_stored_time(now)).fetch_optional(pool).await?
-        });
-        row.map(|r| Ok((StaffUser::try_from(r.user)?, r.session_expires_at))).transpose()
-    }
-
     pub async fn sessions_of(&self, user: &ObjectId) -> Result<Vec<SessionRecord>> {
         Ok(on_db!(self, read, |pool| {
             sqlx::query_as(
@@ -324,10 +360,33 @@ impl DbReader {
         Ok(row.is_some())
     }
 
+    /// Spends every unused token of `purpose` made for `user`, so that none of them works any more.
+    /// Returns their ids (the hashes of the tokens).
+    pub async fn revoke_staff_tokens(
+        &self,
+        user: &ObjectId,
+        purpose: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = on_db!(self, write, |pool| {
+            sqlx::query_as(
+                "UPDATE staff_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL \
+                 RETURNING id",
+            )
+            .bind(user.as_str())
+            .bind(purpose)
+            .bind(masthead_core::to_stored_time(now))
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     pub async fn outbox(&self) -> Result<Vec<OutboxMessage>> {
         Ok(on_db!(self, read, |pool| {
             sqlx::query_as(
-                "SELECT id, to_address, subject, text_body, status, error, created_at, sent_at FROM outbox \
+                "SELECT id, to_address, subject, text_body, credential_hash IS NOT NULL AS carries_link, \
+                 secret_text_body IS NOT NULL AS link_kept, status, error, created_at, sent_at FROM outbox \
                  ORDER BY created_at DESC, id DESC LIMIT 200",
             )
             .fetch_all(pool)

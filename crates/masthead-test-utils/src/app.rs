@@ -8,7 +8,7 @@ use masthead_render::Theme;
 use masthead_web::AppState;
 use tower::ServiceExt;
 
-use crate::TestDb;
+use crate::{ReceivedMail, SmtpSink, TestDb};
 
 pub const TEST_SITE_URL: &str = "https://news.example.org";
 /// The bounce webhook's shared secret in tests.
@@ -23,6 +23,8 @@ pub struct TestApp {
     /// The newsroom's media store, for fixtures.
     pub media: MediaStore,
     router: Router,
+    /// The SMTP listener mail goes to, for an app made with [`TestApp::mailing`].
+    sink: Option<SmtpSink>,
     _media: tempfile::TempDir,
 }
 
@@ -44,17 +46,42 @@ impl TestResponse {
 }
 
 impl TestApp {
+    /// The app at [`TEST_SITE_URL`] (https), keeping mail in the outbox.
     pub async fn new(db: &TestDb) -> Self {
+        Self::at(db, TEST_SITE_URL).await
+    }
+
+    /// The app at another site URL, e.g. a plain-http local trial.
+    pub async fn at(db: &TestDb, site_url: &str) -> Self {
+        Self::build(db, site_url, None).await
+    }
+
+    /// The app at [`TEST_SITE_URL`] sending its mail through SMTP to an [`SmtpSink`]: what a
+    /// reader or staff member receives is read with [`TestApp::mail`].
+    pub async fn mailing(db: &TestDb) -> Self {
+        Self::build(db, TEST_SITE_URL, Some(SmtpSink::start().await)).await
+    }
+
+    async fn build(db: &TestDb, site_url: &str, sink: Option<SmtpSink>) -> Self {
         let media = tempfile::tempdir().expect("temporary media directory");
+        let mailer = match &sink {
+            Some(sink) => masthead_app::mail::Mailer::new(&masthead_app::mail::MailSettings {
+                smtp_url: Some(sink.url()),
+                site_url: site_url.to_owned(),
+                instance: Some("test".into()),
+                ..masthead_app::mail::MailSettings::default()
+            })
+            .expect("mail settings"),
+            None => masthead_app::mail::Mailer::outbox(site_url),
+        };
         let store = MediaStore::local(media.path()).expect("media store");
-        let newsroom = Newsroom::new(db.db().clone(), store.clone())
-            .with_mailer(masthead_app::mail::Mailer::outbox(TEST_SITE_URL));
+        let newsroom = Newsroom::new(db.db().clone(), store.clone()).with_mailer(mailer);
         let theme = Theme::load(None).expect("default theme loads");
-        let state = AppState::new(newsroom.clone(), theme, TEST_SITE_URL)
+        let state = AppState::new(newsroom.clone(), theme, site_url)
             .expect("admin screens load")
             .with_bounce_secret(Some(TEST_BOUNCE_SECRET.into()));
         let router = masthead_web::router(state.clone());
-        Self { state, newsroom, db: db.db().clone(), media: store, router, _media: media }
+        Self { state, newsroom, db: db.db().clone(), media: store, router, sink, _media: media }
     }
 
     /// The same app behind these reverse proxies (`--trusted-proxies`).
@@ -70,6 +97,19 @@ impl TestApp {
         let peer: std::net::SocketAddr = peer.parse().expect("a socket address");
         request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
         self.request(request).await
+    }
+
+    /// Delivers the outbox and returns every message the SMTP sink received so far, oldest
+    /// first. Only for an app made with [`TestApp::mailing`].
+    pub async fn mail(&self) -> Vec<ReceivedMail> {
+        let sink = self.sink.as_ref().expect("TestApp::mailing sends mail through SMTP; TestApp::new keeps it");
+        while self.newsroom.deliver_outbox().await.expect("deliver the outbox") > 0 {}
+        sink.messages()
+    }
+
+    /// A `Cookie` header value carrying a staff session token under the site's cookie name.
+    pub fn session_cookie(&self, token: &str) -> String {
+        format!("{}={token}", masthead_web::admin::session_cookie_name(&self.state.site_url))
     }
 
     pub async fn request(&self, request: Request<Body>) -> TestResponse {

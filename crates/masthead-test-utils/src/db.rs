@@ -127,23 +127,24 @@ impl TestDb {
         self.db.backend()
     }
 
-    /// Runs raw SQL on a connection of its own: for tests that break the database on purpose
-    /// (a table renamed away) to see how failures are answered.
-    pub async fn execute_raw(&self, sql: &str) {
+    /// Runs raw SQL on a connection of its own, returning the rows it changed: for tests that
+    /// break the database on purpose (a table renamed away) to see how failures are answered, or
+    /// that replay a migration's statement.
+    pub async fn execute_raw(&self, sql: &str) -> u64 {
         use sqlx::Connection;
         let sql = sqlx::AssertSqlSafe(sql.to_owned());
         match (&self.sqlite_path, &self.postgres_schema) {
             (Some(path), _) => {
                 let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
                 let mut connection = sqlx::SqliteConnection::connect_with(&options).await.expect("open SQLite");
-                sqlx::raw_sql(sql).execute(&mut connection).await.expect("raw SQL");
+                sqlx::raw_sql(sql).execute(&mut connection).await.expect("raw SQL").rows_affected()
             }
             (None, Some(schema)) => {
                 let options = PgConnectOptions::from_str(&postgres_url())
                     .expect("PostgreSQL URL")
                     .options([("search_path", schema.as_str())]);
                 let mut connection = sqlx::PgConnection::connect_with(&options).await.expect("open PostgreSQL");
-                sqlx::raw_sql(sql).execute(&mut connection).await.expect("raw SQL");
+                sqlx::raw_sql(sql).execute(&mut connection).await.expect("raw SQL").rows_affected()
             }
             (None, None) => unreachable!("a test database is SQLite or PostgreSQL"),
         }

@@ -21,7 +21,17 @@ use serde::Serialize;
 use crate::AppState;
 use crate::redirect::{is_under, site_path};
 
+/// The staff session cookie on a plain-http site (a local trial, the browser tests).
 pub const SESSION_COOKIE: &str = "masthead_session";
+/// The staff session cookie on an https site. Browsers keep a `__Host-` cookie only if it is
+/// Secure, has `Path=/` and no `Domain`, so neither a plain-http page nor a sibling subdomain can
+/// plant or overwrite it (session fixation).
+pub const SECURE_SESSION_COOKIE: &str = "__Host-masthead_session";
+
+/// The session cookie's name for a site: the `__Host-` one on https.
+pub fn session_cookie_name(site_url: &str) -> &'static str {
+    if site_url.starts_with("https://") { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
+}
 
 /// The signed-in staff member, if any.
 pub struct Staff {
@@ -29,9 +39,15 @@ pub struct Staff {
     pub actor: Actor,
 }
 
-/// Reads the session cookie from request headers.
-pub fn session_token(headers: &HeaderMap) -> Option<&str> {
-    cookie(headers, SESSION_COOKIE)
+/// Reads the session cookie from request headers, by the name the site uses (on https, a cookie
+/// without the `__Host-` prefix is not read). Only the shape of a token we issue (64 hex digits)
+/// is returned, so anything else costs no database lookup.
+pub fn session_token<'a>(state: &AppState, headers: &'a HeaderMap) -> Option<&'a str> {
+    session_token_named(session_cookie_name(&state.site_url), headers)
+}
+
+fn session_token_named<'a>(name: &str, headers: &'a HeaderMap) -> Option<&'a str> {
+    cookie(headers, name).filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The value of the cookie called `name`, if the request carries a non-empty one.
@@ -48,7 +64,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 pub async fn current_staff(state: &AppState, headers: &HeaderMap) -> Option<Staff> {
-    let token = session_token(headers)?;
+    let token = session_token(state, headers)?;
     match state.newsroom.session_user(token).await {
         Ok(Some(user)) => Some(Staff { actor: Actor { user_id: user.id.clone(), role: user.role }, user }),
         Ok(None) => None,
@@ -77,10 +93,13 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-/// The session cookie: HttpOnly, SameSite=Lax, Secure when the site is served over HTTPS.
+/// The session cookie: HttpOnly and SameSite=Strict (a link from another site opens the newsroom
+/// signed out, so no cross-site request ever carries the session); on HTTPS, Secure and named
+/// with the `__Host-` prefix.
 pub fn session_cookie(state: &AppState, token: &str, max_age_seconds: i64) -> HeaderValue {
-    let secure = if state.site_url.starts_with("https://") { "; Secure" } else { "" };
-    let value = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}");
+    let name = session_cookie_name(&state.site_url);
+    let secure = if name == SECURE_SESSION_COOKIE { "; Secure" } else { "" };
+    let value = format!("{name}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}");
     HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("masthead_session=; Path=/; Max-Age=0"))
 }
 
@@ -286,10 +305,31 @@ mod tests {
     #[test]
     fn the_session_cookie_is_found_among_others() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("a=1; masthead_session=abc; b=2"));
-        assert_eq!(session_token(&headers), Some("abc"));
-        headers.insert(header::COOKIE, HeaderValue::from_static("masthead_session="));
-        assert_eq!(session_token(&headers), None);
+        let token = "0123456789abcdef".repeat(4);
+        let pair = format!("a=1; masthead_session={token}; b=2");
+        headers.insert(header::COOKIE, HeaderValue::from_str(&pair).expect("header"));
+        assert_eq!(session_token_named(SESSION_COOKIE, &headers), Some(token.as_str()));
+        // Only the shape of a token we issue is read at all.
+        for other in [
+            "masthead_session=",
+            "masthead_session=abc",
+            "masthead_session=../../etc",
+            "masthead_session=0123456789abcdeg0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            headers.insert(header::COOKIE, HeaderValue::from_static(other));
+            assert_eq!(session_token_named(SESSION_COOKIE, &headers), None, "{other}");
+        }
+        // An https site reads only the `__Host-` cookie: a plain one may have been planted by a
+        // plain-http page or a sibling subdomain.
+        let plain = format!("masthead_session={token}");
+        headers.insert(header::COOKIE, HeaderValue::from_str(&plain).expect("header"));
+        assert_eq!(session_token_named(SECURE_SESSION_COOKIE, &headers), None);
+        let prefixed = format!("__Host-masthead_session={token}");
+        headers.insert(header::COOKIE, HeaderValue::from_str(&prefixed).expect("header"));
+        assert_eq!(session_token_named(SECURE_SESSION_COOKIE, &headers), Some(token.as_str()));
+        assert_eq!(session_token_named(SESSION_COOKIE, &headers), None);
+        assert_eq!(session_cookie_name("https://news.example.org"), SECURE_SESSION_COOKIE);
+        assert_eq!(session_cookie_name("http://127.0.0.1:8080"), SESSION_COOKIE);
     }
 
     #[test]

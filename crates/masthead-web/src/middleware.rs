@@ -106,9 +106,13 @@ pub async fn page_cache(State(state): State<AppState>, mut request: Request, nex
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
-    if crate::admin::session_token(request.headers()).is_some() {
-        // Staff see pages with their own controls ("Edit post"): never served from the public
-        // cache, never stored in it, never kept by any other cache.
+    // Staff see pages with their own controls ("Edit post"): never served from the public cache,
+    // never stored in it, never kept by any other cache. Only a live staff session counts: any
+    // other cookie by that name gets the cached public page, so made-up cookies cannot make
+    // every request render.
+    if crate::admin::session_token(&state, request.headers()).is_some()
+        && crate::admin::current_staff(&state, request.headers()).await.is_some()
+    {
         let mut response = next.run(request).await;
         response.headers_mut().insert(header::CACHE_CONTROL, crate::admin::PRIVATE);
         return response;

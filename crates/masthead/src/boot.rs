@@ -51,6 +51,25 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             newsroom.close().await;
             Ok(())
         }
+        Some(Command::User { command: UserCommand::Reset { storage, serve, email } }) => {
+            let newsroom = open_newsroom(&storage).await?;
+            let link =
+                newsroom.password_reset_link(&email, &serve.site_url()).await.map_err(|e| anyhow::anyhow!("{e}"));
+            newsroom.close().await;
+            let link = link.with_context(|| format!("making a password reset link for {email}"))?;
+            println!("A one-time link to choose a new password for {email}, valid for one hour:");
+            println!("{link}");
+            Ok(())
+        }
+        Some(Command::Members { command: MembersCommand::Link { storage, serve, email } }) => {
+            let newsroom = open_newsroom(&storage).await?;
+            let link = newsroom.member_signin_link(&email, &serve.site_url()).await.map_err(|e| anyhow::anyhow!("{e}"));
+            newsroom.close().await;
+            let link = link.with_context(|| format!("making a sign-in link for {email}"))?;
+            println!("A one-time sign-in link for {email}, valid for 24 hours:");
+            println!("{link}");
+            Ok(())
+        }
         Some(Command::Email { command: EmailCommand::Status { storage } }) => {
             let newsroom = open_newsroom(&storage).await?;
             print!("{}", email_status(&newsroom).await?);
@@ -297,11 +316,23 @@ fn read_password() -> anyhow::Result<String> {
     Ok(password)
 }
 
+/// Prints the demo owner's password, except when `serve` runs a site others can reach: its
+/// output usually ends up in a log, so it says how to choose a password instead.
 fn print_demo_owner(report: &demo::DemoReport, site_url: Option<&str>) {
-    if let Some((email, password)) = &report.owner {
-        let at = site_url.map(|url| format!(" at {url}/admin/")).unwrap_or_default();
-        println!("Demo owner account: sign in{at} as {email} with the password {password}");
+    if let Some(line) = demo_owner_line(report, site_url) {
+        println!("{line}");
     }
+}
+
+fn demo_owner_line(report: &demo::DemoReport, site_url: Option<&str>) -> Option<String> {
+    let (email, password) = report.owner.as_ref()?;
+    Some(match site_url {
+        Some(url) if !masthead_app::mail::is_loopback_site(url) => format!(
+            "Demo owner account: {email}. Choose its password with `masthead user reset --email {email} --site-url {url}`."
+        ),
+        Some(url) => format!("Demo owner account: sign in at {url}/admin/ as {email} with the password {password}"),
+        None => format!("Demo owner account: sign in as {email} with the password {password}"),
+    })
 }
 
 async fn open_database(storage: &StorageArgs) -> anyhow::Result<Db> {
@@ -356,8 +387,17 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
         println!("Seeded {} stories and pages in {:.1}s.", report.created, seeding.elapsed().as_secs_f64());
         print_demo_owner(&report, Some(&args.site_url()));
     }
-    if let Some(link) = newsroom.setup_link(&args.site_url()).await.context("creating the setup link")? {
-        println!("No owner account yet. Create it within 24 hours at {link}");
+    // The setup link is a credential: printed only for a local trial. Anywhere else this output
+    // usually ends up in a log, so it says how to create the owner from a shell instead.
+    if masthead_app::mail::is_loopback_site(&args.site_url()) {
+        if let Some(link) = newsroom.setup_link(&args.site_url()).await.context("creating the setup link")? {
+            println!("No owner account yet. Create it within 24 hours at {link}");
+        }
+    } else if newsroom.db().owner().await?.is_none() {
+        println!(
+            "No owner account yet. Create it from a shell on this server: \
+             masthead user add --role owner --email you@example.org --name \"Your Name\" (the password is asked for)."
+        );
     }
     let theme = Theme::load(args.theme_dir.as_deref()).context("loading the theme")?;
     let site_url = args.site_url();
@@ -384,7 +424,11 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
     if newsroom.mailer.delivers() {
         println!("Mail goes out through SMTP as {}.", newsroom.mailer.from());
     } else {
-        println!("No MASTHEAD_SMTP_URL: mail is kept in the outbox (/admin/outbox/) and links are logged.");
+        println!(
+            "No MASTHEAD_SMTP_URL: mail is kept in the outbox (/admin/outbox/) and not delivered; one-time links \
+             are withheld (`masthead user reset` and `masthead members link` make them){}.",
+            if newsroom.mailer.local_trial() { "; on this local trial, readers' links are also logged" } else { "" }
+        );
     }
     let app = masthead_web::router(state);
     let listener =
@@ -428,6 +472,20 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_owners_password_is_printed_only_for_a_local_trial() {
+        let report =
+            demo::DemoReport { created: 1, skipped: 0, owner: Some(("owner@demo.test".into(), "pw-1234".into())) };
+        let local = demo_owner_line(&report, Some("http://127.0.0.1:8080")).expect("a line");
+        assert!(local.contains("pw-1234"), "{local}");
+        let public = demo_owner_line(&report, Some("https://news.example.org")).expect("a line");
+        assert!(
+            !public.contains("pw-1234") && public.contains("masthead user reset --email owner@demo.test"),
+            "{public}"
+        );
+        assert!(demo_owner_line(&report, None).is_some_and(|l| l.contains("pw-1234")), "`masthead demo` in a terminal");
+    }
 
     #[test]
     fn passwords_are_redacted() {

@@ -46,7 +46,7 @@ pub enum Command {
         #[command(subcommand)]
         command: EmailCommand,
     },
-    /// Members: import from a Ghost member CSV.
+    /// Members: import from a Ghost member CSV, make a sign-in link.
     Members {
         #[command(subcommand)]
         command: MembersCommand,
@@ -153,6 +153,18 @@ pub enum MembersCommand {
         #[arg(long)]
         label: Option<String>,
     },
+    /// Print a one-time sign-in link (valid 24 hours) for a member, to hand on when mail cannot
+    /// reach them (no SMTP configured). Nothing is mailed or logged.
+    Link {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// The link is made for the site URL (`--site-url`, `MASTHEAD_SITE_URL`).
+        #[command(flatten)]
+        serve: Box<ServeArgs>,
+        /// The member's email address.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,6 +181,18 @@ pub enum UserCommand {
         /// contributor, author, editor, administrator or owner
         #[arg(long, default_value = "author")]
         role: String,
+    },
+    /// Print a one-time link (valid one hour) to choose a new password, to hand on to the staff
+    /// member in person. Nothing is mailed or logged. It also lets an invited account in.
+    Reset {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// The link is made for the site URL (`--site-url`, `MASTHEAD_SITE_URL`).
+        #[command(flatten)]
+        serve: Box<ServeArgs>,
+        /// The staff member's email address.
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -218,7 +242,8 @@ pub struct ServeArgs {
     pub mail: MailArgs,
 }
 
-/// How mail leaves. With no SMTP URL, mail stays in the outbox (visible at /admin/outbox/).
+/// How mail leaves. With no SMTP URL, mail stays in the outbox (visible at /admin/outbox/, one-time
+/// links withheld: `masthead user reset` and `masthead members link` make links instead).
 #[derive(Clone, Debug, Args)]
 pub struct MailArgs {
     /// lettre's URL form: smtp://host:2525, smtp://host:587?tls=required, smtps://user:pass@host:465

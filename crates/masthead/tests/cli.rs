@@ -59,8 +59,11 @@ fn serve_prints_its_url_and_serves_an_empty_site() {
             break;
         }
     }
-    let setup = lines.iter().find(|l| l.starts_with("No owner account yet.")).expect("a setup link is printed");
-    assert!(setup.contains("https://news.example.org/admin/setup/"), "{setup}");
+    // A site others can reach: its output ends up in logs, so no setup link, but how to make the
+    // owner from a shell.
+    let setup = lines.iter().find(|l| l.starts_with("No owner account yet.")).expect("the missing owner is named");
+    assert!(setup.contains("masthead user add --role owner"), "{setup}");
+    assert!(!lines.iter().any(|l| l.contains("/admin/setup/")), "{lines:?}");
     assert!(lines.last().is_some_and(|l| l.starts_with("Masthead is serving")), "{lines:?}");
 
     let home = http_get(port, "/");
@@ -227,4 +230,192 @@ fn integration_add_prints_keys_in_ghosts_formats_and_list_shows_them_again() {
         .expect("run masthead");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("name"), "{}", String::from_utf8_lossy(&refused.stderr));
+}
+
+/// A running `masthead serve`, its output (stdout and stderr) gathered line by line.
+struct Server {
+    child: std::process::Child,
+    port: u16,
+    /// The site's origin, which forms must name.
+    origin: String,
+    output: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Server {
+    fn start(dir: &std::path::Path, site_url: Option<&str>) -> Self {
+        let port = free_port();
+        let mut command = Command::new(BIN);
+        command.args(["serve", "--no-demo", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"]).arg(dir);
+        if let Some(url) = site_url {
+            command.args(["--site-url", url]);
+        }
+        let mut child = command
+            .env_remove("MASTHEAD_SMTP_URL")
+            .env("MASTHEAD_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start masthead");
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        for stream in [Box::new(stdout) as Box<dyn Read + Send>, Box::new(stderr)] {
+            let (output, ready_tx) = (output.clone(), ready_tx.clone());
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines() {
+                    let Ok(line) = line else { break };
+                    if line.starts_with("Masthead is serving") {
+                        let _ = ready_tx.send(());
+                    }
+                    output.lock().expect("lock").push(line);
+                }
+            });
+        }
+        if ready_rx.recv_timeout(Duration::from_secs(60)).is_err() {
+            let _ = child.kill();
+            panic!("masthead did not start: {:?}", output.lock().expect("lock"));
+        }
+        let origin = site_url.map_or_else(|| format!("http://127.0.0.1:{port}"), str::to_owned);
+        Self { child, port, origin, output }
+    }
+
+    /// Stops the server and returns everything it printed.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // The readers finish once the pipes close.
+        std::thread::sleep(Duration::from_millis(200));
+        self.output.lock().expect("lock").join("\n")
+    }
+
+    /// Sends a request; returns the status line and headers, and the body.
+    fn request(&self, method: &str, path: &str, body: &str) -> (String, String) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nOrigin: {}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.origin,
+            body.len()
+        )
+        .expect("write");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        (head.to_owned(), body.to_owned())
+    }
+}
+
+/// Runs a `masthead` command on the data directory, feeding `stdin`; returns its standard output.
+fn masthead(dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run masthead");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    let output = child.wait_with_output().expect("finish");
+    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Whether `text` holds something shaped like one of our tokens: 64 hex digits in a row.
+fn has_token(text: &str) -> bool {
+    text.as_bytes().windows(64).any(|w| w.iter().all(u8::is_ascii_hexdigit))
+}
+
+/// A site with an owner and a member, ready for sign-in and reset requests.
+fn newsroom_with_a_member(dir: &std::path::Path) {
+    masthead(
+        dir,
+        &["user", "add", "--email", "owner@example.org", "--name", "Olena Owner", "--role", "owner"],
+        "a long enough secret\n",
+    );
+    let csv = dir.join("members.csv");
+    std::fs::write(&csv, "email,name\nreader@example.org,Reader\n").expect("write csv");
+    masthead(dir, &["members", "import", csv.to_str().expect("utf-8 path")], "");
+}
+
+#[test]
+fn a_public_site_logs_no_link_and_the_cli_makes_working_ones() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    newsroom_with_a_member(dir.path());
+    let server = Server::start(dir.path(), Some("https://news.example.org"));
+    let (reset, _) = server.request("POST", "/admin/forgot/", "email=owner%40example.org");
+    let (signup, _) = server.request("POST", "/subscribe/", "email=someone%40example.org");
+    let (signin, _) = server.request("POST", "/signin/", "email=reader%40example.org");
+    for head in [&reset, &signup, &signin] {
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    }
+
+    // An operator with shell access makes the links the outbox withholds.
+    let printed = masthead(
+        dir.path(),
+        &["user", "reset", "--email", "owner@example.org", "--site-url", "https://news.example.org"],
+        "",
+    );
+    let link = printed.lines().last().expect("the link").trim();
+    let path = link.strip_prefix("https://news.example.org").expect("on the site");
+    assert!(path.starts_with("/admin/reset/"), "{printed}");
+    let (changed, page) = server.request("POST", path, "password=the+owners+new+secret");
+    assert!(changed.starts_with("HTTP/1.1 200") && page.contains("Password changed"), "{changed}\n{page}");
+    let (signed_in, _) =
+        server.request("POST", "/admin/signin/", "email=owner%40example.org&password=the+owners+new+secret");
+    assert!(signed_in.starts_with("HTTP/1.1 303"), "{signed_in}");
+    assert!(
+        server.request("POST", path, "password=yet+another+secret").0.starts_with("HTTP/1.1 404"),
+        "the link works once"
+    );
+
+    let printed = masthead(
+        dir.path(),
+        &["members", "link", "--email", "reader@example.org", "--site-url", "https://news.example.org"],
+        "",
+    );
+    let link = printed.lines().last().expect("the link").trim();
+    let path = link.strip_prefix("https://news.example.org").expect("on the site");
+    assert!(path.starts_with("/signin/confirm/?token="), "{printed}");
+    let (opened, _) = server.request("GET", path, "");
+    assert!(opened.starts_with("HTTP/1.1 303") && opened.contains("masthead_member="), "{opened}");
+
+    let output = server.stop();
+    // The log says what happened...
+    for line in
+        ["password reset link kept in the outbox without its link", "sign-up confirmation kept", "sign-in link kept"]
+    {
+        assert!(output.contains(line), "{line:?} is logged:\n{output}");
+    }
+    // ...and holds no link and no token.
+    for secret in ["/admin/reset/", "/admin/setup/", "/signin/confirm/", "/subscribe/confirm/", "token="] {
+        assert!(!output.contains(secret), "{secret} in the output:\n{output}");
+    }
+    assert!(!has_token(&output), "a token in the output:\n{output}");
+}
+
+#[test]
+fn a_local_trial_logs_readers_links_but_never_staff_links() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // No owner yet, and no site URL: http://127.0.0.1:PORT, a local trial.
+    let server = Server::start(dir.path(), None);
+    let setup = server.output.lock().expect("lock").iter().find(|l| l.starts_with("No owner account yet.")).cloned();
+    let setup = setup.expect("the setup line");
+    assert!(setup.contains(&format!("http://127.0.0.1:{}/admin/setup/", server.port)), "{setup}");
+    newsroom_with_a_member(dir.path());
+    let (reset, _) = server.request("POST", "/admin/forgot/", "email=owner%40example.org");
+    assert!(reset.starts_with("HTTP/1.1 200"), "{reset}");
+    let (signin, _) = server.request("POST", "/signin/", "email=reader%40example.org");
+    assert!(signin.starts_with("HTTP/1.1 200"), "{signin}");
+    let port = server.port;
+    let output = server.stop();
+    let logged = output.lines().find(|l| l.contains("sign-in link")).expect("the sign-in is logged");
+    assert!(logged.contains(&format!("http://127.0.0.1:{port}/signin/confirm/?token=")), "{logged}");
+    assert!(logged.contains("local trial"), "the line says why: {logged}");
+    assert!(output.contains("password reset link kept in the outbox without its link"), "{output}");
+    assert!(!output.contains("/admin/reset/"), "staff links are never logged:\n{output}");
 }

@@ -536,7 +536,13 @@ impl<'a> Importer<'a> {
         let id = self
             .free_id(file_id.as_deref(), |db, id| async move { db.user_by_id(&id).await.map(|u| u.is_some()) })
             .await?;
-        let url = |field: &str| -> Result<Option<String>, String> { Ok(row.trimmed(field)?.map(|u| self.resolve(&u))) };
+        let site = self.site_url.as_str();
+        let mut url = |field: &str| -> Result<Option<String>, String> {
+            Ok(link_field(row.trimmed(field)?, site, field, &mut notes))
+        };
+        let (profile_image, cover_image, website) = (url("profile_image")?, url("cover_image")?, url("website")?);
+        let twitter = social_field(row.trimmed("twitter")?, "twitter", &mut notes);
+        let facebook = social_field(row.trimmed("facebook")?, "facebook", &mut notes);
         let user = StaffUser {
             id,
             name,
@@ -545,12 +551,12 @@ impl<'a> Importer<'a> {
             role,
             status,
             bio: row.trimmed("bio")?,
-            profile_image: url("profile_image")?,
-            cover_image: url("cover_image")?,
-            website: url("website")?,
+            profile_image,
+            cover_image,
+            website,
             location: row.trimmed("location")?,
-            twitter: row.trimmed("twitter")?,
-            facebook: row.trimmed("facebook")?,
+            twitter,
+            facebook,
             meta_title: row.trimmed("meta_title")?,
             meta_description: row.trimmed("meta_description")?,
             created_at: row.time("created_at")?.unwrap_or(now),
@@ -636,6 +642,7 @@ impl<'a> Importer<'a> {
             ],
         )?;
         notes.extend(dropped);
+        let feature_image = link_field(row.trimmed("feature_image")?, &self.site_url, "feature_image", &mut notes);
         let now = masthead_core::now();
         let id = self
             .free_id(file_id.as_deref(), |db, id| async move { db.tag_by_id(&id).await.map(|t| t.is_some()) })
@@ -645,7 +652,7 @@ impl<'a> Importer<'a> {
             name,
             slug,
             description: row.trimmed("description")?,
-            feature_image: row.trimmed("feature_image")?.map(|u| self.resolve(&u)),
+            feature_image,
             visibility,
             meta_title: row.trimmed("meta_title")?,
             meta_description: row.trimmed("meta_description")?,
@@ -882,7 +889,11 @@ impl<'a> Importer<'a> {
                 None => row.trimmed(field),
             }
         };
-        let feature_image = row.trimmed("feature_image")?.map(|u| self.resolve(&u));
+        let site = self.site_url.as_str();
+        let feature_image = link_field(row.trimmed("feature_image")?, site, "feature_image", &mut notes);
+        let og_image = link_field(seo("og_image")?, site, "og_image", &mut notes);
+        let twitter_image = link_field(seo("twitter_image")?, site, "twitter_image", &mut notes);
+        let canonical_url = link_field(row.trimmed("canonical_url")?, site, "canonical_url", &mut notes);
         let (plaintext, reading_time) = derived_text(&html, feature_image.is_some());
         let caption = match seo("feature_image_caption")? {
             Some(caption) => {
@@ -955,13 +966,13 @@ impl<'a> Importer<'a> {
             reading_time,
             meta_title: seo("meta_title")?,
             meta_description: seo("meta_description")?,
-            og_image: seo("og_image")?.map(|u| self.resolve(&u)),
+            og_image,
             og_title: seo("og_title")?,
             og_description: seo("og_description")?,
-            twitter_image: seo("twitter_image")?.map(|u| self.resolve(&u)),
+            twitter_image,
             twitter_title: seo("twitter_title")?,
             twitter_description: seo("twitter_description")?,
-            canonical_url: row.trimmed("canonical_url")?.map(|u| self.resolve(&u)),
+            canonical_url,
             published_at,
             created_at,
             updated_at,
@@ -1086,7 +1097,8 @@ impl<'a> Importer<'a> {
         for (index, key, value) in pending {
             // Ghost before 4.x called the language `lang`.
             let field = if key == "lang" && !has_locale { "locale" } else { key.as_str() };
-            let applied = self.apply_setting(&mut settings, field, &value);
+            let mut notes = Vec::new();
+            let applied = self.apply_setting(&mut settings, field, &value, &mut notes);
             let result = match applied {
                 Ok(true) => {
                     let unchanged = serde_json::to_value(&settings).ok().and_then(|v| v.get(field).cloned())
@@ -1106,6 +1118,9 @@ impl<'a> Importer<'a> {
                 }
                 Err(reason) => Err(RowFailure::Invalid(reason)),
             };
+            for note in notes {
+                self.warn("settings", index, Some(&key), note);
+            }
             self.record("settings", index, Some(&Value::String(key)), result)?;
         }
         if settings != before {
@@ -1125,20 +1140,31 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    /// Applies one Ghost setting. `Ok(false)` for keys Masthead does not have.
-    fn apply_setting(&self, settings: &mut SiteSettings, key: &str, value: &Value) -> Result<bool, String> {
+    /// Applies one Ghost setting. `Ok(false)` for keys Masthead does not have. A refused address
+    /// refuses the setting; a refused navigation link leaves out that link, with a note.
+    fn apply_setting(
+        &self,
+        settings: &mut SiteSettings,
+        key: &str,
+        value: &Value,
+        notes: &mut Vec<String>,
+    ) -> Result<bool, String> {
         let text = match value {
             Value::Null => None,
             Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
             other => Some(other.to_string()),
         };
-        let url = |t: &Option<String>| t.as_ref().map(|u| self.resolve(u));
+        let url = |t: &Option<String>| -> Result<Option<String>, String> {
+            let Some(url) = t.as_ref().map(|u| self.resolve(u)) else { return Ok(None) };
+            masthead_core::check_link(&url).map_err(|e| format!("{e}; the setting was left as it was"))?;
+            Ok(Some(url))
+        };
         match key {
             "title" => settings.title = text.ok_or("the site title cannot be empty")?,
             "description" => settings.description = text.unwrap_or_default(),
-            "logo" => settings.logo = url(&text),
-            "icon" => settings.icon = url(&text),
-            "cover_image" => settings.cover_image = url(&text),
+            "logo" => settings.logo = url(&text)?,
+            "icon" => settings.icon = url(&text)?,
+            "cover_image" => settings.cover_image = url(&text)?,
             "accent_color" => {
                 let colour = text.ok_or("the accent colour cannot be empty")?;
                 settings.accent_color = SiteSettings::parse_accent_color(&colour)
@@ -1156,18 +1182,31 @@ impl<'a> Importer<'a> {
                         serde_json::from_str(json).map_err(|e| format!("not a list of {{label, url}}: {e}"))?
                     }
                 };
-                let items = items
-                    .into_iter()
-                    .map(|item| NavigationItem { label: item.label, url: self.resolve(&item.url) })
-                    .collect();
+                let mut kept = Vec::new();
+                for item in items {
+                    let url = self.resolve(item.url.trim());
+                    match masthead_core::check_link(&url) {
+                        Ok(()) => kept.push(NavigationItem { label: item.label, url }),
+                        Err(e) => notes.push(format!("link {:?} left out: {e}", item.label)),
+                    }
+                }
+                let items = kept;
                 if key == "navigation" {
                     settings.navigation = items;
                 } else {
                     settings.secondary_navigation = items;
                 }
             }
-            "twitter" => settings.twitter = text,
-            "facebook" => settings.facebook = text,
+            "twitter" | "facebook" => {
+                if let Some(handle) = &text {
+                    check_social(handle).map_err(|reason| format!("{reason}; the setting was left as it was"))?;
+                }
+                if key == "twitter" {
+                    settings.twitter = text;
+                } else {
+                    settings.facebook = text;
+                }
+            }
             "meta_title" => settings.meta_title = text,
             "meta_description" => settings.meta_description = text,
             "blocked_email_domains" => {
@@ -1180,6 +1219,42 @@ impl<'a> Importer<'a> {
         }
         Ok(true)
     }
+}
+
+/// A URL field of a row, with Ghost's `__GHOST_URL__` resolved. An address a page must not show
+/// (`javascript:`, `data:`, ...) is left out, with a note for the report.
+fn link_field(value: Option<String>, site_url: &str, field: &str, notes: &mut Vec<String>) -> Option<String> {
+    let url = resolve_placeholder(&value?, site_url);
+    match masthead_core::check_link(&url) {
+        Ok(()) => Some(url),
+        Err(e) => {
+            notes.push(format!("field \"{field}\": {e}; left out"));
+            None
+        }
+    }
+}
+
+/// A social account field: a handle (`@desk`, `pages/desk`) or an `http(s)` address. Anything
+/// else is left out, with a note.
+fn social_field(value: Option<String>, field: &str, notes: &mut Vec<String>) -> Option<String> {
+    let value = value?;
+    match check_social(&value) {
+        Ok(()) => Some(value),
+        Err(reason) => {
+            notes.push(format!("field \"{field}\": {reason}; left out"));
+            None
+        }
+    }
+}
+
+fn check_social(value: &str) -> Result<(), String> {
+    let handle =
+        !value.contains(':') && !value.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"'`".contains(c));
+    if handle || masthead_core::check_link(value).is_ok() {
+        return Ok(());
+    }
+    let shown: String = value.chars().take(120).collect();
+    Err(format!("{shown:?} is not a handle or an http(s) address"))
 }
 
 #[derive(Default)]

@@ -82,12 +82,14 @@ fn refuse(what: &str) -> AppError {
     AppError::Forbidden(format!("Your role does not allow you to {what}."))
 }
 
-/// Loopback, private (RFC 1918, unique-local), link-local, unspecified, multicast, CGNAT and
-/// documentation ranges: nothing a public webhook should reach.
+/// Loopback, private (RFC 1918, unique-local), link-local, unspecified, multicast, CGNAT,
+/// benchmarking, reserved, IETF protocol-assignment and documentation ranges: nothing a public
+/// webhook should reach. IPv6 forms that carry an IPv4 address (mapped, compatible, 6to4, NAT64,
+/// Teredo) are judged by what they lead to, or refused outright where a gateway decides that.
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
@@ -95,19 +97,47 @@ pub fn is_private(ip: IpAddr) -> bool {
                 || v4.is_multicast()
                 || v4.is_broadcast()
                 || v4.is_documentation()
-                || (a == 100 && (64..128).contains(&b))
+                // 0.0.0.0/8 "this network"
                 || a == 0
+                // 100.64.0.0/10 shared address space (CGNAT)
+                || (a == 100 && (64..128).contains(&b))
+                // 192.0.0.0/24 IETF protocol assignments
+                || (a == 192 && b == 0 && c == 0)
+                // 192.88.99.0/24 the retired 6to4 relay anycast
+                || (a == 192 && b == 88 && c == 99)
+                // 198.18.0.0/15 benchmarking
+                || (a == 198 && (b & 0xfe) == 18)
+                // 240.0.0.0/4 reserved (and the broadcast address within it)
+                || a >= 240
         }
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_private(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let s = v6.segments();
+            // 2002::/16 6to4: the IPv4 address is in the next 32 bits.
+            if s[0] == 0x2002 {
+                let v4 = std::net::Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8);
+                return is_private(IpAddr::V4(v4));
+            }
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
+                // ::/96 IPv4-compatible (deprecated; `::` and `::1` are in it too)
+                || s[..6] == [0; 6]
+                // 64:ff9b::/96 well-known NAT64 and 64:ff9b:1::/48 local-use NAT64: the gateway
+                // reaches whatever IPv4 address is inside, private ones included.
+                || (s[0] == 0x64 && s[1] == 0xff9b && (s[2..6] == [0; 4] || s[2] == 1))
+                // 100::/64 discard-only
+                || (s[0] == 0x100 && s[1..4] == [0; 3])
+                // 2001::/32 Teredo (the IPv4 address inside is obfuscated) and 2001:db8::/32
+                // documentation
+                || (s[0] == 0x2001 && (s[1] == 0 || s[1] == 0xdb8))
+                // fc00::/7 unique local
+                || (s[0] & 0xfe00) == 0xfc00
+                // fe80::/10 link-local and fec0::/10 the retired site-local
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
         }
     }
 }
@@ -412,8 +442,10 @@ impl Newsroom {
     pub async fn deliver_webhook(&self, delivery: &Delivery) -> Result<(), AppError> {
         let Some(webhook) = self.db.webhook_by_id(&delivery.webhook_id).await? else { return Ok(()) };
         let target = parse_target(&webhook.target_url)?;
+        // No proxy, whatever the environment says (`HTTPS_PROXY`, `ALL_PROXY`...): a proxy would
+        // resolve the host itself and connect wherever it likes, bypassing the address pinned below.
         let mut client =
-            reqwest::Client::builder().timeout(DELIVERY_TIMEOUT).redirect(reqwest::redirect::Policy::none());
+            reqwest::Client::builder().timeout(DELIVERY_TIMEOUT).redirect(reqwest::redirect::Policy::none()).no_proxy();
         if self.webhook_targets == WebhookTargets::PublicOnly {
             // Resolve once, check, and connect to exactly what was checked (no DNS rebinding).
             let host = target.host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned();
@@ -492,6 +524,52 @@ mod tests {
         }
         for public in ["93.184.216.34", "1.1.1.1", "2606:4700::1111"] {
             assert!(!is_private(public.parse().expect("an address")), "{public}");
+        }
+    }
+
+    fn refused(address: &str) -> bool {
+        is_private(address.parse().expect("an address"))
+    }
+
+    #[test]
+    fn nat64_is_refused_whatever_it_embeds() {
+        // 64:ff9b::/96 reaches IPv4 through a gateway: 10.0.0.1, 127.0.0.1 and even a public
+        // address are refused, since the gateway, not us, decides where it goes.
+        for address in ["64:ff9b::a00:1", "64:ff9b::7f00:1", "64:ff9b::5db8:d822", "64:ff9b:1::a00:1"] {
+            assert!(refused(address), "{address}");
+        }
+        assert!(!refused("64:ff9c::1"), "just outside the prefix");
+    }
+
+    #[test]
+    fn six_to_four_is_judged_by_its_ipv4_address() {
+        for address in ["2002:7f00:1::", "2002:a00:1::1", "2002:a9fe:a9fe::", "2002:c0a8:101::"] {
+            assert!(refused(address), "{address}");
+        }
+        assert!(!refused("2002:5db8:d822::1"), "6to4 of the public 93.184.216.34");
+    }
+
+    #[test]
+    fn ipv4_compatible_addresses_are_refused() {
+        for address in ["::a00:1", "::7f00:1", "::5db8:d822", "::2"] {
+            assert!(refused(address), "{address}");
+        }
+    }
+
+    #[test]
+    fn benchmarking_reserved_and_protocol_ranges_are_refused() {
+        for address in ["198.18.0.1", "198.19.255.254", "240.0.0.1", "255.255.255.254", "192.0.0.8", "192.0.0.170"] {
+            assert!(refused(address), "{address}");
+        }
+        for address in ["198.17.255.255", "198.20.0.1", "223.255.255.254", "192.0.1.1"] {
+            assert!(!refused(address), "{address} is public");
+        }
+    }
+
+    #[test]
+    fn multicast_is_refused_on_both_families() {
+        for address in ["224.0.0.1", "239.255.255.250", "ff02::1", "ff05::1:3", "ff0e::1", "::ffff:224.0.0.251"] {
+            assert!(refused(address), "{address}");
         }
     }
 

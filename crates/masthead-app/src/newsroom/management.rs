@@ -17,7 +17,8 @@ fn refuse(what: &str) -> AppError {
 }
 
 impl Newsroom {
-    /// Creates an invited account and mails (through the outbox) a link to choose a password.
+    /// Creates an invited account and mails a link to choose a password (with no SMTP, the
+    /// invitation is kept without its link: `masthead user reset` makes one).
     pub async fn invite_staff(
         &self,
         actor: &Actor,
@@ -31,9 +32,8 @@ impl Newsroom {
         }
         let user = self.add_staff(name, email, role, None).await?;
         let secret = SecretToken::generate();
-        self.db
-            .create_staff_token(&secret.hash, "password_reset", Some(&user.id), masthead_core::now() + INVITE_LIFETIME)
-            .await?;
+        let expires = masthead_core::now() + INVITE_LIFETIME;
+        self.db.create_staff_token(&secret.hash, "password_reset", Some(&user.id), expires).await?;
         let site = self.db.site_settings().await?.title;
         let link = format!("{site_url}/admin/reset/{}/", secret.token);
         let body = format!(
@@ -41,8 +41,9 @@ impl Newsroom {
             user.name,
             role.label().to_lowercase()
         );
-        self.send_mail(&user.email, &format!("Your invitation to {site}"), &body, None).await?;
-        self.log_link(&user.email, &link, "staff invitation");
+        let subject = format!("Your invitation to {site}");
+        self.send_credential_mail(&user.email, &subject, &body, &link, &secret.hash, expires).await?;
+        self.log_staff_link(&user.email, "staff invitation");
         Ok(user)
     }
 

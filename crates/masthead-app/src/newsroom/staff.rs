@@ -30,8 +30,11 @@ pub const FREE_ATTEMPTS_PER_CLIENT: i64 = 20;
 pub const MAX_DELAY: Duration = Duration::minutes(15);
 /// Failures older than this are forgotten.
 const FAILURE_WINDOW: Duration = Duration::hours(1);
-/// Sessions last this long after the last request.
+/// Sessions last this long after the last request...
 pub const SESSION_LIFETIME: Duration = Duration::days(14);
+/// ...and never longer than this after signing in, however often they are used: a stolen
+/// session cookie stops working within a month.
+pub const SESSION_MAX_LIFETIME: Duration = Duration::days(30);
 pub const SETUP_LINK_LIFETIME: Duration = Duration::hours(24);
 pub const RESET_LINK_LIFETIME: Duration = Duration::hours(1);
 
@@ -310,18 +313,20 @@ impl Newsroom {
         Ok(secret.token)
     }
 
-    /// The staff member behind a session cookie, extending the session while it is used.
+    /// The staff member behind a session cookie, extending the session while it is used (up to
+    /// [`SESSION_MAX_LIFETIME`] after signing in).
     pub async fn session_user(&self, token: &str) -> Result<Option<StaffUser>, AppError> {
         let now = masthead_core::now();
         let id = hash_token(token);
-        let Some((user, expires_at)) = self.db.session_user(&id, now).await? else {
+        let Some(session) = self.db.session_user(&id, now, now - SESSION_MAX_LIFETIME).await? else {
             return Ok(None);
         };
         // Slide the expiry at most once an hour, not on every request.
-        if expires_at - now < SESSION_LIFETIME - Duration::hours(1) {
-            self.db.touch_session(&id, now, now + SESSION_LIFETIME).await?;
+        let slid = (now + SESSION_LIFETIME).min(session.created_at + SESSION_MAX_LIFETIME);
+        if slid - session.expires_at > Duration::hours(1) {
+            self.db.touch_session(&id, now, slid).await?;
         }
-        Ok(Some(user))
+        Ok(Some(session.user))
     }
 
     /// Signs out one of `user`'s own sessions (a lost laptop, a shared computer), named by its
@@ -383,33 +388,59 @@ impl Newsroom {
         if user.status == StaffStatus::Suspended {
             return Ok(());
         }
-        let secret = SecretToken::generate();
-        let expires: OffsetDateTime = masthead_core::now() + RESET_LINK_LIFETIME;
-        self.db.create_staff_token(&secret.hash, "password_reset", Some(&user.id), expires).await?;
-        let link = format!("{site_url}/admin/reset/{}/", secret.token);
+        let (link, secret, expires) = self.reset_link_for(&user, site_url).await?;
         let body = format!(
             "Hello {},\n\nSomeone asked to reset the password of your newsroom account. To choose a new password, \
              open this link within an hour:\n\n{link}\n\nIf it was not you, ignore this message; your password stays as it is.\n",
             user.name
         );
-        self.send_mail(&user.email, "Reset your password", &body, None).await?;
-        self.log_link(&user.email, &link, "password reset link");
+        self.send_credential_mail(&user.email, "Reset your password", &body, &link, &secret.hash, expires).await?;
+        self.log_staff_link(&user.email, "password reset link");
         Ok(())
     }
 
-    /// Sets a new password through a reset link (once), signing out every other session.
+    async fn reset_link_for(
+        &self,
+        user: &StaffUser,
+        site_url: &str,
+    ) -> Result<(String, SecretToken, OffsetDateTime), AppError> {
+        let secret = SecretToken::generate();
+        let expires: OffsetDateTime = masthead_core::now() + RESET_LINK_LIFETIME;
+        self.db.create_staff_token(&secret.hash, "password_reset", Some(&user.id), expires).await?;
+        let link = format!("{}/admin/reset/{}/", site_url.trim_end_matches('/'), secret.token);
+        Ok((link, secret, expires))
+    }
+
+    /// A one-time password reset link (valid an hour) for an operator with shell access to hand
+    /// on (`masthead user reset`): nothing is mailed or logged. Also works for an invited
+    /// account, which it activates; a suspended one must be reinstated first.
+    pub async fn password_reset_link(&self, email: &str, site_url: &str) -> Result<String, AppError> {
+        let email = normalise_email(email)?;
+        let user = self.db.user_by_email(&email).await?.ok_or(AppError::NotFound("staff account"))?;
+        if user.status == StaffStatus::Suspended {
+            return Err(AppError::invalid("email", format!("{email} is suspended: reinstate the account first")));
+        }
+        Ok(self.reset_link_for(&user, site_url).await?.0)
+    }
+
+    /// Sets a new password through a reset link (once), signing out every session and spending
+    /// every other reset or invitation link of the account.
     pub async fn reset_password(&self, token: &str, password: &str) -> Result<StaffUser, AppError> {
         check_password(password)?;
+        let hash = hash_token(token);
         let user_id = self
             .db
-            .use_staff_token(&hash_token(token), "password_reset", masthead_core::now())
+            .use_staff_token(&hash, "password_reset", masthead_core::now())
             .await?
             .flatten()
             .ok_or(AppError::NotFound("reset link"))?;
+        self.forget_mailed_links(&[hash]).await;
         let user_id = ObjectId::parse(&user_id).map_err(|e| AppError::invalid("token", e.to_string()))?;
         let user = self.db.user_by_id(&user_id).await?.ok_or(AppError::NotFound("staff account"))?;
         self.set_password(&user.id, password).await?;
         self.db.delete_sessions_of(&user.id).await?;
+        let revoked = self.db.revoke_staff_tokens(&user.id, "password_reset", masthead_core::now()).await?;
+        self.forget_mailed_links(&revoked).await;
         if user.status == StaffStatus::Invited {
             self.db.set_user_status(&user.id, StaffStatus::Active).await?;
         }

@@ -385,3 +385,67 @@ dual_db_test!(async fn ghosts_paywall_card_keeps_marking_the_public_preview(db) 
     let seen = masthead_render::gating::seen_by(&lexical, masthead_core::Reader::Anonymous);
     assert_eq!((seen.post.html.as_str(), seen.access), ("<p>The opening anyone may read.</p>", false));
 });
+
+dual_db_test!(async fn addresses_a_page_must_not_show_are_left_out_and_reported(db) {
+    let app = TestApp::new(&db).await;
+    let report = import(&app.newsroom, "unsafe-urls.json").await;
+    let refused: Vec<String> = report
+        .warnings
+        .iter()
+        .chain(report.problems())
+        .map(ToString::to_string)
+        .filter(|l| l.contains(" address"))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            r#"users row 0 (vera@example.org): field "profile_image": "data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=" is not a /path or an http(s) address; left out"#,
+            r#"users row 0 (vera@example.org): field "website": "javascript:alert('website')" is not a /path or an http(s) address; left out"#,
+            r#"users row 0 (vera@example.org): field "facebook": "javascript:alert('facebook')" is not a handle or an http(s) address; left out"#,
+            r#"tags row 0 (cities): field "feature_image": "JaVaScRiPt:alert('tag')" is not a /path or an http(s) address; left out"#,
+            r#"posts row 0 (trams-return): field "feature_image": "java\tscript:alert('feature')" is not a /path or an http(s) address; left out"#,
+            r#"posts row 0 (trams-return): field "og_image": "data:image/png;base64,iVBORw0KGgo=" is not a /path or an http(s) address; left out"#,
+            r#"posts row 0 (trams-return): field "canonical_url": "vbscript:msgbox('canonical')" is not a /path or an http(s) address; left out"#,
+            r#"settings row 4 (navigation): link "Free prize" left out: "javascript:alert(document.cookie)" is not a /path or an http(s) address"#,
+            r#"settings row 5 (secondary_navigation): link "Tip us" left out: "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==" is not a /path or an http(s) address"#,
+            r#"settings row 1 (logo): "javascript:alert('logo')" is not a /path or an http(s) address; the setting was left as it was"#,
+            r#"settings row 2 (icon): "data:image/x-icon;base64,AAAB" is not a /path or an http(s) address; the setting was left as it was"#,
+            r#"settings row 7 (facebook): "javascript:alert('fb')" is not a handle or an http(s) address; the setting was left as it was"#,
+        ]
+    );
+
+    // The rest of each row is kept.
+    let db = &app.db;
+    let vera = db.user_by_email("vera@example.org").await.expect("read").expect("imported");
+    assert_eq!((vera.website.as_deref(), vera.profile_image.as_deref(), vera.facebook.as_deref()), (None, None, None));
+    assert_eq!(vera.cover_image.as_deref(), Some("https://news.example.org/content/images/vera-cover.jpg"));
+    assert_eq!((vera.twitter.as_deref(), vera.bio.as_deref()), (Some("@veralink"), Some("Writes about cities.")));
+    let tag = db.tag_by_slug("cities").await.expect("read").expect("imported");
+    assert_eq!((tag.name.as_str(), tag.feature_image.as_deref()), ("Cities", None));
+    let trams = post(&app.newsroom, PostType::Post, "trams-return").await;
+    assert_eq!((trams.feature_image.as_deref(), trams.og_image.as_deref(), trams.canonical_url.as_deref()), (None, None, None));
+    assert_eq!(trams.twitter_image.as_deref(), Some("https://news.example.org/content/images/trams-tw.jpg"));
+    assert_eq!(trams.og_title.as_deref(), Some("Trams are back"));
+    let settings = db.site_settings().await.expect("settings");
+    assert_eq!((settings.title.as_str(), settings.logo.as_deref(), settings.icon.as_deref()), ("The River Bank", None, None));
+    assert_eq!(settings.cover_image.as_deref(), Some("https://news.example.org/content/images/cover.jpg"));
+    let nav = |items: &[NavigationItem]| items.iter().map(|i| format!("{} {}", i.label, i.url)).collect::<Vec<_>>();
+    assert_eq!(nav(&settings.navigation), ["Home https://news.example.org/", "Archive /archive/"]);
+    assert_eq!(nav(&settings.secondary_navigation), ["Sister site https://sister.example.org/"]);
+    assert_eq!((settings.twitter.as_deref(), settings.facebook.as_deref()), (Some("@riverbank"), None));
+
+    // Nothing executable reached storage...
+    let stored = format!("{vera:?}{tag:?}{trams:?}{settings:?}").to_lowercase();
+    for scheme in ["script:", "data:"] {
+        assert!(!stored.contains(scheme), "{scheme} in storage: {stored}");
+    }
+    // ...or the site.
+    let article = app.get("/trams-return/").await;
+    assert_eq!(article.status, 200);
+    for page in ["/", "/trams-return/", "/tag/cities/", "/author/vera-link/", "/rss/"] {
+        let html = app.get(page).await.text().to_lowercase();
+        for scheme in ["script:", "data:"] {
+            assert!(!html.contains(scheme), "{scheme} on {page}");
+        }
+    }
+});

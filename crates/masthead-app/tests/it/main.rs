@@ -5,6 +5,8 @@ mod ghost_export;
 mod ghost_import;
 mod member_csv;
 mod newsletters;
+mod outbox;
 mod posts;
 mod scheduling;
 mod staff;
+mod webhooks;

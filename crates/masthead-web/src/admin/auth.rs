@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use masthead_app::AppError;
-use masthead_app::newsroom::staff::{SESSION_LIFETIME, SignInError};
+use masthead_app::newsroom::staff::{SESSION_MAX_LIFETIME, SignInError};
 use serde::{Deserialize, Serialize};
 
 use super::{LinkView, SignedIn, current_staff, message, render, safe_redirect, session_cookie, session_token};
@@ -58,7 +58,7 @@ pub async fn signin(
             let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
             match state.newsroom.open_session(&user, client.address().as_deref(), user_agent).await {
                 Ok(token) => {
-                    let cookie = session_cookie(&state, &token, SESSION_LIFETIME.whole_seconds());
+                    let cookie = session_cookie(&state, &token, SESSION_MAX_LIFETIME.whole_seconds());
                     let to = crate::redirect::see_other(&safe_redirect(&form.r), "/admin/");
                     ([(header::SET_COOKIE, cookie)], to).into_response()
                 }
@@ -87,7 +87,7 @@ pub async fn signin(
 }
 
 pub async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = session_token(&headers)
+    if let Some(token) = session_token(&state, &headers)
         && let Err(error) = state.newsroom.close_session(token).await
     {
         tracing::error!(%error, "closing a session failed");
@@ -165,7 +165,7 @@ pub async fn setup(
     match state.newsroom.complete_setup(&token, &form.name, &form.email, &form.password).await {
         Ok(user) => match state.newsroom.open_session(&user, client.address().as_deref(), None).await {
             Ok(session) => {
-                let cookie = session_cookie(&state, &session, SESSION_LIFETIME.whole_seconds());
+                let cookie = session_cookie(&state, &session, SESSION_MAX_LIFETIME.whole_seconds());
                 ([(header::SET_COOKIE, cookie)], Redirect::to("/admin/")).into_response()
             }
             Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),

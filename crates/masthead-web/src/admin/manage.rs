@@ -248,8 +248,7 @@ fn parse_navigation(text: &str) -> Result<Vec<NavigationItem>, AppError> {
                 AppError::invalid("navigation", format!("write each link as \"Label | /url\" (not {line:?})"))
             })?;
             let (label, url) = (label.trim(), url.trim());
-            let safe = url.starts_with('/') || url.starts_with("https://") || url.starts_with("http://");
-            if label.is_empty() || !safe {
+            if label.is_empty() || masthead_core::check_link(url).is_err() {
                 return Err(AppError::invalid(
                     "navigation",
                     format!("{line:?} needs a label and a /path or http(s) address"),
@@ -341,7 +340,7 @@ pub async fn sessions_page(
     SignedIn(staff): SignedIn,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    let current = super::session_token(&headers).map(masthead_app::newsroom::staff::hash_token);
+    let current = super::session_token(&state, &headers).map(masthead_app::newsroom::staff::hash_token);
     let tz = super::posts::timezone(&state).await;
     let when = |t: time::OffsetDateTime| super::posts::local(&tz, Some(t), "%-d %b %Y, %H:%M");
     #[derive(Serialize)]

@@ -213,7 +213,7 @@ pub fn document(site_url: &str) -> Value {
         "components": {
             "securitySchemes": {
                 "GhostAdminToken": { "type": "http", "scheme": "Ghost", "description": "An HS256 JWT signed with an admin key's hex-decoded secret: header kid = key id, aud = /admin/, at most five minutes old." },
-                "StaffSession": { "type": "apiKey", "in": "cookie", "name": "masthead_session" },
+                "StaffSession": { "type": "apiKey", "in": "cookie", "name": crate::admin::session_cookie_name(site_url), "description": "The newsroom's session cookie: __Host-masthead_session on an https site, masthead_session on a plain-http one." },
             },
             "schemas": {
                 "Meta": { "type": "object", "properties": { "pagination": { "type": "object", "properties": {

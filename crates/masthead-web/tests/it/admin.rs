@@ -16,7 +16,7 @@ pub(crate) async fn staff(app: &TestApp, name: &str, role: Role) -> (StaffUser, 
     let email = format!("{}@news.example.org", name.to_lowercase().replace(' ', "."));
     let user = app.newsroom.add_staff(name, &email, role, Some(PASSWORD)).await.expect("add staff");
     let token = app.newsroom.open_session(&user, None, None).await.expect("session");
-    (user, format!("masthead_session={token}"))
+    (user, app.session_cookie(&token))
 }
 
 pub(crate) async fn send(app: &TestApp, method: &str, path: &str, cookie: Option<&str>, form: &str) -> TestResponse {
@@ -57,9 +57,11 @@ dual_db_test!(async fn signing_in_opens_a_session_and_signing_out_ends_it(db) {
     assert_eq!(signed_in.status, 303);
     assert_eq!(location(&signed_in), "/admin/posts/");
     let cookie = signed_in.header("set-cookie").expect("cookie").to_owned();
-    for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+    assert!(cookie.starts_with("__Host-masthead_session="), "an https site's cookie has the __Host- prefix: {cookie}");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/", &format!("Max-Age={}", 30 * 86_400)] {
         assert!(cookie.contains(attribute), "{cookie}");
     }
+    assert!(!cookie.contains("Domain"), "{cookie}");
     let session = cookie.split(';').next().expect("pair").to_owned();
     let dashboard = send(&app, "GET", "/admin/", Some(&session), "").await;
     assert_eq!(dashboard.status, 200);
@@ -527,24 +529,24 @@ dual_db_test!(async fn the_setup_link_creates_the_owner_once(db) {
     let form = format!("name=Olga+Owner&email=olga%40news.example.org&password={}", encode(PASSWORD));
     let done = send(&app, "POST", &path, None, &form).await;
     assert_eq!(done.status, 303);
-    assert!(done.header("set-cookie").is_some_and(|c| c.starts_with("masthead_session=")));
+    assert!(done.header("set-cookie").is_some_and(|c| c.starts_with("__Host-masthead_session=")));
     assert_eq!(db.owner().await.expect("owner").map(|o| o.name), Some("Olga Owner".into()));
     assert_eq!(send(&app, "POST", &path, None, &form).await.status, 404, "the link works once");
     assert_eq!(app.newsroom.setup_link(ORIGIN).await.expect("link"), None, "no new link once there is an owner");
 });
 
-dual_db_test!(async fn a_password_reset_goes_through_the_outbox(db) {
-    let app = TestApp::new(&db).await;
+dual_db_test!(async fn a_password_reset_link_is_mailed_to_the_account(db) {
+    let app = TestApp::mailing(&db).await;
     staff(&app, "Anna Field", Role::Author).await;
     let asked = send(&app, "POST", "/admin/forgot/", None, "email=anna.field%40news.example.org").await;
     let unknown = send(&app, "POST", "/admin/forgot/", None, "email=nobody%40news.example.org").await;
     assert_eq!(asked.status, 200);
     let message = |r: &TestResponse| text_of(&select(&Html::parse_document(&r.text()), "main p")[0]);
     assert_eq!(message(&asked), message(&unknown), "the page does not reveal which addresses have accounts");
-    let outbox = db.outbox().await.expect("outbox");
-    assert_eq!(outbox.len(), 1);
-    assert_eq!(outbox[0].to_address, "anna.field@news.example.org");
-    let link = outbox[0].text_body.lines().find(|l| l.contains("/admin/reset/")).expect("link").trim().to_owned();
+    let mail = app.mail().await;
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].rcpt_to, ["anna.field@news.example.org"]);
+    let link = mail[0].text_body().lines().find(|l| l.contains("/admin/reset/")).expect("link").trim().to_owned();
     let path = link.trim_start_matches(ORIGIN).to_owned();
     let reset = send(&app, "POST", &path, None, "password=a+brand+new+secret").await;
     assert_eq!(reset.status, 200);
@@ -619,7 +621,7 @@ dual_db_test!(async fn every_save_keeps_a_version_that_can_be_compared_and_resto
 });
 
 dual_db_test!(async fn staff_are_invited_promoted_within_bounds_and_suspended(db) {
-    let app = TestApp::new(&db).await;
+    let app = TestApp::mailing(&db).await;
     let (_, editor_cookie) = staff(&app, "Ed Itor", Role::Editor).await;
     let (_, admin_cookie) = staff(&app, "Ada Min", Role::Administrator).await;
     let invited = send(&app, "POST", "/admin/staff/invite/", Some(&editor_cookie), "name=Nina+New&email=nina%40news.example.org&role=author").await;
@@ -629,9 +631,9 @@ dual_db_test!(async fn staff_are_invited_promoted_within_bounds_and_suspended(db
     let too_high = send(&app, "POST", "/admin/staff/invite/", Some(&editor_cookie), "name=Big+Boss&email=boss%40news.example.org&role=administrator").await;
     assert_eq!(too_high.status, 403, "editors invite writers only");
 
-    // The invitation link (from the outbox) sets a password and activates the account.
-    let mail = db.outbox().await.expect("outbox").into_iter().find(|m| m.to_address == "nina@news.example.org").expect("invitation");
-    let link = mail.text_body.lines().find(|l| l.contains("/admin/reset/")).expect("link").trim().trim_start_matches(ORIGIN).to_owned();
+    // The invitation link (as Nina receives it) sets a password and activates the account.
+    let mail = app.mail().await.into_iter().find(|m| m.rcpt_to == ["nina@news.example.org"]).expect("invitation");
+    let link = mail.text_body().lines().find(|l| l.contains("/admin/reset/")).expect("link").trim().trim_start_matches(ORIGIN).to_owned();
     assert_eq!(send(&app, "POST", &link, None, "password=nina+chooses+this").await.status, 200);
     let signin = send(&app, "POST", "/admin/signin/", None, "email=nina%40news.example.org&password=nina+chooses+this").await;
     assert_eq!(signin.status, 303);
@@ -680,7 +682,7 @@ dual_db_test!(async fn staff_list_and_revoke_their_own_sessions(db) {
     let app = TestApp::new(&db).await;
     let (user, here) = staff(&app, "Anna Field", Role::Author).await;
     let elsewhere_token = app.newsroom.open_session(&user, Some("203.0.113.7"), Some("Laptop browser")).await.expect("second session");
-    let elsewhere = format!("masthead_session={elsewhere_token}");
+    let elsewhere = app.session_cookie(&elsewhere_token);
     let list = send(&app, "GET", "/admin/sessions/", Some(&here), "").await;
     assert_eq!(list.status, 200);
     assert!(list.text().contains("203.0.113.7") && list.text().contains("this browser"));

@@ -258,7 +258,7 @@ dual_db_test!(async fn session_callers_keep_their_role_and_must_be_same_origin(d
         .await
         .expect("contributor");
     let token = app.newsroom.open_session(&writer, None, None).await.expect("session");
-    let cookie = format!("masthead_session={token}");
+    let cookie = app.session_cookie(&token);
     let post = |body: Value, origin: Option<&str>| {
         let mut request = Request::post("/ghost/api/admin/posts/")
             .header("cookie", &cookie)
@@ -286,7 +286,21 @@ dual_db_test!(async fn webhooks_refuse_private_targets_and_unknown_events(db) {
     let app = TestApp::new(&db).await;
     app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
     let key = integration(&app).await.admin_key.expect("admin key");
-    for target in ["http://127.0.0.1:9/hook", "http://10.0.0.5/hook", "http://[::1]/hook", "http://169.254.169.254/latest"] {
+    let refused = [
+        "http://127.0.0.1:9/hook",
+        "http://10.0.0.5/hook",
+        "http://[::1]/hook",
+        "http://169.254.169.254/latest",
+        "http://[64:ff9b::a9fe:a9fe]/latest",
+        "http://[2002:a00:5::]/hook",
+        "http://[::a00:5]/hook",
+        "http://198.18.0.7/hook",
+        "http://240.0.0.7/hook",
+        "http://192.0.0.7/hook",
+        "http://224.0.0.7/hook",
+        "http://[ff05::7]/hook",
+    ];
+    for target in refused {
         let answer = admin_call(&app, &key, "POST", "webhooks/", Some(json!({ "webhooks": [{ "event": "post.added", "target_url": target }] }))).await;
         let body = json_of(&answer);
         assert_eq!(answer.status, 422, "{target}: {body}");
@@ -389,8 +403,8 @@ dual_db_test!(async fn administrators_manage_integrations_in_the_newsroom_and_ed
     let app = TestApp::new(&db).await;
     let admin = app.newsroom.add_staff("Ada Admin", "ada@news.example.org", Role::Administrator, Some("a long enough secret")).await.expect("admin");
     let editor = app.newsroom.add_staff("Ed Editor", "ed@news.example.org", Role::Editor, Some("a long enough secret")).await.expect("editor");
-    let admin_cookie = format!("masthead_session={}", app.newsroom.open_session(&admin, None, None).await.expect("session"));
-    let editor_cookie = format!("masthead_session={}", app.newsroom.open_session(&editor, None, None).await.expect("session"));
+    let admin_cookie = app.session_cookie(&app.newsroom.open_session(&admin, None, None).await.expect("session"));
+    let editor_cookie = app.session_cookie(&app.newsroom.open_session(&editor, None, None).await.expect("session"));
     let form = |cookie: &str, path: &str, body: &str| {
         Request::post(path)
             .header("cookie", cookie)
@@ -445,7 +459,7 @@ dual_db_test!(async fn the_openapi_document_is_served(db) {
 dual_db_test!(async fn a_ghost_export_uploaded_in_the_newsroom_reads_through_the_content_api_as_ghost_shows_it(db) {
     let app = TestApp::new(&db).await;
     let owner = app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
-    let cookie = format!("masthead_session={}", app.newsroom.open_session(&owner, None, None).await.expect("session"));
+    let cookie = app.session_cookie(&app.newsroom.open_session(&owner, None, None).await.expect("session"));
     let export = include_bytes!("../../../masthead-app/tests/fixtures/ghost/html-export.json");
     let boundary = "masthead-boundary";
     let upload = |file: &[u8]| {

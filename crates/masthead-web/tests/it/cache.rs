@@ -2,7 +2,7 @@ use std::io::Read;
 
 use masthead_app::{PostBody, PostInput};
 use masthead_core::{PostStatus, PostType};
-use masthead_test_utils::{TestApp, dual_db_test};
+use masthead_test_utils::{StaffBuilder, TestApp, dual_db_test};
 
 use crate::newsroom;
 
@@ -89,4 +89,44 @@ dual_db_test!(async fn settings_changes_clear_the_whole_cache(db) {
     app.newsroom.changes.publish(&masthead_app::ContentChange::Settings);
     assert!(app.state.cache.is_empty());
     assert!(app.get("/tag/society/").await.text().contains("The Renamed Post"));
+});
+
+dual_db_test!(async fn only_a_live_staff_session_bypasses_the_cache(db) {
+    let app = TestApp::new(&db).await;
+    let f = newsroom(&app).await;
+    let path = "/floods-reach-the-harbour-district/";
+    let public = app.get(path).await;
+    assert_eq!(public.status, 200);
+    // A change written straight to storage announces nothing: the cached page keeps the old
+    // headline, and only a fresh render shows the new one.
+    let mut edited = app.db.post_by_id(&f.lead.id).await.expect("read").expect("exists");
+    edited.title = "Written behind the cache".into();
+    assert!(app.db.update_post(&edited).await.expect("update"));
+
+    let suspended = StaffBuilder::new("Sam Suspended").suspended().create(&app.db).await;
+    let suspended_token = app.newsroom.open_session(&suspended, None, None).await.expect("session");
+    let editor = app.newsroom.add_staff("Ed Itor", "ed@news.example.org", masthead_core::Role::Editor, Some("a long enough secret")).await.expect("editor");
+    let token = app.newsroom.open_session(&editor, None, None).await.expect("session");
+    let made_up = [
+        app.session_cookie("1"),
+        app.session_cookie("not-a-session-at-all"),
+        app.session_cookie(&"ab".repeat(32)),
+        app.session_cookie(&suspended_token),
+        // A real token under the plain name is not read on an https site.
+        format!("masthead_session={token}"),
+    ];
+    for cookie in &made_up {
+        let answer = app.get_with(path, &[("cookie", cookie)]).await;
+        assert_eq!(answer.status, 200, "{cookie}");
+        assert!(answer.body == public.body, "{cookie}: served from the cache, not rendered");
+        assert_eq!(answer.header("cache-control"), public.header("cache-control"), "{cookie}");
+        assert!(!answer.text().contains("Edit post"), "{cookie}");
+    }
+
+    // A live staff session still renders afresh, with the staff controls, privately.
+    let staff = app.get_with(path, &[("cookie", &app.session_cookie(&token))]).await;
+    assert!(staff.text().contains("Written behind the cache"), "rendered for the staff member");
+    assert!(staff.text().contains(&format!("href=\"/admin/posts/{}/\">Edit post</a>", f.lead.id)));
+    assert_eq!(staff.header("cache-control"), Some("private, no-store"));
+    assert_eq!(app.get(path).await.body, public.body, "the staff view never reaches the public cache");
 });

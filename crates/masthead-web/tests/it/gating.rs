@@ -100,11 +100,8 @@ async fn member_cookie(app: &TestApp, email: &str, status: MemberStatus) -> Stri
         .body(Body::from(format!("email={}", email.replace('@', "%40"))))
         .expect("request");
     assert_eq!(app.request(form).await.status, 200);
-    let mail = app.db.outbox().await.expect("outbox").into_iter().rev().find(|m| m.to_address == email);
-    let body = mail.expect("a sign-in link was mailed").text_body;
-    let start = body.find("/signin/confirm/?token=").expect("link");
-    let end = body[start..].find(char::is_whitespace).map_or(body.len(), |e| start + e);
-    let opened = app.get(&body[start..end]).await;
+    let link = crate::link_to(app, email, "/signin/confirm/?token=").await;
+    let opened = app.get(&link).await;
     assert_eq!(opened.status, 303);
     opened.header("set-cookie").expect("cookie").split(';').next().expect("pair").to_owned()
 }
@@ -125,7 +122,7 @@ async fn readers(app: &TestApp) -> Readers {
             (Kind::Free, Some(free)),
             (Kind::Paid, Some(paid)),
             (Kind::Comped, Some(comped)),
-            (Kind::Staff, Some(format!("masthead_session={token}"))),
+            (Kind::Staff, Some(app.session_cookie(&token))),
         ],
     }
 }
@@ -176,7 +173,7 @@ fn meta_content(page: &Html, selector: &str) -> String {
 }
 
 dual_db_test!(async fn each_reader_gets_what_their_access_allows_on_the_article_page(db) {
-    let app = TestApp::new(&db).await;
+    let app = TestApp::mailing(&db).await;
     let stories = stories(&app).await;
     let readers = readers(&app).await;
     for post in stories.all() {
@@ -239,7 +236,7 @@ dual_db_test!(async fn each_reader_gets_what_their_access_allows_on_the_article_
 });
 
 dual_db_test!(async fn lists_feeds_and_sitemaps_show_only_the_public_part(db) {
-    let app = TestApp::new(&db).await;
+    let app = TestApp::mailing(&db).await;
     let stories = stories(&app).await;
     let readers = readers(&app).await;
     for path in ["/", "/tag/investigations/", "/author/anna-field/", "/rss/", "/tag/investigations/rss/"] {
@@ -296,7 +293,7 @@ fn json_of(response: &TestResponse) -> Value {
 }
 
 dual_db_test!(async fn the_content_api_answers_as_an_anonymous_reader_as_ghost_does(db) {
-    let app = TestApp::new(&db).await;
+    let app = TestApp::mailing(&db).await;
     let stories = stories(&app).await;
     let readers = readers(&app).await;
     let (key, admin_key) = content_key(&app).await;
@@ -370,7 +367,7 @@ dual_db_test!(async fn the_content_api_answers_as_an_anonymous_reader_as_ghost_d
 });
 
 dual_db_test!(async fn the_page_cache_keeps_each_access_level_apart(db) {
-    let app = TestApp::new(&db).await;
+    let app = TestApp::mailing(&db).await;
     let stories = stories(&app).await;
     let readers = readers(&app).await;
     let paid_path = format!("/{}/", stories.paid.slug);
@@ -425,13 +422,13 @@ dual_db_test!(async fn the_page_cache_keeps_each_access_level_apart(db) {
 });
 
 dual_db_test!(async fn the_editor_writes_the_marker_and_its_preview_shows_where_it_is(db) {
-    let app = TestApp::new(&db).await;
+    let app = TestApp::mailing(&db).await;
     let author = app
         .newsroom
         .add_staff("Anna Field", "anna@news.example.org", Role::Author, Some("a long enough secret"))
         .await
         .expect("staff");
-    let cookie = format!("masthead_session={}", app.newsroom.open_session(&author, None, None).await.expect("session"));
+    let cookie = app.session_cookie(&app.newsroom.open_session(&author, None, None).await.expect("session"));
     let markdown = "The+opening.%0A%0A%3C%21--members-only--%3E%0A%0AThe+members%27+part.";
     let form = |path: &str, body: String| {
         Request::post(path)
@@ -459,7 +456,7 @@ dual_db_test!(async fn the_editor_writes_the_marker_and_its_preview_shows_where_
 });
 
 dual_db_test!(async fn without_a_marker_the_site_shows_the_first_paragraphs_and_the_content_api_nothing(db) {
-    let app = TestApp::new(&db).await;
+    let app = TestApp::mailing(&db).await;
     let anna = StaffBuilder::new("Anna Field").create(&app.db).await;
     let story = PostBuilder::published("The harbour accounts")
         .authors(&[&anna])

@@ -1,11 +1,13 @@
 //! HTTP tests of the public site, through the real router. Every test runs on SQLite and on
 //! PostgreSQL (see `dual_db_test!`).
 
+mod account_security;
 mod admin;
 mod api;
 mod article;
 mod assets_and_media;
 mod cache;
+mod credentials;
 mod feeds;
 mod gating;
 mod home_and_archives;
@@ -77,4 +79,39 @@ pub fn select<'a>(html: &'a Html, selector: &str) -> Vec<scraper::ElementRef<'a>
 
 pub fn text_of(element: &scraper::ElementRef<'_>) -> String {
     element.text().collect::<Vec<_>>().join("").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The messages mailed to `to` and received by the app's SMTP sink (see `TestApp::mailing`),
+/// oldest first: (subject, text body).
+pub async fn mail_to(app: &TestApp, to: &str) -> Vec<(String, String)> {
+    app.mail()
+        .await
+        .into_iter()
+        .filter(|m| m.rcpt_to.iter().any(|r| r == to))
+        .map(|m| (m.subject().unwrap_or_default(), m.text_body()))
+        .collect()
+}
+
+/// The path (and query) of the link under `prefix` in the newest message to `to`, as the
+/// addressee received it.
+pub async fn link_to(app: &TestApp, to: &str, prefix: &str) -> String {
+    let mail = mail_to(app, to).await;
+    let (_, body) = mail.last().unwrap_or_else(|| panic!("no mail to {to}"));
+    path_of_link(body, prefix).unwrap_or_else(|| panic!("no {prefix} link in {body}"))
+}
+
+/// Every password reset (or invitation) link received so far, oldest first: (address, path).
+pub async fn reset_links(app: &TestApp) -> Vec<(String, String)> {
+    app.mail()
+        .await
+        .into_iter()
+        .filter_map(|m| Some((m.rcpt_to.first()?.clone(), path_of_link(&m.text_body(), "/admin/reset/")?)))
+        .collect()
+}
+
+/// The path and query of the first link whose path starts with `prefix` (the site URL cut off).
+pub fn path_of_link(body: &str, prefix: &str) -> Option<String> {
+    let start = body.find(prefix)?;
+    let end = body[start..].find(char::is_whitespace).map_or(body.len(), |e| start + e);
+    Some(body[start..end].to_owned())
 }
