@@ -12,6 +12,7 @@ mod media;
 mod middleware;
 pub mod redirect;
 mod router;
+pub mod server;
 mod site;
 
 use std::sync::Arc;

@@ -431,16 +431,15 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
         );
     }
     let app = masthead_web::router(state);
-    let listener =
-        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
+    let listener = masthead_web::server::bind(args.listen).with_context(|| format!("listening on {}", args.listen))?;
     println!(
         "Masthead is serving {site_url} (listening on {}, ready in {} ms)",
         args.listen,
         started.elapsed().as_millis()
     );
-    // Connection addresses feed per-address brute-force protection.
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
+    masthead_web::server::serve(listener, app, args.connections.limits(), shutdown_signal())
+        .await
+        .context("serving HTTP")?;
     let _ = stop.send(true);
     while background.join_next().await.is_some() {}
     newsroom.close().await;

@@ -239,8 +239,50 @@ pub struct ServeArgs {
     #[arg(long, env = "MASTHEAD_TRUSTED_PROXIES", value_name = "LIST")]
     pub trusted_proxies: Option<masthead_web::client::TrustedProxies>,
     #[command(flatten)]
+    pub connections: ConnectionArgs,
+    #[command(flatten)]
     pub mail: MailArgs,
 }
+
+/// How long clients may take, and how many may be connected, so that slow or idle clients
+/// cannot hold the server.
+#[derive(Clone, Debug, Args)]
+pub struct ConnectionArgs {
+    /// Seconds a client has to send a request's head (line and headers), counted from its first
+    /// byte, or from connecting.
+    #[arg(long, env = "MASTHEAD_HEADER_READ_TIMEOUT", value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout: u64,
+    /// Seconds a request body may pause; it must also be complete within this time, plus as much
+    /// again for each MiB it declares.
+    #[arg(long, env = "MASTHEAD_REQUEST_BODY_TIMEOUT", value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_body_timeout: u64,
+    /// Seconds a kept-alive connection may wait for its next request, and a client may stop
+    /// reading a response.
+    #[arg(long, env = "MASTHEAD_IDLE_TIMEOUT", value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+    /// Connections served at once; more wait until one closes. Keep it below the open-files
+    /// limit (`ulimit -n`).
+    #[arg(long, env = "MASTHEAD_MAX_CONNECTIONS", default_value_t = 4096,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+}
+
+impl ConnectionArgs {
+    pub fn limits(&self) -> masthead_web::server::ServerLimits {
+        use std::time::Duration;
+        masthead_web::server::ServerLimits {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout),
+            request_body_timeout: Duration::from_secs(self.request_body_timeout),
+            idle_timeout: Duration::from_secs(self.idle_timeout),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+        }
+    }
+}
+
+/// How mail leaves. With no SMTP URL, mail stays in the outbox (visible at /admin/outbox/).
 
 /// How mail leaves. With no SMTP URL, mail stays in the outbox (visible at /admin/outbox/, one-time
 /// links withheld: `masthead user reset` and `masthead members link` make links instead).
