@@ -282,8 +282,6 @@ impl ConnectionArgs {
     }
 }
 
-/// How mail leaves. With no SMTP URL, mail stays in the outbox (visible at /admin/outbox/).
-
 /// How mail leaves. With no SMTP URL, mail stays in the outbox (visible at /admin/outbox/, one-time
 /// links withheld: `masthead user reset` and `masthead members link` make links instead).
 #[derive(Clone, Debug, Args)]
