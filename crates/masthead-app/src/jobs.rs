@@ -28,6 +28,8 @@ pub enum Job {
     PublishScheduledPost { post_id: ObjectId },
     /// Call one webhook with one event.
     DeliverWebhook(crate::integrations::webhooks::Delivery),
+    /// Tell the CDN in front which keys a change touched.
+    PurgeCdn(crate::cdn::Purge),
 }
 
 impl Job {
@@ -35,6 +37,7 @@ impl Job {
         match self {
             Job::PublishScheduledPost { .. } => "publish_scheduled_post",
             Job::DeliverWebhook(_) => crate::integrations::webhooks::Delivery::KIND,
+            Job::PurgeCdn(_) => "purge_cdn",
         }
     }
 
@@ -42,6 +45,8 @@ impl Job {
         match self {
             Job::PublishScheduledPost { post_id } => format!("publish:{post_id}"),
             Job::DeliverWebhook(d) => format!("webhook:{}:{}", d.webhook_id, d.event),
+            // Each purge is its own job.
+            Job::PurgeCdn(_) => format!("purge:{}", uuid::Uuid::new_v4()),
         }
     }
 
@@ -58,6 +63,11 @@ impl Job {
             run_at,
             max_attempts: 20,
         })
+    }
+
+    /// The queue entry for this job, due now.
+    pub fn now(&self) -> JobChange {
+        self.at(masthead_core::now())
     }
 
     pub fn cancel(&self) -> JobChange {
@@ -113,6 +123,7 @@ impl Newsroom {
     async fn run_job(&self, job: &Job) -> Result<(), AppError> {
         match job {
             Job::DeliverWebhook(delivery) => self.deliver_webhook(delivery).await,
+            Job::PurgeCdn(purge) => self.purge_cdn(purge).await,
             Job::PublishScheduledPost { post_id } => {
                 let before = self.db.post_by_id(post_id).await?;
                 let published_now = self.db.publish_if_due(post_id, masthead_core::now()).await?;

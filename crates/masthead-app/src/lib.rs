@@ -6,6 +6,7 @@
 // Ghost's settings object is one large `json!` literal.
 #![recursion_limit = "256"]
 
+pub mod cdn;
 mod changes;
 pub mod demo;
 mod error;
@@ -16,7 +17,7 @@ pub mod mail;
 pub mod members;
 pub mod newsroom;
 
-pub use changes::{ChangeBus, ContentChange};
+pub use changes::{ChangeBus, ContentChange, Origin};
 pub use error::AppError;
 pub use newsroom::posts::{PostBody, PostInput};
 
@@ -36,6 +37,8 @@ pub struct Newsroom {
     pub limits: std::sync::Arc<members::SignupLimits>,
     /// Whether webhooks may call private and loopback addresses.
     pub webhook_targets: integrations::webhooks::WebhookTargets,
+    /// Where CDN purges go, if a CDN is in front.
+    pub cdn_purge: Option<cdn::PurgeHook>,
 }
 
 impl Newsroom {
@@ -48,6 +51,7 @@ impl Newsroom {
             mailer: mail::Mailer::outbox("http://127.0.0.1:8080"),
             limits: std::sync::Arc::default(),
             webhook_targets: integrations::webhooks::WebhookTargets::default(),
+            cdn_purge: None,
         }
     }
 

@@ -6,6 +6,7 @@
 //! dialect difference shows up in the dual-database test suite rather than in production.
 //! Migrations live in `migrations/sqlite` and `migrations/postgres` with the same versions.
 
+mod changes;
 mod db;
 mod emails;
 mod error;
@@ -21,6 +22,7 @@ mod staff;
 mod tags;
 mod users;
 
+pub use changes::{Announced, ChangeListener, Heard};
 pub(crate) use db::on_db;
 pub use db::{Backend, Db, DbReader};
 pub use emails::{

@@ -13,11 +13,13 @@
 mod app;
 mod builders;
 mod db;
+mod recorder;
 pub mod smtp;
 
 pub use app::{TEST_BOUNCE_SECRET, TestApp, TestResponse};
 pub use builders::{MemberBuilder, NewsletterBuilder, PostBuilder, StaffBuilder};
 pub use db::TestDb;
+pub use recorder::{HttpRecorder, RecordedRequest};
 pub use smtp::{ReceivedMail, SinkOptions, SmtpSink};
 
 /// Runs one async test body twice: on a fresh SQLite database and on a fresh PostgreSQL schema.

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::http::{HeaderValue, StatusCode};
 use masthead_app::ContentChange;
@@ -49,6 +50,32 @@ impl CacheDeps {
 #[derive(Clone, Copy, Debug)]
 pub struct VariesByReader;
 
+/// The longest a page is kept by default, whatever its dependencies: a bound on how stale any
+/// page can be if a change notification between instances is lost.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
+
+/// The surrogate keys of a page (`Surrogate-Key`, `Cache-Tag`): what it shows, so a CDN in
+/// front can drop exactly the pages a change touches (see `masthead_app::cdn`).
+pub fn surrogate_keys(deps: &[Dep], path: &str) -> Vec<String> {
+    use masthead_app::cdn;
+    let mut keys = vec![cdn::SITE.to_owned()];
+    let mut add = |key: String| {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    };
+    for dep in deps {
+        match dep {
+            Dep::Post(id) => add(cdn::post_key(id)),
+            Dep::Tag(id) | Dep::TagList(id) => add(cdn::tag_key(id)),
+            Dep::Author(id) | Dep::AuthorList(id) => add(cdn::author_key(id)),
+            Dep::Listings if path == "/" || path.starts_with("/page/") => add(cdn::HOME.to_owned()),
+            Dep::Listings => add(cdn::FEED.to_owned()),
+        }
+    }
+    keys
+}
+
 /// The cache key of a page as served at one access level. Anonymous readers share the plain
 /// path; each member level has entries of its own, so one reader's access never shows through
 /// another's page. (Staff never reach the cache.)
@@ -72,13 +99,25 @@ pub struct CachedPage {
     pub body: EncodedBody,
     /// Whether the page differs by reader (see [`VariesByReader`]).
     pub varies_by_reader: bool,
+    /// `Surrogate-Key` (space-separated) and `Cache-Tag` (comma-separated) values, for pages a
+    /// CDN may keep.
+    pub surrogate_keys: Option<(HeaderValue, HeaderValue)>,
     deps: Vec<Dep>,
-    expires: Option<std::time::Instant>,
+    expires: Option<Instant>,
 }
 
 impl CachedPage {
     pub fn new(status: StatusCode, content_type: HeaderValue, cache_control: HeaderValue, body: EncodedBody) -> Self {
-        Self { status, content_type, cache_control, body, varies_by_reader: false, deps: Vec::new(), expires: None }
+        Self {
+            status,
+            content_type,
+            cache_control,
+            body,
+            varies_by_reader: false,
+            surrogate_keys: None,
+            deps: Vec::new(),
+            expires: None,
+        }
     }
 
     pub fn varying_by_reader(mut self, varies: bool) -> Self {
@@ -91,20 +130,46 @@ impl CachedPage {
         self
     }
 
-    pub fn expiring_after(mut self, ttl: Option<std::time::Duration>) -> Self {
-        self.expires = ttl.map(|ttl| std::time::Instant::now() + ttl);
+    pub fn expiring_after(mut self, ttl: Option<Duration>) -> Self {
+        self.expires = ttl.map(|ttl| Instant::now() + ttl);
+        self
+    }
+
+    /// Labels the page with the keys of what it shows (for a CDN's purge by key).
+    pub fn with_surrogate_keys(mut self, keys: &[String]) -> Self {
+        let spaced = HeaderValue::from_str(&keys.join(" "));
+        let commas = HeaderValue::from_str(&keys.join(","));
+        self.surrogate_keys = spaced.ok().zip(commas.ok());
         self
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PageCache {
     entries: RwLock<HashMap<String, Arc<CachedPage>>>,
     generation: AtomicU64,
     in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The longest any page is kept, in milliseconds.
+    max_age_ms: AtomicU64,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        Self {
+            entries: RwLock::default(),
+            generation: AtomicU64::default(),
+            in_flight: Mutex::default(),
+            max_age_ms: AtomicU64::new(DEFAULT_MAX_AGE.as_millis() as u64),
+        }
+    }
 }
 
 impl PageCache {
+    /// Keeps no page longer than `max_age`, however long its dependencies stay unchanged.
+    pub fn set_max_age(&self, max_age: Duration) {
+        self.max_age_ms.store(max_age.as_millis().try_into().unwrap_or(u64::MAX), Ordering::Release);
+    }
+
     pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
         let page = self.entries.read().ok()?.get(key).cloned()?;
         match page.expires {
@@ -118,8 +183,11 @@ impl PageCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Stores a rendered page unless content changed since `generation` was read.
-    pub fn insert(&self, key: String, generation: u64, page: CachedPage) -> Arc<CachedPage> {
+    /// Stores a rendered page unless content changed since `generation` was read. It expires
+    /// after its own time to live or the cache's maximum age, whichever comes first.
+    pub fn insert(&self, key: String, generation: u64, mut page: CachedPage) -> Arc<CachedPage> {
+        let latest = Instant::now() + Duration::from_millis(self.max_age_ms.load(Ordering::Acquire));
+        page.expires = Some(page.expires.map_or(latest, |expires| expires.min(latest)));
         let page = Arc::new(page);
         if let Ok(mut entries) = self.entries.write()
             && self.generation.load(Ordering::Acquire) == generation
@@ -224,6 +292,34 @@ mod tests {
         assert!(!cache.contains("/b/"), "a new story with the tag changes its list");
         cache.invalidate(&ContentChange::Settings);
         assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn no_page_outlives_the_maximum_age() {
+        let cache = PageCache::default();
+        cache.set_max_age(Duration::ZERO);
+        page(&cache, "/a/", vec![Dep::Post(ObjectId::new())]);
+        assert!(!cache.contains("/a/"), "expired at once");
+        cache.set_max_age(Duration::from_secs(60));
+        page(&cache, "/a/", vec![Dep::Post(ObjectId::new())]);
+        assert!(cache.contains("/a/"));
+    }
+
+    #[test]
+    fn pages_are_labelled_with_what_they_show() {
+        let (post, tag, author) = (ObjectId::new(), ObjectId::new(), ObjectId::new());
+        let deps = vec![Dep::Post(post.clone()), Dep::TagList(tag.clone()), Dep::Author(author.clone()), Dep::Listings];
+        assert_eq!(
+            surrogate_keys(&deps, "/"),
+            [
+                "site".to_owned(),
+                format!("post-{post}"),
+                format!("tag-{tag}"),
+                format!("author-{author}"),
+                "home".into()
+            ]
+        );
+        assert_eq!(surrogate_keys(&[Dep::Listings], "/rss/"), ["site", "feed"]);
     }
 
     #[test]

@@ -132,6 +132,7 @@ pub async fn page_cache(State(state): State<AppState>, mut request: Request, nex
     }
     let generation = state.cache.generation();
     let headers = request.headers().clone();
+    let path = request.uri().path().to_owned();
     let response = next.run(request).await;
     let Some(CacheDeps(deps)) = response.extensions().get::<CacheDeps>().cloned() else {
         return response;
@@ -149,10 +150,13 @@ pub async fn page_cache(State(state): State<AppState>, mut request: Request, nex
     };
     // Members' pages are theirs alone: no shared cache or CDN may keep them.
     let cache_control = if reader == Reader::Anonymous { PUBLIC_PAGE } else { MEMBER_PAGE };
-    let page = CachedPage::new(StatusCode::OK, content_type, cache_control, EncodedBody::new(bytes, true))
-        .depending_on(deps)
+    let mut page = CachedPage::new(StatusCode::OK, content_type, cache_control, EncodedBody::new(bytes, true))
         .expiring_after(ttl)
         .varying_by_reader(varies_by_reader);
+    if reader == Reader::Anonymous {
+        page = page.with_surrogate_keys(&crate::cache::surrogate_keys(&deps, &path));
+    }
+    let page = page.depending_on(deps);
     let page = state.cache.insert(key, generation, page);
     serve(&page, &headers)
 }
@@ -162,6 +166,10 @@ fn serve(page: &CachedPage, request: &HeaderMap) -> Response {
     let mut response = page.body.respond(request, page.status, &page.content_type, &page.cache_control);
     if page.varies_by_reader {
         response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding, cookie"));
+    }
+    if let Some((spaced, commas)) = &page.surrogate_keys {
+        response.headers_mut().insert("surrogate-key", spaced.clone());
+        response.headers_mut().insert("cache-tag", commas.clone());
     }
     response
 }

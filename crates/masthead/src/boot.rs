@@ -379,7 +379,15 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
     } else {
         masthead_app::integrations::webhooks::WebhookTargets::PublicOnly
     };
-    let newsroom = open_newsroom(&storage).await?.with_mailer(mailer(&args)?).with_webhook_targets(targets);
+    let purge = match args.cdn_purge_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+            Some(masthead_app::cdn::PurgeHook { url: url.to_owned(), token: args.cdn_purge_token.clone() })
+        }
+        Some(url) => anyhow::bail!("MASTHEAD_CDN_PURGE_URL must be an http(s) address, not {url:?}"),
+        None => None,
+    };
+    let newsroom =
+        open_newsroom(&storage).await?.with_mailer(mailer(&args)?).with_webhook_targets(targets).with_cdn_purge(purge);
     if !args.no_demo && newsroom.db().count_posts().await? == 0 {
         println!("Empty database: seeding the demo newsroom (once)...");
         let seeding = Instant::now();
@@ -405,6 +413,7 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
         .context("loading the newsroom screens")?
         .with_bounce_secret(args.mail.bounce_secret.clone())
         .with_trusted_proxies(args.trusted_proxies.clone().unwrap_or_default());
+    state.cache.set_max_age(std::time::Duration::from_secs(args.cache_max_age));
     // Background work: scheduled publishing, transactional mail and newsletters.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker_name = format!("{}/jobs", newsroom.mailer.instance());
@@ -420,6 +429,11 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
     background.spawn({
         let (newsroom, stopped) = (newsroom.clone(), stopped.clone());
         async move { newsroom.run_newsletter_sender(stopped).await }
+    });
+    // On PostgreSQL, changes other instances commit reach this instance's page cache.
+    background.spawn({
+        let (newsroom, stopped) = (newsroom.clone(), stopped.clone());
+        async move { newsroom.run_change_listener(stopped).await }
     });
     if newsroom.mailer.delivers() {
         println!("Mail goes out through SMTP as {}.", newsroom.mailer.from());

@@ -238,6 +238,18 @@ pub struct ServeArgs {
     /// X-Forwarded-For (or Forwarded); from any other peer those headers are ignored.
     #[arg(long, env = "MASTHEAD_TRUSTED_PROXIES", value_name = "LIST")]
     pub trusted_proxies: Option<masthead_web::client::TrustedProxies>,
+    /// The longest a page stays in this instance's page cache, in seconds, even when nothing it
+    /// shows has changed: a bound on staleness if a change notification between instances is lost.
+    #[arg(long, env = "MASTHEAD_CACHE_MAX_AGE", value_name = "SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub cache_max_age: u64,
+    /// A CDN's purge endpoint: after every change, a POST of `{"keys": [...]}` naming the
+    /// surrogate keys it touched (see docs/OPERATIONS.md).
+    #[arg(long, env = "MASTHEAD_CDN_PURGE_URL", value_name = "URL")]
+    pub cdn_purge_url: Option<String>,
+    /// Sent as `Authorization: Bearer <token>` with every purge.
+    #[arg(long, env = "MASTHEAD_CDN_PURGE_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub cdn_purge_token: Option<String>,
     #[command(flatten)]
     pub connections: ConnectionArgs,
     #[command(flatten)]

@@ -1,5 +1,6 @@
 //! Storage tests. Every test runs on SQLite and on PostgreSQL (see `dual_db_test!`).
 
+mod changes;
 mod filter;
 mod jobs;
 mod migrations;

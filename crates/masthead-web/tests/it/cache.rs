@@ -130,3 +130,69 @@ dual_db_test!(async fn only_a_live_staff_session_bypasses_the_cache(db) {
     assert_eq!(staff.header("cache-control"), Some("private, no-store"));
     assert_eq!(app.get(path).await.body, public.body, "the staff view never reaches the public cache");
 });
+
+dual_db_test!(async fn public_pages_carry_surrogate_keys_naming_what_they_show(db) {
+    let app = TestApp::new(&db).await;
+    let f = newsroom(&app).await;
+    let keys = |response: &masthead_test_utils::TestResponse| -> Vec<String> {
+        response.header("surrogate-key").unwrap_or_default().split(' ').map(str::to_owned).collect()
+    };
+    let article = app.get("/floods-reach-the-harbour-district/").await;
+    let article_keys = keys(&article);
+    for wanted in ["site".to_owned(), format!("post-{}", f.lead.id), format!("author-{}", f.anna.id), format!("tag-{}", f.lead.tags[0].id)] {
+        assert!(article_keys.contains(&wanted), "{wanted} in {article_keys:?}");
+    }
+    assert_eq!(article.header("cache-tag").map(|t| t.split(',').count()), Some(article_keys.len()), "the same keys for Cloudflare");
+    // Served again from the cache, with the same keys.
+    assert_eq!(keys(&app.get("/floods-reach-the-harbour-district/").await), article_keys);
+    assert!(keys(&app.get("/").await).contains(&"home".to_owned()));
+    assert!(keys(&app.get("/rss/").await).contains(&"feed".to_owned()));
+    let tag_page = app.get(&format!("/tag/{}/", f.lead.tags[0].slug)).await;
+    assert!(keys(&tag_page).contains(&format!("tag-{}", f.lead.tags[0].id)));
+});
+
+/// Two instances on one PostgreSQL database: a change made through one reaches the other's page
+/// cache through the database's announcements.
+#[tokio::test]
+async fn a_change_made_on_one_instance_reaches_the_others_cache() {
+    let Some(db) = masthead_test_utils::TestDb::postgres().await else { return };
+    let first = TestApp::new(&db).await;
+    let second = TestApp::new(&db).await;
+    let f = newsroom(&first).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let listening = tokio::spawn({
+        let newsroom = second.newsroom.clone();
+        async move { newsroom.run_change_listener(stopped).await }
+    });
+    let path = "/floods-reach-the-harbour-district/";
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    // Once the second instance listens, a settings change on the first empties its cache.
+    let settings = first.db.site_settings().await.expect("settings");
+    loop {
+        second.get(path).await;
+        first.db.save_site_settings(&settings).await.expect("settings");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if !second.state.cache.contains(path) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the second instance never heard the first");
+    }
+    // It keeps the article again.
+    second.get(path).await;
+    assert!(second.state.cache.contains(path));
+    // The first instance changes the headline; the second drops its copy and shows the new one.
+    let mut input = PostInput::from_post(&f.lead);
+    input.title = "Floods recede from the harbour district".into();
+    input.slug = Some(f.lead.slug.to_string());
+    first.newsroom.update_post(&f.lead.id, input).await.expect("edit headline");
+    loop {
+        if second.get(path).await.text().contains("Floods recede") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the second instance still shows the old headline");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let _ = stop.send(true);
+    listening.await.expect("listener stops");
+    db.finish().await;
+}
