@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test Masthead has: the Rust suites (storage and HTTP tests on SQLite and on
-# PostgreSQL) and the browser tests (Playwright driving Debian's Chromium against the real
-# binary). Prerequisites that can be installed here are installed; see README.md.
+# PostgreSQL, media tests on an S3-compatible server) and the browser tests (Playwright driving
+# Debian's Chromium against the real binary). Prerequisites that can be installed here are
+# installed; see README.md.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,6 +16,14 @@ if [ ! -x "$chromium" ]; then
     echo "error: the browser tests need Chromium at $chromium: run 'sudo apt-get install -y chromium' or set CHROMIUM_PATH" >&2
     exit 1
   fi
+fi
+# moto's server mode, the S3-compatible server the media tests store images in.
+if ! command -v moto_server >/dev/null; then
+  echo "Installing moto's S3 server (PyPI) for the media tests..."
+  python3 -m pip install --quiet 'moto[server]==5.2.1'
+  # pip puts the command beside the Python it ran with, which may not be on PATH yet.
+  PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
+  export PATH
 fi
 if [ ! -d e2e/node_modules ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then
   (cd e2e && npm ci --no-audit --no-fund)

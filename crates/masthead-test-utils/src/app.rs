@@ -53,16 +53,22 @@ impl TestApp {
 
     /// The app at another site URL, e.g. a plain-http local trial.
     pub async fn at(db: &TestDb, site_url: &str) -> Self {
-        Self::build(db, site_url, None).await
+        Self::build(db, site_url, None, None).await
+    }
+
+    /// The app at [`TEST_SITE_URL`] keeping its media in `media` instead of a temporary
+    /// directory, e.g. an [`S3Server`](crate::S3Server)'s bucket.
+    pub async fn with_media(db: &TestDb, media: MediaStore) -> Self {
+        Self::build(db, TEST_SITE_URL, None, Some(media)).await
     }
 
     /// The app at [`TEST_SITE_URL`] sending its mail through SMTP to an [`SmtpSink`]: what a
     /// reader or staff member receives is read with [`TestApp::mail`].
     pub async fn mailing(db: &TestDb) -> Self {
-        Self::build(db, TEST_SITE_URL, Some(SmtpSink::start().await)).await
+        Self::build(db, TEST_SITE_URL, Some(SmtpSink::start().await), None).await
     }
 
-    async fn build(db: &TestDb, site_url: &str, sink: Option<SmtpSink>) -> Self {
+    async fn build(db: &TestDb, site_url: &str, sink: Option<SmtpSink>, store: Option<MediaStore>) -> Self {
         let media = tempfile::tempdir().expect("temporary media directory");
         let mailer = match &sink {
             Some(sink) => masthead_app::mail::Mailer::new(&masthead_app::mail::MailSettings {
@@ -74,7 +80,7 @@ impl TestApp {
             .expect("mail settings"),
             None => masthead_app::mail::Mailer::outbox(site_url),
         };
-        let store = MediaStore::local(media.path()).expect("media store");
+        let store = store.unwrap_or_else(|| MediaStore::local(media.path()).expect("media store"));
         let newsroom = Newsroom::new(db.db().clone(), store.clone()).with_mailer(mailer);
         let theme = Theme::load(None).expect("default theme loads");
         let state = AppState::new(newsroom.clone(), theme, site_url)
