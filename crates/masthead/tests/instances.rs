@@ -1,8 +1,8 @@
 //! Two `masthead serve` instances on one PostgreSQL database behind nginx (Debian's package) as a
 //! round-robin load balancer, checked through nginx as readers and staff see the site: changes
 //! made through one instance reach pages served by both, sessions and limits are shared,
-//! scheduled posts publish once, a newsletter reaches every reader once, and both instances ride
-//! out a PostgreSQL restart.
+//! scheduled posts publish once, a newsletter reaches every reader once, media kept in S3 (moto's
+//! server) is served by both, and both instances ride out a PostgreSQL restart.
 //!
 //! The database is a PostgreSQL cluster of the test's own (initdb in a temporary directory, run
 //! as the `postgres` user), so stopping it disturbs no other test. nginx reports which instance
@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use masthead_test_utils::{HttpRecorder, SmtpSink};
+use masthead_test_utils::s3::{TEST_S3_ACCESS_KEY_ID, TEST_S3_REGION, TEST_S3_SECRET_ACCESS_KEY};
+use masthead_test_utils::{HttpRecorder, S3Server, SmtpSink};
 use serde_json::{Value, json};
 
 const MASTHEAD: &str = env!("CARGO_BIN_EXE_masthead");
@@ -119,9 +120,15 @@ struct Instance {
 }
 
 impl Instance {
-    fn start(name: &str, database: &str, data: &Path, site: &str, smtp: &str, port: u16) -> Self {
+    fn start(name: &str, database: &str, data: &Path, site: &str, smtp: &str, s3: &S3Server, port: u16) -> Self {
         let log = data.join(format!("{name}.log"));
-        let child = Command::new(MASTHEAD)
+        let mut command = Command::new(MASTHEAD);
+        for (variable, _) in std::env::vars_os() {
+            if variable.to_str().is_some_and(|v| v.starts_with("AWS_")) {
+                command.env_remove(variable);
+            }
+        }
+        let child = command
             .arg("serve")
             .args(["--no-demo", "--listen", &format!("127.0.0.1:{port}"), "--site-url", site])
             .args([
@@ -135,6 +142,9 @@ impl Instance {
                 "127.0.0.1",
             ])
             .arg("--webhooks-allow-private")
+            .args(["--s3-endpoint", s3.endpoint(), "--s3-bucket", s3.bucket(), "--s3-region", TEST_S3_REGION])
+            .env("AWS_ACCESS_KEY_ID", TEST_S3_ACCESS_KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", TEST_S3_SECRET_ACCESS_KEY)
             .arg("--data-dir")
             .arg(data.join(name))
             .env("MASTHEAD_LOG", "info,sqlx=warn")
@@ -311,6 +321,7 @@ async fn two_instances_behind_nginx_behave_as_one_site() {
     let (port_a, port_b) = (free_port(), free_port());
     // nginx first: the site's address (and so its links) is nginx's.
     let Some(nginx) = Nginx::start(&[port_a, port_b]) else { return missing("nginx (apt-get install nginx)") };
+    let Some(s3) = S3Server::start().await else { return };
     let site = nginx.url();
     masthead(&["migrate"], &database, work.path(), None);
     let password = Some("a long enough secret\n");
@@ -329,8 +340,8 @@ async fn two_instances_behind_nginx_behave_as_one_site() {
     let keys = masthead(&["integration", "add", "--name", "Wire desk"], &database, work.path(), None);
     let admin_key =
         keys.lines().find_map(|l| l.trim().strip_prefix("Admin API key:")).expect("admin key").trim().to_owned();
-    let a = Instance::start("a", &database, work.path(), &site, &sink.url(), port_a);
-    let b = Instance::start("b", &database, work.path(), &site, &sink.url(), port_b);
+    let a = Instance::start("a", &database, work.path(), &site, &sink.url(), &s3, port_a);
+    let b = Instance::start("b", &database, work.path(), &site, &sink.url(), &s3, port_b);
     let client =
         reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let site = Site { client, nginx: nginx.url(), admin_key };
@@ -497,6 +508,43 @@ async fn two_instances_behind_nginx_behave_as_one_site() {
     assert_eq!(recipients.len(), 40, "every subscriber");
     assert_eq!(mail.len(), 40, "nobody twice");
     assert_eq!(message_ids.len(), 40, "one Message-ID per reader");
+
+    // An image uploaded through instance A is kept in the bucket and served by both.
+    let mut photo = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(640, 400, image::Rgb([40, 90, 160])))
+        .write_to(&mut photo, image::ImageFormat::Jpeg)
+        .expect("jpeg");
+    let boundary = "masthead-boundary";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"harbour.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").into_bytes();
+    body.extend(photo.into_inner());
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let token = masthead_app::integrations::sign_admin_token(&site.admin_key, masthead_core::now()).expect("token");
+    let uploaded = site
+        .send(
+            site.client
+                .post(format!("{}/ghost/api/admin/images/upload/", a.url()))
+                .header("authorization", format!("Ghost {token}"))
+                .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+                .body(body),
+        )
+        .await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    let url: Value = serde_json::from_str(&uploaded.body).expect("JSON");
+    let key = url["images"][0]["url"]
+        .as_str()
+        .and_then(|u| u.split_once("/content/"))
+        .map(|(_, key)| key.to_owned())
+        .expect("an image URL");
+    let held = s3.object(&key).await.expect("the original is in the bucket");
+    let mut served_by = BTreeSet::new();
+    for _ in 0..4 {
+        let response = site.client.get(format!("{}/content/{key}", site.nginx)).send().await.expect("image");
+        assert_eq!(response.status(), 200);
+        served_by
+            .insert(response.headers().get("x-upstream").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned());
+        assert_eq!(response.bytes().await.expect("bytes").as_ref(), held.as_slice(), "the bucket's bytes");
+    }
+    assert_eq!(served_by.len(), 2, "both instances serve it: {served_by:?}");
 
     // PostgreSQL stops: cached pages are still served; others get a clear 503; both instances
     // recover by themselves when it is back, and hear each other's changes again.
