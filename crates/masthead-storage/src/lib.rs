@@ -16,6 +16,7 @@ mod members;
 mod notes;
 mod pagination;
 mod posts;
+mod request_counts;
 mod settings;
 mod staff;
 mod tags;
