@@ -1,4 +1,4 @@
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -83,6 +83,14 @@ macro_rules! on_db {
 }
 pub(crate) use on_db;
 
+/// The database file a `sqlite://PATH` (or `sqlite:PATH`) URL names, without its query; `None`
+/// for any other URL, and for an in-memory SQLite database.
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next().unwrap_or(path);
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| PathBuf::from(path))
+}
+
 impl Db {
     /// Connects to `sqlite://path` or `postgres://...`, creating the database if it does not
     /// exist. `sqlite::memory:` is refused: the readers and the writer must share one database.
@@ -95,11 +103,11 @@ impl Db {
             }
             let options = PgConnectOptions::from_str(url)?;
             Self::connect_postgres(options).await
-        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-            if path.is_empty() || path.starts_with(":memory:") {
-                return Err(StorageError::UnsupportedUrl(url.to_owned()));
+        } else if url.starts_with("sqlite:") {
+            match sqlite_file(url) {
+                Some(path) => Self::connect_sqlite_file(&path).await,
+                None => Err(StorageError::UnsupportedUrl(url.to_owned())),
             }
-            Self::connect_sqlite_file(Path::new(path.split('?').next().unwrap_or(path))).await
         } else {
             Err(StorageError::UnsupportedUrl(url.to_owned()))
         }
