@@ -10,6 +10,26 @@ use crate::{Result, StorageError};
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// How long a query waits for a PostgreSQL connection by default. While the server is
+/// unreachable, the pool keeps trying to connect for this long; then the query fails with
+/// [`StorageError::Unavailable`] and the request is answered at once, instead of hanging.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How the connection pools behave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// How long a query waits for a PostgreSQL connection (see [`DEFAULT_ACQUIRE_TIMEOUT`]).
+    /// SQLite keeps sqlx's default: its file does not go away, and waiting there means waiting
+    /// for the one writer connection, which a long import may hold for a while.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self { acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -95,6 +115,11 @@ impl Db {
     /// Connects to `sqlite://path` or `postgres://...`, creating the database if it does not
     /// exist. `sqlite::memory:` is refused: the readers and the writer must share one database.
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, PoolSettings::default()).await
+    }
+
+    /// [`Db::connect`] with pools set up as `settings` says.
+    pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             use sqlx::migrate::MigrateDatabase;
             // A named database that does not exist yet is created, as SQLite creates its file.
@@ -102,7 +127,7 @@ impl Db {
                 sqlx::Postgres::create_database(url).await?;
             }
             let options = PgConnectOptions::from_str(url)?;
-            Self::connect_postgres(options).await
+            Self::connect_postgres_with(options, settings).await
         } else if url.starts_with("sqlite:") {
             match sqlite_file(url) {
                 Some(path) => Self::connect_sqlite_file(&path).await,
@@ -127,9 +152,17 @@ impl Db {
     }
 
     pub async fn connect_postgres(options: PgConnectOptions) -> Result<Self> {
+        Self::connect_postgres_with(options, PoolSettings::default()).await
+    }
+
+    /// Connects to PostgreSQL. Connections that broke while the server was away are found by
+    /// the check sqlx makes before handing out an idle connection, and replaced; so once the
+    /// server is back, queries work again without a restart.
+    pub async fn connect_postgres_with(options: PgConnectOptions, settings: PoolSettings) -> Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(settings.acquire_timeout)
+            .test_before_acquire(true)
             .connect_with(options)
             .await?;
         Ok(Self::from_pools(Pools::Postgres(pool)))

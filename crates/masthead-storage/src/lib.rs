@@ -23,7 +23,7 @@ mod tags;
 mod users;
 
 pub(crate) use db::on_db;
-pub use db::{Backend, Db, DbReader, sqlite_file};
+pub use db::{Backend, DEFAULT_ACQUIRE_TIMEOUT, Db, DbReader, PoolSettings, sqlite_file};
 pub use emails::{
     ClaimedMail, ClaimedRecipient, EmailProgress, EmailRecord, FailedRecipient, MailCredential, NewEmail, OutgoingMail,
 };

@@ -68,6 +68,12 @@ impl TestApp {
         Self::build(db.reopen().await, TEST_SITE_URL, None).await
     }
 
+    /// The app over a database handle of the test's own (say, one that reaches PostgreSQL
+    /// through a proxy the test cuts).
+    pub async fn over(db: masthead_storage::Db) -> Self {
+        Self::build(db, TEST_SITE_URL, None).await
+    }
+
     async fn build(db: masthead_storage::Db, site_url: &str, sink: Option<SmtpSink>) -> Self {
         let media = tempfile::tempdir().expect("temporary media directory");
         let mailer = match &sink {

@@ -1,6 +1,7 @@
 //! Test support shared by every crate: a fresh database per test on SQLite and on PostgreSQL,
-//! the real router without a socket, builders for fixtures, and [`SmtpSink`], a real SMTP listener
-//! that receives the mail Masthead sends.
+//! the real router without a socket, builders for fixtures, [`SmtpSink`], a real SMTP listener
+//! that receives the mail Masthead sends, and [`TcpProxy`], which takes a database away and gives
+//! it back.
 //!
 //! ```text
 //! dual_db_test!(async fn publishes_a_post(db) {
@@ -13,11 +14,13 @@
 mod app;
 mod builders;
 mod db;
+mod proxy;
 pub mod smtp;
 
 pub use app::{TEST_BOUNCE_SECRET, TestApp, TestResponse};
 pub use builders::{MemberBuilder, NewsletterBuilder, PostBuilder, StaffBuilder};
 pub use db::TestDb;
+pub use proxy::TcpProxy;
 pub use smtp::{ReceivedMail, SinkOptions, SmtpSink};
 
 /// Runs one async test body twice: on a fresh SQLite database and on a fresh PostgreSQL schema.

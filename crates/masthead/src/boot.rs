@@ -355,7 +355,9 @@ fn lock_database(storage: &StorageArgs, command: &str) -> anyhow::Result<Option<
 async fn open_database(storage: &StorageArgs) -> anyhow::Result<Db> {
     create_data_dir(storage)?;
     let url = storage.database_url();
-    let db = Db::connect(&url).await.with_context(|| format!("connecting to the database ({})", redact(&url)))?;
+    let db = Db::connect_with(&url, storage.pool_settings())
+        .await
+        .with_context(|| format!("connecting to the database ({})", redact(&url)))?;
     db.migrate().await.context("applying database migrations")?;
     Ok(db)
 }
