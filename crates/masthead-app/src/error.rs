@@ -30,6 +30,12 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// Whether the database could not be reached ([`StorageError::Unavailable`]): nothing was
+    /// wrong with the request, and it may work in a moment.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Storage(error) if error.is_unavailable())
+    }
+
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         Self::Invalid { field, message: message.into() }
     }

@@ -132,6 +132,10 @@ pub enum AdminAuthError {
     /// 401 `INVALID_JWT`.
     #[error("Invalid token: {0}")]
     InvalidToken(String),
+    /// The key could not be looked up: the database cannot be reached (a 503, not a verdict on
+    /// the key).
+    #[error("The server is temporarily unavailable, please try again in a moment.")]
+    Unavailable,
 }
 
 impl AdminAuthError {
@@ -142,6 +146,7 @@ impl AdminAuthError {
             AdminAuthError::UnknownKey => "UNKNOWN_ADMIN_API_KEY",
             AdminAuthError::WrongKeyType => "INVALID_API_KEY_TYPE",
             AdminAuthError::InvalidToken(_) => "INVALID_JWT",
+            AdminAuthError::Unavailable => "SERVICE_UNAVAILABLE",
         }
     }
 }
@@ -251,6 +256,10 @@ impl Newsroom {
         let key = match self.db.api_key_by_id(&kid).await {
             Ok(Some(key)) => key,
             Ok(None) => return Err(AdminAuthError::UnknownKey),
+            Err(e) if e.is_unavailable() => {
+                tracing::warn!(error = %e, "could not look up an admin API key");
+                return Err(AdminAuthError::Unavailable);
+            }
             Err(e) => {
                 tracing::error!(error = %e, "could not look up an admin API key");
                 return Err(AdminAuthError::UnknownKey);

@@ -20,6 +20,9 @@ const LEASE: Duration = Duration::minutes(2);
 /// instance are noticed within this time).
 const MAX_IDLE: StdDuration = StdDuration::from_secs(1);
 
+/// How often a worker deletes the request and sign-in counters that no longer count.
+const PRUNE_COUNTERS_EVERY: StdDuration = StdDuration::from_secs(600);
+
 /// The jobs Masthead knows how to run, with their payloads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
@@ -152,12 +155,32 @@ impl Newsroom {
         }
     }
 
+    /// Deletes the readers' request counters and the staff sign-in counters that no longer
+    /// count, so those tables hold about an hour of clients whatever the traffic. Returns how
+    /// many rows went.
+    pub async fn prune_counters(&self) -> Result<u64, AppError> {
+        let now = masthead_core::now();
+        let requests = self.db.prune_request_counts(now - crate::members::REQUEST_WINDOW).await?;
+        let attempts = self.db.prune_sign_in_attempts(now - crate::newsroom::staff::FAILURE_WINDOW).await?;
+        Ok(requests + attempts)
+    }
+
     /// Works the queue until `shutdown` turns true: runs every due job, then sleeps until the
-    /// next one is due, a job is enqueued here, or a second passes.
+    /// next one is due, a job is enqueued here, or a second passes. Every
+    /// [`PRUNE_COUNTERS_EVERY`] it also prunes the counters ([`Newsroom::prune_counters`]).
     pub async fn run_worker(&self, worker: String, mut shutdown: watch::Receiver<bool>) {
+        let mut prune_at = tokio::time::Instant::now();
         loop {
             if *shutdown.borrow() {
                 return;
+            }
+            if tokio::time::Instant::now() >= prune_at {
+                prune_at = tokio::time::Instant::now() + PRUNE_COUNTERS_EVERY;
+                match self.prune_counters().await {
+                    Ok(0) => {}
+                    Ok(pruned) => tracing::debug!(pruned, "pruned request and sign-in counters"),
+                    Err(error) => tracing::warn!(%error, "pruning request counters failed; trying again later"),
+                }
             }
             let ran = match self.run_next_job(&worker).await {
                 Ok(ran) => ran,

@@ -34,7 +34,6 @@ pub struct Newsroom {
     pub changes: ChangeBus,
     pub jobs: jobs::JobSignal,
     pub mailer: mail::Mailer,
-    pub limits: std::sync::Arc<members::SignupLimits>,
     /// Whether webhooks may call private and loopback addresses.
     pub webhook_targets: integrations::webhooks::WebhookTargets,
     /// Where CDN purges go, if a CDN is in front.
@@ -49,7 +48,6 @@ impl Newsroom {
             changes: ChangeBus::default(),
             jobs: jobs::JobSignal::default(),
             mailer: mail::Mailer::outbox("http://127.0.0.1:8080"),
-            limits: std::sync::Arc::default(),
             webhook_targets: integrations::webhooks::WebhookTargets::default(),
             cdn_purge: None,
         }

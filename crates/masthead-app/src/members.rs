@@ -6,10 +6,6 @@
 pub mod admin;
 pub mod csv;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::Instant;
-
 use hmac::{Hmac, Mac};
 use masthead_core::{EmailAddress, Member, MemberStatus, Newsletter, ObjectId, Reader, SuppressionReason};
 use masthead_storage::{MemberToken, NewMember, StorageError};
@@ -34,36 +30,15 @@ pub const LINK_INTERVAL_AFTER_DAILY_CAP: Duration = Duration::minutes(15);
 /// Member sessions last a long time: readers expect to stay signed in.
 const MEMBER_SESSION_LIFETIME: Duration = Duration::days(180);
 
-/// Request limits per client address and per email address, kept in memory per instance (the
-/// daily cap per address is kept in the database and holds across instances).
-#[derive(Debug, Default)]
-pub struct SignupLimits {
-    windows: Mutex<HashMap<String, (Instant, u32)>>,
-}
-
+/// The readers' request limits count in windows of an hour. They are kept in the database
+/// (`request_counts`), like the daily cap per address, so every instance shares one budget.
+pub(crate) const REQUEST_WINDOW: Duration = Duration::hours(1);
 /// Requests a client address may make per hour (sign-ups and sign-in links together).
-const PER_IP_PER_HOUR: u32 = 20;
+const PER_IP_PER_HOUR: i64 = 20;
 /// Requests per hour for one email address from one client address. Counted per client, so
 /// that requests from a stranger never refuse the owner of the address; the daily cap on
 /// links protects the inbox whoever asks.
-const PER_ADDRESS_PER_HOUR: u32 = 5;
-
-impl SignupLimits {
-    /// Counts a request against `key`; false once `limit` requests were made in the hour.
-    pub fn allow(&self, key: &str, limit: u32) -> bool {
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if windows.len() > 100_000 {
-            windows.retain(|_, (start, _)| now.duration_since(*start).as_secs() < 3600);
-        }
-        let entry = windows.entry(key.to_owned()).or_insert((now, 0));
-        if now.duration_since(entry.0).as_secs() >= 3600 {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        entry.1 <= limit
-    }
-}
+const PER_ADDRESS_PER_HOUR: i64 = 5;
 
 /// What a reader typed into a sign-up form.
 #[derive(Clone, Debug, Default)]
@@ -226,12 +201,15 @@ impl Newsroom {
     }
 
     /// Counts a request from `client` (its address key) about `email` against the hourly limits.
-    fn check_rate(&self, client: Option<&str>, email: &str) -> Result<(), AppError> {
+    /// A request refused for its client is not counted for the address.
+    async fn check_rate(&self, client: Option<&str>, email: &str) -> Result<(), AppError> {
         let client = client.unwrap_or("unknown");
-        if !self.limits.allow(&format!("ip:{client}"), PER_IP_PER_HOUR) {
+        let now = masthead_core::now();
+        if self.db.count_request(&format!("ip:{client}"), now, REQUEST_WINDOW).await? > PER_IP_PER_HOUR {
             return Err(too_many());
         }
-        if !self.limits.allow(&format!("email:{email}|ip:{client}"), PER_ADDRESS_PER_HOUR) {
+        let scope = format!("email:{email}|ip:{client}");
+        if self.db.count_request(&scope, now, REQUEST_WINDOW).await? > PER_ADDRESS_PER_HOUR {
             return Err(too_many());
         }
         Ok(())
@@ -278,7 +256,7 @@ impl Newsroom {
             tracing::info!(email = %email, "sign-up with the hidden field filled in: ignored");
             return Ok(());
         }
-        self.check_rate(form.client.as_deref(), email.as_str())?;
+        self.check_rate(form.client.as_deref(), email.as_str()).await?;
         // A member already on these newsletters is mailed a sign-in link instead.
         let subscribed = self
             .db
@@ -392,7 +370,7 @@ impl Newsroom {
     /// and the caller answers the same either way. `client` is the asking client's address key.
     pub async fn request_signin(&self, email: &str, client: Option<&str>) -> Result<(), AppError> {
         let email = EmailAddress::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
-        self.check_rate(client, email.as_str())?;
+        self.check_rate(client, email.as_str()).await?;
         let Some(member) = self.db.member_by_email(email.as_str()).await? else { return Ok(()) };
         if self.db.suppression(email.as_str()).await?.is_some() || !self.may_mail_link(email.as_str(), "signin").await?
         {
@@ -481,7 +459,7 @@ impl Newsroom {
         if email.as_str() == member.email {
             return Err(AppError::invalid("email", "That is already your email address."));
         }
-        self.check_rate(client, email.as_str())?;
+        self.check_rate(client, email.as_str()).await?;
         if self.db.member_by_email(email.as_str()).await?.is_some()
             || self.db.suppression(email.as_str()).await?.is_some()
             || !self.may_mail_link(email.as_str(), "email_change").await?
@@ -621,16 +599,6 @@ impl Newsroom {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn limits_count_per_key_within_the_hour() {
-        let limits = SignupLimits::default();
-        for _ in 0..3 {
-            assert!(limits.allow("ip:1", 3));
-        }
-        assert!(!limits.allow("ip:1", 3));
-        assert!(limits.allow("ip:2", 3), "another key has its own budget");
-    }
 
     #[test]
     fn unsubscribe_keys_depend_on_the_secret_and_the_member() {

@@ -1,4 +1,4 @@
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -9,6 +9,26 @@ use crate::{Result, StorageError};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How long a query waits for a PostgreSQL connection by default. While the server is
+/// unreachable, the pool keeps trying to connect for this long; then the query fails with
+/// [`StorageError::Unavailable`] and the request is answered at once, instead of hanging.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How the connection pools behave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// How long a query waits for a PostgreSQL connection (see [`DEFAULT_ACQUIRE_TIMEOUT`]).
+    /// SQLite keeps sqlx's default: its file does not go away, and waiting there means waiting
+    /// for the one writer connection, which a long import may hold for a while.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self { acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -83,10 +103,23 @@ macro_rules! on_db {
 }
 pub(crate) use on_db;
 
+/// The database file a `sqlite://PATH` (or `sqlite:PATH`) URL names, without its query; `None`
+/// for any other URL, and for an in-memory SQLite database.
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next().unwrap_or(path);
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| PathBuf::from(path))
+}
+
 impl Db {
     /// Connects to `sqlite://path` or `postgres://...`, creating the database if it does not
     /// exist. `sqlite::memory:` is refused: the readers and the writer must share one database.
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, PoolSettings::default()).await
+    }
+
+    /// [`Db::connect`] with pools set up as `settings` says.
+    pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             use sqlx::migrate::MigrateDatabase;
             // A named database that does not exist yet is created, as SQLite creates its file.
@@ -94,12 +127,12 @@ impl Db {
                 sqlx::Postgres::create_database(url).await?;
             }
             let options = PgConnectOptions::from_str(url)?;
-            Self::connect_postgres(options).await
-        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-            if path.is_empty() || path.starts_with(":memory:") {
-                return Err(StorageError::UnsupportedUrl(url.to_owned()));
+            Self::connect_postgres_with(options, settings).await
+        } else if url.starts_with("sqlite:") {
+            match sqlite_file(url) {
+                Some(path) => Self::connect_sqlite_file(&path).await,
+                None => Err(StorageError::UnsupportedUrl(url.to_owned())),
             }
-            Self::connect_sqlite_file(Path::new(path.split('?').next().unwrap_or(path))).await
         } else {
             Err(StorageError::UnsupportedUrl(url.to_owned()))
         }
@@ -119,9 +152,17 @@ impl Db {
     }
 
     pub async fn connect_postgres(options: PgConnectOptions) -> Result<Self> {
+        Self::connect_postgres_with(options, PoolSettings::default()).await
+    }
+
+    /// Connects to PostgreSQL. Connections that broke while the server was away are found by
+    /// the check sqlx makes before handing out an idle connection, and replaced; so once the
+    /// server is back, queries work again without a restart.
+    pub async fn connect_postgres_with(options: PgConnectOptions, settings: PoolSettings) -> Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(settings.acquire_timeout)
+            .test_before_acquire(true)
             .connect_with(options)
             .await?;
         Ok(Self::from_pools(Pools::Postgres(pool)))

@@ -17,6 +17,7 @@ mod members;
 mod notes;
 mod pagination;
 mod posts;
+mod request_counts;
 mod settings;
 mod staff;
 mod tags;
@@ -24,7 +25,7 @@ mod users;
 
 pub use changes::{Announced, ChangeListener, Heard};
 pub(crate) use db::on_db;
-pub use db::{Backend, Db, DbReader};
+pub use db::{Backend, DEFAULT_ACQUIRE_TIMEOUT, Db, DbReader, PoolSettings, sqlite_file};
 pub use emails::{
     ClaimedMail, ClaimedRecipient, EmailProgress, EmailRecord, FailedRecipient, MailCredential, NewEmail, OutgoingMail,
 };

@@ -264,6 +264,18 @@ impl Db {
         Ok(())
     }
 
+    /// Deletes the counters whose last attempt was before `forget_before`: they count as no
+    /// attempts anyway. Returns how many went.
+    pub async fn prune_sign_in_attempts(&self, forget_before: OffsetDateTime) -> Result<u64> {
+        Ok(on_db!(self, write, |pool| {
+            sqlx::query("DELETE FROM sign_in_attempts WHERE last_at < $1")
+                .bind(masthead_core::to_stored_time(forget_before))
+                .execute(pool)
+                .await?
+                .rows_affected()
+        }))
+    }
+
     /// The attempts counted in `scope` and when the last one was.
     pub async fn sign_in_attempts(&self, scope: &str) -> Result<Option<(i64, OffsetDateTime)>> {
         let row: Option<(i32, OffsetDateTime)> = on_db!(self, read, |pool| {

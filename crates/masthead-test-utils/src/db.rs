@@ -3,7 +3,7 @@ use std::ops::Deref;
 use std::str::FromStr;
 use std::sync::Once;
 
-use masthead_storage::{Backend, Db};
+use masthead_storage::{Backend, Db, PoolSettings};
 use rand::Rng;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
@@ -121,6 +121,30 @@ impl TestDb {
         };
         db.migrate().await.expect("migrations are idempotent");
         db
+    }
+
+    /// The PostgreSQL server's address, for a [`crate::TcpProxy`] to forward to (`None` on
+    /// SQLite).
+    pub fn postgres_addr(&self) -> Option<std::net::SocketAddr> {
+        self.postgres_schema.as_ref()?;
+        let options = PgConnectOptions::from_str(&postgres_url()).expect("PostgreSQL URL");
+        let host = match options.get_host() {
+            "localhost" => "127.0.0.1",
+            host => host,
+        };
+        format!("{host}:{}", options.get_port()).parse().ok()
+    }
+
+    /// A new pool on the same PostgreSQL schema that connects to `addr` (a proxy in front of the
+    /// server) and waits `settings` long for a connection.
+    pub async fn reopen_postgres_at(&self, addr: std::net::SocketAddr, settings: PoolSettings) -> Db {
+        let schema = self.postgres_schema.as_ref().expect("a PostgreSQL test database");
+        let options = PgConnectOptions::from_str(&postgres_url())
+            .expect("PostgreSQL URL")
+            .host(&addr.ip().to_string())
+            .port(addr.port())
+            .options([("search_path", schema.as_str())]);
+        Db::connect_postgres_with(options, settings).await.expect("connect through the proxy")
     }
 
     pub fn backend(&self) -> Backend {

@@ -1,7 +1,7 @@
 //! Test support shared by every crate: a fresh database per test on SQLite and on PostgreSQL,
 //! the real router without a socket, builders for fixtures, [`SmtpSink`], a real SMTP listener
-//! that receives the mail Masthead sends, and [`S3Server`], a real S3-compatible server (moto)
-//! with a fresh bucket per test.
+//! that receives the mail Masthead sends, [`S3Server`], a real S3-compatible server (moto) with a
+//! fresh bucket per test, and [`TcpProxy`], which takes a database away and gives it back.
 //!
 //! ```text
 //! dual_db_test!(async fn publishes_a_post(db) {
@@ -14,6 +14,7 @@
 mod app;
 mod builders;
 mod db;
+mod proxy;
 mod recorder;
 pub mod s3;
 pub mod smtp;
@@ -21,6 +22,7 @@ pub mod smtp;
 pub use app::{TEST_BOUNCE_SECRET, TestApp, TestResponse};
 pub use builders::{MemberBuilder, NewsletterBuilder, PostBuilder, StaffBuilder};
 pub use db::TestDb;
+pub use proxy::TcpProxy;
 pub use recorder::{HttpRecorder, RecordedRequest};
 pub use s3::S3Server;
 pub use smtp::{ReceivedMail, SinkOptions, SmtpSink};

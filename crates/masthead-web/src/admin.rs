@@ -63,16 +63,22 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|value| !value.is_empty())
 }
 
+/// The staff member whose live session the request carries, if any.
+pub(crate) async fn staff_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Staff>, masthead_app::AppError> {
+    let Some(token) = session_token(state, headers) else { return Ok(None) };
+    let user = state.newsroom.session_user(token).await?;
+    Ok(user.map(|user| Staff { actor: Actor { user_id: user.id.clone(), role: user.role }, user }))
+}
+
+/// The signed-in staff member, if any; nobody when the session cannot be read.
 pub async fn current_staff(state: &AppState, headers: &HeaderMap) -> Option<Staff> {
-    let token = session_token(state, headers)?;
-    match state.newsroom.session_user(token).await {
-        Ok(Some(user)) => Some(Staff { actor: Actor { user_id: user.id.clone(), role: user.role }, user }),
-        Ok(None) => None,
-        Err(error) => {
-            tracing::error!(%error, "reading a staff session failed");
-            None
-        }
-    }
+    staff_session(state, headers).await.unwrap_or_else(|error| {
+        tracing::error!(%error, "reading a staff session failed");
+        None
+    })
 }
 
 /// Extractor for pages that need a signed-in staff member; others are sent to sign in.
@@ -82,7 +88,16 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        match current_staff(state, &parts.headers).await {
+        let staff = match staff_session(state, &parts.headers).await {
+            Ok(staff) => staff,
+            // Staff in the middle of their work are told to try again, not sent to sign in.
+            Err(error) if error.is_unavailable() => return Err(crate::error::unavailable(&error)),
+            Err(error) => {
+                tracing::error!(%error, "reading a staff session failed");
+                None
+            }
+        };
+        match staff {
             Some(staff) => Ok(SignedIn(staff)),
             None => {
                 let back = parts.uri.path_and_query().and_then(|p| site_path(p.as_str()));

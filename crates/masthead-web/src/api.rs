@@ -67,6 +67,16 @@ impl ApiError {
         Self::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsError", message)
     }
 
+    /// The database cannot be reached right now: Ghost's `MaintenanceError` (503, what its own
+    /// clients read as "try again in a moment"), with `Retry-After`.
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "MaintenanceError",
+            "The server is temporarily unavailable, please try again in a moment.",
+        )
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -112,6 +122,9 @@ impl IntoResponse for ApiError {
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(ERROR_CACHE_CONTROL));
         headers.insert("content-version", HeaderValue::from_static(API_VERSION));
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(crate::error::RETRY_AFTER_SECONDS));
+        }
         response
     }
 }
@@ -128,6 +141,10 @@ impl From<masthead_app::AppError> for ApiError {
             AppError::TooManyRequests(message) => ApiError::too_many_requests(message),
             AppError::Storage(masthead_storage::StorageError::Filter(error)) => {
                 ApiError::bad_request(error.to_string()).with_context("The filter or order could not be used.")
+            }
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "database unavailable");
+                ApiError::unavailable()
             }
             other => {
                 tracing::error!(error = %other, "API request failed");

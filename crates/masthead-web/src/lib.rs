@@ -38,6 +38,9 @@ pub struct AppState {
     pub bounce_secret: Option<Arc<str>>,
     /// Reverse proxies whose forwarded client addresses are believed.
     pub trusted_proxies: Arc<client::TrustedProxies>,
+    /// The site's title, colours and navigation as last read, so the page that says the
+    /// database cannot be reached still looks like the site without reading it.
+    pub(crate) last_site: Arc<std::sync::RwLock<Option<masthead_render::views::SiteView>>>,
 }
 
 impl AppState {
@@ -73,6 +76,7 @@ impl AppState {
             site_url: site_url.trim_end_matches('/').into(),
             bounce_secret: None,
             trusted_proxies: Arc::default(),
+            last_site: Arc::default(),
         })
     }
 }

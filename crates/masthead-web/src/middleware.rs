@@ -188,6 +188,24 @@ pub async fn themed_errors(State(state): State<AppState>, request: Request, next
     }
     let no_store = HeaderValue::from_static("no-store");
     let not_found_cache = HeaderValue::from_static("public, max-age=0, s-maxage=60");
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        // The database cannot be reached: the page is made without it, and says to come back.
+        let (parts, _) = response.into_parts();
+        return match crate::site::render_error_page_offline(&state, status) {
+            Ok(html) => {
+                let mut page = EncodedBody::new(html.into(), true).respond(&headers, status, &HTML, &no_store);
+                if let Some(retry_after) = parts.headers.get(header::RETRY_AFTER) {
+                    page.headers_mut().insert(header::RETRY_AFTER, retry_after.clone());
+                }
+                page
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "rendering the outage page failed");
+                let text = "This site is unavailable for a moment. Please try again in a minute.";
+                (status, parts.headers, text).into_response()
+            }
+        };
+    }
     if status == StatusCode::NOT_FOUND {
         // Every missing URL shows the same page, so it is rendered once and kept under one key
         // (never one entry per URL, which would let anyone fill the cache).
@@ -205,7 +223,11 @@ pub async fn themed_errors(State(state): State<AppState>, request: Request, next
             }
             Err(e) => {
                 tracing::error!(error = %e, "rendering the 404 page failed");
-                (status, "Page not found").into_response()
+                // Without the latest stories (the database may be away), and not kept.
+                match crate::site::render_error_page_offline(&state, status) {
+                    Ok(html) => EncodedBody::new(html.into(), true).respond(&headers, status, &HTML, &no_store),
+                    Err(_) => (status, "Page not found").into_response(),
+                }
             }
         };
     }

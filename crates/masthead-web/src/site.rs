@@ -29,7 +29,28 @@ pub async fn site_context(state: &AppState) -> Result<SiteContext, WebError> {
     let settings = state.newsroom.db().site_settings().await?;
     let mut site = SiteView::new(&settings, &state.site_url, Vec::new());
     site.newsletters = state.newsroom.public_newsletters().await?.iter().map(NewsletterView::new).collect();
+    if let Ok(mut last) = state.last_site.write() {
+        *last = Some(site.clone());
+    }
     Ok(SiteContext { settings, site })
+}
+
+/// The site as last read from the database (the defaults before any page was rendered), for
+/// pages that must not read it.
+fn last_site(state: &AppState) -> SiteView {
+    let last = state.last_site.read().ok().and_then(|last| last.clone());
+    last.unwrap_or_else(|| SiteView::new(&SiteSettings::default(), &state.site_url, Vec::new()))
+}
+
+/// What an error page says for `status`.
+fn error_text(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
+        StatusCode::NOT_FOUND => ("Page not found", "The page you were looking for does not exist or has moved."),
+        StatusCode::SERVICE_UNAVAILABLE => {
+            ("Back in a moment", "We cannot show this page right now. Please try again in a minute.")
+        }
+        _ => ("Something went wrong", "We could not show this page. Please try again in a moment."),
+    }
 }
 
 /// The page context every HTML template receives.
@@ -89,14 +110,20 @@ struct ErrorContent {
     latest: Vec<PostCard>,
 }
 
+/// The theme's error page rendered without the database, for when it cannot be reached: the
+/// site as last seen, no stories.
+pub fn render_error_page_offline(state: &AppState, status: StatusCode) -> Result<String, WebError> {
+    let site = last_site(state);
+    let (heading, message) = error_text(status);
+    let meta = MetaView::page(&site, &format!("{heading} – {}", site.title), message, "/");
+    let content = ErrorContent { status: status.as_u16(), heading, message, latest: Vec::new() };
+    Ok(state.theme.render("error.html", &Page { site: &site, meta, current_path: "", content })?)
+}
+
 /// The theme's error page. For "not found" it suggests the latest stories.
 pub async fn render_error_page(state: &AppState, status: StatusCode, with_latest: bool) -> Result<String, WebError> {
     let ctx = site_context(state).await?;
-    let (heading, message) = if status == StatusCode::NOT_FOUND {
-        ("Page not found", "The page you were looking for does not exist or has moved.")
-    } else {
-        ("Something went wrong", "We could not show this page. Please try again in a moment.")
-    };
+    let (heading, message) = error_text(status);
     let latest = if with_latest {
         cards(&state.newsroom.db().published_posts(PostList::All, PageRequest::new(1, 3)).await?.items)
     } else {

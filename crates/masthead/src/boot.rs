@@ -14,6 +14,7 @@ use crate::cli::{
     Cli, Command, EmailCommand, ExportCommand, ImportCommand, IntegrationCommand, MailArgs, MembersCommand, ServeArgs,
     StorageArgs, UserCommand,
 };
+use crate::database_lock;
 
 pub fn init_tracing() {
     let filter =
@@ -26,12 +27,14 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
         None => serve(cli.storage, cli.serve, started).await,
         Some(Command::Serve { storage, serve: args }) => serve(storage, *args, started).await,
         Some(Command::Migrate { storage }) => {
+            let _lock = lock_database(&storage, "migrate")?;
             let db = open_database(&storage).await?;
             db.close().await;
             println!("Database is up to date.");
             Ok(())
         }
         Some(Command::Demo { storage }) => {
+            let _lock = lock_database(&storage, "demo")?;
             let newsroom = open_newsroom(&storage).await?;
             let report = demo::seed(&newsroom).await.context("seeding the demo newsroom")?;
             println!("Demo newsroom: {} items created, {} already present.", report.created, report.skipped);
@@ -127,6 +130,7 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
         }
         Some(Command::Import { command: ImportCommand::Ghost { storage, serve, file } }) => {
             let json = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let _lock = lock_database(&storage, "import ghost")?;
             let newsroom = open_newsroom(&storage).await?;
             let result = import_ghost(&newsroom, &json, &serve.site_url()).await;
             newsroom.close().await;
@@ -335,11 +339,25 @@ fn demo_owner_line(report: &demo::DemoReport, site_url: Option<&str>) -> Option<
     })
 }
 
-async fn open_database(storage: &StorageArgs) -> anyhow::Result<Db> {
+fn create_data_dir(storage: &StorageArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&storage.data_dir)
-        .with_context(|| format!("creating the data directory {}", storage.data_dir.display()))?;
+        .with_context(|| format!("creating the data directory {}", storage.data_dir.display()))
+}
+
+/// Takes the lock of a SQLite database for a command that must be its only user (`serve`,
+/// `migrate`, `demo`, `import ghost`; see `database_lock` for why the others need none). Held
+/// until the returned guard is dropped.
+fn lock_database(storage: &StorageArgs, command: &str) -> anyhow::Result<Option<database_lock::DatabaseLock>> {
+    create_data_dir(storage)?;
+    database_lock::lock_database(&storage.database_url(), command)
+}
+
+async fn open_database(storage: &StorageArgs) -> anyhow::Result<Db> {
+    create_data_dir(storage)?;
     let url = storage.database_url();
-    let db = Db::connect(&url).await.with_context(|| format!("connecting to the database ({})", redact(&url)))?;
+    let db = Db::connect_with(&url, storage.pool_settings())
+        .await
+        .with_context(|| format!("connecting to the database ({})", redact(&url)))?;
     db.migrate().await.context("applying database migrations")?;
     Ok(db)
 }
@@ -379,6 +397,8 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
     } else {
         masthead_app::integrations::webhooks::WebhookTargets::PublicOnly
     };
+    // Held for the life of the server: a second server on this SQLite database stops here.
+    let _lock = lock_database(&storage, "serve")?;
     let purge = match args.cdn_purge_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
             Some(masthead_app::cdn::PurgeHook { url: url.to_owned(), token: args.cdn_purge_token.clone() })

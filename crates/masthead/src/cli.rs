@@ -204,6 +204,11 @@ pub struct StorageArgs {
     /// `sqlite://PATH` or `postgres://USER@HOST/DB`. Default: a SQLite file in the data dir.
     #[arg(long, env = "MASTHEAD_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Seconds a request waits for a PostgreSQL connection before it is answered "503 Service
+    /// Unavailable, retry later" (the database is unreachable, or every connection is busy).
+    #[arg(long, env = "MASTHEAD_DATABASE_TIMEOUT", value_name = "SECONDS", default_value_t = 3,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub database_timeout: u64,
     /// Keep media in this S3-compatible bucket instead of the data dir (credentials from
     /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
     #[arg(long, env = "MASTHEAD_S3_BUCKET")]
@@ -326,6 +331,10 @@ pub struct MailArgs {
 impl StorageArgs {
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("masthead.db").display()))
+    }
+
+    pub fn pool_settings(&self) -> masthead_storage::PoolSettings {
+        masthead_storage::PoolSettings { acquire_timeout: std::time::Duration::from_secs(self.database_timeout) }
     }
 }
 

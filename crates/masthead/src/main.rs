@@ -2,6 +2,7 @@
 
 mod boot;
 mod cli;
+mod database_lock;
 
 use clap::Parser;
 

@@ -308,6 +308,62 @@ impl Server {
     }
 }
 
+/// Runs `masthead` with `args`, giving it `limit` to finish; `None` if it was still running
+/// (it is then killed).
+fn run_within(args: &[&str], dir: &std::path::Path, limit: Duration) -> Option<std::process::Output> {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run masthead");
+    let started = std::time::Instant::now();
+    while started.elapsed() < limit {
+        if child.try_wait().expect("poll").is_some() {
+            return Some(child.wait_with_output().expect("output"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+#[test]
+fn a_second_server_on_one_sqlite_database_stops_at_once_and_the_first_keeps_serving() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = Server::start(dir.path(), None);
+    let listen = format!("127.0.0.1:{}", free_port());
+    let second = run_within(&["serve", "--no-demo", "--listen", &listen], dir.path(), Duration::from_secs(30))
+        .expect("the second server stops by itself");
+    assert!(!second.status.success());
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    let database = dir.path().canonicalize().expect("path").join("masthead.db");
+    let expected = format!("is serving the SQLite database {}", database.display());
+    assert!(stderr.contains("another masthead process (pid ") && stderr.contains(&expected), "{stderr}");
+    assert!(stderr.contains(&format!("{}.lock", database.display())), "{stderr}");
+    assert!(TcpStream::connect(&listen).is_err(), "the second server never listened");
+
+    // Migrating under a running server is refused too; commands meant to run beside it work.
+    let migrate = run_within(&["migrate"], dir.path(), Duration::from_secs(30)).expect("migrate stops");
+    assert!(!migrate.status.success());
+    let stderr = String::from_utf8_lossy(&migrate.stderr);
+    assert!(stderr.contains("`masthead migrate` needs the database to itself"), "{stderr}");
+    let listed = run_within(&["integration", "list"], dir.path(), Duration::from_secs(30)).expect("list stops");
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+
+    let (head, body) = first.request("GET", "/", "");
+    assert!(head.starts_with("HTTP/1.1 200"), "the first server still serves: {head}\n{body}");
+    first.stop();
+
+    // Once the first server is gone, the database can be served again.
+    let again = Server::start(dir.path(), None);
+    assert!(again.request("GET", "/", "").0.starts_with("HTTP/1.1 200"));
+    again.stop();
+}
+
 /// Runs a `masthead` command on the data directory, feeding `stdin`; returns its standard output.
 fn masthead(dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
     let mut child = Command::new(BIN)

@@ -29,7 +29,7 @@ pub const FREE_ATTEMPTS_PER_CLIENT: i64 = 20;
 /// and no client waits longer than this.
 pub const MAX_DELAY: Duration = Duration::minutes(15);
 /// Failures older than this are forgotten.
-const FAILURE_WINDOW: Duration = Duration::hours(1);
+pub(crate) const FAILURE_WINDOW: Duration = Duration::hours(1);
 /// Sessions last this long after the last request...
 pub const SESSION_LIFETIME: Duration = Duration::days(14);
 /// ...and never longer than this after signing in, however often they are used: a stolen

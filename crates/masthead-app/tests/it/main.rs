@@ -8,6 +8,7 @@ mod member_csv;
 mod newsletters;
 mod outbox;
 mod posts;
+mod request_limits;
 mod scheduling;
 mod staff;
 mod webhooks;

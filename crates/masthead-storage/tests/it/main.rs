@@ -5,5 +5,6 @@ mod filter;
 mod jobs;
 mod migrations;
 mod posts;
+mod request_counts;
 mod settings;
 mod sign_in;

@@ -62,6 +62,7 @@ pub async fn signin(
                     let to = crate::redirect::see_other(&safe_redirect(&form.r), "/admin/");
                     ([(header::SET_COOKIE, cookie)], to).into_response()
                 }
+                Err(error) if error.is_unavailable() => crate::error::unavailable(&error),
                 Err(error) => {
                     tracing::error!(%error, "opening a session failed");
                     StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -77,9 +78,16 @@ pub async fn signin(
             };
             let view = SignInView { error: Some(error.to_string()), email: form.email.trim(), redirect: &form.r };
             let mut response = render(&state, status, "signin.html", None, "", view).await;
-            if let SignInError::Throttled { retry_after } = error {
-                let seconds = retry_after.whole_seconds().max(1);
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            match error {
+                SignInError::Throttled { retry_after } => {
+                    let seconds = retry_after.whole_seconds().max(1);
+                    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                }
+                SignInError::Unavailable => {
+                    let seconds = HeaderValue::from(crate::error::RETRY_AFTER_SECONDS);
+                    response.headers_mut().insert(header::RETRY_AFTER, seconds);
+                }
+                _ => {}
             }
             response
         }
@@ -287,9 +295,6 @@ pub async fn outbox(State(state): State<AppState>, SignedIn(staff): SignedIn) ->
         Ok(messages) => {
             render(&state, StatusCode::OK, "outbox.html", Some(&staff), "outbox", Outbox { messages }).await
         }
-        Err(error) => {
-            tracing::error!(%error, "reading the outbox failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(error) => super::posts::internal(error),
     }
 }

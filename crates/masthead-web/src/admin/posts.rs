@@ -48,7 +48,10 @@ pub(crate) async fn timezone(state: &AppState) -> jiff::tz::TimeZone {
     state.newsroom.db().site_settings().await.map(|s| s.timezone.zone()).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
-pub(crate) fn internal(error: impl std::fmt::Display) -> Response {
+pub(crate) fn internal(error: impl std::fmt::Display + crate::error::Outage) -> Response {
+    if error.is_outage() {
+        return crate::error::unavailable(&error);
+    }
     tracing::error!(%error, "newsroom request failed");
     (StatusCode::INTERNAL_SERVER_ERROR, [(header::CACHE_CONTROL, PRIVATE)], "Something went wrong. Please try again.")
         .into_response()

@@ -53,13 +53,12 @@ impl FromRequestParts<AppState> for AdminCaller {
                 let error = AdminAuthError::BadHeader;
                 return Err(ApiError::unauthorized(error.to_string()).with_code(error.code()));
             }
-            let key = state.newsroom.verify_admin_token(token.trim(), masthead_core::now()).await.map_err(|e| {
-                let api = match e {
-                    AdminAuthError::MissingKid => ApiError::bad_request(e.to_string()),
-                    _ => ApiError::unauthorized(e.to_string()),
-                };
-                api.with_code(e.code())
-            })?;
+            let key =
+                state.newsroom.verify_admin_token(token.trim(), masthead_core::now()).await.map_err(|e| match e {
+                    AdminAuthError::Unavailable => ApiError::unavailable(),
+                    AdminAuthError::MissingKid => ApiError::bad_request(e.to_string()).with_code(e.code()),
+                    _ => ApiError::unauthorized(e.to_string()).with_code(e.code()),
+                })?;
             let Some(owner) = state.newsroom.db().owner().await? else {
                 return Err(ApiError::no_permission("The newsroom has no owner yet; finish the setup first."));
             };
@@ -68,7 +67,15 @@ impl FromRequestParts<AppState> for AdminCaller {
                 integration: Some(key.integration_id),
             });
         }
-        let Some(staff) = crate::admin::current_staff(state, &parts.headers).await else {
+        let staff = match crate::admin::staff_session(state, &parts.headers).await {
+            Ok(staff) => staff,
+            Err(error) if error.is_unavailable() => return Err(error.into()),
+            Err(error) => {
+                tracing::error!(%error, "reading a staff session failed");
+                None
+            }
+        };
+        let Some(staff) = staff else {
             return Err(ApiError::no_permission("Authorization failed").with_context(
                 "Unable to determine the authenticated user or integration. Check that cookies are being passed \
                  through if using session authentication.",

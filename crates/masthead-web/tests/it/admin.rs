@@ -134,6 +134,21 @@ dual_db_test!(async fn repeated_wrong_passwords_are_throttled(db) {
     assert!(throttled.text().contains("Too many failed attempts"));
 });
 
+dual_db_test!(async fn wrong_passwords_on_two_instances_count_together(db) {
+    let first = TestApp::new(&db).await;
+    let second = TestApp::another_instance(&db).await;
+    staff(&first, "Anna Field", Role::Author).await;
+    let wrong = "email=anna.field%40news.example.org&password=wrong+password+x";
+    for n in 0..4 {
+        let app = if n % 2 == 0 { &first } else { &second };
+        assert_eq!(send(app, "POST", "/admin/signin/", None, wrong).await.status, 401);
+    }
+    let right = format!("email=anna.field%40news.example.org&password={}", encode(PASSWORD));
+    for app in [&first, &second] {
+        assert_eq!(send(app, "POST", "/admin/signin/", None, &right).await.status, 429);
+    }
+});
+
 dual_db_test!(async fn a_burst_of_concurrent_guesses_gets_only_the_free_tries(db) {
     let app = std::sync::Arc::new(TestApp::new(&db).await);
     staff(&app, "Anna Field", Role::Author).await;

@@ -13,6 +13,7 @@ mod gating;
 mod home_and_archives;
 mod members;
 mod newsletter_choice;
+mod outage;
 mod request_ids;
 mod urls_and_errors;
 mod write_path;

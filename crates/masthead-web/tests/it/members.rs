@@ -282,6 +282,52 @@ dual_db_test!(async fn behind_a_trusted_proxy_sign_ups_are_limited_per_forwarded
     assert_eq!(sign_up("203.0.113.5:40000", "198.51.100.200").await, 429);
 });
 
+dual_db_test!(async fn two_instances_share_one_budget_of_requests(db) {
+    let first = TestApp::new(&db).await;
+    let second = TestApp::another_instance(&db).await;
+    newsletters(&first).await;
+    let instances = [&first, &second];
+    // One client signs up twenty addresses, its requests spread over both instances...
+    for n in 0..20 {
+        let request = form("/subscribe/", &format!("email=reader{n}%40example.org"));
+        assert_eq!(instances[n % 2].request_from("198.51.100.7:40000", request).await.status, 200, "sign-up {n}");
+    }
+    // ...and then neither instance takes another.
+    for (n, app) in instances.iter().enumerate() {
+        let request = form("/subscribe/", &format!("email=late{n}%40example.org"));
+        assert_eq!(app.request_from("198.51.100.7:40000", request).await.status, 429, "instance {n}");
+    }
+    // Sign-in links for one address from one client: five in the hour, wherever they are asked.
+    let mut statuses = Vec::new();
+    for n in 0..6 {
+        let request = form("/signin/", "email=someone%40example.org");
+        statuses.push(instances[n % 2].request_from("198.51.100.8:40000", request).await.status.as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429]);
+});
+
+dual_db_test!(async fn a_burst_of_sign_ups_over_two_instances_gets_only_the_limit(db) {
+    let first = std::sync::Arc::new(TestApp::new(&db).await);
+    let second = std::sync::Arc::new(TestApp::another_instance(&db).await);
+    newsletters(&first).await;
+    let mut burst = tokio::task::JoinSet::new();
+    for n in 0..50 {
+        let app = if n % 2 == 0 { first.clone() } else { second.clone() };
+        burst.spawn(async move {
+            let request = form("/subscribe/", &format!("email=burst{n}%40example.org"));
+            app.request_from("198.51.100.9:40000", request).await.status.as_u16()
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = burst.join_next().await {
+        statuses.push(status.expect("request"));
+    }
+    let accepted = statuses.iter().filter(|s| **s == 200).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((accepted, refused), (20, 30), "one client's hourly budget, whichever instance answers: {statuses:?}");
+    assert_eq!(db.outbox().await.expect("outbox").len(), 20, "only the accepted sign-ups were mailed");
+});
+
 dual_db_test!(async fn a_reader_gets_a_sign_in_link_after_someone_else_used_up_the_address(db) {
     let app = TestApp::new(&db).await;
     newsletters(&app).await;
