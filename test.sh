@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test Masthead has: the Rust suites (storage and HTTP tests on SQLite and on
-# PostgreSQL, media tests on an S3-compatible server) and the browser tests (Playwright driving
-# Debian's Chromium against the real binary). Prerequisites that can be installed here are
+# PostgreSQL, media tests on an S3-compatible server, two instances behind nginx on a PostgreSQL
+# cluster of their own) and the browser tests (Playwright driving Debian's Chromium against the
+# real binary). Prerequisites that can be installed here are
 # installed; see README.md.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,6 +15,19 @@ if [ ! -x "$chromium" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
     echo "error: the browser tests need Chromium at $chromium: run 'sudo apt-get install -y chromium' or set CHROMIUM_PATH" >&2
+    exit 1
+  fi
+fi
+# nginx, the load balancer in front of the two-instance test.
+if [ ! -x /usr/sbin/nginx ] && ! command -v nginx >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing nginx (Debian package) for the two-instance test..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+    # The package starts a system nginx on port 80; the test runs its own.
+    service nginx stop >/dev/null 2>&1 || true
+  else
+    echo "error: the two-instance test needs nginx: run 'sudo apt-get install -y nginx'" >&2
     exit 1
   fi
 fi

@@ -557,7 +557,7 @@ async fn two_instances_behind_nginx_behave_as_one_site() {
     assert_eq!(uncached.status, 503, "{}", uncached.body);
     assert!(uncached.headers.contains_key("retry-after"));
     cluster.start_server();
-    site.until_both("/author/ed-itor/", Duration::from_secs(30), |r| r.status == 200).await;
+    site.until_both("/author/olga-owner/", Duration::from_secs(30), |r| r.status == 200).await;
     site.admin(
         &a.url(),
         reqwest::Method::POST,
