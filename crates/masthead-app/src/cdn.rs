@@ -25,6 +25,10 @@ pub const SITE: &str = "site";
 pub const HOME: &str = "home";
 /// Feeds and sitemaps.
 pub const FEED: &str = "feed";
+/// Pages showing the live news feed: its own pages and the block on the home and article pages.
+pub const NEWS: &str = "news";
+/// Pages showing the editors' picks.
+pub const PICKS: &str = "picks";
 
 pub fn post_key(id: &ObjectId) -> String {
     format!("post-{id}")
@@ -48,6 +52,8 @@ pub fn keys_for(change: &ContentChange) -> Vec<String> {
             .collect(),
         ContentChange::Tag(id) => vec![tag_key(id)],
         ContentChange::Author(id) => vec![author_key(id)],
+        ContentChange::FeedItem(_) => vec![NEWS.to_owned()],
+        ContentChange::Picks => vec![PICKS.to_owned()],
         ContentChange::Settings | ContentChange::Everything => vec![SITE.to_owned()],
     }
 }

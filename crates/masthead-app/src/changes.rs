@@ -32,6 +32,10 @@ pub enum ContentChange {
     Tag(ObjectId),
     Author(ObjectId),
     Settings,
+    /// A live feed item was added, edited, pinned or deleted.
+    FeedItem(ObjectId),
+    /// The editors' picks changed.
+    Picks,
     /// Bulk changes such as seeding or importing, or changes nobody can name (a lost listener).
     Everything,
 }
@@ -110,6 +114,8 @@ fn content_change(announced: Announced) -> ContentChange {
         Announced::Tag(id) => ContentChange::Tag(id),
         Announced::Author(id) => ContentChange::Author(id),
         Announced::Settings => ContentChange::Settings,
+        Announced::FeedItem(id) => ContentChange::FeedItem(id),
+        Announced::Picks => ContentChange::Picks,
         Announced::Everything => ContentChange::Everything,
     }
 }

@@ -13,6 +13,28 @@ use time::Duration;
 use crate::{AppError, ContentChange, Newsroom, PostBody, PostInput};
 
 const ARTICLES: [&str; 2] = [include_str!("../demo/articles-a.toml"), include_str!("../demo/articles-b.toml")];
+const FEED: &str = include_str!("../demo/feed.toml");
+
+/// The live feed and the editors' picks of the demo.
+#[derive(Debug, Deserialize)]
+struct DemoFeed {
+    picks: Vec<String>,
+    item: Vec<DemoFeedItem>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DemoFeedItem {
+    minutes_ago: i64,
+    headline: String,
+    body: String,
+    /// The slug of the story it links to.
+    #[serde(default)]
+    link: Option<String>,
+    #[serde(default)]
+    key_event: bool,
+    #[serde(default)]
+    pinned: bool,
+}
 
 #[derive(Debug, Deserialize)]
 struct DemoFile {
@@ -329,8 +351,43 @@ pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
         report.created += 1;
     }
 
+    seed_feed(newsroom, &editor, now).await?;
     newsroom.changes.publish(&ContentChange::Everything);
     Ok(report)
+}
+
+/// The live feed and the picks, into a newsroom that has neither yet.
+async fn seed_feed(newsroom: &Newsroom, editor: &ObjectId, now: time::OffsetDateTime) -> Result<(), AppError> {
+    let feed: DemoFeed = toml::from_str(FEED).map_err(|e| AppError::invalid("demo", e.to_string()))?;
+    let db = &newsroom.db;
+    if db.feed_item_count().await? == 0 {
+        // Oldest first, so revisions follow the clock.
+        for item in feed.item.iter().rev() {
+            let post_id = match &item.link {
+                Some(slug) => db.post_by_slug(PostType::Post, slug).await?.map(|p| p.id),
+                None => None,
+            };
+            let content = masthead_storage::FeedItemContent {
+                headline: item.headline.clone(),
+                body: item.body.clone(),
+                post_id,
+                image: None,
+                image_credit: None,
+                key_event: item.key_event,
+                pinned: item.pinned,
+            };
+            db.insert_feed_item(&ObjectId::new(), &content, Some(editor), now - Duration::minutes(item.minutes_ago))
+                .await?;
+        }
+    }
+    if db.picks().await?.is_empty() {
+        for slug in &feed.picks {
+            if let Some(post) = db.post_by_slug(PostType::Post, slug).await? {
+                db.add_pick(&post.id, Some(editor)).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -364,6 +421,19 @@ mod tests {
         assert!(gated.iter().all(|a| !a.featured && a.body.contains(masthead_core::MEMBERS_ONLY_MARKER)));
         let pages: Vec<&str> = files.iter().flat_map(|f| &f.page).map(|p| p.slug.as_str()).collect();
         assert!(pages.contains(&"about") && pages.contains(&"membership"));
+
+        // The live feed: more than a page of items (so "More news" shows), one pinned, links
+        // and picks that name demo stories.
+        let feed: DemoFeed = toml::from_str(FEED).expect("demo feed parses");
+        assert!(feed.item.len() > 20, "{} items", feed.item.len());
+        assert_eq!(feed.item.iter().filter(|i| i.pinned).count(), 1);
+        assert!(feed.item.windows(2).all(|w| w[0].minutes_ago < w[1].minutes_ago), "newest first");
+        for slug in feed.item.iter().filter_map(|i| i.link.as_deref()).chain(feed.picks.iter().map(String::as_str)) {
+            assert!(slugs.contains(&slug), "{slug} is a demo story");
+        }
+        for item in &feed.item {
+            assert!(item.headline.chars().count() <= crate::newsroom::feed::MAX_HEADLINE, "{}", item.headline);
+        }
     }
 
     #[test]

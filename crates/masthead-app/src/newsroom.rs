@@ -4,6 +4,7 @@
 
 pub mod authoring;
 pub mod corrections;
+pub mod feed;
 mod management;
 pub mod posts;
 pub mod staff;

@@ -73,6 +73,9 @@ pub struct SiteSettings {
     /// Email domains whose addresses may not sign up (Ghost's `blocked_email_domains`).
     #[serde(default)]
     pub blocked_email_domains: Vec<String>,
+    /// Whether authors may post to the live news feed (editors and above always may).
+    #[serde(default)]
+    pub feed_authors_may_post: bool,
 }
 
 impl Default for SiteSettings {
@@ -94,6 +97,7 @@ impl Default for SiteSettings {
             meta_description: None,
             publisher_name: None,
             blocked_email_domains: Vec::new(),
+            feed_authors_may_post: false,
         }
     }
 }
@@ -117,6 +121,7 @@ impl SiteSettings {
         "meta_description",
         "publisher_name",
         "blocked_email_domains",
+        "feed_authors_may_post",
     ];
 
     pub fn publisher(&self) -> &str {

@@ -11,7 +11,8 @@ pub fn to_script_json(value: &Value) -> String {
     value.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
-fn publisher(site: &SiteView) -> Value {
+/// The site's organisation, as every piece of structured data names it.
+pub fn publisher(site: &SiteView) -> Value {
     let mut org = json!({ "@type": "Organization", "name": site.publisher, "url": format!("{}/", site.url) });
     if let Some(logo) = site.logo.as_deref().or(site.icon.as_deref()) {
         org["logo"] = json!({ "@type": "ImageObject", "url": site.absolute(logo) });

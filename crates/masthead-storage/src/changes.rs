@@ -32,6 +32,10 @@ pub enum Announced {
     Tag(ObjectId),
     Author(ObjectId),
     Settings,
+    /// A live feed item was added, edited or deleted.
+    FeedItem(ObjectId),
+    /// The editors' picks changed.
+    Picks,
     Everything,
 }
 
@@ -72,6 +76,8 @@ fn parse(payload: &str, schema: &str) -> Option<Option<Announced>> {
         "tag" => id(payload.id).map(Announced::Tag),
         "author" => id(payload.id).map(Announced::Author),
         "settings" => Some(Announced::Settings),
+        "feed" => id(payload.id).map(Announced::FeedItem),
+        "picks" => Some(Announced::Picks),
         _ => Some(Announced::Everything),
     })
 }
@@ -174,6 +180,10 @@ mod tests {
         assert!(matches!(parse(&page, "public"), Some(Some(Announced::Post { post_type: Some(PostType::Page), .. }))));
         assert_eq!(parse(r#"{"schema": "public", "kind": "settings"}"#, "public"), Some(Some(Announced::Settings)));
         assert_eq!(parse(r#"{"schema": "public", "kind": "everything"}"#, "public"), Some(Some(Announced::Everything)));
+        let item = ObjectId::new();
+        let feed = format!(r#"{{"schema": "public", "kind": "feed", "id": "{item}"}}"#);
+        assert_eq!(parse(&feed, "public"), Some(Some(Announced::FeedItem(item))));
+        assert_eq!(parse(r#"{"schema": "public", "kind": "picks"}"#, "public"), Some(Some(Announced::Picks)));
         assert_eq!(parse("not json", "public"), Some(None), "unreadable: the caller assumes everything");
     }
 }

@@ -10,6 +10,7 @@ mod changes;
 mod db;
 mod emails;
 mod error;
+mod feed;
 mod filter;
 mod integrations;
 mod jobs;
@@ -30,6 +31,7 @@ pub use emails::{
     ClaimedMail, ClaimedRecipient, EmailProgress, EmailRecord, FailedRecipient, MailCredential, NewEmail, OutgoingMail,
 };
 pub use error::StorageError;
+pub use feed::{FeedCursor, FeedItem, FeedItemContent, PickRecord};
 pub use filter::{FilterError, Listing, Resource, Scope};
 pub use integrations::{ApiKeyRecord, IntegrationRecord, WebhookRecord};
 pub use jobs::{ClaimedJob, JobChange, JobRecord, NewJob};

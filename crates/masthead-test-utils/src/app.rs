@@ -143,6 +143,12 @@ impl TestApp {
         TestResponse { status, headers, body }
     }
 
+    /// Sends `request` and hands back the response as it streams (Server-Sent Events), without
+    /// waiting for its end.
+    pub async fn stream(&self, request: Request<Body>) -> axum::response::Response {
+        self.router.clone().oneshot(request).await.expect("router is infallible")
+    }
+
     pub async fn get(&self, path: &str) -> TestResponse {
         self.request(Request::get(path).body(Body::empty()).expect("request")).await
     }

@@ -3,6 +3,7 @@
 //! `masthead-core`; state-changing requests must come from our own pages (Origin check).
 
 pub mod auth;
+pub mod feed;
 pub mod history;
 pub mod integrations;
 pub mod manage;
@@ -177,6 +178,10 @@ pub struct Me {
     pub may_edit_any: bool,
     pub may_manage_settings: bool,
     pub may_manage_integrations: bool,
+    /// Editors and above: the live feed's pins and the editors' picks.
+    pub may_manage_newsroom: bool,
+    /// Editors and above, and authors where the site allows it.
+    pub may_post_to_feed: bool,
 }
 
 impl Me {
@@ -188,6 +193,9 @@ impl Me {
             may_edit_any: staff.actor.may(Permission::EditAnyPost),
             may_manage_settings: staff.actor.may(Permission::ManageSettings),
             may_manage_integrations: staff.actor.may(Permission::ManageIntegrations),
+            may_manage_newsroom: staff.actor.may(Permission::ManageNewsroom),
+            // Authors may too where the site allows it: `render` asks the newsroom.
+            may_post_to_feed: staff.actor.may(Permission::ManageNewsroom),
         }
     }
 }
@@ -213,8 +221,15 @@ pub async fn render<T: Serialize>(
     section: &'static str,
     content: T,
 ) -> Response {
-    let site_title = state.newsroom.db().site_settings().await.map(|s| s.title).unwrap_or_else(|_| "Masthead".into());
-    let page = AdminPage { site_title: &site_title, me: staff.map(Me::of), section, notice: None, content };
+    let settings = state.newsroom.db().site_settings().await.ok();
+    let site_title = settings.as_ref().map(|s| s.title.clone()).unwrap_or_else(|| "Masthead".into());
+    let me = staff.map(|staff| {
+        let mut me = Me::of(staff);
+        let authors_may_post = settings.as_ref().is_some_and(|s| s.feed_authors_may_post);
+        me.may_post_to_feed |= staff.actor.role == masthead_core::Role::Author && authors_may_post;
+        me
+    });
+    let page = AdminPage { site_title: &site_title, me, section, notice: None, content };
     match state.admin.render(template, &page) {
         Ok(html) => (status, [(header::CACHE_CONTROL, PRIVATE)], Html(html)).into_response(),
         Err(error) => {

@@ -31,6 +31,10 @@ pub enum Dep {
     AuthorList(ObjectId),
     /// Lists of the newest stories: the home page, feeds, sitemaps, the 404 page's suggestions.
     Listings,
+    /// The live news feed: its pages, and the block on the home and article pages.
+    News,
+    /// The editors' picks.
+    Picks,
 }
 
 /// The dependencies a handler attaches to a response it wants cached.
@@ -71,6 +75,8 @@ pub fn surrogate_keys(deps: &[Dep], path: &str) -> Vec<String> {
             Dep::Author(id) | Dep::AuthorList(id) => add(cdn::author_key(id)),
             Dep::Listings if path == "/" || path.starts_with("/page/") => add(cdn::HOME.to_owned()),
             Dep::Listings => add(cdn::FEED.to_owned()),
+            Dep::News => add(cdn::NEWS.to_owned()),
+            Dep::Picks => add(cdn::PICKS.to_owned()),
         }
     }
     keys
@@ -219,6 +225,8 @@ impl PageCache {
                 .collect(),
             ContentChange::Tag(id) => vec![Dep::Tag(id.clone())],
             ContentChange::Author(id) => vec![Dep::Author(id.clone())],
+            ContentChange::FeedItem(_) => vec![Dep::News],
+            ContentChange::Picks => vec![Dep::Picks],
             ContentChange::Settings | ContentChange::Everything => {
                 self.clear();
                 return;

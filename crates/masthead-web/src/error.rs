@@ -11,6 +11,9 @@ pub const RETRY_AFTER_SECONDS: u32 = 30;
 pub enum WebError {
     #[error("not found")]
     NotFound,
+    /// The request cannot be answered as asked; the message says why (shown as plain text).
+    #[error("bad request: {0}")]
+    BadRequest(String),
     /// The database cannot be reached right now: a 503 with `Retry-After`, and an error page
     /// that needs no database.
     #[error("unavailable: {0}")]
@@ -92,6 +95,14 @@ impl IntoResponse for WebError {
         let status = match &self {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Unavailable(message) => return unavailable(message),
+            WebError::BadRequest(message) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))],
+                    message.clone(),
+                )
+                    .into_response();
+            }
             WebError::Internal(message) => {
                 // Logged here, never shown: internal details stay out of responses.
                 tracing::error!(error = %message, "request failed");

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod client;
 mod encoded;
 mod error;
+pub mod live;
 mod media;
 mod middleware;
 pub mod redirect;
@@ -31,6 +32,8 @@ pub struct AppState {
     /// The newsroom's own screens.
     pub admin: Arc<Theme>,
     pub cache: Arc<cache::PageCache>,
+    /// Live updates of the news feed to open pages.
+    pub live: Arc<live::LiveFeed>,
     pub assets: Arc<assets::AssetStore>,
     /// Public base URL, no trailing slash, used in canonical links, feeds and sitemaps.
     pub site_url: Arc<str>,
@@ -65,6 +68,13 @@ impl AppState {
                 cache.invalidate(change);
             }
         });
+        let live = Arc::new(live::LiveFeed::default());
+        let listener = Arc::downgrade(&live);
+        newsroom.changes.subscribe(move |change| {
+            if let Some(live) = listener.upgrade() {
+                live.heard(change);
+            }
+        });
         let assets = Arc::new(assets::AssetStore::new(&theme));
         let admin = Arc::new(Theme::load_admin()?);
         Ok(Self {
@@ -72,6 +82,7 @@ impl AppState {
             theme: Arc::new(theme),
             admin,
             cache,
+            live,
             assets,
             site_url: site_url.trim_end_matches('/').into(),
             bounce_secret: None,

@@ -85,7 +85,8 @@ pub async fn normalize_path(request: Request, next: Next) -> Response {
 /// normalised; such requests reach the router unchanged.
 fn canonical_path(path: &str) -> Option<String> {
     let exempt = |path: &str| ["/content/", "/assets/", "/ghost/"].iter().any(|prefix| path.starts_with(prefix));
-    if exempt(path) {
+    // The live feed's event stream keeps the address every EventSource client is given.
+    if exempt(path) || path == "/news/events" {
         return None;
     }
     let collapsed = crate::redirect::site_path(path)?;

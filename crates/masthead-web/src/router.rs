@@ -11,11 +11,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::admin::members as member_admin;
-use crate::admin::{self, auth, history, integrations, manage, posts, transfer};
+use crate::admin::{self, auth, feed, history, integrations, manage, posts, transfer};
 use crate::api::admin::posts::{Pages, Posts};
 use crate::api::{admin as api_admin, content};
 use crate::site::members;
-use crate::{AppState, assets, media, middleware, site};
+use crate::{AppState, assets, live, media, middleware, site};
 
 pub fn router(state: AppState) -> Router {
     // Public pages: rendered once, then served from the page cache.
@@ -35,6 +35,10 @@ pub fn router(state: AppState) -> Router {
         .route("/author/{slug}/", get(site::archive::author))
         .route("/author/{slug}/page/{page}/", get(site::archive::author_page))
         .route("/author/{slug}/rss/", get(site::feeds::author_rss))
+        .route("/news/", get(site::news::news))
+        .route("/news/before/{cursor}/", get(site::news::news_before))
+        .route("/news/rss/", get(site::news::rss))
+        .route("/news/{id}/", get(site::news::item))
         .route("/{slug}/", get(site::article::post_or_page))
         .route_layer(from_fn_with_state(state.clone(), middleware::page_cache));
 
@@ -59,6 +63,12 @@ pub fn router(state: AppState) -> Router {
             "/admin/uploads/",
             post(posts::upload).layer(DefaultBodyLimit::max(masthead_media::MAX_UPLOAD_BYTES + 1024 * 1024)),
         )
+        .route("/admin/feed/", get(feed::feed_page).post(feed::post_item))
+        .route("/admin/feed/{id}/", get(feed::edit_page).post(feed::edit_item))
+        .route("/admin/feed/{id}/delete/", post(feed::delete_item))
+        .route("/admin/feed/{id}/pin/", post(feed::pin_item))
+        .route("/admin/picks/", get(feed::picks).post(feed::add_pick))
+        .route("/admin/picks/{id}/", post(feed::change_pick))
         .route("/admin/outbox/", get(auth::outbox))
         .route("/admin/staff/", get(manage::staff_page))
         .route("/admin/staff/invite/", post(manage::invite))
@@ -127,6 +137,8 @@ pub fn router(state: AppState) -> Router {
         .route("/ghost/api/content/settings/", get(content::settings))
         .route("/ghost/api/content/tiers/", get(content::tiers))
         .route("/ghost/api/content/newsletters/", get(content::newsletters))
+        .route("/ghost/api/content/feed_items/", get(api_admin::feed_items::content_browse))
+        .route("/ghost/api/content/feed_items/{id}/", get(api_admin::feed_items::content_read))
         .route("/ghost/api/content/{*rest}", any(api_admin::unknown))
         .route_layer(from_fn_with_state(state.clone(), content::require_content_key))
         .layer(from_fn(content::cors));
@@ -167,6 +179,11 @@ pub fn router(state: AppState) -> Router {
             get(api_admin::tags::read_tag).put(api_admin::tags::edit_tag).delete(api_admin::tags::delete_tag),
         )
         .route("/ghost/api/admin/tags/slug/{slug}/", get(api_admin::tags::read_tag_by_slug))
+        .route("/ghost/api/admin/feed_items/", get(api_admin::feed_items::browse).post(api_admin::feed_items::add))
+        .route(
+            "/ghost/api/admin/feed_items/{id}/",
+            get(api_admin::feed_items::read).put(api_admin::feed_items::edit).delete(api_admin::feed_items::delete),
+        )
         .route("/ghost/api/admin/users/", get(api_admin::users::browse_users))
         .route("/ghost/api/admin/users/{id}/", get(api_admin::users::read_user))
         .route("/ghost/api/admin/users/slug/{slug}/", get(api_admin::users::read_user_by_slug))
@@ -218,6 +235,9 @@ pub fn router(state: AppState) -> Router {
         // Authenticated by the shared secret.
         .route("/members/webhooks/bounce/", post(members::bounce_webhook))
         .route("/p/{uuid}/", get(site::article::preview))
+        // The live feed's updates: a stream per open page, and a poll a CDN can answer.
+        .route("/news/events", get(live::events))
+        .route("/news/updates.json", get(live::updates))
         .route("/assets/{*path}", get(assets::serve_asset))
         .route("/content/images/{*path}", get(media::serve_image))
         .route("/robots.txt", get(site::feeds::robots))
@@ -234,8 +254,8 @@ pub fn router(state: AppState) -> Router {
     security_headers(router, https).with_state(state)
 }
 
-/// Sent with every response. The public theme runs no script; inline styles carry the accent
-/// colour. HSTS only when the site is served over HTTPS.
+/// Sent with every response. The public theme's one script (live feed updates) is its own;
+/// inline styles carry the accent colour. HSTS only when the site is served over HTTPS.
 const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),

@@ -6,6 +6,7 @@ pub mod article;
 pub mod feeds;
 pub mod home;
 pub mod members;
+pub mod news;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -37,7 +38,7 @@ pub async fn site_context(state: &AppState) -> Result<SiteContext, WebError> {
 
 /// The site as last read from the database (the defaults before any page was rendered), for
 /// pages that must not read it.
-fn last_site(state: &AppState) -> SiteView {
+pub(crate) fn last_site(state: &AppState) -> SiteView {
     let last = state.last_site.read().ok().and_then(|last| last.clone());
     last.unwrap_or_else(|| SiteView::new(&SiteSettings::default(), &state.site_url, Vec::new()))
 }

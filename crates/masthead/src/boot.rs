@@ -464,6 +464,7 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
             if newsroom.mailer.local_trial() { "; on this local trial, readers' links are also logged" } else { "" }
         );
     }
+    let live = state.live.clone();
     let app = masthead_web::router(state);
     let listener = masthead_web::server::bind(args.listen).with_context(|| format!("listening on {}", args.listen))?;
     println!(
@@ -471,9 +472,12 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
         args.listen,
         started.elapsed().as_millis()
     );
-    masthead_web::server::serve(listener, app, args.connections.limits(), shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Open live-feed streams never end by themselves: end them so the server can stop.
+        live.close();
+    };
+    masthead_web::server::serve(listener, app, args.connections.limits(), shutdown).await.context("serving HTTP")?;
     let _ = stop.send(true);
     while background.join_next().await.is_some() {}
     newsroom.close().await;

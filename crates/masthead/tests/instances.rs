@@ -397,6 +397,24 @@ async fn two_instances_behind_nginx_behave_as_one_site() {
     site.until_both(&format!("/{slug}/"), second, |r| r.status == 404).await;
     site.until_both("/", second, |r| !r.body.contains("Bridges reopen")).await;
 
+    // The live feed: a reader's stream on instance B, and one through nginx, receive an item
+    // posted through instance A (the change bus carries it); both instances' pages show it.
+    let mut on_b = site.client.get(format!("{}/news/events", b.url())).send().await.expect("stream on B");
+    let mut via_nginx = site.client.get(format!("{}/news/events", site.nginx)).send().await.expect("stream via nginx");
+    assert_eq!((on_b.status().as_u16(), via_nginx.status().as_u16()), (200, 200));
+    site.admin(
+        &a.url(),
+        reqwest::Method::POST,
+        "feed_items/",
+        Some(json!({ "feed_items": [{ "headline": "Checkpoints reopen on the ring road", "markdown": "Queues are short." }] })),
+    )
+    .await;
+    for stream in [&mut on_b, &mut via_nginx] {
+        until_streamed(stream, "Checkpoints reopen on the ring road", second).await;
+    }
+    site.until_both("/news/", second, |r| r.body.contains("Checkpoints reopen on the ring road")).await;
+    drop((on_b, via_nginx));
+
     // A staff session opened through instance A works on instance B.
     let signin = site
         .send(
@@ -569,6 +587,21 @@ async fn two_instances_behind_nginx_behave_as_one_site() {
     .await;
     site.until_both("/", Duration::from_secs(5), |r| r.body.contains("Power restored")).await;
     drop((a, b));
+}
+
+/// Reads a live-feed stream until `text` arrives; fails after `within`.
+async fn until_streamed(stream: &mut reqwest::Response, text: &str, within: Duration) {
+    let started = Instant::now();
+    let mut seen = String::new();
+    while !seen.contains(text) {
+        let left = within.saturating_sub(started.elapsed());
+        let chunk = tokio::time::timeout(left, stream.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("{text:?} not streamed within {within:?}; received {seen:?}"))
+            .expect("the stream")
+            .expect("the stream stays open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
 }
 
 /// (recipient, Message-ID) of the newsletter messages received after `before`.

@@ -135,3 +135,37 @@
     request.send(new FormData(form));
   });
 })();
+
+// The live feed composer: Ctrl+Enter (⌘+Enter) posts from any field, an image can be uploaded
+// in place, and deleting asks first. Without JavaScript the forms still work.
+(function () {
+  'use strict';
+  document.querySelectorAll('form[data-shortcut-submit]').forEach(function (form) {
+    form.addEventListener('keydown', function (event) {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        if (form.reportValidity()) form.requestSubmit ? form.requestSubmit() : form.submit();
+      }
+    });
+  });
+  document.querySelectorAll('form[data-confirm]').forEach(function (form) {
+    form.addEventListener('submit', function (event) {
+      if (!window.confirm(form.getAttribute('data-confirm'))) event.preventDefault();
+    });
+  });
+  document.querySelectorAll('input[type=file][data-feed-upload]').forEach(function (input) {
+    input.addEventListener('change', function () {
+      if (!input.files.length) return;
+      var data = new FormData();
+      data.append('file', input.files[0]);
+      fetch('/admin/uploads/', { method: 'POST', body: data, credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
+        .then(function (r) { return r.json().then(function (json) { if (!r.ok) throw new Error(json.error || 'Upload failed'); return json.url; }); })
+        .then(function (url) {
+          var target = input.form.querySelector('[data-upload-target=feed-image]');
+          if (target) target.value = url;
+        })
+        .catch(function (error) { window.alert(error.message); });
+      input.value = '';
+    });
+  });
+})();

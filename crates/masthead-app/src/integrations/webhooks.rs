@@ -49,6 +49,9 @@ pub const EVENTS: &[&str] = &[
     "member.added",
     "member.edited",
     "member.deleted",
+    "feed_item.added",
+    "feed_item.edited",
+    "feed_item.deleted",
 ];
 
 /// How long a target may take to answer, as in Ghost.

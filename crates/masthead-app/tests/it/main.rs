@@ -2,6 +2,7 @@
 
 mod cdn;
 mod demo;
+mod feed;
 mod ghost_export;
 mod ghost_import;
 mod member_csv;

@@ -213,6 +213,8 @@ pub struct SettingsForm {
     twitter: String,
     /// Email domains refused at sign-up, one per line.
     blocked_email_domains: String,
+    /// "on" when authors may post to the live feed (an unticked box sends nothing).
+    feed_authors_may_post: Option<String>,
 }
 
 /// Domains from the settings textarea: one per line (or comma-separated), `@` and case dropped.
@@ -277,6 +279,7 @@ pub async fn settings_page(State(state): State<AppState>, SignedIn(staff): Signe
         secondary_navigation: navigation_text(&settings.secondary_navigation),
         twitter: settings.twitter.clone().unwrap_or_default(),
         blocked_email_domains: settings.blocked_email_domains.join("\n"),
+        feed_authors_may_post: settings.feed_authors_may_post.then(|| "on".to_owned()),
     };
     render(&state, StatusCode::OK, "settings.html", Some(&staff), "settings", SettingsView { form, error: None }).await
 }
@@ -311,6 +314,7 @@ pub async fn save_settings(
             secondary_navigation: parse_navigation(&form.secondary_navigation)?,
             twitter: Some(form.twitter.trim().to_owned()).filter(|t| !t.is_empty()),
             blocked_email_domains: parse_domains(&form.blocked_email_domains)?,
+            feed_authors_may_post: form.feed_authors_may_post.is_some(),
             ..current
         })
     })();

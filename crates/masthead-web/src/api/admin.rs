@@ -5,6 +5,7 @@
 //! shapes the answer as Ghost does.
 
 pub mod db;
+pub mod feed_items;
 mod fields;
 pub mod images;
 pub mod members;

@@ -54,6 +54,25 @@ pub const OPERATIONS: &[Operation] = &[
     op!("get", "/ghost/api/content/settings/", "settings", Object, "The site's public settings"),
     op!("get", "/ghost/api/content/tiers/", "tiers", Browse, "Browse tiers"),
     op!("get", "/ghost/api/content/newsletters/", "newsletters", Browse, "Browse active newsletters"),
+    op!("get", "/ghost/api/content/feed_items/", "feed_items", Browse, "Browse the live news feed, newest first"),
+    op!("get", "/ghost/api/content/feed_items/{id}/", "feed_items", Read, "Read a live feed item"),
+    op!("get", "/ghost/api/admin/feed_items/", "feed_items", Browse, "Browse live feed items"),
+    op!("post", "/ghost/api/admin/feed_items/", "feed_items", Add, "Post to the live news feed"),
+    op!("get", "/ghost/api/admin/feed_items/{id}/", "feed_items", Read, "Read a live feed item"),
+    op!(
+        "put",
+        "/ghost/api/admin/feed_items/{id}/",
+        "feed_items",
+        Edit,
+        "Edit a live feed item (readers see it updated)"
+    ),
+    op!(
+        "delete",
+        "/ghost/api/admin/feed_items/{id}/",
+        "feed_items",
+        Delete,
+        "Delete a live feed item (open pages remove it)"
+    ),
     op!("get", "/ghost/api/admin/site/", "site", Object, "Site title, URL and version (no key needed)"),
     op!("get", "/ghost/api/admin/posts/", "posts", Browse, "Browse posts of any status"),
     op!("post", "/ghost/api/admin/posts/", "posts", Add, "Create a post"),

@@ -7,6 +7,7 @@ use masthead_render::views::{ArticleView, MetaView, PostCard};
 use masthead_storage::{PageRequest, PostList};
 use serde::Serialize;
 
+use super::news::{FeedBlock, feed_block};
 use super::{Page, cacheable_html, card_deps, cards, site_context};
 use crate::cache::{CacheDeps, Dep, VariesByReader};
 use crate::{AppState, WebError};
@@ -21,6 +22,8 @@ struct ArticleContent {
     edit_url: Option<String>,
     /// Corrections and updates, oldest first.
     notes: Vec<NoteView>,
+    /// The live feed and the editors' picks, beside stories (not pages).
+    feed: Option<FeedBlock>,
 }
 
 #[derive(Serialize)]
@@ -122,7 +125,11 @@ async fn render(
         .into_iter()
         .map(|n| NoteView { kind: n.kind, body: n.body, noted_at: masthead_render::views::iso(n.noted_at) })
         .collect();
-    let content = ArticleContent { post: view, related: cards(&related), edit_url, notes };
+    let feed = match post.post_type {
+        PostType::Post => Some(feed_block(state, &mut deps).await?),
+        PostType::Page => None,
+    };
+    let content = ArticleContent { post: view, related: cards(&related), edit_url, notes, feed };
     let html = state.theme.render(template, &Page { site: &ctx.site, meta, current_path: &path, content })?;
     let mut response = cacheable_html(html, deps);
     if post.is_gated() {

@@ -48,7 +48,7 @@ struct FeedContext<'a> {
 }
 
 /// Makes site-relative links and images absolute, since feed readers show content elsewhere.
-fn absolute_links(html: &str, base: &str) -> String {
+pub(crate) fn absolute_links(html: &str, base: &str) -> String {
     html.replace("src=\"/", &format!("src=\"{base}/")).replace("href=\"/", &format!("href=\"{base}/"))
 }
 

@@ -5,6 +5,7 @@ use masthead_render::views::{Link, MetaView, PaginationView, PostCard};
 use masthead_storage::{PageRequest, PostList};
 use serde::Serialize;
 
+use super::news::{FeedBlock, feed_block};
 use super::{Page, cacheable_html, card_deps, cards, page_number, site_context};
 use crate::cache::{CacheDeps, Dep};
 use crate::{AppState, WebError};
@@ -27,6 +28,8 @@ struct HomeContent {
     latest: Vec<PostCard>,
     sections: Vec<Section>,
     pagination: PaginationView,
+    /// The live feed and the editors' picks (first page only).
+    feed: Option<FeedBlock>,
 }
 
 pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
@@ -82,7 +85,8 @@ async fn render_home(state: &AppState, page: u32) -> Result<Response, WebError> 
     if page == 1 {
         meta.json_ld = Some(structured_data::to_script_json(&structured_data::website(&ctx.site)));
     }
-    let content = HomeContent { lead, top, latest: posts, sections, pagination };
+    let feed = if page == 1 { Some(feed_block(state, &mut deps).await?) } else { None };
+    let content = HomeContent { lead, top, latest: posts, sections, pagination, feed };
     let html = state.theme.render("home.html", &Page { site: &ctx.site, meta, current_path: &path, content })?;
     Ok(cacheable_html(html, deps))
 }

@@ -12,6 +12,7 @@ mod feeds;
 mod gating;
 mod home_and_archives;
 mod members;
+mod news;
 mod newsletter_choice;
 mod outage;
 mod request_ids;
