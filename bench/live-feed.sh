@@ -19,8 +19,12 @@ if [ "${BUILD:-1}" != 0 ]; then
 fi
 bin="$target_dir/release/masthead"
 load="$target_dir/release/masthead-sse-load"
-# Every stream is a socket on each side.
-ulimit -n 65536
+# Every stream is a socket on each side (client and server are separate processes).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((clients + 200)) ]; then
+  echo "error: $clients streams need an open-files limit above $((clients + 200)); this shell allows $(ulimit -n)" >&2
+  exit 1
+fi
 
 work=$(mktemp -d)
 database_name="masthead_bench_live_$$"
@@ -69,5 +73,6 @@ print(f"| {clients} | {result['received']} | {result['failed']} | {result['p50_m
 print()
 print(f"- Opening the {clients} streams took {result['connect_s']} s (256 connecting at a time).")
 PY
-echo "- Release build; one instance on ${DATABASE:-SQLite}; client and server on the same machine over loopback"
+backend=$([ "${DATABASE:-sqlite}" = sqlite ] && echo SQLite || echo PostgreSQL)
+echo "- Release build; one instance on $backend; client and server on the same machine over loopback"
 echo "- Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"

@@ -3,3 +3,14 @@ module.exports.staff = {
   editor: { email: 'edna.editor@example.org', name: 'Edna Editor', role: 'editor', password: 'editor password 2026' },
   contributor: { email: 'cory.contributor@example.org', name: 'Cory Contributor', role: 'contributor', password: 'contributor password 2026' },
 };
+
+/** Signs `who` in through the newsroom's sign-in form (used by the tests, not the config). */
+module.exports.signIn = async function signIn(page, who) {
+  const { expect } = require('@playwright/test');
+  await page.goto('/admin/');
+  await expect(page).toHaveURL(/\/admin\/signin\//);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.locator('.admin-bar')).toContainText(who.name);
+};

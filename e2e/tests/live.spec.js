@@ -4,16 +4,7 @@
 // the page moving; "More news" loads older items; reordering the picks shows on the home page.
 // The demo newsroom has a day of feed items (more than a page) and three picks.
 const { test, expect } = require('@playwright/test');
-const { staff } = require('../staff');
-
-async function signIn(page, who) {
-  await page.goto('/admin/');
-  await expect(page).toHaveURL(/\/admin\/signin\//);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.locator('.admin-bar')).toContainText(who.name);
-}
+const { staff, signIn } = require('../staff');
 
 /** Posts an item from the composer, keyboard only: type, then Ctrl+Enter. */
 async function post(editor, headline, body) {

@@ -1,16 +1,7 @@
 // The newsroom: an editor writes, illustrates, previews and publishes a story; a contributor
 // cannot publish.
 const { test, expect } = require('@playwright/test');
-const { staff } = require('../staff');
-
-async function signIn(page, who) {
-  await page.goto('/admin/');
-  await expect(page).toHaveURL(/\/admin\/signin\//);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.locator('.admin-bar')).toContainText(who.name);
-}
+const { staff, signIn } = require('../staff');
 
 async function anImage(page) {
   // Any JPEG will do: take a demo photo from the site.

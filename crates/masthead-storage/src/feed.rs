@@ -88,6 +88,20 @@ macro_rules! next_revision {
     };
 }
 
+/// Commits `$tx` and answers `Some($revision)` when exactly one row changed; else rolls back and
+/// answers `None` (no such live item).
+macro_rules! commit_if_one_row {
+    ($tx:ident, $rows:expr, $revision:expr) => {
+        if $rows == 1 {
+            $tx.commit().await?;
+            Some($revision)
+        } else {
+            $tx.rollback().await?;
+            None
+        }
+    };
+}
+
 /// Unpins every live item but `$id` in transaction `$tx`, each change with a revision of its own.
 macro_rules! unpin_others {
     ($tx:ident, $id:expr, $now:expr) => {
@@ -175,13 +189,7 @@ impl Db {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            if updated == 1 {
-                tx.commit().await?;
-                Some(revision)
-            } else {
-                tx.rollback().await?;
-                None
-            }
+            commit_if_one_row!(tx, updated, revision)
         }))
     }
 
@@ -206,13 +214,7 @@ impl Db {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            if updated == 1 {
-                tx.commit().await?;
-                Some(revision)
-            } else {
-                tx.rollback().await?;
-                None
-            }
+            commit_if_one_row!(tx, updated, revision)
         }))
     }
 
@@ -233,13 +235,7 @@ impl Db {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            if updated == 1 {
-                tx.commit().await?;
-                Some(revision)
-            } else {
-                tx.rollback().await?;
-                None
-            }
+            commit_if_one_row!(tx, updated, revision)
         }))
     }
 

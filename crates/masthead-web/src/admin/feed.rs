@@ -11,7 +11,7 @@ use masthead_storage::{FeedItem, PageRequest, PostList};
 use serde::{Deserialize, Serialize};
 
 use super::posts::internal;
-use super::{LinkView, SignedIn, Staff, forbidden, message, not_found, render};
+use super::{SignedIn, Staff, forbidden, not_found, render};
 use crate::AppState;
 
 /// Items listed under the composer.
@@ -155,17 +155,7 @@ async fn page(
 }
 
 async fn refused(state: &AppState, staff: &Staff, error: AppError) -> Response {
-    let link = Some(LinkView { url: "/admin/feed/", label: "Back to the live feed" });
-    match error {
-        AppError::Forbidden(text) => {
-            message(state, StatusCode::FORBIDDEN, Some(staff), "Not allowed", &text, link).await
-        }
-        AppError::NotFound(_) => not_found(state, staff).await,
-        AppError::Invalid { message: text, .. } | AppError::Conflict(text) => {
-            message(state, StatusCode::UNPROCESSABLE_ENTITY, Some(staff), "Not saved", &text, link).await
-        }
-        other => internal(other),
-    }
+    super::manage::refused(state, staff, error, "/admin/feed/").await
 }
 
 #[derive(Debug, Default, Deserialize)]

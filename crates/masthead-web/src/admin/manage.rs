@@ -13,7 +13,7 @@ use super::{SignedIn, Staff, forbidden, message, not_found, render};
 use crate::AppState;
 
 /// Maps a refused or invalid management action to the page that says so.
-async fn refused(state: &AppState, staff: &Staff, error: AppError, back: &str) -> Response {
+pub(super) async fn refused(state: &AppState, staff: &Staff, error: AppError, back: &str) -> Response {
     let link = Some(super::LinkView { url: back, label: "Back" });
     match error {
         AppError::Forbidden(text) => {

@@ -20,6 +20,8 @@ struct ArticleContent {
     related: Vec<PostCard>,
     /// Shown to signed-in staff who may edit the story; such pages are never cached.
     edit_url: Option<String>,
+    /// Shown to signed-in staff who may post to the live feed: a feed item linking this story.
+    feed_url: Option<String>,
     /// Corrections and updates, oldest first.
     notes: Vec<NoteView>,
     /// The live feed and the editors' picks, beside stories (not pages).
@@ -54,8 +56,15 @@ pub async fn post_or_page(
                 (None, Some(Extension(reader))) => reader,
                 (None, None) => super::members::reader(&state, &headers).await,
             };
+            let feed_url = match &staff {
+                Some(s) if post.post_type == PostType::Post && state.newsroom.may_post_to_feed(&s.actor).await? => {
+                    Some(format!("/admin/feed/?post={}", post.id))
+                }
+                _ => None,
+            };
             let edit_url = staff.filter(|s| s.actor.may_edit(&post)).map(|_| format!("/admin/posts/{}/", post.id));
-            let mut response = render(&state, post, edit_url, reader, false).await?;
+            let links = StaffLinks { edit_url, feed_url };
+            let mut response = render(&state, post, links, reader, false).await?;
             if reader == Reader::Staff {
                 private(&mut response);
             }
@@ -63,6 +72,13 @@ pub async fn post_or_page(
         }
     }
     Err(WebError::NotFound)
+}
+
+/// What signed-in staff get on a story's page.
+#[derive(Default)]
+struct StaffLinks {
+    edit_url: Option<String>,
+    feed_url: Option<String>,
 }
 
 /// Keeps a page out of every cache: it shows what only its reader may see.
@@ -76,7 +92,7 @@ fn private(response: &mut Response) {
 pub async fn preview(State(state): State<AppState>, Path(uuid): Path<String>) -> Result<Response, WebError> {
     let post = state.newsroom.db().post_by_uuid(&uuid).await?.ok_or(WebError::NotFound)?;
     // The link is for staff to share before publication: it shows the whole story.
-    let mut response = render(&state, post, None, Reader::Staff, true).await?;
+    let mut response = render(&state, post, StaffLinks::default(), Reader::Staff, true).await?;
     private(&mut response);
     Ok(response.into_response())
 }
@@ -84,7 +100,7 @@ pub async fn preview(State(state): State<AppState>, Path(uuid): Path<String>) ->
 async fn render(
     state: &AppState,
     post: Post,
-    edit_url: Option<String>,
+    links: StaffLinks,
     reader: Reader,
     preview: bool,
 ) -> Result<Response, WebError> {
@@ -129,7 +145,8 @@ async fn render(
         PostType::Post => Some(feed_block(state, &mut deps).await?),
         PostType::Page => None,
     };
-    let content = ArticleContent { post: view, related: cards(&related), edit_url, notes, feed };
+    let StaffLinks { edit_url, feed_url } = links;
+    let content = ArticleContent { post: view, related: cards(&related), edit_url, feed_url, notes, feed };
     let html = state.theme.render(template, &Page { site: &ctx.site, meta, current_path: &path, content })?;
     let mut response = cacheable_html(html, deps);
     if post.is_gated() {

@@ -18,33 +18,34 @@ const FEED_ITEMS: u32 = 15;
 const RSS: &str = "application/rss+xml; charset=utf-8";
 const XML: &str = "application/xml; charset=utf-8";
 
+/// An RSS channel (`rss.xml`), for the site's feeds and the live news feed's.
 #[derive(Serialize)]
-struct Feed {
-    title: String,
-    description: String,
-    link: String,
-    self_url: String,
-    build_date: String,
+pub(crate) struct Feed {
+    pub title: String,
+    pub description: String,
+    pub link: String,
+    pub self_url: String,
+    pub build_date: String,
 }
 
 #[derive(Serialize)]
-struct FeedItem {
-    id: String,
-    title: String,
-    url: String,
-    excerpt: String,
-    html: String,
-    authors: Vec<String>,
-    tags: Vec<String>,
-    published_at: String,
-    image: Option<String>,
+pub(crate) struct FeedItem {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    pub excerpt: String,
+    pub html: String,
+    pub authors: Vec<String>,
+    pub tags: Vec<String>,
+    pub published_at: String,
+    pub image: Option<String>,
 }
 
 #[derive(Serialize)]
-struct FeedContext<'a> {
-    site: &'a SiteView,
-    feed: Feed,
-    items: Vec<FeedItem>,
+pub(crate) struct FeedContext<'a> {
+    pub site: &'a SiteView,
+    pub feed: Feed,
+    pub items: Vec<FeedItem>,
 }
 
 /// Makes site-relative links and images absolute, since feed readers show content elsewhere.
@@ -56,7 +57,7 @@ fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn rfc2822(t: time::OffsetDateTime) -> String {
+pub(crate) fn rfc2822(t: time::OffsetDateTime) -> String {
     t.format(&Rfc2822).unwrap_or_default()
 }
 

@@ -12,8 +12,8 @@ use masthead_render::views::{ImageView, MetaView, PostCard, SiteView, iso};
 use masthead_storage::{FeedCursor, FeedItem};
 use serde::Serialize;
 use serde_json::json;
-use time::format_description::well_known::Rfc2822;
 
+use super::feeds::{Feed, FeedContext, FeedItem as RssItem, rfc2822};
 use super::{Page, cacheable, cacheable_html, card_deps, cards, site_context};
 use crate::cache::{CacheDeps, Dep};
 use crate::{AppState, WebError};
@@ -289,44 +289,14 @@ pub async fn item(State(state): State<AppState>, Path(id): Path<String>) -> Resu
     Ok(cacheable_html(html, deps))
 }
 
-#[derive(Serialize)]
-struct RssItem {
-    id: String,
-    title: String,
-    url: String,
-    excerpt: String,
-    html: String,
-    authors: Vec<String>,
-    tags: Vec<String>,
-    published_at: String,
-    image: Option<String>,
-}
-
-#[derive(Serialize)]
-struct RssFeed {
-    title: String,
-    description: String,
-    link: String,
-    self_url: String,
-    build_date: String,
-}
-
-#[derive(Serialize)]
-struct RssContext<'a> {
-    site: &'a SiteView,
-    feed: RssFeed,
-    items: Vec<RssItem>,
-}
-
 /// `/news/rss/`: the newest items as RSS.
 pub async fn rss(State(state): State<AppState>) -> Result<Response, WebError> {
     let ctx = site_context(&state).await?;
     let items = state.newsroom.db().feed_page(None, PAGE_ITEMS).await?;
     let mut deps = CacheDeps::default();
     item_deps(&mut deps, &items);
-    let rfc2822 = |t: time::OffsetDateTime| t.format(&Rfc2822).unwrap_or_default();
     let build = items.iter().map(|i| i.updated_at).max().unwrap_or_else(masthead_core::now);
-    let feed = RssFeed {
+    let feed = Feed {
         title: format!("News feed – {}", ctx.site.title),
         description: format!("The latest updates from {}, as they happen.", ctx.site.title),
         link: ctx.site.absolute("/news/"),
@@ -351,7 +321,7 @@ pub async fn rss(State(state): State<AppState>) -> Result<Response, WebError> {
             }
         })
         .collect();
-    let xml = state.theme.render("rss.xml", &RssContext { site: &ctx.site, feed, items })?;
+    let xml = state.theme.render("rss.xml", &FeedContext { site: &ctx.site, feed, items })?;
     Ok(cacheable(xml, "application/rss+xml; charset=utf-8", deps))
 }
 

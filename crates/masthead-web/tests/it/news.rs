@@ -56,6 +56,13 @@ dual_db_test!(async fn editors_post_from_the_composer_and_readers_see_it_everywh
     let refused = send(&app, "POST", "/admin/feed/", Some(&author), "headline=Nope").await;
     assert_eq!(refused.status, 403);
 
+    // "Post to feed" from a story's page, for staff who may: the composer links the story.
+    let as_editor = send(&app, "GET", &article_path, Some(&editor), "").await.text();
+    assert!(as_editor.contains(&format!("href=\"/admin/feed/?post={}\">Post to feed</a>", fixture.lead.id)));
+    assert!(!send(&app, "GET", &article_path, Some(&author), "").await.text().contains("Post to feed"));
+    let prefilled = send(&app, "GET", &format!("/admin/feed/?post={}", fixture.lead.id), Some(&editor), "").await;
+    assert!(prefilled.text().contains(&format!("<option value=\"{}\" selected>", fixture.lead.id)));
+
     let form = format!("headline=Air+raid+alert+over&body=All+clear+in+**Kyiv**.&post_id={}&key_event=on", fixture.lead.id);
     let posted = send(&app, "POST", "/admin/feed/", Some(&editor), &form).await;
     assert_eq!(posted.status, 303, "{}", posted.text());
