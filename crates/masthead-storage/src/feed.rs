@@ -64,13 +64,6 @@ pub struct FeedCursor {
     pub id: String,
 }
 
-/// An editors' pick: a story and its place in the list (1 is the top).
-#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
-pub struct PickRecord {
-    pub post_id: String,
-    pub position: i64,
-}
-
 const SELECT_ITEMS: &str = "SELECT f.id, f.revision, f.headline, f.body, f.post_id, \
      CASE WHEN p.status = 'published' THEN p.slug END AS post_slug, \
      CASE WHEN p.status = 'published' THEN p.title END AS post_title, \
@@ -375,12 +368,10 @@ impl DbReader {
         }))
     }
 
-    /// The editors' picks in order, whatever their stories' state.
-    pub async fn picks(&self) -> Result<Vec<PickRecord>> {
+    /// The ids of the editors' picks in order, whatever their stories' state.
+    pub async fn picks(&self) -> Result<Vec<String>> {
         Ok(on_db!(self, read, |pool| {
-            sqlx::query_as("SELECT post_id, position FROM editors_picks ORDER BY position, post_id")
-                .fetch_all(pool)
-                .await?
+            sqlx::query_scalar("SELECT post_id FROM editors_picks ORDER BY position, post_id").fetch_all(pool).await?
         }))
     }
 }

@@ -31,7 +31,7 @@ pub use emails::{
     ClaimedMail, ClaimedRecipient, EmailProgress, EmailRecord, FailedRecipient, MailCredential, NewEmail, OutgoingMail,
 };
 pub use error::StorageError;
-pub use feed::{FeedCursor, FeedItem, FeedItemContent, PickRecord};
+pub use feed::{FeedCursor, FeedItem, FeedItemContent};
 pub use filter::{FilterError, Listing, Resource, Scope};
 pub use integrations::{ApiKeyRecord, IntegrationRecord, WebhookRecord};
 pub use jobs::{ClaimedJob, JobChange, JobRecord, NewJob};

@@ -12,7 +12,7 @@
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use axum::extract::{Query, State};
@@ -48,11 +48,13 @@ pub struct LiveEvent {
     pub data: String,
 }
 
-/// What an event carries: the item's id and revision, and for a live item the HTML every list
-/// shows it with.
+/// What an event carries (and what the poll lists): its kind, the item's id and revision, and
+/// for a live item the HTML every list shows it with.
 #[derive(Debug, Serialize)]
-struct EventData<'a> {
-    id: &'a str,
+struct EventData {
+    /// `item` (added or changed) or `delete`.
+    kind: &'static str,
+    id: String,
     revision: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     html: Option<String>,
@@ -72,7 +74,6 @@ pub struct LiveFeed {
     /// Set once the pump runs.
     started: tokio::sync::OnceCell<()>,
     closing: watch::Sender<bool>,
-    streams: AtomicUsize,
 }
 
 impl Default for LiveFeed {
@@ -83,7 +84,6 @@ impl Default for LiveFeed {
             sent: AtomicI64::new(0),
             started: tokio::sync::OnceCell::new(),
             closing: watch::channel(false).0,
-            streams: AtomicUsize::new(0),
         }
     }
 }
@@ -99,11 +99,6 @@ impl LiveFeed {
     /// Ends every open stream (at shutdown: a stream never ends by itself).
     pub fn close(&self) {
         let _ = self.closing.send(true);
-    }
-
-    /// How many streams are open on this instance.
-    pub fn streams(&self) -> usize {
-        self.streams.load(Ordering::Relaxed)
     }
 
     /// Starts the pump with the first stream. The revision it starts from is read before that
@@ -152,36 +147,38 @@ async fn pump(state: AppState) {
     }
 }
 
-/// An item as a stream event: its HTML as lists show it, or a deletion.
-fn render_event(state: &AppState, site: &SiteView, item: &FeedItem) -> LiveEvent {
+/// A change as events and the poll describe it: the item's HTML as lists show it, or a deletion.
+fn event_data(state: &AppState, site: &SiteView, item: &FeedItem) -> EventData {
     if item.is_deleted() {
-        let data = EventData {
-            id: &item.id,
+        return EventData {
+            kind: "delete",
+            id: item.id.clone(),
             revision: item.revision,
             html: None,
             published_at: None,
             pinned: false,
             key_event: false,
         };
-        return LiveEvent {
-            revision: item.revision,
-            kind: "delete",
-            data: serde_json::to_string(&data).unwrap_or_default(),
-        };
     }
     let view = FeedItemView::new(item);
     let html = crate::site::news::render_item(state, site, &view)
         .inspect_err(|error| tracing::error!(%error, "rendering a feed item failed"))
         .ok();
-    let data = EventData {
-        id: &item.id,
+    EventData {
+        kind: "item",
+        id: item.id.clone(),
         revision: item.revision,
         html,
-        published_at: Some(view.published_at.clone()),
+        published_at: Some(view.published_at),
         pinned: item.pinned,
         key_event: item.key_event,
-    };
-    LiveEvent { revision: item.revision, kind: "item", data: serde_json::to_string(&data).unwrap_or_default() }
+    }
+}
+
+/// A change rendered once, as every stream sends it.
+fn render_event(state: &AppState, site: &SiteView, item: &FeedItem) -> LiveEvent {
+    let data = event_data(state, site, item);
+    LiveEvent { revision: data.revision, kind: data.kind, data: serde_json::to_string(&data).unwrap_or_default() }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -213,24 +210,14 @@ struct Stream {
     queue: VecDeque<Event>,
     /// The last revision sent to this client.
     last: i64,
-    /// Counts this stream in [`LiveFeed::streams`] until dropped.
-    _open: OpenStream,
-}
-
-struct OpenStream(Arc<LiveFeed>);
-
-impl Drop for OpenStream {
-    fn drop(&mut self) {
-        self.0.streams.fetch_sub(1, Ordering::Relaxed);
-    }
 }
 
 fn sse_event(event: &LiveEvent) -> Event {
     Event::default().id(event.revision.to_string()).event(event.kind).data(&event.data)
 }
 
-/// Reads what this stream missed after `self.last` from the database. `false` when it is too
-/// much to send: the page is told to reload instead.
+/// Queues what this stream missed after `stream.last`, read from the database; when that is
+/// too much to send, the page is told to reload instead.
 async fn catch_up(stream: &mut Stream) -> Result<(), WebError> {
     let changes = stream.state.newsroom.db().feed_changes_since(stream.last, CATCH_UP + 1).await?;
     if changes.len() > CATCH_UP as usize {
@@ -291,8 +278,6 @@ pub async fn events(
     // Listen before reading the database: a change committed in between is then both read and
     // received, and sent once.
     let receiver = live.sender.subscribe();
-    live.streams.fetch_add(1, Ordering::Relaxed);
-    let open = OpenStream(live.clone());
     let last = match resume {
         Some(revision) => revision,
         None => state.newsroom.db().feed_revision().await?,
@@ -303,7 +288,6 @@ pub async fn events(
         closing: live.closing.subscribe(),
         queue: VecDeque::from([Event::default().retry(RETRY).comment("live")]),
         last,
-        _open: open,
     };
     if resume.is_some() {
         catch_up(&mut stream).await?;
@@ -328,7 +312,7 @@ struct Updates {
     since: i64,
     next: i64,
     revision: i64,
-    items: Vec<serde_json::Value>,
+    items: Vec<EventData>,
 }
 
 /// `GET /news/updates.json?since=T`: every change made at or after `T` (Unix seconds, a
@@ -370,17 +354,7 @@ pub async fn updates(
     }
     let changes = db.feed_changed_after(at, CATCH_UP).await?;
     let site = crate::site::last_site(&state);
-    let items = changes
-        .iter()
-        .map(|item| {
-            let event = render_event(&state, &site, item);
-            let mut value: serde_json::Value = serde_json::from_str(&event.data).unwrap_or_default();
-            if let Some(object) = value.as_object_mut() {
-                object.insert("kind".into(), event.kind.into());
-            }
-            value
-        })
-        .collect();
+    let items = changes.iter().map(|item| event_data(&state, &site, item)).collect();
     let body = Updates { since, next: now - now.rem_euclid(BUCKET_SECONDS), revision, items };
     let mut response = axum::Json(body).into_response();
     let headers = response.headers_mut();

@@ -71,7 +71,7 @@ impl Newsroom {
         Ok(self.may_post_to_feed(actor).await? && item.author_id.as_deref() == Some(actor.user_id.as_str()))
     }
 
-    async fn check_input(&self, actor: &Actor, input: FeedItemInput) -> Result<FeedItemContent, AppError> {
+    async fn check_input(&self, input: FeedItemInput) -> Result<FeedItemContent, AppError> {
         let headline = input.headline.trim().to_owned();
         if headline.is_empty() {
             return Err(AppError::invalid("headline", "A feed item needs a headline."));
@@ -112,9 +112,6 @@ impl Newsroom {
         if image_credit.is_some() && image.is_none() {
             return Err(AppError::invalid("image_credit", "A credit needs an image."));
         }
-        if input.pinned && !actor.may(Permission::ManageNewsroom) {
-            return Err(refuse("pin feed items"));
-        }
         Ok(FeedItemContent {
             headline,
             body,
@@ -140,7 +137,10 @@ impl Newsroom {
         if published_at > now + time::Duration::minutes(1) {
             return Err(AppError::invalid("published_at", "A feed item cannot be posted in the future."));
         }
-        let content = self.check_input(actor, input).await?;
+        if input.pinned && !actor.may(Permission::ManageNewsroom) {
+            return Err(refuse("pin feed items"));
+        }
+        let content = self.check_input(input).await?;
         let id = ObjectId::new();
         self.db.insert_feed_item(&id, &content, Some(&actor.user_id), published_at).await?;
         let item = self.db.feed_item(&id).await?.ok_or(AppError::NotFound("feed item"))?;
@@ -159,11 +159,9 @@ impl Newsroom {
         if !self.may_change(actor, &before).await? {
             return Err(refuse("edit this feed item"));
         }
-        if input.pinned != before.pinned && !actor.may(Permission::ManageNewsroom) {
-            return Err(refuse("pin feed items"));
-        }
-        let content = self.check_input(actor, FeedItemInput { pinned: false, ..input.clone() }).await?;
-        let content = FeedItemContent { pinned: input.pinned, ..content };
+        // Only editors pin and unpin; anyone else's edit leaves the pin as it is.
+        let pinned = if actor.may(Permission::ManageNewsroom) { input.pinned } else { before.pinned };
+        let content = self.check_input(FeedItemInput { pinned, ..input }).await?;
         self.db.update_feed_item(id, &content).await?.ok_or(AppError::NotFound("feed item"))?;
         let item = self.existing_item(id).await?;
         self.feed_item_changed(Some(&before), Some(&item)).await;
@@ -175,13 +173,11 @@ impl Newsroom {
         if !actor.may(Permission::ManageNewsroom) {
             return Err(refuse("pin feed items"));
         }
+        // An item it unpins is a change of its own (with its own revision): the one announcement
+        // below refreshes every page that shows the feed and sends open pages both changes.
         let before = self.existing_item(id).await?;
-        let previously_pinned = if pinned { self.db.pinned_feed_item().await? } else { None };
         self.db.set_feed_item_pinned(id, pinned).await?.ok_or(AppError::NotFound("feed item"))?;
         let item = self.existing_item(id).await?;
-        if let Some(other) = previously_pinned.filter(|other| other.id != item.id) {
-            self.changes.publish(&ContentChange::FeedItem(ObjectId::parse(&other.id).unwrap_or_else(|_| id.clone())));
-        }
         self.feed_item_changed(Some(&before), Some(&item)).await;
         Ok(item)
     }
@@ -255,7 +251,7 @@ impl Newsroom {
             return Err(refuse("choose editors' picks"));
         }
         let mut order: Vec<ObjectId> =
-            self.db.picks().await?.into_iter().filter_map(|p| ObjectId::parse(&p.post_id).ok()).collect();
+            self.db.picks().await?.iter().filter_map(|id| ObjectId::parse(id).ok()).collect();
         let index = order.iter().position(|p| p == post_id).ok_or(AppError::NotFound("pick"))?;
         let other = match direction {
             Move::Up if index > 0 => index - 1,

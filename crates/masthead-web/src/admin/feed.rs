@@ -279,7 +279,7 @@ struct PicksPage {
 async fn picks_page(state: &AppState, staff: &Staff, status: StatusCode, error: Option<String>) -> Response {
     let result = async {
         let db = state.newsroom.db();
-        let ids: Vec<String> = db.picks().await?.into_iter().map(|p| p.post_id).collect();
+        let ids = db.picks().await?;
         let posts = db.posts_by_ids(&ids).await?;
         let count = posts.len();
         let picks = posts

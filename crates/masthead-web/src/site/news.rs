@@ -137,7 +137,7 @@ pub async fn feed_block(state: &AppState, deps: &mut CacheDeps) -> Result<FeedBl
 async fn published_picks(state: &AppState, deps: &mut CacheDeps) -> Result<Vec<PostCard>, WebError> {
     deps.push(Dep::Picks);
     let db = state.newsroom.db();
-    let ids: Vec<String> = db.picks().await?.into_iter().map(|p| p.post_id).collect();
+    let ids = db.picks().await?;
     let posts: Vec<_> = db.posts_by_ids(&ids).await?.into_iter().filter(|p| p.is_live()).collect();
     card_deps(deps, &posts);
     Ok(cards(&posts))

@@ -5,7 +5,7 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use masthead_app::newsroom::feed::{FeedItemInput, feed_item_json};
 use masthead_core::ObjectId;
 use masthead_storage::{FeedItem, PageRequest, Paginated};
@@ -169,7 +169,7 @@ pub async fn content_browse(State(state): State<AppState>, headers: HeaderMap, q
     .await;
     match result {
         Ok(body) => json_response(&headers, &body, CONTENT_CACHE),
-        Err(error) => axum::response::IntoResponse::into_response(error),
+        Err(error) => error.into_response(),
     }
 }
 
@@ -177,6 +177,6 @@ pub async fn content_browse(State(state): State<AppState>, headers: HeaderMap, q
 pub async fn content_read(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     match by_id(&state, &id).await {
         Ok(item) => json_response(&headers, &one(&state, &item), CONTENT_CACHE),
-        Err(error) => axum::response::IntoResponse::into_response(error),
+        Err(error) => error.into_response(),
     }
 }
