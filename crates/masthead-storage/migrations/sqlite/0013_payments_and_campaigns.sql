@@ -1,0 +1,155 @@
+-- Payments: tiers (Ghost's `products`) with their benefits, members' tiers, posts limited to
+-- tiers, Stripe customers and subscriptions as the webhooks last left them, every Stripe event
+-- applied (so a redelivered one changes nothing), donations, each member's history, goal
+-- campaigns and the member emails staff can edit. Amounts are in the currency's smallest unit
+-- (cents), as Stripe and Ghost keep them.
+CREATE TABLE tiers (
+    id               TEXT PRIMARY KEY,
+    name             TEXT NOT NULL,
+    slug             TEXT NOT NULL UNIQUE,
+    description      TEXT,
+    type             TEXT NOT NULL CHECK (type IN ('free', 'paid')),
+    active           BOOLEAN NOT NULL DEFAULT TRUE,
+    visibility       TEXT NOT NULL DEFAULT 'public' CHECK (visibility IN ('public', 'none')),
+    welcome_page_url TEXT,
+    monthly_price    INTEGER,
+    yearly_price     INTEGER,
+    currency         TEXT,
+    trial_days       INTEGER NOT NULL DEFAULT 0,
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL
+);
+
+CREATE TABLE benefits (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    slug       TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE tiers_benefits (
+    tier_id    TEXT NOT NULL REFERENCES tiers (id) ON DELETE CASCADE,
+    benefit_id TEXT NOT NULL REFERENCES benefits (id) ON DELETE CASCADE,
+    sort_order INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (tier_id, benefit_id)
+);
+
+-- The tiers a member is on (Ghost's `members_products`); `expiry_at` ends a complimentary one.
+CREATE TABLE members_tiers (
+    member_id TEXT NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    tier_id   TEXT NOT NULL REFERENCES tiers (id) ON DELETE CASCADE,
+    expiry_at TEXT,
+    PRIMARY KEY (member_id, tier_id)
+);
+CREATE INDEX members_tiers_tier ON members_tiers (tier_id);
+
+-- Posts with `visibility = 'tiers'` are for members on these tiers (Ghost's `posts_products`).
+CREATE TABLE posts_tiers (
+    post_id    TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    tier_id    TEXT NOT NULL REFERENCES tiers (id) ON DELETE CASCADE,
+    sort_order INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (post_id, tier_id)
+);
+
+CREATE TABLE stripe_customers (
+    customer_id TEXT PRIMARY KEY,
+    member_id   TEXT NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    email       TEXT,
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX stripe_customers_member ON stripe_customers (member_id);
+
+-- A subscription as Stripe last described it. `stripe_seen` is the Stripe time (event `created`)
+-- of the description applied, so an older description arriving late is not applied over it.
+CREATE TABLE stripe_subscriptions (
+    subscription_id      TEXT PRIMARY KEY,
+    customer_id          TEXT NOT NULL,
+    member_id            TEXT REFERENCES members (id) ON DELETE SET NULL,
+    tier_id              TEXT REFERENCES tiers (id) ON DELETE SET NULL,
+    status               TEXT NOT NULL,
+    cadence              TEXT,
+    amount               INTEGER,
+    currency             TEXT,
+    cancel_at_period_end BOOLEAN NOT NULL DEFAULT FALSE,
+    current_period_end   TEXT,
+    stripe_seen          INTEGER NOT NULL,
+    created_at           TEXT NOT NULL,
+    updated_at           TEXT NOT NULL
+);
+CREATE INDEX stripe_subscriptions_member ON stripe_subscriptions (member_id);
+
+-- Every Stripe event applied, recorded in the transaction that applied it.
+CREATE TABLE stripe_events (
+    id          TEXT PRIMARY KEY,
+    type        TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+
+-- One row per completed donation checkout; refunds are added up against it.
+CREATE TABLE donations (
+    id                  TEXT PRIMARY KEY,
+    checkout_session_id TEXT NOT NULL UNIQUE,
+    payment_intent_id   TEXT,
+    subscription_id     TEXT,
+    member_id           TEXT REFERENCES members (id) ON DELETE SET NULL,
+    email               TEXT,
+    name                TEXT,
+    amount              INTEGER NOT NULL,
+    currency            TEXT NOT NULL,
+    recurring           BOOLEAN NOT NULL DEFAULT FALSE,
+    message             TEXT,
+    post_id             TEXT REFERENCES posts (id) ON DELETE SET NULL,
+    refunded_amount     INTEGER NOT NULL DEFAULT 0,
+    created_at          TEXT NOT NULL
+);
+CREATE INDEX donations_created ON donations (created_at DESC);
+CREATE INDEX donations_payment_intent ON donations (payment_intent_id);
+
+-- A member's history: signed up, subscription events, donations, emails received. `detail` is
+-- a JSON object whose fields depend on `kind`.
+CREATE TABLE member_events (
+    id         TEXT PRIMARY KEY,
+    member_id  TEXT NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    detail     TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX member_events_member ON member_events (member_id, created_at DESC);
+CREATE INDEX member_events_kind ON member_events (kind, created_at);
+
+-- Goal campaigns: "help us reach 20,000 members". `current` is the count as last kept by the
+-- system, so pages read one number instead of counting members.
+CREATE TABLE campaigns (
+    id              TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    metric          TEXT NOT NULL CHECK (metric IN ('members', 'paid_members', 'new_members', 'amount')),
+    counts_since    TEXT,
+    currency        TEXT,
+    target          INTEGER NOT NULL CHECK (target > 0),
+    starts_at       TEXT NOT NULL,
+    ends_at         TEXT,
+    headline        TEXT NOT NULL,
+    body            TEXT NOT NULL DEFAULT '',
+    button_label    TEXT NOT NULL,
+    button_url      TEXT NOT NULL,
+    show_strip      BOOLEAN NOT NULL DEFAULT TRUE,
+    show_in_article BOOLEAN NOT NULL DEFAULT TRUE,
+    active          BOOLEAN NOT NULL DEFAULT TRUE,
+    when_reached    TEXT NOT NULL DEFAULT 'thank' CHECK (when_reached IN ('thank', 'hide')),
+    thank_you       TEXT NOT NULL DEFAULT '',
+    current         INTEGER NOT NULL DEFAULT 0,
+    counted_at      TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+);
+
+-- The member emails staff edit: welcome (free, or per paid tier), donation receipt, failed
+-- payment. A missing row means the built-in wording.
+CREATE TABLE member_email_templates (
+    kind       TEXT NOT NULL CHECK (kind IN ('welcome', 'donation_receipt', 'payment_failed')),
+    tier_id    TEXT NOT NULL DEFAULT '',
+    subject    TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (kind, tier_id)
+);
