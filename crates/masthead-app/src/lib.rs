@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod mail;
 pub mod members;
 pub mod newsroom;
+pub mod payments;
 
 pub use changes::{ChangeBus, ContentChange, Origin};
 pub use error::AppError;
@@ -38,6 +39,8 @@ pub struct Newsroom {
     pub webhook_targets: integrations::webhooks::WebhookTargets,
     /// Where CDN purges go, if a CDN is in front.
     pub cdn_purge: Option<cdn::PurgeHook>,
+    /// How payments reach Stripe; without keys, nothing can be paid for.
+    pub stripe: payments::StripeConfig,
 }
 
 impl Newsroom {
@@ -50,6 +53,7 @@ impl Newsroom {
             mailer: mail::Mailer::outbox("http://127.0.0.1:8080"),
             webhook_targets: integrations::webhooks::WebhookTargets::default(),
             cdn_purge: None,
+            stripe: payments::StripeConfig::default(),
         }
     }
 
@@ -72,6 +76,11 @@ impl Newsroom {
     /// The same newsroom sending mail through `mailer`.
     pub fn with_mailer(mut self, mailer: mail::Mailer) -> Self {
         self.mailer = mailer;
+        self
+    }
+
+    pub fn with_stripe(mut self, stripe: payments::StripeConfig) -> Self {
+        self.stripe = stripe;
         self
     }
 }

@@ -13,6 +13,7 @@ pub mod roles;
 pub mod settings;
 pub mod slug;
 pub mod text;
+pub mod tiers;
 
 pub use access::{MEMBERS_ONLY_MARKER, Reader, Readership, TierType};
 pub use content::{Post, PostStatus, PostType, StaffStatus, StaffUser, Tag, TagVisibility, Visibility};
@@ -24,6 +25,7 @@ pub use members::{
 pub use roles::{Actor, Permission, Role};
 pub use settings::{NavigationItem, SiteSettings, Timezone, UnsafeLink, check_link};
 pub use slug::Slug;
+pub use tiers::{Cadence, Currency, Tier, TierVisibility};
 
 /// The current time as Masthead stores it: UTC, whole seconds.
 pub fn now() -> time::OffsetDateTime {

@@ -17,11 +17,13 @@ mod jobs;
 mod members;
 mod notes;
 mod pagination;
+mod payments;
 mod posts;
 mod request_counts;
 mod settings;
 mod staff;
 mod tags;
+mod tiers;
 mod users;
 
 pub use changes::{Announced, ChangeListener, Heard};
@@ -38,6 +40,9 @@ pub use jobs::{ClaimedJob, JobChange, JobRecord, NewJob};
 pub use members::{MemberFilter, MemberToken, NewMember, Suppression};
 pub use notes::{MAX_REVISIONS, PostNote, PostRevision};
 pub use pagination::{PageRequest, Paginated};
+pub use payments::{
+    DonationRecord, LIVE_SUBSCRIPTION_STATUSES, MemberEventRecord, MembershipMove, StripeEventId, SubscriptionRecord,
+};
 pub use posts::{AdminPostFilter, NewsletterChoice, PostExtras, PostImportSource, PostList, PostRecord, SitemapEntry};
 pub use staff::{LiveSession, OutboxMessage, SessionRecord};
 pub use tags::{TagRecord, TagWithCount};

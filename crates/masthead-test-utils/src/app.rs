@@ -53,31 +53,37 @@ impl TestApp {
 
     /// The app at another site URL, e.g. a plain-http local trial.
     pub async fn at(db: &TestDb, site_url: &str) -> Self {
-        Self::build(db.db().clone(), site_url, None, None).await
+        Self::build(db.db().clone(), site_url, None, None, None).await
     }
 
     /// The app at [`TEST_SITE_URL`] keeping its media in `media` instead of a temporary
     /// directory, e.g. an [`S3Server`](crate::S3Server)'s bucket.
     pub async fn with_media(db: &TestDb, media: MediaStore) -> Self {
-        Self::build(db.db().clone(), TEST_SITE_URL, None, Some(media)).await
+        Self::build(db.db().clone(), TEST_SITE_URL, None, Some(media), None).await
     }
 
     /// The app at [`TEST_SITE_URL`] sending its mail through SMTP to an [`SmtpSink`]: what a
     /// reader or staff member receives is read with [`TestApp::mail`].
     pub async fn mailing(db: &TestDb) -> Self {
-        Self::build(db.db().clone(), TEST_SITE_URL, Some(SmtpSink::start().await), None).await
+        Self::build(db.db().clone(), TEST_SITE_URL, Some(SmtpSink::start().await), None, None).await
     }
 
     /// Another server over the same database, as a second instance behind a load balancer is:
     /// its own connections, newsroom, caches and memory; only the database is shared.
     pub async fn another_instance(db: &TestDb) -> Self {
-        Self::build(db.reopen().await, TEST_SITE_URL, None, None).await
+        Self::build(db.reopen().await, TEST_SITE_URL, None, None, None).await
     }
 
     /// The app over a database handle of the test's own (say, one that reaches PostgreSQL
     /// through a proxy the test cuts).
     pub async fn over(db: masthead_storage::Db) -> Self {
-        Self::build(db, TEST_SITE_URL, None, None).await
+        Self::build(db, TEST_SITE_URL, None, None, None).await
+    }
+
+    /// The app at [`TEST_SITE_URL`] taking payments through a Stripe stand-in, mailing through
+    /// an [`SmtpSink`].
+    pub async fn paying(db: &TestDb, stripe: &crate::StripeStandIn) -> Self {
+        Self::build(db.db().clone(), TEST_SITE_URL, Some(SmtpSink::start().await), None, Some(stripe.config())).await
     }
 
     async fn build(
@@ -85,6 +91,7 @@ impl TestApp {
         site_url: &str,
         sink: Option<SmtpSink>,
         store: Option<MediaStore>,
+        stripe: Option<masthead_app::payments::StripeConfig>,
     ) -> Self {
         let media = tempfile::tempdir().expect("temporary media directory");
         let mailer = match &sink {
@@ -98,7 +105,8 @@ impl TestApp {
             None => masthead_app::mail::Mailer::outbox(site_url),
         };
         let store = store.unwrap_or_else(|| MediaStore::local(media.path()).expect("media store"));
-        let newsroom = Newsroom::new(db.clone(), store.clone()).with_mailer(mailer);
+        let newsroom =
+            Newsroom::new(db.clone(), store.clone()).with_mailer(mailer).with_stripe(stripe.unwrap_or_default());
         let theme = Theme::load(None).expect("default theme loads");
         let state = AppState::new(newsroom.clone(), theme, site_url)
             .expect("admin screens load")

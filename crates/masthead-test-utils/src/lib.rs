@@ -18,6 +18,7 @@ mod proxy;
 mod recorder;
 pub mod s3;
 pub mod smtp;
+pub mod stripe;
 
 pub use app::{TEST_BOUNCE_SECRET, TestApp, TestResponse};
 pub use builders::{MemberBuilder, NewsletterBuilder, PostBuilder, StaffBuilder};
@@ -26,6 +27,7 @@ pub use proxy::TcpProxy;
 pub use recorder::{HttpRecorder, RecordedRequest};
 pub use s3::S3Server;
 pub use smtp::{ReceivedMail, SinkOptions, SmtpSink};
+pub use stripe::StripeStandIn;
 
 /// Runs one async test body twice: on a fresh SQLite database and on a fresh PostgreSQL schema.
 /// The body sees `$db` as a [`TestDb`] (which derefs to `masthead_storage::Db`).

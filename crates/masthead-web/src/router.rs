@@ -14,7 +14,7 @@ use crate::admin::members as member_admin;
 use crate::admin::{self, auth, feed, history, integrations, manage, posts, transfer};
 use crate::api::admin::posts::{Pages, Posts};
 use crate::api::{admin as api_admin, content};
-use crate::site::members;
+use crate::site::{members, payments};
 use crate::{AppState, assets, live, media, middleware, site};
 
 pub fn router(state: AppState) -> Router {
@@ -118,6 +118,13 @@ pub fn router(state: AppState) -> Router {
         .route("/account/email/confirm/", get(members::confirm_email_change))
         .route("/account/signout/", post(members::signout))
         .route("/account/delete/", post(members::delete_account))
+        .route("/account/billing/", post(payments::billing))
+        .route("/membership/", get(payments::membership_page))
+        .route("/membership/checkout/", post(payments::membership_checkout))
+        .route("/membership/thanks/", get(payments::membership_thanks))
+        .route("/donate/", get(payments::donate_page))
+        .route("/donate/checkout/", post(payments::donate_checkout))
+        .route("/donate/thanks/", get(payments::donate_thanks))
         .route_layer(from_fn_with_state(state.clone(), admin::same_origin_only));
 
     // Ghost's Content API: public content for any origin, behind a content key.
@@ -206,8 +213,8 @@ pub fn router(state: AppState) -> Router {
             "/ghost/api/admin/newsletters/{id}/",
             get(api_admin::newsletters::read_newsletter).put(api_admin::newsletters::edit_newsletter),
         )
-        .route("/ghost/api/admin/tiers/", get(api_admin::tiers::browse_tiers))
-        .route("/ghost/api/admin/tiers/{id}/", get(api_admin::tiers::read_tier))
+        .route("/ghost/api/admin/tiers/", get(api_admin::tiers::browse_tiers).post(api_admin::tiers::add_tier))
+        .route("/ghost/api/admin/tiers/{id}/", get(api_admin::tiers::read_tier).put(api_admin::tiers::edit_tier))
         .route("/ghost/api/admin/settings/", get(api_admin::settings::read_settings))
         .route(
             "/ghost/api/admin/db/",
@@ -234,6 +241,7 @@ pub fn router(state: AppState) -> Router {
         .route("/unsubscribe/", get(members::unsubscribe_page).post(members::unsubscribe))
         // Authenticated by the shared secret.
         .route("/members/webhooks/bounce/", post(members::bounce_webhook))
+        .route("/members/webhooks/stripe/", post(payments::stripe_webhook))
         .route("/p/{uuid}/", get(site::article::preview))
         // The live feed's updates: a stream per open page, and a poll a CDN can answer.
         .route("/news/events", get(live::events))

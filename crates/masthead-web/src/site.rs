@@ -7,6 +7,7 @@ pub mod feeds;
 pub mod home;
 pub mod members;
 pub mod news;
+pub mod payments;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -406,8 +406,29 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
         Some(url) => anyhow::bail!("MASTHEAD_CDN_PURGE_URL must be an http(s) address, not {url:?}"),
         None => None,
     };
-    let newsroom =
-        open_newsroom(&storage).await?.with_mailer(mailer(&args)?).with_webhook_targets(targets).with_cdn_purge(purge);
+    let present = |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let stripe = masthead_app::payments::StripeConfig {
+        secret_key: present(&args.stripe_secret_key),
+        webhook_secret: present(&args.stripe_webhook_secret),
+        api_base: present(&args.stripe_api_base),
+    };
+    if let Some(base) = &stripe.api_base
+        && !(base.starts_with("https://") || base.starts_with("http://"))
+    {
+        anyhow::bail!("MASTHEAD_STRIPE_API_BASE must be an http(s) address, not {base:?}");
+    }
+    if stripe.secret_key.is_some() != stripe.webhook_secret.is_some() {
+        tracing::warn!(
+            "payments need both MASTHEAD_STRIPE_SECRET_KEY and MASTHEAD_STRIPE_WEBHOOK_SECRET; until both are set, \
+             join and donate buttons say payments are not set up"
+        );
+    }
+    let newsroom = open_newsroom(&storage)
+        .await?
+        .with_mailer(mailer(&args)?)
+        .with_webhook_targets(targets)
+        .with_cdn_purge(purge)
+        .with_stripe(stripe);
     if !args.no_demo && newsroom.db().count_posts().await? == 0 {
         println!("Empty database: seeding the demo newsroom (once)...");
         let seeding = Instant::now();

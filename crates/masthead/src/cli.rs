@@ -255,6 +255,16 @@ pub struct ServeArgs {
     /// Sent as `Authorization: Bearer <token>` with every purge.
     #[arg(long, env = "MASTHEAD_CDN_PURGE_TOKEN", value_name = "TOKEN", hide_env_values = true)]
     pub cdn_purge_token: Option<String>,
+    /// Stripe's secret API key (`sk_...`): with the webhook secret, readers can pay. Without
+    /// both, join and donate buttons say payments are not set up.
+    #[arg(long, env = "MASTHEAD_STRIPE_SECRET_KEY", value_name = "KEY", hide_env_values = true)]
+    pub stripe_secret_key: Option<String>,
+    /// The signing secret of the Stripe webhook endpoint `/members/webhooks/stripe/` (`whsec_...`).
+    #[arg(long, env = "MASTHEAD_STRIPE_WEBHOOK_SECRET", value_name = "SECRET", hide_env_values = true)]
+    pub stripe_webhook_secret: Option<String>,
+    /// Where Stripe's API is (a stand-in for tests); Stripe's own by default.
+    #[arg(long, env = "MASTHEAD_STRIPE_API_BASE", value_name = "URL")]
+    pub stripe_api_base: Option<String>,
     #[command(flatten)]
     pub connections: ConnectionArgs,
     #[command(flatten)]

@@ -283,24 +283,24 @@ pub fn newsletter(shape: &Shape<'_>, newsletter: &Newsletter) -> Value {
     out
 }
 
-/// The one tier a reader-funded newsroom has until paid tiers arrive: free, public.
-pub fn free_tier(id: &str, settings: &SiteSettings, created_at: OffsetDateTime) -> Value {
+/// A tier as Ghost's APIs show it (benefits as names; prices in the smallest unit).
+pub fn tier(tier: &masthead_core::Tier) -> Value {
     json!({
-        "id": id,
-        "name": "Free",
-        "slug": "free",
-        "description": format!("Free membership of {}", settings.title),
-        "active": true,
-        "type": "free",
-        "welcome_page_url": Value::Null,
-        "visibility": "public",
-        "trial_days": 0,
-        "currency": Value::Null,
-        "monthly_price": Value::Null,
-        "yearly_price": Value::Null,
-        "benefits": [],
-        "created_at": ghost_time(created_at),
-        "updated_at": ghost_time(created_at),
+        "id": tier.id.as_str(),
+        "name": tier.name,
+        "slug": tier.slug.as_str(),
+        "description": tier.description,
+        "active": tier.active,
+        "type": tier.tier_type.as_str(),
+        "welcome_page_url": tier.welcome_page_url,
+        "visibility": tier.visibility.as_str(),
+        "trial_days": tier.trial_days,
+        "currency": tier.currency.as_ref().map(|c| c.as_str().to_ascii_uppercase()),
+        "monthly_price": tier.monthly_price,
+        "yearly_price": tier.yearly_price,
+        "benefits": tier.benefits,
+        "created_at": ghost_time(tier.created_at),
+        "updated_at": ghost_time(tier.updated_at),
     })
 }
 

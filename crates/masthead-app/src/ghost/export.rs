@@ -32,6 +32,7 @@ pub async fn export_ghost(newsroom: &Newsroom, site_url: &str) -> Result<Value, 
     let staff = newsroom.db.staff().await?;
     let newsletters = newsroom.db.newsletters(true).await?;
     let settings = newsroom.db.site_settings().await?;
+    let tiers = newsroom.tiers().await?;
     let exporter = Exporter { site_url };
 
     let mut post_rows = Vec::with_capacity(posts.len());
@@ -71,6 +72,34 @@ pub async fn export_ghost(newsroom: &Newsroom, site_url: &str) -> Result<Value, 
             role_links.push(json!({ "id": masthead_core::ObjectId::new(), "role_id": role_id, "user_id": user.id }));
         }
     }
+    // Benefits are shared by name between tiers, as in Ghost.
+    let mut benefit_rows: Vec<Value> = Vec::new();
+    let mut benefit_links = Vec::new();
+    for tier in &tiers {
+        for (order, name) in tier.benefits.iter().enumerate() {
+            let id = match benefit_rows.iter().find(|b| b["name"] == name.as_str()) {
+                Some(row) => row["id"].clone(),
+                None => {
+                    let id = json!(masthead_core::ObjectId::new());
+                    let slug = masthead_core::Slug::from_title(name).map(|s| s.as_str().to_owned());
+                    benefit_rows.push(json!({
+                        "id": id,
+                        "name": name,
+                        "slug": slug,
+                        "created_at": format_time(tier.created_at),
+                        "updated_at": format_time(tier.updated_at),
+                    }));
+                    id
+                }
+            };
+            benefit_links.push(json!({
+                "id": masthead_core::ObjectId::new(),
+                "product_id": tier.id,
+                "benefit_id": id,
+                "sort_order": order,
+            }));
+        }
+    }
     let exported_on = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
     Ok(json!({
         "db": [{
@@ -86,6 +115,9 @@ pub async fn export_ghost(newsroom: &Newsroom, site_url: &str) -> Result<Value, 
                 "roles_users": role_links,
                 "newsletters": newsletters.iter().map(newsletter).collect::<Vec<_>>(),
                 "settings": exporter.settings(&settings),
+                "products": tiers.iter().map(|t| exporter.tier(t)).collect::<Vec<_>>(),
+                "benefits": benefit_rows,
+                "products_benefits": benefit_links,
             }
         }]
     }))
@@ -257,6 +289,28 @@ impl Exporter<'_> {
 /// A list as Ghost stores it in a setting: JSON text.
 fn json_text<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
+}
+
+impl Exporter<'_> {
+    /// A tier as Ghost's `products` row.
+    fn tier(&self, tier: &masthead_core::Tier) -> Value {
+        json!({
+            "id": tier.id,
+            "name": tier.name,
+            "slug": tier.slug,
+            "active": tier.active,
+            "welcome_page_url": self.url(&tier.welcome_page_url),
+            "visibility": tier.visibility,
+            "trial_days": tier.trial_days,
+            "description": tier.description,
+            "type": tier.tier_type,
+            "currency": tier.currency.as_ref().map(|c| c.as_str().to_ascii_uppercase()),
+            "monthly_price": tier.monthly_price,
+            "yearly_price": tier.yearly_price,
+            "created_at": format_time(tier.created_at),
+            "updated_at": format_time(tier.updated_at),
+        })
+    }
 }
 
 fn newsletter(n: &Newsletter) -> Value {

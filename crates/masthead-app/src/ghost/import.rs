@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use masthead_core::{
     EmailAddress, NavigationItem, Newsletter, NewsletterStatus, ObjectId, Post, PostStatus, PostType, Role,
-    SiteSettings, Slug, StaffStatus, StaffUser, Tag, TagVisibility, Timezone, Visibility,
+    SiteSettings, Slug, StaffStatus, StaffUser, Tag, TagVisibility, TierType, Timezone, Visibility,
 };
 use masthead_storage::{JobChange, PostImportSource, StorageError};
 use serde_json::{Map, Value};
@@ -155,7 +155,7 @@ enum Outcome {
 type RowResult = Result<Outcome, RowFailure>;
 
 /// The tables this importer reads; any other non-empty table is reported as not imported.
-const READ_TABLES: [&str; 11] = [
+const READ_TABLES: [&str; 13] = [
     "posts",
     "posts_meta",
     "posts_tags",
@@ -167,6 +167,8 @@ const READ_TABLES: [&str; 11] = [
     "newsletters",
     "settings",
     "products",
+    "benefits",
+    "products_benefits",
 ];
 
 /// Ghost's default title for a post saved without one.
@@ -375,10 +377,9 @@ impl<'a> Importer<'a> {
         }
         let settings = rows(file, &mut self.report, "settings");
         self.import_settings(settings).await?;
+        let benefits = self.tier_benefits(file);
         for (index, value) in rows(file, &mut self.report, "products").iter().enumerate() {
-            let result = Err(RowFailure::Invalid(
-                "tiers are not imported: Masthead has no tiers yet (posts keep their members/paid visibility)".into(),
-            ));
+            let result = self.import_tier(value, &benefits).await;
             self.record("products", index, value.get("slug"), result)?;
         }
         let other_tables: Vec<(String, usize)> = file
@@ -456,6 +457,85 @@ impl<'a> Importer<'a> {
     }
 
     /// File user id -> Ghost role name, from `roles` and `roles_users`.
+    /// Each tier's benefit names in order, from `benefits` and `products_benefits`.
+    fn tier_benefits(&mut self, file: &ExportFile) -> HashMap<String, Vec<String>> {
+        let names: HashMap<&str, &str> = rows(file, &mut self.report, "benefits")
+            .iter()
+            .filter_map(|b| Some((b.get("id")?.as_str()?, b.get("name")?.as_str()?)))
+            .collect();
+        let mut links: Vec<(&str, i64, &str)> = rows(file, &mut self.report, "products_benefits")
+            .iter()
+            .filter_map(|l| {
+                let order = l.get("sort_order").and_then(Value::as_i64).unwrap_or(0);
+                Some((l.get("product_id")?.as_str()?, order, names.get(l.get("benefit_id")?.as_str()?).copied()?))
+            })
+            .collect();
+        links.sort();
+        let mut benefits: HashMap<String, Vec<String>> = HashMap::new();
+        for (tier, _, name) in links {
+            benefits.entry(tier.to_owned()).or_default().push(name.to_owned());
+        }
+        benefits
+    }
+
+    /// A Ghost tier (`products` row). The free tier updates ours; a paid tier matching one of
+    /// ours by slug updates it; any other is added.
+    async fn import_tier(&mut self, value: &Value, benefits: &HashMap<String, Vec<String>>) -> RowResult {
+        let row = Row::of(value)?;
+        let name = row.trimmed("name")?.ok_or("field \"name\" is missing or empty")?;
+        let paid = match row.trimmed("type")?.as_deref() {
+            Some("free") => false,
+            Some("paid") | None => true,
+            Some(other) => return Err(format!("field \"type\": {other:?} is not free or paid").into()),
+        };
+        let visibility = row.trimmed("visibility")?;
+        let currency = row.trimmed("currency")?.map(|c| c.to_ascii_lowercase());
+        let typed = |minor: Option<i64>| match (currency.as_deref().and_then(masthead_core::Currency::parse), minor) {
+            (Some(c), Some(m)) if m > 0 => Some(c.typed(m)),
+            _ => None,
+        };
+        let own_id = row.trimmed("id")?.unwrap_or_default();
+        let input = crate::payments::TierInput {
+            name,
+            slug: row.trimmed("slug")?,
+            description: row.trimmed("description")?,
+            paid,
+            active: row.flag("active")?.unwrap_or(true),
+            public: visibility.as_deref() != Some("none"),
+            welcome_page_url: row.trimmed("welcome_page_url")?.map(|u| self.resolve(&u)),
+            monthly_price: typed(row.number("monthly_price")?),
+            yearly_price: typed(row.number("yearly_price")?),
+            currency,
+            trial_days: row.number("trial_days")?.map(|d| d.to_string()),
+            benefits: benefits.get(&own_id).cloned().unwrap_or_default(),
+        };
+        let existing = if paid {
+            match input.slug.as_deref() {
+                Some(slug) => self.newsroom.db.tier_by_slug(slug).await?.filter(|t| t.tier_type == TierType::Paid),
+                None => None,
+            }
+        } else {
+            Some(self.newsroom.ensure_free_tier().await?)
+        };
+        let outcome = match existing {
+            Some(tier) => {
+                let mut input = input;
+                if !paid {
+                    // The free tier keeps its slug (readers' links name it).
+                    input.slug = Some(tier.slug.as_str().to_owned());
+                }
+                self.newsroom.put_tier(Some(&tier), input).await?;
+                Outcome::Updated
+            }
+            None => {
+                self.newsroom.put_tier(None, input).await?;
+                Outcome::Created
+            }
+        };
+        self.changed = true;
+        Ok(outcome)
+    }
+
     fn user_roles(&mut self, file: &ExportFile) -> HashMap<String, String> {
         let mut names = HashMap::new();
         for value in rows(file, &mut self.report, "roles") {

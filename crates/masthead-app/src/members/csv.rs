@@ -78,6 +78,9 @@ struct Entry {
     comped: Option<bool>,
     created_at: Option<OffsetDateTime>,
     labels: Vec<String>,
+    /// Names (or slugs) of the paid tiers the row lists.
+    tiers: Vec<String>,
+    stripe_customer_id: Option<String>,
 }
 
 enum Outcome {
@@ -94,19 +97,29 @@ impl Newsroom {
     ///
     /// `subscribed_to_emails` is true for members who receive at least one newsletter,
     /// `complimentary_plan` for comped members; `labels` are the label names separated by
-    /// commas; `created_at` is UTC with milliseconds (`2026-11-29T10:00:00.000Z`). Masthead has
-    /// no Stripe customers, deleted members or tiers, so those columns are empty.
+    /// commas; `created_at` is UTC with milliseconds (`2026-11-29T10:00:00.000Z`);
+    /// `stripe_customer_id` is the member's Stripe customer and `tiers` the names of their paid
+    /// tiers, separated by commas. Deleted members are not kept, so `deleted_at` is empty.
     pub async fn export_members_csv(&self, actor: &Actor, filter: &MemberFilter) -> Result<String, AppError> {
         if !actor.may(Permission::ManageMembers) {
             return Err(refuse("export members"));
         }
         let members = self.db.all_members(filter).await?;
+        let tiers = self.tiers().await?;
+        let mut tiers_of: HashMap<String, Vec<String>> = HashMap::new();
+        for (email, slug) in self.db.members_tiers_by_email().await? {
+            if let Some(tier) = tiers.iter().find(|t| t.slug.as_str() == slug) {
+                tiers_of.entry(email).or_default().push(tier.name.clone());
+            }
+        }
         let failed =
             |e: &dyn std::fmt::Display| AppError::invalid("file", format!("the export could not be written: {e}"));
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer.write_record(COLUMNS).map_err(|e| failed(&e))?;
         for member in &members {
-            writer.write_record(export_row(member)).map_err(|e| failed(&e))?;
+            let customer = self.db.member_stripe_customer(member.id.as_str()).await?.unwrap_or_default();
+            let tiers = tiers_of.get(&member.email).map(|t| t.join(",")).unwrap_or_default();
+            writer.write_record(export_row(member, &customer, &tiers)).map_err(|e| failed(&e))?;
         }
         let bytes = writer.into_inner().map_err(|e| failed(&e))?;
         String::from_utf8(bytes).map_err(|e| failed(&e))
@@ -164,6 +177,7 @@ impl Newsroom {
         let columns = Columns::from_header(&file.header)?;
         let signup: Vec<Newsletter> =
             self.db.newsletters(false).await?.into_iter().filter(|n| n.subscribe_on_signup).collect();
+        let tiers = self.tiers().await?;
 
         let mut report = ImportReport::default();
         let mut first_row_of: HashMap<EmailAddress, usize> = HashMap::new();
@@ -188,10 +202,19 @@ impl Newsroom {
                     continue;
                 }
             };
+            let tier_ids = match tier_ids(&tiers, &entry.tiers) {
+                Ok(ids) => ids,
+                Err(message) => {
+                    report.skipped += 1;
+                    report.errors.push(RowError { row: row.number, email: entry.email.to_string(), message });
+                    continue;
+                }
+            };
             match self.import_entry(&entry, &signup).await? {
                 Outcome::Imported => report.imported += 1,
                 Outcome::Updated => report.updated += 1,
             }
+            self.import_payment_links(&entry, &tier_ids).await?;
         }
         tracing::info!(
             imported = report.imported,
@@ -235,6 +258,36 @@ impl Newsroom {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// A row's paid tiers and Stripe customer. Listed tiers give access at once: the member is
+    /// put on them, complimentary unless already paying; a Stripe customer is linked, so that
+    /// Stripe's next word on their subscription makes them a paying member.
+    async fn import_payment_links(&self, entry: &Entry, tier_ids: &[String]) -> Result<(), AppError> {
+        if tier_ids.is_empty() && entry.stripe_customer_id.is_none() {
+            return Ok(());
+        }
+        let member = self.db.member_by_email(entry.email.as_str()).await?.ok_or(AppError::NotFound("member"))?;
+        if let Some(customer) = &entry.stripe_customer_id {
+            self.db.link_stripe_customer(customer, member.id.as_str(), Some(&member.email)).await?;
+        }
+        if !tier_ids.is_empty() {
+            if member.status == MemberStatus::Free {
+                let labels: Option<&[String]> = None;
+                self.db
+                    .update_member(
+                        &member.id,
+                        &member.email,
+                        member.name.as_deref(),
+                        member.note.as_deref(),
+                        MemberStatus::Comped,
+                        labels,
+                    )
+                    .await?;
+            }
+            self.db.set_member_tiers(member.id.as_str(), tier_ids).await?;
+        }
+        Ok(())
     }
 
     async fn update_from_import(
@@ -284,7 +337,31 @@ impl Newsroom {
 
 // ---- export --------------------------------------------------------------------------------
 
-fn export_row(member: &Member) -> [String; 11] {
+/// The ids of the paid tiers a row names (by name or slug, in any case).
+fn tier_ids(tiers: &[masthead_core::Tier], names: &[String]) -> Result<Vec<String>, String> {
+    let mut ids: Vec<String> = Vec::new();
+    for name in names {
+        let wanted = name.to_lowercase();
+        let tier = tiers.iter().find(|t| t.name.to_lowercase() == wanted || t.slug.as_str() == wanted);
+        match tier {
+            Some(t) if t.tier_type == masthead_core::TierType::Free => {}
+            Some(t) => {
+                if !ids.contains(&t.id.to_string()) {
+                    ids.push(t.id.to_string());
+                }
+            }
+            None => {
+                return Err(format!(
+                    "The tier {name:?} does not exist here. Add it first (or import the site's JSON export, which \
+                     carries its tiers), then import this file again."
+                ));
+            }
+        }
+    }
+    Ok(ids)
+}
+
+fn export_row(member: &Member, stripe_customer: &str, tiers: &str) -> [String; 11] {
     let created_at = member
         .created_at
         .to_offset(time::UtcOffset::UTC)
@@ -298,11 +375,11 @@ fn export_row(member: &Member) -> [String; 11] {
         protect(member.note.as_deref().unwrap_or("")).into_owned(),
         (!member.newsletters.is_empty()).to_string(),
         (member.status == MemberStatus::Comped).to_string(),
-        String::new(),
+        stripe_customer.to_owned(),
         created_at,
         String::new(),
         protect(&labels).into_owned(),
-        String::new(),
+        protect(tiers).into_owned(),
     ]
 }
 
@@ -463,6 +540,8 @@ struct Columns {
     comped: Option<usize>,
     created_at: Option<usize>,
     labels: Option<usize>,
+    tiers: Option<usize>,
+    stripe_customer_id: Option<usize>,
     count: usize,
 }
 
@@ -507,6 +586,8 @@ impl Columns {
             comped: find(&["complimentary_plan"])?,
             created_at: find(&["created_at"])?,
             labels: find(&["labels"])?,
+            tiers: find(&["tiers"])?,
+            stripe_customer_id: find(&["stripe_customer_id"])?,
             count: names.len(),
         })
     }
@@ -589,7 +670,20 @@ impl Columns {
                 labels.push(label.to_owned());
             }
         }
-        Ok(Entry { email, name, note, subscribed, comped, created_at, labels })
+        let tiers = Self::cell(record, self.tiers)
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let stripe_customer_id = Self::cell(record, self.stripe_customer_id).map(str::to_owned);
+        if let Some(customer) = &stripe_customer_id
+            && !customer.starts_with("cus_")
+        {
+            return Err(fail(format!("stripe_customer_id {customer:?} is not a Stripe customer id (cus_...).")));
+        }
+        Ok(Entry { email, name, note, subscribed, comped, created_at, labels, tiers, stripe_customer_id })
     }
 }
 

@@ -315,26 +315,23 @@ pub async fn settings(State(state): State<AppState>, headers: HeaderMap) -> Resp
     respond(&headers, result)
 }
 
-/// The newsroom's tiers: the free membership (paid tiers arrive with payments).
+/// The tiers readers can join: active and public, free first (Ghost's Content API).
 pub async fn tiers(State(state): State<AppState>, headers: HeaderMap, query: Query) -> Response {
     let result = async {
         let params = BrowseParams::parse(&query, &["monthly_price", "yearly_price", "benefits"], &[])?;
-        let tiers = tier_values(&state).await?;
+        let tiers = state.newsroom.tiers().await?;
         let shape = shape(&state, &params);
-        let items: Vec<Value> = tiers.into_iter().map(|t| shape.select(t)).collect();
+        let items: Vec<Value> = tiers
+            .iter()
+            .filter(|t| t.on_offer())
+            .map(|t| shape.select(masthead_app::ghost::api_json::tier(t)))
+            .collect();
         let total = items.len() as u64;
         let page = Paginated::new(Vec::<String>::new(), params.page, total);
         Ok(browse_body("tiers", items, &page))
     }
     .await;
     respond(&headers, result)
-}
-
-pub(crate) async fn tier_values(state: &AppState) -> Result<Vec<Value>, ApiError> {
-    let id = state.newsroom.free_tier_id().await?;
-    let settings = state.newsroom.db().site_settings().await?;
-    let since = state.newsroom.db().first_staff_created_at().await?.unwrap_or_else(masthead_core::now);
-    Ok(vec![output::free_tier(&id, &settings, since)])
 }
 
 /// Active newsletters, in their order.

@@ -108,6 +108,8 @@ pub const OPERATIONS: &[Operation] = &[
     op!("put", "/ghost/api/admin/newsletters/{id}/", "newsletters", Edit, "Edit or archive a newsletter"),
     op!("get", "/ghost/api/admin/tiers/", "tiers", Browse, "Browse tiers"),
     op!("get", "/ghost/api/admin/tiers/{id}/", "tiers", Read, "Read a tier"),
+    op!("post", "/ghost/api/admin/tiers/", "tiers", Add, "Add a paid tier"),
+    op!("put", "/ghost/api/admin/tiers/{id}/", "tiers", Edit, "Edit or archive a tier"),
     op!("get", "/ghost/api/admin/settings/", "settings", Object, "The settings as {key, value} pairs"),
     op!("get", "/ghost/api/admin/db/", "db", Object, "Download a Ghost JSON export"),
     op!("post", "/ghost/api/admin/db/", "db", Upload, "Import a Ghost JSON export"),

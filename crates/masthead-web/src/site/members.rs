@@ -35,6 +35,10 @@ struct Screen {
     newsletter_names: Vec<String>,
     member: Option<Member>,
     unsubscribe_query: String,
+    /// The member pays through Stripe: the account page offers the billing portal.
+    billing: bool,
+    /// Names of the paid tiers the member is on.
+    tier_names: Vec<String>,
 }
 
 async fn render(state: &AppState, status: StatusCode, title: &str, screen: Screen) -> Response {
@@ -71,7 +75,7 @@ fn signed_in(state: &AppState, token: &str, to: &str) -> Response {
     response
 }
 
-async fn current_member(state: &AppState, headers: &HeaderMap) -> Option<Member> {
+pub(crate) async fn current_member(state: &AppState, headers: &HeaderMap) -> Option<Member> {
     let token = member_token(headers)?;
     match state.newsroom.member_for_session(token).await {
         Ok(member) => member,
@@ -282,7 +286,15 @@ pub async fn account(State(state): State<AppState>, headers: HeaderMap, Query(qu
             _ => "Your preferences are saved.".to_owned(),
         })
     };
-    let screen = Screen { notice, ..account_screen(member, None, None) };
+    let billing = state.newsroom.db().member_stripe_customer(member.id.as_str()).await.ok().flatten().is_some();
+    let on = state.newsroom.db().member_tier_ids(member.id.as_str()).await.unwrap_or_default();
+    let tiers = state.newsroom.db().tiers().await.unwrap_or_default();
+    let tier_names = tiers
+        .iter()
+        .filter(|t| t.tier_type == masthead_core::TierType::Paid && on.iter().any(|id| id == t.id.as_str()))
+        .map(|t| t.name.clone())
+        .collect();
+    let screen = Screen { notice, billing, tier_names, ..account_screen(member, None, None) };
     render(&state, StatusCode::OK, "Your account", screen).await
 }
 
