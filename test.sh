@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test Masthead has: the Rust suites (storage and HTTP tests on SQLite and on
-# PostgreSQL, media tests on an S3-compatible server, two instances behind nginx on a PostgreSQL
+# PostgreSQL, media tests on an S3-compatible server, payment tests on a local Stripe stand-in, two instances behind nginx on a PostgreSQL
 # cluster of their own) and the browser tests (Playwright driving Debian's Chromium against the
 # real binary). Prerequisites that can be installed here are
 # installed; see README.md.
@@ -38,6 +38,11 @@ if ! command -v moto_server >/dev/null; then
   # pip puts the command beside the Python it ran with, which may not be on PATH yet.
   PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
   export PATH
+fi
+# localstripe, the base of the Stripe stand-in the payment tests talk to.
+if ! python3 -c 'import localstripe' 2>/dev/null; then
+  echo "Installing localstripe (PyPI) for the payment tests..."
+  python3 -m pip install --quiet 'localstripe==1.15.10'
 fi
 if [ ! -d e2e/node_modules ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then
   (cd e2e && npm ci --no-audit --no-fund)

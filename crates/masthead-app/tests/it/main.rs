@@ -8,6 +8,7 @@ mod ghost_import;
 mod member_csv;
 mod newsletters;
 mod outbox;
+mod payments;
 mod posts;
 mod request_limits;
 mod scheduling;
