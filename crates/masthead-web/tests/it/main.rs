@@ -15,6 +15,7 @@ mod members;
 mod news;
 mod newsletter_choice;
 mod outage;
+mod payments;
 mod request_ids;
 mod urls_and_errors;
 mod write_path;
