@@ -10,6 +10,10 @@ const { dataDir, mailDir, smtpPort, binary, sinkBinary } = require('./mail');
 const { staff } = require('./staff');
 
 const port = Number(process.env.MASTHEAD_E2E_PORT || 18080);
+// The local Stripe (crates/masthead-test-utils/stripe/standin.py) the payment tests pay through.
+const stripePort = Number(process.env.MASTHEAD_E2E_STRIPE_PORT || 18420);
+const stripeSecret = 'whsec_browser_tests';
+const standin = require('path').join(__dirname, '..', 'crates', 'masthead-test-utils', 'stripe', 'standin.py');
 
 for (const [what, file] of [['masthead', binary], ['masthead-smtp-sink', sinkBinary]]) {
   if (!fs.existsSync(file)) {
@@ -54,6 +58,17 @@ module.exports = defineConfig({
       stderr: 'pipe',
     },
     {
+      // Stripe's stand-in; its webhooks go to the server below, signed with the server's secret.
+      name: 'stripe',
+      command: `exec python3 "${standin}" --port ${stripePort} --webhook http://127.0.0.1:${port}/members/webhooks/stripe/ --secret ${stripeSecret}`,
+      port: stripePort,
+      wait: { stdout: /stripe stand-in listening on http:\/\// },
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
       // Staff accounts for the newsroom tests, then the server (which seeds the demo newsroom).
       name: 'masthead',
       command: [
@@ -63,7 +78,12 @@ module.exports = defineConfig({
         ),
         `exec "${binary}" serve --data-dir "${dataDir}" --listen 127.0.0.1:${port}`,
       ].join(' && '),
-      env: { MASTHEAD_SMTP_URL: `smtp://127.0.0.1:${smtpPort}` },
+      env: {
+        MASTHEAD_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        MASTHEAD_STRIPE_SECRET_KEY: 'sk_test_browser_tests',
+        MASTHEAD_STRIPE_WEBHOOK_SECRET: stripeSecret,
+        MASTHEAD_STRIPE_API_BASE: `http://127.0.0.1:${stripePort}`,
+      },
       url: `http://127.0.0.1:${port}/`,
       timeout: 180_000,
       reuseExistingServer: false,

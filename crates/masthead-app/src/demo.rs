@@ -352,8 +352,51 @@ pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
     }
 
     seed_feed(newsroom, &editor, now).await?;
+    seed_tiers(newsroom).await?;
     newsroom.changes.publish(&ContentChange::Everything);
     Ok(report)
+}
+
+/// The membership tiers, into a newsroom without paid tiers: what the "Become a member" page
+/// promises, at the prices most of a reader-funded newsroom's members pay.
+async fn seed_tiers(newsroom: &Newsroom) -> Result<(), AppError> {
+    let tiers = newsroom.tiers().await?;
+    if tiers.iter().any(|t| t.tier_type == masthead_core::TierType::Paid) {
+        return Ok(());
+    }
+    let benefits = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
+    let member = crate::payments::TierInput {
+        name: "Member".into(),
+        description: Some("Keep our reporting free for everyone".into()),
+        paid: true,
+        active: true,
+        public: true,
+        monthly_price: Some("5".into()),
+        yearly_price: Some("50".into()),
+        currency: Some("usd".into()),
+        benefits: benefits(&[
+            "The editor's weekly members' newsletter",
+            "Monthly briefings with our reporters",
+            "Our annual report",
+        ]),
+        ..crate::payments::TierInput::default()
+    };
+    let sustainer = crate::payments::TierInput {
+        name: "Sustainer".into(),
+        description: Some("Fund a reporter's week in the field".into()),
+        monthly_price: Some("10".into()),
+        yearly_price: Some("100".into()),
+        benefits: benefits(&[
+            "The editor's weekly members' newsletter",
+            "Monthly briefings with our reporters",
+            "Our annual report",
+            "A vote on what we investigate next",
+        ]),
+        ..member.clone()
+    };
+    newsroom.put_tier(None, member).await?;
+    newsroom.put_tier(None, sustainer).await?;
+    Ok(())
 }
 
 /// The live feed and the picks, into a newsroom that has neither yet.
@@ -413,11 +456,13 @@ mod tests {
             assert!(article.excerpt.chars().count() <= crate::newsroom::posts::MAX_EXCERPT_LEN);
         }
         assert!(articles.iter().filter(|a| a.authors.len() > 1).count() >= 5, "multi-author bylines");
-        // One members-only story shows the invitation (and the browser tests read it); it is
-        // neither the newest nor featured, so the front page's lead stays public.
+        // One members-only story and one for paying members show the invitation (the browser
+        // tests read them); neither is the newest nor featured, so the front page's lead stays
+        // public.
         let gated: Vec<&&DemoArticle> = articles.iter().filter(|a| a.visibility.is_some()).collect();
-        assert_eq!(gated.len(), 1);
-        assert!(gated.iter().all(|a| a.visibility.as_deref().and_then(Visibility::parse) == Some(Visibility::Members)));
+        let levels: Vec<Visibility> =
+            gated.iter().filter_map(|a| a.visibility.as_deref().and_then(Visibility::parse)).collect();
+        assert_eq!(levels, [Visibility::Members, Visibility::Paid]);
         assert!(gated.iter().all(|a| !a.featured && a.body.contains(masthead_core::MEMBERS_ONLY_MARKER)));
         let pages: Vec<&str> = files.iter().flat_map(|f| &f.page).map(|p| p.slug.as_str()).collect();
         assert!(pages.contains(&"about") && pages.contains(&"membership"));

@@ -3,6 +3,7 @@ invoices, payment intents, refunds, signed webhooks) plus the parts of Stripe it
 Checkout Sessions with a payment page, the customer portal, and `charge.refunded`.
 
     python3 standin.py --port 8420   (0: any free port; the line it prints names it)
+    python3 standin.py --port 8420 --webhook http://127.0.0.1:8080/members/webhooks/stripe/ --secret whsec_...
 
 Webhooks go wherever `POST /_config/webhooks/<id>` (url, secret) says, signed with Stripe's
 scheme. `GET /_standin/requests` lists the API calls that carried an Idempotency-Key.
@@ -20,7 +21,7 @@ from localstripe import server
 from localstripe.errors import UserError
 from localstripe.resources import (Customer, Event, PaymentIntent, PaymentMethod, Plan, Product,
                                    Refund, Subscription, random_id)
-from localstripe.webhooks import schedule_webhook
+from localstripe.webhooks import register_webhook, schedule_webhook
 
 app = server.app
 SESSIONS = {}
@@ -264,7 +265,11 @@ app.router.add_get('/_standin/requests', requests_seen)
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--port', type=int, default=8420)
+    parser.add_argument('--webhook', help='a URL to send every event to, signed with --secret')
+    parser.add_argument('--secret', default='whsec_test')
     args = parser.parse_args()
+    if args.webhook:
+        register_webhook('cli', args.webhook, args.secret, None)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(('127.0.0.1', args.port))

@@ -90,7 +90,7 @@ impl Newsroom {
             Some(id) => self.db.post_by_id(&id).await?.map(|p| p.id.to_string()),
             None => None,
         };
-        let mut params = vec![pair("cancel_url", format!("{site}/membership/?checkout=cancelled"))];
+        let mut params = vec![pair("cancel_url", format!("{site}/join/?checkout=cancelled"))];
         if let Some(email) = &email {
             params.push(pair("customer_email", email.clone()));
         }
@@ -113,7 +113,7 @@ impl Newsroom {
                 };
                 params.extend([
                     pair("mode", "subscription"),
-                    pair("success_url", format!("{site}/membership/thanks/?session_id={{CHECKOUT_SESSION_ID}}")),
+                    pair("success_url", format!("{site}/join/thanks/?session_id={{CHECKOUT_SESSION_ID}}")),
                     pair("line_items[0][quantity]", "1"),
                     pair("line_items[0][price_data][currency]", price.1.as_str()),
                     pair("line_items[0][price_data][unit_amount]", price.0.to_string()),

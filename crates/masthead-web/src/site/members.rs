@@ -50,7 +50,11 @@ async fn render(state: &AppState, status: StatusCode, title: &str, screen: Scree
         Ok::<_, WebError>(state.theme.render("members.html", &page)?)
     };
     match result.await {
-        Ok(html) => (status, [(header::CACHE_CONTROL, PRIVATE)], Html(html)).into_response(),
+        Ok(html) => {
+            let csp = crate::site::payments::payment_csp(state);
+            (status, [(header::CACHE_CONTROL, PRIVATE), (header::CONTENT_SECURITY_POLICY, csp)], Html(html))
+                .into_response()
+        }
         Err(error) => error.into_response(),
     }
 }

@@ -84,16 +84,37 @@ struct Screen {
     post_title: Option<String>,
 }
 
+/// The site's content security policy, with the pages that send readers to Stripe (checkout,
+/// the billing portal, and a stand-in's address when one is configured) allowed as form targets:
+/// browsers apply `form-action` to the redirect that follows a form.
+pub(crate) fn payment_csp(state: &AppState) -> HeaderValue {
+    let mut targets = "'self' https://checkout.stripe.com https://billing.stripe.com".to_owned();
+    if let Some(base) = state.newsroom.stripe.api_base.as_deref() {
+        // `scheme://host:port`: the part before the path.
+        let origin: Vec<&str> = base.splitn(4, '/').take(3).collect();
+        targets.push(' ');
+        targets.push_str(&origin.join("/"));
+    }
+    let policy = format!(
+        "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'self'; \
+         object-src 'none'; base-uri 'self'; form-action {targets}; frame-ancestors 'self'"
+    );
+    HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("form-action 'self'"))
+}
+
 async fn render(state: &AppState, status: StatusCode, title: &str, screen: Screen) -> Response {
     let result = async {
         let context = site_context(state).await?;
         let mut meta = masthead_render::views::MetaView::page(&context.site, title, &context.site.description, "/");
         meta.robots = Some("noindex".into());
-        let page = Page { site: &context.site, meta, current_path: "/membership/", content: screen };
+        let page = Page { site: &context.site, meta, current_path: "/join/", content: screen };
         Ok::<_, WebError>(state.theme.render("membership.html", &page)?)
     };
     match result.await {
-        Ok(html) => (status, [(header::CACHE_CONTROL, PRIVATE)], Html(html)).into_response(),
+        Ok(html) => {
+            let headers = [(header::CACHE_CONTROL, PRIVATE), (header::CONTENT_SECURITY_POLICY, payment_csp(state))];
+            (status, headers, Html(html)).into_response()
+        }
         Err(error) => error.into_response(),
     }
 }
@@ -135,7 +156,7 @@ pub struct MembershipQuery {
     checkout: Option<String>,
 }
 
-/// `GET /membership/`: the tiers, with a button per price.
+/// `GET /join/`: the tiers, with a button per price.
 pub async fn membership_page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -153,7 +174,7 @@ pub async fn membership_page(
     }
 }
 
-/// `POST /membership/checkout/`: off to Stripe to pay for a tier.
+/// `POST /join/checkout/`: off to Stripe to pay for a tier.
 pub async fn membership_checkout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -307,7 +328,7 @@ pub async fn donate_checkout(
     }
 }
 
-/// `GET /membership/thanks/` and `/donate/thanks/`: back from Stripe. The membership itself
+/// `GET /join/thanks/` and `/donate/thanks/`: back from Stripe. The membership itself
 /// arrives by webhook, usually within seconds.
 pub async fn membership_thanks(State(state): State<AppState>) -> Response {
     let screen = Screen { screen: "membership_thanks", ..Screen::default() };
@@ -326,7 +347,7 @@ pub async fn billing(State(state): State<AppState>, headers: HeaderMap) -> Respo
     };
     match state.newsroom.billing_portal(&member, &state.site_url).await {
         Ok(url) => to_stripe(&url),
-        Err(AppError::NotFound(_)) => Redirect::to("/membership/").into_response(),
+        Err(AppError::NotFound(_)) => Redirect::to("/join/").into_response(),
         Err(AppError::Unavailable(message)) => {
             let screen = Screen { screen: "message", error: Some(message), ..Screen::default() };
             render(&state, StatusCode::SERVICE_UNAVAILABLE, "Billing", screen).await

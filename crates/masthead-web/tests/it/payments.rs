@@ -82,13 +82,13 @@ dual_db_test!(async fn the_stripe_webhook_answers_as_stripe_expects(db) {
 dual_db_test!(async fn without_stripe_keys_join_and_donate_say_payments_are_not_set_up(db) {
     let app = TestApp::new(&db).await;
     let tier = supporter(&app).await;
-    let page = app.get("/membership/").await;
+    let page = app.get("/join/").await;
     assert_eq!(page.status, 200);
     let html = page.text();
     assert!(html.contains("Payments are not set up on this site yet"), "{html}");
     assert!(html.contains("Supporter") && html.contains("$5 a month") && html.contains("$50 a year"));
     assert!(html.contains("disabled aria-disabled=\"true\">$5 a month"), "the join buttons are off");
-    let join = app.request(form("/membership/checkout/", &format!("tier={}&cadence=month&attempt=a", tier.id), None)).await;
+    let join = app.request(form("/join/checkout/", &format!("tier={}&cadence=month&attempt=a", tier.id), None)).await;
     assert_eq!(join.status, 503);
     assert!(join.text().contains("Payments are not set up on this site yet."));
     let donate = app.request(form("/donate/checkout/", "amount=10&frequency=once&attempt=a", None)).await;
@@ -130,7 +130,7 @@ dual_db_test!(async fn a_paying_member_manages_billing_on_stripe(db) {
     let cookie = member_cookie(&app, "payer@example.org").await;
     let account = app.get_with("/account/", &[("cookie", &cookie)]).await;
     assert!(!account.text().contains("Manage billing"), "no billing account yet");
-    assert_eq!(app.request(form("/account/billing/", "", Some(&cookie))).await.header("location"), Some("/membership/"));
+    assert_eq!(app.request(form("/account/billing/", "", Some(&cookie))).await.header("location"), Some("/join/"));
 
     let (customer, _) = stripe.subscribe("payer@example.org", 500, &[]).await;
     let member = app.db.member_by_email("payer@example.org").await.expect("read").expect("member");
