@@ -290,8 +290,19 @@ const MEMBERS: Schema = Schema {
                      WHERE rmn.member_id = m.id AND rmn.status = 'subscribed'",
             columns: &[text("slug", "rn.slug"), text("id", "rn.id"), text("name", "rn.name")],
         },
+        // The tiers a member is on, paid or complimentary (Ghost's `tier`/`tiers` filter).
+        Relation {
+            name: "tiers",
+            exists: "SELECT 1 FROM members_tiers rmt JOIN tiers rt ON rt.id = rmt.tier_id WHERE rmt.member_id = m.id",
+            columns: &[text("slug", "rt.slug"), text("id", "rt.id"), text("name", "rt.name")],
+        },
     ],
-    aliases: &[("label", "labels.slug"), ("labels", "labels.slug"), ("newsletter", "newsletters.slug")],
+    aliases: &[
+        ("label", "labels.slug"),
+        ("labels", "labels.slug"),
+        ("newsletter", "newsletters.slug"),
+        ("tier", "tiers.slug"),
+    ],
 };
 
 const NEWSLETTERS: Schema = Schema {
