@@ -403,3 +403,34 @@ dual_db_test!(async fn member_email_wordings_are_edited_previewed_and_tested(db)
     assert_eq!(reset.status, 303);
     assert!(db.member_email_template("welcome", "").await.expect("read").is_none());
 });
+
+dual_db_test!(async fn every_way_of_adding_a_member_records_that_they_joined(db) {
+    let app = TestApp::new(&db).await;
+    let (admin_user, admin) = staff(&app, "Ada Min", Role::Administrator).await;
+    let added = send(&app, "POST", "/admin/members/", Some(&admin), "email=by-hand%40example.org&status=free").await;
+    assert_eq!(added.status, 303);
+    let api = axum::http::Request::post("/ghost/api/admin/members/")
+        .header("cookie", &admin)
+        .header("origin", "https://news.example.org")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(r#"{"members": [{"email": "by-api@example.org"}]}"#))
+        .expect("request");
+    assert_eq!(app.request(api).await.status, 201);
+    let actor = masthead_core::Actor { user_id: admin_user.id.clone(), role: Role::Administrator };
+    app.newsroom.import_members_csv(&actor, "email,name\nby-csv@example.org,Cee\n", None).await.expect("import");
+    for (email, source) in [
+        ("by-hand@example.org", "admin (Ada Min)"),
+        ("by-api@example.org", ""),
+        ("by-csv@example.org", ""),
+    ] {
+        let member = db.member_by_email(email).await.expect("read").unwrap_or_else(|| panic!("{email} added"));
+        let history = db.member_history(&member.id).await.expect("history");
+        assert_eq!(history.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["signed_up"], "{email}");
+        assert_eq!(history[0].detail["source"], member.consent_source.as_str(), "{email}");
+        if !source.is_empty() {
+            assert_eq!(member.consent_source, source);
+        }
+        let page = send(&app, "GET", &format!("/admin/members/{}/", member.id), Some(&admin), "").await.text();
+        assert!(page.contains(&format!("Joined (via {})", member.consent_source)), "{email}: {page}");
+    }
+});

@@ -81,6 +81,10 @@ dual_db_test!(async fn a_reader_signs_up_with_double_opt_in(db) {
     assert_eq!(mail.len(), 2, "the confirmation link, then the free welcome: {mail:?}");
     assert!(mail[1].subject().is_some_and(|s| s.starts_with("Welcome to")), "{mail:?}");
     assert_eq!(mail[1].rcpt_to, ["reader@example.org"]);
+    let history = db.member_history(&member.id).await.expect("history");
+    let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["email_sent", "signed_up"], "joined, then welcomed");
+    assert_eq!(history[0].detail["email"], "welcome");
 
     // Signing up again answers the same and mails a sign-in link instead, revealing nothing.
     let again = app.request(form("/subscribe/", "email=reader%40example.org&newsletters=morning-brief")).await;
