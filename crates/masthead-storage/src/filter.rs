@@ -757,6 +757,19 @@ impl DbReader {
         });
         Ok(Paginated::new(ids, listing.page, total.max(0) as u64))
     }
+
+    /// Every id the listing's filter matches, in its order, without paging (for exports).
+    pub async fn list_all_ids(&self, listing: &Listing<'_>) -> Result<Vec<String>> {
+        let mut compiled = compile(listing)?;
+        let n = compiled.params.len();
+        // The page's LIMIT and OFFSET are the last two parameters.
+        compiled.params[n - 2] = Param::Int(i64::MAX);
+        compiled.params[n - 1] = Param::Int(0);
+        let page_sql = sqlx::AssertSqlSafe(compiled.page);
+        Ok(on_db!(self, read, |pool| {
+            bind_params!(sqlx::query_scalar(page_sql), &compiled.params).fetch_all(pool).await?
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -101,15 +101,32 @@ impl Newsroom {
             return Err(refuse("export members"));
         }
         let members = self.db.all_members(filter).await?;
-        let failed =
-            |e: &dyn std::fmt::Display| AppError::invalid("file", format!("the export could not be written: {e}"));
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        writer.write_record(COLUMNS).map_err(|e| failed(&e))?;
-        for member in &members {
-            writer.write_record(export_row(member)).map_err(|e| failed(&e))?;
+        members_csv(&members)
+    }
+
+    /// [`Newsroom::export_members_csv`] for the members an NQL filter matches (the newsroom's
+    /// members list, whose filters are NQL), oldest first.
+    pub async fn export_filtered_members_csv(
+        &self,
+        actor: &Actor,
+        filter: Option<&masthead_core::nql::Filter>,
+    ) -> Result<String, AppError> {
+        if !actor.may(Permission::ManageMembers) {
+            return Err(refuse("export members"));
         }
-        let bytes = writer.into_inner().map_err(|e| failed(&e))?;
-        String::from_utf8(bytes).map_err(|e| failed(&e))
+        let listing = masthead_storage::Listing {
+            resource: masthead_storage::Resource::Members,
+            scope: masthead_storage::Scope::Staff,
+            filter,
+            order: Some("created_at asc"),
+            page: masthead_storage::PageRequest::new(1, 100),
+            now: masthead_core::now(),
+        };
+        let ids = self.db.list_all_ids(&listing).await?;
+        let mut by_id: HashMap<String, Member> =
+            self.db.all_members(&MemberFilter::default()).await?.into_iter().map(|m| (m.id.to_string(), m)).collect();
+        let members: Vec<Member> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+        members_csv(&members)
     }
 
     /// Imports Ghost's member CSV. Only the header's `email` column is required; `name`, `note`,
@@ -283,6 +300,18 @@ impl Newsroom {
 }
 
 // ---- export --------------------------------------------------------------------------------
+
+/// Members as Ghost's member CSV.
+fn members_csv(members: &[Member]) -> Result<String, AppError> {
+    let failed = |e: &dyn std::fmt::Display| AppError::invalid("file", format!("the export could not be written: {e}"));
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(COLUMNS).map_err(|e| failed(&e))?;
+    for member in members {
+        writer.write_record(export_row(member)).map_err(|e| failed(&e))?;
+    }
+    let bytes = writer.into_inner().map_err(|e| failed(&e))?;
+    String::from_utf8(bytes).map_err(|e| failed(&e))
+}
 
 fn export_row(member: &Member) -> [String; 11] {
     let created_at = member

@@ -9,7 +9,7 @@ use masthead_app::mail::newsletters::NewsletterInput;
 use masthead_app::members::admin::MemberInput;
 use masthead_core::nql::{CompareOp, Filter, Value};
 use masthead_core::{MemberStatus, ObjectId, Permission};
-use masthead_storage::{Listing, MemberFilter, PageRequest, Resource, Scope};
+use masthead_storage::{Listing, PageRequest, Resource, Scope};
 use serde::{Deserialize, Serialize};
 
 use super::posts::internal;
@@ -63,15 +63,6 @@ fn clean(value: &Option<String>) -> Option<String> {
 }
 
 impl MembersQuery {
-    fn filter(&self) -> MemberFilter {
-        MemberFilter {
-            search: clean(&self.q),
-            status: self.status.as_deref().and_then(MemberStatus::parse),
-            label: clean(&self.label),
-            newsletter: clean(&self.newsletter),
-        }
-    }
-
     /// The list's filter as NQL (the Admin API's filter language, compiled over its allowlist),
     /// and a message for each field that could not be read. A field in error does not filter.
     fn nql(&self, zone: &jiff::tz::TimeZone) -> (Option<Filter>, Vec<FieldError>) {
@@ -332,7 +323,20 @@ pub async fn export_members(
     SignedIn(staff): SignedIn,
     Query(query): Query<MembersQuery>,
 ) -> Response {
-    match state.newsroom.export_members_csv(&staff.actor, &query.filter()).await {
+    if !staff.actor.may(Permission::ManageMembers) {
+        return forbidden(&state, &staff, "manage members").await;
+    }
+    // The same filters as the list, so the file holds exactly the members listed.
+    let zone = match state.newsroom.db().site_settings().await {
+        Ok(settings) => settings.timezone.zone(),
+        Err(e) => return internal(e),
+    };
+    let (filter, errors) = query.nql(&zone);
+    if let Some(error) = errors.into_iter().next() {
+        let back = format!("/admin/members/?{}", query.query_string());
+        return refused(&state, &staff, AppError::invalid(error.field, error.message), &back).await;
+    }
+    match state.newsroom.export_filtered_members_csv(&staff.actor, filter.as_ref()).await {
         Ok(csv) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -83,6 +83,19 @@ dual_db_test!(async fn the_members_list_searches_filters_and_pages(db) {
     assert_eq!(list(format!("?label=vip&from={from}")).await, ["cat@example.org"]);
     assert_eq!(list("?q=o&status=paid".into()).await, ["bob@example.org"]);
     assert!(list("?label=vip&status=paid".into()).await.is_empty());
+    // The export holds exactly the members listed, oldest first.
+    let export = send(&app, "GET", "/admin/members/export/?tier=supporter", Some(&admin), "").await;
+    assert_eq!(export.status, 200);
+    let emails: Vec<String> = export.text().lines().skip(1).filter_map(|l| l.split(',').nth(1).map(str::to_owned)).collect();
+    assert_eq!(emails, ["cat@example.org"], "{}", export.text());
+    let export = send(&app, "GET", &format!("/admin/members/export/?from={from}&label=vip"), Some(&admin), "").await;
+    assert_eq!(export.text().lines().count(), 2, "{}", export.text());
+    assert!(export.text().contains("cat@example.org"));
+    let filtered = send(&app, "GET", "/admin/members/?label=vip&status=free", Some(&admin), "").await.text();
+    assert!(filtered.contains("href=\"/admin/members/export/?status=free&amp;label=vip\""), "{filtered}");
+    let bad = send(&app, "GET", "/admin/members/export/?from=soon", Some(&admin), "").await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("Use a date like 2026-11-30."));
 
     // Pages keep the filters in their links.
     for n in 0..52 {
