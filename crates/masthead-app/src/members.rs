@@ -5,6 +5,9 @@
 
 pub mod admin;
 pub mod csv;
+pub mod emails;
+pub mod overview;
+pub mod records;
 
 use hmac::{Hmac, Mac};
 use masthead_core::{EmailAddress, Member, MemberStatus, Newsletter, ObjectId, Reader, SuppressionReason};
@@ -351,6 +354,10 @@ impl Newsroom {
                 match self.db.insert_member(&new, &active).await {
                     Ok(member) => {
                         self.member_changed(None, Some(&member)).await;
+                        // A free member's welcome; a failure to queue it does not undo joining.
+                        if let Err(error) = self.send_welcome_email(member.id.as_str(), None).await {
+                            tracing::error!(%error, member = %member.id, "welcome email not queued");
+                        }
                         member
                     }
                     // Two confirmations at once: the other one created the member.

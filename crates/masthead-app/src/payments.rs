@@ -262,12 +262,28 @@ impl Newsroom {
         self.fire_webhooks("member.edited", "member", current, previous).await;
     }
 
+    // What follows a payment never fails the webhook that reported it: Stripe would deliver it
+    // again and the payment work would be repeated. A failure is logged; the email is durable
+    // once queued, and each is queued once.
+
     /// After a donation is recorded: the donor's receipt.
-    pub(crate) async fn after_donation(&self, _donation_id: &str) {}
+    pub(crate) async fn after_donation(&self, donation_id: &str) {
+        if let Err(error) = self.send_donation_receipt(donation_id).await {
+            tracing::error!(%error, donation_id, "the donation receipt could not be queued");
+        }
+    }
 
     /// After a free member becomes a paying one: the tier's welcome.
-    pub(crate) async fn after_paid_join(&self, _member: &Member, _tier_id: Option<&str>) {}
+    pub(crate) async fn after_paid_join(&self, member: &Member, tier_id: Option<&str>) {
+        if let Err(error) = self.send_welcome_email(member.id.as_str(), tier_id).await {
+            tracing::error!(%error, member = %member.id, "the welcome email could not be queued");
+        }
+    }
 
     /// After a payment fails: the notice with a link to fix it.
-    pub(crate) async fn after_payment_failed(&self, _member: &Member) {}
+    pub(crate) async fn after_payment_failed(&self, member: &Member) {
+        if let Err(error) = self.send_payment_failed_notice(member.id.as_str()).await {
+            tracing::error!(%error, member = %member.id, "the failed-payment notice could not be queued");
+        }
+    }
 }

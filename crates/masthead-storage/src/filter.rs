@@ -290,8 +290,19 @@ const MEMBERS: Schema = Schema {
                      WHERE rmn.member_id = m.id AND rmn.status = 'subscribed'",
             columns: &[text("slug", "rn.slug"), text("id", "rn.id"), text("name", "rn.name")],
         },
+        // The tiers a member is on, paid or complimentary (Ghost's `tier`/`tiers` filter).
+        Relation {
+            name: "tiers",
+            exists: "SELECT 1 FROM members_tiers rmt JOIN tiers rt ON rt.id = rmt.tier_id WHERE rmt.member_id = m.id",
+            columns: &[text("slug", "rt.slug"), text("id", "rt.id"), text("name", "rt.name")],
+        },
     ],
-    aliases: &[("label", "labels.slug"), ("labels", "labels.slug"), ("newsletter", "newsletters.slug")],
+    aliases: &[
+        ("label", "labels.slug"),
+        ("labels", "labels.slug"),
+        ("newsletter", "newsletters.slug"),
+        ("tier", "tiers.slug"),
+    ],
 };
 
 const NEWSLETTERS: Schema = Schema {
@@ -745,6 +756,19 @@ impl DbReader {
             (total, ids)
         });
         Ok(Paginated::new(ids, listing.page, total.max(0) as u64))
+    }
+
+    /// Every id the listing's filter matches, in its order, without paging (for exports).
+    pub async fn list_all_ids(&self, listing: &Listing<'_>) -> Result<Vec<String>> {
+        let mut compiled = compile(listing)?;
+        let n = compiled.params.len();
+        // The page's LIMIT and OFFSET are the last two parameters.
+        compiled.params[n - 2] = Param::Int(i64::MAX);
+        compiled.params[n - 1] = Param::Int(0);
+        let page_sql = sqlx::AssertSqlSafe(compiled.page);
+        Ok(on_db!(self, read, |pool| {
+            bind_params!(sqlx::query_scalar(page_sql), &compiled.params).fetch_all(pool).await?
+        }))
     }
 }
 

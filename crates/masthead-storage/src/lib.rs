@@ -14,6 +14,8 @@ mod feed;
 mod filter;
 mod integrations;
 mod jobs;
+mod member_emails;
+mod member_history;
 mod members;
 mod notes;
 mod pagination;
@@ -37,11 +39,13 @@ pub use feed::{FeedCursor, FeedItem, FeedItemContent};
 pub use filter::{FilterError, Listing, Resource, Scope};
 pub use integrations::{ApiKeyRecord, IntegrationRecord, WebhookRecord};
 pub use jobs::{ClaimedJob, JobChange, JobRecord, NewJob};
+pub use member_emails::{MemberEmailSend, MemberEmailTemplate};
+pub use member_history::{CampaignProgress, MemberEvent, MemberGrowth, MemberTier, MemberTotals, TierChoice};
 pub use members::{MemberFilter, MemberToken, NewMember, Suppression};
 pub use notes::{MAX_REVISIONS, PostNote, PostRevision};
 pub use pagination::{PageRequest, Paginated};
 pub use payments::{
-    DonationRecord, LIVE_SUBSCRIPTION_STATUSES, MemberEventRecord, MembershipMove, StripeEventId, SubscriptionRecord,
+    DonationRecord, LIVE_SUBSCRIPTION_STATUSES, MembershipMove, StripeEventId, SubscriptionRecord,
 };
 pub use posts::{AdminPostFilter, NewsletterChoice, PostExtras, PostImportSource, PostList, PostRecord, SitemapEntry};
 pub use staff::{LiveSession, OutboxMessage, SessionRecord};

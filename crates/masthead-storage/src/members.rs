@@ -30,6 +30,7 @@ macro_rules! ensure_label {
         id
     }};
 }
+pub(crate) use ensure_label;
 
 #[derive(sqlx::FromRow)]
 struct MemberRow {
@@ -239,6 +240,8 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             }
+            let detail = serde_json::json!({ "source": new.consent_source, "status": new.status.as_str() });
+            crate::member_history::record_member_event!(tx, id.as_str(), "signed_up", &detail, new.created_at);
             tx.commit().await?;
         });
         self.member_by_id(&id).await?.ok_or_else(|| StorageError::Corrupt("member vanished after insert".into()))

@@ -6,10 +6,11 @@
 //! is answered as done. Money is keyed on durable Stripe ids as well (a donation on its checkout
 //! session or invoice), so two different events describing one payment record it once.
 
-use masthead_core::{MemberStatus, ObjectId};
+use masthead_core::MemberStatus;
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::member_history::record_member_event;
 use crate::{Db, DbReader, Result, on_db};
 
 /// A Stripe event as far as storage cares: its id and type.
@@ -120,17 +121,6 @@ impl From<DonationRow> for DonationRecord {
 const DONATION_COLUMNS: &str = "id, checkout_session_id, payment_intent_id, subscription_id, member_id, email, name, \
      amount, currency, recurring, message, post_id, refunded_amount, created_at";
 
-/// One line of a member's history.
-#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
-pub struct MemberEventRecord {
-    pub id: String,
-    pub member_id: String,
-    pub kind: String,
-    /// A JSON object.
-    pub detail: String,
-    pub created_at: OffsetDateTime,
-}
-
 /// Records event `$event` as applied in transaction `$tx`; evaluates to `false` (and rolls the
 /// transaction back, returning `Ok(None)` from the enclosing function) when it already was.
 macro_rules! claim_event {
@@ -151,20 +141,6 @@ macro_rules! claim_event {
             return Ok(None);
         }
     }};
-}
-
-/// Adds a line to a member's history in transaction `$tx`.
-macro_rules! member_event {
-    ($tx:ident, $member:expr, $kind:expr, $detail:expr) => {
-        sqlx::query("INSERT INTO member_events (id, member_id, kind, detail, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(ObjectId::new().as_str())
-            .bind($member)
-            .bind($kind)
-            .bind(serde_json::to_string(&$detail).unwrap_or_else(|_| "{}".into()))
-            .bind(masthead_core::now())
-            .execute(&mut *$tx)
-            .await?
-    };
 }
 
 impl Db {
@@ -281,7 +257,7 @@ impl Db {
                         "amount": sub.amount,
                         "currency": sub.currency,
                     });
-                    member_event!(tx, &sub.member_id, kind, detail);
+                    record_member_event!(tx, &sub.member_id, kind, &detail, masthead_core::now());
                 }
             }
             let tiers_after: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -359,7 +335,7 @@ impl Db {
                     "recurring": donation.recurring,
                     "post_id": donation.post_id,
                 });
-                member_event!(tx, member, "donation", detail);
+                record_member_event!(tx, member, "donation", &detail, masthead_core::now());
             }
             tx.commit().await?;
             inserted
@@ -388,7 +364,7 @@ impl Db {
             .await?;
             if let Some((id, Some(member), currency)) = &donation {
                 let detail = serde_json::json!({ "donation_id": id, "amount": amount_refunded, "currency": currency });
-                member_event!(tx, member, "refund", detail);
+                record_member_event!(tx, member, "refund", &detail, masthead_core::now());
             }
             tx.commit().await?;
             donation.map(|(id, _, _)| id)
@@ -406,7 +382,7 @@ impl Db {
         on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;
             claim_event!(tx, event);
-            member_event!(tx, member_id, "payment_failed", detail);
+            record_member_event!(tx, member_id, "payment_failed", &detail, masthead_core::now());
             tx.commit().await?;
         });
         Ok(Some(()))
@@ -485,19 +461,6 @@ impl DbReader {
             .await?
         });
         Ok(rows.into_iter().map(Into::into).collect())
-    }
-
-    /// A member's history, newest first.
-    pub async fn member_events(&self, member_id: &str) -> Result<Vec<MemberEventRecord>> {
-        Ok(on_db!(self, read, |pool| {
-            sqlx::query_as(
-                "SELECT id, member_id, kind, detail, created_at FROM member_events WHERE member_id = $1 \
-                 ORDER BY created_at DESC, id DESC",
-            )
-            .bind(member_id)
-            .fetch_all(pool)
-            .await?
-        }))
     }
 }
 

@@ -12,6 +12,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::admin::members as member_admin;
 use crate::admin::{self, auth, feed, history, integrations, manage, posts, transfer};
+use crate::admin::{member_detail, member_emails, member_overview};
 use crate::api::admin::posts::{Pages, Posts};
 use crate::api::{admin as api_admin, content};
 use crate::site::{members, payments};
@@ -88,6 +89,13 @@ pub fn router(state: AppState) -> Router {
             post(member_admin::import_members).layer(DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
         .route("/admin/members/{id}/delete/", post(member_admin::delete_member))
+        .route("/admin/members/overview/", get(member_overview::overview_page))
+        .route("/admin/members/emails/", get(member_emails::emails_page).post(member_emails::email_action))
+        .route("/admin/members/{id}/", get(member_detail::member_detail))
+        .route("/admin/members/{id}/labels/", post(member_detail::add_label))
+        .route("/admin/members/{id}/labels/{label}/remove/", post(member_detail::remove_label))
+        .route("/admin/members/{id}/comp/", post(member_detail::grant_comp))
+        .route("/admin/members/{id}/comp/remove/", post(member_detail::remove_comp))
         .route("/admin/newsletters/", get(member_admin::newsletters_page).post(member_admin::create_newsletter))
         .route("/admin/newsletters/{id}/", post(member_admin::update_newsletter))
         .route("/admin/suppressions/", get(member_admin::suppressions_page).post(member_admin::add_suppression))

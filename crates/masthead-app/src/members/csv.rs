@@ -105,6 +105,36 @@ impl Newsroom {
             return Err(refuse("export members"));
         }
         let members = self.db.all_members(filter).await?;
+        self.members_csv(&members).await
+    }
+
+    /// [`Newsroom::export_members_csv`] for the members an NQL filter matches (the newsroom's
+    /// members list, whose filters are NQL), oldest first.
+    pub async fn export_filtered_members_csv(
+        &self,
+        actor: &Actor,
+        filter: Option<&masthead_core::nql::Filter>,
+    ) -> Result<String, AppError> {
+        if !actor.may(Permission::ManageMembers) {
+            return Err(refuse("export members"));
+        }
+        let listing = masthead_storage::Listing {
+            resource: masthead_storage::Resource::Members,
+            scope: masthead_storage::Scope::Staff,
+            filter,
+            order: Some("created_at asc"),
+            page: masthead_storage::PageRequest::new(1, 100),
+            now: masthead_core::now(),
+        };
+        let ids = self.db.list_all_ids(&listing).await?;
+        let mut by_id: HashMap<String, Member> =
+            self.db.all_members(&MemberFilter::default()).await?.into_iter().map(|m| (m.id.to_string(), m)).collect();
+        let members: Vec<Member> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+        self.members_csv(&members).await
+    }
+
+    /// Members as Ghost's member CSV, with their Stripe customers and paid tiers.
+    async fn members_csv(&self, members: &[Member]) -> Result<String, AppError> {
         let tiers = self.tiers().await?;
         let mut tiers_of: HashMap<String, Vec<String>> = HashMap::new();
         for (email, slug) in self.db.members_tiers_by_email().await? {
@@ -116,7 +146,7 @@ impl Newsroom {
             |e: &dyn std::fmt::Display| AppError::invalid("file", format!("the export could not be written: {e}"));
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer.write_record(COLUMNS).map_err(|e| failed(&e))?;
-        for member in &members {
+        for member in members {
             let customer = self.db.member_stripe_customer(member.id.as_str()).await?.unwrap_or_default();
             let tiers = tiers_of.get(&member.email).map(|t| t.join(",")).unwrap_or_default();
             writer.write_record(export_row(member, &customer, &tiers)).map_err(|e| failed(&e))?;

@@ -3,6 +3,7 @@
 mod changes;
 mod filter;
 mod jobs;
+mod member_history;
 mod migrations;
 mod posts;
 mod request_counts;

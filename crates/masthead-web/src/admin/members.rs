@@ -7,8 +7,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use masthead_app::AppError;
 use masthead_app::mail::newsletters::NewsletterInput;
 use masthead_app::members::admin::MemberInput;
+use masthead_core::nql::{CompareOp, Filter, Value};
 use masthead_core::{MemberStatus, ObjectId, Permission};
-use masthead_storage::{MemberFilter, PageRequest};
+use masthead_storage::{Listing, PageRequest, Resource, Scope};
 use serde::{Deserialize, Serialize};
 
 use super::posts::internal;
@@ -35,30 +36,132 @@ async fn refused(state: &AppState, staff: &Staff, error: AppError, back: &str) -
 
 // ---- members ----------------------------------------------------------------------------------
 
-#[derive(Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 pub struct MembersQuery {
     #[serde(default)]
     q: Option<String>,
     #[serde(default)]
     status: Option<String>,
     #[serde(default)]
+    tier: Option<String>,
+    #[serde(default)]
     label: Option<String>,
     #[serde(default)]
     newsletter: Option<String>,
+    /// Joined on or after this day (`YYYY-MM-DD`, the site's timezone).
     #[serde(default)]
-    page: Option<u32>,
+    from: Option<String>,
+    /// Joined on or before this day.
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    page: Option<String>,
+}
+
+fn clean(value: &Option<String>) -> Option<String> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
 }
 
 impl MembersQuery {
-    fn filter(&self) -> MemberFilter {
-        let clean = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
-        MemberFilter {
-            search: clean(&self.q),
-            status: self.status.as_deref().and_then(MemberStatus::parse),
-            label: clean(&self.label),
-            newsletter: clean(&self.newsletter),
+    /// The list's filter as NQL (the Admin API's filter language, compiled over its allowlist),
+    /// and a message for each field that could not be read. A field in error does not filter.
+    fn nql(&self, zone: &jiff::tz::TimeZone) -> (Option<Filter>, Vec<FieldError>) {
+        let compare = |field: &str, op: CompareOp, value: String| Filter::Compare {
+            field: field.to_owned(),
+            op,
+            value: Value::Text(value),
+        };
+        let mut parts = Vec::new();
+        let mut errors = Vec::new();
+        if let Some(q) = clean(&self.q) {
+            parts.push(Filter::Or(vec![
+                compare("email", CompareOp::Contains, q.clone()),
+                compare("name", CompareOp::Contains, q),
+            ]));
         }
+        if let Some(status) = clean(&self.status) {
+            match MemberStatus::parse(&status) {
+                Some(status) => parts.push(compare("status", CompareOp::Eq, status.as_str().to_owned())),
+                None => errors.push(FieldError::new("status", "Choose free, paid or comped.")),
+            }
+        }
+        for (field, value) in
+            [("tiers.slug", &self.tier), ("labels.slug", &self.label), ("newsletters.slug", &self.newsletter)]
+        {
+            if let Some(value) = clean(value) {
+                parts.push(compare(field, CompareOp::Eq, value));
+            }
+        }
+        let day = |name: &'static str, value: &Option<String>, errors: &mut Vec<FieldError>| {
+            let value = clean(value)?;
+            match value.parse::<jiff::civil::Date>() {
+                Ok(date) if value.len() == 10 => Some(date),
+                _ => {
+                    errors.push(FieldError::new(name, "Use a date like 2026-11-30."));
+                    None
+                }
+            }
+        };
+        let from = day("from", &self.from, &mut errors);
+        let to = day("to", &self.to, &mut errors);
+        if let (Some(from), Some(to)) = (from, to)
+            && to < from
+        {
+            errors.push(FieldError::new("to", "The end of the range is before its start."));
+        } else {
+            // The start of a day in the site's timezone, as an instant NQL reads.
+            let start_of = |date: jiff::civil::Date| {
+                date.to_zoned(zone.clone()).ok().map(|z| z.timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+            };
+            if let Some(at) = from.and_then(start_of) {
+                parts.push(compare("created_at", CompareOp::Gte, at));
+            }
+            if let Some(at) = to.and_then(|d| d.tomorrow().ok()).and_then(start_of) {
+                parts.push(compare("created_at", CompareOp::Lt, at));
+            }
+        }
+        let filter = match parts.len() {
+            0 => None,
+            1 => parts.pop(),
+            _ => Some(Filter::And(parts)),
+        };
+        (filter, errors)
     }
+
+    /// The filters as a query string, for page links and the export link.
+    fn query_string(&self) -> String {
+        [
+            ("q", &self.q),
+            ("status", &self.status),
+            ("tier", &self.tier),
+            ("label", &self.label),
+            ("newsletter", &self.newsletter),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| clean(value).map(|v| format!("{name}={}", super::urlencode(&v))))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+/// A message shown next to the form field it is about.
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self { field, message: message.into() }
+    }
+}
+
+/// Field errors as a map from field to message, for templates.
+pub fn errors_by_field(errors: &[FieldError]) -> std::collections::BTreeMap<&'static str, &str> {
+    errors.iter().map(|e| (e.field, e.message.as_str())).collect()
 }
 
 pub async fn members_page(
@@ -70,35 +173,96 @@ pub async fn members_page(
         return forbidden(&state, &staff, "manage members").await;
     }
     let db = &state.newsroom.db();
-    let page = PageRequest::new(query.page.unwrap_or(1), 50);
-    let filter = query.filter();
-    let (members, newsletters, labels, total) =
-        match tokio::try_join!(db.members(&filter, page), db.newsletters(true), db.labels(), db.member_count()) {
-            Ok(found) => found,
+    let settings = match db.site_settings().await {
+        Ok(settings) => settings,
+        Err(e) => return internal(e),
+    };
+    let (filter, mut errors) = query.nql(&settings.timezone.zone());
+    let page_number = match clean(&query.page).map(|p| p.parse::<u32>()) {
+        None => 1,
+        Some(Ok(n)) if n >= 1 => n,
+        Some(_) => {
+            errors.push(FieldError::new("page", "A page is a whole number from 1."));
+            1
+        }
+    };
+    let listing = Listing {
+        resource: Resource::Members,
+        scope: Scope::Staff,
+        filter: filter.as_ref(),
+        order: None,
+        page: PageRequest::new(page_number, 50),
+        now: masthead_core::now(),
+    };
+    let (ids, newsletters, labels, tiers, totals) = match tokio::try_join!(
+        db.list_ids(&listing),
+        db.newsletters(true),
+        db.labels(),
+        db.tier_choices(),
+        db.member_totals()
+    ) {
+        Ok(found) => found,
+        Err(e) => return internal(e),
+    };
+    let mut items = Vec::with_capacity(ids.items.len());
+    for id in &ids.items {
+        let Ok(id) = ObjectId::parse(id) else { continue };
+        match db.member_by_id(&id).await {
+            Ok(Some(member)) => items.push(member),
+            Ok(None) => {}
             Err(e) => return internal(e),
-        };
+        }
+    }
     #[derive(Serialize)]
-    struct Members {
+    struct Members<'a> {
         members: masthead_storage::Paginated<masthead_core::Member>,
         newsletters: Vec<masthead_core::Newsletter>,
         labels: Vec<masthead_core::Label>,
+        tiers: Vec<masthead_storage::TierChoice>,
         total: i64,
+        totals: masthead_storage::MemberTotals,
+        matching: u64,
         q: String,
         status: String,
+        tier: String,
         label: String,
         newsletter: String,
+        from: String,
+        to: String,
+        query: String,
+        errors: std::collections::BTreeMap<&'static str, &'a str>,
     }
+    let matching = ids.total;
+    let members = masthead_storage::Paginated {
+        items,
+        page: ids.page,
+        limit: ids.limit,
+        pages: ids.pages,
+        total: ids.total,
+        next: ids.next,
+        prev: ids.prev,
+    };
+    let typed = |v: &Option<String>| v.clone().unwrap_or_default();
     let content = Members {
         members,
         newsletters,
         labels,
-        total,
-        q: query.q.clone().unwrap_or_default(),
-        status: query.status.clone().unwrap_or_default(),
-        label: query.label.clone().unwrap_or_default(),
-        newsletter: query.newsletter.clone().unwrap_or_default(),
+        tiers,
+        total: totals.total,
+        totals,
+        matching,
+        q: typed(&query.q),
+        status: typed(&query.status),
+        tier: typed(&query.tier),
+        label: typed(&query.label),
+        newsletter: typed(&query.newsletter),
+        from: typed(&query.from),
+        to: typed(&query.to),
+        query: query.query_string(),
+        errors: errors_by_field(&errors),
     };
-    render(&state, StatusCode::OK, "members.html", Some(&staff), "members", content).await
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    render(&state, status, "members.html", Some(&staff), "members", content).await
 }
 
 #[derive(Deserialize)]
@@ -159,7 +323,20 @@ pub async fn export_members(
     SignedIn(staff): SignedIn,
     Query(query): Query<MembersQuery>,
 ) -> Response {
-    match state.newsroom.export_members_csv(&staff.actor, &query.filter()).await {
+    if !staff.actor.may(Permission::ManageMembers) {
+        return forbidden(&state, &staff, "manage members").await;
+    }
+    // The same filters as the list, so the file holds exactly the members listed.
+    let zone = match state.newsroom.db().site_settings().await {
+        Ok(settings) => settings.timezone.zone(),
+        Err(e) => return internal(e),
+    };
+    let (filter, errors) = query.nql(&zone);
+    if let Some(error) = errors.into_iter().next() {
+        let back = format!("/admin/members/?{}", query.query_string());
+        return refused(&state, &staff, AppError::invalid(error.field, error.message), &back).await;
+    }
+    match state.newsroom.export_filtered_members_csv(&staff.actor, filter.as_ref()).await {
         Ok(csv) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

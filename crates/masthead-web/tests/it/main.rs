@@ -11,6 +11,7 @@ mod credentials;
 mod feeds;
 mod gating;
 mod home_and_archives;
+mod member_admin;
 mod members;
 mod news;
 mod newsletter_choice;

@@ -77,13 +77,21 @@ dual_db_test!(async fn a_reader_signs_up_with_double_opt_in(db) {
     subscribed.sort();
     assert_eq!(subscribed, vec!["frontline-dispatch".to_owned(), "morning-brief".to_owned()]);
     assert_eq!(member.consent_source, "signup form");
+    let mail = app.mail().await;
+    assert_eq!(mail.len(), 2, "the confirmation link, then the free welcome: {mail:?}");
+    assert!(mail[1].subject().is_some_and(|s| s.starts_with("Welcome to")), "{mail:?}");
+    assert_eq!(mail[1].rcpt_to, ["reader@example.org"]);
+    let history = db.member_history(&member.id).await.expect("history");
+    let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["email_sent", "signed_up"], "joined, then welcomed");
+    assert_eq!(history[0].detail["email"], "welcome");
 
     // Signing up again answers the same and mails a sign-in link instead, revealing nothing.
     let again = app.request(form("/subscribe/", "email=reader%40example.org&newsletters=morning-brief")).await;
     assert_eq!(again.status, 200);
     assert!(again.text().contains("We've sent you a confirmation email"));
     let mail = app.mail().await;
-    assert_eq!(mail.len(), 2);
+    assert_eq!(mail.len(), 3);
     assert!(mail.iter().any(|m| m.subject().is_some_and(|s| s.starts_with("You're already subscribed"))), "{mail:?}");
 
     // The honeypot: a bot's sign-up is answered the same and mails nothing.
