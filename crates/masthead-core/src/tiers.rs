@@ -141,7 +141,7 @@ pub fn group_thousands(n: i64) -> String {
     let digits = n.abs().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -155,7 +155,7 @@ mod tests {
 
     #[test]
     fn amounts_read_and_write_in_the_currency_s_units() {
-        let usd = Currency::parse("USD").unwrap();
+        let usd = Currency::parse("USD").expect("usd");
         assert_eq!(usd.as_str(), "usd");
         assert_eq!(usd.parse_amount("5"), Some(500));
         assert_eq!(usd.parse_amount("$5.5"), Some(550));
@@ -165,10 +165,10 @@ mod tests {
         assert_eq!(usd.parse_amount("five"), None);
         assert_eq!(usd.format(120_005), "$1,200.05");
         assert_eq!(usd.format(500), "$5");
-        let jpy = Currency::parse("jpy").unwrap();
+        let jpy = Currency::parse("jpy").expect("jpy");
         assert_eq!(jpy.parse_amount("500"), Some(500));
         assert_eq!(jpy.parse_amount("500.5"), None);
-        assert_eq!(Currency::parse("chf").unwrap().format(2_500), "25 CHF");
+        assert_eq!(Currency::parse("chf").expect("chf").format(2_500), "25 CHF");
         assert_eq!(Currency::parse("usdd"), None);
         assert_eq!(group_thousands(20_000), "20,000");
         assert_eq!(group_thousands(999), "999");

@@ -44,9 +44,7 @@ pub use member_history::{CampaignProgress, MemberEvent, MemberGrowth, MemberTier
 pub use members::{MemberFilter, MemberToken, NewMember, Suppression};
 pub use notes::{MAX_REVISIONS, PostNote, PostRevision};
 pub use pagination::{PageRequest, Paginated};
-pub use payments::{
-    DonationRecord, LIVE_SUBSCRIPTION_STATUSES, MembershipMove, StripeEventId, SubscriptionRecord,
-};
+pub use payments::{DonationRecord, LIVE_SUBSCRIPTION_STATUSES, MembershipMove, StripeEventId, SubscriptionRecord};
 pub use posts::{AdminPostFilter, NewsletterChoice, PostExtras, PostImportSource, PostList, PostRecord, SitemapEntry};
 pub use staff::{LiveSession, OutboxMessage, SessionRecord};
 pub use tags::{TagRecord, TagWithCount};

@@ -207,7 +207,7 @@ mod tests {
 
     #[test]
     fn a_donation_form_is_read_into_an_amount_or_a_precise_refusal() {
-        let usd = Currency::parse("usd").unwrap();
+        let usd = Currency::parse("usd").expect("usd");
         let read = Purchase::donation("12.50", &usd, true, "  For the Kharkiv bureau ").expect("a good donation");
         let expected = Purchase::Donation {
             amount: 1250,
