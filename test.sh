@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test Masthead has: the Rust suites (storage and HTTP tests on SQLite and on
-# PostgreSQL, media tests on an S3-compatible server, payment tests on a local Stripe stand-in, two instances behind nginx on a PostgreSQL
-# cluster of their own) and the browser tests (Playwright driving Debian's Chromium against the
-# real binary). Prerequisites that can be installed here are
-# installed; see README.md.
+# PostgreSQL, media tests on an S3-compatible server, payment tests on a local Stripe stand-in,
+# two instances behind nginx on a PostgreSQL cluster of their own) and the browser tests
+# (Playwright driving Debian's Chromium against the real binary). Prerequisites that can be
+# installed here are installed; see README.md.
 set -euo pipefail
 cd "$(dirname "$0")"
 
