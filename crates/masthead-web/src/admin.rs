@@ -12,6 +12,7 @@ pub mod member_emails;
 pub mod member_overview;
 pub mod members;
 pub mod posts;
+pub mod tiers;
 pub mod transfer;
 
 use axum::extract::{FromRequestParts, Request, State};

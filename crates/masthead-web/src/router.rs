@@ -89,6 +89,8 @@ pub fn router(state: AppState) -> Router {
             post(member_admin::import_members).layer(DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
         .route("/admin/members/{id}/delete/", post(member_admin::delete_member))
+        .route("/admin/tiers/", get(admin::tiers::tiers_page).post(admin::tiers::add_tier))
+        .route("/admin/tiers/{id}/", post(admin::tiers::edit_tier))
         .route("/admin/members/overview/", get(member_overview::overview_page))
         .route("/admin/members/emails/", get(member_emails::emails_page).post(member_emails::email_action))
         .route("/admin/members/{id}/", get(member_detail::member_detail))

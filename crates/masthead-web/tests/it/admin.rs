@@ -287,6 +287,7 @@ dual_db_test!(async fn every_admin_route_enforces_every_role(db) {
         .await
         .expect("newsletter");
     let newsletter_id = newsletter.id.to_string();
+    let free_tier_id = app.newsroom.ensure_free_tier().await.expect("free tier").id.to_string();
     // (method, path, form, roles allowed, status when allowed). Placeholders: STAMP (the story's
     // current version), ROLE (the acting role), NOTE / REV / DOOMED (made fresh for each request).
     let routes: Vec<(&str, String, &str, &[Role], u16)> = vec![
@@ -328,6 +329,9 @@ dual_db_test!(async fn every_admin_route_enforces_every_role(db) {
         ("GET", "/admin/members/overview/".into(), "", admins, 200),
         ("GET", "/admin/members/emails/?kind=donation_receipt".into(), "", admins, 200),
         ("POST", "/admin/members/emails/".into(), "kind=welcome&subject=Hi&body=Hello+%7Bname%7D&action=preview", admins, 200),
+        ("GET", "/admin/tiers/".into(), "", admins, 200),
+        ("POST", "/admin/tiers/".into(), "name=Tier+ROLE&monthly_price=5&currency=USD&active=on&public=on", admins, 303),
+        ("POST", format!("/admin/tiers/{free_tier_id}/"), "name=Free&description=Read+the+newsletters", admins, 303),
         ("GET", "/admin/newsletters/".into(), "", admins, 200),
         ("POST", "/admin/newsletters/".into(), "name=Letter+ROLE&subscribe_on_signup=1", admins, 303),
         ("POST", format!("/admin/newsletters/{newsletter_id}/"), "name=Morning+Brief&subscribe_on_signup=1", admins, 303),

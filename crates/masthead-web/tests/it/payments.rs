@@ -180,3 +180,52 @@ dual_db_test!(async fn tiers_in_the_content_and_admin_apis(db) {
     let all = json_of(&admin_call(&app, &admin_key, "GET", "tiers/", None).await);
     assert_eq!(all["tiers"].as_array().map(Vec::len), Some(2), "the Admin API lists archived tiers too");
 });
+
+dual_db_test!(async fn administrators_add_and_archive_tiers_and_a_refused_form_keeps_what_was_typed(db) {
+    let app = TestApp::new(&db).await;
+    let (_, cookie) = crate::admin::staff(&app, "Ada Admin", Role::Administrator).await;
+    let page = crate::admin::send(&app, "GET", "/admin/tiers/", Some(&cookie), "").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("Payments are not set up on this site yet"));
+
+    let refused = crate::admin::send(
+        &app,
+        "POST",
+        "/admin/tiers/",
+        Some(&cookie),
+        "name=Sustainer&monthly_price=ten&currency=USD&benefits=Briefings%0AAnnual+report&active=on&public=on",
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    let html = refused.text();
+    assert!(html.contains("The monthly price must be an amount such as 5 or 4.50."), "{html}");
+    assert!(html.contains("value=\"ten\" inputmode=\"decimal\" aria-invalid=\"true\""), "the price is kept and marked");
+    assert!(html.contains(">Briefings\nAnnual report</textarea>"), "the benefits are kept");
+    assert_eq!(app.newsroom.tiers().await.expect("tiers").len(), 1, "nothing was stored");
+
+    let added = crate::admin::send(
+        &app,
+        "POST",
+        "/admin/tiers/",
+        Some(&cookie),
+        "name=Sustainer&monthly_price=10&yearly_price=100&currency=USD&benefits=Briefings%0AAnnual+report&active=on&public=on",
+    )
+    .await;
+    assert_eq!(added.status, 303, "{}", added.text());
+    let tier = app.newsroom.db().tier_by_slug("sustainer").await.expect("read").expect("added");
+    assert_eq!((tier.monthly_price, tier.yearly_price, tier.benefits.len()), (Some(1000), Some(10_000), 2));
+    assert!(app.get("/join/").await.text().contains("$10 a month"));
+
+    // Unticking "Active" archives it: members keep it, the join page no longer offers it.
+    let archived = crate::admin::send(
+        &app,
+        "POST",
+        &format!("/admin/tiers/{}/", tier.id),
+        Some(&cookie),
+        "name=Sustainer&monthly_price=10&yearly_price=100&currency=USD&public=on",
+    )
+    .await;
+    assert_eq!(archived.status, 303);
+    assert!(!app.newsroom.db().tier(tier.id.as_str()).await.expect("read").expect("kept").active);
+    assert!(!app.get("/join/").await.text().contains("Sustainer"));
+});
