@@ -38,6 +38,8 @@ pub struct Newsroom {
     pub webhook_targets: integrations::webhooks::WebhookTargets,
     /// Where CDN purges go, if a CDN is in front.
     pub cdn_purge: Option<cdn::PurgeHook>,
+    /// Asks the campaign counter for a recount ([`Newsroom::membership_changed`]).
+    pub(crate) campaign_recount: newsroom::campaigns::RecountSignal,
 }
 
 impl Newsroom {
@@ -50,6 +52,7 @@ impl Newsroom {
             mailer: mail::Mailer::outbox("http://127.0.0.1:8080"),
             webhook_targets: integrations::webhooks::WebhookTargets::default(),
             cdn_purge: None,
+            campaign_recount: newsroom::campaigns::RecountSignal::default(),
         }
     }
 

@@ -350,6 +350,7 @@ impl Newsroom {
                 };
                 match self.db.insert_member(&new, &active).await {
                     Ok(member) => {
+                        self.membership_changed();
                         self.member_changed(None, Some(&member)).await;
                         member
                     }
@@ -524,6 +525,7 @@ impl Newsroom {
     /// A member deletes their account: the row, subscriptions, labels and sessions go.
     pub async fn delete_account(&self, member: &Member) -> Result<(), AppError> {
         self.db.delete_member(&member.id).await?;
+        self.membership_changed();
         self.member_changed(Some(member), None).await;
         tracing::info!(member = %member.id, "member deleted their account");
         Ok(())

@@ -4,6 +4,7 @@
 //! so that every other layer can rely on them being valid.
 
 pub mod access;
+pub mod campaigns;
 pub mod content;
 pub mod id;
 pub mod members;
@@ -14,6 +15,7 @@ pub mod settings;
 pub mod slug;
 pub mod text;
 
+pub use campaigns::{Campaign, CampaignMetric, CampaignState, WhenReached};
 pub use access::{MEMBERS_ONLY_MARKER, Reader, Readership, TierType};
 pub use content::{Post, PostStatus, PostType, StaffStatus, StaffUser, Tag, TagVisibility, Visibility};
 pub use id::ObjectId;
