@@ -15,8 +15,8 @@ pub mod settings;
 pub mod slug;
 pub mod text;
 
-pub use campaigns::{Campaign, CampaignMetric, CampaignState, WhenReached};
 pub use access::{MEMBERS_ONLY_MARKER, Reader, Readership, TierType};
+pub use campaigns::{Campaign, CampaignMetric, CampaignState, WhenReached};
 pub use content::{Post, PostStatus, PostType, StaffStatus, StaffUser, Tag, TagVisibility, Visibility};
 pub use id::ObjectId;
 pub use members::{

@@ -191,9 +191,8 @@ impl Db {
     /// any did.
     pub async fn recount_campaigns(&self, now: OffsetDateTime) -> Result<bool> {
         let now = masthead_core::to_stored_time(now);
-        let counts: Vec<(String, i64, i64)> = on_db!(self, read, |pool| {
-            sqlx::query_as(COUNT_CAMPAIGNS).bind(now).fetch_all(pool).await?
-        });
+        let counts: Vec<(String, i64, i64)> =
+            on_db!(self, read, |pool| { sqlx::query_as(COUNT_CAMPAIGNS).bind(now).fetch_all(pool).await? });
         let mut changed = false;
         for (id, current, counted) in counts.into_iter().filter(|(_, current, counted)| current != counted) {
             // `current = $4`: a recount racing this one (another instance) that already stored

@@ -311,7 +311,12 @@ impl Newsroom {
         self.db.campaign(&id).await?.ok_or(AppError::NotFound("campaign"))
     }
 
-    pub async fn edit_campaign(&self, actor: &Actor, id: &ObjectId, input: CampaignInput) -> Result<Campaign, AppError> {
+    pub async fn edit_campaign(
+        &self,
+        actor: &Actor,
+        id: &ObjectId,
+        input: CampaignInput,
+    ) -> Result<Campaign, AppError> {
         Self::may_manage_campaigns(actor)?;
         if !self.db.update_campaign(id, input.content()).await? {
             return Err(AppError::NotFound("campaign"));
@@ -480,7 +485,8 @@ mod tests {
         let input = CampaignInput::parse(&form(), &jiff::tz::TimeZone::UTC).expect("parses");
         assert_eq!(input.content().target, 20_000);
         assert_eq!(input.content().when_reached, WhenReached::Thank);
-        let amount = CampaignForm { metric: "amount".into(), target: "5000.5".into(), currency: "eur".into(), ..form() };
+        let amount =
+            CampaignForm { metric: "amount".into(), target: "5000.5".into(), currency: "eur".into(), ..form() };
         let input = CampaignInput::parse(&amount, &jiff::tz::TimeZone::UTC).expect("parses");
         assert_eq!((input.content().target, input.content().currency.as_deref()), (500_050, Some("EUR")));
     }

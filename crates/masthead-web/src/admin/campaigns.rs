@@ -221,10 +221,8 @@ struct PreviewContext {
 fn preview_html(state: &AppState, form: &CampaignForm, tz: &jiff::tz::TimeZone, current: i64) -> String {
     let campaign = preview_campaign(form, tz, current);
     let view = CampaignView::new(&campaign);
-    let context = PreviewContext {
-        strip: form.show_strip.then(|| view.clone()),
-        block: form.show_in_article.then_some(view),
-    };
+    let context =
+        PreviewContext { strip: form.show_strip.then(|| view.clone()), block: form.show_in_article.then_some(view) };
     state.theme.render("campaign-preview.html", &context).unwrap_or_else(|error| {
         tracing::error!(%error, "rendering a campaign preview failed");
         String::new()
@@ -278,7 +276,11 @@ async fn load(state: &AppState, staff: &Staff, id: &str) -> Result<Campaign, Res
 }
 
 /// `GET /admin/campaigns/{id}/`.
-pub async fn edit_campaign(State(state): State<AppState>, SignedIn(staff): SignedIn, Path(id): Path<String>) -> Response {
+pub async fn edit_campaign(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Path(id): Path<String>,
+) -> Response {
     if !may_manage(&staff) {
         return refuse_role(&state, &staff).await;
     }

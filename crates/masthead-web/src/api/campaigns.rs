@@ -45,8 +45,7 @@ pub async fn browse(State(state): State<AppState>, headers: HeaderMap, query: Qu
         let open = open_campaigns(&state).await?;
         let total = open.len() as u64;
         let start = usize::try_from(request.offset()).unwrap_or(usize::MAX).min(open.len());
-        let items: Vec<Value> =
-            open.iter().skip(start).take(request.limit as usize).map(campaign_json).collect();
+        let items: Vec<Value> = open.iter().skip(start).take(request.limit as usize).map(campaign_json).collect();
         let page = Paginated::new(items, request, total);
         Ok::<_, ApiError>(json!({
             RESOURCE: page.items,
