@@ -312,3 +312,47 @@ dual_db_test!(async fn the_content_api_lists_open_campaigns_in_ghosts_envelope(d
     assert_eq!(bad_page.status, 422);
     assert_eq!(json_of(&bad_page)["errors"][0]["type"], "ValidationError");
 });
+
+/// Two instances on one PostgreSQL database: a member joins through the first, the first
+/// recounts, and the second instance's cached pages show the new count (the trigger on
+/// `campaigns` announces it); a recount that changed nothing leaves the second's cache alone.
+#[tokio::test]
+async fn a_count_kept_on_one_instance_refreshes_the_others_pages() {
+    let Some(db) = masthead_test_utils::TestDb::postgres().await else { return };
+    let first = TestApp::new(&db).await;
+    let second = TestApp::another_instance(&db).await;
+    newsroom(&first).await;
+    let editor = editor(&first).await;
+    create(&first, &editor, form("Help us reach 20,000 members", "20000")).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let listening = tokio::spawn({
+        let newsroom = second.newsroom.clone();
+        async move { newsroom.run_change_listener(stopped).await }
+    });
+    let count = |page: &str| bars(page, ".campaign--strip")[0].0.clone();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut members = 0;
+    // Until the second instance listens, announcements are missed: add members until one is heard.
+    loop {
+        assert_eq!(count(&second.get("/").await.text()), members.to_string());
+        assert!(second.state.cache.contains("/"));
+        members += 1;
+        MemberBuilder::new(&format!("reader{members}@example.org")).create(&first.db).await;
+        assert!(first.newsroom.recount_campaigns_now().await.expect("recount"));
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if !second.state.cache.contains("/") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the second instance never heard the new count");
+        // Not heard yet: drop the stale copy by hand and try again.
+        second.state.cache.clear();
+    }
+    assert_eq!(count(&second.get("/").await.text()), members.to_string(), "the new count, read from the row");
+    assert!(second.state.cache.contains("/"));
+    assert!(!first.newsroom.recount_campaigns_now().await.expect("recount"), "nothing new");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(second.state.cache.contains("/"), "a recount that changed nothing is not announced");
+    let _ = stop.send(true);
+    listening.await.expect("listener stops");
+    db.finish().await;
+}
