@@ -191,6 +191,11 @@ pub fn router(state: AppState) -> Router {
             "/ghost/api/admin/feed_items/{id}/",
             get(api_admin::feed_items::read).put(api_admin::feed_items::edit).delete(api_admin::feed_items::delete),
         )
+        .route("/ghost/api/admin/campaigns/", get(api_admin::campaigns::browse).post(api_admin::campaigns::add))
+        .route(
+            "/ghost/api/admin/campaigns/{id}/",
+            get(api_admin::campaigns::read).put(api_admin::campaigns::edit).delete(api_admin::campaigns::delete),
+        )
         .route("/ghost/api/admin/users/", get(api_admin::users::browse_users))
         .route("/ghost/api/admin/users/{id}/", get(api_admin::users::read_user))
         .route("/ghost/api/admin/users/slug/{slug}/", get(api_admin::users::read_user_by_slug))

@@ -399,7 +399,8 @@ impl Newsroom {
     }
 }
 
-/// A campaign as the Content API shows it (Ghost's conventions: ids, ISO times, snake_case).
+/// A campaign as the Content and Admin APIs show it (Ghost's conventions: ids, ISO times,
+/// snake_case).
 pub fn campaign_json(campaign: &Campaign) -> Value {
     json!({
         "id": campaign.id,
@@ -417,6 +418,7 @@ pub fn campaign_json(campaign: &Campaign) -> Value {
         "button_url": campaign.button_url,
         "show_strip": campaign.show_strip,
         "show_in_article": campaign.show_in_article,
+        "active": campaign.active,
         "when_reached": campaign.when_reached.as_str(),
         "thank_you": campaign.thank_you,
         "reached": campaign.is_reached(),

@@ -10,7 +10,7 @@ use scraper::Html;
 use time::Duration;
 
 use crate::admin::{send, staff};
-use crate::api::{integration, json_of};
+use crate::api::{admin_call, integration, json_of};
 use crate::{newsroom, select, text_of};
 
 fn form(headline: &str, target: &str) -> CampaignForm {
@@ -356,3 +356,51 @@ async fn a_count_kept_on_one_instance_refreshes_the_others_pages() {
     listening.await.expect("listener stops");
     db.finish().await;
 }
+
+dual_db_test!(async fn integrations_manage_campaigns_through_the_admin_api(db) {
+    let app = TestApp::new(&db).await;
+    newsroom(&app).await;
+    // Integrations act on the owner's behalf.
+    staff(&app, "Olena Owner", Role::Owner).await;
+    let keys = integration(&app).await;
+    let key = keys.admin_key.clone().expect("admin key");
+    MemberBuilder::new("one@example.org").create(&app.db).await;
+    let campaign = serde_json::json!({ "campaigns": [{
+        "metric": "amount", "currency": "eur", "target": 500_050,
+        "headline": "Raise €5,000 for the winter", "button_label": "Donate", "button_url": "/donate/",
+    }] });
+    let added = admin_call(&app, &key, "POST", "campaigns/", Some(campaign)).await;
+    assert_eq!(added.status, 201, "{}", added.text());
+    let body = json_of(&added);
+    let added = &body["campaigns"][0];
+    assert_eq!((added["target"].as_i64(), added["currency"].as_str()), (Some(500_050), Some("EUR")));
+    assert_eq!(added["progress_text"], "€0 of €5,000.50 raised");
+    assert_eq!((added["show_strip"].as_bool(), added["active"].as_bool()), (Some(true), Some(true)));
+    let id = added["id"].as_str().expect("id").to_owned();
+    let starts_at = added["starts_at"].clone();
+
+    // Only what is sent changes.
+    let edit = serde_json::json!({ "campaigns": [{ "headline": "Raise €6,000", "target": 600_000 }] });
+    let edited = admin_call(&app, &key, "PUT", &format!("campaigns/{id}/"), Some(edit)).await;
+    assert_eq!(edited.status, 200, "{}", edited.text());
+    let edited = json_of(&edited)["campaigns"][0].clone();
+    assert_eq!((edited["headline"].as_str(), edited["target"].as_i64()), (Some("Raise €6,000"), Some(600_000)));
+    assert_eq!((edited["starts_at"].clone(), edited["button_url"].as_str()), (starts_at, Some("/donate/")));
+
+    // Bad input: Ghost's validation envelope naming the field; nothing changes.
+    let bad = serde_json::json!({ "campaigns": [{ "target": 0 }] });
+    let refused = admin_call(&app, &key, "PUT", &format!("campaigns/{id}/"), Some(bad)).await;
+    assert_eq!(refused.status, 422);
+    let error = &json_of(&refused)["errors"][0];
+    assert_eq!((error["type"].as_str(), error["property"].as_str()), (Some("ValidationError"), Some("target")));
+    assert_eq!(error["message"], "The goal must be more than 0.");
+    let wrong_type = serde_json::json!({ "campaigns": [{ "active": "yes" }] });
+    assert_eq!(admin_call(&app, &key, "PUT", &format!("campaigns/{id}/"), Some(wrong_type)).await.status, 422);
+
+    let browse = admin_call(&app, &key, "GET", "campaigns/", None).await;
+    assert_eq!(browse.status, 200);
+    assert_eq!(json_of(&browse)["meta"]["pagination"]["total"], 1);
+    assert_eq!(admin_call(&app, &key, "DELETE", &format!("campaigns/{id}/"), None).await.status, 204);
+    assert_eq!(admin_call(&app, &key, "GET", &format!("campaigns/{id}/"), None).await.status, 404);
+    assert!(app.newsroom.db().campaigns().await.expect("list").is_empty());
+});
