@@ -2,7 +2,8 @@
 //! show), and the purge hook that tells the CDN which keys a change touched.
 //!
 //! Keys: `site` on every page; `home` on the front page and its later pages; `feed` on feeds
-//! and sitemaps; `post-<id>`, `tag-<id>` and `author-<id>` for what a page shows or lists.
+//! and sitemaps; `post-<id>`, `tag-<id>` and `author-<id>` for what a page shows or lists;
+//! `news`, `picks` and `campaigns` (every HTML page: the goal campaign strip) for those blocks.
 //!
 //! With `MASTHEAD_CDN_PURGE_URL` set, every change made on this instance queues a durable
 //! `purge_cdn` job (once per change, whichever instance made it) that POSTs
@@ -29,6 +30,8 @@ pub const FEED: &str = "feed";
 pub const NEWS: &str = "news";
 /// Pages showing the editors' picks.
 pub const PICKS: &str = "picks";
+/// Pages showing a goal campaign: every HTML page carries the strip.
+pub const CAMPAIGNS: &str = "campaigns";
 
 pub fn post_key(id: &ObjectId) -> String {
     format!("post-{id}")
@@ -54,6 +57,7 @@ pub fn keys_for(change: &ContentChange) -> Vec<String> {
         ContentChange::Author(id) => vec![author_key(id)],
         ContentChange::FeedItem(_) => vec![NEWS.to_owned()],
         ContentChange::Picks => vec![PICKS.to_owned()],
+        ContentChange::Campaigns => vec![CAMPAIGNS.to_owned()],
         ContentChange::Settings | ContentChange::Everything => vec![SITE.to_owned()],
     }
 }

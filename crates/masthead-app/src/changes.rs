@@ -36,6 +36,9 @@ pub enum ContentChange {
     FeedItem(ObjectId),
     /// The editors' picks changed.
     Picks,
+    /// A goal campaign was added, edited or deleted, or its kept count changed: every page
+    /// showing the campaign strip or block.
+    Campaigns,
     /// Bulk changes such as seeding or importing, or changes nobody can name (a lost listener).
     Everything,
 }
@@ -116,6 +119,7 @@ fn content_change(announced: Announced) -> ContentChange {
         Announced::Settings => ContentChange::Settings,
         Announced::FeedItem(id) => ContentChange::FeedItem(id),
         Announced::Picks => ContentChange::Picks,
+        Announced::Campaigns => ContentChange::Campaigns,
         Announced::Everything => ContentChange::Everything,
     }
 }

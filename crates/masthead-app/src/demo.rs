@@ -14,6 +14,13 @@ use crate::{AppError, ContentChange, Newsroom, PostBody, PostInput};
 
 const ARTICLES: [&str; 2] = [include_str!("../demo/articles-a.toml"), include_str!("../demo/articles-b.toml")];
 const FEED: &str = include_str!("../demo/feed.toml");
+const CAMPAIGNS: &str = include_str!("../demo/campaigns.toml");
+
+/// The demo's goal campaigns, as the newsroom's form takes them.
+#[derive(Debug, Deserialize)]
+struct DemoCampaigns {
+    campaign: Vec<crate::newsroom::campaigns::CampaignForm>,
+}
 
 /// The live feed and the editors' picks of the demo.
 #[derive(Debug, Deserialize)]
@@ -353,6 +360,7 @@ pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
 
     seed_feed(newsroom, &editor, now).await?;
     seed_tiers(newsroom).await?;
+    seed_campaigns(newsroom).await?;
     newsroom.changes.publish(&ContentChange::Everything);
     Ok(report)
 }
@@ -433,6 +441,22 @@ async fn seed_feed(newsroom: &Newsroom, editor: &ObjectId, now: time::OffsetDate
     Ok(())
 }
 
+/// The goal campaign, into a newsroom that has none yet, counted at once.
+async fn seed_campaigns(newsroom: &Newsroom) -> Result<(), AppError> {
+    let db = &newsroom.db;
+    if !db.campaigns().await?.is_empty() {
+        return Ok(());
+    }
+    let demo: DemoCampaigns = toml::from_str(CAMPAIGNS).map_err(|e| AppError::invalid("demo", e.to_string()))?;
+    let tz = newsroom.site_timezone().await?;
+    for form in &demo.campaign {
+        let input = crate::newsroom::campaigns::CampaignInput::parse(form, &tz).map_err(AppError::from)?;
+        db.insert_campaign(&ObjectId::new(), input.content()).await?;
+    }
+    db.recount_campaigns(masthead_core::now()).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -479,6 +503,16 @@ mod tests {
         for item in &feed.item {
             assert!(item.headline.chars().count() <= crate::newsroom::feed::MAX_HEADLINE, "{}", item.headline);
         }
+    }
+
+    #[test]
+    fn the_demo_campaign_is_a_valid_form() {
+        let demo: DemoCampaigns = toml::from_str(CAMPAIGNS).expect("demo campaigns parse");
+        assert_eq!(demo.campaign.len(), 1);
+        let input = crate::newsroom::campaigns::CampaignInput::parse(&demo.campaign[0], &jiff::tz::TimeZone::UTC)
+            .expect("the demo campaign is valid");
+        assert_eq!(input.content().target, 20_000);
+        assert!(input.content().show_strip && input.content().show_in_article && input.content().active);
     }
 
     #[test]

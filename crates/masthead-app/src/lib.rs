@@ -41,6 +41,8 @@ pub struct Newsroom {
     pub cdn_purge: Option<cdn::PurgeHook>,
     /// How payments reach Stripe; without keys, nothing can be paid for.
     pub stripe: payments::StripeConfig,
+    /// Asks the campaign counter for a recount ([`Newsroom::membership_changed`]).
+    pub(crate) campaign_recount: newsroom::campaigns::RecountSignal,
 }
 
 impl Newsroom {
@@ -54,6 +56,7 @@ impl Newsroom {
             webhook_targets: integrations::webhooks::WebhookTargets::default(),
             cdn_purge: None,
             stripe: payments::StripeConfig::default(),
+            campaign_recount: newsroom::campaigns::RecountSignal::default(),
         }
     }
 

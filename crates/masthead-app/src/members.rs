@@ -353,6 +353,7 @@ impl Newsroom {
                 };
                 match self.db.insert_member(&new, &active).await {
                     Ok(member) => {
+                        self.membership_changed();
                         self.member_changed(None, Some(&member)).await;
                         // A free member's welcome; a failure to queue it does not undo joining.
                         if let Err(error) = self.send_welcome_email(member.id.as_str(), None).await {
@@ -531,6 +532,7 @@ impl Newsroom {
     /// A member deletes their account: the row, subscriptions, labels and sessions go.
     pub async fn delete_account(&self, member: &Member) -> Result<(), AppError> {
         self.db.delete_member(&member.id).await?;
+        self.membership_changed();
         self.member_changed(Some(member), None).await;
         tracing::info!(member = %member.id, "member deleted their account");
         Ok(())

@@ -1,8 +1,9 @@
 //! The staff side: writing and saving stories (`posts`, `authoring`), corrections and revision
 //! history, staff accounts and sessions (`staff`), running the newsroom (`management`) and
-//! uploaded images (`uploads`).
+//! uploaded images (`uploads`), and membership goal campaigns (`campaigns`).
 
 pub mod authoring;
+pub mod campaigns;
 pub mod corrections;
 pub mod feed;
 mod management;

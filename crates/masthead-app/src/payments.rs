@@ -234,7 +234,9 @@ impl Newsroom {
     }
 
     /// Counts that depend on members and money (goal campaigns) may have moved.
-    pub(crate) fn payments_changed(&self) {}
+    pub(crate) fn payments_changed(&self) {
+        self.membership_changed();
+    }
 
     /// Raises `member.edited` with the member's tiers before and after.
     pub(crate) async fn member_tiers_changed(&self, before: &Member, after: &Member, from: &[String], to: &[String]) {

@@ -4,6 +4,7 @@
 //! so that every other layer can rely on them being valid.
 
 pub mod access;
+pub mod campaigns;
 pub mod content;
 pub mod id;
 pub mod members;
@@ -16,6 +17,7 @@ pub mod text;
 pub mod tiers;
 
 pub use access::{MEMBERS_ONLY_MARKER, Reader, Readership, TierType};
+pub use campaigns::{Campaign, CampaignMetric, CampaignState, WhenReached};
 pub use content::{Post, PostStatus, PostType, StaffStatus, StaffUser, Tag, TagVisibility, Visibility};
 pub use id::ObjectId;
 pub use members::{

@@ -69,7 +69,7 @@ pub enum Permission {
     CreateTags,
     /// Rename, describe and delete tags.
     ManageTags,
-    /// The live news feed and editors' picks.
+    /// The live news feed, editors' picks and membership goal campaigns.
     ManageNewsroom,
     /// Invite, suspend and change the role of contributors and authors.
     ManageWriters,

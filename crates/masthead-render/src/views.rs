@@ -28,6 +28,79 @@ pub struct SiteView {
     pub year: i32,
     /// Newsletters readers can sign up for, in order (the sign-up forms list them).
     pub newsletters: Vec<NewsletterView>,
+    /// The goal campaign shown in the strip at the top of every page.
+    pub campaign_strip: Option<CampaignView>,
+    /// The goal campaign shown after an article's body.
+    pub campaign_block: Option<CampaignView>,
+}
+
+/// A goal campaign as readers see it: the appeal (or the thanks, once reached), the count and
+/// the bar. Copy is plain text, split into paragraphs; templates escape it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CampaignView {
+    pub id: String,
+    pub metric: &'static str,
+    /// What is counted, as readers read it ("members", "raised").
+    pub noun: &'static str,
+    pub headline: String,
+    pub paragraphs: Vec<String>,
+    pub reached: bool,
+    pub current: i64,
+    pub target: i64,
+    /// "12,345"
+    pub current_text: String,
+    /// "20,000"
+    pub target_text: String,
+    /// "12,345 of 20,000 members"
+    pub progress_text: String,
+    /// 0 to 100, the bar's width.
+    pub percent: u8,
+    pub button_label: String,
+    pub button_url: String,
+}
+
+/// Plain text as paragraphs: blank lines divide them, single line breaks are kept as spaces.
+pub fn paragraphs(text: &str) -> Vec<String> {
+    text.replace("\r\n", "\n")
+        .split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+impl CampaignView {
+    pub fn new(campaign: &masthead_core::Campaign) -> Self {
+        let reached = campaign.is_reached();
+        let copy = if reached && !campaign.thank_you.trim().is_empty() { &campaign.thank_you } else { &campaign.body };
+        Self {
+            id: campaign.id.clone(),
+            metric: campaign.metric.as_str(),
+            noun: campaign.metric.noun(),
+            headline: campaign.headline.clone(),
+            paragraphs: paragraphs(copy),
+            reached,
+            current: campaign.current,
+            target: campaign.target,
+            current_text: campaign.format_value(campaign.current),
+            target_text: campaign.format_value(campaign.target),
+            progress_text: campaign.progress_text(),
+            percent: campaign.percent(),
+            button_label: campaign.button_label.clone(),
+            button_url: campaign.button_url.clone(),
+        }
+    }
+
+    /// The strip and the block for the campaigns running at `now` (as storage lists them,
+    /// the newest first): the first shown one that asks for each place.
+    pub fn placements(
+        campaigns: &[masthead_core::Campaign],
+        now: OffsetDateTime,
+    ) -> (Option<CampaignView>, Option<CampaignView>) {
+        let shown = || campaigns.iter().filter(|c| c.is_shown(now));
+        let strip = shown().find(|c| c.show_strip).map(Self::new);
+        let block = shown().find(|c| c.show_in_article).map(Self::new);
+        (strip, block)
+    }
 }
 
 /// A newsletter on a sign-up form.
@@ -72,6 +145,8 @@ impl SiteView {
             facebook: settings.facebook.clone(),
             year: masthead_core::now().year(),
             newsletters: Vec::new(),
+            campaign_strip: None,
+            campaign_block: None,
         }
     }
 

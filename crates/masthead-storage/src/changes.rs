@@ -36,6 +36,8 @@ pub enum Announced {
     FeedItem(ObjectId),
     /// The editors' picks changed.
     Picks,
+    /// A goal campaign was added, edited or deleted, or its count changed.
+    Campaigns,
     Everything,
 }
 
@@ -78,6 +80,7 @@ fn parse(payload: &str, schema: &str) -> Option<Option<Announced>> {
         "settings" => Some(Announced::Settings),
         "feed" => id(payload.id).map(Announced::FeedItem),
         "picks" => Some(Announced::Picks),
+        "campaigns" => Some(Announced::Campaigns),
         _ => Some(Announced::Everything),
     })
 }
@@ -184,6 +187,7 @@ mod tests {
         let feed = format!(r#"{{"schema": "public", "kind": "feed", "id": "{item}"}}"#);
         assert_eq!(parse(&feed, "public"), Some(Some(Announced::FeedItem(item))));
         assert_eq!(parse(r#"{"schema": "public", "kind": "picks"}"#, "public"), Some(Some(Announced::Picks)));
+        assert_eq!(parse(r#"{"schema": "public", "kind": "campaigns"}"#, "public"), Some(Some(Announced::Campaigns)));
         assert_eq!(parse("not json", "public"), Some(None), "unreadable: the caller assumes everything");
     }
 }

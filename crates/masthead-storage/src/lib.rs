@@ -6,6 +6,7 @@
 //! dialect difference shows up in the dual-database test suite rather than in production.
 //! Migrations live in `migrations/sqlite` and `migrations/postgres` with the same versions.
 
+mod campaigns;
 mod changes;
 mod db;
 mod emails;
@@ -28,6 +29,7 @@ mod tags;
 mod tiers;
 mod users;
 
+pub use campaigns::CampaignContent;
 pub use changes::{Announced, ChangeListener, Heard};
 pub(crate) use db::on_db;
 pub use db::{Backend, DEFAULT_ACQUIRE_TIMEOUT, Db, DbReader, PoolSettings, sqlite_file};

@@ -3,6 +3,7 @@
 //! `masthead-core`; state-changing requests must come from our own pages (Origin check).
 
 pub mod auth;
+pub mod campaigns;
 pub mod feed;
 pub mod history;
 pub mod integrations;

@@ -6,6 +6,7 @@
 //! listed in `docs/API.md`.
 
 pub mod admin;
+pub mod campaigns;
 pub mod content;
 pub mod openapi;
 mod params;

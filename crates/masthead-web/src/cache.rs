@@ -35,6 +35,8 @@ pub enum Dep {
     News,
     /// The editors' picks.
     Picks,
+    /// The goal campaigns: the strip on every HTML page and the block after articles.
+    Campaigns,
 }
 
 /// The dependencies a handler attaches to a response it wants cached.
@@ -77,6 +79,7 @@ pub fn surrogate_keys(deps: &[Dep], path: &str) -> Vec<String> {
             Dep::Listings => add(cdn::FEED.to_owned()),
             Dep::News => add(cdn::NEWS.to_owned()),
             Dep::Picks => add(cdn::PICKS.to_owned()),
+            Dep::Campaigns => add(cdn::CAMPAIGNS.to_owned()),
         }
     }
     keys
@@ -227,6 +230,7 @@ impl PageCache {
             ContentChange::Author(id) => vec![Dep::Author(id.clone())],
             ContentChange::FeedItem(_) => vec![Dep::News],
             ContentChange::Picks => vec![Dep::Picks],
+            ContentChange::Campaigns => vec![Dep::Campaigns],
             ContentChange::Settings | ContentChange::Everything => {
                 self.clear();
                 return;

@@ -135,9 +135,16 @@ pub async fn page_cache(State(state): State<AppState>, mut request: Request, nex
     let headers = request.headers().clone();
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;
-    let Some(CacheDeps(deps)) = response.extensions().get::<CacheDeps>().cloned() else {
+    let Some(CacheDeps(mut deps)) = response.extensions().get::<CacheDeps>().cloned() else {
         return response;
     };
+    // Every HTML page carries the site-wide campaign strip (the layout shows it), whichever
+    // handler made the page.
+    if response.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"text/html"))
+        && !deps.contains(&crate::cache::Dep::Campaigns)
+    {
+        deps.push(crate::cache::Dep::Campaigns);
+    }
     if response.status() != StatusCode::OK {
         return response;
     }

@@ -11,10 +11,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::admin::members as member_admin;
-use crate::admin::{self, auth, feed, history, integrations, manage, posts, transfer};
+use crate::admin::{self, auth, campaigns, feed, history, integrations, manage, posts, transfer};
 use crate::admin::{member_detail, member_emails, member_overview};
 use crate::api::admin::posts::{Pages, Posts};
-use crate::api::{admin as api_admin, content};
+use crate::api::{admin as api_admin, campaigns as api_campaigns, content};
 use crate::site::{members, payments};
 use crate::{AppState, assets, live, media, middleware, site};
 
@@ -70,6 +70,11 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/feed/{id}/pin/", post(feed::pin_item))
         .route("/admin/picks/", get(feed::picks).post(feed::add_pick))
         .route("/admin/picks/{id}/", post(feed::change_pick))
+        .route("/admin/campaigns/", get(campaigns::list).post(campaigns::create_campaign))
+        .route("/admin/campaigns/new/", get(campaigns::new_campaign))
+        .route("/admin/campaigns/preview/", post(campaigns::preview))
+        .route("/admin/campaigns/{id}/", get(campaigns::edit_campaign).post(campaigns::update_campaign))
+        .route("/admin/campaigns/{id}/delete/", post(campaigns::delete_campaign))
         .route("/admin/outbox/", get(auth::outbox))
         .route("/admin/staff/", get(manage::staff_page))
         .route("/admin/staff/invite/", post(manage::invite))
@@ -156,6 +161,8 @@ pub fn router(state: AppState) -> Router {
         .route("/ghost/api/content/newsletters/", get(content::newsletters))
         .route("/ghost/api/content/feed_items/", get(api_admin::feed_items::content_browse))
         .route("/ghost/api/content/feed_items/{id}/", get(api_admin::feed_items::content_read))
+        .route("/ghost/api/content/campaigns/", get(api_campaigns::browse))
+        .route("/ghost/api/content/campaigns/{id}/", get(api_campaigns::read))
         .route("/ghost/api/content/{*rest}", any(api_admin::unknown))
         .route_layer(from_fn_with_state(state.clone(), content::require_content_key))
         .layer(from_fn(content::cors));
@@ -200,6 +207,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/ghost/api/admin/feed_items/{id}/",
             get(api_admin::feed_items::read).put(api_admin::feed_items::edit).delete(api_admin::feed_items::delete),
+        )
+        .route("/ghost/api/admin/campaigns/", get(api_admin::campaigns::browse).post(api_admin::campaigns::add))
+        .route(
+            "/ghost/api/admin/campaigns/{id}/",
+            get(api_admin::campaigns::read).put(api_admin::campaigns::edit).delete(api_admin::campaigns::delete),
         )
         .route("/ghost/api/admin/users/", get(api_admin::users::browse_users))
         .route("/ghost/api/admin/users/{id}/", get(api_admin::users::read_user))

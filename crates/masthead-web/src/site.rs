@@ -12,7 +12,7 @@ pub mod payments;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use masthead_core::{Post, SiteSettings};
-use masthead_render::views::{MetaView, NewsletterView, PostCard, SiteView};
+use masthead_render::views::{CampaignView, MetaView, NewsletterView, PostCard, SiteView};
 use masthead_storage::{PageRequest, PostList};
 use serde::Serialize;
 
@@ -31,6 +31,11 @@ pub async fn site_context(state: &AppState) -> Result<SiteContext, WebError> {
     let settings = state.newsroom.db().site_settings().await?;
     let mut site = SiteView::new(&settings, &state.site_url, Vec::new());
     site.newsletters = state.newsroom.public_newsletters().await?.iter().map(NewsletterView::new).collect();
+    // The kept counts are read, never counted here; pages showing them depend on
+    // `Dep::Campaigns` (added to every HTML page by the page cache).
+    let now = masthead_core::now();
+    let campaigns = state.newsroom.db().running_campaigns(now).await?;
+    (site.campaign_strip, site.campaign_block) = CampaignView::placements(&campaigns, now);
     if let Ok(mut last) = state.last_site.write() {
         *last = Some(site.clone());
     }

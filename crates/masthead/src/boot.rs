@@ -471,6 +471,11 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
         let (newsroom, stopped) = (newsroom.clone(), stopped.clone());
         async move { newsroom.run_newsletter_sender(stopped).await }
     });
+    // Goal campaigns' counts: recounted soon after members change, and every 30 seconds.
+    background.spawn({
+        let (newsroom, stopped) = (newsroom.clone(), stopped.clone());
+        async move { newsroom.run_campaign_counter(stopped).await }
+    });
     // On PostgreSQL, changes other instances commit reach this instance's page cache.
     background.spawn({
         let (newsroom, stopped) = (newsroom.clone(), stopped.clone());

@@ -169,3 +169,30 @@
     });
   });
 })();
+
+// Goal campaigns: the preview follows the form as it is typed in (the server renders it with
+// the site's theme). Without JavaScript the form's "Preview" button shows it.
+(function () {
+  'use strict';
+  document.querySelectorAll('form[data-campaign-preview]').forEach(function (form) {
+    var output = document.querySelector('[data-campaign-preview-output]');
+    if (!output) return;
+    var timer = null;
+    var asked = 0;
+    function refresh() {
+      var ask = ++asked;
+      var body = new URLSearchParams(new FormData(form));
+      body.delete('action');
+      fetch(form.getAttribute('data-campaign-preview'), { method: 'POST', body: body, credentials: 'same-origin' })
+        .then(function (r) { if (!r.ok) throw new Error('preview failed'); return r.text(); })
+        .then(function (html) { if (ask === asked) output.innerHTML = html; })
+        .catch(function () {});
+    }
+    function later() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(refresh, 250);
+    }
+    form.addEventListener('input', later);
+    form.addEventListener('change', later);
+  });
+})();

@@ -52,6 +52,7 @@ impl Newsroom {
         };
         let subscriptions = if suppressed { Vec::new() } else { subscriptions };
         let member = self.db.insert_member(&new, &subscriptions).await?;
+        self.membership_changed();
         self.member_changed(None, Some(&member)).await;
         Ok(member)
     }
@@ -84,6 +85,10 @@ impl Newsroom {
             self.db.set_subscriptions(id, &choices, "admin").await?;
         }
         let updated = self.db.member_by_id(id).await?.ok_or(AppError::NotFound("member"))?;
+        if updated.status != member.status {
+            // Paid and complimentary members count towards paid-member goals.
+            self.membership_changed();
+        }
         self.member_changed(Some(&member), Some(&updated)).await;
         Ok(updated)
     }
@@ -96,6 +101,7 @@ impl Newsroom {
         if !self.db.delete_member(id).await? {
             return Err(AppError::NotFound("member"));
         }
+        self.membership_changed();
         self.member_changed(Some(&member), None).await;
         Ok(())
     }

@@ -240,11 +240,19 @@ impl Newsroom {
                     continue;
                 }
             };
-            match self.import_entry(&entry, &signup).await? {
+            let outcome = self.import_entry(&entry, &signup).await;
+            if outcome.is_err() && report.imported + report.updated > 0 {
+                // The rows before the failure stay imported: their members count.
+                self.membership_changed();
+            }
+            match outcome? {
                 Outcome::Imported => report.imported += 1,
                 Outcome::Updated => report.updated += 1,
             }
             self.import_payment_links(&entry, &tier_ids).await?;
+        }
+        if report.imported + report.updated > 0 {
+            self.membership_changed();
         }
         tracing::info!(
             imported = report.imported,

@@ -51,6 +51,7 @@ impl Newsroom {
         self.db.grant_comp(member_id, &tier, &by).await?;
         let after = self.db.member_by_id(member_id).await?;
         self.member_changed(Some(&member), after.as_ref()).await;
+        self.membership_changed();
         Ok(())
     }
 
@@ -64,6 +65,7 @@ impl Newsroom {
         }
         let after = self.db.member_by_id(member_id).await?;
         self.member_changed(Some(&member), after.as_ref()).await;
+        self.membership_changed();
         Ok(())
     }
 

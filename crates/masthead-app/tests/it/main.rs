@@ -1,5 +1,6 @@
 //! Use-case tests. Every test runs on SQLite and on PostgreSQL (see `dual_db_test!`).
 
+mod campaigns;
 mod cdn;
 mod demo;
 mod feed;

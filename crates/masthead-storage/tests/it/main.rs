@@ -1,5 +1,6 @@
 //! Storage tests. Every test runs on SQLite and on PostgreSQL (see `dual_db_test!`).
 
+mod campaigns;
 mod changes;
 mod filter;
 mod jobs;

@@ -4,6 +4,7 @@
 //! use case (which checks the caller's role with the same rules as the newsroom's screens) and
 //! shapes the answer as Ghost does.
 
+pub mod campaigns;
 pub mod db;
 pub mod feed_items;
 mod fields;

@@ -7,6 +7,7 @@ mod api;
 mod article;
 mod assets_and_media;
 mod cache;
+mod campaigns;
 mod credentials;
 mod feeds;
 mod gating;
