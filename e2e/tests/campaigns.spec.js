@@ -1,6 +1,8 @@
 // The membership goal campaign in a real browser: the demo newsroom's strip shows the kept count
-// with a progress bar whose value is that count; a reader who signs up and confirms is counted
-// soon after, and a refresh shows the new number (in the strip and in the block after a story).
+// of paying members with a progress bar whose value is that count; a reader who signs up for free
+// is not counted, but once they join a paid tier on Stripe (the local stand-in) and its signed
+// webhook upgrades them, a refresh shows the new number (in the strip and in the block after a
+// story).
 const { test, expect } = require('@playwright/test');
 const { lastSeq, waitForMail } = require('../mail');
 
@@ -16,11 +18,11 @@ async function stripCount(page) {
   await expect(bar).toHaveAttribute('aria-valuemax', '20000');
   await expect(bar).toHaveAttribute('aria-label', `${shown.toLocaleString('en-US')} of 20,000 members`);
   await expect(strip.locator('.campaign__count')).toHaveText(`${shown.toLocaleString('en-US')} of 20,000 members`);
-  await expect(strip.getByRole('link', { name: 'Become a member' })).toHaveAttribute('href', '/membership/');
+  await expect(strip.getByRole('link', { name: 'Become a member' })).toHaveAttribute('href', '/join/');
   return shown;
 }
 
-test('the strip shows the kept count with its progress bar, and a new member shows after a refresh', async ({ browser }, testInfo) => {
+test('the strip shows the kept count with its progress bar, and a member upgraded by Stripe\'s webhook shows after a refresh', async ({ browser }, testInfo) => {
   const baseURL = testInfo.project.use.baseURL;
   const readerContext = await browser.newContext({ baseURL });
   const joinerContext = await browser.newContext({ baseURL });
@@ -50,13 +52,24 @@ test('the strip shows the kept count with its progress bar, and a new member sho
     await joiner.goto(link);
     await main.getByRole('button', { name: 'Confirm subscription' }).click();
     await expect(main.getByRole('heading', { level: 1 })).toHaveText('Your account');
+    // A free member is not counted towards a goal of paying members.
+    await reader.goto('/');
+    expect(await stripCount(reader)).toBe(before);
 
-    // Counted within a few seconds; a refresh shows it (the cached page was dropped).
+    // The member joins a paid tier on Stripe's page; Stripe's signed webhook upgrades them.
+    await joiner.goto('/join/');
+    const tier = main.getByRole('listitem').filter({ has: joiner.getByRole('heading', { name: 'Member', exact: true }) });
+    await tier.getByRole('button', { name: '$5 a month' }).click();
+    await expect(joiner).toHaveURL(/\/pay\/cs_test_/);
+    await joiner.getByRole('button', { name: 'Pay' }).click();
+    await expect(joiner).toHaveURL(/\/join\/thanks\//);
+
+    // Counted within seconds of the webhook; a refresh shows it (the cached page was dropped).
     await expect
       .poll(async () => {
         await reader.goto('/');
         return stripCount(reader);
-      }, { timeout: 10_000, intervals: [250, 500, 1000] })
+      }, { timeout: 30_000, intervals: [250, 500, 1000] })
       .toBe(before + 1);
     await reader.goto(story);
     expect(await stripCount(reader)).toBe(before + 1);

@@ -478,8 +478,8 @@ impl<'a> Importer<'a> {
         benefits
     }
 
-    /// A Ghost tier (`products` row). The free tier updates ours; a paid tier matching one of
-    /// ours by slug updates it; any other is added.
+    /// A Ghost tier (`products` row). The free tier's wording updates ours (a site has one free
+    /// tier); a paid tier whose slug the site has is kept as it is; any other is added.
     async fn import_tier(&mut self, value: &Value, benefits: &HashMap<String, Vec<String>>) -> RowResult {
         let row = Row::of(value)?;
         let name = row.trimmed("name")?.ok_or("field \"name\" is missing or empty")?;
@@ -510,10 +510,15 @@ impl<'a> Importer<'a> {
             benefits: benefits.get(&own_id).cloned().unwrap_or_default(),
         };
         let existing = if paid {
-            match input.slug.as_deref() {
-                Some(slug) => self.newsroom.db.tier_by_slug(slug).await?.filter(|t| t.tier_type == TierType::Paid),
-                None => None,
+            let slug = input.slug.clone().or_else(|| Slug::from_title(&input.name).map(|s| s.as_str().to_owned()));
+            if let Some(slug) = slug
+                && self.newsroom.db.tier_by_slug(&slug).await?.is_some()
+            {
+                return Ok(Outcome::Present(
+                    "already present: a tier with this slug exists and is kept as it is".into(),
+                ));
             }
+            None
         } else {
             Some(self.newsroom.ensure_free_tier().await?)
         };

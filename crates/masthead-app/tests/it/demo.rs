@@ -22,9 +22,17 @@ dual_db_test!(async fn the_demo_newsroom_is_complete_and_seeding_is_idempotent(d
         let key = format!("images/{}", image.trim_start_matches("/content/images/"));
         assert!(app.media.get(&key).await.expect("read").is_some(), "{key} was generated");
     }
-    // One investigation is for members, with its public opening marked; the rest is public.
-    let gated: Vec<&str> = posts.items.iter().filter(|p| p.is_gated()).map(|p| p.slug.as_str()).collect();
-    assert_eq!(gated, ["tracing-the-imported-parts-inside-aldovian-drone-factories"]);
+    // One investigation is for members and the editor's briefing for paying members, each with
+    // its public opening marked; the rest is public.
+    let gated: Vec<(&str, Visibility)> =
+        posts.items.iter().filter(|p| p.is_gated()).map(|p| (p.slug.as_str(), p.visibility)).collect();
+    assert_eq!(
+        gated,
+        [
+            ("tracing-the-imported-parts-inside-aldovian-drone-factories", Visibility::Members),
+            ("members-briefing-what-we-are-investigating-next", Visibility::Paid),
+        ]
+    );
     let gated = posts.items.iter().find(|p| p.is_gated()).expect("the members-only story");
     assert_eq!(gated.visibility, Visibility::Members);
     let seen = masthead_render::gating::seen_by(gated, Reader::Anonymous);
@@ -35,6 +43,10 @@ dual_db_test!(async fn the_demo_newsroom_is_complete_and_seeding_is_idempotent(d
     assert_eq!(db.site_settings().await.expect("settings").title, "The Korvet Independent");
     let newsletters: Vec<String> = db.newsletters(false).await.expect("newsletters").iter().map(|n| n.name.clone()).collect();
     assert_eq!(newsletters, ["Morning Brief", "Frontline Dispatch"]);
+    // Two paid tiers to join, at the prices most members of such a newsroom pay.
+    let tiers: Vec<(String, Option<i64>)> =
+        db.tiers().await.expect("tiers").iter().map(|t| (t.name.clone(), t.monthly_price)).collect();
+    assert_eq!(tiers, [("Free".to_owned(), None), ("Member".into(), Some(500)), ("Sustainer".into(), Some(1000))]);
 
     let again = demo::seed(&app.newsroom).await.expect("seed again");
     assert_eq!(again.created, 0);

@@ -87,7 +87,13 @@ dual_db_test!(async fn an_export_imports_into_a_fresh_site_unchanged(db) {
     assert_eq!(export["db"][0]["meta"]["version"], "6.0.0");
     let data = &export["db"][0]["data"];
     let tables: Vec<&str> = data.as_object().expect("data").keys().map(String::as_str).collect();
-    assert_eq!(tables, ["newsletters", "posts", "posts_authors", "posts_meta", "posts_tags", "roles", "roles_users", "settings", "tags", "users"]);
+    assert_eq!(
+        tables,
+        [
+            "benefits", "newsletters", "posts", "posts_authors", "posts_meta", "posts_tags", "products", "products_benefits",
+            "roles", "roles_users", "settings", "tags", "users"
+        ]
+    );
     let text = export.to_string();
     assert!(!text.contains("password") && !text.contains("$argon2"), "no credentials");
     assert!(!text.contains("https://news.example.org"), "site URLs are placeholders");
