@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use masthead_core::{
     EmailAddress, NavigationItem, Newsletter, NewsletterStatus, ObjectId, Post, PostStatus, PostType, Role,
-    SiteSettings, Slug, StaffStatus, StaffUser, Tag, TagVisibility, TierType, Timezone, Visibility,
+    SiteSettings, Slug, StaffStatus, StaffUser, Tag, TagVisibility, Timezone, Visibility,
 };
 use masthead_storage::{JobChange, PostImportSource, StorageError};
 use serde_json::{Map, Value};
