@@ -16,8 +16,8 @@ async function stripCount(page) {
   await expect(bar).toHaveAttribute('aria-valuenow', String(shown));
   await expect(bar).toHaveAttribute('aria-valuemin', '0');
   await expect(bar).toHaveAttribute('aria-valuemax', '20000');
-  await expect(bar).toHaveAttribute('aria-label', `${shown.toLocaleString('en-US')} of 20,000 members`);
-  await expect(strip.locator('.campaign__count')).toHaveText(`${shown.toLocaleString('en-US')} of 20,000 members`);
+  await expect(bar).toHaveAttribute('aria-label', `${shown.toLocaleString('en-US')} of 20,000 paying members`);
+  await expect(strip.locator('.campaign__count')).toHaveText(`${shown.toLocaleString('en-US')} of 20,000 paying members`);
   await expect(strip.getByRole('link', { name: 'Become a member' })).toHaveAttribute('href', '/join/');
   return shown;
 }
