@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use masthead_core::{Actor, EmailAddress, Member, MemberStatus, Newsletter, ObjectId, Permission};
+use masthead_core::{Actor, EmailAddress, Member, MemberStatus, Newsletter, ObjectId, Permission, Tier};
 use masthead_storage::{MemberFilter, NewMember, StorageError};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -249,7 +249,7 @@ impl Newsroom {
                 Outcome::Imported => report.imported += 1,
                 Outcome::Updated => report.updated += 1,
             }
-            self.import_payment_links(&entry, &tier_ids).await?;
+            self.import_payment_links(&entry, &tier_ids, &tiers).await?;
         }
         if report.imported + report.updated > 0 {
             self.membership_changed();
@@ -301,13 +301,25 @@ impl Newsroom {
     /// A row's paid tiers and Stripe customer. Listed tiers give access at once: the member is
     /// put on them, complimentary unless already paying; a Stripe customer is linked, so that
     /// Stripe's next word on their subscription makes them a paying member.
-    async fn import_payment_links(&self, entry: &Entry, tier_ids: &[String]) -> Result<(), AppError> {
-        if tier_ids.is_empty() && entry.stripe_customer_id.is_none() {
+    async fn import_payment_links(&self, entry: &Entry, tier_ids: &[String], tiers: &[Tier]) -> Result<(), AppError> {
+        let comped = entry.comped == Some(true);
+        if tier_ids.is_empty() && entry.stripe_customer_id.is_none() && !comped {
             return Ok(());
         }
         let member = self.db.member_by_email(entry.email.as_str()).await?.ok_or(AppError::NotFound("member"))?;
         if let Some(customer) = &entry.stripe_customer_id {
             self.db.link_stripe_customer(customer, member.id.as_str(), Some(&member.email)).await?;
+        }
+        // A complimentary membership is on a tier, as in Ghost: the one listed, else the
+        // cheapest active paid tier (for a member on no tier yet).
+        let mut tier_ids = tier_ids.to_vec();
+        if tier_ids.is_empty()
+            && comped
+            && member.status == MemberStatus::Comped
+            && self.db.member_tier_ids(member.id.as_str()).await?.is_empty()
+            && let Some(default) = tiers.iter().find(|t| t.tier_type == masthead_core::TierType::Paid && t.active)
+        {
+            tier_ids.push(default.id.to_string());
         }
         if !tier_ids.is_empty() {
             if member.status == MemberStatus::Free {
@@ -323,7 +335,7 @@ impl Newsroom {
                     )
                     .await?;
             }
-            self.db.set_member_tiers(member.id.as_str(), tier_ids).await?;
+            self.db.set_member_tiers(member.id.as_str(), &tier_ids).await?;
         }
         Ok(())
     }

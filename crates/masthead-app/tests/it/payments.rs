@@ -314,6 +314,14 @@ dual_db_test!(async fn tiers_and_members_tiers_survive_an_export_and_an_import(d
     assert_eq!(report.imported, 1);
     assert_eq!(report.errors.len(), 1);
     assert!(report.errors[0].message.contains("\"Gold Circle\" does not exist here"), "{:?}", report.errors);
+
+    // A complimentary membership without a tier named is on the cheapest active paid tier, as
+    // in Ghost; the archived Patron tier is never chosen.
+    let comp = target.import_members_csv(&target_actor, "email,complimentary_plan\ncomp@example.org,true\n", None).await.expect("import");
+    assert_eq!(comp.imported, 1);
+    let comp = target.db().member_by_email("comp@example.org").await.expect("read").expect("member");
+    assert_eq!(comp.status, MemberStatus::Comped);
+    assert_eq!(target.db().member_tier_ids(comp.id.as_str()).await.expect("tiers"), [target_supporter.id.to_string()]);
     target_db.finish().await;
 });
 
