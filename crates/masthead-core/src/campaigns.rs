@@ -183,35 +183,18 @@ impl Campaign {
     }
 }
 
-/// `1234567` as `1,234,567`.
-pub fn thousands(value: i64) -> String {
-    let digits = value.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if value < 0 {
-        out.push('-');
-    }
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
+pub use crate::tiers::group_thousands as thousands;
 
 /// An amount in a currency's smallest unit as readers read it: `€1,234.50`, `$20`, `1,000 CHF`.
 /// Whole amounts drop the cents.
 pub fn format_amount(cents: i64, currency: &str) -> String {
-    let currency = currency.to_ascii_uppercase();
-    let whole = thousands(cents / 100);
-    let rest = (cents % 100).abs();
-    let number = if rest == 0 { whole } else { format!("{whole}.{rest:02}") };
-    match currency.as_str() {
-        "USD" => format!("${number}"),
-        "EUR" => format!("€{number}"),
-        "GBP" => format!("£{number}"),
-        "" => number,
-        other => format!("{number} {other}"),
+    match crate::Currency::parse(currency) {
+        Some(currency) => currency.format(cents),
+        None => {
+            let rest = (cents % 100).abs();
+            let whole = thousands(cents / 100);
+            if rest == 0 { whole } else { format!("{whole}.{rest:02}") }
+        }
     }
 }
 

@@ -412,6 +412,16 @@ impl DbReader {
         }))
     }
 
+    /// Every member's Stripe customer (the newest, for a member with several), by member id.
+    pub async fn stripe_customers_by_member(&self) -> Result<std::collections::HashMap<String, String>> {
+        let rows: Vec<(String, String)> = on_db!(self, read, |pool| {
+            sqlx::query_as("SELECT member_id, customer_id FROM stripe_customers ORDER BY created_at")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
     /// A member's subscriptions, newest first.
     pub async fn member_subscriptions(&self, member_id: &str) -> Result<Vec<SubscriptionRecord>> {
         let rows: Vec<SubscriptionRow> = on_db!(self, read, |pool| {

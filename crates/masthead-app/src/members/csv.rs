@@ -142,14 +142,15 @@ impl Newsroom {
                 tiers_of.entry(email).or_default().push(tier.name.clone());
             }
         }
+        let customers = self.db.stripe_customers_by_member().await?;
         let failed =
             |e: &dyn std::fmt::Display| AppError::invalid("file", format!("the export could not be written: {e}"));
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer.write_record(COLUMNS).map_err(|e| failed(&e))?;
         for member in members {
-            let customer = self.db.member_stripe_customer(member.id.as_str()).await?.unwrap_or_default();
+            let customer = customers.get(member.id.as_str()).map_or("", String::as_str);
             let tiers = tiers_of.get(&member.email).map(|t| t.join(",")).unwrap_or_default();
-            writer.write_record(export_row(member, &customer, &tiers)).map_err(|e| failed(&e))?;
+            writer.write_record(export_row(member, customer, &tiers)).map_err(|e| failed(&e))?;
         }
         let bytes = writer.into_inner().map_err(|e| failed(&e))?;
         String::from_utf8(bytes).map_err(|e| failed(&e))

@@ -147,11 +147,8 @@ pub fn unknown_placeholders(kind: MemberEmailKind, text: &str) -> Vec<String> {
 
 /// An amount in the currency's smallest unit, as people read it: `2500, "usd"` is `25.00 USD`.
 pub fn format_amount(amount: i64, currency: &str) -> String {
-    const ZERO_DECIMAL: [&str; 16] = [
-        "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
-    ];
     let code = currency.to_ascii_uppercase();
-    if ZERO_DECIMAL.contains(&currency.to_ascii_lowercase().as_str()) {
+    if masthead_core::Currency::parse(currency).is_some_and(|c| c.minor_units() == 1) {
         return format!("{amount} {code}");
     }
     let sign = if amount < 0 { "-" } else { "" };
