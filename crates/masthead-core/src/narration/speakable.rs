@@ -18,6 +18,9 @@ use super::numbers::{
 pub fn speakable(text: &str, lexicon: &Lexicon) -> String {
     let (text, replaced) = lexicon.apply(text);
     let text = text.as_str();
+    // A title before a name the lexicon respelt ("Dr. Kovalenko" -> "Dr. ko-va-LEN-ko") is
+    // still a title, whatever case the respelling is in.
+    let names: Vec<usize> = replaced.iter().map(|r| r.start).collect();
     let mut out = String::with_capacity(text.len() + text.len() / 4);
     let mut replaced = replaced.into_iter().peekable();
     let mut at = 0;
@@ -30,7 +33,7 @@ pub fn speakable(text: &str, lexicon: &Lexicon) -> String {
             continue;
         }
         let limit = next_replaced.map_or(text.len(), |r| r.start);
-        if let Some(found) = rule_at(text, at, &out).filter(|f| f.end <= limit && f.end > at) {
+        if let Some(found) = rule_at(text, at, &out, &names).filter(|f| f.end <= limit && f.end > at) {
             out.push_str(&found.spoken);
             at = found.end;
             continue;
@@ -52,7 +55,7 @@ fn found(cursor: Cursor<'_>, spoken: String) -> Option<Found> {
     Some(Found { end: cursor.at, spoken })
 }
 
-fn rule_at(text: &str, at: usize, out: &str) -> Option<Found> {
+fn rule_at(text: &str, at: usize, out: &str, names: &[usize]) -> Option<Found> {
     let previous = text[..at].chars().next_back();
     let c = text[at..].chars().next()?;
     if c == '&' {
@@ -68,7 +71,7 @@ fn rule_at(text: &str, at: usize, out: &str) -> Option<Found> {
         '(' => phone(text, at),
         '#' => number_sign(Cursor::new(text, at + 1)),
         '\'' | '’' => decade(text, at),
-        c if c.is_alphabetic() => word(text, at, out),
+        c if c.is_alphabetic() => word(text, at, out, names),
         _ => currency(text, at),
     }
 }
@@ -817,9 +820,9 @@ fn ampersand(text: &str, at: usize, previous: Option<char>) -> Option<Found> {
     Some(Found { end: at + 1, spoken: format!("{before}and{after}") })
 }
 
-fn word(text: &str, at: usize, out: &str) -> Option<Found> {
+fn word(text: &str, at: usize, out: &str, names: &[usize]) -> Option<Found> {
     currency(text, at)
-        .or_else(|| abbreviation(text, at, out))
+        .or_else(|| abbreviation(text, at, out, names))
         .or_else(|| number_abbreviation(text, at))
         .or_else(|| month_day(text, at))
         .or_else(|| regnal_number(text, at))
@@ -877,8 +880,8 @@ const ABBREVIATIONS: &[(&str, &str, When)] = &[
     ("Sr.", "Senior", When::MayEndSentence),
 ];
 
-fn abbreviation(text: &str, at: usize, out: &str) -> Option<Found> {
-    if let Some(found) = saint_or_street(text, at, out) {
+fn abbreviation(text: &str, at: usize, out: &str, names: &[usize]) -> Option<Found> {
+    if let Some(found) = saint_or_street(text, at, out, names) {
         return Some(found);
     }
     ABBREVIATIONS.iter().find_map(|&(written, spoken, when)| {
@@ -888,20 +891,20 @@ fn abbreviation(text: &str, at: usize, out: &str) -> Option<Found> {
             return None;
         }
         match when {
-            When::BeforeName if !before_name(cursor) => None,
+            When::BeforeName if !before_name(cursor, names) => None,
             When::MayEndSentence if ends_sentence(cursor) => found(cursor, format!("{spoken}.")),
             _ => found(cursor, spoken.to_owned()),
         }
     })
 }
 
-/// Whether a capitalised word follows on the same line.
-fn before_name(mut cursor: Cursor<'_>) -> bool {
+/// Whether a capitalised word, or a word the lexicon respelt, follows on the same line.
+fn before_name(mut cursor: Cursor<'_>, names: &[usize]) -> bool {
     let mut spaced = false;
     while cursor.eat_space() {
         spaced = true;
     }
-    spaced && cursor.peek().is_some_and(char::is_uppercase)
+    spaced && (cursor.peek().is_some_and(char::is_uppercase) || names.binary_search(&cursor.at).is_ok())
 }
 
 fn ends_sentence(cursor: Cursor<'_>) -> bool {
@@ -909,7 +912,7 @@ fn ends_sentence(cursor: Cursor<'_>) -> bool {
 }
 
 /// "St." is Saint before a name ("St. Petersburg") and Street after one ("Baker St.").
-fn saint_or_street(text: &str, at: usize, out: &str) -> Option<Found> {
+fn saint_or_street(text: &str, at: usize, out: &str, names: &[usize]) -> Option<Found> {
     let mut cursor = Cursor::new(text, at);
     if !cursor.eat_str("St") {
         return None;
@@ -921,7 +924,7 @@ fn saint_or_street(text: &str, at: usize, out: &str) -> Option<Found> {
     let previous_word = out.split_whitespace().next_back().unwrap_or_default();
     let is_title = ABBREVIATIONS.iter().any(|&(_, spoken, when)| when == When::BeforeName && spoken == previous_word);
     let after_a_name = !is_title && previous_word.chars().next().is_some_and(char::is_uppercase);
-    if before_name(cursor) && !after_a_name {
+    if before_name(cursor, names) && !after_a_name {
         return found(cursor, "Saint".to_owned());
     }
     let keep_period = period && ends_sentence(cursor);

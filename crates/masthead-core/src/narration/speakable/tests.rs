@@ -285,6 +285,15 @@ fn the_lexicon_overrides_every_other_rule() {
     assert_eq!(speakable("Ukraine Air at 5", &lexicon), "Flight 752 at five");
 }
 
+#[test]
+fn a_title_before_a_respelt_name_is_still_a_title() {
+    let lexicon = Lexicon::parse([("Kovalenko", "ko-va-LEN-ko"), ("Sofia", "so-FEE-ya")]).expect("a valid lexicon");
+    assert_eq!(
+        speakable("Dr. Kovalenko visited St. Sofia Cathedral.", &lexicon),
+        "Doctor ko-va-LEN-ko visited Saint so-FEE-ya Cathedral."
+    );
+}
+
 fn plain_numbers() -> impl Strategy<Value = String> {
     prop_oneof![
         any::<u64>().prop_map(|n| n.to_string()),
