@@ -364,6 +364,14 @@ mod tests {
     }
 
     #[test]
+    fn a_line_break_is_a_pause_between_paragraphs() {
+        assert_eq!(
+            spoken_text("", &[], "<p>12 Khreshchatyk St.<br>Kyiv</p><hr><p>Next</p>"),
+            ["12 Khreshchatyk St.", "Kyiv", "Next"]
+        );
+    }
+
+    #[test]
     fn the_members_only_marker_is_not_read() {
         assert_eq!(spoken_text("", &[], "<p>Open</p><!--members-only--><p>Closed</p>"), ["Open", "Closed"]);
     }

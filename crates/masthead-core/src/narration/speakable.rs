@@ -72,6 +72,11 @@ fn rule_at(text: &str, at: usize, out: &str, names: &[usize]) -> Option<Found> {
         '#' => number_sign(Cursor::new(text, at + 1)),
         '\'' | '’' => decade(text, at),
         c if c.is_alphabetic() => word(text, at, out, names),
+        c if vulgar_fraction(c).is_some() => {
+            let end = at + c.len_utf8();
+            let (alone, _) = vulgar_fraction(c)?;
+            Cursor::new(text, end).at_word_end().then(|| Found { end, spoken: alone.to_owned() })
+        }
         _ => currency(text, at),
     }
 }
@@ -251,10 +256,14 @@ fn number(text: &str, at: usize, out: &str) -> Option<Found> {
     let mut cursor = Cursor::new(text, at);
     let number = parse_number(&mut cursor)?;
     if cursor.continues_numerically() {
-        if text[at..].starts_with("24/7") && Cursor::new(text, at + 4).at_word_end() {
-            return Some(Found { end: at + 4, spoken: "twenty-four seven".to_owned() });
+        return written_as_a_whole(text, at).or_else(|| unknown(text, at));
+    }
+    if let Some((_, and_fraction)) = cursor.peek().and_then(vulgar_fraction) {
+        let mut after = cursor;
+        after.at += cursor.peek().map_or(0, char::len_utf8);
+        if number.fraction.is_none() && after.at_word_end() {
+            return found(after, format!("{} {and_fraction}", number.spoken()));
         }
-        return unknown(text, at);
     }
     if let Some(found) = day_month(cursor, &number, out) {
         return Some(found);
@@ -282,6 +291,36 @@ fn number(text: &str, at: usize, out: &str) -> Option<Found> {
         None => number.spoken(),
     };
     found(cursor, spoken)
+}
+
+/// Numbers with slashes that are said as one thing: "24/7", "9/11", "3/4".
+fn written_as_a_whole(text: &str, at: usize) -> Option<Found> {
+    const WHOLES: [(&str, &str); 7] = [
+        ("24/7", "twenty-four seven"),
+        ("9/11", "nine eleven"),
+        ("1/2", "one half"),
+        ("1/3", "one third"),
+        ("2/3", "two thirds"),
+        ("1/4", "one quarter"),
+        ("3/4", "three quarters"),
+    ];
+    WHOLES.iter().find_map(|(written, spoken)| {
+        let mut cursor = Cursor::new(text, at);
+        (cursor.eat_str(written) && cursor.at_word_end() && !cursor.continues_numerically())
+            .then(|| Found { end: cursor.at, spoken: (*spoken).to_owned() })
+    })
+}
+
+/// "½" alone and after a whole number ("2½").
+fn vulgar_fraction(c: char) -> Option<(&'static str, &'static str)> {
+    match c {
+        '½' => Some(("half", "and a half")),
+        '¼' => Some(("one quarter", "and a quarter")),
+        '¾' => Some(("three quarters", "and three quarters")),
+        '⅓' => Some(("one third", "and a third")),
+        '⅔' => Some(("two thirds", "and two thirds")),
+        _ => None,
+    }
 }
 
 /// Letters straight after a number: "22nd", "1990s", "$2bn", "5km"; anything else ("5G",
@@ -626,7 +665,7 @@ impl Unit {
     }
 }
 
-const UNITS: [(&str, Unit); 10] = [
+const UNITS: [(&str, Unit); 11] = [
     ("km/h", Unit { singular: "kilometer per hour", plural: "kilometers per hour" }),
     ("sq km", Unit { singular: "square kilometer", plural: "square kilometers" }),
     ("km", Unit { singular: "kilometer", plural: "kilometers" }),
@@ -637,6 +676,7 @@ const UNITS: [(&str, Unit); 10] = [
     ("kph", Unit { singular: "kilometer per hour", plural: "kilometers per hour" }),
     ("°C", Unit { singular: "degree Celsius", plural: "degrees Celsius" }),
     ("°F", Unit { singular: "degree Fahrenheit", plural: "degrees Fahrenheit" }),
+    ("°", Unit { singular: "degree", plural: "degrees" }),
 ];
 
 /// A unit after a number, attached or after one space.
@@ -839,7 +879,8 @@ enum When {
     MayEndSentence,
 }
 
-/// Abbreviations and how they are said. A written form with its period comes before the same
+/// Abbreviations and how they are said. Those that could be something else ("Gen." for
+/// Genesis, "Col." for Colorado, "Dr." for Drive) are only read as titles before a name. A written form with its period comes before the same
 /// form without it, so the period is consumed along with it.
 const ABBREVIATIONS: &[(&str, &str, When)] = &[
     ("Gen.", "General", When::BeforeName),
@@ -858,15 +899,15 @@ const ABBREVIATIONS: &[(&str, &str, When)] = &[
     ("Gov.", "Governor", When::BeforeName),
     ("Pres.", "President", When::BeforeName),
     ("Rev.", "Reverend", When::BeforeName),
-    ("Prof.", "Professor", When::BeforeName),
+    ("Prof.", "Professor", When::Always),
     ("Dr.", "Doctor", When::BeforeName),
     ("Dr", "Doctor", When::BeforeName),
-    ("Mr.", "Mister", When::BeforeName),
-    ("Mr", "Mister", When::BeforeName),
-    ("Mrs.", "Missus", When::BeforeName),
-    ("Mrs", "Missus", When::BeforeName),
-    ("Ms.", "Miz", When::BeforeName),
-    ("Ms", "Miz", When::BeforeName),
+    ("Mr.", "Mister", When::Always),
+    ("Mr", "Mister", When::Always),
+    ("Mrs.", "Missus", When::Always),
+    ("Mrs", "Missus", When::Always),
+    ("Ms.", "Miz", When::Always),
+    ("Ms", "Miz", When::Always),
     ("Mt.", "Mount", When::BeforeName),
     ("Mt", "Mount", When::BeforeName),
     ("Ft.", "Fort", When::BeforeName),
@@ -922,7 +963,9 @@ fn saint_or_street(text: &str, at: usize, out: &str, names: &[usize]) -> Option<
         return None;
     }
     let previous_word = out.split_whitespace().next_back().unwrap_or_default();
-    let is_title = ABBREVIATIONS.iter().any(|&(_, spoken, when)| when == When::BeforeName && spoken == previous_word);
+    let is_title = ABBREVIATIONS.iter().any(|&(written, spoken, when)| {
+        when != When::MayEndSentence && written.starts_with(char::is_uppercase) && spoken == previous_word
+    });
     let after_a_name = !is_title && previous_word.chars().next().is_some_and(char::is_uppercase);
     if before_name(cursor, names) && !after_a_name {
         return found(cursor, "Saint".to_owned());
