@@ -49,7 +49,6 @@ const READ: &[&str] = &[
     "dt",
     "dd",
     "blockquote",
-    "figure",
     "section",
     "article",
     "header",
@@ -62,9 +61,14 @@ const READ: &[&str] = &[
 /// Elements dropped with everything in them. Inline `<code>` is read (dropping it would leave
 /// holes in the sentence); a code block is a `<pre>` and is not. Tables are not prose either:
 /// read cell by cell they make no sense to a listener.
+///
+/// A whole `<figure>` goes: in Masthead's HTML a figure holds an image, a code block, an embed
+/// or a bookmark (see the Ghost importer), never prose, and the `kg-*` classes that would tell
+/// Ghost's cards apart do not survive sanitising.
 const SKIPPED: &[&str] = &[
     "script",
     "style",
+    "figure",
     "figcaption",
     "pre",
     "iframe",
@@ -89,8 +93,9 @@ const SKIPPED: &[&str] = &[
     "dialog",
 ];
 
-/// Ghost cards and caption classes that hold no prose to read aloud. A toggle card's heading
-/// and content, a callout and a header card's text are prose and are read.
+/// Ghost cards and caption classes that hold no prose to read aloud, for HTML that still has
+/// its classes (imported, not yet sanitised). A toggle card's heading and content, a callout's
+/// text and a header card's text are prose and are read.
 const SKIPPED_CLASSES: &[&str] = &[
     "kg-embed-card",
     "kg-bookmark-card",
@@ -107,6 +112,7 @@ const SKIPPED_CLASSES: &[&str] = &[
     "kg-cta-card",
     "kg-header-card-button",
     "kg-btn",
+    "kg-callout-emoji",
     "caption",
     "wp-caption-text",
     "gallery-caption",
@@ -132,7 +138,6 @@ const BLOCKS: &[&str] = &[
     "dt",
     "dd",
     "blockquote",
-    "figure",
     "section",
     "article",
     "header",
@@ -151,7 +156,8 @@ static NARRATION_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(||
     builder
         .tags(READ.iter().copied().collect())
         .clean_content_tags(SKIPPED.iter().copied().collect())
-        .tag_attributes(HashMap::new())
+        // Kept to recognise footnote links ("#fn-1", "#fnref-1"), which are not read.
+        .tag_attributes(HashMap::from([("a", HashSet::from(["href"]))]))
         .generic_attributes(HashSet::from(["class"]))
         .link_rel(None)
         .strip_comments(true);
@@ -231,7 +237,8 @@ fn body_paragraphs(html: &str) -> Vec<String> {
             }
         } else if !VOID.contains(&tag.name.as_str()) {
             let skipped = open.last().is_some_and(|(_, skipped)| *skipped)
-                || tag.classes.split_whitespace().any(|class| SKIPPED_CLASSES.contains(&class));
+                || tag.classes.split_whitespace().any(|class| SKIPPED_CLASSES.contains(&class))
+                || (tag.name == "a" && tag.href.starts_with("#fn"));
             open.push((tag.name, skipped));
         }
     }
@@ -258,6 +265,7 @@ struct Tag {
     name: String,
     closing: bool,
     classes: String,
+    href: String,
 }
 
 impl Tag {
@@ -266,19 +274,35 @@ impl Tag {
         let inner = inner.trim_start_matches('/');
         let name_len = inner.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(inner.len());
         let name = inner[..name_len].to_ascii_lowercase();
-        let mut classes = String::new();
-        if let Some(at) = inner.find("class=\"") {
-            let value = &inner[at + "class=\"".len()..];
-            let end = value.find('"').unwrap_or(value.len());
-            push_decoded(&mut classes, &value[..end]);
-        }
-        Tag { name, closing, classes }
+        let attributes = &inner[name_len..];
+        Tag { name, closing, classes: attribute(attributes, "class"), href: attribute(attributes, "href") }
     }
 }
 
+/// An attribute's decoded value, as the serialiser writes it: ` name="value"`.
+fn attribute(attributes: &str, name: &str) -> String {
+    let mut value = String::new();
+    let mut rest = attributes;
+    while let Some(at) = rest.find('=') {
+        let (before, after) = rest.split_at(at);
+        let Some(quoted) = after.strip_prefix("=\"") else {
+            break;
+        };
+        let end = quoted.find('"').unwrap_or(quoted.len());
+        if before.trim() == name {
+            push_decoded(&mut value, &quoted[..end]);
+            break;
+        }
+        rest = quoted.get(end + 1..).unwrap_or_default();
+    }
+    value
+}
+
+/// Ends the paragraph being collected. One with no letters or digits ("* * *", "💡", "↩")
+/// has nothing to say.
 fn flush(current: &mut String, paragraphs: &mut Vec<String>) {
     let text = collapse_whitespace(current);
-    if !text.is_empty() {
+    if text.chars().any(char::is_alphanumeric) {
         paragraphs.push(text);
     }
     current.clear();
@@ -334,6 +358,36 @@ mod tests {
                 "Because winter is coming.",
                 "Ends here.",
             ]
+        );
+    }
+
+    #[test]
+    fn an_imported_ghost_post_reads_only_its_prose() {
+        // What the Ghost importer makes of Lexical cards, after sanitising, as stored.
+        let stored = crate::sanitize_html(
+            "<p>Intro with a <a href=\"https://example.org\">link</a>.</p>\
+             <figure><img src=\"https://cdn.example.org/a.jpg\" alt=\"A river\"><figcaption>The <b>Dnipro</b></figcaption></figure>\
+             <pre><code>let a = 1 &lt; 2;</code></pre>\
+             <figure><p><a href=\"https://video.example.org/v/1\">Film</a></p></figure>\
+             <figure><p><a href=\"https://example.org/b\">Bee</a></p><p>Hum</p></figure>\
+             <aside><p>💡 Note this</p></aside>\
+             <p>Question Answer</p>\
+             <!--members-only-->\
+             <p>For members.</p>",
+        );
+        assert_eq!(spoken_text("", &[], &stored), ["Intro with a link.", "Question Answer", "For members."]);
+    }
+
+    #[test]
+    fn markdown_footnote_marks_are_not_read_but_the_notes_are() {
+        let html = crate::markdown_to_html(
+            "## Shelling\n\nThe claim was denied.[^1] Officials spoke.\n\n\
+             | Region | Outages |\n|---|---|\n| Kyiv | 3 |\n\n\
+             ```\ncurl example\n```\n\n* * *\n\n[^1]: Ministry statement, 5 May.\n",
+        );
+        assert_eq!(
+            spoken_text("", &[], &html),
+            ["Shelling", "The claim was denied. Officials spoke.", "Ministry statement, 5 May."]
         );
     }
 
