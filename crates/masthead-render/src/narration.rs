@@ -225,7 +225,10 @@ fn body_paragraphs(html: &str) -> Vec<String> {
         if !open.last().is_some_and(|(_, skipped)| *skipped) {
             push_decoded(&mut current, &rest[..start]);
         }
-        let tag_len = tag_length(&rest[start..]);
+        // The serialiser escapes every `<` in text, so each one starts a tag that it closes.
+        let Some(tag_len) = tag_length(&rest[start..]) else {
+            break;
+        };
         let tag = Tag::parse(&rest[start + 1..start + tag_len - 1]);
         rest = &rest[start + tag_len..];
         if BLOCKS.contains(&tag.name.as_str()) {
@@ -248,17 +251,17 @@ fn body_paragraphs(html: &str) -> Vec<String> {
 
 /// The length of the tag at the start of `html`, up to and including its `>`; quoted attribute
 /// values may contain `>` (the serialiser leaves it unescaped there).
-fn tag_length(html: &str) -> usize {
+fn tag_length(html: &str) -> Option<usize> {
     let mut quote: Option<char> = None;
     for (at, c) in html.char_indices() {
         match (quote, c) {
             (None, '"' | '\'') => quote = Some(c),
             (Some(q), c) if c == q => quote = None,
-            (None, '>') => return at + 1,
+            (None, '>') => return Some(at + 1),
             _ => {}
         }
     }
-    html.len()
+    None
 }
 
 struct Tag {
@@ -457,6 +460,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_text(html in "\\PC{0,300}", title in "\\PC{0,20}") {
+            let _ = spoken_text(&title, &[&title], &html);
+        }
+
         #[test]
         fn never_panics_and_never_returns_markup_or_blank_paragraphs(html in "(<(p|div|figure|figcaption|pre|code|a|em|li|ul|script|table|td)( class=\"(kg-embed-card|kg-image-card|x)\")?>|</(p|div|figure|figcaption|pre|code|a|em|li|ul|script|table|td)>|<!--members-only-->|&amp;|&lt;|[a-z .<>\"&]{0,8}){0,30}") {
             let paragraphs = spoken_text("", &[], &html);

@@ -13,7 +13,8 @@ use super::numbers::{
 /// Makes one paragraph of plain text speakable by an engine that only knows words.
 ///
 /// The lexicon is applied first, and what it produces is left alone by every other rule, so a
-/// newsroom can override any reading ("No 10" -> "number ten", "NATO" -> "nay-toe").
+/// newsroom can override any reading ("NATO" -> "nay-toe", or "No 10" -> "Number Ten" where the
+/// rules would say "number ten").
 /// The result is stable: making it speakable again changes nothing.
 pub fn speakable(text: &str, lexicon: &Lexicon) -> String {
     let (text, replaced) = lexicon.apply(text);
