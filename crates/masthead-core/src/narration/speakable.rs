@@ -227,11 +227,20 @@ fn parse_number<'a>(cursor: &mut Cursor<'a>) -> Option<Number<'a>> {
     }
     let mut number = Number { integer: first.to_owned(), grouped: false, fraction: None };
     if first.len() <= 3 {
+        // "3,000", or "40 000" as translated copy often writes it; one separator throughout.
+        let mut separator: Option<char> = None;
         loop {
             let before = *cursor;
-            if cursor.eat(',') && cursor.digits().len() == 3 {
-                number.integer.push_str(&cursor.text[before.at + 1..cursor.at]);
+            let Some(c) = cursor.peek().filter(|&c| separator.is_none_or(|s| s == c) && is_thousands_separator(c))
+            else {
+                break;
+            };
+            cursor.at += c.len_utf8();
+            let group_start = cursor.at;
+            if cursor.digits().len() == 3 && !(c != ',' && cursor.continues_numerically()) {
+                number.integer.push_str(&cursor.text[group_start..cursor.at]);
                 number.grouped = true;
+                separator = Some(c);
             } else {
                 *cursor = before;
                 break;
@@ -248,6 +257,10 @@ fn parse_number<'a>(cursor: &mut Cursor<'a>) -> Option<Number<'a>> {
         }
     }
     Some(number)
+}
+
+fn is_thousands_separator(c: char) -> bool {
+    matches!(c, ',' | ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}')
 }
 
 fn number(text: &str, at: usize, out: &str) -> Option<Found> {
@@ -983,10 +996,12 @@ fn number_abbreviation(text: &str, at: usize) -> Option<Found> {
     if !capital && !cursor.eat_str("no") {
         return None;
     }
-    if !cursor.eat('.') && !capital {
+    let period = cursor.eat('.');
+    if !period && !capital {
         return None;
     }
-    if !cursor.eat_space() || !cursor.peek().is_some_and(|c| c.is_ascii_digit()) {
+    // "No.1" is common; "No1" is a word.
+    if (!cursor.eat_space() && !period) || !cursor.peek().is_some_and(|c| c.is_ascii_digit()) {
         return None;
     }
     let mut after = cursor;
