@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod content;
 pub mod id;
 pub mod members;
+pub mod narration;
 pub mod nql;
 pub mod reading_time;
 pub mod roles;
