@@ -6,6 +6,11 @@
 //! `masthead_core::narration` (numbers, dates, abbreviations, the newsroom's lexicon), so an
 //! engine only has to pronounce words.
 
+pub mod espeak;
+mod wav;
+
+pub use espeak::EspeakEngine;
+
 /// Mono audio as 32-bit float samples in `-1.0..=1.0`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Pcm {
