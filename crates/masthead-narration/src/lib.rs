@@ -7,9 +7,11 @@
 //! engine only has to pronounce words.
 
 pub mod espeak;
+pub mod http;
 mod wav;
 
 pub use espeak::EspeakEngine;
+pub use http::{HttpEngine, HttpEngineConfig, SpeechFormat};
 
 /// Mono audio as 32-bit float samples in `-1.0..=1.0`.
 #[derive(Debug, Clone, PartialEq, Default)]

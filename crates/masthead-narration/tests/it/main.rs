@@ -1,6 +1,8 @@
-//! Narration against real engines: espeak-ng as a program.
+//! Narration against real engines: espeak-ng as a program, and an OpenAI-compatible server
+//! (the stand-in from masthead-test-utils, speaking through espeak-ng) over real HTTP.
 
 mod espeak;
+mod http;
 
 use masthead_narration::{EspeakEngine, Pcm};
 
