@@ -8,10 +8,12 @@
 
 pub mod espeak;
 pub mod http;
+pub mod loudness;
 mod wav;
 
 pub use espeak::EspeakEngine;
 pub use http::{HttpEngine, HttpEngineConfig, SpeechFormat};
+pub use loudness::{LoudnessTarget, normalize};
 
 /// Mono audio as 32-bit float samples in `-1.0..=1.0`.
 #[derive(Debug, Clone, PartialEq, Default)]

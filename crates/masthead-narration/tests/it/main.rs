@@ -3,6 +3,7 @@
 
 mod espeak;
 mod http;
+mod loudness;
 
 use masthead_narration::{EspeakEngine, Pcm};
 
