@@ -6,11 +6,13 @@
 //! `masthead_core::narration` (numbers, dates, abbreviations, the newsroom's lexicon), so an
 //! engine only has to pronounce words.
 
+pub mod encode;
 pub mod espeak;
 pub mod http;
 pub mod loudness;
 mod wav;
 
+pub use encode::{Mp3, encode_mp3};
 pub use espeak::EspeakEngine;
 pub use http::{HttpEngine, HttpEngineConfig, SpeechFormat};
 pub use loudness::{LoudnessTarget, normalize};
