@@ -4,6 +4,7 @@
 mod espeak;
 mod http;
 mod loudness;
+mod pipeline;
 
 use masthead_narration::{EspeakEngine, Pcm};
 
