@@ -2,7 +2,7 @@
 //!
 //! `cargo run -p masthead-narration --release --example narrate -- DATA_DIR TEXT_FILE OUT.wav`
 //!
-//! Installs the voice into `DATA_DIR` first if it is not there.
+//! With `-` as OUT.wav it prints the phoneme chunks instead. Installs the voice into `DATA_DIR` first if it is not there.
 
 use std::time::Instant;
 
@@ -18,6 +18,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let engine = HibariEngine::load(voice.root())?;
     eprintln!("loaded in {:.2} s", started.elapsed().as_secs_f64());
     let text = std::fs::read_to_string(text_file)?;
+    if out == "-" {
+        // Phonemes only, one chunk a line: for comparing the G2P with another implementation.
+        for chunk in engine.phonemize(&text)? {
+            println!("{chunk}");
+        }
+        return Ok(());
+    }
     // Warm up, as a long-running server would be.
     engine.synthesize("Warm up.", &VoiceSettings::default())?;
     let started = Instant::now();

@@ -105,8 +105,8 @@ impl HibariEngine {
         Ok(Self {
             session: Mutex::new(model),
             vocab,
-            g2p: g2p::G2p::new(lexicon, Some(oov)),
-            titles: tables.titles.into_keys().collect(),
+            titles: tables.titles.keys().cloned().collect(),
+            g2p: g2p::G2p::new(lexicon, Some(oov), tables.titles),
             synth: dsp::Synthesizer::new(),
         })
     }

@@ -14,7 +14,7 @@ use ort::session::Session;
 use ort::value::Tensor;
 use serde::Deserialize;
 
-use super::lexicon::{Lexicon, NextSound, is_consonant, is_vowel};
+use super::lexicon::{Lexicon, NextSound, PRIMARY, apply_stress, is_consonant, is_vowel};
 use crate::EngineError;
 
 /// Punctuation the model has symbols for, passed through as phonemes.
@@ -39,11 +39,14 @@ struct Token {
 }
 
 /// Splits text into words and punctuation, keeping track of where the spaces were.
-fn tokenize(text: &str) -> Vec<Token> {
+/// `abbreviation` is asked about every word that ends in a period ("Dr.", "etc.", "U.S.") and
+/// returns what to read instead when the period belongs to the word rather than ending a
+/// sentence.
+fn tokenize(text: &str, abbreviation: &dyn Fn(&str) -> Option<String>) -> Vec<Token> {
     let mut tokens = Vec::new();
     for chunk in text.split_whitespace() {
         let start = tokens.len();
-        split_chunk(chunk, &mut tokens);
+        split_chunk(chunk, abbreviation, &mut tokens);
         if tokens.len() > start
             && let Some(last) = tokens.last_mut()
         {
@@ -56,7 +59,7 @@ fn tokenize(text: &str) -> Vec<Token> {
     tokens
 }
 
-fn split_chunk(chunk: &str, tokens: &mut Vec<Token>) {
+fn split_chunk(chunk: &str, abbreviation: &dyn Fn(&str) -> Option<String>, tokens: &mut Vec<Token>) {
     let mut rest = chunk;
     // Opening punctuation, one character at a time.
     while let Some(c) = rest.chars().next() {
@@ -67,21 +70,26 @@ fn split_chunk(chunk: &str, tokens: &mut Vec<Token>) {
         rest = &rest[c.len_utf8()..];
     }
     let mut closers = Vec::new();
+    let mut replacement = None;
     while let Some(c) = rest.chars().last() {
         if !CLOSERS.contains(c) {
             break;
         }
         let body = &rest[..rest.len() - c.len_utf8()];
-        // "U.S." keeps its dots: the lexicon spells dotted initials.
-        if c == '.' && is_dotted_initials(body) {
-            closers.push(c);
-            rest = body;
+        if c == '.'
+            && !body.is_empty()
+            && let Some(word) = abbreviation(body)
+        {
+            replacement = Some(word);
+            rest = "";
             break;
         }
         closers.push(c);
         rest = body;
     }
-    if !rest.is_empty() {
+    if let Some(word) = replacement {
+        tokens.push(Token { piece: Piece::Word(word), space_after: false });
+    } else if !rest.is_empty() {
         split_infixes(rest, tokens);
     }
     for c in closers.into_iter().rev() {
@@ -195,23 +203,43 @@ impl OovNet {
 pub struct G2p {
     lexicon: Lexicon,
     oov: Option<OovNet>,
+    /// Titles written with a period and how to read them ("Gov" → "Governor"), from the voice
+    /// package's normalisation tables.
+    titles: HashMap<String, String>,
 }
 
 impl G2p {
-    pub fn new(lexicon: Lexicon, oov: Option<OovNet>) -> Self {
-        Self { lexicon, oov }
+    pub fn new(lexicon: Lexicon, oov: Option<OovNet>, titles: HashMap<String, String>) -> Self {
+        Self { lexicon, oov, titles }
+    }
+
+    fn abbreviation(&self, body: &str) -> Option<String> {
+        if let Some(reading) = self.titles.get(body) {
+            return Some(reading.clone());
+        }
+        let dotted = format!("{body}.");
+        if self.lexicon.has_entry(&dotted) {
+            return Some(dotted);
+        }
+        is_dotted_initials(body).then(|| body.to_string())
     }
 
     /// The phoneme string for one sentence.
     pub fn phonemize(&self, text: &str) -> Result<String, EngineError> {
-        let tokens = tokenize(text);
+        let tokens = tokenize(text, &|body| self.abbreviation(body));
         let mut readings = vec![String::new(); tokens.len()];
         let mut next = NextSound::None;
+        let mut next_is_to = false;
         for (i, token) in tokens.iter().enumerate().rev() {
             let ps = match &token.piece {
                 Piece::Punctuation(ps) => ps.clone(),
+                // "used to" is the past of a habit (jˈust), not the past of "use" (jˈuzd).
+                Piece::Word(word) if next_is_to && matches!(word.as_str(), "used" | "Used" | "USED") => {
+                    self.lexicon.tagged("used", "VBD").unwrap_or_default()
+                }
                 Piece::Word(word) => self.word(word, next)?,
             };
+            next_is_to = matches!(&token.piece, Piece::Word(w) if matches!(w.as_str(), "to" | "To" | "TO"));
             next = next_sound(&ps).unwrap_or(next);
             readings[i] = ps;
         }
@@ -234,9 +262,12 @@ impl G2p {
         if word.contains('-') {
             let mut parts = Vec::new();
             for part in word.split('-').filter(|p| !p.is_empty()) {
-                parts.push(self.word(part, next)?);
+                parts.push((part, self.word(part, next)?));
             }
-            return Ok(parts.join(" "));
+            if parts.iter().all(|(text, _)| text.chars().all(char::is_alphabetic)) {
+                return Ok(compound(parts));
+            }
+            return Ok(parts.into_iter().map(|(_, ps)| ps).collect::<Vec<_>>().join(" "));
         }
         self.fallback(word)
     }
@@ -262,6 +293,32 @@ impl G2p {
         }
         Ok(out.join(" "))
     }
+}
+
+/// One word made of several: read as one, with the lighter parts' stress demoted so that
+/// "well-known" has one main stress, as misaki does.
+fn compound(mut parts: Vec<(&str, String)>) -> String {
+    let stressed: Vec<usize> = (0..parts.len()).filter(|&i| !parts[i].1.is_empty()).collect();
+    if stressed.len() == 2 && parts[stressed[0]].0.chars().count() == 1 {
+        let i = stressed[1];
+        parts[i].1 = apply_stress(&parts[i].1, Some(-0.5));
+    } else if stressed.len() >= 2 {
+        let primaries = stressed.iter().filter(|&&i| parts[i].1.contains(PRIMARY)).count();
+        if primaries > stressed.len().div_ceil(2) {
+            let mut order: Vec<(bool, usize, usize)> =
+                stressed.iter().map(|&i| (parts[i].1.contains(PRIMARY), stress_weight(&parts[i].1), i)).collect();
+            order.sort();
+            for &(_, _, i) in order.iter().take(stressed.len() / 2) {
+                parts[i].1 = apply_stress(&parts[i].1, Some(-0.5));
+            }
+        }
+    }
+    parts.into_iter().map(|(_, ps)| ps).collect()
+}
+
+/// Diphthongs count double when parts of a compound compete for stress.
+fn stress_weight(ps: &str) -> usize {
+    ps.chars().map(|c| if "AIOQWYʤʧ".contains(c) { 2 } else { 1 }).sum()
 }
 
 /// Splits a word into runs of letters (with inner apostrophes), digits and other characters.
@@ -310,7 +367,7 @@ mod tests {
     use super::*;
 
     fn words(text: &str) -> Vec<(String, bool)> {
-        tokenize(text)
+        tokenize(text, &|body| is_dotted_initials(body).then(|| body.to_string()))
             .into_iter()
             .map(|t| match t.piece {
                 Piece::Word(w) => (w, t.space_after),
@@ -350,15 +407,18 @@ mod tests {
                 ("long-term".to_string(), false),
             ]
         );
-        assert_eq!(words("U.S. aid")[0], ("U.S".to_string(), false));
+        assert_eq!(words("U.S. aid")[0], ("U.S".to_string(), true));
     }
 
     fn g2p() -> G2p {
         let gold: HashMap<String, Entry> = serde_json::from_str(
-            r#"{"the": "ði", "council": "kˈWnsᵊl", "apple": "ˈæpᵊl", "voted": "vˈOTᵻd", "long": "lˈɔŋ", "term": "tˈɜɹm"}"#,
+            r#"{"the": "ði", "council": "kˈWnsᵊl", "apple": "ˈæpᵊl", "voted": "vˈOTᵻd", "long": "lˈɔŋ",
+                "term": "tˈɜɹm", "vote": "vˈOt", "well": "wˈɛl", "known": "nˈOn", "Governor": "ɡˈʌvəɹnəɹ", "to": "tu",
+                "used": {"DEFAULT": "jˈuzd", "VBD": "jˈust"}, "U": "jˈu", "S": "ˈɛs"}"#,
         )
         .expect("test lexicon parses");
-        G2p::new(Lexicon::new(Dictionary::new(gold), Dictionary::default()), None)
+        let titles = HashMap::from([("Gov".to_string(), "Governor".to_string())]);
+        G2p::new(Lexicon::new(Dictionary::new(gold), Dictionary::default()), None, titles)
     }
 
     #[test]
@@ -366,7 +426,22 @@ mod tests {
         let g2p = g2p();
         assert_eq!(g2p.phonemize("The council voted.").expect("phonemizes"), "ðə kˈWnsᵊl vˈOTᵻd.");
         assert_eq!(g2p.phonemize("The apple, the council").expect("phonemizes"), "ði ˈæpᵊl, ðə kˈWnsᵊl");
-        assert_eq!(g2p.phonemize("long-term").expect("phonemizes"), "lˈɔŋ tˈɜɹm");
+        assert_eq!(g2p.phonemize("long-term").expect("phonemizes"), "lˌɔŋtˈɜɹm");
+        assert_eq!(g2p.phonemize("well-known").expect("phonemizes"), "wˌɛlnˈOn");
+    }
+
+    #[test]
+    fn abbreviations_keep_their_period_and_titles_are_expanded() {
+        let g2p = g2p();
+        assert_eq!(g2p.phonemize("Gov. council").expect("phonemizes"), "ɡˈʌvəɹnəɹ kˈWnsᵊl");
+        assert_eq!(g2p.phonemize("the U.S. council").expect("phonemizes"), "ðə jˌuˈɛs kˈWnsᵊl");
+    }
+
+    #[test]
+    fn used_to_is_a_habit() {
+        let g2p = g2p();
+        assert_eq!(g2p.phonemize("used to vote").expect("phonemizes"), "jˈust tə vˈOt");
+        assert_eq!(g2p.phonemize("the used apple").expect("phonemizes"), "ðə jˈuzd ˈæpᵊl");
     }
 
     #[test]

@@ -180,6 +180,19 @@ impl Lexicon {
         None
     }
 
+    /// Whether the word has an entry of its own (in either dictionary).
+    pub fn has_entry(&self, word: &str) -> bool {
+        self.gold.contains(word) || self.silver.contains(word)
+    }
+
+    /// The reading for one part of speech, for the few places the sentence settles it.
+    pub fn tagged(&self, word: &str, tag: &str) -> Option<String> {
+        match self.gold.get(word)? {
+            Entry::ByTag(readings) => readings.get(tag).cloned().flatten(),
+            Entry::One(ps) => Some(ps.clone()),
+        }
+    }
+
     fn is_known(&self, word: &str) -> bool {
         if self.gold.contains(word) || self.silver.contains(word) || symbol_word(word).is_some() {
             return true;
