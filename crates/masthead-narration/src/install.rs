@@ -89,9 +89,17 @@ pub enum InstallError {
          reachable? To install by hand, fetch the file on a machine that has access (`pip download \
          --no-deps --only-binary=:all: --platform manylinux_2_28_x86_64 --python-version 3.11 \
          {project}=={version}`, or from https://pypi.org/project/{project}/{version}/#files), \
-         copy it into {cache} and run `masthead voices install` again"
+         copy it into {cache} (beside the other wheel the voice needs, {other}) and run `masthead \
+         voices install` again"
     )]
-    Download { file: String, project: String, version: String, reason: String, cache: String },
+    Download {
+        file: &'static str,
+        project: &'static str,
+        version: &'static str,
+        other: &'static str,
+        reason: String,
+        cache: String,
+    },
     #[error("{file} has sha256 {actual}, expected {expected}; the file was deleted, try again")]
     Checksum { file: String, expected: String, actual: String },
     #[error("{file} is not a usable wheel: {reason}")]
@@ -204,9 +212,13 @@ fn obtain_wheel(wheel: &PinnedWheel, downloads: &Path, progress: &dyn Fn(&str)) 
     }
     progress(&format!("downloading {} {} from pypi.org", wheel.project, wheel.version));
     let download_error = |reason: String| InstallError::Download {
-        file: wheel.file_name.to_string(),
-        project: wheel.project.to_string(),
-        version: wheel.version.to_string(),
+        file: wheel.file_name,
+        project: wheel.project,
+        version: wheel.version,
+        other: [HIBARI_WHEEL, ONNXRUNTIME_WHEEL]
+            .iter()
+            .find(|w| w.file_name != wheel.file_name)
+            .map_or("", |w| w.file_name),
         reason: match &pip_failure {
             Some(pip) => format!("{reason}; pip: {pip}"),
             None => reason,
@@ -258,14 +270,51 @@ fn pip_download(pip: &[String], wheel: &PinnedWheel, dir: &Path) -> Result<(), S
 }
 
 #[derive(serde::Deserialize)]
-struct ReleaseFiles {
-    urls: Vec<ReleaseFile>,
-}
-
-#[derive(serde::Deserialize)]
 struct ReleaseFile {
     filename: String,
     url: String,
+}
+
+/// PyPI's JSON API for one release (`urls`) or for the whole project (`releases` by version).
+#[derive(serde::Deserialize)]
+struct ReleaseListing {
+    #[serde(default)]
+    urls: Vec<ReleaseFile>,
+    #[serde(default)]
+    releases: std::collections::HashMap<String, Vec<ReleaseFile>>,
+}
+
+/// Finds the wheel's download address. The per-release endpoint is tried first; some PyPI
+/// mirrors only serve the per-project one, and some give file addresses relative to the API.
+fn wheel_url(client: &reqwest::blocking::Client, wheel: &PinnedWheel) -> Result<reqwest::Url, String> {
+    let endpoints = [
+        format!("https://pypi.org/pypi/{}/{}/json", wheel.project, wheel.version),
+        format!("https://pypi.org/pypi/{}/json", wheel.project),
+    ];
+    let mut failures = Vec::new();
+    for api in endpoints {
+        let body = match client
+            .get(&api)
+            .send()
+            .and_then(reqwest::blocking::Response::error_for_status)
+            .and_then(reqwest::blocking::Response::bytes)
+        {
+            Ok(body) => body,
+            Err(e) => {
+                failures.push(format!("{api}: {e}"));
+                continue;
+            }
+        };
+        let listing: ReleaseListing = serde_json::from_slice(&body).map_err(|e| format!("{api}: {e}"))?;
+        let release = listing.releases.get(wheel.version).map(Vec::as_slice).unwrap_or_default();
+        let Some(file) = listing.urls.iter().chain(release).find(|f| f.filename == wheel.file_name) else {
+            failures.push(format!("{api} does not list {}", wheel.file_name));
+            continue;
+        };
+        let base = reqwest::Url::parse(&api).map_err(|e| e.to_string())?;
+        return base.join(&file.url).map_err(|e| format!("{}: {e}", file.url));
+    }
+    Err(failures.join("; "))
 }
 
 fn direct_download(wheel: &PinnedWheel, to: &Path) -> Result<(), String> {
@@ -275,21 +324,9 @@ fn direct_download(wheel: &PinnedWheel, to: &Path) -> Result<(), String> {
         .user_agent(concat!("masthead/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| e.to_string())?;
-    let api = format!("https://pypi.org/pypi/{}/{}/json", wheel.project, wheel.version);
-    let body = client
-        .get(&api)
-        .send()
-        .and_then(reqwest::blocking::Response::error_for_status)
-        .and_then(reqwest::blocking::Response::bytes)
-        .map_err(|e| format!("{api}: {e}"))?;
-    let release: ReleaseFiles = serde_json::from_slice(&body).map_err(|e| format!("{api}: {e}"))?;
-    let url = release
-        .urls
-        .into_iter()
-        .find(|f| f.filename == wheel.file_name)
-        .map(|f| f.url)
-        .ok_or_else(|| format!("PyPI no longer lists {}", wheel.file_name))?;
-    let mut response = client.get(&url).send().and_then(|r| r.error_for_status()).map_err(|e| format!("{url}: {e}"))?;
+    let url = wheel_url(&client, wheel)?;
+    let mut response =
+        client.get(url.clone()).send().and_then(|r| r.error_for_status()).map_err(|e| format!("{url}: {e}"))?;
     let mut file = File::create(to).map_err(|e| format!("creating {}: {e}", to.display()))?;
     io::copy(&mut response, &mut file).map_err(|e| format!("{url}: {e}"))?;
     file.flush().map_err(|e| format!("writing {}: {e}", to.display()))?;
