@@ -1,5 +1,5 @@
 //! The default neural voice: hibari "heart", a 6 M-parameter model distilled from Kokoro-82M
-//! (Apache-2.0, see the crate README for attribution), run through ONNX Runtime.
+//! (Apache-2.0; attribution in the crate's NOTICE), run through ONNX Runtime.
 //!
 //! Everything it needs comes from an installed voice directory (see [`crate::install`]): the
 //! model, its phoneme vocabulary, misaki's lexicons and the out-of-vocabulary net for
@@ -9,6 +9,7 @@
 mod dsp;
 mod g2p;
 mod lexicon;
+mod tagger;
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -102,11 +103,12 @@ impl HibariEngine {
         let lexicon = lexicon::Lexicon::new(lexicon::Dictionary::new(gold), lexicon::Dictionary::new(silver));
         let oov = g2p::OovNet::load(session(&environment, &assets.join("oov.onnx"))?, &assets.join("oov.json"))?;
         let tables: NormalizeTables = read_json(&assets.join("normalize.json"))?;
+        let tagger = tagger::Tagger::new(read_gzip_json(&assets.join("tagger.json.gz"))?);
         Ok(Self {
             session: Mutex::new(model),
             vocab,
             titles: tables.titles.keys().cloned().collect(),
-            g2p: g2p::G2p::new(lexicon, Some(oov), tables.titles),
+            g2p: g2p::G2p::new(lexicon, Some(oov), Some(tagger), tables.titles),
             synth: dsp::Synthesizer::new(),
         })
     }

@@ -15,6 +15,7 @@ use ort::value::Tensor;
 use serde::Deserialize;
 
 use super::lexicon::{Lexicon, NextSound, PRIMARY, apply_stress, is_consonant, is_vowel};
+use super::tagger::Tagger;
 use crate::EngineError;
 
 /// Punctuation the model has symbols for, passed through as phonemes.
@@ -35,6 +36,8 @@ enum Piece {
 #[derive(Debug, Clone, PartialEq)]
 struct Token {
     piece: Piece,
+    /// The text as written, which the tagger sees.
+    text: String,
     space_after: bool,
 }
 
@@ -88,7 +91,7 @@ fn split_chunk(chunk: &str, abbreviation: &dyn Fn(&str) -> Option<String>, token
         rest = body;
     }
     if let Some(word) = replacement {
-        tokens.push(Token { piece: Piece::Word(word), space_after: false });
+        tokens.push(Token { text: word.clone(), piece: Piece::Word(word), space_after: false });
     } else if !rest.is_empty() {
         split_infixes(rest, tokens);
     }
@@ -124,9 +127,9 @@ fn push_word(current: &mut String, tokens: &mut Vec<Token>) {
     }
     let word = std::mem::take(current);
     if word == "-" || word == "--" || word == "–" || word == "—" {
-        tokens.push(Token { piece: Piece::Punctuation("—".to_string()), space_after: false });
+        tokens.push(Token { piece: Piece::Punctuation("—".to_string()), text: word, space_after: false });
     } else {
-        tokens.push(Token { piece: Piece::Word(word), space_after: false });
+        tokens.push(Token { text: word.clone(), piece: Piece::Word(word), space_after: false });
     }
 }
 
@@ -140,7 +143,7 @@ fn push_punctuation(c: char, tokens: &mut Vec<Token>) {
     };
     // A slash between words is read out, as "and/or" is.
     let piece = if c == '/' { Piece::Word("slash".to_string()) } else { Piece::Punctuation(phonemes) };
-    tokens.push(Token { piece, space_after: false });
+    tokens.push(Token { piece, text: c.to_string(), space_after: false });
 }
 
 /// The voice package's out-of-vocabulary net: a small character model trained to read unknown
@@ -203,14 +206,41 @@ impl OovNet {
 pub struct G2p {
     lexicon: Lexicon,
     oov: Option<OovNet>,
+    tagger: Option<Tagger>,
     /// Titles written with a period and how to read them ("Gov" → "Governor"), from the voice
     /// package's normalisation tables.
     titles: HashMap<String, String>,
 }
 
 impl G2p {
-    pub fn new(lexicon: Lexicon, oov: Option<OovNet>, titles: HashMap<String, String>) -> Self {
-        Self { lexicon, oov, titles }
+    pub fn new(lexicon: Lexicon, oov: Option<OovNet>, tagger: Option<Tagger>, titles: HashMap<String, String>) -> Self {
+        Self { lexicon, oov, tagger, titles }
+    }
+
+    /// A part-of-speech tag per token (empty without a tagger). The tagger was trained on
+    /// spaCy's tokens, which split off "'s" and "n't" and split hyphenated words, so it is
+    /// shown those; a token takes the tag of its weightiest piece.
+    fn tags(&self, tokens: &[Token]) -> Vec<String> {
+        let Some(tagger) = &self.tagger else {
+            return vec![String::new(); tokens.len()];
+        };
+        let pieces: Vec<Vec<String>> = tokens.iter().map(|t| tagger_pieces(&t.text)).collect();
+        let flat: Vec<String> = pieces.iter().flatten().cloned().collect();
+        let mut tags = tagger.tag(&flat).into_iter();
+        pieces
+            .iter()
+            .map(|group| {
+                let group_tags: Vec<String> = tags.by_ref().take(group.len()).collect();
+                let weight = |p: &String| p.chars().map(|c| if c.is_uppercase() { 2 } else { 1 }).sum::<usize>();
+                let mut best = 0;
+                for (i, piece) in group.iter().enumerate() {
+                    if weight(piece) > weight(&group[best]) {
+                        best = i;
+                    }
+                }
+                group_tags.get(best).cloned().unwrap_or_default()
+            })
+            .collect()
     }
 
     fn abbreviation(&self, body: &str) -> Option<String> {
@@ -227,6 +257,7 @@ impl G2p {
     /// The phoneme string for one sentence.
     pub fn phonemize(&self, text: &str) -> Result<String, EngineError> {
         let tokens = tokenize(text, &|body| self.abbreviation(body));
+        let tags = self.tags(&tokens);
         let mut readings = vec![String::new(); tokens.len()];
         let mut next = NextSound::None;
         let mut next_is_to = false;
@@ -237,7 +268,7 @@ impl G2p {
                 Piece::Word(word) if next_is_to && matches!(word.as_str(), "used" | "Used" | "USED") => {
                     self.lexicon.tagged("used", "VBD").unwrap_or_default()
                 }
-                Piece::Word(word) => self.word(word, next)?,
+                Piece::Word(word) => self.word(word, &tags[i], next)?,
             };
             next_is_to = matches!(&token.piece, Piece::Word(w) if matches!(w.as_str(), "to" | "To" | "TO"));
             next = next_sound(&ps).unwrap_or(next);
@@ -254,15 +285,15 @@ impl G2p {
         Ok(out.trim().replace('ɾ', "T").replace('ʔ', "t"))
     }
 
-    fn word(&self, word: &str, next: NextSound) -> Result<String, EngineError> {
-        if let Some(ps) = self.lexicon.word(word, next) {
+    fn word(&self, word: &str, tag: &str, next: NextSound) -> Result<String, EngineError> {
+        if let Some(ps) = self.lexicon.word(word, tag, next) {
             return Ok(ps);
         }
         // Hyphenated compounds the lexicon lacks: read each part.
         if word.contains('-') {
             let mut parts = Vec::new();
             for part in word.split('-').filter(|p| !p.is_empty()) {
-                parts.push((part, self.word(part, next)?));
+                parts.push((part, self.word(part, tag, next)?));
             }
             if parts.iter().all(|(text, _)| text.chars().all(char::is_alphabetic)) {
                 return Ok(compound(parts));
@@ -293,6 +324,29 @@ impl G2p {
         }
         Ok(out.join(" "))
     }
+}
+
+/// A token as spaCy would split it for tagging.
+fn tagger_pieces(text: &str) -> Vec<String> {
+    let normal = text.replace('\u{2019}', "'");
+    for suffix in ["n't", "'s", "'S", "'re", "'ll", "'ve", "'d", "'m"] {
+        if let Some(stem) = normal.strip_suffix(suffix)
+            && !stem.is_empty()
+        {
+            return vec![stem.to_string(), suffix.to_string()];
+        }
+    }
+    if normal.len() > 1 && normal.contains('-') && !normal.starts_with('-') && !normal.ends_with('-') {
+        let mut pieces = Vec::new();
+        for (i, part) in normal.split('-').enumerate() {
+            if i > 0 {
+                pieces.push("-".to_string());
+            }
+            pieces.push(part.to_string());
+        }
+        return pieces;
+    }
+    vec![text.to_string()]
 }
 
 /// One word made of several: read as one, with the lighter parts' stress demoted so that
@@ -418,7 +472,7 @@ mod tests {
         )
         .expect("test lexicon parses");
         let titles = HashMap::from([("Gov".to_string(), "Governor".to_string())]);
-        G2p::new(Lexicon::new(Dictionary::new(gold), Dictionary::default()), None, titles)
+        G2p::new(Lexicon::new(Dictionary::new(gold), Dictionary::default()), None, None, titles)
     }
 
     #[test]

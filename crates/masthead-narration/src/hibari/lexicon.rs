@@ -5,12 +5,14 @@
 //! The model was trained on audio whose phonemes came from these rules, so following them (rather
 //! than inventing our own) is what keeps the voice's pronunciation right.
 //!
-//! There is no part-of-speech tagger yet: heteronyms take the lexicon's `DEFAULT` reading, and
-//! the few special cases that depend on a tag assume the tag the word almost always has.
+//! Tags are Penn Treebank tags from [`super::tagger`]; an empty tag means "unknown", which
+//! gives heteronyms their `DEFAULT` reading.
 
 use std::collections::HashMap;
 
 use serde::Deserialize;
+
+use super::tagger::parent_tag;
 
 pub const PRIMARY: char = 'ˈ';
 pub const SECONDARY: char = 'ˌ';
@@ -159,9 +161,9 @@ impl Lexicon {
         Self { gold, silver }
     }
 
-    /// Phonemes for one word (letters, apostrophes, hyphens, digits) given what follows it, or
-    /// `None` when only the out-of-vocabulary net can guess.
-    pub fn word(&self, text: &str, next: NextSound) -> Option<String> {
+    /// Phonemes for one word (letters, apostrophes, hyphens, digits) given its part of speech
+    /// and what follows it, or `None` when only the out-of-vocabulary net can guess.
+    pub fn word(&self, text: &str, tag: &str, next: NextSound) -> Option<String> {
         let word = text.replace(['\u{2018}', '\u{2019}'], "'");
         // Capitalised words get a little stress, all-caps words more: emphasis in the source.
         let stress = if is_lower(&word) {
@@ -171,7 +173,7 @@ impl Lexicon {
         } else {
             Some(0.5)
         };
-        if let Some(ps) = self.get_word(&word, stress, next) {
+        if let Some(ps) = self.get_word(&word, tag, stress, next) {
             return Some(ps);
         }
         if is_number(&word) {
@@ -209,25 +211,38 @@ impl Lexicon {
         is_upper(tail(word))
     }
 
-    fn lookup(&self, word: &str, stress: Option<f32>, next: NextSound) -> Option<String> {
+    fn lookup(&self, word: &str, tag: &str, stress: Option<f32>, next: NextSound) -> Option<String> {
         let mut word = word.to_string();
+        let mut proper_noun = false;
         if is_upper(&word) && !self.gold.contains(&word) {
             word = word.to_lowercase();
+            proper_noun = tag == "NNP";
         }
-        let entry = self.gold.get(&word).or_else(|| self.silver.get(&word));
+        let mut entry = self.gold.get(&word);
+        if entry.is_none() && !proper_noun {
+            entry = self.silver.get(&word);
+        }
         let ps = match entry {
             Some(Entry::One(ps)) => Some(ps.clone()),
             Some(Entry::ByTag(readings)) => {
-                // Without a tagger only two readings are reachable: the one for "nothing
-                // follows" (e.g. stressed "to" at the end of a phrase) and the default.
-                let tag = if next == NextSound::None && readings.contains_key("None") { "None" } else { "DEFAULT" };
-                readings.get(tag).cloned().flatten()
+                let key = if next == NextSound::None && readings.contains_key("None") {
+                    "None"
+                } else if readings.contains_key(tag) {
+                    tag
+                } else {
+                    parent_tag(tag)
+                };
+                match readings.get(key) {
+                    Some(reading) => reading.clone(),
+                    None => readings.get("DEFAULT").cloned().flatten(),
+                }
             }
             None => None,
         };
         match ps {
-            Some(ps) => Some(apply_stress(&ps, stress)),
-            None => self.spelled(&word),
+            // An all-caps proper noun without a stressed reading is an acronym: spell it.
+            Some(ps) if !proper_noun || ps.contains(PRIMARY) => Some(apply_stress(&ps, stress)),
+            _ => self.spelled(&word),
         }
     }
 
@@ -247,9 +262,9 @@ impl Lexicon {
         })
     }
 
-    fn special_case(&self, word: &str, stress: Option<f32>, next: NextSound) -> Option<String> {
+    fn special_case(&self, word: &str, tag: &str, stress: Option<f32>, next: NextSound) -> Option<String> {
         if let Some(spoken) = symbol_word(word) {
-            return self.lookup(spoken, None, next);
+            return self.lookup(spoken, "", None, next);
         }
         let trimmed = word.trim_matches('.');
         if trimmed.contains('.')
@@ -259,27 +274,34 @@ impl Lexicon {
             return self.spelled(word);
         }
         let ps = match word {
-            "a" | "A" => "ɐ".to_string(),
+            // An empty tag (no tagger) reads "a" as the article, by far its commonest role.
+            "a" | "A" => {
+                if tag == "DT" || tag.is_empty() {
+                    "ɐ".to_string()
+                } else {
+                    format!("{PRIMARY}A")
+                }
+            }
+            "am" | "Am" | "AM" if tag.starts_with("NN") => self.spelled(word)?,
             "am" | "Am" | "AM" => {
                 if next == NextSound::None || word != "am" || stress.is_some_and(|s| s > 0.0) {
-                    self.lookup("am", None, next)?
+                    self.lookup("am", "", None, next)?
                 } else {
                     "ɐm".to_string()
                 }
             }
+            "AN" if tag.starts_with("NN") => self.spelled(word)?,
             "an" | "An" | "AN" => "ɐn".to_string(),
-            "I" => format!("{SECONDARY}I"),
+            "I" if tag == "PRP" || tag.is_empty() => format!("{SECONDARY}I"),
+            "by" | "By" | "BY" if parent_tag(tag) == "ADV" => format!("b{PRIMARY}I"),
             "to" | "To" | "TO" => match next {
-                NextSound::None => self.lookup("to", None, next)?,
+                NextSound::None => self.lookup("to", "", None, next)?,
                 NextSound::Consonant => "tə".to_string(),
                 NextSound::Vowel => "tʊ".to_string(),
             },
-            "in" | "In" | "IN" => {
-                if next == NextSound::None {
-                    format!("{PRIMARY}ɪn")
-                } else {
-                    "ɪn".to_string()
-                }
+            "in" | "In" | "IN" if word != "IN" || tag != "NNP" => {
+                let preposition = tag == "IN" || tag.is_empty();
+                if next == NextSound::None || !preposition { format!("{PRIMARY}ɪn") } else { "ɪn".to_string() }
             }
             "the" | "The" | "THE" => {
                 if next == NextSound::Vowel {
@@ -293,8 +315,8 @@ impl Lexicon {
         Some(ps)
     }
 
-    fn get_word(&self, word: &str, stress: Option<f32>, next: NextSound) -> Option<String> {
-        if let Some(ps) = self.special_case(word, stress, next) {
+    fn get_word(&self, word: &str, tag: &str, stress: Option<f32>, next: NextSound) -> Option<String> {
+        if let Some(ps) = self.special_case(word, tag, stress, next) {
             return Some(ps);
         }
         let lower = word.to_lowercase();
@@ -303,37 +325,38 @@ impl Lexicon {
         if word.chars().count() > 1
             && is_alpha(&word.replace('\'', ""))
             && word != lower
+            && (tag != "NNP" || word.chars().count() > 7)
             && !self.gold.contains(&word)
             && !self.silver.contains(&word)
             && (is_upper(&word) || is_lower(tail(&word)))
             && (self.gold.contains(&lower)
                 || self.silver.contains(&lower)
-                || self.stem_s(&lower, stress, next).is_some()
-                || self.stem_ed(&lower, stress, next).is_some()
-                || self.stem_ing(&lower, stress, next).is_some())
+                || self.stem_s(&lower, tag, stress, next).is_some()
+                || self.stem_ed(&lower, tag, stress, next).is_some()
+                || self.stem_ing(&lower, tag, stress, next).is_some())
         {
             word = lower;
         }
         if self.is_known(&word) {
-            return self.lookup(&word, stress, next);
+            return self.lookup(&word, tag, stress, next);
         }
         if let Some(stem) = word.strip_suffix("s'") {
             let possessive = format!("{stem}'s");
             if self.is_known(&possessive) {
-                return self.lookup(&possessive, stress, next);
+                return self.lookup(&possessive, tag, stress, next);
             }
         }
         if let Some(stem) = word.strip_suffix('\'')
             && self.is_known(stem)
         {
-            return self.lookup(stem, stress, next);
+            return self.lookup(stem, tag, stress, next);
         }
-        self.stem_s(&word, stress, next)
-            .or_else(|| self.stem_ed(&word, stress, next))
-            .or_else(|| self.stem_ing(&word, Some(stress.unwrap_or(0.5)), next))
+        self.stem_s(&word, tag, stress, next)
+            .or_else(|| self.stem_ed(&word, tag, stress, next))
+            .or_else(|| self.stem_ing(&word, tag, Some(stress.unwrap_or(0.5)), next))
     }
 
-    fn stem_s(&self, word: &str, stress: Option<f32>, next: NextSound) -> Option<String> {
+    fn stem_s(&self, word: &str, tag: &str, stress: Option<f32>, next: NextSound) -> Option<String> {
         let n = word.chars().count();
         if n < 3 || !word.ends_with('s') {
             return None;
@@ -349,10 +372,10 @@ impl Lexicon {
         } else {
             return None;
         };
-        plural(&self.lookup(&stem, stress, next)?)
+        plural(&self.lookup(&stem, tag, stress, next)?)
     }
 
-    fn stem_ed(&self, word: &str, stress: Option<f32>, next: NextSound) -> Option<String> {
+    fn stem_ed(&self, word: &str, tag: &str, stress: Option<f32>, next: NextSound) -> Option<String> {
         let n = word.chars().count();
         if n < 4 || !word.ends_with('d') {
             return None;
@@ -364,10 +387,10 @@ impl Lexicon {
         } else {
             return None;
         };
-        past(&self.lookup(stem, stress, next)?)
+        past(&self.lookup(stem, tag, stress, next)?)
     }
 
-    fn stem_ing(&self, word: &str, stress: Option<f32>, next: NextSound) -> Option<String> {
+    fn stem_ing(&self, word: &str, tag: &str, stress: Option<f32>, next: NextSound) -> Option<String> {
         let n = word.chars().count();
         if n < 5 || !word.ends_with("ing") {
             return None;
@@ -386,7 +409,7 @@ impl Lexicon {
         } else {
             return None;
         };
-        progressive(&self.lookup(&stem, stress, next)?)
+        progressive(&self.lookup(&stem, tag, stress, next)?)
     }
 
     /// Digits, read as misaki reads them: a lone four-digit number is a year, a number with an
@@ -427,7 +450,7 @@ impl Lexicon {
         let mut parts = Vec::new();
         for w in words.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| !w.is_empty() && *w != "and") {
             let stress = if w == "point" { Some(-2.0) } else { None };
-            parts.push(self.lookup(w, stress, NextSound::Consonant)?);
+            parts.push(self.lookup(w, "", stress, NextSound::Consonant)?);
         }
         let ps = parts.join(" ");
         match suffix {
@@ -620,6 +643,12 @@ pub mod numbers {
 mod tests {
     use super::*;
 
+    impl Lexicon {
+        fn word_untagged(&self, text: &str, next: NextSound) -> Option<String> {
+            self.word(text, "", next)
+        }
+    }
+
     fn lexicon() -> Lexicon {
         let gold: HashMap<String, Entry> = serde_json::from_str(
             r#"{
@@ -637,53 +666,57 @@ mod tests {
     #[test]
     fn dictionary_words_and_their_capitalised_forms() {
         let lex = lexicon();
-        assert_eq!(lex.word("council", NextSound::None).as_deref(), Some("kˈWnsᵊl"));
-        assert_eq!(lex.word("Council", NextSound::None).as_deref(), Some("kˈWnsᵊl"));
-        assert_eq!(lex.word("COUNCIL", NextSound::None).as_deref(), Some("kˈWnsᵊl"));
+        assert_eq!(lex.word_untagged("council", NextSound::None).as_deref(), Some("kˈWnsᵊl"));
+        assert_eq!(lex.word_untagged("Council", NextSound::None).as_deref(), Some("kˈWnsᵊl"));
+        assert_eq!(lex.word_untagged("COUNCIL", NextSound::None).as_deref(), Some("kˈWnsᵊl"));
     }
 
     #[test]
     fn inflected_forms_follow_the_stem() {
         let lex = lexicon();
-        assert_eq!(lex.word("councils", NextSound::None).as_deref(), Some("kˈWnsᵊlz"));
-        assert_eq!(lex.word("council's", NextSound::None).as_deref(), Some("kˈWnsᵊlz"));
-        assert_eq!(lex.word("passes", NextSound::None).as_deref(), Some("pˈæsᵻz"));
-        assert_eq!(lex.word("voted", NextSound::None).as_deref(), Some("vˈOɾᵻd"));
-        assert_eq!(lex.word("passed", NextSound::None).as_deref(), Some("pˈæst"));
-        assert_eq!(lex.word("voting", NextSound::None).as_deref(), Some("vˈOɾɪŋ"));
-        assert_eq!(lex.word("sitting", NextSound::None).as_deref(), Some("sˈɪɾɪŋ"));
-        assert_eq!(lex.word("budgets", NextSound::None).as_deref(), Some("bˈʌʤəts"));
+        assert_eq!(lex.word_untagged("councils", NextSound::None).as_deref(), Some("kˈWnsᵊlz"));
+        assert_eq!(lex.word_untagged("council's", NextSound::None).as_deref(), Some("kˈWnsᵊlz"));
+        assert_eq!(lex.word_untagged("passes", NextSound::None).as_deref(), Some("pˈæsᵻz"));
+        assert_eq!(lex.word_untagged("voted", NextSound::None).as_deref(), Some("vˈOɾᵻd"));
+        assert_eq!(lex.word_untagged("passed", NextSound::None).as_deref(), Some("pˈæst"));
+        assert_eq!(lex.word_untagged("voting", NextSound::None).as_deref(), Some("vˈOɾɪŋ"));
+        assert_eq!(lex.word_untagged("sitting", NextSound::None).as_deref(), Some("sˈɪɾɪŋ"));
+        assert_eq!(lex.word_untagged("budgets", NextSound::None).as_deref(), Some("bˈʌʤəts"));
     }
 
     #[test]
-    fn heteronyms_take_the_default_reading() {
-        assert_eq!(lexicon().word("read", NextSound::Consonant).as_deref(), Some("ɹˈid"));
+    fn heteronyms_follow_the_part_of_speech() {
+        let lex = lexicon();
+        assert_eq!(lex.word_untagged("read", NextSound::Consonant).as_deref(), Some("ɹˈid"));
+        assert_eq!(lex.word("read", "VBD", NextSound::Consonant).as_deref(), Some("ɹˈɛd"));
+        assert_eq!(lex.word("read", "VB", NextSound::Consonant).as_deref(), Some("ɹˈid"));
+        assert_eq!(lex.word("a", "NN", NextSound::None).as_deref(), Some("ˈA"));
     }
 
     #[test]
     fn function_words_depend_on_the_next_sound() {
         let lex = lexicon();
-        assert_eq!(lex.word("the", NextSound::Vowel).as_deref(), Some("ði"));
-        assert_eq!(lex.word("the", NextSound::Consonant).as_deref(), Some("ðə"));
-        assert_eq!(lex.word("to", NextSound::Consonant).as_deref(), Some("tə"));
-        assert_eq!(lex.word("to", NextSound::None).as_deref(), Some("tu"));
-        assert_eq!(lex.word("a", NextSound::Consonant).as_deref(), Some("ɐ"));
+        assert_eq!(lex.word_untagged("the", NextSound::Vowel).as_deref(), Some("ði"));
+        assert_eq!(lex.word_untagged("the", NextSound::Consonant).as_deref(), Some("ðə"));
+        assert_eq!(lex.word_untagged("to", NextSound::Consonant).as_deref(), Some("tə"));
+        assert_eq!(lex.word_untagged("to", NextSound::None).as_deref(), Some("tu"));
+        assert_eq!(lex.word_untagged("a", NextSound::Consonant).as_deref(), Some("ɐ"));
     }
 
     #[test]
     fn unknown_all_caps_words_are_spelled_out() {
         let lex = lexicon();
-        assert_eq!(lex.word("BBC", NextSound::None).as_deref(), Some("bˌibˌisˈi"));
-        assert_eq!(lex.word("U.S", NextSound::None).as_deref(), Some("jˌuˈɛs"));
-        assert_eq!(lex.word("Zorblat", NextSound::None), None);
+        assert_eq!(lex.word_untagged("BBC", NextSound::None).as_deref(), Some("bˌibˌisˈi"));
+        assert_eq!(lex.word_untagged("U.S", NextSound::None).as_deref(), Some("jˌuˈɛs"));
+        assert_eq!(lex.word_untagged("Zorblat", NextSound::None), None);
     }
 
     #[test]
     fn numbers_are_read_as_words() {
         let lex = lexicon();
-        assert_eq!(lex.word("3000", NextSound::None).as_deref(), Some("θɹˈi θˈWzᵊnd"));
-        assert_eq!(lex.word("1984", NextSound::None).as_deref(), Some("nˌInˈtin ˈAti fˈɔɹ"));
-        assert_eq!(lex.word("4.5", NextSound::None).as_deref(), Some("fˈɔɹ pYnt fˈIv"));
+        assert_eq!(lex.word_untagged("3000", NextSound::None).as_deref(), Some("θɹˈi θˈWzᵊnd"));
+        assert_eq!(lex.word_untagged("1984", NextSound::None).as_deref(), Some("nˌInˈtin ˈAti fˈɔɹ"));
+        assert_eq!(lex.word_untagged("4.5", NextSound::None).as_deref(), Some("fˈɔɹ pYnt fˈIv"));
         assert_eq!(numbers::cardinal(1234), "one thousand, two hundred and thirty-four");
         assert_eq!(numbers::ordinal(23), "twenty-third");
         assert_eq!(numbers::year(2005), "two thousand and five");
