@@ -31,6 +31,18 @@ if [ ! -x /usr/sbin/nginx ] && ! command -v nginx >/dev/null; then
     exit 1
   fi
 fi
+# espeak-ng, the voice the narration tests speak with (directly, and behind the stand-in for
+# OpenAI-compatible speech servers).
+if ! command -v espeak-ng >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing espeak-ng (Debian package) for the narration tests..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null
+  else
+    echo "error: the narration tests need espeak-ng: run 'sudo apt-get install -y espeak-ng'" >&2
+    exit 1
+  fi
+fi
 # moto's server mode, the S3-compatible server the media tests store images in.
 if ! command -v moto_server >/dev/null; then
   echo "Installing moto's S3 server (PyPI) for the media tests..."

@@ -6,6 +6,20 @@
 //! `masthead_core::narration` (numbers, dates, abbreviations, the newsroom's lexicon), so an
 //! engine only has to pronounce words.
 
+pub mod encode;
+pub mod espeak;
+pub mod http;
+pub mod loudness;
+pub mod pipeline;
+pub mod resample;
+mod wav;
+
+pub use encode::{Mp3, encode_mp3};
+pub use espeak::EspeakEngine;
+pub use http::{HttpEngine, HttpEngineConfig, SpeechFormat};
+pub use loudness::{LoudnessTarget, normalize};
+pub use pipeline::{Narration, NarrationError, narrate, narrate_with_progress};
+
 /// Mono audio as 32-bit float samples in `-1.0..=1.0`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Pcm {

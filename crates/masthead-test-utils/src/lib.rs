@@ -1,7 +1,8 @@
 //! Test support shared by every crate: a fresh database per test on SQLite and on PostgreSQL,
 //! the real router without a socket, builders for fixtures, [`SmtpSink`], a real SMTP listener
 //! that receives the mail Masthead sends, [`S3Server`], a real S3-compatible server (moto) with a
-//! fresh bucket per test, and [`TcpProxy`], which takes a database away and gives it back.
+//! fresh bucket per test, [`SpeechStandIn`], an OpenAI-compatible speech server that speaks
+//! with espeak-ng, and [`TcpProxy`], which takes a database away and gives it back.
 //!
 //! ```text
 //! dual_db_test!(async fn publishes_a_post(db) {
@@ -18,6 +19,7 @@ mod proxy;
 mod recorder;
 pub mod s3;
 pub mod smtp;
+pub mod speech;
 pub mod stripe;
 
 pub use app::{TEST_BOUNCE_SECRET, TestApp, TestResponse};
@@ -27,6 +29,7 @@ pub use proxy::TcpProxy;
 pub use recorder::{HttpRecorder, RecordedRequest};
 pub use s3::S3Server;
 pub use smtp::{ReceivedMail, SinkOptions, SmtpSink};
+pub use speech::{SpeechStandIn, TEST_SPEECH_KEY};
 pub use stripe::StripeStandIn;
 
 /// Runs one async test body twice: on a fresh SQLite database and on a fresh PostgreSQL schema.
