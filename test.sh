@@ -56,6 +56,12 @@ if ! python3 -c 'import localstripe' 2>/dev/null; then
   echo "Installing localstripe (PyPI) for the payment tests..."
   python3 -m pip install --quiet 'localstripe==1.15.10'
 fi
+# PocketSphinx (PyPI; its wheel carries the US English model), the listener in the narration
+# intelligibility test.
+if ! python3 -c 'import pocketsphinx' 2>/dev/null; then
+  echo "Installing PocketSphinx (PyPI) for the narration intelligibility test..."
+  python3 -m pip install --quiet 'pocketsphinx==5.1.1'
+fi
 if [ ! -d e2e/node_modules ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then
   (cd e2e && npm ci --no-audit --no-fund)
 fi
@@ -65,6 +71,10 @@ trap 'rm -f "$log"' EXIT
 
 echo "== Rust tests (SQLite and PostgreSQL) =="
 cargo build -p masthead -p masthead-test-utils
+# The hibari voice for the narration tests, kept between runs so it is downloaded once.
+voice_data="${MASTHEAD_VOICE_DATA:-${XDG_CACHE_HOME:-$HOME/.cache}/masthead}"
+"${CARGO_TARGET_DIR:-target}/debug/masthead" voices install --data-dir "$voice_data"
+export MASTHEAD_VOICE_DIR="$voice_data/voices/hibari-0.2.1"
 cargo test --workspace 2>&1 | tee -a "$log"
 
 echo "== Browser tests =="

@@ -8,7 +8,7 @@
 //! opening: the HTML before Ghost's members-only marker, or nothing of the body when there is no
 //! marker (Ghost's rule).
 
-use crate::{MemberStatus, Post, Visibility};
+use crate::{MemberStatus, ObjectId, Post, Visibility};
 
 /// Ghost's members-only marker: the comment its paywall card ("public preview" divider) leaves in
 /// a post's HTML. What comes before it is the public opening of a gated post.
@@ -24,6 +24,10 @@ pub enum Reader {
     FreeMember,
     /// A signed-in member with a paid or complimentary subscription: on the paid tiers.
     PaidMember,
+    /// A signed-in member on one of the tiers of the post being read, when that post is
+    /// limited to tiers. Only [`Post::reader_for`] makes this level, for one post; a page served
+    /// at it depends on the member's tiers, so it is never shared through the cache.
+    OnPostTiers,
     /// Signed-in staff and private preview links: everything.
     Staff,
 }
@@ -42,21 +46,13 @@ impl Reader {
             Self::Anonymous => "anonymous",
             Self::FreeMember => "free",
             Self::PaidMember => "paid",
+            Self::OnPostTiers => "tiers",
             Self::Staff => "staff",
         }
     }
 
     pub fn is_member(self) -> bool {
-        matches!(self, Self::FreeMember | Self::PaidMember)
-    }
-
-    /// Whether the reader is on a tier of this type. Only the free tier exists as a row today;
-    /// paid and complimentary members count as on every paid tier.
-    fn is_on(self, tier: TierType) -> bool {
-        match tier {
-            TierType::Free => self == Self::FreeMember,
-            TierType::Paid => self == Self::PaidMember,
-        }
+        matches!(self, Self::FreeMember | Self::PaidMember | Self::OnPostTiers)
     }
 }
 
@@ -65,27 +61,28 @@ crate::string_enum!(
     TierType { Free = "free", Paid = "paid" }
 );
 
-/// Which readers a post is for: its `visibility`, with the tiers of a post limited to tiers.
+/// Which readers a post is for: its `visibility`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Readership<'a> {
+pub enum Readership {
     Public,
     Members,
     Paid,
-    /// Members on one of these tiers (Ghost's `visibility: tiers` with the post's `tiers`).
-    Tiers(&'a [TierType]),
+    /// Members on one of the post's tiers (Ghost's `visibility: tiers`).
+    Tiers,
 }
 
-impl Readership<'_> {
+impl Readership {
     /// Ghost's `checkPostAccess`: public posts are for everyone, and staff read everything;
     /// anonymous readers read nothing else; members read members' posts; paid posts need a paid
-    /// or complimentary subscription; a post limited to tiers needs one of its tiers.
+    /// or complimentary subscription; a post limited to tiers needs one of its tiers (a post
+    /// for no tier is for staff only, as in Ghost).
     pub fn admits(self, reader: Reader) -> bool {
         match (self, reader) {
             (Self::Public, _) | (_, Reader::Staff) => true,
             (_, Reader::Anonymous) => false,
             (Self::Members, _) => true,
             (Self::Paid, reader) => reader == Reader::PaidMember,
-            (Self::Tiers(tiers), reader) => tiers.iter().any(|&tier| reader.is_on(tier)),
+            (Self::Tiers, reader) => reader == Reader::OnPostTiers,
         }
     }
 
@@ -93,25 +90,30 @@ impl Readership<'_> {
         self == Self::Public
     }
 
-    /// The member statuses whose members may read the post: the audience of its newsletter.
+    /// The member statuses whose members may all read the post: the audience of its newsletter.
+    /// Empty for a post limited to tiers, whose audience is its tiers' members, not a status.
     pub fn member_statuses(self) -> Vec<MemberStatus> {
+        if self == Self::Tiers {
+            return Vec::new();
+        }
         MemberStatus::ALL.iter().copied().filter(|&status| self.admits(Reader::member(status))).collect()
     }
 }
 
-impl From<Visibility> for Readership<'static> {
+impl From<Visibility> for Readership {
     fn from(visibility: Visibility) -> Self {
         match visibility {
             Visibility::Public => Self::Public,
             Visibility::Members => Self::Members,
             Visibility::Paid => Self::Paid,
+            Visibility::Tiers => Self::Tiers,
         }
     }
 }
 
 impl Post {
     /// Who the post is for.
-    pub fn readership(&self) -> Readership<'static> {
+    pub fn readership(&self) -> Readership {
         self.visibility.into()
     }
 
@@ -123,6 +125,18 @@ impl Post {
     /// Whether some readers see only part of the post.
     pub fn is_gated(&self) -> bool {
         !self.readership().is_public()
+    }
+
+    /// The access level a member reads this post at, given the tiers they are on (a free
+    /// member is on the free tier): [`Reader::OnPostTiers`] when the post is limited to tiers
+    /// and they are on one of them, else their level as it is.
+    pub fn reader_for(&self, reader: Reader, member_tiers: &[ObjectId]) -> Reader {
+        let on_a_tier = self.tiers.iter().any(|tier| member_tiers.contains(tier));
+        if self.visibility == Visibility::Tiers && reader.is_member() && on_a_tier {
+            Reader::OnPostTiers
+        } else {
+            reader
+        }
     }
 }
 
@@ -205,21 +219,64 @@ mod tests {
         assert_eq!(split_public(marked), ("<p>Open.</p><p>Also open.</p><p>More.</p>", "<p>Closed.</p>"));
     }
 
-    const READERS: [Reader; 4] = [Reader::Anonymous, Reader::FreeMember, Reader::PaidMember, Reader::Staff];
+    const READERS: [Reader; 5] =
+        [Reader::Anonymous, Reader::FreeMember, Reader::PaidMember, Reader::OnPostTiers, Reader::Staff];
 
-    fn admitted(readership: Readership<'_>) -> Vec<&'static str> {
+    fn admitted(readership: Readership) -> Vec<&'static str> {
         READERS.iter().filter(|r| readership.admits(**r)).map(|r| r.as_str()).collect()
     }
 
     #[test]
     fn each_visibility_admits_the_readers_ghost_admits() {
-        assert_eq!(admitted(Readership::Public), ["anonymous", "free", "paid", "staff"]);
-        assert_eq!(admitted(Readership::Members), ["free", "paid", "staff"]);
+        assert_eq!(admitted(Readership::Public), ["anonymous", "free", "paid", "tiers", "staff"]);
+        assert_eq!(admitted(Readership::Members), ["free", "paid", "tiers", "staff"]);
         assert_eq!(admitted(Readership::Paid), ["paid", "staff"]);
-        assert_eq!(admitted(Readership::Tiers(&[TierType::Paid])), ["paid", "staff"]);
-        assert_eq!(admitted(Readership::Tiers(&[TierType::Free])), ["free", "staff"]);
-        assert_eq!(admitted(Readership::Tiers(&[TierType::Free, TierType::Paid])), ["free", "paid", "staff"]);
-        assert_eq!(admitted(Readership::Tiers(&[])), ["staff"], "a post for no tier is for staff only, as in Ghost");
+        assert_eq!(admitted(Readership::Tiers), ["tiers", "staff"]);
+    }
+
+    fn post_for(visibility: Visibility, tiers: &[&ObjectId]) -> Post {
+        let mut post = crate::content::tests_support::post("On tiers");
+        post.visibility = visibility;
+        post.tiers = tiers.iter().map(|id| (*id).clone()).collect();
+        post
+    }
+
+    #[test]
+    fn a_post_limited_to_tiers_is_read_by_members_on_one_of_them_and_nobody_else() {
+        let (free, member, sustainer) = (ObjectId::new(), ObjectId::new(), ObjectId::new());
+        let post = post_for(Visibility::Tiers, &[&member, &sustainer]);
+        let level = |reader, tiers: &[&ObjectId]| {
+            let tiers: Vec<ObjectId> = tiers.iter().map(|id| (*id).clone()).collect();
+            post.readable_by(post.reader_for(reader, &tiers))
+        };
+        assert!(level(Reader::PaidMember, &[&sustainer]));
+        assert!(level(Reader::PaidMember, &[&free, &member]));
+        assert!(!level(Reader::PaidMember, &[]), "paid, but on none of the post's tiers");
+        assert!(!level(Reader::FreeMember, &[&free]));
+        assert!(!level(Reader::Anonymous, &[&member]), "tiers count only for a signed-in member");
+        assert!(level(Reader::Staff, &[]));
+
+        let for_free_members = post_for(Visibility::Tiers, &[&free]);
+        assert!(
+            for_free_members.readable_by(for_free_members.reader_for(Reader::FreeMember, std::slice::from_ref(&free)))
+        );
+        assert!(
+            !for_free_members
+                .readable_by(for_free_members.reader_for(Reader::PaidMember, std::slice::from_ref(&member)))
+        );
+
+        let nobody = post_for(Visibility::Tiers, &[]);
+        assert!(
+            !nobody.readable_by(nobody.reader_for(Reader::PaidMember, std::slice::from_ref(&member))),
+            "staff only"
+        );
+
+        let paid = post_for(Visibility::Paid, &[]);
+        assert_eq!(
+            paid.reader_for(Reader::PaidMember, &[member]),
+            Reader::PaidMember,
+            "only tier posts change the level"
+        );
     }
 
     #[test]
@@ -229,6 +286,7 @@ mod tests {
         assert_eq!(Reader::member(MemberStatus::Comped), Reader::PaidMember);
         assert_eq!(Readership::Paid.member_statuses(), [MemberStatus::Paid, MemberStatus::Comped]);
         assert_eq!(Readership::Members.member_statuses(), MemberStatus::ALL);
+        assert_eq!(Readership::Tiers.member_statuses(), [], "a tier post's audience is its tiers' members");
         assert_eq!(Readership::from(Visibility::Members), Readership::Members);
     }
 

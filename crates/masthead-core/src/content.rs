@@ -41,7 +41,7 @@ string_enum!(PostStatus { Draft = "draft", Scheduled = "scheduled", Published = 
 string_enum!(
     /// Who may read a post. All content is free by default; `members` and `paid` exist for
     /// Ghost compatibility and for newsrooms that want them (the rules are in `access.rs`).
-    Visibility { Public = "public", Members = "members", Paid = "paid" }
+    Visibility { Public = "public", Members = "members", Paid = "paid", Tiers = "tiers" }
 );
 string_enum!(
     /// Internal tags (names starting with `#`) organise content without ever being shown.
@@ -172,6 +172,9 @@ pub struct Post {
     pub content_updated_at: Option<OffsetDateTime>,
     pub authors: Vec<StaffUser>,
     pub tags: Vec<Tag>,
+    /// The tiers whose members may read a post limited to tiers (`visibility: tiers`), in the
+    /// order staff chose them; empty for every other visibility.
+    pub tiers: Vec<ObjectId>,
 }
 
 /// How long after publication a change to the story must come before the page says "Updated".
@@ -213,6 +216,51 @@ impl Post {
 
     pub fn is_live(&self) -> bool {
         self.status == PostStatus::Published
+    }
+}
+
+/// A published public post to vary in unit tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    pub fn post(title: &str) -> Post {
+        let now = crate::now();
+        Post {
+            id: ObjectId::new(),
+            uuid: "u".into(),
+            post_type: PostType::Post,
+            title: title.into(),
+            slug: Slug::from_title(title).expect("slug"),
+            markdown: None,
+            html: String::new(),
+            plaintext: String::new(),
+            feature_image: None,
+            feature_image_alt: None,
+            feature_image_caption: None,
+            feature_image_credit: None,
+            custom_excerpt: None,
+            status: PostStatus::Published,
+            visibility: Visibility::Public,
+            featured: false,
+            reading_time: 1,
+            meta_title: None,
+            meta_description: None,
+            og_image: None,
+            og_title: None,
+            og_description: None,
+            twitter_image: None,
+            twitter_title: None,
+            twitter_description: None,
+            canonical_url: None,
+            published_at: Some(now),
+            created_at: now,
+            updated_at: now,
+            content_updated_at: None,
+            authors: Vec::new(),
+            tags: Vec::new(),
+            tiers: Vec::new(),
+        }
     }
 }
 

@@ -158,44 +158,14 @@ impl Actor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{PostType, Slug, StaffUser, Visibility};
+    use crate::{Slug, StaffUser};
 
     fn post_by(author: &StaffUser, status: PostStatus) -> Post {
-        let now = crate::now();
-        Post {
-            id: ObjectId::new(),
-            uuid: "u".into(),
-            post_type: PostType::Post,
-            title: "T".into(),
-            slug: Slug::parse("t").expect("slug"),
-            markdown: None,
-            html: String::new(),
-            plaintext: String::new(),
-            feature_image: None,
-            feature_image_alt: None,
-            feature_image_caption: None,
-            feature_image_credit: None,
-            custom_excerpt: None,
-            status,
-            visibility: Visibility::Public,
-            featured: false,
-            reading_time: 1,
-            meta_title: None,
-            meta_description: None,
-            og_image: None,
-            og_title: None,
-            og_description: None,
-            twitter_image: None,
-            twitter_title: None,
-            twitter_description: None,
-            canonical_url: None,
-            published_at: None,
-            created_at: now,
-            updated_at: now,
-            content_updated_at: None,
-            authors: vec![author.clone()],
-            tags: vec![],
-        }
+        let mut post = crate::content::tests_support::post("T");
+        post.status = status;
+        post.published_at = None;
+        post.authors = vec![author.clone()];
+        post
     }
 
     fn staff(name: &str) -> StaffUser {

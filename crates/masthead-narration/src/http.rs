@@ -4,6 +4,7 @@
 //! normalises loudness and encodes once over the whole article; decoding a vendor's MP3 only
 //! to encode it again would lose quality and need a decoder.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -82,7 +83,9 @@ pub struct HttpEngine {
     endpoint: reqwest::Url,
     /// The host (and port), to name the server in errors without echoing paths or keys.
     server: String,
-    client: reqwest::blocking::Client,
+    /// Made on first use: reqwest's blocking client refuses to be built on an async runtime,
+    /// and engines are configured there (at boot, in a job) but speak on blocking threads.
+    client: OnceLock<reqwest::blocking::Client>,
 }
 
 #[derive(Serialize)]
@@ -95,7 +98,8 @@ struct SpeechRequest<'a> {
 }
 
 impl HttpEngine {
-    /// Checks the configuration; nothing is sent until the first sentence.
+    /// Checks the configuration; nothing is sent until the first sentence. Safe to call on an
+    /// async runtime; [`Engine::synthesize`] blocks and belongs on a blocking thread.
     pub fn new(config: HttpEngineConfig) -> Result<Self, EngineError> {
         let trimmed = config.base_url.trim_end_matches('/');
         let trimmed = trimmed.strip_suffix("/v1").unwrap_or(trimmed);
@@ -124,12 +128,20 @@ impl HttpEngine {
         if let SpeechFormat::Pcm { sample_rate: 0 } = config.format {
             return Err(EngineError::Unavailable(format!("a PCM sample rate of 0 is configured for {server}")));
         }
+        Ok(Self { config, endpoint, server, client: OnceLock::new() })
+    }
+
+    fn client(&self) -> Result<&reqwest::blocking::Client, EngineError> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
         let client = reqwest::blocking::Client::builder()
-            .timeout(config.timeout)
+            .timeout(self.config.timeout)
             .user_agent(concat!("masthead/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| EngineError::Unavailable(format!("no HTTP client for {server}: {e}")))?;
-        Ok(Self { config, endpoint, server, client })
+            .map_err(|e| EngineError::Unavailable(format!("no HTTP client for {}: {e}", self.server)))?;
+        // Two threads may race to build one; either client will do.
+        Ok(self.client.get_or_init(|| client))
     }
 
     /// The server as errors name it: `api.openai.com`, `127.0.0.1:8880`.
@@ -216,7 +228,7 @@ impl Engine for HttpEngine {
         };
         let body =
             serde_json::to_vec(&request).map_err(|e| EngineError::Failed(format!("encoding the request: {e}")))?;
-        let mut call = self.client.post(self.endpoint.clone()).header("content-type", "application/json").body(body);
+        let mut call = self.client()?.post(self.endpoint.clone()).header("content-type", "application/json").body(body);
         if let Some(key) = &self.config.api_key {
             call = call.bearer_auth(key);
         }

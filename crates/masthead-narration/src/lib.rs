@@ -72,3 +72,9 @@ pub trait Engine: Send + Sync {
     /// Speak one sentence (or clause) of already-normalised text.
     fn synthesize(&self, text: &str, voice: &VoiceSettings) -> Result<Pcm, EngineError>;
 }
+
+pub mod hibari;
+pub mod install;
+
+pub use hibari::HibariEngine;
+pub use install::{InstallError, VoiceDir, install_voice, installed_voice};

@@ -68,10 +68,14 @@ pub enum LoudnessError {
 
 /// Integrated loudness in LUFS, the mono signal counted as dual mono.
 pub fn integrated_loudness(pcm: &Pcm) -> Result<f64, LoudnessError> {
+    loudness_of(&pcm.samples, pcm.sample_rate)
+}
+
+fn loudness_of(samples: &[f32], sample_rate: u32) -> Result<f64, LoudnessError> {
     let meter_error = |e: ebur128::Error| LoudnessError::Meter(e.to_string());
-    let mut meter = EbuR128::new(1, pcm.sample_rate, Mode::I).map_err(meter_error)?;
+    let mut meter = EbuR128::new(1, sample_rate, Mode::I).map_err(meter_error)?;
     meter.set_channel(0, Channel::DualMono).map_err(meter_error)?;
-    meter.add_frames_f32(&pcm.samples).map_err(meter_error)?;
+    meter.add_frames_f32(samples).map_err(meter_error)?;
     let lufs = meter.loudness_global().map_err(meter_error)?;
     if lufs.is_finite() { Ok(lufs) } else { Err(LoudnessError::Unmeasurable) }
 }
@@ -92,7 +96,7 @@ pub fn normalize(pcm: &mut Pcm, target: LoudnessTarget) -> Result<Normalized, Lo
         let gain = from_db(gain_db) as f32;
         let mut candidate: Vec<f32> = pcm.samples.iter().map(|s| s * gain).collect();
         let limited = limit_peaks(&mut candidate, ceiling, pcm.sample_rate);
-        let after = integrated_loudness(&Pcm { sample_rate: pcm.sample_rate, samples: candidate.clone() })?;
+        let after = loudness_of(&candidate, pcm.sample_rate)?;
         let miss = target.integrated_lufs - after;
         best = Some((candidate, after, limited));
         if miss.abs() <= TOLERANCE_LU || !limited {

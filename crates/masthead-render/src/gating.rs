@@ -106,6 +106,7 @@ mod tests {
             content_updated_at: None,
             authors: Vec::new(),
             tags: Vec::new(),
+            tiers: Vec::new(),
         }
     }
 

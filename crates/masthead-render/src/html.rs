@@ -126,7 +126,7 @@ pub fn html_to_plaintext(html: &str) -> String {
     text.trim().to_owned()
 }
 
-fn push_decoded(out: &mut String, text: &str) {
+pub(crate) fn push_decoded(out: &mut String, text: &str) {
     let mut rest = text;
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);

@@ -5,6 +5,7 @@ pub mod email;
 pub mod gating;
 pub mod html;
 pub mod markdown;
+pub mod narration;
 pub mod structured_data;
 pub mod theme;
 pub mod views;

@@ -276,8 +276,12 @@ pub struct ArticleView {
     pub html: String,
     /// The members-only rest of a gated story, for readers who may read it.
     pub members_html: Option<String>,
-    /// Whether some readers see only part of the story (`public`, `members` or `paid`).
+    /// Whether some readers see only part of the story (`public`, `members`, `paid` or
+    /// `tiers`).
     pub visibility: &'static str,
+    /// The names of the tiers a story limited to tiers is for, which the invitation names; the
+    /// page fills them in (they are not part of the post).
+    pub tier_names: Vec<String>,
     pub gated: bool,
     /// Whether this reader may read the whole story; otherwise the page invites them to join.
     pub access: bool,
@@ -310,6 +314,7 @@ impl ArticleView {
             html,
             members_html,
             visibility: post.visibility.as_str(),
+            tier_names: Vec::new(),
             gated: post.is_gated(),
             access: seen.access,
             signed_in: reader.is_member(),

@@ -144,9 +144,19 @@ pub(crate) use insert_email;
 
 /// The members a post's newsletter may go to: those who may read the post, by the one rule in
 /// `masthead_core::access`. Empty when every member may.
-fn readers_condition(visibility: &str) -> Result<String> {
+fn readers_condition(post_id: &str, visibility: &str) -> Result<String> {
     let visibility = Visibility::parse(visibility)
         .ok_or_else(|| StorageError::Corrupt(format!("post visibility {visibility:?}")))?;
+    if visibility == Visibility::Tiers {
+        // A parsed id is 24 hex digits, so it is safe in the query text.
+        let post = masthead_core::ObjectId::parse(post_id)?;
+        return Ok(format!(
+            "AND (EXISTS (SELECT 1 FROM posts_tiers pt JOIN members_tiers mt ON mt.tier_id = pt.tier_id \
+             WHERE pt.post_id = '{post}' AND mt.member_id = m.id) \
+             OR (m.status = 'free' AND EXISTS (SELECT 1 FROM posts_tiers pt JOIN tiers t ON t.id = pt.tier_id \
+             WHERE pt.post_id = '{post}' AND t.type = 'free')))"
+        ));
+    }
     let statuses = Readership::from(visibility).member_statuses();
     if statuses.len() == MemberStatus::ALL.len() {
         return Ok(String::new());
@@ -222,8 +232,10 @@ impl Db {
                 .bind(&email.post_id)
                 .fetch_one(&mut *tx)
                 .await?;
-            let mut query =
-                sqlx::query(insert(&readers_condition(&visibility)?)).bind(id).bind(now).bind(&email.newsletter_id);
+            let mut query = sqlx::query(insert(&readers_condition(&email.post_id, &visibility)?))
+                .bind(id)
+                .bind(now)
+                .bind(&email.newsletter_id);
             if let Some(label) = &label {
                 query = query.bind(label);
             }

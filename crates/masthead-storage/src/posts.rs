@@ -68,7 +68,7 @@ fn placeholders(first: usize, count: usize) -> String {
 }
 
 impl PostRecord {
-    fn into_post(self, authors: Vec<StaffUser>, tags: Vec<Tag>) -> Result<Post> {
+    fn into_post(self, authors: Vec<StaffUser>, tags: Vec<Tag>, tiers: Vec<ObjectId>) -> Result<Post> {
         let corrupt = |what: &str, value: &str| StorageError::Corrupt(format!("post {} {what} {value:?}", self.id));
         Ok(Post {
             id: ObjectId::parse(&self.id)?,
@@ -103,6 +103,7 @@ impl PostRecord {
             content_updated_at: self.content_updated_at,
             authors,
             tags,
+            tiers,
         })
     }
 }
@@ -400,13 +401,41 @@ impl DbReader {
         for row in author_rows {
             authors.entry(row.post_id).or_default().push(row.user.try_into()?);
         }
+        let mut tiers = self.tiers_of_posts(&rows).await?;
         rows.into_iter()
             .map(|row| {
                 let post_authors = authors.remove(&row.id).unwrap_or_default();
                 let post_tags = tags.remove(&row.id).unwrap_or_default();
-                row.into_post(post_authors, post_tags)
+                let post_tiers = tiers.remove(&row.id).unwrap_or_default();
+                row.into_post(post_authors, post_tags, post_tiers)
             })
             .collect()
+    }
+
+    /// The ordered tier ids of those of `rows` limited to tiers; the others have none, so most
+    /// lists need no query at all.
+    async fn tiers_of_posts(&self, rows: &[PostRecord]) -> Result<HashMap<String, Vec<ObjectId>>> {
+        let ids: Vec<&str> =
+            rows.iter().filter(|r| r.visibility == Visibility::Tiers.as_str()).map(|r| r.id.as_str()).collect();
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT post_id, tier_id FROM posts_tiers WHERE post_id IN ({}) ORDER BY post_id, sort_order",
+            placeholders(1, ids.len())
+        ));
+        let links: Vec<(String, String)> = on_db!(self, read, |pool| {
+            let mut query = sqlx::query_as(sql);
+            for id in &ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await?
+        });
+        let mut tiers: HashMap<String, Vec<ObjectId>> = HashMap::new();
+        for (post_id, tier_id) in links {
+            tiers.entry(post_id).or_default().push(ObjectId::parse(&tier_id)?);
+        }
+        Ok(tiers)
     }
 }
 
@@ -449,7 +478,7 @@ macro_rules! bind_post {
 }
 use bind_post;
 
-/// Rewrites a post's author and tag links inside transaction `$tx`, keeping their order.
+/// Rewrites a post's author, tag and tier links inside transaction `$tx`, keeping their order.
 macro_rules! replace_links {
     ($tx:ident, $post:expr) => {{
         let p = $post;
@@ -467,6 +496,18 @@ macro_rules! replace_links {
             sqlx::query("INSERT INTO posts_authors (post_id, author_id, sort_order) VALUES ($1, $2, $3)")
                 .bind(p.id.as_str())
                 .bind(author.id.as_str())
+                .bind(order as i32)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM posts_tiers WHERE post_id = $1").bind(p.id.as_str()).execute(&mut *$tx).await?;
+        // Only a post limited to tiers keeps its tiers: changing the visibility forgets them.
+        let tiers: &[masthead_core::ObjectId] =
+            if p.visibility == masthead_core::Visibility::Tiers { &p.tiers } else { &[] };
+        for (order, tier) in tiers.iter().enumerate() {
+            sqlx::query("INSERT INTO posts_tiers (post_id, tier_id, sort_order) VALUES ($1, $2, $3)")
+                .bind(p.id.as_str())
+                .bind(tier.as_str())
                 .bind(order as i32)
                 .execute(&mut *$tx)
                 .await?;

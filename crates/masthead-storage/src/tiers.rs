@@ -100,6 +100,21 @@ impl DbReader {
         }))
     }
 
+    /// The tiers a member reads posts limited to tiers by: the tiers they are on, and the free
+    /// tier for a free member (free members have no tier rows, as in Ghost).
+    pub async fn tiers_member_reads(&self, member: &masthead_core::Member) -> Result<Vec<ObjectId>> {
+        let mut tiers = Vec::new();
+        for id in self.member_tier_ids(member.id.as_str()).await? {
+            tiers.push(ObjectId::parse(&id)?);
+        }
+        if member.status == masthead_core::MemberStatus::Free
+            && let Some(free) = self.free_tier().await?
+        {
+            tiers.push(free.id);
+        }
+        Ok(tiers)
+    }
+
     /// Every member's tiers, as (member email, tier slug) pairs: what an export carries.
     pub async fn members_tiers_by_email(&self) -> Result<Vec<(String, String)>> {
         Ok(on_db!(self, read, |pool| {

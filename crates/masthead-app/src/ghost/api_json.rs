@@ -237,6 +237,9 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
         insert(&mut out, "show_title_and_feature_image", json!(true));
     }
     if shape.audience == Audience::Admin {
+        // The tiers a post limited to tiers is for, as references Ghost's clients send back.
+        let tiers: Vec<Value> = post.tiers.iter().map(|id| json!({ "id": id.as_str() })).collect();
+        insert(&mut out, "tiers", json!(tiers));
         insert(&mut out, "type", json!(post.post_type.as_str()));
         insert(&mut out, "status", json!(post.status.as_str()));
         insert(&mut out, "email_only", json!(post.status == masthead_core::PostStatus::Sent));

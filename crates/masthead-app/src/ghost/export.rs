@@ -39,6 +39,7 @@ pub async fn export_ghost(newsroom: &Newsroom, site_url: &str) -> Result<Value, 
     let mut meta_rows = Vec::with_capacity(posts.len());
     let mut tag_links = Vec::new();
     let mut author_links = Vec::new();
+    let mut tier_links = Vec::new();
     for post in &posts {
         post_rows.push(exporter.post(post));
         meta_rows.push(exporter.post_meta(post));
@@ -55,6 +56,14 @@ pub async fn export_ghost(newsroom: &Newsroom, site_url: &str) -> Result<Value, 
                 "id": masthead_core::ObjectId::new(),
                 "post_id": post.id,
                 "author_id": author.id,
+                "sort_order": order,
+            }));
+        }
+        for (order, tier) in post.tiers.iter().enumerate() {
+            tier_links.push(json!({
+                "id": masthead_core::ObjectId::new(),
+                "post_id": post.id,
+                "product_id": tier,
                 "sort_order": order,
             }));
         }
@@ -109,6 +118,7 @@ pub async fn export_ghost(newsroom: &Newsroom, site_url: &str) -> Result<Value, 
                 "posts_meta": meta_rows,
                 "posts_tags": tag_links,
                 "posts_authors": author_links,
+                "posts_products": tier_links,
                 "tags": tags.iter().map(|t| exporter.tag(&t.tag)).collect::<Vec<_>>(),
                 "users": staff.iter().map(|u| exporter.user(u)).collect::<Vec<_>>(),
                 "roles": role_rows,

@@ -155,7 +155,7 @@ enum Outcome {
 type RowResult = Result<Outcome, RowFailure>;
 
 /// The tables this importer reads; any other non-empty table is reported as not imported.
-const READ_TABLES: [&str; 13] = [
+const READ_TABLES: [&str; 14] = [
     "posts",
     "posts_meta",
     "posts_tags",
@@ -169,6 +169,7 @@ const READ_TABLES: [&str; 13] = [
     "products",
     "benefits",
     "products_benefits",
+    "posts_products",
 ];
 
 /// Ghost's default title for a post saved without one.
@@ -216,6 +217,8 @@ struct Importer<'a> {
     users: HashMap<String, StaffUser>,
     /// File tag id -> the tag its posts carry.
     tags: HashMap<String, Tag>,
+    /// File tier (`products`) id -> the tier posts limited to it are for.
+    tiers: HashMap<String, ObjectId>,
     owner_exists: bool,
     suspended: usize,
     scheduled: usize,
@@ -336,6 +339,7 @@ impl<'a> Importer<'a> {
             total,
             users: HashMap::new(),
             tags: HashMap::new(),
+            tiers: HashMap::new(),
             owner_exists: false,
             suspended: 0,
             scheduled: 0,
@@ -370,6 +374,12 @@ impl<'a> Importer<'a> {
             let result = self.import_newsletter(index, value).await;
             self.record("newsletters", index, value.get("slug"), result)?;
         }
+        // Tiers come before posts: a post limited to tiers names them.
+        let benefits = self.tier_benefits(file);
+        for (index, value) in rows(file, &mut self.report, "products").iter().enumerate() {
+            let result = self.import_tier(value, &benefits).await;
+            self.record("products", index, value.get("slug"), result)?;
+        }
         let links = self.post_links(file);
         for (index, value) in rows(file, &mut self.report, "posts").iter().enumerate() {
             let result = self.import_post(index, value, &links).await;
@@ -377,11 +387,6 @@ impl<'a> Importer<'a> {
         }
         let settings = rows(file, &mut self.report, "settings");
         self.import_settings(settings).await?;
-        let benefits = self.tier_benefits(file);
-        for (index, value) in rows(file, &mut self.report, "products").iter().enumerate() {
-            let result = self.import_tier(value, &benefits).await;
-            self.record("products", index, value.get("slug"), result)?;
-        }
         let other_tables: Vec<(String, usize)> = file
             .tables
             .iter()
@@ -512,8 +517,9 @@ impl<'a> Importer<'a> {
         let existing = if paid {
             let slug = input.slug.clone().or_else(|| Slug::from_title(&input.name).map(|s| s.as_str().to_owned()));
             if let Some(slug) = slug
-                && self.newsroom.db.tier_by_slug(&slug).await?.is_some()
+                && let Some(present) = self.newsroom.db.tier_by_slug(&slug).await?
             {
+                self.tiers.insert(own_id, present.id);
                 return Ok(Outcome::Present(
                     "already present: a tier with this slug exists and is kept as it is".into(),
                 ));
@@ -529,11 +535,13 @@ impl<'a> Importer<'a> {
                     // The free tier keeps its slug (readers' links name it).
                     input.slug = Some(tier.slug.as_str().to_owned());
                 }
-                self.newsroom.put_tier(Some(&tier), input).await?;
+                let tier = self.newsroom.put_tier(Some(&tier), input).await?;
+                self.tiers.insert(own_id, tier.id);
                 Outcome::Updated
             }
             None => {
-                self.newsroom.put_tier(None, input).await?;
+                let tier = self.newsroom.put_tier(None, input).await?;
+                self.tiers.insert(own_id, tier.id);
                 Outcome::Created
             }
         };
@@ -856,9 +864,11 @@ impl<'a> Importer<'a> {
                 Err(reason) => self.warn("posts_meta", index, None, reason),
             }
         }
-        for (table, target, map) in
-            [("posts_tags", "tag_id", &mut links.tags), ("posts_authors", "author_id", &mut links.authors)]
-        {
+        for (table, target, map) in [
+            ("posts_tags", "tag_id", &mut links.tags),
+            ("posts_authors", "author_id", &mut links.authors),
+            ("posts_products", "product_id", &mut links.tiers),
+        ] {
             let table_rows = rows(file, &mut self.report, table);
             for (index, value) in table_rows.iter().enumerate() {
                 let link = Row::of(value)
@@ -886,7 +896,7 @@ impl<'a> Importer<'a> {
                 }
             }
         }
-        for list in links.tags.values_mut().chain(links.authors.values_mut()) {
+        for list in links.tags.values_mut().chain(links.authors.values_mut()).chain(links.tiers.values_mut()) {
             // Rows without sort_order keep their order in the file, after the ordered ones.
             list.sort_by_key(|l| (l.order, l.index));
         }
@@ -925,10 +935,6 @@ impl<'a> Importer<'a> {
         };
         let visibility = match row.trimmed("visibility")?.as_deref() {
             None => Visibility::Public,
-            Some("tiers") => {
-                notes.push("visible to chosen tiers in Ghost; Masthead has no tiers, so paid members only".into());
-                Visibility::Paid
-            }
             Some(v) => Visibility::parse(v)
                 .ok_or_else(|| format!("field \"visibility\": {v:?} is not public, members, paid or tiers"))?,
         };
@@ -1024,6 +1030,24 @@ impl<'a> Importer<'a> {
                 )),
             }
         }
+        let mut tiers: Vec<ObjectId> = Vec::new();
+        if visibility == Visibility::Tiers {
+            for link in file_id.as_ref().and_then(|id| links.tiers.get(id)).into_iter().flatten() {
+                match self.tiers.get(&link.target) {
+                    Some(tier) if !tiers.contains(tier) => tiers.push(tier.clone()),
+                    Some(_) => {}
+                    None => notes.push(format!(
+                        "tier {:?} (posts_products row {}) is not among the imported tiers; left out",
+                        link.target, link.index
+                    )),
+                }
+            }
+            if tiers.is_empty() {
+                notes.push(
+                    "limited to tiers, none of which came along: readable by staff only until tiers are chosen".into(),
+                );
+            }
+        }
         let id = self
             .free_id(file_id.as_deref(), |db, id| async move { db.post_by_id(&id).await.map(|p| p.is_some()) })
             .await?;
@@ -1064,6 +1088,7 @@ impl<'a> Importer<'a> {
             content_updated_at: None,
             authors,
             tags,
+            tiers,
         };
         let jobs: Vec<JobChange> = match (post.status, post.published_at) {
             (PostStatus::Scheduled, Some(at)) => vec![Job::PublishScheduledPost { post_id: post.id.clone() }.at(at)],
@@ -1347,6 +1372,8 @@ struct PostLinks {
     meta: HashMap<String, Map<String, Value>>,
     tags: HashMap<String, Vec<Link>>,
     authors: HashMap<String, Vec<Link>>,
+    /// Ghost's `posts_products`: the tiers of posts limited to tiers.
+    tiers: HashMap<String, Vec<Link>>,
 }
 
 struct Link {

@@ -204,6 +204,7 @@ impl PostInput {
             featured: post.featured,
             tags: post.tags.iter().map(|t| t.name.clone()).collect(),
             author_ids: post.authors.iter().map(|a| a.id.clone()).collect(),
+            tiers: post.tiers.clone(),
             meta_title: post.meta_title.clone(),
             meta_description: post.meta_description.clone(),
             canonical_url: post.canonical_url.clone(),

@@ -44,6 +44,9 @@ pub struct PostInput {
     pub tags: Vec<String>,
     /// Authors in byline order; at least one.
     pub author_ids: Vec<ObjectId>,
+    /// The tiers a post limited to tiers is for (at least one existing tier); ignored for every
+    /// other visibility.
+    pub tiers: Vec<ObjectId>,
     pub meta_title: Option<String>,
     pub meta_description: Option<String>,
     pub canonical_url: Option<String>,
@@ -74,6 +77,7 @@ impl PostInput {
             featured: false,
             tags: Vec::new(),
             author_ids,
+            tiers: Vec::new(),
             meta_title: None,
             meta_description: None,
             canonical_url: None,
@@ -364,6 +368,7 @@ impl Newsroom {
             PostBody::Markdown(markdown) => Some(markdown),
             PostBody::Html(_) => None,
         };
+        let tiers = self.post_tiers(input.visibility, &input.tiers).await?;
         let feature_image = non_empty(input.feature_image);
         let (plaintext, reading_time) = derived_text(&html, feature_image.is_some());
         let published_at = match input.status {
@@ -413,7 +418,30 @@ impl Newsroom {
             content_updated_at: None,
             authors,
             tags,
+            tiers,
         })
+    }
+
+    /// The tiers of a post limited to tiers: at least one, each an existing tier, each once, in
+    /// the order given. Other visibilities have none.
+    async fn post_tiers(&self, visibility: Visibility, ids: &[ObjectId]) -> Result<Vec<ObjectId>, AppError> {
+        if visibility != Visibility::Tiers {
+            return Ok(Vec::new());
+        }
+        if ids.is_empty() {
+            return Err(AppError::invalid("tiers", "a post limited to tiers needs at least one tier"));
+        }
+        let mut tiers: Vec<ObjectId> = Vec::with_capacity(ids.len());
+        for id in ids {
+            if tiers.contains(id) {
+                continue;
+            }
+            if self.db.tier(id.as_str()).await?.is_none() {
+                return Err(AppError::invalid("tiers", format!("no tier with id {id}")));
+            }
+            tiers.push(id.clone());
+        }
+        Ok(tiers)
     }
 
     /// `slug`, or `slug-2`, `slug-3`, ... whichever is free for this type.

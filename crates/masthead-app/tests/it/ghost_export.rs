@@ -90,7 +90,8 @@ dual_db_test!(async fn an_export_imports_into_a_fresh_site_unchanged(db) {
     assert_eq!(
         tables,
         [
-            "benefits", "newsletters", "posts", "posts_authors", "posts_meta", "posts_tags", "products", "products_benefits",
+            "benefits", "newsletters", "posts", "posts_authors", "posts_meta", "posts_products", "posts_tags", "products",
+            "products_benefits",
             "roles", "roles_users", "settings", "tags", "users"
         ]
     );

@@ -7,6 +7,7 @@ use masthead_app::Newsroom;
 use masthead_app::mail::newsletters::NewsletterInput;
 use masthead_app::mail::{DkimSettings, MailSettings, Mailer};
 use masthead_app::newsroom::authoring::{NewsletterRequest, StorySave};
+use masthead_app::payments::TierInput;
 use masthead_core::{Actor, MemberStatus, ObjectId, Role, SuppressionReason, Visibility};
 use masthead_media::MediaStore;
 use masthead_storage::{Db, NewMember};
@@ -229,6 +230,65 @@ dual_db_test!(async fn a_gated_story_is_sent_only_to_members_who_may_read_it(db)
             vec!["comped@example.org".to_owned(), "paid@example.org".to_owned()],
             vec!["comped@example.org".to_owned(), "free@example.org".to_owned(), "paid@example.org".to_owned()],
             vec![],
+        ]
+    );
+});
+
+dual_db_test!(async fn a_story_limited_to_tiers_is_sent_only_to_members_on_them(db) {
+    let sink = SmtpSink::start().await;
+    let (newsroom, _media) = newsroom(&db, &sink, None);
+    let owner = StaffBuilder::new("Mira Halden").create(&db).await;
+    let actor = Actor { user_id: owner.id.clone(), role: Role::Owner };
+    let letter = newsroom
+        .save_newsletter(&actor, None, &NewsletterInput { name: "Morning Brief".into(), ..NewsletterInput::default() })
+        .await
+        .expect("newsletter");
+    let paid_tier = |name: &str| TierInput {
+        name: name.into(),
+        paid: true,
+        active: true,
+        public: true,
+        monthly_price: Some("5".into()),
+        currency: Some("usd".into()),
+        ..TierInput::default()
+    };
+    let supporter = newsroom.create_tier_as(&actor, paid_tier("Supporter")).await.expect("tier");
+    let patron = newsroom.create_tier_as(&actor, paid_tier("Patron")).await.expect("tier");
+    let free = newsroom.ensure_free_tier().await.expect("free tier");
+    let ours = std::slice::from_ref(&letter.id);
+    member(&db, "free@example.org", ours, MemberStatus::Free).await;
+    for (email, tier) in [("supporter@example.org", &supporter), ("patron@example.org", &patron)] {
+        member(&db, email, ours, MemberStatus::Paid).await;
+        let id = db.member_by_email(email).await.expect("read").expect("member").id;
+        db.set_member_tiers(id.as_str(), &[tier.id.to_string()]).await.expect("tiers");
+    }
+    member(&db, "comped@example.org", ours, MemberStatus::Comped).await;
+
+    let mut sent_to = Vec::new();
+    for (title, tiers) in [("For patrons", vec![&patron]), ("For free readers and supporters", vec![&free, &supporter])] {
+        let before = sink.count();
+        let publish = PostBuilder::published(title)
+            .authors(&[&owner])
+            .tiers(&tiers)
+            .markdown("The opening.\n\n<!--members-only-->\n\nThe findings for the tiers.")
+            .input();
+        let to = NewsletterRequest::To { newsletter: letter.slug.as_str().to_owned(), segment: "all".to_owned() };
+        let save = StorySave { existing: None, expected_updated_at: None, input: publish, newsletter: to, autosave: false };
+        let post = newsroom.save_post_as(&actor, save).await.expect("publish");
+        let email = newsroom.db().email_for_post(&post.id).await.expect("read").expect("send created");
+        send_until_done(&newsroom, &email.id).await;
+        let messages = sink.messages();
+        assert!(messages[before..].iter().all(|m| m.text_body().contains("The findings for the tiers.")));
+        let mut to: Vec<String> = messages[before..].iter().flat_map(|m| m.rcpt_to.clone()).collect();
+        to.sort();
+        sent_to.push(to);
+    }
+    // A paid member on another tier and a complimentary member on no tier are not among them.
+    assert_eq!(
+        sent_to,
+        [
+            vec!["patron@example.org".to_owned()],
+            vec!["free@example.org".to_owned(), "supporter@example.org".to_owned()],
         ]
     );
 });

@@ -276,6 +276,13 @@ dual_db_test!(async fn tiers_and_members_tiers_survive_an_export_and_an_import(d
     let member = masthead_test_utils::MemberBuilder::new("kept@example.org").create(db.db()).await;
     db.db().set_member_tiers(member.id.as_str(), &[supporter.id.to_string()]).await.expect("tiers");
     db.db().update_member(&member.id, &member.email, None, None, MemberStatus::Comped, None).await.expect("comped");
+    let author = StaffBuilder::new("Ivo Pen").create(db.db()).await;
+    let limited = PostBuilder::published("For patrons and supporters")
+        .authors(&[&author])
+        .tiers(&[&patron, &supporter])
+        .markdown("Open.\n\n<!--members-only-->\n\nFor the tiers.")
+        .create(&source)
+        .await;
 
     let export = source.export_ghost("https://news.example.org").await.expect("export");
     let members_csv = source.export_members_csv(&actor, &Default::default()).await.expect("members");
@@ -300,6 +307,19 @@ dual_db_test!(async fn tiers_and_members_tiers_survive_an_export_and_an_import(d
     assert_eq!(before.iter().map(shape).collect::<Vec<_>>(), after.iter().map(shape).collect::<Vec<_>>());
     assert_eq!(before.iter().map(more).collect::<Vec<_>>(), after.iter().map(more).collect::<Vec<_>>());
     assert!(after.iter().any(|t| t.slug == patron.slug && !t.active));
+    // The post limited to tiers names the same tiers, in the same order, on the new site.
+    let moved_post = target
+        .db()
+        .post_by_slug(masthead_core::PostType::Post, limited.slug.as_str())
+        .await
+        .expect("read")
+        .expect("imported");
+    let slugs_of = |tiers: &[Tier], ids: &[masthead_core::ObjectId]| -> Vec<String> {
+        ids.iter().filter_map(|id| tiers.iter().find(|t| &t.id == id)).map(|t| t.slug.to_string()).collect()
+    };
+    assert_eq!(moved_post.visibility, masthead_core::Visibility::Tiers);
+    assert_eq!(slugs_of(&after, &moved_post.tiers), [patron.slug.to_string(), supporter.slug.to_string()]);
+    assert_eq!(slugs_of(&before, &limited.tiers), slugs_of(&after, &moved_post.tiers));
 
     let imported = target.import_members_csv(&target_actor, &members_csv, None).await.expect("members import");
     assert_eq!((imported.imported, imported.errors.len()), (1, 0), "{imported:?}");
@@ -349,4 +369,72 @@ dual_db_test!(async fn tiers_are_checked_and_only_administrators_manage_them(db)
     assert!(matches!(newsroom.create_tier_as(&editor, good.clone()).await, Err(AppError::Forbidden(_))));
     let tier = newsroom.create_tier_as(&actor, good).await.expect("tier");
     assert_eq!((tier.monthly_price, tier.slug.as_str()), (Some(450), "supporter"));
+});
+
+dual_db_test!(async fn a_post_limited_to_tiers_names_existing_tiers_and_forgets_them_when_opened_up(db) {
+    let (newsroom, _media) = newsroom(&db, StripeConfig::default());
+    let actor = owner(&newsroom).await;
+    let supporter = supporter_tier(&newsroom, &actor).await;
+    let author = StaffBuilder::new("Ivo Pen").create(db.db()).await;
+    let refusal = |result: Result<masthead_core::Post, AppError>| match result {
+        Err(AppError::Invalid { field, message }) => format!("{field}: {message}"),
+        other => panic!("{other:?}"),
+    };
+    let story = || PostBuilder::published("Supporters' briefing").authors(&[&author]).markdown("Body.");
+
+    let mut none = story().input();
+    none.visibility = masthead_core::Visibility::Tiers;
+    assert_eq!(refusal(newsroom.create_post(none).await), "tiers: a post limited to tiers needs at least one tier");
+    let mut unknown = story().input();
+    unknown.visibility = masthead_core::Visibility::Tiers;
+    let made_up = masthead_core::ObjectId::new();
+    unknown.tiers = vec![made_up.clone()];
+    assert_eq!(refusal(newsroom.create_post(unknown).await), format!("tiers: no tier with id {made_up}"));
+
+    let mut twice = story().input();
+    twice.visibility = masthead_core::Visibility::Tiers;
+    twice.tiers = vec![supporter.id.clone(), supporter.id.clone()];
+    let post = newsroom.create_post(twice).await.expect("saved");
+    let stored = newsroom.db().post_by_id(&post.id).await.expect("read").expect("post");
+    assert_eq!(stored.tiers, std::slice::from_ref(&supporter.id), "each tier once");
+
+    let opened = masthead_app::PostInput { visibility: masthead_core::Visibility::Paid, ..masthead_app::PostInput::from_post(&stored) };
+    newsroom.update_post(&stored.id, opened).await.expect("opened up");
+    let stored = newsroom.db().post_by_id(&post.id).await.expect("read").expect("post");
+    assert_eq!((stored.visibility, stored.tiers.len()), (masthead_core::Visibility::Paid, 0));
+});
+
+dual_db_test!(async fn the_migration_that_lets_posts_name_tiers_keeps_every_post_and_link(db) {
+    let (newsroom, _media) = newsroom(&db, StripeConfig::default());
+    let actor = owner(&newsroom).await;
+    let supporter = supporter_tier(&newsroom, &actor).await;
+    let author = StaffBuilder::new("Ivo Pen").create(db.db()).await;
+    let limited = PostBuilder::published("For supporters")
+        .authors(&[&author])
+        .tags(&["Harbour"])
+        .tiers(&[&supporter])
+        .create(&newsroom)
+        .await;
+    let open = PostBuilder::published("For everyone").authors(&[&author]).tags(&["Harbour"]).create(&newsroom).await;
+    // The migration again, over stored posts: on SQLite it rebuilds the posts table, which
+    // must neither lose a row nor cascade into the tables that refer to posts.
+    let sql = match db.backend() {
+        Backend::Sqlite => include_str!("../../../masthead-storage/migrations/sqlite/0016_posts_for_tiers.sql"),
+        Backend::Postgres => include_str!("../../../masthead-storage/migrations/postgres/0016_posts_for_tiers.sql"),
+    };
+    db.execute_raw(sql).await;
+    for before in [&limited, &open] {
+        let after = newsroom.db().post_by_id(&before.id).await.expect("read").expect("still there");
+        assert_eq!(
+            (&after.title, &after.tags, &after.authors, &after.tiers),
+            (&before.title, &before.tags, &before.authors, &before.tiers)
+        );
+    }
+    let harbour = |counts: Vec<masthead_storage::TagWithCount>| {
+        counts.into_iter().find(|t| t.tag.name == "Harbour").map(|t| t.post_count)
+    };
+    assert_eq!(harbour(newsroom.db().tags_with_counts().await.expect("tags")), Some(2));
+    // Links still follow the rebuilt table: deleting a post takes its links with it.
+    newsroom.delete_post(&open.id).await.expect("delete");
+    assert_eq!(harbour(newsroom.db().tags_with_counts().await.expect("tags")), Some(1));
 });

@@ -13,11 +13,15 @@ use super::numbers::{
 /// Makes one paragraph of plain text speakable by an engine that only knows words.
 ///
 /// The lexicon is applied first, and what it produces is left alone by every other rule, so a
-/// newsroom can override any reading ("No 10" -> "number ten", "NATO" -> "nay-toe").
+/// newsroom can override any reading ("NATO" -> "nay-toe", or "No 10" -> "Number Ten" where the
+/// rules would say "number ten").
 /// The result is stable: making it speakable again changes nothing.
 pub fn speakable(text: &str, lexicon: &Lexicon) -> String {
     let (text, replaced) = lexicon.apply(text);
     let text = text.as_str();
+    // A title before a name the lexicon respelt ("Dr. Kovalenko" -> "Dr. ko-va-LEN-ko") is
+    // still a title, whatever case the respelling is in.
+    let names: Vec<usize> = replaced.iter().map(|r| r.start).collect();
     let mut out = String::with_capacity(text.len() + text.len() / 4);
     let mut replaced = replaced.into_iter().peekable();
     let mut at = 0;
@@ -30,7 +34,7 @@ pub fn speakable(text: &str, lexicon: &Lexicon) -> String {
             continue;
         }
         let limit = next_replaced.map_or(text.len(), |r| r.start);
-        if let Some(found) = rule_at(text, at, &out).filter(|f| f.end <= limit && f.end > at) {
+        if let Some(found) = rule_at(text, at, &out, &names).filter(|f| f.end <= limit && f.end > at) {
             out.push_str(&found.spoken);
             at = found.end;
             continue;
@@ -52,7 +56,7 @@ fn found(cursor: Cursor<'_>, spoken: String) -> Option<Found> {
     Some(Found { end: cursor.at, spoken })
 }
 
-fn rule_at(text: &str, at: usize, out: &str) -> Option<Found> {
+fn rule_at(text: &str, at: usize, out: &str, names: &[usize]) -> Option<Found> {
     let previous = text[..at].chars().next_back();
     let c = text[at..].chars().next()?;
     if c == '&' {
@@ -68,7 +72,12 @@ fn rule_at(text: &str, at: usize, out: &str) -> Option<Found> {
         '(' => phone(text, at),
         '#' => number_sign(Cursor::new(text, at + 1)),
         '\'' | '’' => decade(text, at),
-        c if c.is_alphabetic() => word(text, at, out),
+        c if c.is_alphabetic() => word(text, at, out, names),
+        c if vulgar_fraction(c).is_some() => {
+            let end = at + c.len_utf8();
+            let (alone, _) = vulgar_fraction(c)?;
+            Cursor::new(text, end).at_word_end().then(|| Found { end, spoken: alone.to_owned() })
+        }
         _ => currency(text, at),
     }
 }
@@ -218,11 +227,20 @@ fn parse_number<'a>(cursor: &mut Cursor<'a>) -> Option<Number<'a>> {
     }
     let mut number = Number { integer: first.to_owned(), grouped: false, fraction: None };
     if first.len() <= 3 {
+        // "3,000", or "40 000" as translated copy often writes it; one separator throughout.
+        let mut separator: Option<char> = None;
         loop {
             let before = *cursor;
-            if cursor.eat(',') && cursor.digits().len() == 3 {
-                number.integer.push_str(&cursor.text[before.at + 1..cursor.at]);
+            let Some(c) = cursor.peek().filter(|&c| separator.is_none_or(|s| s == c) && is_thousands_separator(c))
+            else {
+                break;
+            };
+            cursor.at += c.len_utf8();
+            let group_start = cursor.at;
+            if cursor.digits().len() == 3 && !(c != ',' && cursor.continues_numerically()) {
+                number.integer.push_str(&cursor.text[group_start..cursor.at]);
                 number.grouped = true;
+                separator = Some(c);
             } else {
                 *cursor = before;
                 break;
@@ -241,6 +259,10 @@ fn parse_number<'a>(cursor: &mut Cursor<'a>) -> Option<Number<'a>> {
     Some(number)
 }
 
+fn is_thousands_separator(c: char) -> bool {
+    matches!(c, ',' | ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}')
+}
+
 fn number(text: &str, at: usize, out: &str) -> Option<Found> {
     if let Some(found) = numeric_date(text, at, out).or_else(|| phone(text, at)).or_else(|| time(text, at)) {
         return Some(found);
@@ -248,10 +270,14 @@ fn number(text: &str, at: usize, out: &str) -> Option<Found> {
     let mut cursor = Cursor::new(text, at);
     let number = parse_number(&mut cursor)?;
     if cursor.continues_numerically() {
-        if text[at..].starts_with("24/7") && Cursor::new(text, at + 4).at_word_end() {
-            return Some(Found { end: at + 4, spoken: "twenty-four seven".to_owned() });
+        return written_as_a_whole(text, at).or_else(|| unknown(text, at));
+    }
+    if let Some((_, and_fraction)) = cursor.peek().and_then(vulgar_fraction) {
+        let mut after = cursor;
+        after.at += cursor.peek().map_or(0, char::len_utf8);
+        if number.fraction.is_none() && after.at_word_end() {
+            return found(after, format!("{} {and_fraction}", number.spoken()));
         }
-        return unknown(text, at);
     }
     if let Some(found) = day_month(cursor, &number, out) {
         return Some(found);
@@ -279,6 +305,36 @@ fn number(text: &str, at: usize, out: &str) -> Option<Found> {
         None => number.spoken(),
     };
     found(cursor, spoken)
+}
+
+/// Numbers with slashes that are said as one thing: "24/7", "9/11", "3/4".
+fn written_as_a_whole(text: &str, at: usize) -> Option<Found> {
+    const WHOLES: [(&str, &str); 7] = [
+        ("24/7", "twenty-four seven"),
+        ("9/11", "nine eleven"),
+        ("1/2", "one half"),
+        ("1/3", "one third"),
+        ("2/3", "two thirds"),
+        ("1/4", "one quarter"),
+        ("3/4", "three quarters"),
+    ];
+    WHOLES.iter().find_map(|(written, spoken)| {
+        let mut cursor = Cursor::new(text, at);
+        (cursor.eat_str(written) && cursor.at_word_end() && !cursor.continues_numerically())
+            .then(|| Found { end: cursor.at, spoken: (*spoken).to_owned() })
+    })
+}
+
+/// "½" alone and after a whole number ("2½").
+fn vulgar_fraction(c: char) -> Option<(&'static str, &'static str)> {
+    match c {
+        '½' => Some(("half", "and a half")),
+        '¼' => Some(("one quarter", "and a quarter")),
+        '¾' => Some(("three quarters", "and three quarters")),
+        '⅓' => Some(("one third", "and a third")),
+        '⅔' => Some(("two thirds", "and two thirds")),
+        _ => None,
+    }
 }
 
 /// Letters straight after a number: "22nd", "1990s", "$2bn", "5km"; anything else ("5G",
@@ -623,7 +679,7 @@ impl Unit {
     }
 }
 
-const UNITS: [(&str, Unit); 10] = [
+const UNITS: [(&str, Unit); 11] = [
     ("km/h", Unit { singular: "kilometer per hour", plural: "kilometers per hour" }),
     ("sq km", Unit { singular: "square kilometer", plural: "square kilometers" }),
     ("km", Unit { singular: "kilometer", plural: "kilometers" }),
@@ -634,6 +690,7 @@ const UNITS: [(&str, Unit); 10] = [
     ("kph", Unit { singular: "kilometer per hour", plural: "kilometers per hour" }),
     ("°C", Unit { singular: "degree Celsius", plural: "degrees Celsius" }),
     ("°F", Unit { singular: "degree Fahrenheit", plural: "degrees Fahrenheit" }),
+    ("°", Unit { singular: "degree", plural: "degrees" }),
 ];
 
 /// A unit after a number, attached or after one space.
@@ -817,9 +874,9 @@ fn ampersand(text: &str, at: usize, previous: Option<char>) -> Option<Found> {
     Some(Found { end: at + 1, spoken: format!("{before}and{after}") })
 }
 
-fn word(text: &str, at: usize, out: &str) -> Option<Found> {
+fn word(text: &str, at: usize, out: &str, names: &[usize]) -> Option<Found> {
     currency(text, at)
-        .or_else(|| abbreviation(text, at, out))
+        .or_else(|| abbreviation(text, at, out, names))
         .or_else(|| number_abbreviation(text, at))
         .or_else(|| month_day(text, at))
         .or_else(|| regnal_number(text, at))
@@ -836,7 +893,8 @@ enum When {
     MayEndSentence,
 }
 
-/// Abbreviations and how they are said. A written form with its period comes before the same
+/// Abbreviations and how they are said. Those that could be something else ("Gen." for
+/// Genesis, "Col." for Colorado, "Dr." for Drive) are only read as titles before a name. A written form with its period comes before the same
 /// form without it, so the period is consumed along with it.
 const ABBREVIATIONS: &[(&str, &str, When)] = &[
     ("Gen.", "General", When::BeforeName),
@@ -855,15 +913,15 @@ const ABBREVIATIONS: &[(&str, &str, When)] = &[
     ("Gov.", "Governor", When::BeforeName),
     ("Pres.", "President", When::BeforeName),
     ("Rev.", "Reverend", When::BeforeName),
-    ("Prof.", "Professor", When::BeforeName),
+    ("Prof.", "Professor", When::Always),
     ("Dr.", "Doctor", When::BeforeName),
     ("Dr", "Doctor", When::BeforeName),
-    ("Mr.", "Mister", When::BeforeName),
-    ("Mr", "Mister", When::BeforeName),
-    ("Mrs.", "Missus", When::BeforeName),
-    ("Mrs", "Missus", When::BeforeName),
-    ("Ms.", "Miz", When::BeforeName),
-    ("Ms", "Miz", When::BeforeName),
+    ("Mr.", "Mister", When::Always),
+    ("Mr", "Mister", When::Always),
+    ("Mrs.", "Missus", When::Always),
+    ("Mrs", "Missus", When::Always),
+    ("Ms.", "Miz", When::Always),
+    ("Ms", "Miz", When::Always),
     ("Mt.", "Mount", When::BeforeName),
     ("Mt", "Mount", When::BeforeName),
     ("Ft.", "Fort", When::BeforeName),
@@ -877,8 +935,8 @@ const ABBREVIATIONS: &[(&str, &str, When)] = &[
     ("Sr.", "Senior", When::MayEndSentence),
 ];
 
-fn abbreviation(text: &str, at: usize, out: &str) -> Option<Found> {
-    if let Some(found) = saint_or_street(text, at, out) {
+fn abbreviation(text: &str, at: usize, out: &str, names: &[usize]) -> Option<Found> {
+    if let Some(found) = saint_or_street(text, at, out, names) {
         return Some(found);
     }
     ABBREVIATIONS.iter().find_map(|&(written, spoken, when)| {
@@ -888,20 +946,20 @@ fn abbreviation(text: &str, at: usize, out: &str) -> Option<Found> {
             return None;
         }
         match when {
-            When::BeforeName if !before_name(cursor) => None,
+            When::BeforeName if !before_name(cursor, names) => None,
             When::MayEndSentence if ends_sentence(cursor) => found(cursor, format!("{spoken}.")),
             _ => found(cursor, spoken.to_owned()),
         }
     })
 }
 
-/// Whether a capitalised word follows on the same line.
-fn before_name(mut cursor: Cursor<'_>) -> bool {
+/// Whether a capitalised word, or a word the lexicon respelt, follows on the same line.
+fn before_name(mut cursor: Cursor<'_>, names: &[usize]) -> bool {
     let mut spaced = false;
     while cursor.eat_space() {
         spaced = true;
     }
-    spaced && cursor.peek().is_some_and(char::is_uppercase)
+    spaced && (cursor.peek().is_some_and(char::is_uppercase) || names.binary_search(&cursor.at).is_ok())
 }
 
 fn ends_sentence(cursor: Cursor<'_>) -> bool {
@@ -909,7 +967,7 @@ fn ends_sentence(cursor: Cursor<'_>) -> bool {
 }
 
 /// "St." is Saint before a name ("St. Petersburg") and Street after one ("Baker St.").
-fn saint_or_street(text: &str, at: usize, out: &str) -> Option<Found> {
+fn saint_or_street(text: &str, at: usize, out: &str, names: &[usize]) -> Option<Found> {
     let mut cursor = Cursor::new(text, at);
     if !cursor.eat_str("St") {
         return None;
@@ -919,9 +977,11 @@ fn saint_or_street(text: &str, at: usize, out: &str) -> Option<Found> {
         return None;
     }
     let previous_word = out.split_whitespace().next_back().unwrap_or_default();
-    let is_title = ABBREVIATIONS.iter().any(|&(_, spoken, when)| when == When::BeforeName && spoken == previous_word);
+    let is_title = ABBREVIATIONS.iter().any(|&(written, spoken, when)| {
+        when != When::MayEndSentence && written.starts_with(char::is_uppercase) && spoken == previous_word
+    });
     let after_a_name = !is_title && previous_word.chars().next().is_some_and(char::is_uppercase);
-    if before_name(cursor) && !after_a_name {
+    if before_name(cursor, names) && !after_a_name {
         return found(cursor, "Saint".to_owned());
     }
     let keep_period = period && ends_sentence(cursor);
@@ -936,10 +996,12 @@ fn number_abbreviation(text: &str, at: usize) -> Option<Found> {
     if !capital && !cursor.eat_str("no") {
         return None;
     }
-    if !cursor.eat('.') && !capital {
+    let period = cursor.eat('.');
+    if !period && !capital {
         return None;
     }
-    if !cursor.eat_space() || !cursor.peek().is_some_and(|c| c.is_ascii_digit()) {
+    // "No.1" is common; "No1" is a word.
+    if (!cursor.eat_space() && !period) || !cursor.peek().is_some_and(|c| c.is_ascii_digit()) {
         return None;
     }
     let mut after = cursor;

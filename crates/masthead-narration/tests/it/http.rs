@@ -59,6 +59,20 @@ fn the_voice_and_speed_are_sent_and_heard() {
     assert_eq!(sent[1]["body"]["speed"], 1.5);
 }
 
+/// How a job uses it: configured on the async runtime, speaking on a blocking thread.
+#[test]
+fn is_configured_on_the_runtime_and_speaks_on_a_blocking_thread() {
+    let Some(server) = SpeechStandIn::start() else { return };
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let pcm = runtime.block_on(async {
+        let engine = engine(&server, TEST_SPEECH_KEY);
+        tokio::task::spawn_blocking(move || engine.synthesize("Good morning.", &VoiceSettings::default()))
+            .await
+            .expect("the blocking task ran")
+    });
+    assert!(pcm.expect("speaks").seconds() > 0.5);
+}
+
 #[test]
 fn a_wrong_key_is_unavailable_and_the_key_is_not_repeated() {
     let Some(server) = SpeechStandIn::start() else { return };

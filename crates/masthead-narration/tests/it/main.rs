@@ -1,7 +1,9 @@
-//! Narration against real engines: espeak-ng as a program, and an OpenAI-compatible server
-//! (the stand-in from masthead-test-utils, speaking through espeak-ng) over real HTTP.
+//! Narration against real engines: espeak-ng as a program, an OpenAI-compatible server (the
+//! stand-in from masthead-test-utils, speaking through espeak-ng) over real HTTP, and the hibari
+//! neural voice once installed (see `hibari.rs`).
 
 mod espeak;
+mod hibari;
 mod http;
 mod loudness;
 mod pipeline;

@@ -189,6 +189,15 @@ pub struct EditorForm {
     feature_image_credit: String,
     published_at: String,
     visibility: String,
+    /// The tiers of a story limited to tiers: one checkbox per tier offered.
+    tier_0: String,
+    tier_1: String,
+    tier_2: String,
+    tier_3: String,
+    tier_4: String,
+    tier_5: String,
+    tier_6: String,
+    tier_7: String,
     featured: Option<String>,
     meta_title: String,
     meta_description: String,
@@ -201,6 +210,32 @@ pub struct EditorForm {
     twitter_image: String,
     /// Time of a correction or update note, in the site's time zone (empty: now).
     noted_at: String,
+}
+
+/// How many tiers the editor offers as checkboxes (`tier_0` to `tier_7`).
+const EDITOR_TIERS: usize = 8;
+
+impl EditorForm {
+    /// The tiers ticked, in the order offered, each once.
+    fn tier_ids(&self) -> Vec<ObjectId> {
+        let ticked = [
+            &self.tier_0,
+            &self.tier_1,
+            &self.tier_2,
+            &self.tier_3,
+            &self.tier_4,
+            &self.tier_5,
+            &self.tier_6,
+            &self.tier_7,
+        ];
+        let mut ids: Vec<ObjectId> = Vec::new();
+        for id in ticked.into_iter().filter_map(|v| ObjectId::parse(v.trim()).ok()) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        ids
+    }
 }
 
 #[derive(Serialize)]
@@ -220,6 +255,7 @@ struct EditorPost {
     feature_image_credit: String,
     published_at_local: String,
     visibility: String,
+    tier_ids: Vec<String>,
     featured: bool,
     meta_title: String,
     meta_description: String,
@@ -253,6 +289,7 @@ impl EditorPost {
             feature_image_credit: text(&post.feature_image_credit),
             published_at_local: local(tz, post.published_at, "%Y-%m-%dT%H:%M"),
             visibility: post.visibility.as_str().to_owned(),
+            tier_ids: post.tiers.iter().map(ToString::to_string).collect(),
             featured: post.featured,
             meta_title: text(&post.meta_title),
             meta_description: text(&post.meta_description),
@@ -286,6 +323,7 @@ impl EditorPost {
             feature_image_credit: form.feature_image_credit.clone(),
             published_at_local: form.published_at.clone(),
             visibility: form.visibility.clone(),
+            tier_ids: form.tier_ids().iter().map(ToString::to_string).collect(),
             featured: form.featured.is_some(),
             meta_title: form.meta_title.clone(),
             meta_description: form.meta_description.clone(),
@@ -332,6 +370,14 @@ struct EditorView {
     /// The story's audio version, once it exists as a story.
     narration: Option<masthead_app::narration::NarrationStatus>,
     may_narrate: bool,
+    /// The tiers a story can be limited to: the active ones, and any the story already has.
+    tiers: Vec<TierOption>,
+}
+
+#[derive(Serialize)]
+struct TierOption {
+    id: String,
+    name: String,
 }
 
 #[derive(Serialize)]
@@ -420,9 +466,19 @@ async fn editor_with(
         },
         None => None,
     };
+    let tiers = match db.tiers().await {
+        Ok(all) => all
+            .into_iter()
+            .filter(|t| t.active || post.tier_ids.contains(&t.id.to_string()))
+            .take(EDITOR_TIERS)
+            .map(|t| TierOption { id: t.id.to_string(), name: t.name })
+            .collect(),
+        Err(e) => return internal(e),
+    };
     let view = EditorView {
         may_narrate: existing.is_some_and(|p| staff.actor.may_edit(p)),
         narration,
+        tiers,
         labels,
         newsletters,
         newsletter,
@@ -635,6 +691,7 @@ async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: Edi
         featured: form.featured.is_some(),
         tags: form.tags.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect(),
         author_ids,
+        tiers: form.tier_ids(),
         meta_title: optional(&form.meta_title),
         meta_description: optional(&form.meta_description),
         canonical_url: optional(&form.canonical_url),

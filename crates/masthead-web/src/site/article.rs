@@ -1,7 +1,7 @@
 use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use masthead_core::{Post, PostType, Reader, Slug};
+use masthead_core::{Post, PostType, Reader, Slug, Visibility};
 use masthead_render::structured_data;
 use masthead_render::views::{ArticleView, MetaView, PostCard};
 use masthead_storage::{PageRequest, PostList};
@@ -53,11 +53,17 @@ pub async fn post_or_page(
     for post_type in [PostType::Post, PostType::Page] {
         if let Some(post) = db.post_by_slug(post_type, slug.as_str()).await?.filter(Post::is_live) {
             let staff = crate::admin::current_staff(&state, &headers).await;
-            let reader = match (&staff, cached_as) {
+            let mut reader = match (&staff, cached_as) {
                 (Some(_), _) => Reader::Staff,
                 (None, Some(Extension(reader))) => reader,
                 (None, None) => super::members::reader(&state, &headers).await,
             };
+            // Whether a member may read a story limited to tiers depends on their own tiers,
+            // not on an access level pages are shared under: such a page is theirs alone.
+            let for_this_member = post.visibility == Visibility::Tiers && reader.is_member();
+            if for_this_member && let Some(member) = super::members::current_member(&state, &headers).await {
+                reader = post.reader_for(reader, &db.tiers_member_reads(&member).await?);
+            }
             let feed_url = match &staff {
                 Some(s) if post.post_type == PostType::Post && state.newsroom.may_post_to_feed(&s.actor).await? => {
                     Some(format!("/admin/feed/?post={}", post.id))
@@ -67,7 +73,7 @@ pub async fn post_or_page(
             let edit_url = staff.filter(|s| s.actor.may_edit(&post)).map(|_| format!("/admin/posts/{}/", post.id));
             let links = StaffLinks { edit_url, feed_url };
             let mut response = render(&state, post, links, reader, false).await?;
-            if reader == Reader::Staff {
+            if reader == Reader::Staff || for_this_member {
                 private(&mut response);
             }
             return Ok(response);
@@ -135,7 +141,13 @@ async fn render(
     } else {
         meta.og_type = "website".to_owned();
     }
-    let view = ArticleView::new(&post, &ctx.site, reader);
+    let mut view = ArticleView::new(&post, &ctx.site, reader);
+    if !post.tiers.is_empty() {
+        // A tier's change clears every cached page, so the names here never go stale.
+        let tiers = state.newsroom.db().tiers().await?;
+        view.tier_names =
+            post.tiers.iter().filter_map(|id| tiers.iter().find(|t| &t.id == id)).map(|t| t.name.clone()).collect();
+    }
     let path = view.card.url.clone();
     let template = match post.post_type {
         PostType::Post => "post.html",

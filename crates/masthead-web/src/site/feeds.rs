@@ -68,7 +68,11 @@ fn feed_item(site: &SiteView, post: &Post) -> FeedItem {
     let seen = seen_by(post, Reader::Anonymous);
     let mut html = absolute_links(&seen.post.html, &site.url);
     if !seen.access {
-        let who = if post.visibility == Visibility::Paid { "paying members" } else { "members" };
+        let who = match post.visibility {
+            Visibility::Paid => "paying members",
+            Visibility::Tiers => "members on its tiers",
+            _ => "members",
+        };
         html.push_str(&format!(
             "<p><a href=\"{}\">The rest of this story is for {who}: read it on {}.</a></p>",
             escape_html(&url),

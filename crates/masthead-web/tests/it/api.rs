@@ -605,3 +605,41 @@ dual_db_test!(async fn admin_api_bodies_are_typed_and_a_wrong_field_is_named(db)
     assert_eq!(added.status, 201, "{}", added.text());
     assert_eq!(app.db.count_posts().await.expect("count"), 1);
 });
+
+dual_db_test!(async fn the_admin_api_limits_a_post_to_tiers_named_by_id_or_slug(db) {
+    let app = TestApp::new(&db).await;
+    let owner = app
+        .newsroom
+        .add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret"))
+        .await
+        .expect("owner");
+    let actor = masthead_core::Actor { user_id: owner.id.clone(), role: Role::Owner };
+    let tier = |name: &str| masthead_app::payments::TierInput {
+        name: name.into(),
+        paid: true,
+        active: true,
+        public: true,
+        monthly_price: Some("5".into()),
+        currency: Some("usd".into()),
+        ..Default::default()
+    };
+    let supporter = app.newsroom.create_tier_as(&actor, tier("Supporter")).await.expect("tier");
+    let patron = app.newsroom.create_tier_as(&actor, tier("Patron")).await.expect("tier");
+    let admin_key = integration(&app).await.admin_key.expect("admin key");
+
+    let body = |tiers: Value| {
+        json!({ "posts": [{ "title": "Patrons first", "markdown": "Body.", "visibility": "tiers", "tiers": tiers }] })
+    };
+    let created = admin_call(&app, &admin_key, "POST", "posts/", Some(body(json!([{ "slug": "patron" }, { "id": supporter.id }])))).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let post = json_of(&created)["posts"][0].clone();
+    assert_eq!(post["visibility"], "tiers");
+    assert_eq!(post["tiers"], json!([{ "id": patron.id }, { "id": supporter.id }]), "in the order sent");
+
+    let unknown = admin_call(&app, &admin_key, "POST", "posts/", Some(body(json!([{ "slug": "gold-circle" }])))).await;
+    assert_eq!(error_of(&unknown).0, 422);
+    assert_eq!(json_of(&unknown)["errors"][0]["property"], "tiers");
+    let none = admin_call(&app, &admin_key, "POST", "posts/", Some(body(json!([])))).await;
+    assert_eq!(error_of(&none).0, 422, "{}", none.text());
+    assert!(none.text().contains("at least one tier"), "{}", none.text());
+});

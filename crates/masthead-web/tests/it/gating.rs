@@ -141,6 +141,8 @@ fn may_read(post: &Post, kind: Kind) -> bool {
         (_, Kind::Anonymous) => false,
         (Visibility::Members, _) => true,
         (Visibility::Paid, kind) => matches!(kind, Kind::Paid | Kind::Comped),
+        // These stories are on no tier: staff only, as in Ghost.
+        (Visibility::Tiers, _) => false,
     }
 }
 
@@ -151,6 +153,7 @@ fn secret(post: &Post) -> &'static str {
         Visibility::Members => "Members secret",
         Visibility::Paid if post.html.contains("<!--members-only-->") => "Paid secret",
         Visibility::Paid => "Paid whole secret",
+        Visibility::Tiers => "Tier secret",
     }
 }
 
@@ -476,4 +479,145 @@ dual_db_test!(async fn without_a_marker_the_site_shows_the_first_paragraphs_and_
     let post = &api["posts"][0];
     assert_eq!(post["access"], false);
     assert_eq!((post["html"].as_str(), post["plaintext"].as_str()), (Some(""), Some("")), "Ghost's cut: nothing");
+});
+
+dual_db_test!(async fn a_story_limited_to_tiers_is_read_whole_only_by_members_on_them(db) {
+    let app = TestApp::mailing(&db).await;
+    let owner = app
+        .newsroom
+        .add_staff("Olga Owner", "olga@news.example.org", Role::Owner, Some("a long enough secret"))
+        .await
+        .expect("owner");
+    let actor = masthead_core::Actor { user_id: owner.id.clone(), role: Role::Owner };
+    let paid_tier = |name: &str| masthead_app::payments::TierInput {
+        name: name.into(),
+        paid: true,
+        active: true,
+        public: true,
+        monthly_price: Some("5".into()),
+        currency: Some("usd".into()),
+        ..Default::default()
+    };
+    let member_tier = app.newsroom.create_tier_as(&actor, paid_tier("Member")).await.expect("tier");
+    let sustainer = app.newsroom.create_tier_as(&actor, paid_tier("Sustainer")).await.expect("tier");
+    let free = app.newsroom.ensure_free_tier().await.expect("free tier");
+    let story = PostBuilder::published("The sustainers' briefing")
+        .authors(&[&owner])
+        .tiers(&[&sustainer])
+        .markdown("The briefing opens in public.\n\n<!--members-only-->\n\nTier secret: the audit is due in May.")
+        .create(&app.newsroom)
+        .await;
+    let open_house = PostBuilder::published("Open house")
+        .authors(&[&owner])
+        .tiers(&[&free, &sustainer])
+        .markdown("Everyone hears of the open house.\n\n<!--members-only-->\n\nHouse secret: the door code.")
+        .create(&app.newsroom)
+        .await;
+    let on_tier = |email: &'static str, tier: &masthead_core::Tier| {
+        let tier = tier.id.to_string();
+        let app = &app;
+        async move {
+            let cookie = member_cookie(app, email, MemberStatus::Paid).await;
+            let member = app.db.member_by_email(email).await.expect("read").expect("member");
+            app.db.set_member_tiers(member.id.as_str(), &[tier]).await.expect("tiers");
+            cookie
+        }
+    };
+    // The sustainer reads first: a page kept for them would leak to the other paid member.
+    let sustainer_cookie = on_tier("sustainer@example.org", &sustainer).await;
+    let member_cookie_ = on_tier("member@example.org", &member_tier).await;
+    let free_cookie = member_cookie(&app, "free@example.org", MemberStatus::Free).await;
+    let path = format!("/{}/", story.slug);
+    let house = format!("/{}/", open_house.slug);
+    for (who, cookie, reads_story, reads_house) in [
+        ("the sustainer", Some(sustainer_cookie.as_str()), true, true),
+        ("a paid member on another tier", Some(member_cookie_.as_str()), false, false),
+        ("a free member", Some(free_cookie.as_str()), false, true),
+        ("an anonymous reader", None, false, false),
+    ] {
+        for (page_path, secret, reads) in [(&path, "Tier secret", reads_story), (&house, "House secret", reads_house)] {
+            let response = get_as(&app, page_path, cookie).await;
+            assert_eq!(response.status, 200, "{page_path} for {who}");
+            let text = response.text();
+            assert_eq!(text.contains(secret), reads, "{page_path} for {who}: the members-only part");
+            let page = Html::parse_document(&text);
+            let heading: String = select(&page, "section.members-only--invitation h2")
+                .first()
+                .map(|h| h.text().collect())
+                .unwrap_or_default();
+            if reads {
+                assert_eq!(heading, "", "{page_path} for {who}: no invitation");
+            } else if page_path == &path {
+                assert_eq!(heading, "This story is for Sustainer members", "{page_path} for {who}");
+            } else {
+                assert_eq!(heading, "This story is for Free or Sustainer members", "{page_path} for {who}");
+            }
+            if cookie.is_some() {
+                let cache = response.header("cache-control").unwrap_or_default();
+                assert!(cache.contains("private"), "{page_path} for {who}: a member's page is theirs alone: {cache}");
+            }
+        }
+    }
+    // Moving onto the story's tier opens it at once.
+    let member = app.db.member_by_email("member@example.org").await.expect("read").expect("member");
+    app.db.set_member_tiers(member.id.as_str(), &[sustainer.id.to_string()]).await.expect("tiers");
+    assert!(get_as(&app, &path, Some(&member_cookie_)).await.text().contains("Tier secret"));
+
+    // Feeds and the Content API treat it as any gated story: the opening only.
+    let feed = app.get("/rss/").await.text();
+    assert!(feed.contains("The briefing opens in public.") && !feed.contains("Tier secret"));
+    assert!(feed.contains("The rest of this story is for members on its tiers"));
+});
+
+dual_db_test!(async fn the_editor_limits_a_story_to_the_tiers_ticked(db) {
+    let app = TestApp::mailing(&db).await;
+    let owner = app
+        .newsroom
+        .add_staff("Olga Owner", "olga@news.example.org", Role::Owner, Some("a long enough secret"))
+        .await
+        .expect("owner");
+    let actor = masthead_core::Actor { user_id: owner.id.clone(), role: Role::Owner };
+    let tier = masthead_app::payments::TierInput {
+        name: "Sustainer".into(),
+        paid: true,
+        active: true,
+        public: true,
+        monthly_price: Some("10".into()),
+        currency: Some("usd".into()),
+        ..Default::default()
+    };
+    let sustainer = app.newsroom.create_tier_as(&actor, tier).await.expect("tier");
+    let cookie = app.session_cookie(&app.newsroom.open_session(&owner, None, None).await.expect("session"));
+    let form = |body: String| {
+        Request::post("/admin/posts/")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", ORIGIN)
+            .header("cookie", &cookie)
+            .body(Body::from(body))
+            .expect("request")
+    };
+    let editor = app.get_with("/admin/posts/new/", &[("cookie", &cookie)]).await.text();
+    let page = Html::parse_document(&editor);
+    let boxes = select(&page, "input[type=checkbox][name^=tier_]");
+    let offered: Vec<&str> = boxes.iter().filter_map(|b| b.value().attr("value")).collect();
+    assert!(offered.contains(&sustainer.id.as_str()), "the editor offers the tier: {offered:?}");
+    assert!(!select(&page, "select[name=visibility] option[value=tiers]").is_empty());
+
+    // No tier ticked: refused, and what was typed comes back.
+    let refused = app.request(form("title=Audit+notes&markdown=Body.&visibility=tiers&action=publish".into())).await;
+    assert_eq!(refused.status, 422);
+    let text = refused.text();
+    assert!(text.contains("a post limited to tiers needs at least one tier"), "{text}");
+    assert!(text.contains("Audit notes"));
+
+    let created = app
+        .request(form(format!("title=Audit+notes&markdown=Body.&visibility=tiers&tier_3={}&action=publish", sustainer.id)))
+        .await;
+    assert_eq!(created.status, 303);
+    let post = app.db.post_by_slug(masthead_core::PostType::Post, "audit-notes").await.expect("read").expect("published");
+    assert_eq!((post.visibility, post.tiers.clone()), (Visibility::Tiers, vec![sustainer.id.clone()]));
+    let reopened = app.get_with(&format!("/admin/posts/{}/", post.id), &[("cookie", &cookie)]).await.text();
+    let page = Html::parse_document(&reopened);
+    let ticked = select(&page, "input[type=checkbox][name^=tier_][checked]");
+    assert_eq!(ticked.iter().filter_map(|b| b.value().attr("value")).collect::<Vec<_>>(), [sustainer.id.as_str()]);
 });

@@ -53,6 +53,7 @@ struct PostFields {
     twitter_description: Field<String>,
     tags: Option<Vec<Reference>>,
     authors: Option<Vec<Reference>>,
+    tiers: Option<Vec<Reference>>,
 }
 
 impl PostFields {
@@ -101,7 +102,7 @@ impl PostFields {
             let visibility = visibility.unwrap_or_else(|| "public".into());
             input.visibility = Visibility::parse(&visibility).ok_or_else(|| {
                 ApiError::validation(format!(
-                    "Validation failed for visibility: {visibility:?} is not public, members or paid."
+                    "Validation failed for visibility: {visibility:?} is not public, members, paid or tiers."
                 ))
                 .with_property("visibility")
             })?;
@@ -126,8 +127,32 @@ impl PostFields {
         if let Some(authors) = &self.authors {
             input.author_ids = author_ids(state, authors).await?;
         }
+        if let Some(tiers) = &self.tiers {
+            input.tiers = tier_ids(state, tiers).await?;
+        }
         Ok(())
     }
+}
+
+/// Ghost accepts tiers as `{id}` or `{slug}`; each must exist.
+async fn tier_ids(state: &AppState, tiers: &[Reference]) -> Result<Vec<ObjectId>, ApiError> {
+    let db = state.newsroom.db();
+    let mut ids = Vec::new();
+    for reference in tiers {
+        let tier = match (reference.id(), reference.slug()) {
+            (Some(id), _) => db.tier(id).await?,
+            (None, Some(slug)) => db.tier_by_slug(slug).await?,
+            (None, None) => None,
+        };
+        let tier = tier.ok_or_else(|| {
+            ApiError::validation(format!("Validation failed for tiers: no tier matches {reference}."))
+                .with_property("tiers")
+        })?;
+        if !ids.contains(&tier.id) {
+            ids.push(tier.id);
+        }
+    }
+    Ok(ids)
 }
 
 /// Ghost accepts tags as names, `{name}`, `{slug}` or `{id}`; unknown names become tags.
