@@ -139,17 +139,11 @@ fn script(post: &Post, lexicon: &Lexicon, engine: &str, voice: &VoiceSettings) -
     Script { paragraphs, hash }
 }
 
-/// The paragraphs read aloud: the headline, the byline, the body.
+/// The paragraphs read aloud: the headline, the byline, the body without captions, code or
+/// embeds.
 fn spoken_paragraphs(post: &Post) -> Vec<String> {
-    let names: Vec<&str> = post.authors.iter().map(|a| a.name.as_str()).collect();
-    let mut paragraphs = vec![post.title.clone()];
-    match names.as_slice() {
-        [] => {}
-        [one] => paragraphs.push(format!("By {one}.")),
-        [init @ .., last] => paragraphs.push(format!("By {} and {last}.", init.join(", "))),
-    }
-    paragraphs.extend(post.plaintext.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned));
-    paragraphs
+    let authors: Vec<&str> = post.authors.iter().map(|a| a.name.as_str()).collect();
+    masthead_render::narration::spoken_text(&post.title, &authors, &post.html)
 }
 
 /// Whether a story gets a narration when it is saved this way: it is a live post (not a page)
