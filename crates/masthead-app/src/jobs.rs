@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use masthead_core::ObjectId;
-use masthead_storage::{ClaimedJob, JobChange, NewJob};
+use masthead_storage::{ClaimedJob, JobChange, JobQueue, NewJob};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::{Notify, watch};
@@ -16,12 +16,33 @@ use crate::{AppError, ContentChange, Newsroom};
 
 /// How long a worker holds a job before another may take it over.
 const LEASE: Duration = Duration::minutes(2);
+/// How often a running job renews its lease (well within [`LEASE`]).
+const LEASE_RENEWAL: StdDuration = StdDuration::from_secs(30);
 /// The longest an idle worker sleeps before looking at the queue again (jobs enqueued by another
 /// instance are noticed within this time).
 const MAX_IDLE: StdDuration = StdDuration::from_secs(1);
 
 /// How often a worker deletes the request and sign-in counters that no longer count.
 const PRUNE_COUNTERS_EVERY: StdDuration = StdDuration::from_secs(600);
+
+/// Narrations are slow: they have a worker of their own, so they never hold up the rest.
+const NARRATE_POST: &str = "narrate_post";
+
+/// The two queues every instance works: everything quick, and narration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Queue {
+    General,
+    Narration,
+}
+
+impl Queue {
+    fn jobs(self) -> JobQueue<'static> {
+        match self {
+            Queue::General => JobQueue::Except(NARRATE_POST),
+            Queue::Narration => JobQueue::Only(NARRATE_POST),
+        }
+    }
+}
 
 /// The jobs Masthead knows how to run, with their payloads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,6 +54,12 @@ pub enum Job {
     DeliverWebhook(crate::integrations::webhooks::Delivery),
     /// Tell the CDN in front which keys a change touched.
     PurgeCdn(crate::cdn::Purge),
+    /// Narrate a story (again, with `force`, even if its words have not changed).
+    NarratePost {
+        post_id: ObjectId,
+        #[serde(default)]
+        force: bool,
+    },
 }
 
 impl Job {
@@ -41,6 +68,7 @@ impl Job {
             Job::PublishScheduledPost { .. } => "publish_scheduled_post",
             Job::DeliverWebhook(_) => crate::integrations::webhooks::Delivery::KIND,
             Job::PurgeCdn(_) => "purge_cdn",
+            Job::NarratePost { .. } => NARRATE_POST,
         }
     }
 
@@ -50,6 +78,8 @@ impl Job {
             Job::DeliverWebhook(d) => format!("webhook:{}:{}", d.webhook_id, d.event),
             // Each purge is its own job.
             Job::PurgeCdn(_) => format!("purge:{}", uuid::Uuid::new_v4()),
+            // One pending narration per story: saving it again moves that job.
+            Job::NarratePost { post_id, .. } => masthead_storage::narration_job_key(post_id),
         }
     }
 
@@ -101,13 +131,38 @@ fn backoff(attempts: i32) -> Duration {
 }
 
 impl Newsroom {
-    /// Runs one due job, if there is one. Returns whether a job was run.
+    /// Runs one due job other than a narration, if there is one. Returns whether a job was run.
     pub async fn run_next_job(&self, worker: &str) -> Result<bool, AppError> {
-        let Some(claimed) = self.db.claim_job(worker, masthead_core::now(), LEASE).await? else {
+        self.run_next_job_in(Queue::General, worker).await
+    }
+
+    /// Runs one due narration job, if there is one. Returns whether a job was run.
+    pub async fn run_next_narration(&self, worker: &str) -> Result<bool, AppError> {
+        self.run_next_job_in(Queue::Narration, worker).await
+    }
+
+    async fn run_next_job_in(&self, queue: Queue, worker: &str) -> Result<bool, AppError> {
+        let Some(claimed) = self.db.claim_job_in(worker, masthead_core::now(), LEASE, &queue.jobs()).await? else {
             return Ok(false);
         };
         let outcome = match Job::parse(&claimed) {
-            Ok(job) => self.run_job(&job).await.map_err(|e| e.to_string()),
+            Ok(job) => {
+                // The lease is renewed while the job runs, so a long narration is not taken over
+                // by another instance; a worker that dies stops renewing and the job is retaken.
+                let heartbeat = async {
+                    loop {
+                        tokio::time::sleep(LEASE_RENEWAL).await;
+                        let until = masthead_core::now() + LEASE;
+                        if let Err(error) = self.db.extend_job_lease(&claimed.id, worker, until).await {
+                            tracing::warn!(job = %claimed.kind, %error, "could not renew a job's lease");
+                        }
+                    }
+                };
+                tokio::select! {
+                    outcome = self.run_job(&job) => outcome.map_err(|e| e.to_string()),
+                    () = heartbeat => Ok(()),
+                }
+            }
             Err(e) => Err(e),
         };
         match outcome {
@@ -127,6 +182,7 @@ impl Newsroom {
         match job {
             Job::DeliverWebhook(delivery) => self.deliver_webhook(delivery).await,
             Job::PurgeCdn(purge) => self.purge_cdn(purge).await,
+            Job::NarratePost { post_id, force } => self.narrate_post(post_id, *force).await,
             Job::PublishScheduledPost { post_id } => {
                 let before = self.db.post_by_id(post_id).await?;
                 let published_now = self.db.publish_if_due(post_id, masthead_core::now()).await?;
@@ -142,7 +198,13 @@ impl Newsroom {
                     });
                 }
                 if post.status == masthead_core::PostStatus::Published {
-                    // Idempotent: also finishes the send of a run that died after publishing.
+                    // Idempotent: also finishes the send (and queues the narration) of a run
+                    // that died after publishing; a narration of unchanged words is skipped.
+                    if crate::narration::narration_due(None, &post) {
+                        self.db
+                            .apply_job_changes(&[Job::NarratePost { post_id: post.id.clone(), force: false }.now()])
+                            .await?;
+                    }
                     self.send_newsletter_if_chosen(&post).await?;
                 } else if post.status == masthead_core::PostStatus::Scheduled
                     && let Some(at) = post.published_at.filter(|at| *at > masthead_core::now())
@@ -165,16 +227,26 @@ impl Newsroom {
         Ok(requests + attempts)
     }
 
-    /// Works the queue until `shutdown` turns true: runs every due job, then sleeps until the
+    /// Works the queues until `shutdown` turns true: the general one, and narration beside it.
+    pub async fn run_worker(&self, worker: String, shutdown: watch::Receiver<bool>) {
+        let narrator = format!("{worker}/narration");
+        tokio::join!(
+            self.work_queue(Queue::General, worker, shutdown.clone()),
+            self.work_queue(Queue::Narration, narrator, shutdown),
+        );
+    }
+
+    /// Works one queue until `shutdown` turns true: runs every due job, then sleeps until the
     /// next one is due, a job is enqueued here, or a second passes. Every
-    /// [`PRUNE_COUNTERS_EVERY`] it also prunes the counters ([`Newsroom::prune_counters`]).
-    pub async fn run_worker(&self, worker: String, mut shutdown: watch::Receiver<bool>) {
+    /// [`PRUNE_COUNTERS_EVERY`] the general worker also prunes the counters
+    /// ([`Newsroom::prune_counters`]).
+    async fn work_queue(&self, queue: Queue, worker: String, mut shutdown: watch::Receiver<bool>) {
         let mut prune_at = tokio::time::Instant::now();
         loop {
             if *shutdown.borrow() {
                 return;
             }
-            if tokio::time::Instant::now() >= prune_at {
+            if queue == Queue::General && tokio::time::Instant::now() >= prune_at {
                 prune_at = tokio::time::Instant::now() + PRUNE_COUNTERS_EVERY;
                 match self.prune_counters().await {
                     Ok(0) => {}
@@ -182,7 +254,7 @@ impl Newsroom {
                     Err(error) => tracing::warn!(%error, "pruning request counters failed; trying again later"),
                 }
             }
-            let ran = match self.run_next_job(&worker).await {
+            let ran = match self.run_next_job_in(queue, &worker).await {
                 Ok(ran) => ran,
                 Err(error) => {
                     tracing::error!(%error, "job queue unavailable");

@@ -15,6 +15,7 @@ pub mod integrations;
 pub mod jobs;
 pub mod mail;
 pub mod members;
+pub mod narration;
 pub mod newsroom;
 pub mod payments;
 
@@ -43,6 +44,8 @@ pub struct Newsroom {
     pub stripe: payments::StripeConfig,
     /// Asks the campaign counter for a recount ([`Newsroom::membership_changed`]).
     pub(crate) campaign_recount: newsroom::campaigns::RecountSignal,
+    /// The voice stories are narrated with ([`Newsroom::with_narrator`]).
+    pub(crate) narrator: narration::Narrator,
 }
 
 impl Newsroom {
@@ -57,6 +60,7 @@ impl Newsroom {
             cdn_purge: None,
             stripe: payments::StripeConfig::default(),
             campaign_recount: newsroom::campaigns::RecountSignal::default(),
+            narrator: narration::Narrator::default(),
         }
     }
 

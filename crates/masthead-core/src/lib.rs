@@ -26,7 +26,7 @@ pub use members::{
     SuppressionReason,
 };
 pub use roles::{Actor, Permission, Role};
-pub use settings::{NavigationItem, SiteSettings, Timezone, UnsafeLink, check_link};
+pub use settings::{NarrationSettings, NavigationItem, SiteSettings, Timezone, UnsafeLink, check_link};
 pub use slug::Slug;
 pub use tiers::{Cadence, Currency, Tier, TierVisibility};
 

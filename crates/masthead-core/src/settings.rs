@@ -136,6 +136,42 @@ impl SiteSettings {
     }
 }
 
+/// How the newsroom narrates its stories. Stored as one JSON value under the `narration` key of
+/// the settings table, beside (not inside) Ghost's settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NarrationSettings {
+    /// Whether published stories get an audio version at all.
+    pub enabled: bool,
+    /// Shown beside every player: readers are told the voice is synthetic.
+    pub disclosure_label: String,
+    pub show_label: bool,
+    /// The engine's own voice name; empty for its default.
+    pub voice: String,
+    /// 1.0 is the engine's normal pace.
+    pub speed: f32,
+}
+
+impl Default for NarrationSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            disclosure_label: Self::DEFAULT_LABEL.to_owned(),
+            show_label: true,
+            voice: String::new(),
+            speed: 1.0,
+        }
+    }
+}
+
+impl NarrationSettings {
+    pub const KEY: &'static str = "narration";
+    pub const DEFAULT_LABEL: &'static str = "This audio is created with AI assistance";
+    /// The range of speeds staff may choose; beyond it voices become hard to follow.
+    pub const SPEEDS: std::ops::RangeInclusive<f32> = 0.5..=2.0;
+    pub const MAX_LABEL_LEN: usize = 200;
+}
+
 /// A link or image address a page may show: a path on the site (`/about/`, also `//cdn.example/x`)
 /// or an `http(s)` address. Anything else (`javascript:`, `data:`, `vbscript:`, any other scheme)
 /// is refused, and so is any whitespace or control character, which browsers drop before reading

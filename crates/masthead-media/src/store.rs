@@ -108,6 +108,15 @@ impl MediaStore {
         }
     }
 
+    /// Removes the object at `key`; one that is already gone is not an error.
+    pub async fn delete(&self, key: &str) -> Result<(), MediaError> {
+        let key = safe_key(key)?;
+        match self.store.delete(&key).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+
     /// Stores `image` as a JPEG at `relative` (e.g. `2026/11/slug.jpg`) with JPEG and WebP
     /// variants for every width in [`masthead_core::IMAGE_WIDTHS`], and returns the public URL
     /// path of the original.

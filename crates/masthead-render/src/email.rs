@@ -34,6 +34,8 @@ pub struct NewsletterEmail {
     pub image_credit: Option<String>,
     /// The post's sanitised HTML; site-relative links and images are made absolute here.
     pub html: String,
+    /// Where the story's audio version plays (its page, at the player), when it is narrated.
+    pub listen_url: Option<String>,
 }
 
 /// Renders the HTML and plain-text parts.
@@ -91,7 +93,20 @@ mod tests {
             image_caption: Some("The bridge at dawn".into()),
             image_credit: Some("Photo: Ivan Lys".into()),
             html: "<p>First <a href=\"/tag/energy/\">paragraph</a>.</p><p><img src=\"/content/images/x.jpg\" alt=\"\"></p>".into(),
+            listen_url: None,
         }
+    }
+
+    #[test]
+    fn narrated_stories_link_to_their_audio() {
+        let listen = "https://news.example.org/bridges/#listen";
+        let (html, text) =
+            render_newsletter(&NewsletterEmail { listen_url: Some(listen.into()), ..sample() }).expect("renders");
+        // minijinja escapes the slashes of attribute values; mail clients read them the same.
+        assert!(html.contains("#listen\"") && html.contains("Listen to this story"));
+        assert!(text.contains(&format!("Listen to this story: {listen}")));
+        let (html, _) = render_newsletter(&sample()).expect("renders");
+        assert!(!html.contains("Listen to this story"));
     }
 
     #[test]

@@ -83,6 +83,34 @@ pub fn news_article(site: &SiteView, post: &Post) -> Value {
 }
 
 /// `WebSite` for the home page.
+/// A story's audio version (schema.org's `AudioObject`), for a `NewsArticle`'s `audio`.
+pub fn audio_object(site: &SiteView, url: &str, seconds: f64, bytes: i64) -> Value {
+    json!({
+        "@type": "AudioObject",
+        "contentUrl": site.absolute(url),
+        "encodingFormat": "audio/mpeg",
+        "duration": iso_duration(seconds),
+        "contentSize": format!("{bytes} B"),
+    })
+}
+
+/// ISO 8601 duration (`PT1M5S`), as structured data and podcast apps read it.
+pub fn iso_duration(seconds: f64) -> String {
+    let total = seconds.max(0.0).round() as u64;
+    let (h, m, s) = (total / 3600, (total / 60) % 60, total % 60);
+    let mut out = String::from("PT");
+    if h > 0 {
+        out.push_str(&format!("{h}H"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}M"));
+    }
+    if s > 0 || (h == 0 && m == 0) {
+        out.push_str(&format!("{s}S"));
+    }
+    out
+}
+
 pub fn website(site: &SiteView) -> Value {
     json!({
         "@context": "https://schema.org",
@@ -96,6 +124,14 @@ pub fn website(site: &SiteView) -> Value {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn audio_durations_are_iso_8601() {
+        assert_eq!(iso_duration(65.4), "PT1M5S");
+        assert_eq!(iso_duration(3600.0), "PT1H");
+        assert_eq!(iso_duration(0.2), "PT0S");
+    }
+
     use super::*;
 
     #[test]

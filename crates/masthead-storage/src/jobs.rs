@@ -25,6 +25,16 @@ pub enum JobChange {
     Cancel(String),
 }
 
+/// Which jobs a worker takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobQueue<'a> {
+    All,
+    /// Only jobs of this kind.
+    Only(&'a str),
+    /// Every kind but this one.
+    Except(&'a str),
+}
+
 /// A job this worker holds until `locked_until`.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct ClaimedJob {
@@ -98,6 +108,23 @@ impl Db {
     /// to `worker` for `lease`. On PostgreSQL, concurrent workers skip each other's rows; SQLite
     /// runs writes one at a time, so the statement is atomic there as it is.
     pub async fn claim_job(&self, worker: &str, now: OffsetDateTime, lease: Duration) -> Result<Option<ClaimedJob>> {
+        self.claim_job_in(worker, now, lease, &JobQueue::All).await
+    }
+
+    /// [`Db::claim_job`] limited to one queue: slow jobs (narration) have a worker of their own,
+    /// so a long narration never holds up a scheduled publication or a webhook.
+    pub async fn claim_job_in(
+        &self,
+        worker: &str,
+        now: OffsetDateTime,
+        lease: Duration,
+        queue: &JobQueue<'_>,
+    ) -> Result<Option<ClaimedJob>> {
+        let (only, except) = match queue {
+            JobQueue::All => (None, None),
+            JobQueue::Only(kind) => (Some(*kind), None),
+            JobQueue::Except(kind) => (None, Some(*kind)),
+        };
         let now = masthead_core::to_stored_time(now);
         let until = now + lease;
         let claimed = match self.pools() {
@@ -105,12 +132,15 @@ impl Db {
                 sqlx::query_as(
                     "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
                      WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
-                         AND (locked_until IS NULL OR locked_until < $3) ORDER BY run_at, id LIMIT 1) \
+                         AND (locked_until IS NULL OR locked_until < $3) \
+                     AND ($4 IS NULL OR kind = $4) AND ($5 IS NULL OR kind <> $5) ORDER BY run_at, id LIMIT 1) \
                      RETURNING id, kind, payload, attempts, max_attempts",
                 )
                 .bind(worker)
                 .bind(until)
                 .bind(now)
+                .bind(only)
+                .bind(except)
                 .fetch_optional(writer)
                 .await?
             }
@@ -118,18 +148,37 @@ impl Db {
                 sqlx::query_as(
                     "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
                      WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
-                         AND (locked_until IS NULL OR locked_until < $3) ORDER BY run_at, id LIMIT 1 \
+                         AND (locked_until IS NULL OR locked_until < $3) \
+                         AND ($4::text IS NULL OR kind = $4) AND ($5::text IS NULL OR kind <> $5) \
+                         ORDER BY run_at, id LIMIT 1 \
                          FOR UPDATE SKIP LOCKED) \
                      RETURNING id, kind, payload, attempts, max_attempts",
                 )
                 .bind(worker)
                 .bind(until)
                 .bind(now)
+                .bind(only)
+                .bind(except)
                 .fetch_optional(pool)
                 .await?
             }
         };
         Ok(claimed)
+    }
+
+    /// Keeps holding a job that is still running: its lease runs until `until`. False when the
+    /// lease was lost (the job was enqueued again, or another worker took it over).
+    pub async fn extend_job_lease(&self, id: &str, worker: &str, until: OffsetDateTime) -> Result<bool> {
+        let extended = on_db!(self, write, |pool| {
+            sqlx::query("UPDATE jobs SET locked_until = $3 WHERE id = $1 AND locked_by = $2")
+                .bind(id)
+                .bind(worker)
+                .bind(masthead_core::to_stored_time(until))
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(extended == 1)
     }
 
     /// Removes a finished job. False when the lease was lost (another worker owns it now).

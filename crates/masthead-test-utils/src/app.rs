@@ -115,6 +115,14 @@ impl TestApp {
         Self { state, newsroom, db, media: store, router, sink, _media: media }
     }
 
+    /// The same app narrating stories with `narrator` (say, the real espeak-ng engine).
+    pub fn with_narrator(mut self, narrator: masthead_app::narration::Narrator) -> Self {
+        self.newsroom = self.newsroom.clone().with_narrator(narrator);
+        self.state.newsroom = self.newsroom.clone();
+        self.router = masthead_web::router(self.state.clone());
+        self
+    }
+
     /// The same app behind these reverse proxies (`--trusted-proxies`).
     pub fn with_trusted_proxies(mut self, list: &str) -> Self {
         self.state = self.state.with_trusted_proxies(list.parse().expect("a valid list of proxies"));

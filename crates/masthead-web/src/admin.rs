@@ -12,6 +12,7 @@ pub mod member_detail;
 pub mod member_emails;
 pub mod member_overview;
 pub mod members;
+pub mod narration;
 pub mod posts;
 pub mod tiers;
 pub mod transfer;

@@ -6,6 +6,7 @@ pub mod article;
 pub mod feeds;
 pub mod home;
 pub mod members;
+pub mod narration;
 pub mod news;
 pub mod payments;
 

@@ -371,6 +371,57 @@ async fn open_database(storage: &StorageArgs) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// The voice stories are narrated with: the hibari voice when it is installed, else a speech
+/// server the operator configured, else espeak-ng when it is on PATH. Without any, narration
+/// is unavailable and each story's status says how to get a voice.
+async fn narrator(storage: &StorageArgs, args: &ServeArgs) -> masthead_app::narration::Narrator {
+    use std::sync::Arc;
+
+    use masthead_app::narration::Narrator;
+    if let Some(voice) = masthead_narration::installed_voice(&storage.data_dir) {
+        let root = voice.root().to_owned();
+        // Loading reads large lexicons: off the async workers.
+        match tokio::task::spawn_blocking(move || masthead_narration::HibariEngine::load(&root)).await {
+            Ok(Ok(engine)) => {
+                tracing::info!("narrating with the hibari voice");
+                return Narrator::new(Arc::new(engine));
+            }
+            Ok(Err(error)) => tracing::warn!(%error, "the hibari voice is installed but does not load"),
+            Err(error) => tracing::warn!(%error, "loading the hibari voice stopped"),
+        }
+    }
+    if let Some(url) = args.tts_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        let mut config = masthead_narration::HttpEngineConfig::openai(url, args.tts_key.clone().unwrap_or_default());
+        if args.tts_key.as_deref().is_none_or(|k| k.trim().is_empty()) {
+            config.api_key = None;
+        }
+        if let Some(model) = args.tts_model.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+            config.model = model.to_owned();
+        }
+        match masthead_narration::HttpEngine::new(config) {
+            Ok(engine) => {
+                tracing::info!(url, "narrating with a speech server");
+                return Narrator::new(Arc::new(engine));
+            }
+            Err(error) => tracing::warn!(%error, "MASTHEAD_TTS_URL is set but unusable"),
+        }
+    }
+    match masthead_narration::EspeakEngine::detect() {
+        Ok(engine) => {
+            tracing::info!(
+                "narrating with espeak-ng (install the hibari voice for a natural one: masthead voices install)"
+            );
+            Narrator::new(Arc::new(engine))
+        }
+        Err(_) => {
+            tracing::warn!(
+                "no narration voice: run `masthead voices install`, set MASTHEAD_TTS_URL, or install espeak-ng"
+            );
+            Narrator::default()
+        }
+    }
+}
+
 async fn open_newsroom(storage: &StorageArgs) -> anyhow::Result<Newsroom> {
     let db = open_database(storage).await?;
     let media = match &storage.s3_bucket {
@@ -437,7 +488,8 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
         .with_mailer(mailer(&args)?)
         .with_webhook_targets(targets)
         .with_cdn_purge(purge)
-        .with_stripe(stripe);
+        .with_stripe(stripe)
+        .with_narrator(narrator(&storage, &args).await);
     if !args.no_demo && newsroom.db().count_posts().await? == 0 {
         println!("Empty database: seeding the demo newsroom (once)...");
         let seeding = Instant::now();

@@ -282,6 +282,15 @@ pub struct ServeArgs {
     /// Where Stripe's API is (a stand-in for tests); Stripe's own by default.
     #[arg(long, env = "MASTHEAD_STRIPE_API_BASE", value_name = "URL")]
     pub stripe_api_base: Option<String>,
+    /// An OpenAI-compatible speech server (`/v1/audio/speech`) to narrate stories with, used when
+    /// the hibari voice is not installed.
+    #[arg(long, env = "MASTHEAD_TTS_URL", value_name = "URL")]
+    pub tts_url: Option<String>,
+    #[arg(long, env = "MASTHEAD_TTS_KEY", value_name = "KEY", hide_env_values = true)]
+    pub tts_key: Option<String>,
+    /// The speech server's model (OpenAI's `tts-1` by default).
+    #[arg(long, env = "MASTHEAD_TTS_MODEL", value_name = "MODEL")]
+    pub tts_model: Option<String>,
     #[command(flatten)]
     pub connections: ConnectionArgs,
     #[command(flatten)]

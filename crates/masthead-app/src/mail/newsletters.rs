@@ -249,6 +249,7 @@ impl Newsroom {
             image_caption: post.feature_image_caption.clone(),
             image_credit: post.feature_image_credit.clone(),
             html: post.html.clone(),
+            listen_url: self.listen_url(post, &site_url).await?,
         };
         render_newsletter(&view)
             .map_err(|e| AppError::invalid("template", format!("the newsletter template failed: {e}")))

@@ -100,6 +100,16 @@ fn publication_jobs(post: &Post) -> Vec<masthead_storage::JobChange> {
     }
 }
 
+/// The jobs a save writes with the story: its publication, and its narration when it went live
+/// or what is read aloud changed.
+fn save_jobs(existing: Option<&Post>, post: &Post) -> Vec<masthead_storage::JobChange> {
+    let mut jobs = publication_jobs(post);
+    if crate::narration::narration_due(existing, post) {
+        jobs.push(Job::NarratePost { post_id: post.id.clone(), force: false }.now());
+    }
+    jobs
+}
+
 /// The plain text and reading time of sanitised HTML. Every way a body enters (the editor, the
 /// API, an import) derives them here, so excerpts and reading times agree whatever the source.
 pub(crate) fn derived_text(html: &str, has_feature_image: bool) -> (String, i32) {
@@ -177,7 +187,7 @@ impl Newsroom {
             post.slug = self.free_slug(post_type, &post.slug, None).await?;
         }
         let email = self.outgoing_email(None, &post, plan, sending).await?;
-        let jobs = publication_jobs(&post);
+        let jobs = save_jobs(None, &post);
         let extras = PostExtras { jobs: &jobs, newsletter: plan.as_choice(), email: email.as_ref() };
         self.db.insert_post_with(&post, &extras).await?;
         self.post_written(None, &post, email.as_ref()).await;
@@ -211,7 +221,7 @@ impl Newsroom {
             post.published_at = post.published_at.or(existing.published_at).or(Some(now));
         }
         let email = self.outgoing_email(Some(existing), &post, plan, sending).await?;
-        let jobs = publication_jobs(&post);
+        let jobs = save_jobs(Some(existing), &post);
         let extras = PostExtras { jobs: &jobs, newsletter: plan.as_choice(), email: email.as_ref() };
         if !self.db.update_post_with(&post, &extras).await? {
             return Err(AppError::NotFound("post"));
@@ -281,7 +291,14 @@ impl Newsroom {
 
     pub async fn delete_post(&self, id: &ObjectId) -> Result<(), AppError> {
         let existing = self.db.post_by_id(id).await?.ok_or(AppError::NotFound("post"))?;
+        let audio = self.db.narration(id).await?.and_then(|n| n.audio_key);
         self.db.delete_post(id).await?;
+        // The narration row went with the story; its file goes after it.
+        if let Some(key) = audio
+            && let Err(error) = self.media.delete(&key).await
+        {
+            tracing::warn!(%error, key, "could not delete a deleted story's audio");
+        }
         self.changes.publish(&ContentChange::Post {
             id: existing.id.clone(),
             post_type: existing.post_type,

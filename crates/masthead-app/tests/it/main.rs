@@ -7,6 +7,7 @@ mod feed;
 mod ghost_export;
 mod ghost_import;
 mod member_csv;
+mod narration;
 mod newsletters;
 mod outbox;
 mod payments;

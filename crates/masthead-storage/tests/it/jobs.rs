@@ -55,3 +55,28 @@ dual_db_test!(async fn failed_jobs_retry_later_then_give_up(db) {
     assert_eq!(jobs[0].status, "failed", "two attempts used");
     assert_eq!(db.claim_job("w", now + Duration::hours(1), Duration::seconds(30)).await.expect("claim"), None);
 });
+
+dual_db_test!(async fn queues_take_only_their_kinds_and_a_running_job_keeps_its_lease(db) {
+    use masthead_storage::JobQueue;
+    let now = masthead_core::now();
+    let narrate = JobChange::Enqueue(NewJob {
+        kind: "narrate_post".into(),
+        payload: serde_json::json!({}),
+        dedup_key: Some("narrate:1".into()),
+        run_at: now - Duration::seconds(10),
+        max_attempts: 2,
+    });
+    db.apply_job_changes(&[narrate, job("a", now - Duration::seconds(5))]).await.expect("enqueue");
+    let lease = Duration::seconds(30);
+    let general = db.claim_job_in("general", now, lease, &JobQueue::Except("narrate_post")).await.expect("claim");
+    assert_eq!(general.map(|j| j.kind), Some("test".into()), "the older narration is left to its own worker");
+    assert_eq!(db.claim_job_in("general", now, lease, &JobQueue::Except("narrate_post")).await.expect("claim"), None);
+    let narration = db.claim_job_in("narrator", now, lease, &JobQueue::Only("narrate_post")).await.expect("claim").expect("due");
+    assert_eq!(narration.kind, "narrate_post");
+
+    // Renewed, the lease outlives its first term; another worker cannot take the job.
+    assert!(db.extend_job_lease(&narration.id, "narrator", now + Duration::seconds(90)).await.expect("renew"));
+    let later = now + Duration::seconds(60);
+    assert_eq!(db.claim_job_in("other", later, lease, &JobQueue::Only("narrate_post")).await.expect("claim"), None);
+    assert!(!db.extend_job_lease(&narration.id, "other", later).await.expect("renew"), "only its holder renews it");
+});

@@ -6,6 +6,7 @@ mod filter;
 mod jobs;
 mod member_history;
 mod migrations;
+mod narrations;
 mod posts;
 mod request_counts;
 mod settings;

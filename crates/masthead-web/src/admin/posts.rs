@@ -367,6 +367,9 @@ struct EditorView {
     email_id: Option<String>,
     may_send: bool,
     labels: Vec<(String, String)>,
+    /// The story's audio version, once it exists as a story.
+    narration: Option<masthead_app::narration::NarrationStatus>,
+    may_narrate: bool,
     /// The tiers a story can be limited to: the active ones, and any the story already has.
     tiers: Vec<TierOption>,
 }
@@ -456,6 +459,13 @@ async fn editor_with(
         Ok(all) => all.into_iter().map(|l| (l.slug, l.name)).collect(),
         Err(e) => return internal(e),
     };
+    let narration = match existing {
+        Some(post) => match state.newsroom.narration_status(&post.id).await {
+            Ok(status) => Some(status),
+            Err(e) => return internal(e),
+        },
+        None => None,
+    };
     let tiers = match db.tiers().await {
         Ok(all) => all
             .into_iter()
@@ -466,6 +476,8 @@ async fn editor_with(
         Err(e) => return internal(e),
     };
     let view = EditorView {
+        may_narrate: existing.is_some_and(|p| staff.actor.may_edit(p)),
+        narration,
         tiers,
         labels,
         newsletters,
@@ -533,6 +545,9 @@ pub async fn edit_post(
         "noted" => Some("The note is on the story."),
         "note-removed" => Some("The note was removed."),
         "restored" => Some("The earlier version is back; the one it replaced is in the history."),
+        "narration-queued" => Some("The story will be narrated again shortly."),
+        "narration-off" => Some("The story will not be narrated; its audio is removed."),
+        "narration-on" => Some("The story will be narrated."),
         _ => None,
     };
     editor_with(&state, &staff, StatusCode::OK, EditorPost::from_post(&post, &tz), Some(&post), None, None, done).await

@@ -6,7 +6,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use masthead_core::{ObjectId, PostType, TagVisibility};
+use masthead_core::{ObjectId, Post, PostType, TagVisibility};
 use masthead_storage::{Listing, Paginated, Resource, Scope};
 use serde_json::{Value, json};
 
@@ -99,7 +99,10 @@ async fn browse_posts(state: &AppState, headers: &HeaderMap, query: &Query, post
         let page = list(state, resource, &params).await?;
         let posts = state.newsroom.db().posts_by_ids(&page.items).await?;
         let shape = shape(state, &params);
-        let items = posts.iter().map(|p| shape.select(output::post(&shape, p))).collect();
+        let mut items = Vec::with_capacity(posts.len());
+        for post in &posts {
+            items.push(shape.select(with_narration(state, &shape, post, output::post(&shape, post)).await?));
+        }
         Ok::<_, ApiError>(browse_body(resource_name(post_type), items, &page))
     }
     .await;
@@ -121,10 +124,33 @@ async fn read_post(state: &AppState, headers: &HeaderMap, query: &Query, post_ty
             .filter(|p| p.post_type == post_type && p.is_live())
             .ok_or_else(|| ApiError::not_found(if post_type == PostType::Post { "Post" } else { "Page" }))?;
         let shape = shape(state, &params);
-        Ok(json!({ resource_name(post_type): [shape.select(output::post(&shape, &post))] }))
+        let value = with_narration(state, &shape, &post, output::post(&shape, &post)).await?;
+        Ok(json!({ resource_name(post_type): [shape.select(value)] }))
     }
     .await;
     respond(headers, result)
+}
+
+/// Masthead's `narration` field on posts: the audio version anyone may hear (`url`, `duration`
+/// in seconds, `content_type`, `size` in bytes), or `null`. Pages have none; nor do gated
+/// stories, since the Content API shows what anyone may read.
+async fn with_narration(state: &AppState, shape: &Shape<'_>, post: &Post, mut value: Value) -> Result<Value, ApiError> {
+    if post.post_type != PostType::Post {
+        return Ok(value);
+    }
+    let narration = match crate::site::narration::public_audio(state, post).await? {
+        Some(audio) => json!({
+            "url": format!("{}{}", shape.site_url, audio.url),
+            "duration": audio.duration_seconds,
+            "content_type": audio.content_type,
+            "size": audio.bytes,
+        }),
+        None => Value::Null,
+    };
+    if let Value::Object(map) = &mut value {
+        map.insert("narration".to_owned(), narration);
+    }
+    Ok(value)
 }
 
 pub enum Lookup {

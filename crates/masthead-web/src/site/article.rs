@@ -26,6 +26,8 @@ struct ArticleContent {
     notes: Vec<NoteView>,
     /// The live feed and the editors' picks, beside stories (not pages).
     feed: Option<FeedBlock>,
+    /// The audio version, for readers who may read the whole story.
+    narration: Option<super::narration::PlayerView>,
 }
 
 #[derive(Serialize)]
@@ -129,7 +131,13 @@ async fn render(
         meta.robots = Some("noindex, nofollow".to_owned());
     }
     if post.post_type == PostType::Post {
-        meta.json_ld = Some(structured_data::to_script_json(&structured_data::news_article(&ctx.site, &post)));
+        let mut article = structured_data::news_article(&ctx.site, &post);
+        // Structured data describes what anyone may read: a gated story's audio is not named.
+        if let Some(audio) = super::narration::public_audio(state, &post).await? {
+            article["audio"] =
+                structured_data::audio_object(&ctx.site, &audio.url, audio.duration_seconds, audio.bytes);
+        }
+        meta.json_ld = Some(structured_data::to_script_json(&article));
     } else {
         meta.og_type = "website".to_owned();
     }
@@ -157,8 +165,9 @@ async fn render(
         PostType::Post => Some(feed_block(state, &mut deps).await?),
         PostType::Page => None,
     };
+    let narration = super::narration::player(state, &post, reader).await?;
     let StaffLinks { edit_url, feed_url } = links;
-    let content = ArticleContent { post: view, related: cards(&related), edit_url, feed_url, notes, feed };
+    let content = ArticleContent { post: view, related: cards(&related), edit_url, feed_url, notes, feed, narration };
     let html = state.theme.render(template, &Page { site: &ctx.site, meta, current_path: &path, content })?;
     let mut response = cacheable_html(html, deps);
     if post.is_gated() {

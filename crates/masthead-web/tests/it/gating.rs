@@ -92,7 +92,7 @@ impl Readers {
 }
 
 /// Signs a member in as a reader does: the sign-in form, the mailed link, the cookie it sets.
-async fn member_cookie(app: &TestApp, email: &str, status: MemberStatus) -> String {
+pub(crate) async fn member_cookie(app: &TestApp, email: &str, status: MemberStatus) -> String {
     MemberBuilder::new(email).status(status).create(&app.db).await;
     let form = Request::post("/signin/")
         .header("content-type", "application/x-www-form-urlencoded")

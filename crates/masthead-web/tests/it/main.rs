@@ -14,6 +14,7 @@ mod gating;
 mod home_and_archives;
 mod member_admin;
 mod members;
+mod narration;
 mod news;
 mod newsletter_choice;
 mod outage;
