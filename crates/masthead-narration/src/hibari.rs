@@ -14,8 +14,8 @@ mod tagger;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::BufReader;
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use ort::environment::Environment;
 use ort::session::Session;
@@ -159,6 +159,34 @@ impl HibariEngine {
             return Err(EngineError::Failed("hibari model returned tensors of unexpected shape".into()));
         }
         Ok(self.synth.synthesize(&model, &mut || noise.sample()))
+    }
+}
+
+/// The hibari voice, loaded the first time it is asked to speak. Loading reads the model and the
+/// lexicons (about half a second), which a server should not spend before answering its first
+/// request; narration runs later, on its own thread. ONNX Runtime allows one environment per
+/// process, so a voice that fails to load keeps its first error (repairing it needs a restart).
+pub struct LazyHibariEngine {
+    dir: PathBuf,
+    loaded: OnceLock<Result<HibariEngine, String>>,
+}
+
+impl LazyHibariEngine {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into(), loaded: OnceLock::new() }
+    }
+}
+
+impl Engine for LazyHibariEngine {
+    fn name(&self) -> &'static str {
+        "hibari"
+    }
+
+    fn synthesize(&self, text: &str, voice: &VoiceSettings) -> Result<Pcm, EngineError> {
+        match self.loaded.get_or_init(|| HibariEngine::load(&self.dir).map_err(|e| e.to_string())) {
+            Ok(engine) => engine.synthesize(text, voice),
+            Err(error) => Err(EngineError::Unavailable(error.clone())),
+        }
     }
 }
 

@@ -76,5 +76,5 @@ pub trait Engine: Send + Sync {
 pub mod hibari;
 pub mod install;
 
-pub use hibari::HibariEngine;
+pub use hibari::{HibariEngine, LazyHibariEngine};
 pub use install::{InstallError, VoiceDir, install_voice, installed_voice};

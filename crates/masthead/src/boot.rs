@@ -379,16 +379,9 @@ async fn narrator(storage: &StorageArgs, args: &ServeArgs) -> masthead_app::narr
 
     use masthead_app::narration::Narrator;
     if let Some(voice) = masthead_narration::installed_voice(&storage.data_dir) {
-        let root = voice.root().to_owned();
-        // Loading reads large lexicons: off the async workers.
-        match tokio::task::spawn_blocking(move || masthead_narration::HibariEngine::load(&root)).await {
-            Ok(Ok(engine)) => {
-                tracing::info!("narrating with the hibari voice");
-                return Narrator::new(Arc::new(engine));
-            }
-            Ok(Err(error)) => tracing::warn!(%error, "the hibari voice is installed but does not load"),
-            Err(error) => tracing::warn!(%error, "loading the hibari voice stopped"),
-        }
+        // Loaded on the first narration, so start-up does not wait for the model.
+        tracing::info!("narrating with the hibari voice");
+        return Narrator::new(Arc::new(masthead_narration::LazyHibariEngine::new(voice.root())));
     }
     if let Some(url) = args.tts_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         let mut config = masthead_narration::HttpEngineConfig::openai(url, args.tts_key.clone().unwrap_or_default());
