@@ -12,6 +12,8 @@
 # postgres://postgres@127.0.0.1:5432), DURATION (seconds per wrk run, default 10), EDITS (default
 # 100), CARGO_TARGET_DIR (where the release build goes), BUILD (0 skips cargo build).
 set -euo pipefail
+# Measured without a voice being installed and stories narrated beside the load.
+export MASTHEAD_VOICE_INSTALL=off
 cd "$(dirname "$0")/.."
 
 pg="${PG_URL:-postgres://postgres@127.0.0.1:5432}"

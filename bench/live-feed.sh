@@ -10,6 +10,8 @@
 # Environment: CLIENTS (default 10000), DATABASE (sqlite, the default, or a postgres:// server
 # URL on which a throwaway database is made), CARGO_TARGET_DIR, BUILD (0 skips cargo build).
 set -euo pipefail
+# Measured without a voice being installed and stories narrated beside the load.
+export MASTHEAD_VOICE_INSTALL=off
 cd "$(dirname "$0")/.."
 
 clients="${CLIENTS:-10000}"

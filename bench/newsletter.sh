@@ -14,6 +14,8 @@
 # CARGO_TARGET_DIR (where the release build goes, default target), BUILD (0 skips cargo build),
 # KEEP (1 keeps the work directory), TIMEOUT (seconds a send may take, default 900).
 set -euo pipefail
+# Measured without a voice being installed and stories narrated beside the load.
+export MASTHEAD_VOICE_INSTALL=off
 cd "$(dirname "$0")/.."
 
 members="${MEMBERS:-100000}"

@@ -9,6 +9,8 @@
 # Environment: DURATION (seconds per run, default 15), PORT (default 18181),
 # CARGO_TARGET_DIR (where the release build goes).
 set -euo pipefail
+# Measured without a voice being installed and stories narrated beside the load.
+export MASTHEAD_VOICE_INSTALL=off
 cd "$(dirname "$0")/.."
 
 duration="${DURATION:-15}"

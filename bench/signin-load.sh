@@ -15,6 +15,8 @@
 # CARGO_TARGET_DIR (where the release build goes, default target), BIN (the binary, default the
 # release build), BUILD (0 skips cargo build).
 set -euo pipefail
+# Measured without a voice being installed and stories narrated beside the load.
+export MASTHEAD_VOICE_INSTALL=off
 cd "$(dirname "$0")/.."
 
 duration="${DURATION:-15}"

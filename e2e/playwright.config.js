@@ -83,6 +83,8 @@ module.exports = defineConfig({
         MASTHEAD_STRIPE_SECRET_KEY: 'sk_test_browser_tests',
         MASTHEAD_STRIPE_WEBHOOK_SECRET: stripeSecret,
         MASTHEAD_STRIPE_API_BASE: `http://127.0.0.1:${stripePort}`,
+        // The narration tests hear espeak-ng; the server does not fetch the hibari voice.
+        MASTHEAD_VOICE_INSTALL: 'off',
       },
       url: `http://127.0.0.1:${port}/`,
       timeout: 180_000,

@@ -142,6 +142,10 @@ impl Newsroom {
     }
 
     async fn run_next_job_in(&self, queue: Queue, worker: &str) -> Result<bool, AppError> {
+        // Narrations stay queued while the voice is being installed; it wakes the workers.
+        if queue == Queue::Narration && self.narration_waits_for_voice() {
+            return Ok(false);
+        }
         let Some(claimed) = self.db.claim_job_in(worker, masthead_core::now(), LEASE, &queue.jobs()).await? else {
             return Ok(false);
         };
@@ -265,6 +269,8 @@ impl Newsroom {
                 continue;
             }
             let until_next = match self.db.next_job_at().await {
+                // Waiting for the voice: installing it wakes this worker.
+                _ if queue == Queue::Narration && self.narration_waits_for_voice() => MAX_IDLE,
                 Ok(Some(at)) => StdDuration::try_from(at - masthead_core::now()).unwrap_or_default().min(MAX_IDLE),
                 _ => MAX_IDLE,
             };

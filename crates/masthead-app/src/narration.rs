@@ -11,7 +11,7 @@
 //! previous file deleted. A job killed half-way leaves the old audio in place and runs again
 //! when its lease runs out.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use masthead_core::narration::Lexicon;
 use masthead_core::{Actor, NarrationSettings, ObjectId, Permission, Post, PostStatus, PostType};
@@ -31,21 +31,43 @@ pub const MAX_LEXICON_SPOKEN_LEN: usize = 200;
 /// drift over very long inputs.
 const MAX_CHUNK_CHARS: usize = 250;
 
-/// The engine this instance narrates with, and the one-at-a-time rule.
+/// The engine this instance narrates with, and the one-at-a-time rule. Clones share both, so
+/// a voice that finishes installing in the background is used by every clone at once.
 #[derive(Clone)]
 pub struct Narrator {
-    engine: Option<Arc<dyn Engine>>,
-    /// Why there is no engine, in words that say how to get one.
-    unavailable: String,
+    voice: Arc<RwLock<Voice>>,
     /// Narration uses at most one core per instance.
     one_at_a_time: Arc<Semaphore>,
 }
 
+/// Where this instance's voice stands.
+#[derive(Clone)]
+pub enum Voice {
+    /// Narrations use this engine.
+    Ready(Arc<dyn Engine>),
+    /// A voice is being installed in the background; narrations wait in the queue for it. The
+    /// text is the installer's latest step.
+    Installing(String),
+    /// No engine, and why, in words that say how to get one. Narrations fail with this.
+    Unavailable(String),
+}
+
+impl Voice {
+    /// The engine, if there is one.
+    pub fn engine_ready(self) -> Option<Arc<dyn Engine>> {
+        match self {
+            Self::Ready(engine) => Some(engine),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Debug for Narrator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.engine {
-            Some(engine) => write!(f, "Narrator({})", engine.name()),
-            None => write!(f, "Narrator(unavailable: {})", self.unavailable),
+        match self.voice() {
+            Voice::Ready(engine) => write!(f, "Narrator({})", engine.name()),
+            Voice::Installing(step) => write!(f, "Narrator(installing: {step})"),
+            Voice::Unavailable(why) => write!(f, "Narrator(unavailable: {why})"),
         }
     }
 }
@@ -61,17 +83,43 @@ impl Default for Narrator {
 
 impl Narrator {
     pub fn new(engine: Arc<dyn Engine>) -> Self {
-        Self { engine: Some(engine), unavailable: String::new(), one_at_a_time: Arc::new(Semaphore::new(1)) }
+        Self::with(Voice::Ready(engine))
     }
 
     /// No engine: every narration fails with `reason` until an operator provides one.
     pub fn unavailable(reason: impl Into<String>) -> Self {
-        Self { engine: None, unavailable: reason.into(), one_at_a_time: Arc::new(Semaphore::new(1)) }
+        Self::with(Voice::Unavailable(reason.into()))
     }
 
-    /// The engine's name (`hibari`, `espeak`, `http`), or why there is none.
-    pub fn engine_name(&self) -> Result<&'static str, &str> {
-        self.engine.as_ref().map(|e| e.name()).ok_or(&self.unavailable)
+    /// A voice is being installed: narrations wait until [`Newsroom::voice_installed`] or
+    /// [`Newsroom::voice_not_installed`] says how it went.
+    pub fn installing(step: impl Into<String>) -> Self {
+        Self::with(Voice::Installing(step.into()))
+    }
+
+    fn with(voice: Voice) -> Self {
+        Self { voice: Arc::new(RwLock::new(voice)), one_at_a_time: Arc::new(Semaphore::new(1)) }
+    }
+
+    /// The voice as it stands now.
+    pub fn voice(&self) -> Voice {
+        self.voice.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn set(&self, voice: Voice) {
+        *self.voice.write().unwrap_or_else(std::sync::PoisonError::into_inner) = voice;
+    }
+
+    /// Records the installer's latest step, shown to staff while narrations wait.
+    pub fn installing_step(&self, step: impl Into<String>) {
+        let mut voice = self.voice.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if matches!(*voice, Voice::Installing(_)) {
+            *voice = Voice::Installing(step.into());
+        }
+    }
+
+    fn is_installing(&self) -> bool {
+        matches!(*self.voice.read().unwrap_or_else(std::sync::PoisonError::into_inner), Voice::Installing(_))
     }
 }
 
@@ -173,6 +221,58 @@ impl Newsroom {
         &self.narrator
     }
 
+    /// The voice finished installing in the background: stories are narrated with it from now
+    /// on. Every live story is queued, newest first; a story whose audio this voice already made
+    /// from the same words is skipped when its job runs. Returns how many were queued.
+    pub async fn voice_installed(&self, engine: Arc<dyn Engine>) -> Result<usize, AppError> {
+        tracing::info!(engine = engine.name(), "the voice is ready; narrating the stories that need it");
+        self.narrator.set(Voice::Ready(engine));
+        self.narrate_live_stories().await
+    }
+
+    /// The voice could not be installed (`why` says why and how to fix it): the waiting
+    /// narrations go ahead with `fallback` if there is one, and otherwise fail saying `why`.
+    pub fn voice_not_installed(&self, fallback: Option<Arc<dyn Engine>>, why: &str) {
+        match fallback {
+            Some(engine) => {
+                tracing::warn!(engine = engine.name(), "{why}; narrating with {} instead", engine.name());
+                self.narrator.set(Voice::Ready(engine));
+            }
+            None => {
+                tracing::warn!("{why}");
+                self.narrator.set(Voice::Unavailable(why.to_owned()));
+            }
+        }
+        self.jobs.wake();
+    }
+
+    /// Queues a narration of every live story not opted out. Each job skips a story already
+    /// narrated as it would be now (same words, voice and speed), so this is how a new voice, a
+    /// new speed or a lexicon change reaches the stories it changes.
+    async fn narrate_live_stories(&self) -> Result<usize, AppError> {
+        if !self.db.narration_settings().await?.enabled {
+            return Ok(0);
+        }
+        let ids = self.db.narratable_post_ids().await?;
+        let now = masthead_core::now();
+        // Newest first: each a millisecond after the one before, so the front page speaks first.
+        let jobs: Vec<_> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                Job::NarratePost { post_id: id.clone(), force: false }.at(now + time::Duration::milliseconds(i as i64))
+            })
+            .collect();
+        self.db.apply_job_changes(&jobs).await?;
+        self.jobs.wake();
+        Ok(ids.len())
+    }
+
+    /// Whether narration jobs should wait: the voice is still being installed.
+    pub(crate) fn narration_waits_for_voice(&self) -> bool {
+        self.narrator.is_installing()
+    }
+
     /// The `narrate_post` job: narrates the story if it is live, narrated, not opted out and
     /// not already narrated as it reads now (`force` narrates it again anyway).
     pub(crate) async fn narrate_post(&self, post_id: &ObjectId, force: bool) -> Result<(), AppError> {
@@ -187,10 +287,14 @@ impl Newsroom {
         if self.db.narration_opted_out(post_id).await? {
             return self.drop_narration(&post).await;
         }
-        let engine = match &self.narrator.engine {
-            Some(engine) => Arc::clone(engine),
-            None => {
-                self.db.fail_narration(post_id, None, &self.narrator.unavailable).await?;
+        let engine = match self.narrator.voice() {
+            Voice::Ready(engine) => engine,
+            // Picked up by a caller that does not wait for the voice: try again later.
+            Voice::Installing(step) => {
+                return Err(AppError::Unavailable(format!("waiting for the voice to be installed ({step})")));
+            }
+            Voice::Unavailable(why) => {
+                self.db.fail_narration(post_id, None, &why).await?;
                 return Ok(());
             }
         };
@@ -313,8 +417,8 @@ impl Newsroom {
         {
             return Ok(None);
         }
-        let narrated =
-            self.narrator.engine.is_some() || self.db.narration(&post.id).await?.is_some_and(|n| n.audio_key.is_some());
+        let narrated = !matches!(self.narrator.voice(), Voice::Unavailable(_))
+            || self.db.narration(&post.id).await?.is_some_and(|n| n.audio_key.is_some());
         Ok(narrated.then(|| format!("{site_url}/{}/#listen", post.slug)))
     }
 
@@ -334,17 +438,21 @@ impl Newsroom {
                 _ => "none",
             }
         };
+        let reason = match (status, self.narrator.voice()) {
+            ("queued", Voice::Installing(step)) => Some(format!("Waiting for the voice to be installed: {step}")),
+            _ => record.as_ref().filter(|r| r.status == "failed").and_then(|r| r.reason.clone()),
+        };
         Ok(NarrationStatus {
             status,
-            reason: record.as_ref().filter(|r| r.status == "failed").and_then(|r| r.reason.clone()),
+            reason,
             audio_url: audio.as_ref().map(|a| a.url.clone()),
             duration_seconds: audio.map(|a| a.duration_seconds),
             engine: record.and_then(|r| r.engine),
         })
     }
 
-    /// Narrates the story again now, even if its words have not changed (after a change of
-    /// voice or lexicon, or a failure). Editors may for any story, authors for their own.
+    /// Narrates the story again now, even if its words have not changed (after a failure, or
+    /// to hear a new voice at once). Editors may for any story, authors for their own.
     pub async fn regenerate_narration(&self, actor: &Actor, post_id: &ObjectId) -> Result<(), AppError> {
         let post = self.db.post_by_id(post_id).await?.ok_or(AppError::NotFound("post"))?;
         if !actor.may_edit(&post) {
@@ -413,13 +521,18 @@ impl Newsroom {
             voice: settings.voice.trim().to_owned(),
             ..settings.clone()
         };
+        let before = self.db.narration_settings().await?;
         self.db.save_narration_settings(&settings).await?;
         self.changes.publish(&ContentChange::Settings);
+        // A new voice or speed, or narration turned back on, reaches every story.
+        if settings.voice != before.voice || settings.speed != before.speed || (settings.enabled && !before.enabled) {
+            self.narrate_live_stories().await?;
+        }
         Ok(())
     }
 
-    /// Adds or changes how a word is said. Administrators only. Stories already narrated keep
-    /// their audio until they change or are regenerated.
+    /// Adds or changes how a word is said. Administrators only. The stories that say the word
+    /// are narrated again (the others' words did not change, so their jobs skip them).
     pub async fn save_pronunciation(&self, actor: &Actor, word: &str, spoken: &str) -> Result<(), AppError> {
         if !actor.may(Permission::ManageSettings) {
             return Err(refuse("edit the pronunciation lexicon"));
@@ -457,6 +570,7 @@ impl Newsroom {
             ));
         }
         self.db.save_pronunciation(word, spoken).await?;
+        self.narrate_live_stories().await?;
         Ok(())
     }
 
@@ -467,6 +581,7 @@ impl Newsroom {
         if !self.db.delete_pronunciation(word).await? {
             return Err(AppError::NotFound("pronunciation"));
         }
+        self.narrate_live_stories().await?;
         Ok(())
     }
 }

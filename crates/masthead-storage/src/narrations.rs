@@ -268,6 +268,21 @@ impl DbReader {
         Ok(row.is_some())
     }
 
+    /// Every story that should have a narration: published posts (not pages) not opted out,
+    /// newest first, so a voice that arrives later reaches the front page first.
+    pub async fn narratable_post_ids(&self) -> Result<Vec<ObjectId>> {
+        let rows: Vec<(String,)> = on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT id FROM posts WHERE type = 'post' AND status = 'published' \
+                 AND id NOT IN (SELECT post_id FROM narration_opt_outs) \
+                 ORDER BY published_at DESC, id DESC",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(id,)| ObjectId::parse(&id)).collect::<std::result::Result<_, _>>()?)
+    }
+
     /// Published posts with audio, newest first, for the podcast feed: `(post id, narration)`.
     pub async fn narrated_posts(&self, limit: i64) -> Result<Vec<NarrationRecord>> {
         let rows: Vec<NarrationRecord> =

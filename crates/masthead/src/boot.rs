@@ -12,14 +12,16 @@ use tracing_subscriber::EnvFilter;
 
 use crate::cli::{
     Cli, Command, EmailCommand, ExportCommand, ImportCommand, IntegrationCommand, MailArgs, MembersCommand, ServeArgs,
-    StorageArgs, UserCommand, VoicesCommand,
+    StorageArgs, UserCommand, VoiceInstall, VoicesCommand,
 };
 use crate::database_lock;
 
 pub fn init_tracing() {
     let filter =
         EnvFilter::try_from_env("MASTHEAD_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    // Colours only on a terminal: a log file or journal gets plain text.
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stdout()) && std::env::var_os("NO_COLOR").is_none();
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(colours).init();
 }
 
 pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
@@ -372,16 +374,18 @@ async fn open_database(storage: &StorageArgs) -> anyhow::Result<Db> {
 }
 
 /// The voice stories are narrated with: the hibari voice when it is installed, else a speech
-/// server the operator configured, else espeak-ng when it is on PATH. Without any, narration
-/// is unavailable and each story's status says how to get a voice.
-async fn narrator(storage: &StorageArgs, args: &ServeArgs) -> masthead_app::narration::Narrator {
+/// server the operator configured, else (with `--voice-install auto`) the hibari voice once it
+/// has been installed in the background ([`install_voice_in_background`]), else espeak-ng when
+/// it is on PATH. Without any, narration is unavailable and each story's status says how to get
+/// a voice. The flag is whether a background install is due.
+fn narrator(storage: &StorageArgs, args: &ServeArgs) -> (masthead_app::narration::Narrator, bool) {
     use std::sync::Arc;
 
     use masthead_app::narration::Narrator;
     if let Some(voice) = masthead_narration::installed_voice(&storage.data_dir) {
         // Loaded on the first narration, so start-up does not wait for the model.
         tracing::info!("narrating with the hibari voice");
-        return Narrator::new(Arc::new(masthead_narration::LazyHibariEngine::new(voice.root())));
+        return (Narrator::new(Arc::new(masthead_narration::LazyHibariEngine::new(voice.root()))), false);
     }
     if let Some(url) = args.tts_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         let mut config = masthead_narration::HttpEngineConfig::openai(url, args.tts_key.clone().unwrap_or_default());
@@ -394,17 +398,25 @@ async fn narrator(storage: &StorageArgs, args: &ServeArgs) -> masthead_app::narr
         match masthead_narration::HttpEngine::new(config) {
             Ok(engine) => {
                 tracing::info!(url, "narrating with a speech server");
-                return Narrator::new(Arc::new(engine));
+                return (Narrator::new(Arc::new(engine)), false);
             }
             Err(error) => tracing::warn!(%error, "MASTHEAD_TTS_URL is set but unusable"),
         }
     }
+    if args.voice_install == VoiceInstall::Auto {
+        return (Narrator::installing("starting"), true);
+    }
+    (espeak_or_nothing(), false)
+}
+
+fn espeak_or_nothing() -> masthead_app::narration::Narrator {
+    use masthead_app::narration::Narrator;
     match masthead_narration::EspeakEngine::detect() {
         Ok(engine) => {
             tracing::info!(
                 "narrating with espeak-ng (install the hibari voice for a natural one: masthead voices install)"
             );
-            Narrator::new(Arc::new(engine))
+            Narrator::new(std::sync::Arc::new(engine))
         }
         Err(_) => {
             tracing::warn!(
@@ -412,6 +424,40 @@ async fn narrator(storage: &StorageArgs, args: &ServeArgs) -> masthead_app::narr
             );
             Narrator::default()
         }
+    }
+}
+
+/// Installs the hibari voice into the data directory on a thread of its own, logging each step
+/// and showing it to staff (`/admin/narration/`), then narrates the live stories with it. If
+/// the install fails (no network, say), the stories are narrated with espeak-ng if it is
+/// installed, and otherwise narration says what went wrong and how to install the voice by hand.
+/// Serving is not affected either way.
+fn install_voice_in_background(newsroom: Newsroom, data_dir: std::path::PathBuf) {
+    let runtime = tokio::runtime::Handle::current();
+    // A plain thread, not the blocking pool: stopping the server must not wait for a download.
+    let spawned = std::thread::Builder::new().name("voice-install".into()).spawn(move || {
+        tracing::info!("no narration voice installed: installing the hibari voice in the background");
+        let narrator = newsroom.narrator().clone();
+        let progress = |step: &str| {
+            tracing::info!("voice install: {step}");
+            narrator.installing_step(step);
+        };
+        match masthead_narration::install_voice(&data_dir, &progress) {
+            Ok(voice) => {
+                let engine = std::sync::Arc::new(masthead_narration::LazyHibariEngine::new(voice.root()));
+                if let Err(error) = runtime.block_on(newsroom.voice_installed(engine)) {
+                    tracing::error!(%error, "could not queue the stories' narrations; they are narrated when next saved");
+                }
+            }
+            Err(error) => {
+                let fallback = espeak_or_nothing().voice().engine_ready();
+                let why = format!("The hibari voice could not be installed: {error}");
+                newsroom.voice_not_installed(fallback, &why);
+            }
+        }
+    });
+    if let Err(error) = spawned {
+        tracing::error!(%error, "could not start installing the voice");
     }
 }
 
@@ -476,13 +522,14 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
              join and donate buttons say payments are not set up"
         );
     }
+    let (narrator, install_voice) = narrator(&storage, &args);
     let newsroom = open_newsroom(&storage)
         .await?
         .with_mailer(mailer(&args)?)
         .with_webhook_targets(targets)
         .with_cdn_purge(purge)
         .with_stripe(stripe)
-        .with_narrator(narrator(&storage, &args).await);
+        .with_narrator(narrator.clone());
     if !args.no_demo && newsroom.db().count_posts().await? == 0 {
         println!("Empty database: seeding the demo newsroom (once)...");
         let seeding = Instant::now();
@@ -535,6 +582,9 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
         let (newsroom, stopped) = (newsroom.clone(), stopped.clone());
         async move { newsroom.run_change_listener(stopped).await }
     });
+    if install_voice {
+        install_voice_in_background(newsroom.clone(), storage.data_dir.clone());
+    }
     if newsroom.mailer.delivers() {
         println!("Mail goes out through SMTP as {}.", newsroom.mailer.from());
     } else {

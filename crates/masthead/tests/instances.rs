@@ -148,6 +148,7 @@ impl Instance {
             .arg("--data-dir")
             .arg(data.join(name))
             .env("MASTHEAD_LOG", "info,sqlx=warn")
+            .env("MASTHEAD_VOICE_INSTALL", "off")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("log file"))
             .spawn()

@@ -43,6 +43,7 @@ fn start_server(db: &TestDb, data_dir: &std::path::Path, smtp: &str) -> Child {
         .env("MASTHEAD_SMTP_CONCURRENCY", "4")
         .env("MASTHEAD_INSTANCE", "crash-test")
         .env("MASTHEAD_LOG", "warn")
+        .env("MASTHEAD_VOICE_INSTALL", "off")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

@@ -37,6 +37,7 @@ fn masthead(dir: &Path, s3: &S3Server, args: &[&str]) -> Command {
         }
     }
     command
+        .env("MASTHEAD_VOICE_INSTALL", "off")
         .env("AWS_ACCESS_KEY_ID", TEST_S3_ACCESS_KEY_ID)
         .env("AWS_SECRET_ACCESS_KEY", TEST_S3_SECRET_ACCESS_KEY)
         .env_remove("MASTHEAD_SMTP_URL");

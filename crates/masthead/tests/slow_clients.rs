@@ -36,6 +36,7 @@ fn start(extra: &[&str]) -> Server {
         .arg(data.path())
         .args(extra)
         .env("MASTHEAD_LOG", "warn")
+        .env("MASTHEAD_VOICE_INSTALL", "off")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -1,7 +1,8 @@
 //! Narration: the durable job that gives every published story an audio version, with the real
 //! espeak-ng engine.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use masthead_app::narration::Narrator;
 use masthead_app::{AppError, Newsroom};
@@ -222,11 +223,16 @@ dual_db_test!(async fn administrators_keep_the_lexicon_and_it_changes_what_is_sa
     let post = PostBuilder::published("Kyiv at night").authors(&[&anna]).markdown("Kyiv sleeps.").create(nr).await;
     narrate_all(nr).await;
     let with = narration(nr, &post).await.text_hash;
+    let other = PostBuilder::published("Harbour news").authors(&[&anna]).markdown("The ferry runs.").create(nr).await;
+    narrate_all(nr).await;
+    let other_audio = narration(nr, &other).await;
+    // Removing the entry narrates again the story that says the word, and only that one.
     nr.delete_pronunciation(&admin, "Kyiv").await.expect("delete");
     assert!(matches!(nr.delete_pronunciation(&admin, "Kyiv").await, Err(AppError::NotFound(_))));
-    nr.set_narration_opt_out(&admin, &post.id, false).await.expect("queue again");
     narrate_all(nr).await;
     assert_ne!(narration(nr, &post).await.text_hash, with);
+    let other_after = narration(nr, &other).await;
+    assert_eq!((other_after.audio_key, other_after.narrated_at), (other_audio.audio_key, other_audio.narrated_at));
 
     let bad = NarrationSettings { speed: 5.0, ..NarrationSettings::default() };
     assert!(matches!(nr.save_narration_settings(&admin, &bad).await, Err(AppError::Invalid { field: "speed", .. })));
@@ -237,4 +243,204 @@ dual_db_test!(async fn administrators_keep_the_lexicon_and_it_changes_what_is_sa
     let custom = NarrationSettings { disclosure_label: "Read by a synthetic voice".into(), ..NarrationSettings::default() };
     nr.save_narration_settings(&admin, &custom).await.expect("save");
     assert_eq!(nr.db().narration_settings().await.expect("read"), custom);
+});
+
+/// espeak-ng, noting every sentence it is asked to say (shared between instances).
+struct Recording {
+    espeak: masthead_narration::EspeakEngine,
+    said: Arc<Mutex<Vec<String>>>,
+}
+
+impl Engine for Recording {
+    fn name(&self) -> &'static str {
+        "espeak"
+    }
+
+    fn synthesize(&self, text: &str, voice: &VoiceSettings) -> Result<Pcm, EngineError> {
+        self.said.lock().expect("lock").push(text.to_owned());
+        self.espeak.synthesize(text, voice)
+    }
+}
+
+fn recording(said: &Arc<Mutex<Vec<String>>>) -> Arc<dyn Engine> {
+    let espeak = masthead_narration::EspeakEngine::detect().expect("espeak-ng is installed (test.sh installs it)");
+    Arc::new(Recording { espeak, said: Arc::clone(said) })
+}
+
+/// Works `newsroom`'s narration queue as the worker `name` until it is empty.
+async fn narrate_all_as(newsroom: &Newsroom, name: &str) -> usize {
+    let mut ran = 0;
+    while newsroom.run_next_narration(name).await.expect("narration job") {
+        ran += 1;
+    }
+    ran
+}
+
+dual_db_test!(async fn while_the_voice_installs_stories_wait_in_the_queue_then_are_narrated_with_it(db) {
+    let app = TestApp::new(&db).await.with_narrator(Narrator::installing("downloading hibari-tts 0.2.1 with pip"));
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
+    let post = story(&app, &anna).await;
+    assert_eq!(narrate_all(&app.newsroom).await, 0, "nothing is narrated before the voice is there");
+    let waiting = app.newsroom.narration_status(&post.id).await.expect("status");
+    assert_eq!(waiting.status, "queued");
+    assert_eq!(
+        waiting.reason.as_deref(),
+        Some("Waiting for the voice to be installed: downloading hibari-tts 0.2.1 with pip")
+    );
+    app.newsroom.narrator().installing_step("unpacking the voice model and G2P data");
+    let reason = app.newsroom.narration_status(&post.id).await.expect("status").reason;
+    assert!(reason.is_some_and(|r| r.ends_with("unpacking the voice model and G2P data")));
+
+    let said = Arc::new(Mutex::new(Vec::new()));
+    assert_eq!(app.newsroom.voice_installed(recording(&said)).await.expect("voice"), 1, "the live story is queued");
+    assert_eq!(narrate_all(&app.newsroom).await, 1);
+    let ready = narration(&app.newsroom, &post).await;
+    assert_eq!(ready.status, "ready");
+    assert!(said.lock().expect("lock").iter().any(|s| s.contains("Harbour bridge to be rebuilt")));
+});
+
+dual_db_test!(async fn a_voice_that_cannot_be_installed_fails_the_waiting_stories_saying_why(db) {
+    let app = TestApp::new(&db).await.with_narrator(Narrator::installing("starting"));
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
+    let post = story(&app, &anna).await;
+    let why = "The hibari voice could not be installed: could not download hibari_tts-0.2.1-py3-none-any.whl";
+    app.newsroom.voice_not_installed(None, why);
+    assert_eq!(narrate_all(&app.newsroom).await, 1);
+    let failed = narration(&app.newsroom, &post).await;
+    assert_eq!(failed.status, "failed");
+    assert_eq!(failed.reason.as_deref(), Some(why));
+
+    // With a fallback engine the waiting stories are narrated with it instead.
+    let other = TestApp::new(&db).await.with_narrator(Narrator::installing("starting"));
+    let second = PostBuilder::published("Ferry timetable changes").authors(&[&anna]).markdown(BODY).create(&other.newsroom).await;
+    let said = Arc::new(Mutex::new(Vec::new()));
+    other.newsroom.voice_not_installed(Some(recording(&said)), why);
+    narrate_all(&other.newsroom).await;
+    assert_eq!(narration(&other.newsroom, &second).await.status, "ready");
+});
+
+/// An engine that says when it has started, then waits to be let go: a narration to kill
+/// half-way through.
+struct Stalling {
+    started: Mutex<std::sync::mpsc::Sender<()>>,
+    release: Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl Engine for Stalling {
+    fn name(&self) -> &'static str {
+        "espeak"
+    }
+
+    fn synthesize(&self, _text: &str, _voice: &VoiceSettings) -> Result<Pcm, EngineError> {
+        let _ = self.started.lock().expect("lock").send(());
+        let _ = self.release.lock().expect("lock").recv_timeout(Duration::from_secs(60));
+        Err(EngineError::Failed("let go".into()))
+    }
+}
+
+dual_db_test!(async fn a_narration_killed_half_way_is_taken_over_once_its_lease_runs_out_and_leaves_one_file(db) {
+    let media = tempfile::tempdir().expect("media dir");
+    let store = masthead_media::MediaStore::local(media.path()).expect("media store");
+    let app = TestApp::with_media(&db, store).await.with_narrator(espeak());
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
+    let post = story(&app, &anna).await;
+    narrate_all(&app.newsroom).await;
+    let first = narration(&app.newsroom, &post).await.audio_key.expect("first audio");
+
+    // An edit queues a new narration; an instance starts it and dies half-way through.
+    let longer = format!("{BODY}\n\nThe ferry will run every twenty minutes while the bridge is closed.");
+    app.newsroom.update_post(&post.id, edited(&post, &anna, &longer)).await.expect("edit");
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel();
+    let stalling = Stalling { started: Mutex::new(started_tx), release: Mutex::new(release_rx) };
+    let doomed = app.newsroom.clone().with_narrator(Narrator::new(Arc::new(stalling)));
+    let running = tokio::spawn(async move { doomed.run_next_narration("doomed").await });
+    tokio::task::spawn_blocking(move || started_rx.recv_timeout(Duration::from_secs(30)))
+        .await
+        .expect("join")
+        .expect("the doomed instance starts narrating");
+    running.abort();
+    assert!(running.await.is_err_and(|e| e.is_cancelled()), "killed before it could finish");
+
+    // Readers keep the old audio; staff see the narration under way.
+    let mid = narration(&app.newsroom, &post).await;
+    assert_eq!((mid.status.as_str(), mid.audio_key.as_deref()), ("narrating", Some(first.as_str())));
+    // While the dead worker's lease runs, no one else takes the job...
+    let survivor = TestApp::another_instance(&db).await.with_narrator(espeak());
+    assert!(!survivor.newsroom.run_next_narration("survivor").await.expect("claim"));
+    // ...and once it has run out (the dead worker stopped renewing it), it is taken over.
+    let key = format!("narrate:{}", post.id);
+    let job = db.jobs().await.expect("jobs").into_iter().find(|j| j.dedup_key.as_deref() == Some(key.as_str()));
+    let job = job.expect("the killed job is still queued");
+    let lapsed = masthead_core::now() - time::Duration::seconds(1);
+    assert!(db.extend_job_lease(&job.id, "doomed", lapsed).await.expect("lapse the lease"));
+    assert_eq!(narrate_all(&app.newsroom).await, 1);
+    release_tx.send(()).expect("let the dead narration's thread end");
+
+    let done = narration(&app.newsroom, &post).await;
+    assert_eq!(done.status, "ready");
+    let second = done.audio_key.expect("new audio");
+    assert_ne!(second, first);
+    assert!(db.jobs().await.expect("jobs").is_empty(), "the job is done");
+    // Only the finished file is left: no half-written or superseded audio.
+    let folder = media.path().join("narrations").join(post.id.as_str());
+    let mut files: Vec<String> = std::fs::read_dir(&folder)
+        .expect("the story's audio folder")
+        .map(|entry| format!("narrations/{}/{}", post.id, entry.expect("entry").file_name().to_string_lossy()))
+        .collect();
+    files.sort();
+    assert_eq!(files, vec![second]);
+});
+
+// Two instances over one database, each with its own worker, and both told at once that the
+// voice is installed (so both queue every story): every story is spoken exactly once.
+dual_db_test!(async fn with_two_instances_each_story_is_narrated_once(db) {
+    let first = TestApp::new(&db).await.with_narrator(Narrator::installing("starting"));
+    let second = TestApp::another_instance(&db).await.with_narrator(Narrator::installing("starting"));
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
+    let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"];
+    for word in words {
+        PostBuilder::published(&format!("Convoy {word} reaches the port"))
+            .authors(&[&anna])
+            .markdown("The trucks were unloaded before dawn.")
+            .create(&first.newsroom)
+            .await;
+    }
+    let said = Arc::new(Mutex::new(Vec::new()));
+    let (queued_first, queued_second) = tokio::join!(
+        first.newsroom.voice_installed(recording(&said)),
+        second.newsroom.voice_installed(recording(&said)),
+    );
+    assert_eq!((queued_first.expect("queue"), queued_second.expect("queue")), (6, 6));
+    let (ran_first, ran_second) =
+        tokio::join!(narrate_all_as(&first.newsroom, "first"), narrate_all_as(&second.newsroom, "second"));
+    assert!(ran_first + ran_second >= words.len(), "{ran_first} + {ran_second} jobs");
+    let said = said.lock().expect("lock").clone();
+    for word in words {
+        let times = said.iter().filter(|s| s.contains(&format!("Convoy {word}"))).count();
+        assert_eq!(times, 1, "the {word} story was spoken {times} times: {said:?}");
+    }
+    for post in first.newsroom.db().narratable_post_ids().await.expect("posts") {
+        let record = first.newsroom.db().narration(&post).await.expect("read").expect("narrated");
+        assert_eq!(record.status, "ready");
+    }
+});
+
+dual_db_test!(async fn a_new_speed_renarrates_every_story(db) {
+    let app = TestApp::new(&db).await.with_narrator(espeak());
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
+    let admin = Actor { user_id: anna.id.clone(), role: Role::Administrator };
+    let post = story(&app, &anna).await;
+    narrate_all(&app.newsroom).await;
+    let before = narration(&app.newsroom, &post).await;
+    // The label is not part of the audio: changing it narrates nothing.
+    let labelled = NarrationSettings { disclosure_label: "Read by a synthetic voice".into(), ..NarrationSettings::default() };
+    app.newsroom.save_narration_settings(&admin, &labelled).await.expect("save");
+    assert_eq!(narrate_all(&app.newsroom).await, 0);
+    let faster = NarrationSettings { speed: 1.25, ..labelled };
+    app.newsroom.save_narration_settings(&admin, &faster).await.expect("save");
+    assert_eq!(narrate_all(&app.newsroom).await, 1);
+    let after = narration(&app.newsroom, &post).await;
+    assert_ne!(after.text_hash, before.text_hash);
+    assert!(after.duration_ms < before.duration_ms, "faster is shorter: {:?} vs {:?}", after.duration_ms, before.duration_ms);
 });

@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use masthead_app::AppError;
+use masthead_app::narration::Voice;
 use masthead_core::{NarrationSettings, ObjectId, Permission, PostType};
 use masthead_storage::Pronunciation;
 use serde::{Deserialize, Serialize};
@@ -90,8 +91,10 @@ impl SettingsForm {
 struct NarrationPage {
     form: SettingsForm,
     lexicon: Vec<Pronunciation>,
-    /// The engine this instance narrates with, or why there is none.
+    /// The engine this instance narrates with, the step of the voice being installed, or why
+    /// there is no engine.
     engine: Option<&'static str>,
+    installing: Option<String>,
     unavailable: Option<String>,
     error: Option<String>,
     done: Option<&'static str>,
@@ -124,14 +127,16 @@ async fn page(
         Ok(lexicon) => lexicon,
         Err(e) => return internal(e),
     };
-    let (engine, unavailable) = match state.newsroom.narrator().engine_name() {
-        Ok(name) => (Some(name), None),
-        Err(why) => (None, Some(why.to_owned())),
+    let (engine, installing, unavailable) = match state.newsroom.narrator().voice() {
+        Voice::Ready(engine) => (Some(engine.name()), None, None),
+        Voice::Installing(step) => (None, Some(step), None),
+        Voice::Unavailable(why) => (None, None, Some(why)),
     };
     let view = NarrationPage {
         form: form.unwrap_or_else(|| SettingsForm::of(&settings)),
         lexicon,
         engine,
+        installing,
         unavailable,
         error,
         done,
@@ -152,8 +157,8 @@ pub async fn narration_page(
     }
     let done = match query.done.as_str() {
         "saved" => Some("Narration settings saved. Stories are narrated with them from now on."),
-        "word-saved" => Some("Saved. Stories narrated from now on say it this way."),
-        "word-deleted" => Some("Removed from the lexicon."),
+        "word-saved" => Some("Saved. The stories that say it are narrated again."),
+        "word-deleted" => Some("Removed from the lexicon. The stories that say it are narrated again."),
         _ => None,
     };
     page(&state, &staff, StatusCode::OK, None, None, done, Default::default()).await

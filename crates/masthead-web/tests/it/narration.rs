@@ -174,3 +174,53 @@ dual_db_test!(async fn a_gated_storys_audio_is_only_for_readers_who_may_read_it(
     let script: String = select(&ld, "script[type=\"application/ld+json\"]").first().expect("ld").text().collect();
     assert!(!script.contains("AudioObject"), "structured data shows what anyone may read");
 });
+
+/// The text of the one element `selector` finds on the page.
+fn one_text(page: &str, selector: &str) -> String {
+    let html = Html::parse_document(page);
+    let found = select(&html, selector);
+    assert_eq!(found.len(), 1, "one {selector} on the page: {page}");
+    crate::text_of(&found[0])
+}
+
+dual_db_test!(async fn staff_follow_the_voice_being_installed_and_then_hear_it(db) {
+    let app = TestApp::new(&db).await.with_narrator(Narrator::installing("downloading hibari-tts 0.2.1 with pip"));
+    let admin = app
+        .newsroom
+        .add_staff("Anna Field", "anna@news.example.org", Role::Administrator, Some("a long enough secret"))
+        .await
+        .expect("staff");
+    let cookie = app.session_cookie(&app.newsroom.open_session(&admin, None, None).await.expect("session"));
+    let post = PostBuilder::published("Harbour bridge to be rebuilt")
+        .authors(&[&admin])
+        .markdown("The council voted to rebuild the bridge.")
+        .create(&app.newsroom)
+        .await;
+    let signed_in = [("cookie", cookie.as_str())];
+    let settings = || app.get_with("/admin/narration/", &signed_in);
+    let editor_path = format!("/admin/posts/{}/", post.id);
+    let editor = || app.get_with(&editor_path, &signed_in);
+
+    let installing = one_text(&settings().await.text(), "[data-voice=installing]");
+    assert!(installing.starts_with("Installing the hibari voice: downloading hibari-tts 0.2.1 with pip."), "{installing}");
+    let status = one_text(&editor().await.text(), "[data-narration-status=queued]");
+    assert!(status.contains("Waiting for the voice to be installed: downloading hibari-tts 0.2.1 with pip"), "{status}");
+    app.newsroom.narrator().installing_step("unpacking the ONNX Runtime library");
+    let installing = one_text(&settings().await.text(), "[data-voice=installing]");
+    assert!(installing.contains("unpacking the ONNX Runtime library"), "{installing}");
+
+    let engine = masthead_narration::EspeakEngine::detect().expect("espeak-ng is installed (test.sh installs it)");
+    app.newsroom.voice_installed(Arc::new(engine)).await.expect("voice ready");
+    narrate_all(&app).await;
+    let ready = one_text(&settings().await.text(), "[data-voice=ready]");
+    assert!(ready.starts_with("Voice engine: espeak") && ready.contains("masthead voices install"), "{ready}");
+    let page = editor().await.text();
+    assert_eq!(one_text(&page, "[data-narration-status=ready]"), "Ready (espeak).");
+
+    // An install that failed says why on the same page.
+    let why = "The hibari voice could not be installed: could not download hibari_tts-0.2.1-py3-none-any.whl";
+    let offline = TestApp::another_instance(&db).await.with_narrator(Narrator::installing("starting"));
+    offline.newsroom.voice_not_installed(None, why);
+    let page = offline.get_with("/admin/narration/", &signed_in).await.text();
+    assert_eq!(one_text(&page, "[data-voice=unavailable]"), format!("Narration is unavailable: {why}"));
+});
