@@ -147,7 +147,8 @@ const lists = [
 
 // Posts. authors: staff keys in byline order. tags: names in order (first public tag is primary).
 // visibility: public | members | paid | tiers (tiers: tier keys). date: local Kyiv time, stored as UTC.
-// image: feature image file; body_image: an image card in the body; gate: a members-only marker after the lede.
+// image: feature image file; body_image: an image card in the body; gate: a members-only marker after the lede;
+// meta: SEO and social fields as Ghost names them.
 const posts = [
     {title: 'Night trains resume on the western line after three weeks of repairs', date: '2025-03-03T06:40:00Z',
         authors: ['taras'], tags: ['Transport', 'City'], pool: 'city',
@@ -238,6 +239,7 @@ const posts = [
         lede: 'Running water came back to about 40,000 homes in the northern districts on Tuesday evening, two days after the main pipe was damaged.'},
     {title: 'What a ceasefire rumour did to the city\'s petrol queues', date: '2025-08-18T10:50:00Z', authors: ['maya'], tags: ['Economy', 'Frontline'],
         pool: 'economy',
+        meta: {canonical_url: 'https://example.org/partners/petrol-queues/', twitter_description: 'Queues, a rumour and a denial.'},
         lede: 'A rumour that spread on Monday morning sent hundreds of drivers to petrol stations within an hour. By the afternoon it had been denied, and the queues were still there.'},
     {title: 'Ukrainian-language courses fill up for adults', date: '2025-08-24T07:30:00Z', authors: ['iryna'], tags: ['Education', 'Українською', 'Culture'],
         pool: 'culture',
@@ -286,6 +288,8 @@ const posts = [
         pool: 'data', visibility: 'paid', featured: true, gate: true, image: 'grain-terminal.jpg', image_alt: 'Fuel tanks behind a fence',
         image_caption: 'A fuel depot on the southern edge of the city.', quote: 2,
         excerpt: 'Where did 300,000 litres of donated diesel go?',
+        meta: {meta_title: 'The missing humanitarian fuel (part one)', meta_description: 'An investigation into 300,000 litres of donated diesel.',
+            og_title: 'Where did the donated diesel go?', og_description: 'Part one of our investigation.', twitter_title: 'The missing fuel, part one'},
         lede: 'Over six months, at least 300,000 litres of diesel donated for hospitals and shelters did not arrive where the paperwork says it did.'},
     {title: 'Investigation: the missing humanitarian fuel, part two', slug: 'missing-fuel-part-two', date: '2025-11-23T06:00:00Z',
         authors: ['sam', 'olena', 'maya'], tags: ['#syndicated', 'Investigations', 'Humanitarian aid'],

@@ -196,6 +196,7 @@ async function createPosts(resource, list, users, tierIds, img, start) {
         if (p.slug) body.slug = p.slug;
         if (p.date) body.published_at = p.date;
         if (p.excerpt) body.custom_excerpt = p.excerpt;
+        if (p.meta) Object.assign(body, p.meta);
         if (p.tiers) body.tiers = p.tiers.map((k) => ({id: tierIds[k].id}));
         if (p.image) {
             body.feature_image = img[p.image];
