@@ -227,6 +227,10 @@ pub fn router(state: AppState) -> Router {
             get(api_admin::members::browse_members).post(api_admin::members::add_member),
         )
         .route(
+            "/ghost/api/admin/members/upload/",
+            get(api_admin::members::export_members_csv).post(api_admin::members::import_members_csv),
+        )
+        .route(
             "/ghost/api/admin/members/{id}/",
             get(api_admin::members::read_member)
                 .put(api_admin::members::edit_member)

@@ -2,7 +2,7 @@
 //! spreadsheet) to Masthead and back.
 //!
 //! The columns are Ghost's: `id, email, name, note, subscribed_to_emails, complimentary_plan,
-//! stripe_customer_id, created_at, deleted_at, labels, tiers`. An export writes all of them in
+//! stripe_customer_id, created_at, deleted_at, labels, tiers, gift_id`. An export writes all of them in
 //! that order; an import needs only `email` and reads the others it knows, whatever their case
 //! and order, ignoring the rest.
 //!
@@ -22,8 +22,8 @@ use time::macros::format_description;
 
 use crate::{AppError, Newsroom};
 
-/// Ghost's member CSV columns, in Ghost's order.
-pub const COLUMNS: [&str; 11] = [
+/// Ghost's member CSV columns, in Ghost's order (6.x ends with `gift_id`, always empty here).
+pub const COLUMNS: [&str; 12] = [
     "id",
     "email",
     "name",
@@ -35,6 +35,7 @@ pub const COLUMNS: [&str; 11] = [
     "deleted_at",
     "labels",
     "tiers",
+    "gift_id",
 ];
 
 /// Ghost's limits on a member's name, note and label names (in characters).
@@ -55,6 +56,16 @@ pub struct ImportReport {
     /// Rows that changed nothing: rows whose cells are all empty, and the rows in `errors`.
     pub skipped: usize,
     pub errors: Vec<RowError>,
+}
+
+/// How a file is imported beyond its own cells.
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    /// Labels added to every member imported or updated (say, "Spring fair 2026").
+    pub labels: Vec<String>,
+    /// The file's own column names mapped to the ones the importer reads (`"E-mail address"` to
+    /// `"email"`), as Ghost's importer takes them; unmapped columns keep their names.
+    pub mapping: Vec<(String, String)>,
 }
 
 /// A row that was not imported, and why.
@@ -96,7 +107,7 @@ impl Newsroom {
     /// The members matching `filter` as Ghost's member CSV, oldest first.
     ///
     /// `subscribed_to_emails` is true for members who receive at least one newsletter,
-    /// `complimentary_plan` for comped members; `labels` are the label names separated by
+    /// `complimentary_plan` true for comped members (and empty for others, as Ghost writes it); `labels` are the label names separated by
     /// commas; `created_at` is UTC with milliseconds (`2026-11-29T10:00:00.000Z`);
     /// `stripe_customer_id` is the member's Stripe customer and `tiers` the names of their paid
     /// tiers, separated by commas. Deleted members are not kept, so `deleted_at` is empty.
@@ -195,16 +206,37 @@ impl Newsroom {
         csv_text: &str,
         extra_label: Option<&str>,
     ) -> Result<ImportReport, AppError> {
+        let options =
+            ImportOptions { labels: extra_label.into_iter().map(str::to_owned).collect(), ..Default::default() };
+        self.import_members_csv_with(actor, csv_text, &options).await
+    }
+
+    /// [`Newsroom::import_members_csv`] adding every label in `options.labels` and reading the
+    /// columns under the names `options.mapping` gives them.
+    pub async fn import_members_csv_with(
+        &self,
+        actor: &Actor,
+        csv_text: &str,
+        options: &ImportOptions,
+    ) -> Result<ImportReport, AppError> {
         if !actor.may(Permission::ManageMembers) {
             return Err(refuse("import members"));
         }
-        let extra_label = extra_label.map(str::trim).filter(|l| !l.is_empty());
-        if let Some(label) = extra_label
-            && label.chars().count() > MAX_LABEL
-        {
+        let extra_labels: Vec<&str> = options.labels.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect();
+        if extra_labels.iter().any(|label| label.chars().count() > MAX_LABEL) {
             return Err(AppError::invalid("label", format!("a label has at most {MAX_LABEL} characters")));
         }
-        let file = read_file(csv_text)?;
+        let mut file = read_file(csv_text)?;
+        if !options.mapping.is_empty() {
+            file.header = file
+                .header
+                .iter()
+                .map(|name| {
+                    let wanted = name.trim();
+                    options.mapping.iter().find(|(from, _)| from.trim() == wanted).map_or(name, |(_, to)| to.as_str())
+                })
+                .collect();
+        }
         let columns = Columns::from_header(&file.header)?;
         let signup: Vec<Newsletter> =
             self.db.newsletters(false).await?.into_iter().filter(|n| n.subscribe_on_signup).collect();
@@ -225,7 +257,7 @@ impl Newsroom {
                 report.skipped += 1;
                 continue;
             }
-            let entry = match columns.entry(record, extra_label, row.number, &mut first_row_of) {
+            let entry = match columns.entry(record, &extra_labels, row.number, &mut first_row_of) {
                 Ok(entry) => entry,
                 Err(error) => {
                     report.skipped += 1;
@@ -412,7 +444,7 @@ fn tier_ids(tiers: &[masthead_core::Tier], names: &[String]) -> Result<Vec<Strin
     Ok(ids)
 }
 
-fn export_row(member: &Member, stripe_customer: &str, tiers: &str) -> [String; 11] {
+fn export_row(member: &Member, stripe_customer: &str, tiers: &str) -> [String; 12] {
     let created_at = member
         .created_at
         .to_offset(time::UtcOffset::UTC)
@@ -425,12 +457,14 @@ fn export_row(member: &Member, stripe_customer: &str, tiers: &str) -> [String; 1
         protect(member.name.as_deref().unwrap_or("")).into_owned(),
         protect(member.note.as_deref().unwrap_or("")).into_owned(),
         (!member.newsletters.is_empty()).to_string(),
-        (member.status == MemberStatus::Comped).to_string(),
+        // As Ghost writes it: true, or nothing.
+        if member.status == MemberStatus::Comped { "true".to_owned() } else { String::new() },
         stripe_customer.to_owned(),
         created_at,
         String::new(),
         protect(&labels).into_owned(),
         protect(tiers).into_owned(),
+        String::new(),
     ]
 }
 
@@ -663,7 +697,7 @@ impl Columns {
     fn entry(
         &self,
         record: &csv::StringRecord,
-        extra_label: Option<&str>,
+        extra_labels: &[&str],
         row: usize,
         first_row_of: &mut HashMap<EmailAddress, usize>,
     ) -> Result<Entry, RowError> {
@@ -713,7 +747,7 @@ impl Columns {
         };
         let mut labels: Vec<String> = Vec::new();
         let given = Self::cell(record, self.labels).unwrap_or("");
-        for label in given.split(',').map(str::trim).chain(extra_label).filter(|l| !l.is_empty()) {
+        for label in given.split(',').map(str::trim).chain(extra_labels.iter().copied()).filter(|l| !l.is_empty()) {
             if label.chars().count() > MAX_LABEL {
                 return Err(fail(format!("The label {label:?} is too long: at most {MAX_LABEL} characters.")));
             }

@@ -78,7 +78,7 @@ dual_db_test!(async fn export_writes_ghost_columns_and_imports_back_unchanged(db
     let csv_text = app.newsroom.export_members_csv(&actor, &MemberFilter::default()).await.expect("export");
     assert_eq!(
         csv_text.lines().next(),
-        Some("id,email,name,note,subscribed_to_emails,complimentary_plan,stripe_customer_id,created_at,deleted_at,labels,tiers")
+        Some("id,email,name,note,subscribed_to_emails,complimentary_plan,stripe_customer_id,created_at,deleted_at,labels,tiers,gift_id")
     );
     assert_eq!(COLUMNS.join(","), csv_text.lines().next().expect("header"));
     let rows: Vec<Vec<String>> = csv::Reader::from_reader(csv_text.as_bytes())
@@ -88,13 +88,14 @@ dual_db_test!(async fn export_writes_ghost_columns_and_imports_back_unchanged(db
     assert_eq!(rows, vec![
         vec![
             ann.id.to_string(), "ann@example.org".into(), "Ann Lee".into(),
-            "Met at the \"Kyiv\" forum, 2025\nSecond line".into(), "true".into(), "false".into(), String::new(),
-            "2026-11-29T10:00:00.000Z".into(), String::new(), "Kyiv,VIP".into(), String::new(),
+            "Met at the \"Kyiv\" forum, 2025\nSecond line".into(), "true".into(), String::new(), String::new(),
+            "2026-11-29T10:00:00.000Z".into(), String::new(), "Kyiv,VIP".into(), String::new(), String::new(),
         ],
         vec![
             bob.id.to_string(), "bob@example.org".into(),
             "'=HYPERLINK(\"https://evil.example\",\"Click\")".into(), String::new(), "false".into(), "true".into(),
             String::new(), "2026-11-29T11:00:00.000Z".into(), String::new(), String::new(), String::new(),
+            String::new(),
         ],
     ], "a name a spreadsheet would run as a formula is exported behind an apostrophe");
     let comped = MemberFilter { status: Some(MemberStatus::Comped), ..MemberFilter::default() };

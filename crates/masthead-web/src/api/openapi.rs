@@ -112,6 +112,8 @@ pub const OPERATIONS: &[Operation] = &[
     op!("get", "/ghost/api/admin/users/email/{email}/", "users", Read, "Read a staff member by email"),
     op!("get", "/ghost/api/admin/members/", "members", Browse, "Browse members"),
     op!("post", "/ghost/api/admin/members/", "members", Add, "Add a member"),
+    op!("get", "/ghost/api/admin/members/upload/", "members", Browse, "Export members as CSV"),
+    op!("post", "/ghost/api/admin/members/upload/", "members", Add, "Import members from CSV"),
     op!("get", "/ghost/api/admin/members/{id}/", "members", Read, "Read a member"),
     op!("put", "/ghost/api/admin/members/{id}/", "members", Edit, "Edit a member"),
     op!("delete", "/ghost/api/admin/members/{id}/", "members", Delete, "Delete a member"),

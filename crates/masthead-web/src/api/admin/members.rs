@@ -2,9 +2,9 @@
 //! members.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use masthead_app::members::admin::MemberInput;
 use masthead_core::{Member, MemberStatus, Newsletter, ObjectId, Permission};
 use masthead_storage::Resource;
@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::fields::{Field, Reference};
-use super::{AdminCaller, body, created, deleted, list, ok, require, shape};
+use super::{AdminCaller, CACHE_CONTROL, body, created, deleted, list, ok, require, shape};
 use crate::AppState;
 use crate::api::{ApiError, BrowseParams, Query, browse_body};
 use masthead_app::ghost::api_json as output;
@@ -167,4 +167,107 @@ pub async fn delete_member(State(state): State<AppState>, caller: AdminCaller, P
     }
     .await;
     deleted(result)
+}
+
+/// `GET /members/upload/`: the members a `filter` matches (all by default) as Ghost's member
+/// CSV, as a download named as Ghost names it.
+pub async fn export_members_csv(State(state): State<AppState>, caller: AdminCaller, query: Query) -> Response {
+    let result = async {
+        require(&caller.actor, Permission::ManageMembers, "export members")?;
+        let params = BrowseParams::parse(&query, &[], &[])?;
+        let csv = state.newsroom.export_filtered_members_csv(&caller.actor, params.filter.as_ref()).await?;
+        let title = state.newsroom.db().site_settings().await?.title;
+        let site = masthead_core::Slug::from_title(&title).map_or_else(|| "members".to_owned(), |s| s.to_string());
+        Ok::<_, ApiError>((csv, format!("{site}.ghost.members.{}.csv", masthead_core::now().date())))
+    }
+    .await;
+    match result {
+        Ok((csv, file_name)) => {
+            let mut response = (
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    // A proxy must not re-encode a download.
+                    (header::CACHE_CONTROL, &format!("{CACHE_CONTROL}, no-transform")),
+                    (header::VARY, "Accept-Version"),
+                ],
+                csv,
+            )
+                .into_response();
+            if let Ok(value) = HeaderValue::from_str(&format!("Attachment; filename=\"{file_name}\"")) {
+                response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+            }
+            response
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `POST /members/upload/`: imports Ghost's member CSV from the multipart field `membersfile`,
+/// with Ghost's `labels[n]` (labels for every row) and `mapping[<column>]` (what a column of
+/// the file holds) fields. Every member imported or updated also gets a label naming the import
+/// ("Import 2026-12-06 05:37", in the site's time zone), as in Ghost. Answers Ghost's
+/// `{meta: {originalImportSize, stats: {imported, invalid}, import_label}}` and, beside it, the
+/// row-by-row report `masthead members import` prints (`report`: imported, updated, skipped and
+/// each refused row with its number and reason).
+pub async fn import_members_csv(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    mut multipart: Multipart,
+) -> Response {
+    let result = async {
+        require(&caller.actor, Permission::ManageMembers, "import members")?;
+        let unreadable = |e: axum::extract::multipart::MultipartError| {
+            ApiError::bad_request(format!("The upload could not be read: {e}"))
+        };
+        let mut file = None;
+        let mut options = masthead_app::members::csv::ImportOptions::default();
+        while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            if name == "membersfile" {
+                file = Some(field.bytes().await.map_err(unreadable)?);
+            } else if name == "labels" || (name.starts_with("labels[") && name.ends_with(']')) {
+                options.labels.push(field.text().await.map_err(unreadable)?);
+            } else if let Some(column) = name.strip_prefix("mapping[").and_then(|n| n.strip_suffix(']')) {
+                let to = field.text().await.map_err(unreadable)?;
+                if !to.trim().is_empty() {
+                    options.mapping.push((column.to_owned(), to.trim().to_owned()));
+                }
+            }
+        }
+        let file =
+            file.ok_or_else(|| ApiError::validation("Please select a members CSV file.").with_property("membersfile"))?;
+        let text = std::str::from_utf8(&file).map_err(|_| {
+            ApiError::validation("The members CSV file must be UTF-8 text.").with_property("membersfile")
+        })?;
+        let tz = state.newsroom.site_timezone().await?;
+        let local = jiff::Timestamp::now().to_zoned(tz);
+        let import_label = format!("Import {}", local.strftime("%Y-%m-%d %H:%M"));
+        options.labels.push(import_label.clone());
+        let report = state.newsroom.import_members_csv_with(&caller.actor, text, &options).await?;
+        let label = if report.imported + report.updated > 0 {
+            let labels = state.newsroom.db().labels().await?;
+            labels
+                .into_iter()
+                .find(|l| l.name == import_label)
+                .map(|l| json!({ "id": l.id, "name": l.name, "slug": l.slug }))
+        } else {
+            None
+        };
+        let invalid: Vec<Value> = report
+            .errors
+            .iter()
+            .map(|e| json!({ "email": e.email, "row": e.row, "error": e.message, "errors": [e.message] }))
+            .collect();
+        Ok(json!({
+            "meta": {
+                "originalImportSize": report.imported + report.updated + report.skipped,
+                "stats": { "imported": report.imported + report.updated, "invalid": invalid },
+                "import_label": label,
+            },
+            "report": report,
+        }))
+    }
+    .await;
+    created(result)
 }
