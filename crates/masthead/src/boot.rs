@@ -139,11 +139,11 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             newsroom.close().await;
             Ok(())
         }
-        Some(Command::Import { command: ImportCommand::Ghost { storage, serve, file } }) => {
+        Some(Command::Import { command: ImportCommand::Ghost { storage, file } }) => {
             let json = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let _lock = lock_database(&storage, "import ghost")?;
             let newsroom = open_newsroom(&storage).await?;
-            let result = import_ghost(&newsroom, &json, &serve.site_url()).await;
+            let result = import_ghost(&newsroom, &json).await;
             newsroom.close().await;
             let report = result.with_context(|| format!("importing {}", file.display()))?;
             print!("{}", describe_import(&report));
@@ -181,17 +181,13 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
 }
 
 /// Runs a Ghost import with a progress bar on standard error (hidden when it is not a terminal).
-async fn import_ghost(
-    newsroom: &Newsroom,
-    json: &[u8],
-    site_url: &str,
-) -> anyhow::Result<masthead_app::ghost::import::ImportReport> {
+async fn import_ghost(newsroom: &Newsroom, json: &[u8]) -> anyhow::Result<masthead_app::ghost::import::ImportReport> {
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({elapsed})")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let report = newsroom
-        .import_ghost(json, site_url, |done, total| {
+        .import_ghost(json, |done, total| {
             bar.set_length(total);
             bar.set_position(done);
         })

@@ -92,9 +92,6 @@ pub enum ImportCommand {
     Ghost {
         #[command(flatten)]
         storage: StorageArgs,
-        /// The site URL is what Ghost's `__GHOST_URL__` placeholder becomes.
-        #[command(flatten)]
-        serve: Box<ServeArgs>,
         /// The export file (`<site>.ghost.<date>.json`).
         file: PathBuf,
     },

@@ -11,7 +11,7 @@
 use masthead_core::{Newsletter, Post, PostStatus, Role, SiteSettings, StaffStatus, StaffUser, Tag};
 use serde_json::{Value, json};
 
-use crate::ghost::format::{EXPORT_VERSION, format_time, to_placeholder};
+use crate::ghost::format::{EXPORT_VERSION, format_time, html_to_placeholder, url_to_placeholder};
 use crate::{AppError, Newsroom};
 
 /// Ghost's role names, in the order of its `roles` table.
@@ -145,7 +145,7 @@ fn escape_html(text: &str) -> String {
 impl Exporter<'_> {
     fn url(&self, value: &Option<String>) -> Value {
         match value {
-            Some(url) => Value::String(to_placeholder(url, self.site_url)),
+            Some(url) => Value::String(url_to_placeholder(url, self.site_url)),
             None => Value::Null,
         }
     }
@@ -158,7 +158,7 @@ impl Exporter<'_> {
             "slug": post.slug,
             "mobiledoc": null,
             "lexical": null,
-            "html": to_placeholder(&post.html, self.site_url),
+            "html": html_to_placeholder(&post.html, self.site_url),
             "comment_id": post.id,
             "plaintext": post.plaintext,
             "feature_image": self.url(&post.feature_image),
@@ -266,7 +266,7 @@ impl Exporter<'_> {
                 .iter()
                 .map(|item| masthead_core::NavigationItem {
                     label: item.label.clone(),
-                    url: to_placeholder(&item.url, self.site_url),
+                    url: url_to_placeholder(&item.url, self.site_url),
                 })
                 .collect()
         };

@@ -179,9 +179,33 @@ pub(crate) fn format_time(t: OffsetDateTime) -> String {
     t.format(format).unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
-/// Replaces the placeholder with the site's URL, so imported links and images keep working.
-pub(crate) fn resolve_placeholder(text: &str, site_url: &str) -> String {
-    text.replace(GHOST_URL, site_url.trim_end_matches('/'))
+/// Replaces the placeholder with the site's root, so imported links and images are stored
+/// site-relative (`/content/images/...`, `/about/`) and made absolute when served, with the
+/// site's URL of that moment: a site that imports before setting its URL, or moves, stays right.
+pub(crate) fn resolve_placeholder(text: &str) -> String {
+    text.replace(&format!("{GHOST_URL}/"), "/").replace(GHOST_URL, "/")
+}
+
+/// A site-relative URL as Ghost's export writes it: behind the placeholder (`/about/` becomes
+/// `__GHOST_URL__/about/`); this site's absolute URLs too. Other addresses stay as they are.
+pub(crate) fn url_to_placeholder(url: &str, site_url: &str) -> String {
+    if url.starts_with('/') && !url.starts_with("//") {
+        format!("{GHOST_URL}{url}")
+    } else {
+        to_placeholder(url, site_url)
+    }
+}
+
+/// [`to_placeholder`] for HTML, which also turns site-relative `src`, `srcset` and `href`
+/// values into placeholder URLs, as Ghost's export has them.
+pub(crate) fn html_to_placeholder(html: &str, site_url: &str) -> String {
+    to_placeholder(html, site_url)
+        .replace("src=\"/", &format!("src=\"{GHOST_URL}/"))
+        .replace("srcset=\"/", &format!("srcset=\"{GHOST_URL}/"))
+        .replace(", /content/", &format!(", {GHOST_URL}/content/"))
+        .replace("href=\"/", &format!("href=\"{GHOST_URL}/"))
+        // Protocol-relative addresses are other sites'.
+        .replace(&format!("=\"{GHOST_URL}//"), "=\"//")
 }
 
 /// Replaces this site's own absolute URLs with the placeholder. Only whole origins are
@@ -257,9 +281,16 @@ mod tests {
     #[test]
     fn the_placeholder_stands_for_whole_origins_only() {
         let site = "https://news.example.org/";
+        assert_eq!(resolve_placeholder(r#"<a href="__GHOST_URL__/about/">"#), r#"<a href="/about/">"#);
+        assert_eq!(resolve_placeholder(r#"<a href="__GHOST_URL__">home</a>"#), r#"<a href="/">home</a>"#);
+        assert_eq!(url_to_placeholder("/content/images/a.jpg", site), "__GHOST_URL__/content/images/a.jpg");
+        assert_eq!(url_to_placeholder("//cdn.example.net/a.jpg", site), "//cdn.example.net/a.jpg");
         assert_eq!(
-            resolve_placeholder(r#"<a href="__GHOST_URL__/about/">"#, site),
-            r#"<a href="https://news.example.org/about/">"#
+            html_to_placeholder(
+                r#"<img src="/content/a.jpg" srcset="/content/a.jpg 600w, /content/b.jpg 1000w"><a href="//x.test/">"#,
+                site
+            ),
+            r#"<img src="__GHOST_URL__/content/a.jpg" srcset="__GHOST_URL__/content/a.jpg 600w, __GHOST_URL__/content/b.jpg 1000w"><a href="//x.test/">"#
         );
         assert_eq!(
             to_placeholder(

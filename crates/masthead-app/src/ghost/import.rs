@@ -176,15 +176,15 @@ const READ_TABLES: [&str; 14] = [
 const UNTITLED: &str = "(Untitled)";
 
 impl Newsroom {
-    /// Imports a Ghost JSON export. `site_url` is this site's public URL: Ghost's
-    /// `__GHOST_URL__` placeholder becomes it. `progress(done, total)` is called after each row.
+    /// Imports a Ghost JSON export. Ghost's `__GHOST_URL__` placeholder becomes the site's root
+    /// (`/`): links and images to the site itself are stored site-relative and made absolute
+    /// when served. `progress(done, total)` is called after each row.
     pub async fn import_ghost(
         &self,
         json: &[u8],
-        site_url: &str,
         progress: impl Fn(u64, u64) + Send + Sync,
     ) -> Result<ImportReport, ImportError> {
-        import_ghost(self, json, site_url, progress).await
+        import_ghost(self, json, progress).await
     }
 }
 
@@ -192,7 +192,6 @@ impl Newsroom {
 pub async fn import_ghost(
     newsroom: &Newsroom,
     json: &[u8],
-    site_url: &str,
     progress: impl Fn(u64, u64) + Send + Sync,
 ) -> Result<ImportReport, ImportError> {
     let value: Value = serde_json::from_slice(json).map_err(|e| ImportError::InvalidJson {
@@ -201,14 +200,13 @@ pub async fn import_ghost(
         message: e.to_string(),
     })?;
     let file = locate(value).map_err(ImportError::NotGhostExport)?;
-    let mut importer = Importer::new(newsroom, site_url, &file, &progress);
+    let mut importer = Importer::new(newsroom, &file, &progress);
     importer.run(&file).await?;
     Ok(importer.report)
 }
 
 struct Importer<'a> {
     newsroom: &'a Newsroom,
-    site_url: String,
     report: ImportReport,
     progress: &'a (dyn Fn(u64, u64) + Send + Sync),
     done: u64,
@@ -307,12 +305,7 @@ fn role_from_ghost(name: Option<&str>) -> (Role, Option<String>) {
 }
 
 impl<'a> Importer<'a> {
-    fn new(
-        newsroom: &'a Newsroom,
-        site_url: &str,
-        file: &ExportFile,
-        progress: &'a (dyn Fn(u64, u64) + Send + Sync),
-    ) -> Self {
+    fn new(newsroom: &'a Newsroom, file: &ExportFile, progress: &'a (dyn Fn(u64, u64) + Send + Sync)) -> Self {
         let mut report = ImportReport { ghost_version: file.version.clone(), ..ImportReport::default() };
         if file.ignored_databases > 0 {
             report.warnings.push(ImportIssue {
@@ -332,7 +325,6 @@ impl<'a> Importer<'a> {
             .sum();
         Self {
             newsroom,
-            site_url: site_url.trim_end_matches('/').to_owned(),
             report,
             progress,
             done: 0,
@@ -629,10 +621,8 @@ impl<'a> Importer<'a> {
         let id = self
             .free_id(file_id.as_deref(), |db, id| async move { db.user_by_id(&id).await.map(|u| u.is_some()) })
             .await?;
-        let site = self.site_url.as_str();
-        let mut url = |field: &str| -> Result<Option<String>, String> {
-            Ok(link_field(row.trimmed(field)?, site, field, &mut notes))
-        };
+        let mut url =
+            |field: &str| -> Result<Option<String>, String> { Ok(link_field(row.trimmed(field)?, field, &mut notes)) };
         let (profile_image, cover_image, website) = (url("profile_image")?, url("cover_image")?, url("website")?);
         let twitter = social_field(row.trimmed("twitter")?, "twitter", &mut notes);
         let facebook = social_field(row.trimmed("facebook")?, "facebook", &mut notes);
@@ -688,7 +678,7 @@ impl<'a> Importer<'a> {
     }
 
     fn resolve(&self, text: &str) -> String {
-        resolve_placeholder(text, &self.site_url)
+        resolve_placeholder(text)
     }
 
     async fn import_tag(&mut self, index: usize, value: &Value) -> RowResult {
@@ -735,7 +725,7 @@ impl<'a> Importer<'a> {
             ],
         )?;
         notes.extend(dropped);
-        let feature_image = link_field(row.trimmed("feature_image")?, &self.site_url, "feature_image", &mut notes);
+        let feature_image = link_field(row.trimmed("feature_image")?, "feature_image", &mut notes);
         let now = masthead_core::now();
         let id = self
             .free_id(file_id.as_deref(), |db, id| async move { db.tag_by_id(&id).await.map(|t| t.is_some()) })
@@ -980,11 +970,10 @@ impl<'a> Importer<'a> {
                 None => row.trimmed(field),
             }
         };
-        let site = self.site_url.as_str();
-        let feature_image = link_field(row.trimmed("feature_image")?, site, "feature_image", &mut notes);
-        let og_image = link_field(seo("og_image")?, site, "og_image", &mut notes);
-        let twitter_image = link_field(seo("twitter_image")?, site, "twitter_image", &mut notes);
-        let canonical_url = link_field(row.trimmed("canonical_url")?, site, "canonical_url", &mut notes);
+        let feature_image = link_field(row.trimmed("feature_image")?, "feature_image", &mut notes);
+        let og_image = link_field(seo("og_image")?, "og_image", &mut notes);
+        let twitter_image = link_field(seo("twitter_image")?, "twitter_image", &mut notes);
+        let canonical_url = link_field(row.trimmed("canonical_url")?, "canonical_url", &mut notes);
         let (plaintext, reading_time) = derived_text(&html, feature_image.is_some());
         let caption = match seo("feature_image_caption")? {
             Some(caption) => {
@@ -1333,8 +1322,8 @@ impl<'a> Importer<'a> {
 
 /// A URL field of a row, with Ghost's `__GHOST_URL__` resolved. An address a page must not show
 /// (`javascript:`, `data:`, ...) is left out, with a note for the report.
-fn link_field(value: Option<String>, site_url: &str, field: &str, notes: &mut Vec<String>) -> Option<String> {
-    let url = resolve_placeholder(&value?, site_url);
+fn link_field(value: Option<String>, field: &str, notes: &mut Vec<String>) -> Option<String> {
+    let url = resolve_placeholder(&value?);
     match masthead_core::check_link(&url) {
         Ok(()) => Some(url),
         Err(e) => {

@@ -18,7 +18,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 async fn import(newsroom: &Newsroom, name: &str) -> ImportReport {
-    newsroom.import_ghost(&fixture(name), SITE, |_, _| {}).await.expect("the file imports")
+    newsroom.import_ghost(&fixture(name), |_, _| {}).await.expect("the file imports")
 }
 
 async fn post(newsroom: &Newsroom, post_type: PostType, slug: &str) -> Post {
@@ -55,7 +55,7 @@ dual_db_test!(async fn an_html_export_imports_every_valid_row_in_order(db) {
     let seen = Mutex::new(Vec::new());
     let report = app
         .newsroom
-        .import_ghost(&fixture("html-export.json"), SITE, |done, total| seen.lock().expect("lock").push((done, total)))
+        .import_ghost(&fixture("html-export.json"), |done, total| seen.lock().expect("lock").push((done, total)))
         .await
         .expect("imports");
 
@@ -87,21 +87,21 @@ dual_db_test!(async fn an_html_export_imports_every_valid_row_in_order(db) {
     assert_eq!(trains.visibility, Visibility::Public);
     assert_eq!(
         trains.html,
-        "<p>Trains run <a href=\"https://news.example.org/tag/news/\" rel=\"noopener noreferrer\">every night</a>.</p>\
-         <p><img src=\"https://news.example.org/content/images/2024/03/train.jpg\" alt=\"Train\"></p>"
+        "<p>Trains run <a href=\"/tag/news/\" rel=\"noopener noreferrer\">every night</a>.</p>\
+         <p><img src=\"/content/images/2024/03/train.jpg\" alt=\"Train\"></p>"
     );
     assert_eq!(trains.plaintext, "Trains run every night.");
     assert_eq!(slugs(&trains.authors, |a| a.slug.as_str()), ["boris", "anna-field"]);
     assert_eq!(slugs(&trains.tags, |t| t.slug.as_str()), ["news", "україна", "hash-front-page"]);
     assert_eq!(trains.tags[2].visibility, TagVisibility::Internal);
-    assert_eq!(trains.feature_image.as_deref(), Some("https://news.example.org/content/images/2024/03/hero.jpg"));
+    assert_eq!(trains.feature_image.as_deref(), Some("/content/images/2024/03/hero.jpg"));
     assert_eq!(trains.feature_image_alt.as_deref(), Some("A night train at the platform"));
     assert_eq!(trains.feature_image_caption.as_deref(), Some("Photo: Anna Field & team"));
     assert_eq!(trains.custom_excerpt.as_deref(), Some("The last trains out before the curfew."));
     assert_eq!(trains.meta_title.as_deref(), Some("Night trains | Night Desk"));
     assert_eq!(trains.meta_description.as_deref(), Some("How the last trains left."));
     assert_eq!(trains.og_title.as_deref(), Some("Night trains, on social"));
-    assert_eq!(trains.twitter_image.as_deref(), Some("https://news.example.org/content/images/2024/03/tw.jpg"));
+    assert_eq!(trains.twitter_image.as_deref(), Some("/content/images/2024/03/tw.jpg"));
     assert_eq!(trains.twitter_description.as_deref(), Some("The last trains out."));
     let source = db.post_import_source(&trains.id).await.expect("read").expect("the original is kept");
     assert_eq!(source.format, "html");
@@ -145,7 +145,7 @@ dual_db_test!(async fn an_html_export_imports_every_valid_row_in_order(db) {
     let anna = db.user_by_email("anna@news.example.org").await.expect("read").expect("anna");
     assert_eq!((anna.role, anna.status), (Role::Owner, StaffStatus::Invited), "the site had no owner");
     assert_eq!(anna.id.as_str(), "6500000000000000000000a1");
-    assert_eq!(anna.profile_image.as_deref(), Some("https://news.example.org/content/images/anna.jpg"));
+    assert_eq!(anna.profile_image.as_deref(), Some("/content/images/anna.jpg"));
     assert_eq!(anna.bio.as_deref(), Some("Editor-in-chief."));
     let boris = db.user_by_email("boris@news.example.org").await.expect("read").expect("boris, email lower-cased");
     assert_eq!((boris.role, boris.status), (Role::Editor, StaffStatus::Suspended));
@@ -182,8 +182,8 @@ dual_db_test!(async fn an_html_export_imports_every_valid_row_in_order(db) {
     assert_eq!(
         settings.navigation,
         [
-            NavigationItem { label: "Home".into(), url: "https://news.example.org/".into() },
-            NavigationItem { label: "About".into(), url: "https://news.example.org/about/".into() },
+            NavigationItem { label: "Home".into(), url: "/".into() },
+            NavigationItem { label: "About".into(), url: "/about/".into() },
         ]
     );
 
@@ -254,12 +254,12 @@ dual_db_test!(async fn an_existing_account_is_matched_by_email_and_left_alone(db
 
 dual_db_test!(async fn a_file_that_is_not_json_or_not_ghost_is_one_clear_error(db) {
     let app = TestApp::new(&db).await;
-    let broken = app.newsroom.import_ghost(b"{\"db\": [", SITE, |_, _| {}).await;
+    let broken = app.newsroom.import_ghost(b"{\"db\": [", |_, _| {}).await;
     assert!(
         matches!(&broken, Err(ImportError::InvalidJson { line: 1, column: 8, .. })),
         "{broken:?}"
     );
-    let other = app.newsroom.import_ghost(br#"{"posts": []}"#, SITE, |_, _| {}).await;
+    let other = app.newsroom.import_ghost(br#"{"posts": []}"#, |_, _| {}).await;
     assert_eq!(
         other.map(|_| ()).map_err(|e| e.to_string()),
         Err("the file is not a Ghost export: there is no \"data\" object: this is not a Ghost export".into())
@@ -276,9 +276,9 @@ dual_db_test!(async fn a_lexical_export_is_rendered_and_sanitised(db) {
     assert_eq!(
         power.html,
         "<p>Power is back in <strong>most</strong> districts, <em>officials say</em>\
-         <a href=\"https://news.example.org/map/\" rel=\"noopener noreferrer\">see the map</a>.</p>\
+         <a href=\"/map/\" rel=\"noopener noreferrer\">see the map</a>.</p>\
          <h2>What we know</h2>\
-         <figure><img src=\"https://news.example.org/content/images/2024/11/grid.jpg\" alt=\"Repair crews at a substation\" width=\"1600\" height=\"900\">\
+         <figure><img src=\"/content/images/2024/11/grid.jpg\" alt=\"Repair crews at a substation\" width=\"1600\" height=\"900\">\
          <figcaption><span>Crews at work</span></figcaption></figure>\
          <p>Live outage map</p>\
          <blockquote>We will not be in the dark forever.</blockquote>\
@@ -286,14 +286,14 @@ dual_db_test!(async fn a_lexical_export_is_rendered_and_sanitised(db) {
          <p>Figures from <strong>Kharkivoblenergo</strong>.</p>\n\
          <pre><code>if (power) { charge(); }</code></pre>\
          <aside>⚠️ <p>Shelters are open all night.</p></aside>\
-         <p><a href=\"https://news.example.org/support/\" rel=\"noopener noreferrer\">Support our reporting</a></p>\
+         <p><a href=\"/support/\" rel=\"noopener noreferrer\">Support our reporting</a></p>\
          <figure><p><a href=\"https://example.org/grid-report\" rel=\"noopener noreferrer\">Grid report</a></p><p>The operator's daily figures.</p></figure>\
          <figure><p><a href=\"https://video.example.org/watch/42\" rel=\"noopener noreferrer\">Night repairs</a></p><figcaption>Filmed on Tuesday</figcaption></figure>\
          <p>Why now? Because the frost is coming.</p>\
          <hr>"
     );
     assert!(!power.html.contains("script") && !power.html.contains("steal"), "the html card's script is gone");
-    assert_eq!(power.canonical_url.as_deref(), Some("https://news.example.org/power-returns-to-kharkiv/"));
+    assert_eq!(power.canonical_url.as_deref(), Some("/power-returns-to-kharkiv/"));
     assert_eq!(slugs(&power.authors, |a| a.slug.as_str()), ["mykola"]);
     assert_eq!(db.post_import_source(&power.id).await.expect("read").map(|s| s.format), Some("lexical".into()));
     let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
@@ -310,8 +310,8 @@ dual_db_test!(async fn a_mobiledoc_export_is_rendered_and_sanitised(db) {
         diary.html,
         "<h2>Day three</h2>\
          <p>The lights went out at <strong>six</strong>. Read the \
-         <a href=\"https://news.example.org/blackouts/\" rel=\"noopener noreferrer\">schedule</a>.<br><em>Written by candlelight.</em></p>\
-         <figure><img src=\"https://news.example.org/content/images/2021/01/candles.jpg\" alt=\"Candles on a kitchen table\"><figcaption>Day 3</figcaption></figure>\
+         <a href=\"/blackouts/\" rel=\"noopener noreferrer\">schedule</a>.<br><em>Written by candlelight.</em></p>\
+         <figure><img src=\"/content/images/2021/01/candles.jpg\" alt=\"Candles on a kitchen table\"><figcaption>Day 3</figcaption></figure>\
          <blockquote>Nobody complains any more.</blockquote>\
          <ol><li>Fill the bath</li><li>Charge the phones</li></ol>\
          <div>Rota: <b>4 hours on</b></div>\
@@ -369,7 +369,7 @@ dual_db_test!(async fn ghosts_paywall_card_keeps_marking_the_public_preview(db) 
                    "status": "active", "created_at": "2020-06-01 00:00:00", "updated_at": "2020-06-01 00:00:00"}],
         "posts_authors": authors,
     }});
-    let report = app.newsroom.import_ghost(export.to_string().as_bytes(), SITE, |_, _| {}).await.expect("imports");
+    let report = app.newsroom.import_ghost(export.to_string().as_bytes(), |_, _| {}).await.expect("imports");
     assert_eq!(report.counts("posts"), counts(3, 0, 0), "{:?}", problems(&report));
 
     let lexical = post(&app.newsroom, PostType::Post, "lexical-preview").await;
@@ -419,19 +419,19 @@ dual_db_test!(async fn addresses_a_page_must_not_show_are_left_out_and_reported(
     let db = &app.db;
     let vera = db.user_by_email("vera@example.org").await.expect("read").expect("imported");
     assert_eq!((vera.website.as_deref(), vera.profile_image.as_deref(), vera.facebook.as_deref()), (None, None, None));
-    assert_eq!(vera.cover_image.as_deref(), Some("https://news.example.org/content/images/vera-cover.jpg"));
+    assert_eq!(vera.cover_image.as_deref(), Some("/content/images/vera-cover.jpg"));
     assert_eq!((vera.twitter.as_deref(), vera.bio.as_deref()), (Some("@veralink"), Some("Writes about cities.")));
     let tag = db.tag_by_slug("cities").await.expect("read").expect("imported");
     assert_eq!((tag.name.as_str(), tag.feature_image.as_deref()), ("Cities", None));
     let trams = post(&app.newsroom, PostType::Post, "trams-return").await;
     assert_eq!((trams.feature_image.as_deref(), trams.og_image.as_deref(), trams.canonical_url.as_deref()), (None, None, None));
-    assert_eq!(trams.twitter_image.as_deref(), Some("https://news.example.org/content/images/trams-tw.jpg"));
+    assert_eq!(trams.twitter_image.as_deref(), Some("/content/images/trams-tw.jpg"));
     assert_eq!(trams.og_title.as_deref(), Some("Trams are back"));
     let settings = db.site_settings().await.expect("settings");
     assert_eq!((settings.title.as_str(), settings.logo.as_deref(), settings.icon.as_deref()), ("The River Bank", None, None));
-    assert_eq!(settings.cover_image.as_deref(), Some("https://news.example.org/content/images/cover.jpg"));
+    assert_eq!(settings.cover_image.as_deref(), Some("/content/images/cover.jpg"));
     let nav = |items: &[NavigationItem]| items.iter().map(|i| format!("{} {}", i.label, i.url)).collect::<Vec<_>>();
-    assert_eq!(nav(&settings.navigation), ["Home https://news.example.org/", "Archive /archive/"]);
+    assert_eq!(nav(&settings.navigation), ["Home /", "Archive /archive/"]);
     assert_eq!(nav(&settings.secondary_navigation), ["Sister site https://sister.example.org/"]);
     assert_eq!((settings.twitter.as_deref(), settings.facebook.as_deref()), (Some("@riverbank"), None));
 

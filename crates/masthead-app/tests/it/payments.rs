@@ -293,7 +293,7 @@ dual_db_test!(async fn tiers_and_members_tiers_survive_an_export_and_an_import(d
     let (target, _media2) = newsroom(&target_db, StripeConfig::default());
     let target_actor = owner(&target).await;
     let report = target
-        .import_ghost(export.to_string().as_bytes(), "https://news.example.org", |_, _| {})
+        .import_ghost(export.to_string().as_bytes(), |_, _| {})
         .await
         .expect("import");
     assert_eq!(report.tables["products"].created, 2, "{report:?}");

@@ -60,7 +60,7 @@ pub async fn import(State(state): State<AppState>, SignedIn(staff): SignedIn, mu
         return message(&state, StatusCode::UNPROCESSABLE_ENTITY, Some(&staff), "Nothing imported", text, Some(back()))
             .await;
     };
-    let report = match state.newsroom.import_ghost(&file, &state.site_url, |_, _| {}).await {
+    let report = match state.newsroom.import_ghost(&file, |_, _| {}).await {
         Ok(report) => report,
         Err(masthead_app::ghost::import::ImportError::Stopped(e)) => return internal(e),
         Err(e) => {

@@ -727,3 +727,21 @@ dual_db_test!(async fn the_admin_api_imports_and_exports_members_as_ghosts_csv(d
     emails.sort_unstable();
     assert_eq!(emails, vec!["new1@example.org", "new2@example.org"]);
 });
+
+dual_db_test!(async fn an_imported_sites_own_addresses_follow_the_site_url_it_is_served_at(db) {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../masthead-app/tests/fixtures/ghost/html-export.json");
+    let export = std::fs::read(fixture).expect("the fixture");
+    // Imported before the site's address is known...
+    let before = TestApp::at(&db, "http://127.0.0.1:8080").await;
+    before.newsroom.import_ghost(&export, |_, _| {}).await.expect("imports");
+    // ...and served at its real one.
+    let app = TestApp::at(&db, "https://news.example.net").await;
+    let key = integration(&app).await.content_key.expect("key");
+    let body = json_of(&content_get(&app, &key, "posts/slug/night-trains-leave-kyiv/").await);
+    let post = &body["posts"][0];
+    assert_eq!(post["feature_image"], "https://news.example.net/content/images/2024/03/hero.jpg");
+    let html = post["html"].as_str().expect("html");
+    assert!(html.contains("src=\"https://news.example.net/content/images/2024/03/train.jpg\""), "{html}");
+    assert!(html.contains("href=\"https://news.example.net/tag/news/\""), "{html}");
+    assert!(!html.contains("127.0.0.1") && !html.contains("__GHOST_URL__"), "{html}");
+});

@@ -54,7 +54,7 @@ pub async fn import_db(State(state): State<AppState>, caller: AdminCaller, mut m
         let file = file.ok_or_else(|| {
             ApiError::validation("Please select a Ghost JSON export to import.").with_property("importfile")
         })?;
-        let report = state.newsroom.import_ghost(&file, &state.site_url, |_, _| {}).await.map_err(|e| match e {
+        let report = state.newsroom.import_ghost(&file, |_, _| {}).await.map_err(|e| match e {
             masthead_app::ghost::import::ImportError::Stopped(inner) => ApiError::from(inner),
             other => ApiError::validation(other.to_string()).with_property("importfile"),
         })?;
