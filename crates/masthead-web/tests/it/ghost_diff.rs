@@ -1,0 +1,923 @@
+//! The differential suite against the real Ghost: the answers Ghost 6.65 gave to 288 Content and
+//! Admin API requests on a fixture site (`clients/ghost-diff/`, see its README), replayed against
+//! Masthead after importing the same site, and compared: status, the headers clients rely on, and
+//! the body, with only ids, UUIDs, times and the site's host normalised.
+//!
+//! Differences Masthead keeps on purpose are rules in `clients/ghost-diff/allowlist.json`, each
+//! with its reason (and listed in `docs/API.md`). A recording matches when every difference it
+//! shows is allowlisted. `clients/ghost-diff/matching.txt` lists the recordings that match: the
+//! test fails when one of them stops matching (or no longer exists), so the count only goes up.
+//! After making more of them match, refresh the list with
+//! `GHOST_DIFF_UPDATE=1 cargo test --workspace -- ghost_diff`.
+//!
+//! Every run writes the full comparison, recording by recording and grouped by JSON path, to
+//! `target/ghost-diff-report.txt` (`…-postgres.txt` for the PostgreSQL half).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use axum::http::Request;
+use masthead_core::{Actor, Role};
+use masthead_test_utils::{TestApp, TestDb, TestResponse, dual_db_test};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// The headers compared as values. `ETag` is compared by presence and form (weak or strong): its
+/// value hashes the exact body.
+const COMPARED_HEADERS: [&str; 6] =
+    ["content-type", "vary", "cache-control", "access-control-allow-origin", "content-version", "location"];
+/// Values longer than this are cut in the report.
+const SHOWN_CHARS: usize = 160;
+/// Differences listed per recording in the report (the summary counts them all).
+const LISTED_PER_RECORDING: usize = 25;
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../clients/ghost-diff")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The corpus
+
+#[derive(Deserialize)]
+struct Index {
+    site_url: String,
+    count: usize,
+    recordings: Vec<IndexEntry>,
+}
+
+#[derive(Deserialize)]
+struct IndexEntry {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Recording {
+    name: String,
+    seq: u32,
+    api: String,
+    path: String,
+    query: Vec<(String, String)>,
+    auth: String,
+    request_headers: BTreeMap<String, String>,
+    /// Placeholder (`{{id:posts:slug}}`) -> Ghost's id of that object.
+    ids: BTreeMap<String, String>,
+    status: u16,
+    headers: BTreeMap<String, String>,
+    body_kind: String,
+    body: Value,
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> T {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+}
+
+fn load_corpus() -> (Index, Vec<Recording>) {
+    let dir = corpus_dir().join("recordings");
+    let index: Index = read_json(&dir.join("index.json"));
+    assert_eq!(index.count, index.recordings.len(), "index.json counts its recordings");
+    let mut recordings: Vec<Recording> =
+        index.recordings.iter().map(|entry| read_json(&dir.join(format!("{}.json", entry.name)))).collect();
+    recordings.sort_by_key(|r| r.seq);
+    (index, recordings)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ids: every fixture object known by its natural key on both sides
+
+/// Which Masthead id (or UUID) stands for which Ghost one, so that the comparison sees Ghost's id
+/// wherever Masthead put the id of the same object, and a wrong id still shows.
+#[derive(Default)]
+struct IdMap {
+    /// (kind, natural key) -> Masthead's id, for `{{id:kind:key}}`.
+    masthead_by_key: HashMap<(String, String), String>,
+    /// Masthead id or UUID -> Ghost's id or UUID of the same object.
+    to_ghost: HashMap<String, String>,
+    /// Ghost's ids and UUIDs of fixture objects, kept as they are in Ghost's bodies.
+    known_ghost: HashSet<String>,
+}
+
+impl IdMap {
+    async fn build(app: &TestApp, recordings: &[Recording]) -> Self {
+        let mut ghost: HashMap<(String, String), String> = HashMap::new();
+        let mut ghost_uuids: HashMap<(String, String), String> = HashMap::new();
+        let export: Value = read_json(&corpus_dir().join("fixture/ghost-export.json"));
+        let data = &export["db"][0]["data"];
+        let rows = |table: &str| data[table].as_array().cloned().unwrap_or_default();
+        let text = |row: &Value, key: &str| row[key].as_str().unwrap_or_default().to_owned();
+        for post in rows("posts") {
+            let kind = if post["type"] == "page" { "pages" } else { "posts" };
+            ghost.insert((kind.into(), text(&post, "slug")), text(&post, "id"));
+            ghost_uuids.insert((kind.into(), text(&post, "slug")), text(&post, "uuid"));
+        }
+        for (table, kind, key) in [
+            ("tags", "tags", "slug"),
+            ("users", "authors", "slug"),
+            ("products", "tiers", "slug"),
+            ("newsletters", "newsletters", "slug"),
+            ("offers", "offers", "code"),
+        ] {
+            for row in rows(table) {
+                ghost.insert((kind.into(), text(&row, key)), text(&row, "id"));
+                if kind == "newsletters" {
+                    ghost_uuids.insert((kind.into(), text(&row, key)), text(&row, "uuid"));
+                }
+            }
+        }
+        let members_csv = std::fs::read_to_string(corpus_dir().join("fixture/members.csv")).expect("members.csv");
+        for line in members_csv.lines().skip(1) {
+            let mut columns = line.splitn(3, ',');
+            if let (Some(id), Some(email)) = (columns.next(), columns.next()) {
+                ghost.insert(("members".into(), email.to_owned()), id.to_owned());
+            }
+        }
+        // Labels are not in the export; Ghost's label list names their ids.
+        if let Some(labels) = recordings.iter().find(|r| r.name == "admin/labels-browse") {
+            for label in labels.body["labels"].as_array().into_iter().flatten() {
+                ghost.insert(("labels".into(), text(label, "slug")), text(label, "id"));
+            }
+        }
+
+        // Each recording names Ghost's id of every object it asks for; they agree with the export.
+        for recording in recordings {
+            for (placeholder, ghost_id) in &recording.ids {
+                let inner = placeholder.trim_start_matches("{{id:").trim_end_matches("}}");
+                let (kind, key) = inner.split_once(':').expect("{{id:kind:key}}");
+                let known = ghost.entry((kind.to_owned(), key.to_owned())).or_insert_with(|| ghost_id.clone());
+                assert_eq!(known, ghost_id, "{}: {placeholder} is another object in the export", recording.name);
+            }
+        }
+
+        let mut masthead: HashMap<(String, String), String> = HashMap::new();
+        let mut masthead_uuids: HashMap<(String, String), String> = HashMap::new();
+        for post in app.db.all_posts().await.expect("posts") {
+            let kind = if post.post_type == masthead_core::PostType::Page { "pages" } else { "posts" };
+            masthead.insert((kind.into(), post.slug.as_str().to_owned()), post.id.as_str().to_owned());
+            masthead_uuids.insert((kind.into(), post.slug.as_str().to_owned()), post.uuid.clone());
+        }
+        for tag in app.db.tags_with_counts().await.expect("tags") {
+            masthead.insert(("tags".into(), tag.tag.slug.as_str().to_owned()), tag.tag.id.as_str().to_owned());
+        }
+        for user in app.db.staff().await.expect("staff") {
+            masthead.insert(("authors".into(), user.slug.as_str().to_owned()), user.id.as_str().to_owned());
+        }
+        for tier in app.db.tiers().await.expect("tiers") {
+            masthead.insert(("tiers".into(), tier.slug.as_str().to_owned()), tier.id.as_str().to_owned());
+        }
+        for newsletter in app.db.newsletters(true).await.expect("newsletters") {
+            let slug = newsletter.slug.as_str().to_owned();
+            masthead.insert(("newsletters".into(), slug.clone()), newsletter.id.as_str().to_owned());
+            masthead_uuids.insert(("newsletters".into(), slug), newsletter.uuid.clone());
+        }
+        for label in app.db.labels().await.expect("labels") {
+            masthead.insert(("labels".into(), label.slug.clone()), label.id.as_str().to_owned());
+        }
+        let members = app.db.all_members(&masthead_storage::MemberFilter::default()).await.expect("members");
+        for member in members {
+            masthead.insert(("members".into(), member.email.clone()), member.id.as_str().to_owned());
+        }
+        // Masthead has no offers: `{{id:offers:…}}` finds nothing.
+
+        let mut map =
+            IdMap { known_ghost: ghost.values().chain(ghost_uuids.values()).cloned().collect(), ..IdMap::default() };
+        for (key, ghost_id) in &ghost {
+            if let Some(id) = masthead.get(key) {
+                map.to_ghost.insert(id.clone(), ghost_id.clone());
+            }
+        }
+        for (key, ghost_uuid) in &ghost_uuids {
+            if let Some(uuid) = masthead_uuids.get(key) {
+                map.to_ghost.insert(uuid.clone(), ghost_uuid.clone());
+            }
+        }
+        map.masthead_by_key = masthead;
+        map
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending a recording's request
+
+struct Keys {
+    content: String,
+    admin_id: String,
+    admin_secret: String,
+}
+
+/// An Admin API token as each `auth` kind of the corpus makes it (see the corpus README).
+fn authorization(keys: &Keys, auth: &str) -> Option<String> {
+    let now = masthead_core::now().unix_timestamp();
+    let secret = hex::decode(&keys.admin_secret).expect("the admin secret is hex");
+    let (mut kid, mut iat, mut aud, mut key, mut scheme) =
+        (Some(keys.admin_id.clone()), now, "/admin/", secret, "Ghost");
+    match auth {
+        "none" | "key" => return None,
+        "token" => {}
+        "token-lowercase-scheme" => scheme = "ghost",
+        "token-bearer-scheme" => scheme = "Bearer",
+        "token-expired" => iat = now - 600,
+        "token-wrong-audience" => aud = "/content/",
+        "token-unknown-kid" => kid = Some("ffffffffffffffffffffffff".into()),
+        "token-bad-signature" => key = vec![0; 32],
+        "token-no-kid" => kid = None,
+        other => panic!("the corpus README names no auth kind {other:?}"),
+    }
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.kid = kid;
+    let claims = serde_json::json!({ "iat": iat, "exp": iat + 300, "aud": aud });
+    let token = jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_secret(&key)).expect("sign");
+    Some(format!("{scheme} {token}"))
+}
+
+/// `encodeURIComponent`, as Ghost's JavaScript clients encode query values.
+fn encode_uri_component(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')' => {
+                out.push(byte as char);
+            }
+            _ => {
+                let _ = write!(out, "%{byte:02X}");
+            }
+        }
+    }
+    out
+}
+
+/// Fills in `{{content_key}}`, `{{admin_secret}}` and `{{id:kind:key}}`; an object Masthead does
+/// not have is the reason the recording cannot match.
+fn substitute(template: &str, keys: &Keys, ids: &IdMap) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("}}").map(|e| start + e).ok_or("an unclosed placeholder")?;
+        let placeholder = &rest[start + 2..end];
+        match placeholder.split(':').collect::<Vec<_>>().as_slice() {
+            ["content_key"] => out.push_str(&keys.content),
+            ["admin_secret"] => out.push_str(&keys.admin_secret),
+            ["id", kind, key] => match ids.masthead_by_key.get(&((*kind).to_owned(), (*key).to_owned())) {
+                Some(id) => out.push_str(id),
+                None => return Err(format!("Masthead has no {kind} `{key}` after the import")),
+            },
+            _ => return Err(format!("unknown placeholder {{{{{placeholder}}}}}")),
+        }
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn request_for(
+    recording: &Recording,
+    keys: &Keys,
+    ids: &IdMap,
+    etags: &HashMap<String, String>,
+) -> Result<Request<Body>, String> {
+    let mut uri = substitute(&recording.path, keys, ids)?;
+    for (i, (name, value)) in recording.query.iter().enumerate() {
+        let value = substitute(value, keys, ids)?;
+        uri.push(if i == 0 { '?' } else { '&' });
+        uri.push_str(&encode_uri_component(name));
+        uri.push('=');
+        uri.push_str(&encode_uri_component(&value));
+    }
+    let mut request = Request::get(uri);
+    for (name, value) in &recording.request_headers {
+        let value = match value.strip_prefix("{{etag:").and_then(|v| v.strip_suffix("}}")) {
+            Some(earlier) => {
+                etags.get(earlier).cloned().ok_or_else(|| format!("Masthead sent no ETag for {earlier}"))?
+            }
+            None => value.clone(),
+        };
+        request = request.header(name.as_str(), value);
+    }
+    if recording.api == "admin"
+        && let Some(value) = authorization(keys, &recording.auth)
+    {
+        request = request.header("authorization", value);
+    }
+    request.body(Body::empty()).map_err(|e| format!("the request cannot be built: {e}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalising
+
+/// Which side a value comes from: Ghost's ids of fixture objects stay, Masthead's become the Ghost
+/// id of the same object; any other id or UUID becomes a placeholder.
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Ghost,
+    Masthead,
+}
+
+struct Normaliser<'a> {
+    ids: &'a IdMap,
+    /// Masthead's site URL, written as the recording's.
+    app_url: &'a str,
+    recorded_url: &'a str,
+    content_key: &'a str,
+}
+
+fn is_hex(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12]) && parts.iter().all(|p| is_hex(p))
+}
+
+impl Normaliser<'_> {
+    fn id(&self, side: Side, id: &str, placeholder: &str) -> String {
+        match side {
+            Side::Ghost if self.ids.known_ghost.contains(id) => id.to_owned(),
+            Side::Masthead if self.ids.to_ghost.contains_key(id) => self.ids.to_ghost[id].clone(),
+            _ => placeholder.to_owned(),
+        }
+    }
+
+    /// Ids (24 hex digits), UUIDs and keys derived from the site's secret (64 hex digits, as in
+    /// members' `unsubscribe_url`) anywhere in a string, and the site URL.
+    fn text(&self, side: Side, text: &str) -> String {
+        let text = if side == Side::Masthead && self.app_url != self.recorded_url {
+            text.replace(self.app_url, self.recorded_url)
+        } else {
+            text.to_owned()
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut token = String::new();
+        let flush = |token: &mut String, out: &mut String| {
+            if token.len() == 24 && is_hex(token) {
+                out.push_str(&self.id(side, token, "<id>"));
+            } else if is_uuid(token) {
+                out.push_str(&self.id(side, token, "<uuid>"));
+            } else if token.len() == 64 && is_hex(token) {
+                out.push_str("<secret-derived>");
+            } else {
+                out.push_str(token);
+            }
+            token.clear();
+        };
+        for c in text.chars() {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                token.push(c);
+            } else {
+                flush(&mut token, &mut out);
+                out.push(c);
+            }
+        }
+        flush(&mut token, &mut out);
+        out
+    }
+
+    /// `parent` is the key of the array or object holding `value`: members keep their
+    /// `created_at` (the fixture fixes it), every other object's times are the import's.
+    fn json(&self, side: Side, value: &Value, parent: &str) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(key, v)| {
+                        let member = matches!(parent, "members" | "member");
+                        let normalised = match (key.as_str(), v) {
+                            ("created_at", Value::String(_)) if !member => Value::from("<time>"),
+                            ("updated_at" | "last_seen", Value::String(_)) => Value::from("<time>"),
+                            ("id", Value::String(_)) if parent == "errors" => Value::from("<error-id>"),
+                            _ => self.json(side, v, key),
+                        };
+                        (key.clone(), normalised)
+                    })
+                    .collect::<Map<_, _>>(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(|item| self.json(side, item, parent)).collect()),
+            Value::String(text) => Value::String(self.text(side, text)),
+            other => other.clone(),
+        }
+    }
+
+    fn header(&self, side: Side, value: &str) -> String {
+        let value =
+            if side == Side::Masthead { value.replace(self.content_key, "{{content_key}}") } else { value.to_owned() };
+        self.text(side, &value)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparing
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Kind {
+    /// The request could not be made against Masthead (an object missing after the import).
+    Unsent,
+    Status,
+    Header,
+    /// Ghost's body has it, Masthead's does not.
+    Missing,
+    /// Masthead's body has it, Ghost's does not.
+    Extra,
+    Value,
+    Length,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Unsent => "unsent",
+            Kind::Status => "status",
+            Kind::Header => "header",
+            Kind::Missing => "missing",
+            Kind::Extra => "extra",
+            Kind::Value => "value",
+            Kind::Length => "length",
+        }
+    }
+}
+
+struct Difference {
+    kind: Kind,
+    /// Where: `posts[3].tags[0].slug`, `header:vary`, `status`, `body`.
+    path: String,
+    ghost: String,
+    masthead: String,
+    /// The rule that allows it, if one does.
+    allowed_by: Option<usize>,
+}
+
+impl Difference {
+    fn new(kind: Kind, path: impl Into<String>, ghost: impl Into<String>, masthead: impl Into<String>) -> Self {
+        Self { kind, path: path.into(), ghost: ghost.into(), masthead: masthead.into(), allowed_by: None }
+    }
+
+    /// The path with array positions left out (`posts[].tags[].slug`), for grouping and rules.
+    fn general_path(&self) -> String {
+        let mut out = String::with_capacity(self.path.len());
+        let mut in_index = false;
+        for c in self.path.chars() {
+            match c {
+                '[' => {
+                    in_index = true;
+                    out.push('[');
+                }
+                ']' => {
+                    in_index = false;
+                    out.push(']');
+                }
+                _ if in_index => {}
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+}
+
+fn shown(value: &Value) -> String {
+    cut(&value.to_string())
+}
+
+fn cut(text: &str) -> String {
+    if text.chars().count() > SHOWN_CHARS {
+        format!("{}… ({} chars)", text.chars().take(SHOWN_CHARS).collect::<String>(), text.chars().count())
+    } else {
+        text.to_owned()
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+}
+
+/// Same keys (missing and extra both count), same values, same array order.
+fn compare_json(path: &str, ghost: &Value, masthead: &Value, out: &mut Vec<Difference>) {
+    match (ghost, masthead) {
+        (Value::Object(g), Value::Object(m)) => {
+            for (key, gv) in g {
+                match m.get(key) {
+                    Some(mv) => compare_json(&join(path, key), gv, mv, out),
+                    None => out.push(Difference::new(Kind::Missing, join(path, key), shown(gv), "")),
+                }
+            }
+            for (key, mv) in m {
+                if !g.contains_key(key) {
+                    out.push(Difference::new(Kind::Extra, join(path, key), "", shown(mv)));
+                }
+            }
+        }
+        (Value::Array(g), Value::Array(m)) => {
+            if g.len() != m.len() {
+                out.push(Difference::new(Kind::Length, path, g.len().to_string(), m.len().to_string()));
+            }
+            for (i, (gv, mv)) in g.iter().zip(m).enumerate() {
+                compare_json(&format!("{path}[{i}]"), gv, mv, out);
+            }
+        }
+        (g, m) if g != m => out.push(Difference::new(Kind::Value, path, shown(g), shown(m))),
+        _ => {}
+    }
+}
+
+fn etag_form(value: Option<&str>) -> &'static str {
+    match value {
+        None => "(none)",
+        Some(v) if v.starts_with("W/\"") => "W/\"…\"",
+        Some(v) if v.starts_with('"') => "\"…\"",
+        Some(_) => "(malformed)",
+    }
+}
+
+fn compare(recording: &Recording, response: &TestResponse, normaliser: &Normaliser<'_>) -> Vec<Difference> {
+    let mut out = Vec::new();
+    if response.status.as_u16() != recording.status {
+        out.push(Difference::new(Kind::Status, "status", recording.status.to_string(), response.status.as_str()));
+    }
+    for name in COMPARED_HEADERS {
+        let ghost = recording.headers.get(name).map(|v| normaliser.header(Side::Ghost, v));
+        let masthead = response.header(name).map(|v| normaliser.header(Side::Masthead, v));
+        if ghost != masthead {
+            let show = |v: Option<String>| v.map_or_else(|| "(none)".to_owned(), |v| cut(&v));
+            out.push(Difference::new(Kind::Header, format!("header:{name}"), show(ghost), show(masthead)));
+        }
+    }
+    let (ghost_etag, masthead_etag) =
+        (etag_form(recording.headers.get("etag").map(String::as_str)), etag_form(response.header("etag")));
+    if ghost_etag != masthead_etag {
+        out.push(Difference::new(Kind::Header, "header:etag", ghost_etag, masthead_etag));
+    }
+
+    match recording.body_kind.as_str() {
+        "json" => match serde_json::from_slice::<Value>(&response.body) {
+            Ok(body) => compare_json(
+                "",
+                &normaliser.json(Side::Ghost, &recording.body, ""),
+                &normaliser.json(Side::Masthead, &body, ""),
+                &mut out,
+            ),
+            Err(_) => out.push(Difference::new(Kind::Value, "body", "(JSON)", cut(&response.text()))),
+        },
+        "text" => {
+            let ghost = normaliser.text(Side::Ghost, recording.body.as_str().unwrap_or_default());
+            let masthead = normaliser.text(Side::Masthead, &response.text());
+            let (ghost, masthead): (Vec<&str>, Vec<&str>) = (ghost.lines().collect(), masthead.lines().collect());
+            if ghost.len() != masthead.len() {
+                out.push(Difference::new(
+                    Kind::Length,
+                    "body:lines",
+                    ghost.len().to_string(),
+                    masthead.len().to_string(),
+                ));
+            }
+            for (i, (g, m)) in ghost.iter().zip(&masthead).enumerate() {
+                if g != m {
+                    out.push(Difference::new(Kind::Value, format!("body:line[{i}]"), cut(g), cut(m)));
+                }
+            }
+        }
+        _ => {
+            if !response.body.is_empty() {
+                out.push(Difference::new(Kind::Value, "body", "(empty)", cut(&response.text())));
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The allowlist
+
+#[derive(Deserialize)]
+struct Allowlist {
+    rules: Vec<Rule>,
+}
+
+/// A difference Masthead keeps on purpose. `recordings` and `path` are patterns where `*` stands
+/// for any run of characters; `path` is matched against the path without array positions
+/// (`posts[].narration`); `kind` is `missing`, `extra`, `value`, `length`, `status`, `header` or
+/// `unsent`.
+#[derive(Deserialize)]
+struct Rule {
+    #[serde(default = "everything")]
+    recordings: String,
+    path: String,
+    kind: String,
+    reason: String,
+}
+
+fn everything() -> String {
+    "*".into()
+}
+
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, tail)) => {
+            let Some(rest) = text.strip_prefix(head) else { return false };
+            (0..=rest.len()).filter(|&i| rest.is_char_boundary(i)).any(|i| glob(tail, &rest[i..]))
+        }
+    }
+}
+
+impl Allowlist {
+    fn load() -> Self {
+        let allowlist: Allowlist = read_json(&corpus_dir().join("allowlist.json"));
+        for rule in &allowlist.rules {
+            assert!(!rule.reason.trim().is_empty(), "every allowlist rule says why ({})", rule.path);
+            assert!(
+                ["missing", "extra", "value", "length", "status", "header", "unsent"].contains(&rule.kind.as_str()),
+                "allowlist rule {}: unknown kind {:?}",
+                rule.path,
+                rule.kind
+            );
+        }
+        allowlist
+    }
+
+    fn apply(&self, recording: &str, differences: &mut [Difference]) {
+        for difference in differences {
+            let path = difference.general_path();
+            difference.allowed_by = self.rules.iter().position(|rule| {
+                rule.kind == difference.kind.name() && glob(&rule.recordings, recording) && glob(&rule.path, &path)
+            });
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
+struct Outcome {
+    name: String,
+    differences: Vec<Difference>,
+}
+
+impl Outcome {
+    fn matches(&self) -> bool {
+        self.differences.iter().all(|d| d.allowed_by.is_some())
+    }
+}
+
+/// Imports the fixture site into a fresh Masthead at the recording's site URL and replays every
+/// recording against it.
+async fn replay(db: &TestDb) -> (Vec<Outcome>, Allowlist) {
+    let (index, recordings) = load_corpus();
+    let allowlist = Allowlist::load();
+    // Masthead serves the site at the URL Ghost was recorded at, so URLs compare as they are.
+    let app = TestApp::at(db, &index.site_url).await;
+
+    let export = std::fs::read(corpus_dir().join("fixture/ghost-export.json")).expect("the fixture export");
+    let report = app.newsroom.import_ghost(&export, &app.state.site_url, |_, _| {}).await.expect("the export imports");
+    let problems: Vec<String> = report.problems().map(ToString::to_string).collect();
+    let staff = app.db.staff().await.expect("staff");
+    let owner = staff.iter().find(|s| s.role == Role::Owner).expect("the export's owner is imported");
+    let actor = Actor { user_id: owner.id.clone(), role: Role::Owner };
+    let members_csv = std::fs::read_to_string(corpus_dir().join("fixture/members.csv")).expect("members.csv");
+    app.newsroom.import_members_csv(&actor, &members_csv, None).await.expect("the members import");
+    app.state.cache.clear();
+
+    let integration = app.newsroom.add_integration("Ghost differential suite", None).await.expect("integration");
+    let (admin_id, admin_secret) =
+        integration.admin_key.as_deref().and_then(|k| k.split_once(':')).expect("an admin key id:secret");
+    let keys = Keys {
+        content: integration.content_key.clone().expect("a content key"),
+        admin_id: admin_id.to_owned(),
+        admin_secret: admin_secret.to_owned(),
+    };
+    let ids = IdMap::build(&app, &recordings).await;
+    let normaliser = Normaliser {
+        ids: &ids,
+        app_url: &app.state.site_url,
+        recorded_url: &index.site_url,
+        content_key: &keys.content,
+    };
+
+    let mut etags: HashMap<String, String> = HashMap::new();
+    let mut outcomes = Vec::new();
+    for recording in &recordings {
+        let mut differences = match request_for(recording, &keys, &ids, &etags) {
+            Ok(request) => {
+                let response = app.request(request).await;
+                if let Some(etag) = response.header("etag") {
+                    etags.insert(recording.name.clone(), etag.to_owned());
+                }
+                compare(recording, &response, &normaliser)
+            }
+            Err(reason) => vec![Difference::new(Kind::Unsent, "request", "", reason)],
+        };
+        allowlist.apply(&recording.name, &mut differences);
+        outcomes.push(Outcome { name: recording.name.clone(), differences });
+    }
+    if !problems.is_empty() {
+        outcomes.push(Outcome {
+            name: "(import)".into(),
+            differences: problems.into_iter().map(|p| Difference::new(Kind::Unsent, "import", "", p)).collect(),
+        });
+    }
+    (outcomes, allowlist)
+}
+
+fn written_report(outcomes: &[Outcome], allowlist: &Allowlist, backend: &str) -> String {
+    let recordings: Vec<&Outcome> = outcomes.iter().filter(|o| o.name != "(import)").collect();
+    let matching = recordings.iter().filter(|o| o.matches()).count();
+    let mut out = String::new();
+    let _ = writeln!(out, "Ghost differential suite on {backend}: {}", summary_line(matching, recordings.len()));
+    if let Some(import) = outcomes.iter().find(|o| o.name == "(import)") {
+        let _ = writeln!(out, "\nRows the import refused:");
+        for d in &import.differences {
+            let _ = writeln!(out, "  {}", d.masthead);
+        }
+    }
+
+    // By area: `content/posts-…` -> `content/posts`.
+    let mut areas: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for outcome in &recordings {
+        let area = outcome.name.split_once('-').map_or(outcome.name.as_str(), |(a, _)| a).to_owned();
+        let entry = areas.entry(area).or_default();
+        entry.1 += 1;
+        if outcome.matches() {
+            entry.0 += 1;
+        }
+    }
+    let _ = writeln!(out, "\nMatching by area:");
+    for (area, (matched, total)) in &areas {
+        let _ = writeln!(out, "  {area:<32} {matched:>3} of {total:>3}");
+    }
+
+    // Statuses and headers: grouped by the values on both sides.
+    let mut pairs: BTreeMap<(String, String, String), Vec<&str>> = BTreeMap::new();
+    // Body paths: grouped by path without positions, counting recordings and occurrences.
+    let mut paths: BTreeMap<(String, Kind), (HashSet<&str>, usize, String)> = BTreeMap::new();
+    for outcome in &recordings {
+        for d in outcome.differences.iter().filter(|d| d.allowed_by.is_none()) {
+            match d.kind {
+                Kind::Status | Kind::Header | Kind::Unsent => {
+                    pairs.entry((d.path.clone(), d.ghost.clone(), d.masthead.clone())).or_default().push(&outcome.name);
+                }
+                _ => {
+                    let entry = paths.entry((d.general_path(), d.kind)).or_default();
+                    entry.0.insert(&outcome.name);
+                    entry.1 += 1;
+                    if entry.2.is_empty() {
+                        entry.2 = format!("{} {}: Ghost {} / Masthead {}", outcome.name, d.path, d.ghost, d.masthead);
+                    }
+                }
+            }
+        }
+    }
+    let mut pairs: Vec<_> = pairs.into_iter().collect();
+    pairs.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+    let _ = writeln!(out, "\nStatus, header and unsent differences (recordings: what, Ghost -> Masthead, e.g.):");
+    for ((what, ghost, masthead), names) in &pairs {
+        let _ = writeln!(out, "  {:>3}  {what}: {ghost}  ->  {masthead}   e.g. {}", names.len(), names[0]);
+    }
+    let mut paths: Vec<_> = paths.into_iter().collect();
+    paths.sort_by(|a, b| b.1.0.len().cmp(&a.1.0.len()).then(a.0.cmp(&b.0)));
+    let _ = writeln!(out, "\nBody differences by JSON path (recordings, occurrences, kind, path; one example):");
+    for ((path, kind), (names, count, example)) in &paths {
+        let _ =
+            writeln!(out, "  {:>3} {:>5}  {:<7} {path}\n           e.g. {example}", names.len(), count, kind.name());
+    }
+
+    let _ = writeln!(out, "\nAllowlist rules and what they allowed:");
+    for (i, rule) in allowlist.rules.iter().enumerate() {
+        let used = recordings.iter().flat_map(|o| &o.differences).filter(|d| d.allowed_by == Some(i)).count();
+        let _ = writeln!(out, "  {used:>4}  {} {} on {}: {}", rule.kind, rule.path, rule.recordings, rule.reason);
+    }
+
+    let _ = writeln!(out, "\nRecording by recording:");
+    for outcome in &recordings {
+        let open: Vec<&Difference> = outcome.differences.iter().filter(|d| d.allowed_by.is_none()).collect();
+        if open.is_empty() {
+            let _ = writeln!(out, "  MATCH   {}", outcome.name);
+            continue;
+        }
+        let _ = writeln!(out, "  DIFFERS {} ({} differences)", outcome.name, open.len());
+        for d in open.iter().take(LISTED_PER_RECORDING) {
+            let _ = writeln!(out, "      {:<7} {}: Ghost {} / Masthead {}", d.kind.name(), d.path, d.ghost, d.masthead);
+        }
+        if open.len() > LISTED_PER_RECORDING {
+            let _ = writeln!(out, "      … and {} more", open.len() - LISTED_PER_RECORDING);
+        }
+    }
+    out
+}
+
+fn summary_line(matching: usize, total: usize) -> String {
+    let percent = if total == 0 { 0.0 } else { matching as f64 * 100.0 / total as f64 };
+    format!("{matching} of {total} match ({percent:.1}%)")
+}
+
+/// `target/` of this build: the test binary lives in `target/<profile>/deps/`.
+fn report_path(backend: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let target = exe.ancestors().nth(3).map(Path::to_path_buf).unwrap_or_else(std::env::temp_dir);
+    let suffix = if backend == "SQLite" { String::new() } else { format!("-{}", backend.to_lowercase()) };
+    target.join(format!("ghost-diff-report{suffix}.txt"))
+}
+
+fn matching_file() -> PathBuf {
+    corpus_dir().join("matching.txt")
+}
+
+/// The recordings listed as matching (comments and blank lines left out).
+fn listed_as_matching() -> Vec<String> {
+    let text = std::fs::read_to_string(matching_file()).unwrap_or_default();
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect()
+}
+
+const MATCHING_HEADER: &str = "# Recordings whose replay against Masthead matches Ghost's answer (see the ghost_diff test).\n\
+# The test fails when one of these stops matching. Refresh after making more match with:\n\
+#   GHOST_DIFF_UPDATE=1 cargo test --workspace -- ghost_diff\n";
+
+async fn check_against_ghost(db: &TestDb, backend: &str) {
+    let (outcomes, allowlist) = replay(db).await;
+    let report = written_report(&outcomes, &allowlist, backend);
+    let path = report_path(backend);
+    std::fs::write(&path, &report).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+
+    let recordings: Vec<&Outcome> = outcomes.iter().filter(|o| o.name != "(import)").collect();
+    let matching: Vec<&str> = recordings.iter().filter(|o| o.matches()).map(|o| o.name.as_str()).collect();
+    println!("Ghost differential suite on {backend}: {}", summary_line(matching.len(), recordings.len()));
+    println!("Full report: {}", path.display());
+
+    // The list is kept from the SQLite half; the PostgreSQL half must match the same recordings.
+    if std::env::var("GHOST_DIFF_UPDATE").is_ok_and(|v| v == "1") {
+        if backend != "SQLite" {
+            return;
+        }
+        let mut text = MATCHING_HEADER.to_owned();
+        for name in &matching {
+            text.push_str(name);
+            text.push('\n');
+        }
+        std::fs::write(matching_file(), text).expect("write matching.txt");
+        println!("Wrote {} names to matching.txt", matching.len());
+        return;
+    }
+
+    let known: HashSet<&str> = recordings.iter().map(|o| o.name.as_str()).collect();
+    let now_matching: HashSet<&str> = matching.iter().copied().collect();
+    let mut broken = Vec::new();
+    for name in listed_as_matching() {
+        if !known.contains(name.as_str()) {
+            broken.push(format!("{name}: listed in matching.txt but there is no such recording"));
+        } else if !now_matching.contains(name.as_str()) {
+            let outcome = recordings.iter().find(|o| o.name == name).expect("a known recording");
+            let first: Vec<String> = outcome
+                .differences
+                .iter()
+                .filter(|d| d.allowed_by.is_none())
+                .take(5)
+                .map(|d| format!("{} {}: Ghost {} / Masthead {}", d.kind.name(), d.path, d.ghost, d.masthead))
+                .collect();
+            broken.push(format!("{name} no longer matches Ghost:\n    {}", first.join("\n    ")));
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "{} on {backend}; recordings listed in clients/ghost-diff/matching.txt that fail:\n{}\n(full report: {})",
+        summary_line(matching.len(), recordings.len()),
+        broken.join("\n"),
+        path.display()
+    );
+}
+
+dual_db_test!(async fn masthead_answers_the_recorded_requests_as_ghost_did(db) {
+    let backend = if db.backend() == masthead_storage::Backend::Sqlite { "SQLite" } else { "PostgreSQL" };
+    check_against_ghost(&db, backend).await;
+});
+
+#[test]
+fn the_comparison_names_every_kind_of_difference() {
+    let ghost = serde_json::json!({"posts": [{"id": "a", "tags": [1, 2], "title": "T"}], "meta": {}});
+    let masthead = serde_json::json!({"posts": [{"id": "a", "tags": [1], "title": "U", "narration": null}]});
+    let mut out = Vec::new();
+    compare_json("", &ghost, &masthead, &mut out);
+    let found: Vec<(&str, String)> = out.iter().map(|d| (d.kind.name(), d.general_path())).collect();
+    assert_eq!(
+        found,
+        [
+            ("missing", "meta".to_owned()),
+            ("length", "posts[].tags".to_owned()),
+            ("value", "posts[].title".to_owned()),
+            ("extra", "posts[].narration".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn allowlist_patterns_match_paths_and_names() {
+    assert!(glob("posts[].narration", "posts[].narration"));
+    assert!(glob("content/posts-*", "content/posts-browse"));
+    assert!(glob("*.feature_image_credit", "posts[].feature_image_credit"));
+    assert!(!glob("content/*", "admin/posts-browse"));
+    assert!(!glob("posts[].narration", "pages[].narration"));
+}
+
+#[test]
+fn query_values_are_encoded_as_ghosts_clients_encode_them() {
+    assert_eq!(encode_uri_component("tags,authors"), "tags%2Cauthors");
+    assert_eq!(encode_uri_component("published_at desc"), "published_at%20desc");
+    assert_eq!(encode_uri_component("{{x}}!'()*-_.~"), "%7B%7Bx%7D%7D!'()*-_.~");
+    assert_eq!(encode_uri_component("київ"), "%D0%BA%D0%B8%D1%97%D0%B2");
+}
