@@ -501,6 +501,19 @@ fn cut(text: &str) -> String {
     }
 }
 
+/// Two long texts shown from a little before where they first differ, so that the report shows
+/// the difference rather than their common start.
+fn around_first_difference(ghost: &str, masthead: &str) -> (String, String) {
+    let first = ghost.chars().zip(masthead.chars()).take_while(|(g, m)| g == m).count();
+    let start = first.saturating_sub(40);
+    let from = |text: &str| {
+        let rest: String = text.chars().skip(start).collect();
+        let shown = cut(&rest);
+        if start > 0 { format!("…{shown}") } else { shown }
+    };
+    (from(ghost), from(masthead))
+}
+
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
 }
@@ -556,6 +569,10 @@ fn compare_json(path: &str, ghost: &Value, masthead: &Value, out: &mut Vec<Diffe
             for (i, (gv, mv)) in g.iter().zip(m).enumerate() {
                 compare_json(&format!("{path}[{i}]"), gv, mv, out);
             }
+        }
+        (Value::String(g), Value::String(m)) if g != m => {
+            let (g, m) = around_first_difference(g, m);
+            out.push(Difference::new(Kind::Value, path, format!("\"{g}\""), format!("\"{m}\"")));
         }
         (g, m) if g != m => out.push(Difference::new(Kind::Value, path, shown(g), shown(m))),
         _ => {}
@@ -639,7 +656,8 @@ fn compare(recording: &Recording, response: &TestResponse, normaliser: &Normalis
             }
             for (i, (g, m)) in ghost.iter().zip(&masthead).enumerate() {
                 if g != m {
-                    out.push(Difference::new(Kind::Value, format!("body:line[{i}]"), cut(g), cut(m)));
+                    let (g, m) = around_first_difference(g, m);
+                    out.push(Difference::new(Kind::Value, format!("body:line[{i}]"), g, m));
                 }
             }
         }
@@ -1082,6 +1100,15 @@ fn objects_with_a_name_are_compared_one_by_one_and_their_order_once() {
             ("order", "tags", "city, data", "data, city"),
         ]
     );
+}
+
+#[test]
+fn long_texts_are_shown_where_they_differ() {
+    let common = "The curfew in Lodvyn will start at midnight. ".repeat(10);
+    let (ghost, masthead) =
+        around_first_difference(&format!("{common}Officials said."), &format!("{common}Officers said."));
+    assert_eq!(ghost, "… in Lodvyn will start at midnight. Officials said.");
+    assert_eq!(masthead, "… in Lodvyn will start at midnight. Officers said.");
 }
 
 #[test]
