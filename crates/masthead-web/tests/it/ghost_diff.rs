@@ -5,13 +5,13 @@
 //!
 //! Differences Masthead keeps on purpose are rules in `clients/ghost-diff/allowlist.json`, each
 //! with its reason (and listed in `docs/API.md`). A recording matches when every difference it
-//! shows is allowlisted. `clients/ghost-diff/matching.txt` lists the recordings that match: the
-//! test fails when one of them stops matching (or no longer exists), so the count only goes up.
-//! After making more of them match, refresh the list with
-//! `GHOST_DIFF_UPDATE=1 cargo test --workspace -- ghost_diff`.
+//! shows is allowlisted. `clients/ghost-diff/matching.txt` records, per recording, what matches
+//! (`all`, or the parts: status, each header, body): the test fails when a listed part stops
+//! matching (or a listed recording no longer exists), so the count only goes up. After making
+//! more match, refresh the list with `GHOST_DIFF_UPDATE=1 cargo test --workspace -- ghost_diff`.
 //!
 //! Every run writes the full comparison, recording by recording and grouped by JSON path, to
-//! `target/ghost-diff-report.txt` (`…-postgres.txt` for the PostgreSQL half).
+//! `target/ghost-diff-report.txt` (`ghost-diff-report-postgresql.txt` for the PostgreSQL half).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -736,6 +736,8 @@ impl Allowlist {
 
 struct Outcome {
     name: String,
+    /// The API and resource asked for: `content/posts`, `admin/members`.
+    area: String,
     differences: Vec<Difference>,
 }
 
@@ -816,7 +818,9 @@ async fn replay(db: &TestDb) -> Replay {
             Err(reason) => vec![Difference::new(Kind::Unsent, "request", "", reason)],
         };
         allowlist.apply(&recording.name, &mut differences);
-        outcomes.push(Outcome { name: recording.name.clone(), differences });
+        let resource = recording.path.trim_start_matches("/ghost/api/").split('/').nth(1).unwrap_or_default();
+        let area = format!("{}/{}", recording.api, if resource.is_empty() { "(none)" } else { resource });
+        outcomes.push(Outcome { name: recording.name.clone(), area, differences });
     }
     Replay { outcomes, allowlist, import_notes }
 }
@@ -835,11 +839,9 @@ fn written_report(replay: &Replay, backend: &str) -> String {
         let _ = writeln!(out, "  {note}");
     }
 
-    // By area: `content/posts-…` -> `content/posts`.
     let mut areas: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for outcome in &recordings {
-        let area = outcome.name.split_once('-').map_or(outcome.name.as_str(), |(a, _)| a).to_owned();
-        let entry = areas.entry(area).or_default();
+        let entry = areas.entry(outcome.area.clone()).or_default();
         entry.1 += 1;
         if outcome.matches() {
             entry.0 += 1;
@@ -1100,6 +1102,43 @@ fn objects_with_a_name_are_compared_one_by_one_and_their_order_once() {
             ("order", "tags", "city, data", "data, city"),
         ]
     );
+}
+
+#[test]
+fn only_ids_uuids_times_and_error_ids_are_normalised() {
+    let ghost_post = "6b14d451c979bb750f80f57a";
+    let masthead_post = "0123456789abcdef01234567";
+    let ids = IdMap {
+        to_ghost: HashMap::from([(masthead_post.to_owned(), ghost_post.to_owned())]),
+        known_ghost: HashSet::from([ghost_post.to_owned()]),
+        ..IdMap::default()
+    };
+    let normaliser = Normaliser {
+        ids: &ids,
+        app_url: "https://news.example.org",
+        recorded_url: "http://127.0.0.1:2368",
+        content_key: "k",
+    };
+    let masthead = serde_json::json!({
+        "posts": [{"id": masthead_post, "comment_id": "ffffffffffffffffffffffff", "updated_at": "2026-12-06T03:00:00.000Z",
+                   "published_at": "2025-11-28T10:00:00.000+00:00",
+                   "url": "https://news.example.org/p/a77e2725-7df1-4aa3-abb5-113db9a57edf/"}],
+        "members": [{"created_at": "2025-01-02T09:00:00.000Z", "labels": [{"created_at": "2026-12-06T03:00:00.000Z"}]}],
+        "errors": [{"id": "485802ad-478a-4825-9ce8-ede6fa52f6ff"}]
+    });
+    assert_eq!(
+        normaliser.json(Side::Masthead, &masthead, ""),
+        serde_json::json!({
+            "posts": [{"id": ghost_post, "comment_id": "<id>", "updated_at": "<time>",
+                       "published_at": "2025-11-28T10:00:00.000+00:00",
+                       "url": "http://127.0.0.1:2368/p/<uuid>/"}],
+            "members": [{"created_at": "2025-01-02T09:00:00.000Z", "labels": [{"created_at": "<time>"}]}],
+            "errors": [{"id": "<error-id>"}]
+        })
+    );
+    // Masthead's id of another object than Ghost's does not pass for it.
+    assert_eq!(normaliser.text(Side::Ghost, ghost_post), ghost_post);
+    assert_eq!(normaliser.text(Side::Masthead, "fedcba9876543210fedcba98"), "<id>");
 }
 
 #[test]
