@@ -570,9 +570,10 @@ fn compare_json(path: &str, ghost: &Value, masthead: &Value, out: &mut Vec<Diffe
                 compare_json(&format!("{path}[{i}]"), gv, mv, out);
             }
         }
-        (Value::String(g), Value::String(m)) if g != m => {
-            let (g, m) = around_first_difference(g, m);
-            out.push(Difference::new(Kind::Value, path, format!("\"{g}\""), format!("\"{m}\"")));
+        (Value::String(_), Value::String(_)) if ghost != masthead => {
+            // Shown as JSON (quoted, newlines escaped), from where they first differ.
+            let (g, m) = around_first_difference(&ghost.to_string(), &masthead.to_string());
+            out.push(Difference::new(Kind::Value, path, g, m));
         }
         (g, m) if g != m => out.push(Difference::new(Kind::Value, path, shown(g), shown(m))),
         _ => {}
