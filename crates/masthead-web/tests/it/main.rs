@@ -11,6 +11,7 @@ mod campaigns;
 mod credentials;
 mod feeds;
 mod gating;
+mod ghost_diff;
 mod home_and_archives;
 mod member_admin;
 mod members;
