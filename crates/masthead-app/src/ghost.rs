@@ -5,4 +5,5 @@ pub mod api_json;
 pub mod body;
 pub mod export;
 mod format;
+pub mod images;
 pub mod import;

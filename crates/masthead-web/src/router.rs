@@ -121,7 +121,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/integrations/{id}/regenerate/", post(integrations::regenerate_key))
         .route("/admin/integrations/{id}/delete/", post(integrations::delete_integration))
         .route("/admin/transfer/", get(transfer::transfer_page))
-        .route("/admin/transfer/import/", post(transfer::import).layer(DefaultBodyLimit::max(256 * 1024 * 1024)))
+        // The export and, optionally, an archive of Ghost's images; larger sites use the command line.
+        .route("/admin/transfer/import/", post(transfer::import).layer(DefaultBodyLimit::max(512 * 1024 * 1024)))
         .route("/admin/transfer/export/", get(transfer::export))
         .route("/admin/assets/{*path}", get(admin::asset))
         .route("/admin/{*rest}", any(admin::fallback))

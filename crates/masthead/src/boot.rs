@@ -139,14 +139,26 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             newsroom.close().await;
             Ok(())
         }
-        Some(Command::Import { command: ImportCommand::Ghost { storage, file } }) => {
+        Some(Command::Import { command: ImportCommand::Ghost { storage, file, content } }) => {
             let json = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            if let Some(content) = &content
+                && !content.exists()
+            {
+                anyhow::bail!("{} does not exist: give Ghost's content folder or an archive of it", content.display());
+            }
             let _lock = lock_database(&storage, "import ghost")?;
             let newsroom = open_newsroom(&storage).await?;
             let result = import_ghost(&newsroom, &json).await;
+            let images = match (&result, content) {
+                (Ok(_), Some(content)) => Some(import_ghost_images(&newsroom, content).await),
+                _ => None,
+            };
             newsroom.close().await;
             let report = result.with_context(|| format!("importing {}", file.display()))?;
             print!("{}", describe_import(&report));
+            if let Some(images) = images {
+                print!("{}", describe_images(&images.context("importing the images")?));
+            }
             Ok(())
         }
         Some(Command::Export { command: ExportCommand::Ghost { storage, serve, file } }) => {
@@ -178,6 +190,48 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Brings in the imported site's images from Ghost's content folder or an archive of it, with a
+/// progress bar on standard error.
+async fn import_ghost_images(
+    newsroom: &Newsroom,
+    content: std::path::PathBuf,
+) -> anyhow::Result<masthead_app::ghost::images::ImageReport> {
+    use masthead_app::ghost::images::ContentSource;
+    let source = if content.is_dir() { ContentSource::Folder(content) } else { ContentSource::ArchiveFile(content) };
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} images ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = newsroom
+        .import_ghost_images(source, |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+        .await;
+    bar.finish_and_clear();
+    report.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn describe_images(report: &masthead_app::ghost::images::ImageReport) -> String {
+    let mut out = format!(
+        "Images: {} referred to, {} imported, {} already here.\n",
+        report.referenced, report.imported, report.already_present
+    );
+    if !report.missing.is_empty() {
+        out.push_str(&format!("{} images the site refers to are not in the content folder:\n", report.missing.len()));
+        for path in &report.missing {
+            out.push_str(&format!("  {path}\n"));
+        }
+    }
+    if !report.refused.is_empty() {
+        out.push_str(&format!("{} images could not be imported:\n", report.refused.len()));
+        for refused in &report.refused {
+            out.push_str(&format!("  {}: {}\n", refused.path, refused.reason));
+        }
+    }
+    out
 }
 
 /// Runs a Ghost import with a progress bar on standard error (hidden when it is not a terminal).

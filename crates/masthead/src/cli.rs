@@ -94,6 +94,10 @@ pub enum ImportCommand {
         storage: StorageArgs,
         /// The export file (`<site>.ghost.<date>.json`).
         file: PathBuf,
+        /// Ghost's `content/` folder (or its `content/images/`), or a zip, tar or tar.gz of it:
+        /// every image the site refers to is stored with its sizes, under the same addresses.
+        #[arg(long, value_name = "PATH")]
+        content: Option<PathBuf>,
     },
 }
 

@@ -525,3 +525,33 @@ fn a_first_start_installs_the_voice_in_the_background_and_narrates_the_demo_with
     assert!(output.contains("narrated engine=\"hibari\""), "narrated with the installed voice: {output}");
     assert!(dir.path().join("voices/hibari-0.2.1/assets/hibari.onnx").is_file());
 }
+
+#[test]
+fn import_ghost_with_its_content_archive_brings_the_images_and_lists_what_is_missing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../clients/ghost-diff/fixture");
+    let import = Command::new(BIN)
+        .args(["import", "ghost"])
+        .arg(fixtures.join("ghost-export.json"))
+        .arg("--content")
+        .arg(fixtures.join("content-images.tar.gz"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .expect("run masthead");
+    let stdout = String::from_utf8_lossy(&import.stdout);
+    assert!(import.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&import.stderr));
+    assert!(stdout.ends_with("Images: 8 referred to, 8 imported, 0 already here.\n"), "{stdout}");
+    assert!(dir.path().join("media/images/2026/12/city-hall.jpg").is_file());
+
+    let missing = Command::new(BIN)
+        .args(["import", "ghost"])
+        .arg(fixtures.join("ghost-export.json"))
+        .args(["--content", "no-such-folder", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run masthead");
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(stderr.contains("no-such-folder does not exist"), "{stderr}");
+}

@@ -10,7 +10,6 @@ use masthead_core::{NavigationItem, Post, PostStatus, PostType, Role, StaffStatu
 use masthead_test_utils::{TestApp, dual_db_test};
 use time::macros::datetime;
 
-
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/ghost/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"))

@@ -5,6 +5,7 @@ mod cdn;
 mod demo;
 mod feed;
 mod ghost_export;
+mod ghost_images;
 mod ghost_import;
 mod member_csv;
 mod narration;

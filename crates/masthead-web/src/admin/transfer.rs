@@ -27,6 +27,8 @@ struct Report {
     already_present: usize,
     problems: Vec<String>,
     warnings: Vec<String>,
+    /// What came in from the archive of Ghost's images, when one was given.
+    images: Option<masthead_app::ghost::images::ImageReport>,
 }
 
 pub async fn transfer_page(State(state): State<AppState>, SignedIn(staff): SignedIn) -> Response {
@@ -40,6 +42,7 @@ pub async fn transfer_page(State(state): State<AppState>, SignedIn(staff): Signe
         already_present: 0,
         problems: Vec::new(),
         warnings: Vec::new(),
+        images: None,
     };
     render(&state, StatusCode::OK, "transfer.html", Some(&staff), "transfer", empty).await
 }
@@ -48,10 +51,12 @@ pub async fn import(State(state): State<AppState>, SignedIn(staff): SignedIn, mu
     if !staff.actor.may(Permission::ManageSettings) {
         return forbidden(&state, &staff, "import or export the site").await;
     }
-    let mut file = None;
+    let (mut file, mut content) = (None, None);
     while let Ok(Some(field)) = form.next_field().await {
-        if field.name() == Some("file") {
-            file = field.bytes().await.ok();
+        match field.name() {
+            Some("file") => file = field.bytes().await.ok(),
+            Some("content") => content = field.bytes().await.ok().filter(|c| !c.is_empty()),
+            _ => {}
         }
     }
     let back = || super::LinkView { url: "/admin/transfer/", label: "Back to import and export" };
@@ -76,6 +81,28 @@ pub async fn import(State(state): State<AppState>, SignedIn(staff): SignedIn, mu
             .await;
         }
     };
+    let images = match content {
+        None => None,
+        Some(archive) => {
+            let source = masthead_app::ghost::images::ContentSource::Archive(archive.to_vec());
+            match state.newsroom.import_ghost_images(source, |_, _| {}).await {
+                Ok(images) => Some(images),
+                Err(e @ masthead_app::AppError::Invalid { .. }) => {
+                    let text = format!("The export was imported, but not the images: {e}");
+                    return message(
+                        &state,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        Some(&staff),
+                        "Images not imported",
+                        &text,
+                        Some(back()),
+                    )
+                    .await;
+                }
+                Err(e) => return internal(e),
+            }
+        }
+    };
     let view = Report {
         done: true,
         version: report.ghost_version.clone(),
@@ -87,6 +114,7 @@ pub async fn import(State(state): State<AppState>, SignedIn(staff): SignedIn, mu
         already_present: report.skipped.iter().filter(|s| s.already_present).count(),
         problems: report.problems().map(ToString::to_string).collect(),
         warnings: report.warnings.iter().map(ToString::to_string).collect(),
+        images,
     };
     render(&state, StatusCode::OK, "transfer.html", Some(&staff), "transfer", view).await
 }

@@ -745,3 +745,45 @@ dual_db_test!(async fn an_imported_sites_own_addresses_follow_the_site_url_it_is
     assert!(html.contains("href=\"https://news.example.net/tag/news/\""), "{html}");
     assert!(!html.contains("127.0.0.1") && !html.contains("__GHOST_URL__"), "{html}");
 });
+
+dual_db_test!(async fn the_newsrooms_import_takes_ghosts_images_and_serves_them_at_ghosts_addresses(db) {
+    let app = TestApp::new(&db).await;
+    let owner = app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let cookie = app.session_cookie(&app.newsroom.open_session(&owner, None, None).await.expect("session"));
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../clients/ghost-diff/fixture");
+    let export = std::fs::read(fixtures.join("ghost-export.json")).expect("export");
+    let archive = std::fs::read(fixtures.join("content-images.tar.gz")).expect("archive");
+    let boundary = "masthead-boundary";
+    let mut body = Vec::new();
+    for (name, file_name, bytes) in [("file", "site.ghost.json", &export), ("content", "content.tar.gz", &archive)] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let imported = app
+        .request(
+            Request::post("/admin/transfer/import/")
+                .header("cookie", &cookie)
+                .header("origin", ORIGIN)
+                .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(imported.status, 200, "{}", imported.text());
+    let page = scraper::Html::parse_document(&imported.text());
+    let images = crate::select(&page, "[data-images-report]");
+    assert_eq!(images.len(), 1, "{}", imported.text());
+    assert_eq!(crate::text_of(&images[0]), "8 referred to, 8 imported, 0 already here.");
+
+    // Ghost's addresses answer: the original, and Ghost's resized and WebP forms of it.
+    let original = app.get("/content/images/2026/12/city-hall.jpg").await;
+    assert_eq!((original.status.as_u16(), original.header("content-type")), (200, Some("image/jpeg")));
+    let resized = app.get("/content/images/size/w960/2026/12/city-hall.jpg").await;
+    assert_eq!(resized.status, 200);
+    let webp = app.get("/content/images/size/w480/format/webp/2026/12/city-hall.jpg").await;
+    assert_eq!((webp.status.as_u16(), webp.header("content-type")), (200, Some("image/webp")));
+});

@@ -765,7 +765,7 @@ async fn replay(db: &TestDb) -> Replay {
 
     let mut import_notes = Vec::new();
     let export = std::fs::read(corpus_dir().join("fixture/ghost-export.json")).expect("the fixture export");
-    let report = app.newsroom.import_ghost(&export, &app.state.site_url, |_, _| {}).await.expect("the export imports");
+    let report = app.newsroom.import_ghost(&export, |_, _| {}).await.expect("the export imports");
     for (table, counts) in &report.tables {
         import_notes.push(format!(
             "export, {table}: {} created, {} updated, {} skipped",
