@@ -151,6 +151,40 @@ const instant = (v) => (v ? new Date(v).getTime() : null);
 const blank = (v) => (v === undefined || v === null || v === '' ? null : v);
 const present = (v) => (blank(v) === null ? 'none' : 'present');
 
+async function readSettings(base, key) {
+    const res = await fetch(`${base}/ghost/api/content/settings/?key=${encodeURIComponent(key)}`, {headers: {'Accept-Version': 'v6.0'}});
+    const text = await res.text();
+    if (!res.ok) throw new Error(`GET ${base} settings: ${res.status} ${text.slice(0, 300)}`);
+    return JSON.parse(text).settings;
+}
+
+// A setting's value as both sites should agree on it: images by presence, navigation as its
+// labels and addresses with either site's address written <site>.
+function settingValue(norm, key, v) {
+    if (['logo', 'icon', 'cover_image', 'og_image', 'twitter_image'].includes(key)) return present(v);
+    if (Array.isArray(v)) return JSON.stringify(v.map((x) => (x && typeof x === 'object' && 'url' in x ? {...x, url: norm.site(x.url)} : x)));
+    return blank(v);
+}
+
+// Settings the export file carries are compared (a difference is Ghost taking one wrongly);
+// others that differ are notes, since Ghost keeps its own value for them.
+const SETTINGS_NOT_COMPARED = new Set(['url', 'version']);
+
+function compareSettings(norm, m, g, carried) {
+    const differences = [];
+    const notes = [];
+    for (const key of Object.keys(m)) {
+        if (SETTINGS_NOT_COMPARED.has(key) || !(key in g)) continue;
+        const a = settingValue(norm, key, m[key]);
+        const b = settingValue(norm, key, g[key]);
+        if (a === b) continue;
+        const line = `${key}: Masthead ${show(a)}, Ghost ${show(b)}`;
+        if (carried.has(key)) differences.push(`settings/${key}: ${line.slice(key.length + 2)}`);
+        else notes.push(line);
+    }
+    return {differences, notes};
+}
+
 // ---- comparison -----------------------------------------------------------------------------
 
 // For each resource, the fields compared and how each side's value is read.
@@ -172,6 +206,12 @@ function fields(norm, slugMap) {
         feature_image: (p) => present(p.feature_image),
         feature_image_alt: (p) => blank(p.feature_image_alt),
         feature_image_caption: (p) => blank(norm.text(p.feature_image_caption)),
+        // Masthead keeps a photo credit beside the caption; Ghost has no such field, so the
+        // credit survives only if its text reached Ghost's caption.
+        feature_image_credit: (p, side) => {
+            if (side === 'masthead') return {v: blank(norm.text(p.feature_image_credit)), credit: true};
+            return {v: blank(norm.text(p.feature_image_caption)), credit: true};
+        },
         meta_title: (p) => blank(p.meta_title),
         meta_description: (p) => blank(p.meta_description),
         og_title: (p) => blank(p.og_title),
@@ -228,6 +268,11 @@ function compareItem(spec, m, g) {
         const a = unwrap(get(m, 'masthead'));
         const b = unwrap(get(g, 'ghost'));
         if (a.v === b.v || (a.v === undefined && b.v === undefined)) continue;
+        if (a.credit) {
+            if (a.v === null || (b.v || '').includes(a.v)) continue;
+            out.push(`${name}: Masthead ${show(a.v)}; Ghost has no credit field and its caption (${show(b.v)}) does not hold it`);
+            continue;
+        }
         if (a.text) out.push(`${name}: ${textDiff(a.v, b.v)}`);
         else out.push(`${name}: Masthead ${show(a.show ?? a.v)}, Ghost ${show(b.show ?? b.v)}`);
     }
@@ -350,6 +395,11 @@ async function main() {
         if (skipped) notes.push(`${r}: ${skipped} that Ghost held before the import were not compared`);
         summary.push({r, masthead: mItems.length, ghost: gAll.length - skipped, compared: pairs[r].length, same: 0});
     }
+    const carried = new Set((data.settings || []).map((x) => x.key));
+    const settings = compareSettings(norm, await readSettings(opts.mastheadUrl, opts.mastheadKey),
+        await readSettings(cfg.url, ghostContentKey), carried);
+    differences.push(...settings.differences);
+    if (settings.notes.length) notes.push(`settings the export file does not carry, where Ghost keeps its own value:\n    ${settings.notes.join('\n    ')}`);
     const internal = (site) => site.tags.filter((t) => t.visibility !== 'public').map((t) => t.slug);
     notes.push(`internal tags (not compared): Masthead ${show(internal(masthead))}, Ghost ${show(internal(ghost))}`);
 
@@ -363,7 +413,7 @@ async function main() {
     }
 
     console.log(`Round trip: ${opts.file} → Ghost ${site.version} (${cfg.url}), compared with Masthead (${opts.mastheadUrl})`);
-    console.log(`Export file: ${inFile.posts.size} posts, ${inFile.pages.size} pages, ${inFile.tags.size} tags, ${inFile.authors.size} staff`);
+    console.log(`Export file: ${inFile.posts.size} posts, ${inFile.pages.size} pages, ${inFile.tags.size} tags, ${inFile.authors.size} staff, ${carried.size} settings`);
     console.log('');
     console.log('resource  Masthead  Ghost  compared  same');
     for (const s of summary) {
@@ -373,9 +423,18 @@ async function main() {
     for (const n of notes) console.log(`note: ${n}`);
     console.log('');
     // Grouped by resource and item, in the order found (sort is stable).
-    const order = ['tags', 'authors', 'posts', 'pages'];
+    const order = ['settings', 'tags', 'authors', 'posts', 'pages'];
     const key = (d) => [order.indexOf(d.split('/')[0]), d.slice(0, d.indexOf(': '))];
     differences.sort((a, b) => { const [ra, sa] = key(a); const [rb, sb] = key(b); return ra - rb || (sa < sb ? -1 : sa > sb ? 1 : 0); });
+    // How many items differ in each field, to see the causes at a glance.
+    const byField = new Map();
+    for (const d of differences) {
+        const [item, rest] = [d.slice(0, d.indexOf(': ')), d.slice(d.indexOf(': ') + 2)];
+        const m = /^([\w.]+(?: \(text\))?): /.exec(rest);
+        const k = `${item.split('/')[0]} ${item.startsWith('settings/') ? item.slice(9) : m ? m[1] : 'presence or slug'}`;
+        byField.set(k, (byField.get(k) || 0) + 1);
+    }
+    if (byField.size) console.log(`by field: ${[...byField].map(([k, n]) => `${k} ${n}`).join('; ')}`);
     console.log(`${differences.length} difference(s)${differences.length ? ':' : ''}`);
     for (const d of differences) console.log(`  - ${d}`);
     return differences.length ? 1 : 0;
