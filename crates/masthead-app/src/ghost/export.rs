@@ -11,7 +11,7 @@
 use masthead_core::{Newsletter, Post, PostStatus, Role, SiteSettings, StaffStatus, StaffUser, Tag};
 use serde_json::{Value, json};
 
-use crate::ghost::format::{EXPORT_VERSION, format_time, html_to_placeholder, url_to_placeholder};
+use crate::ghost::format::{EXPORT_VERSION, format_time, html_to_placeholder, to_placeholder, url_to_placeholder};
 use crate::{AppError, Newsroom};
 
 /// Ghost's role names, in the order of its `roles` table.
@@ -266,7 +266,9 @@ impl Exporter<'_> {
                 .iter()
                 .map(|item| masthead_core::NavigationItem {
                     label: item.label.clone(),
-                    url: url_to_placeholder(&item.url, self.site_url),
+                    // Ghost keeps navigation site-relative and does not resolve the placeholder
+                    // inside settings on import: only this site's absolute addresses change.
+                    url: to_placeholder(&item.url, self.site_url),
                 })
                 .collect()
         };

@@ -98,6 +98,9 @@ dual_db_test!(async fn an_export_imports_into_a_fresh_site_unchanged(db) {
     let text = export.to_string();
     assert!(!text.contains("password") && !text.contains("$argon2"), "no credentials");
     assert!(!text.contains("https://news.example.org"), "site URLs are placeholders");
+    let navigation = data["settings"].as_array().expect("settings").iter().find(|s| s["key"] == "navigation").expect("navigation");
+    let navigation = navigation["value"].as_str().expect("navigation is JSON text");
+    assert!(navigation.contains(r#""url":"/about/""#), "navigation stays site-relative, as Ghost keeps it: {navigation}");
     let trains = data["posts"].as_array().expect("posts").iter().find(|p| p["slug"] == "night-trains-leave-kyiv").expect("exported");
     assert_eq!(
         trains["html"],
