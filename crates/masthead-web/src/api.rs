@@ -44,13 +44,11 @@ pub struct ApiError {
     pub context: Option<String>,
     pub property: Option<String>,
     pub code: Option<&'static str>,
-    /// What the client can do about it (Ghost's `help`).
-    pub help: Option<&'static str>,
 }
 
 impl ApiError {
     fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
-        Self { status, kind, message: message.into(), context: None, property: None, code: None, help: None }
+        Self { status, kind, message: message.into(), context: None, property: None, code: None }
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -60,7 +58,7 @@ impl ApiError {
 
     /// An endpoint this version does not have, asked for by a client that named its version.
     pub fn not_acceptable(accept_version: &str) -> Self {
-        let mut error = Self::new(
+        Self::new(
             StatusCode::NOT_ACCEPTABLE,
             "RequestNotAcceptableError",
             "Request could not be served, the endpoint was not found.",
@@ -68,9 +66,12 @@ impl ApiError {
         .with_context(format!(
             "Provided client accept-version {accept_version} is behind current Ghost version {API_VERSION}."
         ))
-        .with_code("UPDATE_CLIENT");
-        error.help = Some("Try upgrading your Ghost API client.");
-        error
+        .with_code("UPDATE_CLIENT")
+    }
+
+    /// What the client can do about it (Ghost's `help`), where Ghost says.
+    fn help(&self) -> Option<&'static str> {
+        (self.kind == "RequestNotAcceptableError").then_some("Try upgrading your Ghost API client.")
     }
 
     /// A read by an id that is not one (`/posts/not-an-id/`, or `/posts/slug/` without a slug):
@@ -151,7 +152,7 @@ impl IntoResponse for ApiError {
                 "type": self.kind,
                 "details": Value::Null,
                 "property": self.property,
-                "help": self.help,
+                "help": self.help(),
                 "code": self.code,
                 // The request's id, which its log lines carry too.
                 "id": crate::middleware::current_request_id()
