@@ -22,6 +22,18 @@ pub use masthead_app::ghost::api_json::API_VERSION;
 const ERROR_CACHE_CONTROL: &str =
     "no-cache, private, no-store, must-revalidate, max-stale=0, post-check=0, pre-check=0";
 
+/// Ghost's Cache-Control on a Content API 404: its error policy without `private`.
+pub const CONTENT_NOT_FOUND_CACHE_CONTROL: &str =
+    "no-cache, max-age=0, no-store, must-revalidate, max-stale=0, post-check=0, pre-check=0";
+
+/// The header naming the Ghost version that answered.
+pub const CONTENT_VERSION: &str = "content-version";
+
+const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// What an API answer varies by; a 304 names only `Accept-Version`, as Ghost's does.
+const VARY: &str = "Accept-Version, Accept-Encoding";
+
 /// An error in Ghost's envelope: `{errors: [{message, context, type, ...}]}`.
 #[derive(Debug)]
 pub struct ApiError {
@@ -42,6 +54,35 @@ impl ApiError {
     pub fn not_found(what: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "NotFoundError", "Resource not found error, cannot read resource.")
             .with_context(format!("{what} not found."))
+    }
+
+    /// An endpoint this version does not have, asked for by a client that named its version.
+    pub fn not_acceptable(accept_version: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "RequestNotAcceptableError",
+            "Request could not be served, the endpoint was not found.",
+        )
+        .with_context(format!(
+            "Provided client accept-version {accept_version} is behind current Ghost version {API_VERSION}."
+        ))
+        .with_code("UPDATE_CLIENT")
+    }
+
+    /// What the client can do about it (Ghost's `help`), where Ghost says.
+    fn help(&self) -> Option<&'static str> {
+        (self.kind == "RequestNotAcceptableError").then_some("Try upgrading your Ghost API client.")
+    }
+
+    /// A read by an id that is not one (`/posts/not-an-id/`, or `/posts/slug/` without a slug):
+    /// Ghost's 422, not a 404.
+    pub fn invalid_id(resource: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "ValidationError",
+            format!("Validation error, cannot read {resource}."),
+        )
+        .with_context("Validation (matches) failed for id undefined.id")
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -111,7 +152,7 @@ impl IntoResponse for ApiError {
                 "type": self.kind,
                 "details": Value::Null,
                 "property": self.property,
-                "help": Value::Null,
+                "help": self.help(),
                 "code": self.code,
                 // The request's id, which its log lines carry too.
                 "id": crate::middleware::current_request_id()
@@ -119,10 +160,17 @@ impl IntoResponse for ApiError {
                 "ghostErrorCode": Value::Null,
             }]
         });
-        let mut response = (self.status, axum::Json(body)).into_response();
+        // Ghost's errors carry the headers its successes do, a weak `ETag` included.
+        let bytes = serde_json::to_vec(&body).unwrap_or_default();
+        let etag = etag(&bytes);
+        let mut response = (self.status, [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)], bytes).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(ERROR_CACHE_CONTROL));
-        headers.insert("content-version", HeaderValue::from_static(API_VERSION));
+        headers.insert(CONTENT_VERSION, HeaderValue::from_static(API_VERSION));
+        headers.insert(header::VARY, HeaderValue::from_static(VARY));
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            headers.insert(header::ETAG, value);
+        }
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(crate::error::RETRY_AFTER_SECONDS));
         }
@@ -196,28 +244,43 @@ fn shape<'a>(
 }
 
 /// A JSON answer with the headers Ghost sends: `Content-Version`, `Vary`, a cache policy and a
-/// strong `ETag` (a matching `If-None-Match` gets 304).
+/// weak `ETag`, as Express computes one (a matching `If-None-Match` gets 304).
 pub fn json_response(request_headers: &HeaderMap, body: &Value, cache_control: &'static str) -> Response {
     let bytes = match serde_json::to_vec(body) {
         Ok(bytes) => bytes,
         Err(_) => return ApiError::internal().into_response(),
     };
-    let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&bytes));
-    let matches = request_headers
+    let etag = etag(&bytes);
+    let not_modified = request_headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag));
-    let mut response = if matches {
+        .is_some_and(|v| if_none_match(v, &etag));
+    let mut response = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        ([(header::CONTENT_TYPE, "application/json; charset=utf-8")], bytes).into_response()
+        ([(header::CONTENT_TYPE, JSON_CONTENT_TYPE)], bytes).into_response()
     };
     let headers = response.headers_mut();
-    headers.insert("content-version", HeaderValue::from_static(API_VERSION));
-    headers.insert(header::VARY, HeaderValue::from_static("Accept-Version, Accept-Encoding"));
+    headers.insert(CONTENT_VERSION, HeaderValue::from_static(API_VERSION));
+    let vary = if not_modified { "Accept-Version" } else { VARY };
+    headers.insert(header::VARY, HeaderValue::from_static(vary));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
     }
     response
+}
+
+/// A weak entity tag over a body (`W/"…"`): the same bytes, serialised the same way, but not a
+/// promise of byte ranges, as Ghost's.
+fn etag(bytes: &[u8]) -> String {
+    format!("W/\"{:x}-{:016x}\"", bytes.len(), xxhash_rust::xxh3::xxh3_64(bytes))
+}
+
+/// Whether an `If-None-Match` value names `etag`, by RFC 9110's weak comparison (`W/` ignored
+/// on either side), or is `*`.
+fn if_none_match(value: &str, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let current = opaque(etag);
+    value.split(',').any(|tag| tag.trim() == "*" || opaque(tag) == current)
 }

@@ -64,6 +64,9 @@ pub async fn normalize_path(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let path = request.uri().path();
+    if let Some(response) = api_slash_redirect(&request) {
+        return response;
+    }
     let Some(mut target) = canonical_path(path).filter(|canonical| canonical != path) else {
         return next.run(request).await;
     };
@@ -76,6 +79,37 @@ pub async fn normalize_path(request: Request, next: Next) -> Response {
         Ok(location) => (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response(),
         Err(_) => next.run(request).await,
     }
+}
+
+/// Ghost's API answers a path without its trailing slash (`/ghost/api/content/posts`) with a
+/// 301 to the path with it, the query kept, cacheable for a year, with the headers its API
+/// answers carry. Case and the rest of the path are left alone: slugs and emails live there.
+fn api_slash_redirect(request: &Request) -> Option<Response> {
+    let path = request.uri().path();
+    let last = path.rsplit('/').next().unwrap_or("");
+    if !path.starts_with("/ghost/api/") || path.ends_with('/') || last.contains('.') {
+        return None;
+    }
+    let mut target = format!("{path}/");
+    if let Some(query) = request.uri().query() {
+        target.push('?');
+        target.push_str(query);
+    }
+    let location = HeaderValue::from_str(&target).ok()?;
+    let mut response = (
+        StatusCode::MOVED_PERMANENTLY,
+        [
+            (header::LOCATION, location),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000")),
+            (header::VARY, HeaderValue::from_static("Accept-Version")),
+            (HeaderName::from_static(crate::api::CONTENT_VERSION), HeaderValue::from_static(crate::api::API_VERSION)),
+        ],
+    )
+        .into_response();
+    if path.starts_with("/ghost/api/content/") {
+        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    }
+    Some(response)
 }
 
 /// The one spelling of a site path: one slash between segments and none doubled at the start

@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-/// The Ghost version whose API Masthead speaks, sent as `Content-Version`.
-pub const API_VERSION: &str = "v6.0";
+/// The Ghost version whose API Masthead speaks (major.minor), sent as `Content-Version`.
+pub const API_VERSION: &str = "v6.65";
 
 /// Which API a resource is shown on: the Admin API shows drafts' fields and staff details.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -21,7 +21,7 @@ pub mod webhooks;
 use axum::body::Bytes;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use masthead_app::ghost::api_json::{Audience, Shape};
 use masthead_core::{Actor, Permission, Role};
@@ -29,7 +29,7 @@ use masthead_storage::{Listing, Paginated, Resource, Scope};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{ApiError, BrowseParams, json_response};
+use super::{API_VERSION, ApiError, BrowseParams, CONTENT_VERSION, json_response};
 use crate::AppState;
 
 pub use fields::Field;
@@ -107,14 +107,23 @@ fn ok(headers: &HeaderMap, result: Result<Value, ApiError>) -> Response {
 
 fn created(result: Result<Value, ApiError>) -> Response {
     match result {
-        Ok(body) => (StatusCode::CREATED, [(header::CACHE_CONTROL, CACHE_CONTROL)], axum::Json(body)).into_response(),
+        Ok(body) => {
+            // Ghost's headers, ETag included; a creation is never a 304.
+            let mut response = json_response(&HeaderMap::new(), &body, CACHE_CONTROL);
+            *response.status_mut() = StatusCode::CREATED;
+            response
+        }
         Err(e) => e.into_response(),
     }
 }
 
 fn deleted(result: Result<(), ApiError>) -> Response {
     match result {
-        Ok(()) => (StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, CACHE_CONTROL)]).into_response(),
+        Ok(()) => (
+            StatusCode::NO_CONTENT,
+            [(header::CACHE_CONTROL, CACHE_CONTROL), (HeaderName::from_static(CONTENT_VERSION), API_VERSION)],
+        )
+            .into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -167,7 +176,22 @@ fn body<T: DeserializeOwned>(bytes: &Bytes, resource: &str) -> Result<T, ApiErro
     })
 }
 
-/// Any other path under the Admin API: Ghost's 404 envelope, not the site's page.
-pub async fn unknown() -> Response {
-    ApiError::not_found("Resource").into_response()
+/// Any other path under either API: Ghost's error envelope, not the site's page. As Ghost, a
+/// client that names its `Accept-Version` is told the endpoint is not in this version (406);
+/// one that does not gets a plain 404. Ghost's Content API reads offers by id; Masthead has
+/// none, so such a read is the 404 of an unknown offer.
+pub async fn unknown(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let offer = uri.path().strip_prefix("/ghost/api/content/offers/").and_then(|rest| rest.strip_suffix('/'));
+    if offer.is_some_and(|id| !id.is_empty() && !id.contains('/')) {
+        let mut error = ApiError::not_found("Offer");
+        error.message = "Resource not found error, cannot read offer.".into();
+        return error.into_response();
+    }
+    let Some(version) = headers.get("accept-version").and_then(|v| v.to_str().ok()) else {
+        let mut error = ApiError::not_found("Resource");
+        error.message = "Resource not found".into();
+        error.context = None;
+        return error.into_response();
+    };
+    ApiError::not_acceptable(version).into_response()
 }

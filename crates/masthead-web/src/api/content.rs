@@ -56,9 +56,15 @@ pub async fn require_content_key(State(state): State<AppState>, request: Request
 pub async fn cors(request: Request, next: Next) -> Response {
     let preflight = request.method() == Method::OPTIONS;
     let mut response = if preflight { StatusCode::NO_CONTENT.into_response() } else { next.run(request).await };
+    let not_found = response.status() == StatusCode::NOT_FOUND;
     let headers = response.headers_mut();
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    // Ghost's Content API 404s drop `private` from its error cache policy.
+    if not_found {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(super::CONTENT_NOT_FOUND_CACHE_CONTROL));
+    }
     if preflight {
+        headers.insert(super::CONTENT_VERSION, HeaderValue::from_static(super::API_VERSION));
         headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, HEAD, OPTIONS"));
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
@@ -116,7 +122,7 @@ async fn read_post(state: &AppState, headers: &HeaderMap, query: &Query, post_ty
         let post = match by {
             Lookup::Id(id) => match ObjectId::parse(&id) {
                 Ok(id) => state.newsroom.db().post_by_id(&id).await?,
-                Err(_) => None,
+                Err(_) => return Err(ApiError::invalid_id(if post_type == PostType::Post { "post" } else { "page" })),
             },
             Lookup::Slug(slug) => state.newsroom.db().post_by_slug(post_type, &slug).await?,
         };
@@ -258,7 +264,7 @@ async fn read_tag(state: &AppState, headers: &HeaderMap, query: &Query, by: Look
         let tag = match by {
             Lookup::Id(id) => match ObjectId::parse(&id) {
                 Ok(id) => state.newsroom.db().tag_by_id(&id).await?,
-                Err(_) => None,
+                Err(_) => return Err(ApiError::invalid_id("tag")),
             },
             Lookup::Slug(slug) => state.newsroom.db().tag_by_slug(&slug).await?,
         };
@@ -299,7 +305,7 @@ async fn read_author(state: &AppState, headers: &HeaderMap, query: &Query, by: L
         let user = match by {
             Lookup::Id(id) => match ObjectId::parse(&id) {
                 Ok(id) => state.newsroom.db().user_by_id(&id).await?,
-                Err(_) => None,
+                Err(_) => return Err(ApiError::invalid_id("author")),
             },
             Lookup::Slug(slug) => state.newsroom.db().user_by_slug(&slug).await?,
         };

@@ -97,7 +97,7 @@ dual_db_test!(async fn content_keys_are_checked_as_ghost_checks_them(db) {
 
     let ok = content_get(&app, &content_key, "posts/").await;
     assert_eq!(ok.status, 200);
-    assert_eq!(ok.header("content-version"), Some("v6.0"));
+    assert_eq!(ok.header("content-version"), Some("v6.65"));
     assert_eq!(ok.header("access-control-allow-origin"), Some("*"));
 
     // A regenerated key replaces the old one at once.
@@ -108,6 +108,62 @@ dual_db_test!(async fn content_keys_are_checked_as_ghost_checks_them(db) {
         .expect("regenerate");
     assert_eq!(content_get(&app, &content_key, "posts/").await.status, 401);
     assert_eq!(content_get(&app, renewed.content_key.as_deref().expect("key"), "posts/").await.status, 200);
+});
+
+dual_db_test!(async fn api_answers_carry_ghosts_headers_and_revalidate_with_weak_etags(db) {
+    let app = TestApp::new(&db).await;
+    newsroom(&app).await;
+    let key = integration(&app).await.content_key.expect("key");
+
+    let ok = content_get(&app, &key, "posts/?limit=1").await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.header("content-type"), Some("application/json; charset=utf-8"));
+    assert_eq!(ok.header("vary"), Some("Accept-Version, Accept-Encoding"));
+    let etag = ok.header("etag").expect("etag").to_owned();
+    assert!(etag.starts_with("W/\"") && etag.ends_with('"'), "a weak ETag: {etag}");
+
+    // Weak comparison: the tag matches with or without its `W/`, alone or in a list.
+    let path = format!("/ghost/api/content/posts/?limit=1&key={key}");
+    let strong = etag.trim_start_matches("W/").to_owned();
+    for sent in [etag.clone(), strong, format!("W/\"other\", {etag}"), "*".to_owned()] {
+        let revalidated = app.get_with(&path, &[("if-none-match", &sent)]).await;
+        assert_eq!(revalidated.status, 304, "If-None-Match: {sent}");
+        assert!(revalidated.body.is_empty());
+        assert_eq!(revalidated.header("vary"), Some("Accept-Version"));
+        assert_eq!(revalidated.header("etag"), Some(etag.as_str()));
+        assert_eq!(revalidated.header("content-version"), Some("v6.65"));
+    }
+    assert_eq!(app.get_with(&path, &[("if-none-match", "W/\"other\"")]).await.status, 200);
+
+    // Errors carry the same headers; a Content API 404 drops `private` from its cache policy.
+    let missing = content_get(&app, &key, "posts/slug/no-such-story/").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.header("content-type"), Some("application/json; charset=utf-8"));
+    assert_eq!(missing.header("vary"), Some("Accept-Version, Accept-Encoding"));
+    assert_eq!(missing.header("content-version"), Some("v6.65"));
+    assert!(missing.header("etag").is_some_and(|e| e.starts_with("W/\"")));
+    assert_eq!(
+        missing.header("cache-control"),
+        Some("no-cache, max-age=0, no-store, must-revalidate, max-stale=0, post-check=0, pre-check=0")
+    );
+
+    // An unknown endpoint: 406 to a client naming its version, 404 to one that does not.
+    let unknown = format!("/ghost/api/content/bogus/?key={key}");
+    let versioned = app.get_with(&unknown, &[("accept-version", "v6.0")]).await;
+    assert_eq!(error_of(&versioned), (406, "RequestNotAcceptableError".into(), Some("UPDATE_CLIENT".into())));
+    assert_eq!(
+        json_of(&versioned)["errors"][0]["context"],
+        "Provided client accept-version v6.0 is behind current Ghost version v6.65."
+    );
+    let unversioned = app.get(&unknown).await;
+    assert_eq!(error_of(&unversioned), (404, "NotFoundError".into(), None));
+    assert_eq!(json_of(&unversioned)["errors"][0]["message"], "Resource not found");
+
+    // A path without its trailing slash: a permanent redirect to it, the query kept.
+    let unslashed = app.get(&format!("/ghost/api/content/posts?key={key}&limit=1")).await;
+    assert_eq!(unslashed.status, 301);
+    assert_eq!(unslashed.header("location"), Some(format!("/ghost/api/content/posts/?key={key}&limit=1").as_str()));
+    assert_eq!(unslashed.header("cache-control"), Some("public, max-age=31536000"));
 });
 
 dual_db_test!(async fn the_content_api_shows_published_content_in_ghosts_envelopes(db) {

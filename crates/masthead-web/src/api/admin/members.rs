@@ -190,6 +190,7 @@ pub async fn export_members_csv(State(state): State<AppState>, caller: AdminCall
                     // A proxy must not re-encode a download.
                     (header::CACHE_CONTROL, &format!("{CACHE_CONTROL}, no-transform")),
                     (header::VARY, "Accept-Version"),
+                    (header::HeaderName::from_static(crate::api::CONTENT_VERSION), crate::api::API_VERSION),
                 ],
                 csv,
             )
