@@ -365,7 +365,8 @@ impl Schema {
             (Resource::Posts, Scope::Staff) => "p.type = 'post'",
             (Resource::Pages, Scope::Public) => "p.type = 'page' AND p.status = 'published'",
             (Resource::Pages, Scope::Staff) => "p.type = 'page'",
-            (Resource::Tags, Scope::Public) => "t.visibility = 'public'",
+            // Ghost 6's Content API lists internal tags too.
+            (Resource::Tags, Scope::Public) => "1 = 1",
             // A byline stays public when its writer's account is suspended (or imported and not
             // yet reactivated): their published stories still carry their name and page.
             (Resource::Authors, Scope::Public) => {
@@ -720,10 +721,10 @@ fn compile_order(schema: &Schema, order: &str) -> Result<String, FilterError> {
         }
         keys.push(format!("{col} {direction}"));
     }
-    if keys.is_empty() {
-        if let Some(created) = schema.columns.iter().find(|c| c.name == "created_at") {
-            keys.push(format!("{} ASC", created.sql));
-        }
+    if keys.is_empty()
+        && let Some(created) = schema.columns.iter().find(|c| c.name == "created_at")
+    {
+        keys.push(format!("{} ASC", created.sql));
     }
     keys.push(format!("{} {}", schema.id, first_direction.unwrap_or("ASC")));
     Ok(keys.join(", "))

@@ -149,7 +149,11 @@ pub fn tag(shape: &Shape<'_>, tag: &Tag, post_count: Option<i64>) -> Value {
         "codeinjection_foot": Value::Null,
         "canonical_url": Value::Null,
         "accent_color": tag.accent_color,
-        "url": tag_url(shape.site_url, tag),
+        // Ghost gives internal tags no page of their own.
+        "url": match tag.visibility {
+            TagVisibility::Public => tag_url(shape.site_url, tag),
+            TagVisibility::Internal => format!("{}/404/", shape.site_url),
+        },
     });
     if shape.audience == Audience::Admin {
         insert(&mut out, "created_at", json!(ghost_time(tag.created_at)));
@@ -198,7 +202,7 @@ pub fn author(shape: &Shape<'_>, user: &StaffUser, post_count: Option<i64>) -> V
     out
 }
 
-/// A post or page. The Content API never shows internal tags; the Admin API shows them all.
+/// A post or page, with all its tags (internal ones too, as Ghost 6 shows them).
 ///
 /// The Content API answers as an anonymous reader (its keys are not members): a gated post
 /// comes with `access: false` and its `html`, `plaintext` and `excerpt` cut as Ghost cuts them,
@@ -287,15 +291,17 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
         insert(&mut out, "status", json!(post.status.as_str()));
         insert(&mut out, "email_only", json!(post.status == masthead_core::PostStatus::Sent));
     }
-    let tags: Vec<&Tag> = match shape.audience {
-        Audience::Content => post.tags.iter().filter(|t| t.visibility == TagVisibility::Public).collect(),
-        Audience::Admin => post.tags.iter().collect(),
-    };
     // Ghost's clients ask for both relations to build bylines and sections; the Admin API always
-    // shows them, because its clients edit them.
+    // shows them, because its clients edit them. Both APIs list internal tags too (as Ghost 6
+    // does); `primary_tag` is the first tag, or null when that one is internal.
     if shape.includes("tags") || shape.audience == Audience::Admin {
-        insert(&mut out, "tags", Value::Array(tags.iter().map(|t| tag(shape, t, None)).collect()));
-        let primary = post.primary_tag().map(|t| tag(shape, t, None)).unwrap_or(Value::Null);
+        insert(&mut out, "tags", Value::Array(post.tags.iter().map(|t| tag(shape, t, None)).collect()));
+        let primary = post
+            .tags
+            .first()
+            .filter(|t| t.visibility == TagVisibility::Public)
+            .map(|t| tag(shape, t, None))
+            .unwrap_or(Value::Null);
         insert(&mut out, "primary_tag", primary);
     }
     if shape.includes("authors") || shape.audience == Audience::Admin {

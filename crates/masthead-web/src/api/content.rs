@@ -6,7 +6,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use masthead_core::{ObjectId, Post, PostType, TagVisibility};
+use masthead_core::{ObjectId, Post, PostType};
 use masthead_storage::{Listing, Paginated, Resource, Scope};
 use serde_json::{Value, json};
 
@@ -269,7 +269,8 @@ async fn read_tag(state: &AppState, headers: &HeaderMap, query: &Query, by: Look
             },
             Lookup::Slug(slug) => state.newsroom.db().tag_by_slug(&slug).await?,
         };
-        let tag = tag.filter(|t| t.visibility == TagVisibility::Public).ok_or_else(|| ApiError::not_found("Tag"))?;
+        // Internal tags read too, as in Ghost 6.
+        let tag = tag.ok_or_else(|| ApiError::not_found("Tag"))?;
         Ok(json!({ "tags": tag_values(state, &params, std::slice::from_ref(&tag)).await? }))
     }
     .await;
