@@ -260,7 +260,8 @@ impl PostCard {
             section: post.primary_tag().map(Link::tag),
             authors: post.authors.iter().map(Link::author).collect(),
             published_at: post.published_at.map(iso),
-            reading_time: post.reading_time,
+            // Ghost's count can be 0 minutes; a page never says "0 min read".
+            reading_time: post.reading_time.max(1),
             featured: post.featured,
         }
     }

@@ -365,7 +365,8 @@ impl Schema {
             (Resource::Posts, Scope::Staff) => "p.type = 'post'",
             (Resource::Pages, Scope::Public) => "p.type = 'page' AND p.status = 'published'",
             (Resource::Pages, Scope::Staff) => "p.type = 'page'",
-            (Resource::Tags, Scope::Public) => "t.visibility = 'public'",
+            // Ghost 6's Content API lists internal tags too.
+            (Resource::Tags, Scope::Public) => "1 = 1",
             // A byline stays public when its writer's account is suspended (or imported and not
             // yet reactivated): their published stories still carry their name and page.
             (Resource::Authors, Scope::Public) => {
@@ -399,9 +400,10 @@ impl Schema {
     }
 }
 
-/// Columns that may appear in `order`: the row's own, except computed ones.
+/// Columns that may appear in `order`: the row's own, except computed ones (Ghost computes
+/// `reading_time` when it answers, so it cannot order by it either).
 fn orderable(column: &Column) -> bool {
-    !column.sql.contains("SELECT")
+    !column.sql.contains("SELECT") && column.name != "reading_time"
 }
 
 /// A query parameter, bound with its own type on either database.
@@ -688,31 +690,28 @@ fn parse_time(text: &str) -> Option<OffsetDateTime> {
 const MAX_ORDER_LENGTH: usize = 256;
 
 /// Ghost's `order`: `field [asc|desc]`, comma-separated, case-insensitive. Always ends with
-/// the id, so equal keys still page in a stable order.
+/// the id, so equal keys still page in a stable order. As Ghost 6 does, a key naming an unknown
+/// (or computed) field or with a bad direction is ignored, not refused; when no key is left the
+/// rows come oldest first, not in the resource's default order.
 fn compile_order(schema: &Schema, order: &str) -> Result<String, FilterError> {
-    let invalid = |problem: &str| FilterError::InvalidOrder { order: order.to_owned(), problem: problem.to_owned() };
     if order.len() > MAX_ORDER_LENGTH {
-        return Err(invalid("it is too long"));
+        return Err(FilterError::InvalidOrder { order: order.to_owned(), problem: "it is too long".to_owned() });
     }
     let mut keys = Vec::new();
     let mut first_direction = None;
     for part in order.split(',') {
         let mut words = part.split_whitespace();
-        let Some(field) = words.next() else {
-            return Err(invalid("expected a field name between commas"));
-        };
+        let Some(field) = words.next() else { continue };
         let field = field.to_ascii_lowercase();
         let direction = match words.next().map(str::to_ascii_lowercase).as_deref() {
             None | Some("asc") => "ASC",
             Some("desc") => "DESC",
-            Some(_) => return Err(invalid(&format!("the direction after '{field}' must be asc or desc"))),
+            Some(_) => continue,
         };
         if words.next().is_some() {
-            return Err(invalid(&format!("expected ',' after the direction of '{field}'")));
+            continue;
         }
-        let column = schema.columns.iter().find(|c| c.name == field && orderable(c)).ok_or_else(|| {
-            FilterError::UnknownOrderField { field: field.clone(), resource: schema.resource.as_str() }
-        })?;
+        let Some(column) = schema.columns.iter().find(|c| c.name == field && orderable(c)) else { continue };
         first_direction.get_or_insert(direction);
         let col = column.sql;
         // Both databases are made to sort NULL as the smallest value, as Ghost's MySQL does.
@@ -721,6 +720,11 @@ fn compile_order(schema: &Schema, order: &str) -> Result<String, FilterError> {
             keys.push(format!("({col} IS NULL) {nulls}"));
         }
         keys.push(format!("{col} {direction}"));
+    }
+    if keys.is_empty()
+        && let Some(created) = schema.columns.iter().find(|c| c.name == "created_at")
+    {
+        keys.push(format!("{} ASC", created.sql));
     }
     keys.push(format!("{} {}", schema.id, first_direction.unwrap_or("ASC")));
     Ok(keys.join(", "))
@@ -890,19 +894,18 @@ mod tests {
             compile_order(schema, "published_at desc").as_deref(),
             Ok("(p.published_at IS NULL) ASC, p.published_at DESC, p.id DESC")
         );
-        assert_eq!(
-            compile_order(schema, "tags.slug").map_err(|e| e.to_string()),
-            Err("unknown order field 'tags.slug' for posts".into())
-        );
-        assert_eq!(
-            compile_order(schema, "title sideways").map_err(|e| e.to_string()),
-            Err("invalid order 'title sideways': the direction after 'title' must be asc or desc".into())
-        );
-        assert_eq!(
-            compile_order(schema, "title,,slug").map_err(|e| e.to_string()),
-            Err("invalid order 'title,,slug': expected a field name between commas".into())
-        );
+        // Unknown fields and bad directions are ignored; with nothing left, oldest first.
+        assert_eq!(compile_order(schema, "tags.slug").as_deref(), Ok("p.created_at ASC, p.id ASC"));
+        assert_eq!(compile_order(schema, "title sideways").as_deref(), Ok("p.created_at ASC, p.id ASC"));
+        assert_eq!(compile_order(schema, "reading_time desc").as_deref(), Ok("p.created_at ASC, p.id ASC"));
+        assert_eq!(compile_order(schema, "bogus, slug desc").as_deref(), Ok("p.slug DESC, p.id DESC"));
+        assert_eq!(compile_order(schema, "title,,slug").as_deref(), Ok("p.title ASC, p.slug ASC, p.id ASC"));
         let members = Schema::for_resource(Resource::Members);
-        assert!(compile_order(members, "subscribed").is_err(), "computed properties do not order");
+        assert_eq!(
+            compile_order(members, "subscribed").as_deref(),
+            Ok("m.created_at ASC, m.id ASC"),
+            "computed properties do not order"
+        );
+        assert!(compile_order(schema, &"title,".repeat(100)).is_err(), "an overlong order is refused");
     }
 }

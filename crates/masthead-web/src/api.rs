@@ -240,6 +240,8 @@ fn shape<'a>(
         include: &params.include,
         formats: &params.formats,
         fields: &params.fields,
+        // Only the Content API's posts and pages need it; their handlers set it.
+        timezone: jiff::tz::TimeZone::UTC,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Resources as Ghost's APIs (and webhooks) show them: Ghost's field names, nulls for what we
-//! do not have, timestamps as `2026-11-30T08:00:00.000+00:00`, absolute URLs.
+//! do not have, times as Ghost writes them (UTC `2026-11-30T08:00:00.000Z`; posts and pages on
+//! the Content API in the site's time zone, `2026-11-30T10:00:00.000+02:00`), absolute URLs.
 
 use masthead_core::{Member, Newsletter, Post, PostType, Reader, SiteSettings, StaffUser, Tag, TagVisibility};
 use masthead_render::gating::{Cut, seen_with};
@@ -24,6 +25,8 @@ pub struct Shape<'a> {
     pub include: &'a [String],
     pub formats: &'a [String],
     pub fields: &'a [String],
+    /// The site's time zone: the Content API writes posts' and pages' times in it.
+    pub timezone: jiff::tz::TimeZone,
 }
 
 impl Shape<'_> {
@@ -41,6 +44,15 @@ impl Shape<'_> {
             .replace(&format!("href=\"{}//", self.site_url), "href=\"//")
     }
 
+    /// A post's or page's time: in the site's time zone with that date's offset on the Content
+    /// API, in UTC on the Admin API (as Ghost 6 writes them).
+    fn post_time(&self, at: OffsetDateTime) -> String {
+        match self.audience {
+            Audience::Content => local_time(&self.timezone, at),
+            Audience::Admin => ghost_time(at),
+        }
+    }
+
     fn includes(&self, what: &str) -> bool {
         self.include.iter().any(|i| i == what)
     }
@@ -56,14 +68,21 @@ impl Shape<'_> {
         self.formats.iter().any(|f| f == what)
     }
 
-    /// Keeps only the requested `fields` (and always `id`).
+    /// Keeps only the requested `fields`, as Ghost does: exactly those (no `id` unless asked for),
+    /// plus the relations named in `include` (`fields=slug&include=authors` gives `slug` and
+    /// `authors`, not `primary_author`); an unknown field leaves `{}`.
     pub fn select(&self, value: Value) -> Value {
         if self.fields.is_empty() {
             return value;
         }
         match value {
             Value::Object(map) => Value::Object(
-                map.into_iter().filter(|(k, _)| k == "id" || self.fields.iter().any(|f| f == k)).collect(),
+                map.into_iter()
+                    .filter(|(k, _)| {
+                        self.fields.iter().any(|f| f == k)
+                            || (matches!(k.as_str(), "tags" | "authors") && self.includes(k))
+                    })
+                    .collect(),
             ),
             other => other,
         }
@@ -78,16 +97,24 @@ fn absolute_url(site_url: &str, url: &Option<String>) -> Value {
     }
 }
 
-/// `2019-01-01T10:00:00.000+00:00`, as Ghost writes times.
+/// `2019-01-01T10:00:00.000Z`: how Ghost writes times in UTC (the Admin API, tiers, newsletters).
 pub fn ghost_time(at: OffsetDateTime) -> String {
-    let format = format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3][offset_hour sign:mandatory]:[offset_minute]"
-    );
+    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     at.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_default()
 }
 
-fn ghost_time_opt(at: Option<OffsetDateTime>) -> Value {
-    at.map(ghost_time).map(Value::String).unwrap_or(Value::Null)
+/// `2025-03-15T09:15:00.000+02:00`: a time in `zone` with the offset it has on that date, as
+/// Ghost's Content API writes posts' times.
+pub fn local_time(zone: &jiff::tz::TimeZone, at: OffsetDateTime) -> String {
+    let offset = jiff::Timestamp::from_second(at.unix_timestamp())
+        .map(|ts| zone.to_offset(ts).seconds())
+        .ok()
+        .and_then(|seconds| time::UtcOffset::from_whole_seconds(seconds).ok())
+        .unwrap_or(time::UtcOffset::UTC);
+    let format = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3][offset_hour sign:mandatory]:[offset_minute]"
+    );
+    at.to_offset(offset).format(&format).unwrap_or_default()
 }
 
 pub fn post_url(site_url: &str, post: &Post) -> String {
@@ -122,7 +149,11 @@ pub fn tag(shape: &Shape<'_>, tag: &Tag, post_count: Option<i64>) -> Value {
         "codeinjection_foot": Value::Null,
         "canonical_url": Value::Null,
         "accent_color": tag.accent_color,
-        "url": tag_url(shape.site_url, tag),
+        // Ghost gives internal tags no page of their own.
+        "url": match tag.visibility {
+            TagVisibility::Public => tag_url(shape.site_url, tag),
+            TagVisibility::Internal => format!("{}/404/", shape.site_url),
+        },
     });
     if shape.audience == Audience::Admin {
         insert(&mut out, "created_at", json!(ghost_time(tag.created_at)));
@@ -146,6 +177,14 @@ pub fn author(shape: &Shape<'_>, user: &StaffUser, post_count: Option<i64>) -> V
         "location": user.location,
         "facebook": user.facebook,
         "twitter": user.twitter,
+        // Ghost 6's other social accounts: Masthead keeps none of them, so they are null.
+        "threads": Value::Null,
+        "bluesky": Value::Null,
+        "mastodon": Value::Null,
+        "tiktok": Value::Null,
+        "youtube": Value::Null,
+        "instagram": Value::Null,
+        "linkedin": Value::Null,
         "meta_title": user.meta_title,
         "meta_description": user.meta_description,
         "url": author_url(shape.site_url, user),
@@ -163,7 +202,7 @@ pub fn author(shape: &Shape<'_>, user: &StaffUser, post_count: Option<i64>) -> V
     out
 }
 
-/// A post or page. The Content API never shows internal tags; the Admin API shows them all.
+/// A post or page, with all its tags (internal ones too, as Ghost 6 shows them).
 ///
 /// The Content API answers as an anonymous reader (its keys are not members): a gated post
 /// comes with `access: false` and its `html`, `plaintext` and `excerpt` cut as Ghost cuts them,
@@ -175,8 +214,16 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
         Audience::Admin => Reader::Staff,
     };
     let seen = seen_with(post, reader, Cut::Ghost);
-    // Ghost blanks the excerpt too (even a custom one) when nothing of the body is public.
-    let excerpt = if seen.access || seen.has_opening { seen.post.excerpt() } else { String::new() };
+    // Ghost's excerpt: the custom one, or the first 500 characters of the plain text as they are
+    // (paragraphs still apart); blanked too (even a custom one) when nothing of the body is public.
+    let excerpt = if seen.access || seen.has_opening {
+        match seen.post.custom_excerpt.as_deref().filter(|c| !c.trim().is_empty()) {
+            Some(custom) => custom.to_owned(),
+            None => seen.post.plaintext.chars().take(500).collect(),
+        }
+    } else {
+        String::new()
+    };
     let mut out = json!({
         "id": post.id.as_str(),
         "uuid": post.uuid,
@@ -208,9 +255,9 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
         "feature_image_credit": post.feature_image_credit,
         "featured": post.featured,
         "visibility": post.visibility.as_str(),
-        "created_at": ghost_time(post.created_at),
-        "updated_at": ghost_time(post.updated_at),
-        "published_at": ghost_time_opt(post.published_at),
+        "created_at": shape.post_time(post.created_at),
+        "updated_at": shape.post_time(post.updated_at),
+        "published_at": post.published_at.map(|at| shape.post_time(at)),
         "custom_excerpt": post.custom_excerpt,
         "codeinjection_head": Value::Null,
         "codeinjection_foot": Value::Null,
@@ -244,15 +291,17 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
         insert(&mut out, "status", json!(post.status.as_str()));
         insert(&mut out, "email_only", json!(post.status == masthead_core::PostStatus::Sent));
     }
-    let tags: Vec<&Tag> = match shape.audience {
-        Audience::Content => post.tags.iter().filter(|t| t.visibility == TagVisibility::Public).collect(),
-        Audience::Admin => post.tags.iter().collect(),
-    };
     // Ghost's clients ask for both relations to build bylines and sections; the Admin API always
-    // shows them, because its clients edit them.
+    // shows them, because its clients edit them. Both APIs list internal tags too (as Ghost 6
+    // does); `primary_tag` is the first tag, or null when that one is internal.
     if shape.includes("tags") || shape.audience == Audience::Admin {
-        insert(&mut out, "tags", Value::Array(tags.iter().map(|t| tag(shape, t, None)).collect()));
-        let primary = post.primary_tag().map(|t| tag(shape, t, None)).unwrap_or(Value::Null);
+        insert(&mut out, "tags", Value::Array(post.tags.iter().map(|t| tag(shape, t, None)).collect()));
+        let primary = post
+            .tags
+            .first()
+            .filter(|t| t.visibility == TagVisibility::Public)
+            .map(|t| tag(shape, t, None))
+            .unwrap_or(Value::Null);
         insert(&mut out, "primary_tag", primary);
     }
     if shape.includes("authors") || shape.audience == Audience::Admin {
@@ -425,6 +474,17 @@ mod tests {
     #[test]
     fn times_are_written_as_ghost_writes_them() {
         let at = time::macros::datetime!(2019-01-01 10:00:00.5 +02:00);
-        assert_eq!(ghost_time(at), "2019-01-01T08:00:00.500+00:00");
+        assert_eq!(ghost_time(at), "2019-01-01T08:00:00.500Z");
+    }
+
+    #[test]
+    fn local_times_carry_the_offset_of_their_date() -> Result<(), jiff::Error> {
+        let kyiv = jiff::tz::TimeZone::get("Europe/Kyiv")?;
+        let winter = time::macros::datetime!(2025-03-15 07:15:00 UTC);
+        assert_eq!(local_time(&kyiv, winter), "2025-03-15T09:15:00.000+02:00");
+        let summer = time::macros::datetime!(2025-07-15 07:15:00.25 UTC);
+        assert_eq!(local_time(&kyiv, summer), "2025-07-15T10:15:00.250+03:00");
+        assert_eq!(local_time(&jiff::tz::TimeZone::UTC, winter), "2025-03-15T07:15:00.000+00:00");
+        Ok(())
     }
 }

@@ -254,6 +254,7 @@ impl Newsroom {
             include: &[],
             formats: &[],
             fields: &[],
+            timezone: jiff::tz::TimeZone::UTC,
         };
         let current = after.map_or_else(|| json!({}), |p| crate::ghost::api_json::post(&shape, p));
         let old = before.map_or_else(|| json!({}), |p| crate::ghost::api_json::post(&shape, p));
@@ -298,6 +299,7 @@ impl Newsroom {
             include: &[],
             formats: &[],
             fields: &[],
+            timezone: jiff::tz::TimeZone::UTC,
         };
         let show = |t: Option<&masthead_core::Tag>| {
             t.map_or_else(|| json!({}), |t| crate::ghost::api_json::tag(&shape, t, None))

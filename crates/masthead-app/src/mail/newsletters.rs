@@ -241,7 +241,7 @@ impl Newsroom {
             excerpt: post.custom_excerpt.clone(),
             byline,
             date,
-            reading_time: post.reading_time,
+            reading_time: post.reading_time.max(1),
             url: format!("{site_url}/{}/", post.slug),
             on_the_web: post.status != PostStatus::Sent,
             image: post.feature_image.as_deref().map(absolute),

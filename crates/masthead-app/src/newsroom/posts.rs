@@ -1,7 +1,6 @@
 //! Writing posts and pages: turning what staff typed into stored, sanitised content.
 
-use masthead_core::reading_time::reading_time_minutes;
-use masthead_core::text::word_count;
+use masthead_core::reading_time::{ghost_word_count, reading_time_minutes};
 use masthead_core::{
     Newsletter, ObjectId, Post, PostStatus, PostType, Segment, Slug, StaffUser, Tag, TagVisibility, Visibility,
 };
@@ -115,7 +114,7 @@ fn save_jobs(existing: Option<&Post>, post: &Post) -> Vec<masthead_storage::JobC
 pub(crate) fn derived_text(html: &str, has_feature_image: bool) -> (String, i32) {
     let plaintext = html_to_plaintext(html);
     let images = image_count(html) + usize::from(has_feature_image);
-    let reading_time = reading_time_minutes(word_count(&plaintext), images);
+    let reading_time = reading_time_minutes(ghost_word_count(&plaintext), images);
     (plaintext, reading_time)
 }
 

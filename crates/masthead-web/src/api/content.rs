@@ -6,7 +6,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use masthead_core::{ObjectId, Post, PostType, TagVisibility};
+use masthead_core::{ObjectId, Post, PostType};
 use masthead_storage::{Listing, Paginated, Resource, Scope};
 use serde_json::{Value, json};
 
@@ -91,6 +91,11 @@ async fn list(state: &AppState, resource: Resource, params: &BrowseParams) -> Re
     Ok(state.newsroom.db().list_ids(&listing).await?)
 }
 
+/// The site's time zone, in which the Content API writes posts' and pages' times.
+async fn site_zone(state: &AppState) -> Result<jiff::tz::TimeZone, ApiError> {
+    Ok(state.newsroom.db().site_settings().await?.timezone.zone())
+}
+
 fn resource_name(post_type: PostType) -> &'static str {
     match post_type {
         PostType::Post => "posts",
@@ -104,7 +109,8 @@ async fn browse_posts(state: &AppState, headers: &HeaderMap, query: &Query, post
         let resource = if post_type == PostType::Post { Resource::Posts } else { Resource::Pages };
         let page = list(state, resource, &params).await?;
         let posts = state.newsroom.db().posts_by_ids(&page.items).await?;
-        let shape = shape(state, &params);
+        let mut shape = shape(state, &params);
+        shape.timezone = site_zone(state).await?;
         let mut items = Vec::with_capacity(posts.len());
         for post in &posts {
             items.push(shape.select(with_narration(state, &shape, post, output::post(&shape, post)).await?));
@@ -129,7 +135,8 @@ async fn read_post(state: &AppState, headers: &HeaderMap, query: &Query, post_ty
         let post = post
             .filter(|p| p.post_type == post_type && p.is_live())
             .ok_or_else(|| ApiError::not_found(if post_type == PostType::Post { "Post" } else { "Page" }))?;
-        let shape = shape(state, &params);
+        let mut shape = shape(state, &params);
+        shape.timezone = site_zone(state).await?;
         let value = with_narration(state, &shape, &post, output::post(&shape, &post)).await?;
         Ok(json!({ resource_name(post_type): [shape.select(value)] }))
     }
@@ -268,7 +275,8 @@ async fn read_tag(state: &AppState, headers: &HeaderMap, query: &Query, by: Look
             },
             Lookup::Slug(slug) => state.newsroom.db().tag_by_slug(&slug).await?,
         };
-        let tag = tag.filter(|t| t.visibility == TagVisibility::Public).ok_or_else(|| ApiError::not_found("Tag"))?;
+        // Internal tags read too, as in Ghost 6.
+        let tag = tag.ok_or_else(|| ApiError::not_found("Tag"))?;
         Ok(json!({ "tags": tag_values(state, &params, std::slice::from_ref(&tag)).await? }))
     }
     .await;

@@ -69,43 +69,40 @@ pub struct BrowseParams {
 }
 
 impl BrowseParams {
-    /// Reads the parameters, refusing includes and formats the resource does not offer.
+    /// Reads the parameters. As Ghost does, includes and formats the resource does not offer
+    /// are ignored, not refused.
     pub fn parse(query: &Query, includes: &[&str], formats: &[&str]) -> Result<Self, ApiError> {
-        let include = query.list("include");
-        if let Some(bad) = include.iter().find(|i| !includes.contains(&i.as_str())) {
-            return Err(ApiError::validation(format!("Validation (AllowedValues) failed for include: {bad}"))
-                .with_context(format!("Allowed values: {}.", includes.join(", ")))
-                .with_property("include"));
-        }
-        let requested_formats = query.list("formats");
-        if let Some(bad) = requested_formats.iter().find(|f| !formats.contains(&f.as_str())) {
-            return Err(ApiError::validation(format!("Validation (AllowedValues) failed for formats: {bad}"))
-                .with_context(format!("Allowed values: {}.", formats.join(", ")))
-                .with_property("formats"));
-        }
+        let include: Vec<String> =
+            query.list("include").into_iter().filter(|i| includes.contains(&i.as_str())).collect();
+        let requested_formats: Vec<String> =
+            query.list("formats").into_iter().filter(|f| formats.contains(&f.as_str())).collect();
         let filter = match query.one("filter")?.map(str::trim).filter(|f| !f.is_empty()) {
             Some(text) => Some(nql::parse(text).map_err(|e| {
                 ApiError::bad_request("Error parsing filter").with_context(e.to_string()).with_property("filter")
             })?),
             None => None,
         };
-        let limit = match query.one("limit")? {
+        // Ghost 6: `all`, anything not a number and anything above 100 mean 100; 0 means the
+        // default; a negative number is refused.
+        let limit = match query.one("limit")?.map(str::trim) {
             None | Some("") => DEFAULT_LIMIT,
-            Some("all") => MAX_LIMIT,
-            Some(text) => match text.parse::<u32>() {
-                Ok(0) | Err(_) => {
-                    return Err(ApiError::validation(format!("Validation (isInt) failed for limit: {text}"))
+            Some(text) => match text.parse::<i64>() {
+                Ok(0) => DEFAULT_LIMIT,
+                Ok(n) if n < 0 => {
+                    return Err(ApiError::validation(format!("Validation (matches) failed for limit: {text}"))
                         .with_property("limit"));
                 }
-                Ok(n) => n.min(MAX_LIMIT),
+                Ok(n) => u32::try_from(n).map_or(MAX_LIMIT, |n| n.min(MAX_LIMIT)),
+                Err(_) => MAX_LIMIT,
             },
         };
-        let page = match query.one("page")? {
+        // `page=0` is the first page; a negative or non-numeric page is refused.
+        let page = match query.one("page")?.map(str::trim) {
             None | Some("") => 1,
             Some(text) => match text.parse::<u32>() {
-                Ok(n) if n >= 1 => n,
-                _ => {
-                    return Err(ApiError::validation(format!("Validation (isInt) failed for page: {text}"))
+                Ok(n) => n.max(1),
+                Err(_) => {
+                    return Err(ApiError::validation(format!("Validation (matches) failed for page: {text}"))
                         .with_property("page"));
                 }
             },
@@ -139,19 +136,33 @@ mod tests {
         let p = |l: &str| BrowseParams::parse(&query(&[("limit", l)]), &[], &[]).map(|b| b.page.limit);
         assert_eq!(p("all").ok(), Some(100));
         assert_eq!(p("500").ok(), Some(100));
+        assert_eq!(p("101").ok(), Some(100));
+        assert_eq!(p("ten").ok(), Some(100), "not a number: Ghost's maximum");
+        assert_eq!(p("0").ok(), Some(15), "zero: Ghost's default");
         assert_eq!(p("7").ok(), Some(7));
-        assert!(p("0").is_err());
-        assert!(p("ten").is_err());
+        assert_eq!(p("-1").map_err(|e| e.status.as_u16()).err(), Some(422));
         assert_eq!(BrowseParams::parse(&query(&[]), &[], &[]).map(|b| b.page.limit).ok(), Some(15));
     }
 
     #[test]
-    fn unknown_includes_and_formats_are_named() {
-        let err =
-            BrowseParams::parse(&query(&[("include", "authors,secrets")]), &["authors"], &[]).expect_err("refused");
-        assert_eq!(err.kind, "ValidationError");
-        assert!(err.message.contains("secrets"), "{}", err.message);
-        assert!(BrowseParams::parse(&query(&[("formats", "html,plaintext")]), &[], &["html", "plaintext"]).is_ok());
+    fn pages_follow_ghost_6() {
+        let p = |n: &str| BrowseParams::parse(&query(&[("page", n)]), &[], &[]).map(|b| b.page.page);
+        assert_eq!(p("0").ok(), Some(1));
+        assert_eq!(p("3").ok(), Some(3));
+        assert_eq!(p("-1").map_err(|e| e.status.as_u16()).err(), Some(422));
+        assert_eq!(p("abc").map_err(|e| e.status.as_u16()).err(), Some(422));
+    }
+
+    #[test]
+    fn unknown_includes_and_formats_are_ignored() -> Result<(), ApiError> {
+        let params = BrowseParams::parse(
+            &query(&[("include", "authors,secrets"), ("formats", "html,mobiledoc")]),
+            &["authors"],
+            &["html", "plaintext"],
+        )?;
+        assert_eq!(params.include, ["authors"]);
+        assert_eq!(params.formats, ["html"]);
+        Ok(())
     }
 
     #[test]
