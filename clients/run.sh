@@ -46,9 +46,9 @@ for db in ${DBS:-sqlite postgres}; do
   keys=$("$bin" integration add --data-dir "$work" --name "Ghost clients")
   content_key=$(printf '%s\n' "$keys" | sed -n 's/^ *Content API key: *//p')
   admin_key=$(printf '%s\n' "$keys" | sed -n 's/^ *Admin API key: *//p')
-  # Webhook deliveries go to a listener in the tests, on this machine.
+  # Webhook deliveries go to a listener in the tests, on this machine. The clients test the APIs:
+  # the server does not fetch a narration voice meanwhile.
   MASTHEAD_LOG=warn MASTHEAD_WEBHOOKS_ALLOW_PRIVATE=true \
-    # The clients test the APIs: the server does not fetch a narration voice meanwhile.
     MASTHEAD_VOICE_INSTALL=off "$bin" serve --data-dir "$work" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
   server=$!
   for _ in $(seq 1 600); do
