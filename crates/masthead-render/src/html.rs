@@ -14,9 +14,10 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("time", ["datetime"])
         .add_tag_attributes("td", ["align"])
         .add_tag_attributes("th", ["align", "scope"])
-        .add_generic_attributes(["id"])
+        .add_generic_attributes(["id", "class"])
         .id_prefix(None)
-        .link_rel(Some("noopener noreferrer"))
+        // Links are kept as written (Ghost adds no `rel`).
+        .link_rel(None)
         .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]))
         // The serialiser leaves `<` as it is in attribute values, so an attribute could spell the
         // members-only marker; only the one marker `sanitize_html` places may ever appear.
@@ -93,18 +94,27 @@ const BLOCK_TAGS: &[&str] = &[
     "aside",
 ];
 
-/// The text of sanitised HTML, with paragraphs separated by blank lines and entities decoded.
-/// Used for excerpts, reading time, feeds, and (later) narration and search.
+/// The text of sanitised HTML, laid out as Ghost lays out a post's `plaintext` (html-to-text
+/// with Ghost's excerpt settings): paragraphs separated by blank lines, `h1`–`h3` by one more,
+/// list items as ` * item`, figure captions left out, entities decoded. Used for excerpts,
+/// reading time, feeds, narration and search.
 pub fn html_to_plaintext(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
+    // Open lists, innermost last (`None` for a bulleted one, the last number given for a
+    // numbered one), and open figure captions.
+    let mut lists: Vec<Option<u32>> = Vec::new();
+    let mut in_caption = 0usize;
     while let Some(start) = rest.find('<') {
-        push_decoded(&mut out, &rest[..start]);
+        if in_caption == 0 {
+            push_decoded(&mut out, &rest[..start]);
+        }
         let Some(end) = rest[start..].find('>') else {
             rest = "";
             break;
         };
         let tag = &rest[start + 1..start + end];
+        let closing = tag.starts_with('/');
         let name: String = tag
             .trim_start_matches('/')
             .chars()
@@ -115,16 +125,52 @@ pub fn html_to_plaintext(html: &str) -> String {
             out.truncate(out.trim_end_matches([' ', '\n']).len());
             out.push_str(if name == "br" || name == "li" { "\n" } else { "\n\n" });
         }
+        match (name.as_str(), closing) {
+            ("h1" | "h2" | "h3", false) => out.push(MAJOR_HEADING),
+            ("ul", false) => lists.push(None),
+            ("ol", false) => lists.push(Some(0)),
+            ("ul" | "ol", true) => {
+                lists.pop();
+            }
+            ("li", false) => match lists.last_mut() {
+                Some(None) => out.push(BULLET),
+                Some(Some(number)) => {
+                    *number += 1;
+                    out.push(NUMBER);
+                    out.push_str(&number.to_string());
+                    out.push_str(". ");
+                }
+                None => {}
+            },
+            ("figcaption", false) => in_caption += 1,
+            ("figcaption", true) => in_caption = in_caption.saturating_sub(1),
+            _ => {}
+        }
         rest = &rest[start + end + 1..];
     }
-    push_decoded(&mut out, rest);
+    if in_caption == 0 {
+        push_decoded(&mut out, rest);
+    }
     let lines: Vec<String> = out.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
     let mut text = lines.join("\n");
     while text.contains("\n\n\n") {
         text = text.replace("\n\n\n", "\n\n");
     }
-    text.trim().to_owned()
+    text.trim()
+        .replace(&format!("\n\n{MAJOR_HEADING}"), "\n\n\n")
+        .replace(MAJOR_HEADING, "")
+        .replace(&format!("{BULLET} "), " * ")
+        .replace(BULLET, " * ")
+        .replace(NUMBER, " ")
 }
+
+/// Marks where an `h1`–`h3` starts while the text is laid out (private-use characters, never
+/// left in the result): Ghost sets them off with one more blank line.
+const MAJOR_HEADING: char = '\u{E000}';
+/// Marks where an item of a bulleted list starts: Ghost writes ` * ` before it.
+const BULLET: char = '\u{E001}';
+/// Marks where an item of a numbered list starts: Ghost writes ` 1. ` before it.
+const NUMBER: char = '\u{E002}';
 
 pub(crate) fn push_decoded(out: &mut String, text: &str) {
     let mut rest = text;
@@ -179,6 +225,22 @@ mod tests {
             "<h2>Power cut</h2><p>Salt &amp; bread, &#8220;now&#8221;.</p><p>Second <em>para</em></p>",
         );
         assert_eq!(text, "Power cut\n\nSalt & bread, “now”.\n\nSecond para");
+    }
+
+    #[test]
+    fn major_headings_are_set_off_by_one_more_blank_line_as_in_ghost() {
+        let text =
+            html_to_plaintext("<p>Before</p>\n<h2 id=\"x\">On the ground</h2><p>After</p><h4>Minor</h4><p>End</p>");
+        assert_eq!(text, "Before\n\n\nOn the ground\n\nAfter\n\nMinor\n\nEnd");
+    }
+
+    #[test]
+    fn bullets_are_starred_and_captions_left_out_as_in_ghost() {
+        let text = html_to_plaintext(
+            "<p>Prices:</p><ul><li>Bread</li><li>Oil</li></ul><ol><li>First</li></ol>\
+             <figure><img src=a><figcaption>Photo: <b>A</b></figcaption></figure><p>End</p>",
+        );
+        assert_eq!(text, "Prices:\n\n * Bread\n * Oil\n\n 1. First\n\nEnd");
     }
 
     #[test]

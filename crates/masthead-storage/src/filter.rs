@@ -181,13 +181,13 @@ const POST_RELATIONS: &[Relation] = &[
         exists: "SELECT 1 FROM posts_authors rpa JOIN users ru ON ru.id = rpa.author_id WHERE rpa.post_id = p.id",
         columns: POST_AUTHOR_COLUMNS,
     },
-    // The first public tag, as `Post::primary_tag` (and so the API's `primary_tag`) has it.
+    // The first tag, internal or not, as Ghost's filter has it (the API shows `primary_tag` as
+    // null when that tag is internal, and the filter still finds the post by it).
     Relation {
         name: "primary_tag",
         exists: "SELECT 1 FROM posts_tags rpt JOIN tags rt ON rt.id = rpt.tag_id \
-                 WHERE rpt.post_id = p.id AND rt.visibility = 'public' AND rpt.sort_order = \
-                 (SELECT MIN(ept.sort_order) FROM posts_tags ept JOIN tags et ON et.id = ept.tag_id \
-                  WHERE ept.post_id = p.id AND et.visibility = 'public')",
+                 WHERE rpt.post_id = p.id AND rpt.sort_order = \
+                 (SELECT MIN(ept.sort_order) FROM posts_tags ept WHERE ept.post_id = p.id)",
         columns: &[text("slug", "rt.slug"), text("id", "rt.id")],
     },
     Relation {

@@ -175,7 +175,7 @@ impl DbReader {
 
     /// How many published posts carry each of these tags (tags with none are left out).
     pub async fn published_post_counts_by_tag(&self, ids: &[String]) -> Result<std::collections::HashMap<String, i64>> {
-        self.published_post_counts("posts_tags", "tag_id", ids).await
+        self.post_counts("posts_tags", "tag_id", ids, true).await
     }
 
     /// How many published posts each of these staff members wrote (those with none are left out).
@@ -183,15 +183,23 @@ impl DbReader {
         &self,
         ids: &[String],
     ) -> Result<std::collections::HashMap<String, i64>> {
-        self.published_post_counts("posts_authors", "author_id", ids).await
+        self.post_counts("posts_authors", "author_id", ids, true).await
     }
 
-    /// `link` and `column` are one of the two fixed pairs above, never user input.
-    async fn published_post_counts(
+    /// How many posts and pages, in any state, each of these staff members is an author of, as
+    /// Ghost's Admin API counts them (those with none are left out).
+    pub async fn all_post_counts_by_author(&self, ids: &[String]) -> Result<std::collections::HashMap<String, i64>> {
+        self.post_counts("posts_authors", "author_id", ids, false).await
+    }
+
+    /// `link` and `column` are one of the two fixed pairs above, never user input;
+    /// `published_only` counts published posts only, otherwise posts and pages in any state.
+    async fn post_counts(
         &self,
         link: &'static str,
         column: &'static str,
         ids: &[String],
+        published_only: bool,
     ) -> Result<std::collections::HashMap<String, i64>> {
         if ids.is_empty() {
             return Ok(Default::default());
@@ -199,8 +207,9 @@ impl DbReader {
         let list = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT l.{column}, COUNT(p.id) FROM {link} l \
-             JOIN posts p ON p.id = l.post_id AND p.type = 'post' AND p.status = 'published' \
-             WHERE l.{column} IN ({list}) GROUP BY l.{column}"
+             JOIN posts p ON p.id = l.post_id {only} \
+             WHERE l.{column} IN ({list}) GROUP BY l.{column}",
+            only = if published_only { "AND p.type = 'post' AND p.status = 'published'" } else { "" },
         ));
         let rows: Vec<(String, i64)> = on_db!(self, read, |pool| {
             let mut query = sqlx::query_as(sql);

@@ -52,8 +52,12 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "NotFoundError", "Resource not found error, cannot read resource.")
-            .with_context(format!("{what} not found."))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NotFoundError",
+            format!("Resource not found error, cannot read {}.", what.to_lowercase()),
+        )
+        .with_context(format!("{what} not found."))
     }
 
     /// An endpoint this version does not have, asked for by a client that named its version.
@@ -242,6 +246,8 @@ fn shape<'a>(
         fields: &params.fields,
         // Only the Content API's posts and pages need it; their handlers set it.
         timezone: jiff::tz::TimeZone::UTC,
+        // Only the Admin API's posts and pages show them; their handlers set them.
+        tiers: Vec::new(),
     }
 }
 

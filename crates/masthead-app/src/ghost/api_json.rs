@@ -27,6 +27,8 @@ pub struct Shape<'a> {
     pub fields: &'a [String],
     /// The site's time zone: the Content API writes posts' and pages' times in it.
     pub timezone: jiff::tz::TimeZone,
+    /// The site's tiers, for the `tiers` of posts and pages on the Admin API (empty elsewhere).
+    pub tiers: Vec<masthead_core::Tier>,
 }
 
 impl Shape<'_> {
@@ -57,12 +59,27 @@ impl Shape<'_> {
         self.include.iter().any(|i| i == what)
     }
 
+    /// Whether a post or page on the Admin API shows a relation: the ones asked for, or without
+    /// `include` Ghost's defaults (tags, authors with their roles, tiers, counts, and for posts
+    /// the email and newsletter).
+    fn admin_includes(&self, post_type: PostType, what: &str) -> bool {
+        if !self.include.is_empty() {
+            return self.includes(what);
+        }
+        match what {
+            "tags" | "authors" | "authors.roles" | "tiers" => true,
+            "count.clicks" | "email" | "newsletter" => post_type == PostType::Post,
+            "count.signups" | "count.paid_conversions" => post_type == PostType::Page,
+            _ => false,
+        }
+    }
+
     fn format(&self, what: &str) -> bool {
         if self.formats.is_empty() {
             // Ghost's defaults: HTML on the Content API; the editor's source on the Admin API.
             return match self.audience {
                 Audience::Content => what == "html",
-                Audience::Admin => what == "lexical" || what == "markdown",
+                Audience::Admin => matches!(what, "lexical" | "mobiledoc" | "markdown"),
             };
         }
         self.formats.iter().any(|f| f == what)
@@ -80,7 +97,7 @@ impl Shape<'_> {
                 map.into_iter()
                     .filter(|(k, _)| {
                         self.fields.iter().any(|f| f == k)
-                            || (matches!(k.as_str(), "tags" | "authors") && self.includes(k))
+                            || (matches!(k.as_str(), "tags" | "authors" | "tiers") && self.includes(k))
                     })
                     .collect(),
             ),
@@ -166,6 +183,11 @@ pub fn tag(shape: &Shape<'_>, tag: &Tag, post_count: Option<i64>) -> Value {
 }
 
 pub fn author(shape: &Shape<'_>, user: &StaffUser, post_count: Option<i64>) -> Value {
+    author_with_roles(shape, user, post_count, shape.includes("roles"))
+}
+
+/// A member of staff; `roles` adds the role as Ghost's role object (Admin API only).
+fn author_with_roles(shape: &Shape<'_>, user: &StaffUser, post_count: Option<i64>, roles: bool) -> Value {
     let mut out = json!({
         "id": user.id.as_str(),
         "name": user.name,
@@ -192,14 +214,111 @@ pub fn author(shape: &Shape<'_>, user: &StaffUser, post_count: Option<i64>) -> V
     if shape.audience == Audience::Admin {
         insert(&mut out, "email", json!(user.email));
         insert(&mut out, "status", json!(user.status.as_str()));
-        insert(&mut out, "roles", json!([{ "name": user.role.to_string() }]));
         insert(&mut out, "created_at", json!(ghost_time(user.created_at)));
         insert(&mut out, "updated_at", json!(ghost_time(user.updated_at)));
+        if roles {
+            insert(&mut out, "roles", json!([role(user.role)]));
+        }
     }
     if let Some(count) = post_count {
         insert(&mut out, "count", json!({ "posts": count }));
     }
     out
+}
+
+/// A staff role as Ghost's Admin API shows it. Roles are built in, so their ids are fixed.
+pub fn role(role: masthead_core::Role) -> Value {
+    use masthead_core::Role;
+    let (id, description) = match role {
+        Role::Administrator => ("5a0f4d3ad8d4ab0001000001", "Administrators"),
+        Role::Editor => ("5a0f4d3ad8d4ab0001000002", "Editors"),
+        Role::Author => ("5a0f4d3ad8d4ab0001000003", "Authors"),
+        Role::Contributor => ("5a0f4d3ad8d4ab0001000004", "Contributors"),
+        Role::Owner => ("5a0f4d3ad8d4ab0001000005", "Blog Owner"),
+    };
+    json!({
+        "id": id,
+        "name": role.label(),
+        "description": description,
+        "created_at": ROLES_CREATED_AT,
+        "updated_at": ROLES_CREATED_AT,
+    })
+}
+
+/// When the built-in roles are dated: they come with the software, not with a site.
+const ROLES_CREATED_AT: &str = "2024-01-01T00:00:00.000Z";
+
+/// A tier as it is listed on a post or page on the Admin API (prices without benefits).
+fn post_tier(tier: &masthead_core::Tier) -> Value {
+    json!({
+        "id": tier.id.as_str(),
+        "name": tier.name,
+        "slug": tier.slug.as_str(),
+        "active": tier.active,
+        "welcome_page_url": tier.welcome_page_url,
+        "visibility": tier.visibility.as_str(),
+        "trial_days": tier.trial_days,
+        "description": tier.description,
+        "type": tier.tier_type.as_str(),
+        "currency": tier.currency.as_ref().map(|c| c.as_str().to_ascii_lowercase()),
+        "monthly_price": tier.monthly_price,
+        "yearly_price": tier.yearly_price,
+        "created_at": ghost_time(tier.created_at),
+        "updated_at": ghost_time(tier.updated_at),
+        "monthly_price_id": Value::Null,
+        "yearly_price_id": Value::Null,
+    })
+}
+
+/// The tiers whose members may read a post, as Ghost lists them: every tier for a public or
+/// members' post, the paid ones for a paid post, the chosen ones (in the order chosen) otherwise.
+fn tiers_of(shape: &Shape<'_>, post: &Post) -> Vec<Value> {
+    use masthead_core::{TierType, Visibility};
+    match post.visibility {
+        Visibility::Public | Visibility::Members => shape.tiers.iter().map(post_tier).collect(),
+        Visibility::Paid => shape.tiers.iter().filter(|t| t.tier_type == TierType::Paid).map(post_tier).collect(),
+        Visibility::Tiers => {
+            post.tiers.iter().filter_map(|id| shape.tiers.iter().find(|t| &t.id == id)).map(post_tier).collect()
+        }
+    }
+}
+
+/// Ghost's outbound link tagging, on the Content API's HTML: a link to another site gets
+/// `ref=<this site's host>` (without `www.`), so the site it points to sees where readers came
+/// from. Links that already say where they come from (`ref`, `utm_source`, `source`) are kept.
+pub fn tag_outbound_links(html: &str, site_url: &str) -> String {
+    let Some(own_host) = url::Url::parse(site_url).ok().and_then(|u| u.host_str().map(str::to_owned)) else {
+        return html.to_owned();
+    };
+    let reference = own_host.strip_prefix("www.").unwrap_or(&own_host).to_owned();
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    while let Some(at) = rest.find("href=\"") {
+        let value_start = at + "href=\"".len();
+        let Some(length) = rest[value_start..].find('"') else {
+            break;
+        };
+        out.push_str(&rest[..value_start]);
+        let written = &rest[value_start..value_start + length];
+        out.push_str(&tagged_link(written, &own_host, &reference).unwrap_or_else(|| written.to_owned()));
+        rest = &rest[value_start + length..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `written` (an attribute value, `&` as `&amp;`) with `ref` added, or `None` to keep it.
+fn tagged_link(written: &str, own_host: &str, reference: &str) -> Option<String> {
+    let mut link = url::Url::parse(&written.replace("&amp;", "&")).ok()?;
+    let host = link.host_str()?;
+    if !matches!(link.scheme(), "http" | "https") || host == own_host {
+        return None;
+    }
+    if link.query_pairs().any(|(key, _)| matches!(key.as_ref(), "ref" | "utm_source" | "source")) {
+        return None;
+    }
+    link.query_pairs_mut().append_pair("ref", reference);
+    Some(link.as_str().replace('&', "&amp;"))
 }
 
 /// A post or page, with all its tags (internal ones too, as Ghost 6 shows them).
@@ -224,6 +343,7 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
     } else {
         String::new()
     };
+    let is_post = post.post_type == PostType::Post;
     let mut out = json!({
         "id": post.id.as_str(),
         "uuid": post.uuid,
@@ -231,9 +351,15 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
         "slug": post.slug.as_str(),
     });
     if shape.format("html") {
-        insert(&mut out, "html", json!(shape.absolute_html(&seen.post.html)));
+        let html = shape.absolute_html(&seen.post.html);
+        let html = match shape.audience {
+            Audience::Content => tag_outbound_links(&html, shape.site_url),
+            Audience::Admin => html,
+        };
+        insert(&mut out, "html", json!(html));
     }
-    if shape.format("plaintext") {
+    // A gated post's public opening comes with its text even unasked, as Ghost sends it.
+    if shape.format("plaintext") || (shape.audience == Audience::Content && !seen.access && seen.has_opening) {
         insert(&mut out, "plaintext", json!(seen.post.plaintext));
     }
     if shape.audience == Audience::Admin {
@@ -247,6 +373,12 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
             insert(&mut out, "markdown", json!(post.markdown));
         }
     }
+    // Ghost shows a draft's or a scheduled post's preview address until it is published.
+    let url = if shape.audience == Audience::Admin && post.status != masthead_core::PostStatus::Published {
+        format!("{}/p/{}/", shape.site_url, post.uuid)
+    } else {
+        post_url(shape.site_url, post)
+    };
     let fields = json!({
         "comment_id": post.id.as_str(),
         "feature_image": shape.absolute(&post.feature_image),
@@ -263,11 +395,9 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
         "codeinjection_foot": Value::Null,
         "custom_template": Value::Null,
         "canonical_url": post.canonical_url,
-        "url": post_url(shape.site_url, post),
+        "url": url,
         "excerpt": excerpt,
         "reading_time": post.reading_time,
-        "access": seen.access,
-        "comments": false,
         "og_image": shape.absolute(&post.og_image),
         "og_title": post.og_title,
         "og_description": post.og_description,
@@ -276,38 +406,77 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
         "twitter_description": post.twitter_description,
         "meta_title": post.meta_title,
         "meta_description": post.meta_description,
-        "email_subject": Value::Null,
         "frontmatter": Value::Null,
     });
     merge(&mut out, fields);
-    if post.post_type == PostType::Page {
+    if is_post {
+        insert(&mut out, "email_subject", Value::Null);
+    } else {
         insert(&mut out, "show_title_and_feature_image", json!(true));
     }
-    if shape.audience == Audience::Admin {
-        // The tiers a post limited to tiers is for, as references Ghost's clients send back.
-        let tiers: Vec<Value> = post.tiers.iter().map(|id| json!({ "id": id.as_str() })).collect();
-        insert(&mut out, "tiers", json!(tiers));
-        insert(&mut out, "type", json!(post.post_type.as_str()));
-        insert(&mut out, "status", json!(post.status.as_str()));
-        insert(&mut out, "email_only", json!(post.status == masthead_core::PostStatus::Sent));
+    match shape.audience {
+        Audience::Content => {
+            insert(&mut out, "access", json!(seen.access));
+            insert(&mut out, "comments", json!(false));
+        }
+        Audience::Admin => {
+            insert(&mut out, "status", json!(post.status.as_str()));
+            if is_post {
+                insert(&mut out, "email_only", json!(post.status == masthead_core::PostStatus::Sent));
+                insert(&mut out, "email_segment", json!("all"));
+            }
+            let includes = |what: &str| shape.admin_includes(post.post_type, what);
+            if includes("tiers") {
+                insert(&mut out, "tiers", Value::Array(tiers_of(shape, post)));
+            }
+            // Masthead records no clicks, sign-up attribution or reader feedback per story.
+            let counts: Map<String, Value> = ["clicks", "signups", "paid_conversions"]
+                .into_iter()
+                .filter(|count| includes(&format!("count.{count}")))
+                .chain(["positive_feedback", "negative_feedback"])
+                .map(|count| (count.to_owned(), json!(0)))
+                .collect();
+            if counts.len() > 2 {
+                insert(&mut out, "count", Value::Object(counts));
+            }
+            for relation in ["email", "newsletter"] {
+                if is_post && includes(relation) {
+                    insert(&mut out, relation, Value::Null);
+                }
+            }
+        }
     }
-    // Ghost's clients ask for both relations to build bylines and sections; the Admin API always
-    // shows them, because its clients edit them. Both APIs list internal tags too (as Ghost 6
-    // does); `primary_tag` is the first tag, or null when that one is internal.
-    if shape.includes("tags") || shape.audience == Audience::Admin {
-        insert(&mut out, "tags", Value::Array(post.tags.iter().map(|t| tag(shape, t, None)).collect()));
-        let primary = post
-            .tags
-            .first()
-            .filter(|t| t.visibility == TagVisibility::Public)
-            .map(|t| tag(shape, t, None))
-            .unwrap_or(Value::Null);
+    // Both APIs list internal tags too (as Ghost 6 does); `primary_tag` is the first tag, or
+    // null when that one is internal.
+    let (tags, authors, roles) = match shape.audience {
+        Audience::Content => (shape.includes("tags"), shape.includes("authors"), false),
+        Audience::Admin => (
+            shape.admin_includes(post.post_type, "tags"),
+            shape.admin_includes(post.post_type, "authors"),
+            shape.admin_includes(post.post_type, "authors.roles"),
+        ),
+    };
+    // With `fields` that leave out `url`, Ghost leaves it out of the related tags and authors too.
+    let related = |mut value: Value| {
+        if !shape.fields.is_empty()
+            && !shape.fields.iter().any(|f| f == "url")
+            && let Value::Object(map) = &mut value
+        {
+            map.remove("url");
+        }
+        value
+    };
+    if tags {
+        let show = |t: &Tag| related(tag(shape, t, None));
+        insert(&mut out, "tags", Value::Array(post.tags.iter().map(show).collect()));
+        let primary =
+            post.tags.first().filter(|t| t.visibility == TagVisibility::Public).map(show).unwrap_or(Value::Null);
         insert(&mut out, "primary_tag", primary);
     }
-    if shape.includes("authors") || shape.audience == Audience::Admin {
-        insert(&mut out, "authors", Value::Array(post.authors.iter().map(|a| author(shape, a, None)).collect()));
-        let primary = post.primary_author().map(|a| author(shape, a, None)).unwrap_or(Value::Null);
-        insert(&mut out, "primary_author", primary);
+    if authors {
+        let show = |a: &StaffUser| related(author_with_roles(shape, a, None, roles));
+        insert(&mut out, "authors", Value::Array(post.authors.iter().map(show).collect()));
+        insert(&mut out, "primary_author", post.primary_author().map(show).unwrap_or(Value::Null));
     }
     out
 }

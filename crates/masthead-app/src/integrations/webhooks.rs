@@ -255,6 +255,7 @@ impl Newsroom {
             formats: &[],
             fields: &[],
             timezone: jiff::tz::TimeZone::UTC,
+            tiers: self.db.tiers().await.unwrap_or_default(),
         };
         let current = after.map_or_else(|| json!({}), |p| crate::ghost::api_json::post(&shape, p));
         let old = before.map_or_else(|| json!({}), |p| crate::ghost::api_json::post(&shape, p));
@@ -300,6 +301,7 @@ impl Newsroom {
             formats: &[],
             fields: &[],
             timezone: jiff::tz::TimeZone::UTC,
+            tiers: Vec::new(),
         };
         let show = |t: Option<&masthead_core::Tag>| {
             t.map_or_else(|| json!({}), |t| crate::ghost::api_json::tag(&shape, t, None))

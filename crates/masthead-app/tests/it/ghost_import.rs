@@ -85,7 +85,7 @@ dual_db_test!(async fn an_html_export_imports_every_valid_row_in_order(db) {
     assert_eq!(trains.visibility, Visibility::Public);
     assert_eq!(
         trains.html,
-        "<p>Trains run <a href=\"/tag/news/\" rel=\"noopener noreferrer\">every night</a>.</p>\
+        "<p>Trains run <a href=\"/tag/news/\">every night</a>.</p>\
          <p><img src=\"/content/images/2024/03/train.jpg\" alt=\"Train\"></p>"
     );
     assert_eq!(trains.plaintext, "Trains run every night.");
@@ -274,7 +274,7 @@ dual_db_test!(async fn a_lexical_export_is_rendered_and_sanitised(db) {
     assert_eq!(
         power.html,
         "<p>Power is back in <strong>most</strong> districts, <em>officials say</em>\
-         <a href=\"/map/\" rel=\"noopener noreferrer\">see the map</a>.</p>\
+         <a href=\"/map/\">see the map</a>.</p>\
          <h2>What we know</h2>\
          <figure><img src=\"/content/images/2024/11/grid.jpg\" alt=\"Repair crews at a substation\" width=\"1600\" height=\"900\">\
          <figcaption><span>Crews at work</span></figcaption></figure>\
@@ -284,9 +284,9 @@ dual_db_test!(async fn a_lexical_export_is_rendered_and_sanitised(db) {
          <p>Figures from <strong>Kharkivoblenergo</strong>.</p>\n\
          <pre><code>if (power) { charge(); }</code></pre>\
          <aside>⚠️ <p>Shelters are open all night.</p></aside>\
-         <p><a href=\"/support/\" rel=\"noopener noreferrer\">Support our reporting</a></p>\
-         <figure><p><a href=\"https://example.org/grid-report\" rel=\"noopener noreferrer\">Grid report</a></p><p>The operator's daily figures.</p></figure>\
-         <figure><p><a href=\"https://video.example.org/watch/42\" rel=\"noopener noreferrer\">Night repairs</a></p><figcaption>Filmed on Tuesday</figcaption></figure>\
+         <p><a href=\"/support/\">Support our reporting</a></p>\
+         <figure><p><a href=\"https://example.org/grid-report\">Grid report</a></p><p>The operator's daily figures.</p></figure>\
+         <figure><p><a href=\"https://video.example.org/watch/42\">Night repairs</a></p><figcaption>Filmed on Tuesday</figcaption></figure>\
          <p>Why now? Because the frost is coming.</p>\
          <hr>"
     );
@@ -308,7 +308,7 @@ dual_db_test!(async fn a_mobiledoc_export_is_rendered_and_sanitised(db) {
         diary.html,
         "<h2>Day three</h2>\
          <p>The lights went out at <strong>six</strong>. Read the \
-         <a href=\"/blackouts/\" rel=\"noopener noreferrer\">schedule</a>.<br><em>Written by candlelight.</em></p>\
+         <a href=\"/blackouts/\">schedule</a>.<br><em>Written by candlelight.</em></p>\
          <figure><img src=\"/content/images/2021/01/candles.jpg\" alt=\"Candles on a kitchen table\"><figcaption>Day 3</figcaption></figure>\
          <blockquote>Nobody complains any more.</blockquote>\
          <ol><li>Fill the bath</li><li>Charge the phones</li></ol>\

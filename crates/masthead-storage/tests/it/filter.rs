@@ -200,8 +200,9 @@ dual_db_test!(async fn relations_match_any_and_negations_match_none(db) {
     assert_eq!(posts("primary_author:anna-field").await, ["alpha", "delta"]);
     assert_eq!(posts("primary_author:cleo-park").await, ["charlie"]);
     assert_eq!(posts("primary_author:-anna-field").await, ["bravo", "charlie"]);
-    assert_eq!(posts("primary_tag:sport").await, ["bravo"], "the first public tag, past the internal one");
-    assert_eq!(posts("primary_tag:hash-internal").await, Vec::<String>::new());
+    // As in Ghost: the first tag, even an internal one (which the API then shows as null).
+    assert_eq!(posts("primary_tag:sport").await, Vec::<String>::new(), "not the first tag of bravo");
+    assert_eq!(posts("primary_tag:hash-internal").await, ["bravo"]);
     assert_eq!(posts("primary_tag:[news,politics]").await, ["alpha", "charlie"]);
     assert_eq!(posts("primary_tag:null").await, ["delta"]);
     let sport = db.tag_by_slug("sport").await.expect("tag").expect("sport");

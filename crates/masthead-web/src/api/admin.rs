@@ -151,7 +151,7 @@ async fn list(
         page: params.page,
         now: masthead_core::now(),
     };
-    Ok(state.newsroom.db().list_ids(&listing).await?)
+    state.newsroom.db().list_ids(&listing).await.map_err(|e| params.refused(e))
 }
 
 /// The one object of a `{resource: [object]}` request body, read into `T`. A field of the wrong

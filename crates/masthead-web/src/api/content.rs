@@ -25,7 +25,10 @@ pub async fn require_content_key(State(state): State<AppState>, request: Request
     if request.method() == Method::OPTIONS {
         return next.run(request).await;
     }
-    let query = Query(serde_urlencoded::from_str(request.uri().query().unwrap_or("")).unwrap_or_default());
+    let query = Query(
+        serde_urlencoded::from_str(request.uri().query().unwrap_or("")).unwrap_or_default(),
+        request.uri().path().to_owned(),
+    );
     let key = match query.one("key") {
         Ok(Some(key)) if !key.is_empty() => key.to_owned(),
         Ok(_) => {
@@ -88,7 +91,7 @@ async fn list(state: &AppState, resource: Resource, params: &BrowseParams) -> Re
         page: params.page,
         now: masthead_core::now(),
     };
-    Ok(state.newsroom.db().list_ids(&listing).await?)
+    state.newsroom.db().list_ids(&listing).await.map_err(|e| params.refused(e))
 }
 
 /// The site's time zone, in which the Content API writes posts' and pages' times.

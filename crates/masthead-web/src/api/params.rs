@@ -14,9 +14,10 @@ pub const DEFAULT_LIMIT: u32 = 15;
 /// Ghost 6 caps every page at 100 (`limit=all` included).
 pub const MAX_LIMIT: u32 = 100;
 
-/// The request's query string as ordered pairs.
+/// The request's query string as ordered pairs, and the path it was sent to (for Ghost's error
+/// messages, which name what could not be listed or read).
 #[derive(Clone, Debug, Default)]
-pub struct Query(pub Vec<(String, String)>);
+pub struct Query(pub Vec<(String, String)>, pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for Query {
     type Rejection = ApiError;
@@ -24,12 +25,24 @@ impl<S: Send + Sync> FromRequestParts<S> for Query {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let raw = parts.uri.query().unwrap_or("");
         serde_urlencoded::from_str::<Vec<(String, String)>>(raw)
-            .map(Query)
+            .map(|pairs| Query(pairs, parts.uri.path().to_owned()))
             .map_err(|_| ApiError::bad_request("The query string could not be read."))
     }
 }
 
 impl Query {
+    /// What the request does, as Ghost's messages say it: `list posts`, `read post`.
+    pub fn action(&self) -> String {
+        let rest = self.1.trim_start_matches("/ghost/api/");
+        let mut segments = rest.split('/').filter(|s| !s.is_empty()).skip(1);
+        let resource = segments.next().unwrap_or("resources");
+        if segments.next().is_some() {
+            format!("read {}", resource.strip_suffix('s').unwrap_or(resource))
+        } else {
+            format!("list {resource}")
+        }
+    }
+
     /// Every value given for `name`.
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
@@ -66,19 +79,29 @@ pub struct BrowseParams {
     pub filter: Option<nql::Filter>,
     pub order: Option<String>,
     pub page: PageRequest,
+    /// What the request does, for Ghost's error messages (`list posts`).
+    pub action: String,
 }
 
 impl BrowseParams {
     /// Reads the parameters. As Ghost does, includes and formats the resource does not offer
-    /// are ignored, not refused.
+    /// are ignored, not refused; but asking only for formats it does not offer gives none of its
+    /// formats, not the default ones (`formats=mobiledoc` on the Content API: no `html`).
     pub fn parse(query: &Query, includes: &[&str], formats: &[&str]) -> Result<Self, ApiError> {
         let include: Vec<String> =
             query.list("include").into_iter().filter(|i| includes.contains(&i.as_str())).collect();
-        let requested_formats: Vec<String> =
-            query.list("formats").into_iter().filter(|f| formats.contains(&f.as_str())).collect();
+        let asked_formats = query.list("formats");
+        let mut requested_formats: Vec<String> =
+            asked_formats.iter().filter(|f| formats.contains(&f.as_str())).cloned().collect();
+        if requested_formats.is_empty() && !asked_formats.is_empty() {
+            requested_formats.push(NO_FORMAT.to_owned());
+        }
         let filter = match query.one("filter")?.map(str::trim).filter(|f| !f.is_empty()) {
+            // Ghost's message; the context says where the filter went wrong (Ghost's says only
+            // "Error parsing filter").
             Some(text) => Some(nql::parse(text).map_err(|e| {
-                ApiError::bad_request("Error parsing filter").with_context(e.to_string()).with_property("filter")
+                ApiError::bad_request(format!("Request not understood error, cannot {}.", query.action()))
+                    .with_context(e.to_string())
             })?),
             None => None,
         };
@@ -88,10 +111,7 @@ impl BrowseParams {
             None | Some("") => DEFAULT_LIMIT,
             Some(text) => match text.parse::<i64>() {
                 Ok(0) => DEFAULT_LIMIT,
-                Ok(n) if n < 0 => {
-                    return Err(ApiError::validation(format!("Validation (matches) failed for limit: {text}"))
-                        .with_property("limit"));
-                }
+                Ok(n) if n < 0 => return Err(invalid_parameter(query, "limit")),
                 Ok(n) => u32::try_from(n).map_or(MAX_LIMIT, |n| n.min(MAX_LIMIT)),
                 Err(_) => MAX_LIMIT,
             },
@@ -101,10 +121,7 @@ impl BrowseParams {
             None | Some("") => 1,
             Some(text) => match text.parse::<u32>() {
                 Ok(n) => n.max(1),
-                Err(_) => {
-                    return Err(ApiError::validation(format!("Validation (matches) failed for page: {text}"))
-                        .with_property("page"));
-                }
+                Err(_) => return Err(invalid_parameter(query, "page")),
             },
         };
         let order = query.one("order")?.map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned);
@@ -115,7 +132,20 @@ impl BrowseParams {
             filter,
             order,
             page: PageRequest::new(page, limit),
+            action: query.action(),
         })
+    }
+
+    /// A storage error of this request as the API answers it: a filter or order naming what
+    /// cannot be filtered or ordered by is Ghost's 400, its context saying what was wrong.
+    pub fn refused(&self, error: masthead_storage::StorageError) -> ApiError {
+        match error {
+            masthead_storage::StorageError::Filter(error) => {
+                ApiError::bad_request(format!("Request not understood error, cannot {}.", self.action))
+                    .with_context(error.to_string())
+            }
+            other => other.into(),
+        }
     }
 
     pub fn includes(&self, what: &str) -> bool {
@@ -123,12 +153,21 @@ impl BrowseParams {
     }
 }
 
+/// The format asked for when only formats the resource does not offer were: none of its own.
+const NO_FORMAT: &str = "none";
+
+/// Ghost's answer to a `limit` or `page` it cannot use.
+fn invalid_parameter(query: &Query, name: &str) -> ApiError {
+    ApiError::validation(format!("Validation error, cannot {}.", query.action()))
+        .with_context(format!("Validation (matches) failed for {name} undefined.{name}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn query(pairs: &[(&str, &str)]) -> Query {
-        Query(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        Query(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), "/ghost/api/content/posts/".into())
     }
 
     #[test]

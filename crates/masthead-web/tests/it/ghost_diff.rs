@@ -726,7 +726,9 @@ impl Allowlist {
         for difference in differences {
             let path = difference.general_path();
             difference.allowed_by = self.rules.iter().position(|rule| {
-                rule.kind == difference.kind.name() && glob(&rule.recordings, recording) && glob(&rule.path, &path)
+                rule.kind == difference.kind.name()
+                    && glob(&rule.recordings, recording)
+                    && rule.path.split('|').any(|alternative| glob(alternative, &path))
             });
         }
     }

@@ -18,7 +18,17 @@ use crate::AppState;
 use crate::api::{ApiError, BrowseParams, Query, browse_body};
 use masthead_app::ghost::api_json as output;
 
-const INCLUDES: &[&str] = &["authors", "tags", "email", "newsletter", "count.clicks", "count.signups"];
+const INCLUDES: &[&str] = &[
+    "authors",
+    "authors.roles",
+    "tags",
+    "tiers",
+    "email",
+    "newsletter",
+    "count.clicks",
+    "count.signups",
+    "count.paid_conversions",
+];
 const FORMATS: &[&str] = &["html", "plaintext", "lexical", "mobiledoc", "markdown"];
 
 /// A post or page as clients send it. Every field is optional: a missing one keeps its value
@@ -249,17 +259,24 @@ async fn browse(
     let resource = if post_type == PostType::Post { Resource::Posts } else { Resource::Pages };
     let page = list(state, resource, &params, combined.as_ref()).await?;
     let posts = state.newsroom.db().posts_by_ids(&page.items).await?;
-    let shape = shape(state, &params);
+    let mut shape = shape(state, &params);
+    shape.tiers = state.newsroom.db().tiers().await?;
     let items = posts.iter().map(|p| shape.select(output::post(&shape, p))).collect();
     Ok(browse_body(resource_of(post_type), items, &page))
 }
 
-fn read(state: &AppState, caller: &AdminCaller, query: &Query, post: &Post) -> Result<serde_json::Value, ApiError> {
+async fn read(
+    state: &AppState,
+    caller: &AdminCaller,
+    query: &Query,
+    post: &Post,
+) -> Result<serde_json::Value, ApiError> {
     let params = BrowseParams::parse(query, INCLUDES, FORMATS)?;
     if !caller.actor.may(Permission::EditAnyPost) && !caller.actor.may_edit(post) && !post.is_live() {
         return Err(ApiError::no_permission("You do not have permission to read this story."));
     }
-    let shape = shape(state, &params);
+    let mut shape = shape(state, &params);
+    shape.tiers = state.newsroom.db().tiers().await?;
     Ok(json!({ resource_of(post.post_type): [shape.select(output::post(&shape, post))] }))
 }
 
@@ -267,9 +284,10 @@ fn newsletter_request(query: &Query) -> Result<NewsletterRequest, ApiError> {
     Ok(NewsletterRequest::from_ghost_query(query.one("newsletter")?, query.one("email_segment")?))
 }
 
-fn saved(state: &AppState, query: &Query, post: &Post) -> Result<serde_json::Value, ApiError> {
+async fn saved(state: &AppState, query: &Query, post: &Post) -> Result<serde_json::Value, ApiError> {
     let params = BrowseParams::parse(query, INCLUDES, FORMATS)?;
-    let shape = shape(state, &params);
+    let mut shape = shape(state, &params);
+    shape.tiers = state.newsroom.db().tiers().await?;
     Ok(json!({ resource_of(post.post_type): [output::post(&shape, post)] }))
 }
 
@@ -295,7 +313,7 @@ async fn add(
         autosave: false,
     };
     let post = state.newsroom.save_post_as(&caller.actor, save).await?;
-    saved(state, query, &post)
+    saved(state, query, &post).await
 }
 
 async fn edit(
@@ -323,7 +341,7 @@ async fn edit(
         autosave: false,
     };
     let post = state.newsroom.save_post_as(&caller.actor, save).await?;
-    saved(state, query, &post)
+    saved(state, query, &post).await
 }
 
 async fn delete(state: &AppState, caller: &AdminCaller, post_type: PostType, id: &str) -> Result<(), ApiError> {
@@ -366,7 +384,7 @@ pub async fn read_story<K: Kind>(
     query: Query,
     Path(id): Path<String>,
 ) -> Response {
-    let result = async { read(&state, &caller, &query, &find(&state, K::TYPE, &id).await?) }.await;
+    let result = async { read(&state, &caller, &query, &find(&state, K::TYPE, &id).await?).await }.await;
     ok(&headers, result)
 }
 
@@ -377,7 +395,7 @@ pub async fn read_story_by_slug<K: Kind>(
     query: Query,
     Path(slug): Path<String>,
 ) -> Response {
-    let result = async { read(&state, &caller, &query, &find_by_slug(&state, K::TYPE, &slug).await?) }.await;
+    let result = async { read(&state, &caller, &query, &find_by_slug(&state, K::TYPE, &slug).await?).await }.await;
     ok(&headers, result)
 }
 

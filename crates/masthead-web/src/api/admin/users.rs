@@ -7,6 +7,7 @@ use axum::response::Response;
 use masthead_core::{ObjectId, StaffUser};
 use masthead_storage::Resource;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 use super::{AdminCaller, list, ok, shape};
 use crate::AppState;
@@ -25,19 +26,39 @@ pub async fn browse_users(
         let params = BrowseParams::parse(&query, INCLUDES, &[])?;
         let page = list(&state, Resource::Authors, &params, params.filter.as_ref()).await?;
         let users = state.newsroom.db().users_by_ids(&page.items).await?;
+        let counts = post_counts(&state, &params, &users).await?;
         let shape = shape(&state, &params);
-        let items = users.iter().map(|u| shape.select(output::author(&shape, u, None))).collect();
+        let items = users.iter().map(|u| shape.select(output::author(&shape, u, count_of(&counts, u)))).collect();
         Ok(browse_body("users", items, &page))
     }
     .await;
     ok(&headers, result)
 }
 
-fn one(state: &AppState, query: &Query, user: Option<StaffUser>) -> Result<Value, ApiError> {
+async fn one(state: &AppState, query: &Query, user: Option<StaffUser>) -> Result<Value, ApiError> {
     let params = BrowseParams::parse(query, INCLUDES, &[])?;
     let user = user.ok_or_else(|| ApiError::not_found("User"))?;
+    let counts = post_counts(state, &params, std::slice::from_ref(&user)).await?;
     let shape = shape(state, &params);
-    Ok(json!({ "users": [shape.select(output::author(&shape, &user, None))] }))
+    Ok(json!({ "users": [shape.select(output::author(&shape, &user, count_of(&counts, &user)))] }))
+}
+
+/// With `include=count.posts`, how many posts and pages (in any state) each user is an author
+/// of, as Ghost's Admin API counts them.
+async fn post_counts(
+    state: &AppState,
+    params: &BrowseParams,
+    users: &[StaffUser],
+) -> Result<Option<HashMap<String, i64>>, ApiError> {
+    if !params.includes("count.posts") {
+        return Ok(None);
+    }
+    let ids: Vec<String> = users.iter().map(|u| u.id.as_str().to_owned()).collect();
+    Ok(Some(state.newsroom.db().all_post_counts_by_author(&ids).await?))
+}
+
+fn count_of(counts: &Option<HashMap<String, i64>>, user: &StaffUser) -> Option<i64> {
+    counts.as_ref().map(|c| c.get(user.id.as_str()).copied().unwrap_or(0))
 }
 
 pub async fn read_user(
@@ -53,7 +74,7 @@ pub async fn read_user(
             Ok(id) => state.newsroom.db().user_by_id(&id).await?,
             Err(_) => None,
         };
-        one(&state, &query, user)
+        one(&state, &query, user).await
     }
     .await;
     ok(&headers, result)
@@ -66,7 +87,7 @@ pub async fn read_user_by_slug(
     query: Query,
     Path(slug): Path<String>,
 ) -> Response {
-    let result = async { one(&state, &query, state.newsroom.db().user_by_slug(&slug).await?) }.await;
+    let result = async { one(&state, &query, state.newsroom.db().user_by_slug(&slug).await?).await }.await;
     ok(&headers, result)
 }
 
@@ -78,6 +99,7 @@ pub async fn read_user_by_email(
     Path(email): Path<String>,
 ) -> Response {
     let result =
-        async { one(&state, &query, state.newsroom.db().user_by_email(&email.trim().to_lowercase()).await?) }.await;
+        async { one(&state, &query, state.newsroom.db().user_by_email(&email.trim().to_lowercase()).await?).await }
+            .await;
     ok(&headers, result)
 }
