@@ -95,6 +95,8 @@ impl Shape<'_> {
         match value {
             Value::Object(map) => Value::Object(
                 map.into_iter()
+                    // `reading_time` is worked out, not a column: Ghost's `fields` never give it.
+                    .filter(|(k, _)| k != "reading_time")
                     .filter(|(k, _)| {
                         self.fields.iter().any(|f| f == k)
                             || (matches!(k.as_str(), "tags" | "authors" | "tiers") && self.includes(k))
@@ -333,9 +335,13 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
         Audience::Admin => Reader::Staff,
     };
     let seen = seen_with(post, reader, Cut::Ghost);
+    // Ghost finds a gated post's public opening in the HTML it reads, so without the HTML (not
+    // among the formats or the fields asked for) there is none.
+    let html_read = shape.format("html") && (shape.fields.is_empty() || shape.fields.iter().any(|f| f == "html"));
+    let opening = seen.has_opening && html_read;
     // Ghost's excerpt: the custom one, or the first 500 characters of the plain text as they are
     // (paragraphs still apart); blanked too (even a custom one) when nothing of the body is public.
-    let excerpt = if seen.access || seen.has_opening {
+    let excerpt = if seen.access || opening {
         match seen.post.custom_excerpt.as_deref().filter(|c| !c.trim().is_empty()) {
             Some(custom) => custom.to_owned(),
             None => seen.post.plaintext.chars().take(500).collect(),
@@ -359,8 +365,9 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
         insert(&mut out, "html", json!(html));
     }
     // A gated post's public opening comes with its text even unasked, as Ghost sends it.
-    if shape.format("plaintext") || (shape.audience == Audience::Content && !seen.access && seen.has_opening) {
-        insert(&mut out, "plaintext", json!(seen.post.plaintext));
+    if shape.format("plaintext") || (shape.audience == Audience::Content && !seen.access && opening) {
+        let text = if seen.access || opening { seen.post.plaintext.as_str() } else { "" };
+        insert(&mut out, "plaintext", json!(text));
     }
     if shape.audience == Audience::Admin {
         if shape.format("lexical") {
@@ -418,6 +425,9 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
         Audience::Content => {
             insert(&mut out, "access", json!(seen.access));
             insert(&mut out, "comments", json!(false));
+            if shape.includes("tiers") {
+                insert(&mut out, "tiers", Value::Array(tiers_of(shape, post)));
+            }
         }
         Audience::Admin => {
             insert(&mut out, "status", json!(post.status.as_str()));

@@ -6,6 +6,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use masthead_core::nql;
 use masthead_core::{ObjectId, Post, PostType};
 use masthead_storage::{Listing, Paginated, Resource, Scope};
 use serde_json::{Value, json};
@@ -15,7 +16,7 @@ use crate::AppState;
 use masthead_app::ghost::api_json::{self as output, Audience, Shape};
 
 const CACHE_CONTROL: &str = "public, max-age=0";
-const POST_INCLUDES: &[&str] = &["authors", "tags"];
+const POST_INCLUDES: &[&str] = &["authors", "tags", "tiers"];
 const POST_FORMATS: &[&str] = &["html", "plaintext"];
 const COUNT_INCLUDES: &[&str] = &["count.posts"];
 
@@ -83,15 +84,29 @@ fn shape<'a>(state: &'a AppState, params: &'a BrowseParams) -> Shape<'a> {
 }
 
 async fn list(state: &AppState, resource: Resource, params: &BrowseParams) -> Result<Paginated<String>, ApiError> {
+    let filter = params.filter.as_ref().and_then(without_status);
     let listing = Listing {
         resource,
         scope: Scope::Public,
-        filter: params.filter.as_ref(),
+        filter: filter.as_ref(),
         order: params.order.as_deref(),
         page: params.page,
         now: masthead_core::now(),
     };
     state.newsroom.db().list_ids(&listing).await.map_err(|e| params.refused(e))
+}
+
+/// The Content API shows what is published whatever a filter says of `status`: Ghost's enforced
+/// filter replaces such conditions, so `filter=status:draft` lists the published posts.
+fn without_status(filter: &nql::Filter) -> Option<nql::Filter> {
+    use nql::Filter;
+    let kept = |parts: &[Filter]| parts.iter().filter_map(without_status).collect::<Vec<_>>();
+    match filter {
+        Filter::Compare { field, .. } | Filter::In { field, .. } if field == "status" => None,
+        Filter::And(parts) => Some(Filter::And(kept(parts))).filter(|f| !matches!(f, Filter::And(p) if p.is_empty())),
+        Filter::Or(parts) => Some(Filter::Or(kept(parts))).filter(|f| !matches!(f, Filter::Or(p) if p.is_empty())),
+        other => Some(other.clone()),
+    }
 }
 
 /// The site's time zone, in which the Content API writes posts' and pages' times.
@@ -114,6 +129,9 @@ async fn browse_posts(state: &AppState, headers: &HeaderMap, query: &Query, post
         let posts = state.newsroom.db().posts_by_ids(&page.items).await?;
         let mut shape = shape(state, &params);
         shape.timezone = site_zone(state).await?;
+        if params.includes("tiers") {
+            shape.tiers = state.newsroom.db().tiers().await?;
+        }
         let mut items = Vec::with_capacity(posts.len());
         for post in &posts {
             items.push(shape.select(with_narration(state, &shape, post, output::post(&shape, post)).await?));
@@ -140,6 +158,9 @@ async fn read_post(state: &AppState, headers: &HeaderMap, query: &Query, post_ty
             .ok_or_else(|| ApiError::not_found(if post_type == PostType::Post { "Post" } else { "Page" }))?;
         let mut shape = shape(state, &params);
         shape.timezone = site_zone(state).await?;
+        if params.includes("tiers") {
+            shape.tiers = state.newsroom.db().tiers().await?;
+        }
         let value = with_narration(state, &shape, &post, output::post(&shape, &post)).await?;
         Ok(json!({ resource_name(post_type): [shape.select(value)] }))
     }

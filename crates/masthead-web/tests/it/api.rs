@@ -706,7 +706,9 @@ dual_db_test!(async fn the_admin_api_limits_a_post_to_tiers_named_by_id_or_slug(
     assert_eq!(created.status, 201, "{}", created.text());
     let post = json_of(&created)["posts"][0].clone();
     assert_eq!(post["visibility"], "tiers");
-    assert_eq!(post["tiers"], json!([{ "id": patron.id }, { "id": supporter.id }]), "in the order sent");
+    let ids: Vec<&Value> = post["tiers"].as_array().into_iter().flatten().map(|t| &t["id"]).collect();
+    assert_eq!(ids, [&json!(patron.id), &json!(supporter.id)], "in the order sent");
+    assert_eq!(post["tiers"][0]["name"], "Patron", "whole tier objects, as Ghost sends them");
 
     let unknown = admin_call(&app, &admin_key, "POST", "posts/", Some(body(json!([{ "slug": "gold-circle" }])))).await;
     assert_eq!(error_of(&unknown).0, 422);
