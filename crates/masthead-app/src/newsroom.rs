@@ -10,3 +10,5 @@ mod management;
 pub mod posts;
 pub mod staff;
 mod uploads;
+
+pub use management::TagSocial;

@@ -70,6 +70,15 @@ pub struct Tag {
     pub meta_title: Option<String>,
     pub meta_description: Option<String>,
     pub accent_color: Option<String>,
+    pub og_image: Option<String>,
+    pub og_title: Option<String>,
+    pub og_description: Option<String>,
+    pub twitter_image: Option<String>,
+    pub twitter_title: Option<String>,
+    pub twitter_description: Option<String>,
+    pub codeinjection_head: Option<String>,
+    pub codeinjection_foot: Option<String>,
+    pub canonical_url: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]

@@ -14,6 +14,15 @@ pub struct TagRecord {
     pub meta_title: Option<String>,
     pub meta_description: Option<String>,
     pub accent_color: Option<String>,
+    pub og_image: Option<String>,
+    pub og_title: Option<String>,
+    pub og_description: Option<String>,
+    pub twitter_image: Option<String>,
+    pub twitter_title: Option<String>,
+    pub twitter_description: Option<String>,
+    pub codeinjection_head: Option<String>,
+    pub codeinjection_foot: Option<String>,
+    pub canonical_url: Option<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -32,6 +41,15 @@ impl TryFrom<TagRecord> for Tag {
             meta_title: r.meta_title,
             meta_description: r.meta_description,
             accent_color: r.accent_color,
+            og_image: r.og_image,
+            og_title: r.og_title,
+            og_description: r.og_description,
+            twitter_image: r.twitter_image,
+            twitter_title: r.twitter_title,
+            twitter_description: r.twitter_description,
+            codeinjection_head: r.codeinjection_head,
+            codeinjection_foot: r.codeinjection_foot,
+            canonical_url: r.canonical_url,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -53,13 +71,16 @@ struct TagCountRow {
 }
 
 pub(crate) const TAG_COLUMNS: &str = "t.id, t.name, t.slug, t.description, t.feature_image, t.visibility, \
-     t.meta_title, t.meta_description, t.accent_color, t.created_at, t.updated_at";
+     t.meta_title, t.meta_description, t.accent_color, t.og_image, t.og_title, t.og_description, t.twitter_image, \
+     t.twitter_title, t.twitter_description, t.codeinjection_head, t.codeinjection_foot, t.canonical_url, \
+     t.created_at, t.updated_at";
 
 impl Db {
     pub async fn insert_tag(&self, tag: &Tag) -> Result<()> {
         let sql = "INSERT INTO tags (id, name, slug, description, feature_image, visibility, meta_title, \
-                   meta_description, accent_color, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+                   meta_description, accent_color, og_image, og_title, og_description, twitter_image, twitter_title, \
+                   twitter_description, codeinjection_head, codeinjection_foot, canonical_url, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
         on_db!(self, write, |pool| {
             sqlx::query(sql)
                 .bind(tag.id.as_str())
@@ -71,6 +92,15 @@ impl Db {
                 .bind(&tag.meta_title)
                 .bind(&tag.meta_description)
                 .bind(&tag.accent_color)
+                .bind(&tag.og_image)
+                .bind(&tag.og_title)
+                .bind(&tag.og_description)
+                .bind(&tag.twitter_image)
+                .bind(&tag.twitter_title)
+                .bind(&tag.twitter_description)
+                .bind(&tag.codeinjection_head)
+                .bind(&tag.codeinjection_foot)
+                .bind(&tag.canonical_url)
                 .bind(masthead_core::to_stored_time(tag.created_at))
                 .bind(masthead_core::to_stored_time(tag.updated_at))
                 .execute(pool)
@@ -108,7 +138,9 @@ impl Db {
         on_db!(self, write, |pool| {
             sqlx::query(
                 "UPDATE tags SET name = $2, slug = $3, description = $4, visibility = $5, meta_title = $6, \
-                 meta_description = $7, accent_color = $8, updated_at = $9 WHERE id = $1",
+                 meta_description = $7, accent_color = $8, og_image = $9, og_title = $10, og_description = $11, \
+                 twitter_image = $12, twitter_title = $13, twitter_description = $14, codeinjection_head = $15, \
+                 codeinjection_foot = $16, canonical_url = $17, updated_at = $18 WHERE id = $1",
             )
             .bind(tag.id.as_str())
             .bind(&tag.name)
@@ -118,6 +150,15 @@ impl Db {
             .bind(&tag.meta_title)
             .bind(&tag.meta_description)
             .bind(&tag.accent_color)
+            .bind(&tag.og_image)
+            .bind(&tag.og_title)
+            .bind(&tag.og_description)
+            .bind(&tag.twitter_image)
+            .bind(&tag.twitter_title)
+            .bind(&tag.twitter_description)
+            .bind(&tag.codeinjection_head)
+            .bind(&tag.codeinjection_foot)
+            .bind(&tag.canonical_url)
             .bind(masthead_core::to_stored_time(tag.updated_at))
             .execute(pool)
             .await

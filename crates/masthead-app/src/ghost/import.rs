@@ -710,22 +710,13 @@ impl<'a> Importer<'a> {
             },
             None => None,
         };
-        let dropped = self.dropped_fields(
-            &row,
-            &[
-                "og_image",
-                "og_title",
-                "og_description",
-                "twitter_image",
-                "twitter_title",
-                "twitter_description",
-                "codeinjection_head",
-                "codeinjection_foot",
-                "canonical_url",
-            ],
-        )?;
-        notes.extend(dropped);
         let feature_image = link_field(row.trimmed("feature_image")?, "feature_image", &mut notes);
+        let og_image = link_field(row.trimmed("og_image")?, "og_image", &mut notes);
+        let twitter_image = link_field(row.trimmed("twitter_image")?, "twitter_image", &mut notes);
+        let canonical_url = link_field(row.trimmed("canonical_url")?, "canonical_url", &mut notes);
+        // Code injection is kept as written, with links under the placeholder made site-relative.
+        let code =
+            |field: &str| -> Result<Option<String>, String> { Ok(row.trimmed(field)?.map(|text| self.resolve(&text))) };
         let now = masthead_core::now();
         let id = self
             .free_id(file_id.as_deref(), |db, id| async move { db.tag_by_id(&id).await.map(|t| t.is_some()) })
@@ -740,6 +731,15 @@ impl<'a> Importer<'a> {
             meta_title: row.trimmed("meta_title")?,
             meta_description: row.trimmed("meta_description")?,
             accent_color,
+            og_image,
+            og_title: row.trimmed("og_title")?,
+            og_description: row.trimmed("og_description")?,
+            twitter_image,
+            twitter_title: row.trimmed("twitter_title")?,
+            twitter_description: row.trimmed("twitter_description")?,
+            codeinjection_head: code("codeinjection_head")?,
+            codeinjection_foot: code("codeinjection_foot")?,
+            canonical_url,
             created_at: row.time("created_at")?.unwrap_or(now),
             updated_at: row.time("updated_at")?.unwrap_or(now),
         };
@@ -752,17 +752,6 @@ impl<'a> Importer<'a> {
         }
         self.changed = true;
         Ok(Outcome::Created)
-    }
-
-    /// A note naming the row's non-empty fields that Masthead has nowhere to keep.
-    fn dropped_fields(&self, row: &Row<'_>, fields: &[&str]) -> Result<Option<String>, String> {
-        let mut dropped = Vec::new();
-        for field in fields {
-            if row.trimmed(field)?.is_some() {
-                dropped.push(*field);
-            }
-        }
-        Ok((!dropped.is_empty()).then(|| format!("not kept, Masthead has no field for them: {}", dropped.join(", "))))
     }
 
     async fn import_newsletter(&mut self, index: usize, value: &Value) -> RowResult {

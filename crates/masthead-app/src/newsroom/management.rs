@@ -12,6 +12,70 @@ use crate::{AppError, ContentChange, Newsroom};
 /// How long an invitation link works.
 pub const INVITE_LIFETIME: Duration = Duration::days(7);
 
+/// A tag's social cards, code injection and canonical URL, as Ghost keeps them: what an edit
+/// sets them to (start from [`TagSocial::of`] to change only some).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TagSocial {
+    pub og_image: Option<String>,
+    pub og_title: Option<String>,
+    pub og_description: Option<String>,
+    pub twitter_image: Option<String>,
+    pub twitter_title: Option<String>,
+    pub twitter_description: Option<String>,
+    pub codeinjection_head: Option<String>,
+    pub codeinjection_foot: Option<String>,
+    pub canonical_url: Option<String>,
+}
+
+impl TagSocial {
+    /// The tag's fields as they are.
+    pub fn of(tag: &Tag) -> Self {
+        Self {
+            og_image: tag.og_image.clone(),
+            og_title: tag.og_title.clone(),
+            og_description: tag.og_description.clone(),
+            twitter_image: tag.twitter_image.clone(),
+            twitter_title: tag.twitter_title.clone(),
+            twitter_description: tag.twitter_description.clone(),
+            codeinjection_head: tag.codeinjection_head.clone(),
+            codeinjection_foot: tag.codeinjection_foot.clone(),
+            canonical_url: tag.canonical_url.clone(),
+        }
+    }
+
+    /// Trimmed, blanks cleared, and checked as Ghost checks them: titles up to 300 characters,
+    /// descriptions up to 500, the canonical URL up to 2000; addresses a `/path` or `http(s)`.
+    fn checked(self) -> Result<Self, AppError> {
+        let text = |field: &'static str, value: Option<String>, max: Option<usize>| {
+            let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+            match (&value, max) {
+                (Some(v), Some(max)) if v.chars().count() > max => {
+                    Err(AppError::invalid(field, format!("{field} is at most {max} characters")))
+                }
+                _ => Ok(value),
+            }
+        };
+        let link = |field: &'static str, value: Option<String>, max: Option<usize>| {
+            let value = text(field, value, max)?;
+            if let Some(url) = &value {
+                masthead_core::check_link(url).map_err(|e| AppError::invalid(field, e.to_string()))?;
+            }
+            Ok::<_, AppError>(value)
+        };
+        Ok(Self {
+            og_image: link("og_image", self.og_image, None)?,
+            og_title: text("og_title", self.og_title, Some(300))?,
+            og_description: text("og_description", self.og_description, Some(500))?,
+            twitter_image: link("twitter_image", self.twitter_image, None)?,
+            twitter_title: text("twitter_title", self.twitter_title, Some(300))?,
+            twitter_description: text("twitter_description", self.twitter_description, Some(500))?,
+            codeinjection_head: text("codeinjection_head", self.codeinjection_head, None)?,
+            codeinjection_foot: text("codeinjection_foot", self.codeinjection_foot, None)?,
+            canonical_url: link("canonical_url", self.canonical_url, Some(2000))?,
+        })
+    }
+}
+
 fn refuse(what: &str) -> AppError {
     AppError::Forbidden(format!("your role does not allow you to {what}"))
 }
@@ -87,6 +151,29 @@ impl Newsroom {
 
     /// Renames or describes a tag. Internal tags (`#name`) stay internal.
     pub async fn edit_tag(&self, actor: &Actor, id: &ObjectId, name: &str, description: &str) -> Result<Tag, AppError> {
+        self.edit_tag_fields(actor, id, name, description, None).await
+    }
+
+    /// [`Self::edit_tag`] that also sets the tag's social and SEO fields.
+    pub async fn edit_tag_with_social(
+        &self,
+        actor: &Actor,
+        id: &ObjectId,
+        name: &str,
+        description: &str,
+        social: TagSocial,
+    ) -> Result<Tag, AppError> {
+        self.edit_tag_fields(actor, id, name, description, Some(social)).await
+    }
+
+    async fn edit_tag_fields(
+        &self,
+        actor: &Actor,
+        id: &ObjectId,
+        name: &str,
+        description: &str,
+        social: Option<TagSocial>,
+    ) -> Result<Tag, AppError> {
         if !actor.may(Permission::ManageTags) {
             return Err(refuse("edit tags"));
         }
@@ -101,12 +188,25 @@ impl Newsroom {
         if description.chars().count() > 500 {
             return Err(AppError::invalid("description", "a description is at most 500 characters"));
         }
+        let social = match social {
+            Some(social) => social.checked()?,
+            None => TagSocial::of(&tag),
+        };
         let before = tag.clone();
         let edited = Tag {
             name: name.to_owned(),
             slug,
             visibility: TagVisibility::for_name(name),
             description: (!description.is_empty()).then(|| description.to_owned()),
+            og_image: social.og_image,
+            og_title: social.og_title,
+            og_description: social.og_description,
+            twitter_image: social.twitter_image,
+            twitter_title: social.twitter_title,
+            twitter_description: social.twitter_description,
+            codeinjection_head: social.codeinjection_head,
+            codeinjection_foot: social.codeinjection_foot,
+            canonical_url: social.canonical_url,
             updated_at: masthead_core::now(),
             ..tag
         };

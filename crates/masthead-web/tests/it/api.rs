@@ -861,3 +861,90 @@ dual_db_test!(async fn the_newsrooms_import_takes_ghosts_images_and_serves_them_
     let webp = app.get("/content/images/size/w480/format/webp/2026/12/city-hall.jpg").await;
     assert_eq!((webp.status.as_u16(), webp.header("content-type")), (200, Some("image/webp")));
 });
+
+dual_db_test!(async fn a_ghost_tags_social_and_seo_fields_are_imported_and_served_by_both_apis(db) {
+    let app = TestApp::new(&db).await;
+    app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let export = json!({ "db": [{ "meta": { "exported_on": 1717236000000u64, "version": "5.96.0" }, "data": { "tags": [{
+        "id": "6a00000000000000000000f1", "name": "Elections", "slug": "elections", "visibility": "public",
+        "og_image": "__GHOST_URL__/content/images/2024/05/ballot.jpg",
+        "og_title": "Elections, on social",
+        "twitter_description": "Every count, every seat.",
+        "codeinjection_head": "<style>.tag-elections { color: red; }</style>",
+        "canonical_url": "https://elections.example.org/results/",
+        "created_at": "2024-05-01 00:00:00", "updated_at": "2024-05-01 00:00:00"
+    }] } }] });
+    let report = app.newsroom.import_ghost(export.to_string().as_bytes(), |_, _| {}).await.expect("imports");
+    assert_eq!(report.counts("tags").created, 1, "{report:?}");
+    assert!(report.warnings.iter().all(|w| w.table != "tags"), "nothing of the tag is dropped: {:?}", report.warnings);
+    let stored = db.tag_by_slug("elections").await.expect("read").expect("tag");
+    assert_eq!(stored.og_image.as_deref(), Some("/content/images/2024/05/ballot.jpg"), "stored site-relative");
+
+    let admin_key = integration(&app).await.admin_key.expect("admin key");
+    let content_key = integration(&app).await.content_key.expect("content key");
+    let admin = admin_call(&app, &admin_key, "GET", "tags/slug/elections/", None).await;
+    assert_eq!(admin.status, 200, "{}", admin.text());
+    let content = content_get(&app, &content_key, "tags/slug/elections/").await;
+    assert_eq!(content.status, 200, "{}", content.text());
+    let image = format!("{}/content/images/2024/05/ballot.jpg", ORIGIN);
+    for (api, body) in [("admin", json_of(&admin)), ("content", json_of(&content))] {
+        let tag = &body["tags"][0];
+        assert_eq!(tag["og_title"], "Elections, on social", "{api}");
+        assert_eq!(tag["canonical_url"], "https://elections.example.org/results/", "{api}");
+        assert_eq!(tag["og_image"], image.as_str(), "{api}: images are absolute");
+        assert_eq!(tag["twitter_description"], "Every count, every seat.", "{api}");
+        assert_eq!(tag["codeinjection_head"], "<style>.tag-elections { color: red; }</style>", "{api}");
+        assert_eq!((&tag["twitter_title"], &tag["codeinjection_foot"]), (&Value::Null, &Value::Null), "{api}");
+    }
+});
+
+dual_db_test!(async fn a_tags_social_and_seo_fields_set_through_the_admin_api_are_exported(db) {
+    let app = TestApp::new(&db).await;
+    app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let admin_key = integration(&app).await.admin_key.expect("admin key");
+    let created = admin_call(&app, &admin_key, "POST", "tags/", Some(json!({ "tags": [{ "name": "Weather", "twitter_title": "Weather, tweeted" }] }))).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = json_of(&created)["tags"][0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(json_of(&created)["tags"][0]["twitter_title"], "Weather, tweeted");
+
+    let path = format!("tags/{id}/");
+    let put = |fields: Value| admin_call(&app, &admin_key, "PUT", &path, Some(json!({ "tags": [fields] })));
+    let edited = put(json!({
+        "og_title": "Weather, shared",
+        "og_image": "/content/images/2026/12/storm.jpg",
+        "canonical_url": "https://weather.example.org/",
+        "codeinjection_foot": "<script src=\"/weather.js\"></script>",
+    }))
+    .await;
+    assert_eq!(edited.status, 200, "{}", edited.text());
+    let tag = json_of(&edited)["tags"][0].clone();
+    assert_eq!((tag["name"].as_str(), tag["og_title"].as_str()), (Some("Weather"), Some("Weather, shared")));
+    assert_eq!(tag["twitter_title"], "Weather, tweeted", "a field not sent keeps its value");
+    // A PUT changes only what it sends; `null` clears.
+    let cleared = put(json!({ "description": "Storms and sun.", "twitter_title": null })).await;
+    assert_eq!(cleared.status, 200, "{}", cleared.text());
+    let tag = json_of(&cleared)["tags"][0].clone();
+    assert_eq!((tag["og_title"].as_str(), tag["twitter_title"].as_str()), (Some("Weather, shared"), None));
+    assert_eq!(tag["canonical_url"], "https://weather.example.org/");
+
+    for (property, value) in [("og_title", "x".repeat(301)), ("twitter_description", "x".repeat(501)), ("canonical_url", format!("https://example.org/{}", "x".repeat(2000)))] {
+        let refused = put(json!({ property: value })).await;
+        let body = json_of(&refused);
+        assert_eq!((refused.status.as_u16(), body["errors"][0]["type"].as_str()), (422, Some("ValidationError")), "{property}");
+        assert_eq!(body["errors"][0]["property"], property);
+    }
+    let stored = db.tag_by_id(&masthead_core::ObjectId::parse(&id).expect("id")).await.expect("read").expect("tag");
+    assert_eq!(stored.og_title.as_deref(), Some("Weather, shared"), "a refused edit changes nothing");
+
+    let export = admin_call(&app, &admin_key, "GET", "db/", None).await;
+    assert_eq!(export.status, 200, "{}", export.text());
+    let export = json_of(&export);
+    let rows = export["db"][0]["data"]["tags"].as_array().expect("tags");
+    let row = rows.iter().find(|t| t["slug"] == "weather").expect("the tag is exported");
+    assert_eq!(row["og_title"], "Weather, shared");
+    assert_eq!(row["canonical_url"], "https://weather.example.org/");
+    assert_eq!(row["og_image"], "__GHOST_URL__/content/images/2026/12/storm.jpg", "images behind Ghost's placeholder");
+    assert_eq!(row["codeinjection_foot"], "<script src=\"/weather.js\"></script>");
+    assert_eq!(row["description"], "Storms and sun.");
+    assert_eq!((&row["twitter_title"], &row["og_description"]), (&Value::Null, &Value::Null));
+});

@@ -14,6 +14,7 @@ use super::{AdminCaller, body, created, deleted, list, ok, require, shape};
 use crate::AppState;
 use crate::api::{ApiError, BrowseParams, Query, browse_body};
 use masthead_app::ghost::api_json as output;
+use masthead_app::newsroom::TagSocial;
 
 const INCLUDES: &[&str] = &["count.posts"];
 
@@ -23,6 +24,33 @@ const INCLUDES: &[&str] = &["count.posts"];
 struct TagFields {
     name: Field<String>,
     description: Field<String>,
+    og_image: Field<String>,
+    og_title: Field<String>,
+    og_description: Field<String>,
+    twitter_image: Field<String>,
+    twitter_title: Field<String>,
+    twitter_description: Field<String>,
+    codeinjection_head: Field<String>,
+    codeinjection_foot: Field<String>,
+    canonical_url: Field<String>,
+}
+
+impl TagFields {
+    /// The tag's social and SEO fields with what the body sends: a field left out stays as
+    /// it is, `null` clears it.
+    fn social(&mut self, tag: &Tag) -> TagSocial {
+        let mut social = TagSocial::of(tag);
+        std::mem::take(&mut self.og_image).apply(&mut social.og_image);
+        std::mem::take(&mut self.og_title).apply(&mut social.og_title);
+        std::mem::take(&mut self.og_description).apply(&mut social.og_description);
+        std::mem::take(&mut self.twitter_image).apply(&mut social.twitter_image);
+        std::mem::take(&mut self.twitter_title).apply(&mut social.twitter_title);
+        std::mem::take(&mut self.twitter_description).apply(&mut social.twitter_description);
+        std::mem::take(&mut self.codeinjection_head).apply(&mut social.codeinjection_head);
+        std::mem::take(&mut self.codeinjection_foot).apply(&mut social.codeinjection_foot);
+        std::mem::take(&mut self.canonical_url).apply(&mut social.canonical_url);
+        social
+    }
 }
 
 pub async fn browse_tags(
@@ -94,13 +122,16 @@ pub async fn read_tag_by_slug(
 pub async fn add_tag(State(state): State<AppState>, caller: AdminCaller, bytes: Bytes) -> Response {
     let result = async {
         require(&caller.actor, Permission::CreateTags, "create tags")?;
-        let fields: TagFields = body(&bytes, "tags")?;
-        let name = fields.name.value().filter(|n| !n.trim().is_empty()).ok_or_else(|| {
+        let mut fields: TagFields = body(&bytes, "tags")?;
+        let name = std::mem::take(&mut fields.name).value().filter(|n| !n.trim().is_empty()).ok_or_else(|| {
             ApiError::validation("Validation failed for name: a tag needs a name.").with_property("name")
         })?;
         let mut tag = state.newsroom.find_or_create_tag(&name).await?;
-        if let Some(description) = fields.description.value() {
-            tag = state.newsroom.edit_tag(&caller.actor, &tag.id, &tag.name, &description).await?;
+        let social = fields.social(&tag);
+        let description = std::mem::take(&mut fields.description).value();
+        if description.is_some() || social != TagSocial::of(&tag) {
+            let description = description.or_else(|| tag.description.clone()).unwrap_or_default();
+            tag = state.newsroom.edit_tag_with_social(&caller.actor, &tag.id, &tag.name, &description, social).await?;
         }
         one(&state, &Query::default(), &tag)
     }
@@ -117,13 +148,14 @@ pub async fn edit_tag(
 ) -> Response {
     let result = async {
         let existing = by_id(&state, &id).await?;
-        let fields: TagFields = body(&bytes, "tags")?;
+        let mut fields: TagFields = body(&bytes, "tags")?;
+        let social = fields.social(&existing);
         let name = fields.name.value().unwrap_or_else(|| existing.name.clone());
         let description = match fields.description.update() {
             Some(description) => description.unwrap_or_default(),
             None => existing.description.clone().unwrap_or_default(),
         };
-        let tag = state.newsroom.edit_tag(&caller.actor, &existing.id, &name, &description).await?;
+        let tag = state.newsroom.edit_tag_with_social(&caller.actor, &existing.id, &name, &description, social).await?;
         one(&state, &Query::default(), &tag)
     }
     .await;
