@@ -127,11 +127,29 @@ impl Newsroom {
         Ok(self.db.secret("free_tier_id", || masthead_core::ObjectId::new().as_str().to_owned()).await?)
     }
 
-    /// The key in a member's unsubscribe link (an HMAC of their uuid).
+    /// The key in a member's unsubscribe link (an HMAC of their uuid, 64 hex digits as in
+    /// Ghost's links).
     pub fn unsubscribe_key(secret: &str, member_uuid: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
         mac.update(member_uuid.as_bytes());
-        hex::encode(&mac.finalize().into_bytes()[..16])
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether `key` is this member's unsubscribe key: the whole one, or its first half, which
+    /// links mailed before the key grew to Ghost's length carry.
+    fn is_unsubscribe_key(secret: &str, member_uuid: &str, key: &str) -> bool {
+        let expected = Self::unsubscribe_key(secret, member_uuid);
+        constant_time_eq(&expected, key) || constant_time_eq(&expected[..32], key)
+    }
+
+    /// The link that unsubscribes a member from every newsletter (Ghost's `unsubscribe_url`).
+    pub async fn member_unsubscribe_url(&self, member_uuid: &str) -> Result<String, AppError> {
+        let secret = self.members_secret().await?;
+        Ok(format!(
+            "{}/unsubscribe/?uuid={member_uuid}&key={}",
+            self.mailer.site_url(),
+            Self::unsubscribe_key(&secret, member_uuid)
+        ))
     }
 
     /// The one-click unsubscribe URL for a member and newsletter.
@@ -541,8 +559,7 @@ impl Newsroom {
     /// Checks an unsubscribe link and finds its member.
     pub async fn member_for_unsubscribe(&self, uuid: &str, key: &str) -> Result<Member, AppError> {
         let secret = self.members_secret().await?;
-        let expected = Self::unsubscribe_key(&secret, uuid);
-        if !constant_time_eq(&expected, key) {
+        if !Self::is_unsubscribe_key(&secret, uuid, key) {
             return Err(AppError::NotFound("unsubscribe link"));
         }
         self.db.member_by_uuid(uuid).await?.ok_or(AppError::NotFound("unsubscribe link"))
@@ -612,7 +629,10 @@ mod tests {
     #[test]
     fn unsubscribe_keys_depend_on_the_secret_and_the_member() {
         let a = Newsroom::unsubscribe_key("secret", "uuid-1");
-        assert_eq!(a.len(), 32);
+        assert_eq!(a.len(), 64);
+        assert!(Newsroom::is_unsubscribe_key("secret", "uuid-1", &a));
+        assert!(Newsroom::is_unsubscribe_key("secret", "uuid-1", &a[..32]), "links mailed before still work");
+        assert!(!Newsroom::is_unsubscribe_key("secret", "uuid-2", &a));
         assert_eq!(a, Newsroom::unsubscribe_key("secret", "uuid-1"));
         assert_ne!(a, Newsroom::unsubscribe_key("secret", "uuid-2"));
         assert_ne!(a, Newsroom::unsubscribe_key("other", "uuid-1"));

@@ -145,6 +145,8 @@ pub struct Label {
     pub id: ObjectId,
     pub name: String,
     pub slug: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
 }
 
 /// A newsletter readers subscribe to, possibly hosted by a named journalist.

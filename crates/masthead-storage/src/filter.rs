@@ -30,6 +30,8 @@ pub enum Resource {
     Authors,
     Members,
     Newsletters,
+    /// Members' labels (Admin API only).
+    Labels,
 }
 
 impl Resource {
@@ -41,6 +43,7 @@ impl Resource {
             Resource::Authors => "authors",
             Resource::Members => "members",
             Resource::Newsletters => "newsletters",
+            Resource::Labels => "labels",
         }
     }
 }
@@ -324,6 +327,15 @@ const NEWSLETTERS: Schema = Schema {
     aliases: &[],
 };
 
+const LABELS: Schema = Schema {
+    resource: Resource::Labels,
+    from: "labels l",
+    id: "l.id",
+    columns: &[text("id", "l.id"), text("name", "l.name"), text("slug", "l.slug"), time("created_at", "l.created_at")],
+    relations: &[],
+    aliases: &[],
+};
+
 enum Property<'s> {
     Own(&'s Column),
     Related(&'s Relation, &'s Column),
@@ -338,6 +350,7 @@ impl Schema {
             Resource::Authors => &AUTHORS,
             Resource::Members => &MEMBERS,
             Resource::Newsletters => &NEWSLETTERS,
+            Resource::Labels => &LABELS,
         }
     }
 
@@ -374,7 +387,7 @@ impl Schema {
                  WHERE pa.author_id = u.id AND p.status = 'published'))"
             }
             (Resource::Newsletters, Scope::Public) => "n.status = 'active'",
-            (Resource::Members, Scope::Public) => {
+            (Resource::Members | Resource::Labels, Scope::Public) => {
                 return Err(FilterError::NotPublic { resource: self.resource.as_str() });
             }
             (_, Scope::Staff) => "1 = 1",
@@ -396,6 +409,7 @@ impl Schema {
             Resource::Authors => "u.name ASC, u.id ASC",
             Resource::Members => "m.created_at DESC, m.id DESC",
             Resource::Newsletters => "n.sort_order ASC, n.created_at ASC, n.id ASC",
+            Resource::Labels => "l.name ASC, l.id ASC",
         }
     }
 }
@@ -535,14 +549,23 @@ fn comparison(
             return Err(invalid(format!("'~' matches text, and '{field}' is not text")));
         }
         let text = text_value(value).ok_or_else(|| invalid(format!("'~' needs text, got {}", describe(value))))?;
-        let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let pattern = match positive_op {
-            CompareOp::StartsWith => format!("{escaped}%"),
-            CompareOp::EndsWith => format!("%{escaped}"),
-            _ => format!("%{escaped}%"),
+        let pattern = |text: &str| {
+            let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            match positive_op {
+                CompareOp::StartsWith => format!("{escaped}%"),
+                CompareOp::EndsWith => format!("%{escaped}"),
+                _ => format!("%{escaped}%"),
+            }
         };
-        let p = sql.param(Param::Text(pattern));
-        return Ok((format!("LOWER({col}) LIKE {p} ESCAPE '\\'"), negated));
+        let lower = text.to_lowercase();
+        let p = sql.param(Param::Text(pattern(&lower)));
+        if lower == text {
+            return Ok((format!("LOWER({col}) LIKE {p} ESCAPE '\\'"), negated));
+        }
+        // SQLite's LOWER and LIKE fold ASCII letters only: text written as stored (`Марія`)
+        // matches there too.
+        let as_written = sql.param(Param::Text(pattern(&text)));
+        return Ok((format!("(LOWER({col}) LIKE {p} ESCAPE '\\' OR {col} LIKE {as_written} ESCAPE '\\')"), negated));
     }
     let symbol = match positive_op {
         CompareOp::Gt => ">",

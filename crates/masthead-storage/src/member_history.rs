@@ -225,11 +225,15 @@ impl Db {
         on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;
             let label_id = crate::members::ensure_label!(tx, name);
-            sqlx::query("INSERT INTO members_labels (member_id, label_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(member_id.as_str())
-                .bind(&label_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO members_labels (member_id, label_id, sort_order) VALUES ($1, $2, \
+                 (SELECT COALESCE(MAX(sort_order) + 1, 0) FROM members_labels WHERE member_id = $1)) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(member_id.as_str())
+            .bind(&label_id)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("UPDATE members SET updated_at = $2 WHERE id = $1")
                 .bind(member_id.as_str())
                 .bind(now)

@@ -220,13 +220,17 @@ impl Db {
             .execute(&mut *tx)
             .await
             .map_err(StorageError::on_unique("member", &new.email))?;
-            for name in &new.labels {
+            for (position, name) in (0_i64..).zip(&new.labels) {
                 let label_id = ensure_label!(tx, name);
-                sqlx::query("INSERT INTO members_labels (member_id, label_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(id.as_str())
-                    .bind(&label_id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO members_labels (member_id, label_id, sort_order) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(id.as_str())
+                .bind(&label_id)
+                .bind(position)
+                .execute(&mut *tx)
+                .await?;
             }
             for newsletter in newsletters {
                 sqlx::query(
@@ -277,13 +281,15 @@ impl Db {
                     .bind(id.as_str())
                     .execute(&mut *tx)
                     .await?;
-                for name in labels {
+                for (position, name) in (0_i64..).zip(labels) {
                     let label_id = ensure_label!(tx, name);
                     sqlx::query(
-                        "INSERT INTO members_labels (member_id, label_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        "INSERT INTO members_labels (member_id, label_id, sort_order) VALUES ($1, $2, $3) \
+                         ON CONFLICT DO NOTHING",
                     )
                     .bind(id.as_str())
                     .bind(&label_id)
+                    .bind(position)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -528,10 +534,10 @@ impl DbReader {
     async fn with_member_relations(&self, rows: Vec<MemberRow>) -> Result<Vec<Member>> {
         let mut members = Vec::with_capacity(rows.len());
         for row in rows {
-            let labels: Vec<(String, String, String)> = on_db!(self, read, |pool| {
+            let labels: Vec<(String, String, String, OffsetDateTime)> = on_db!(self, read, |pool| {
                 sqlx::query_as(
-                    "SELECT l.id, l.name, l.slug FROM labels l JOIN members_labels ml ON ml.label_id = l.id \
-                     WHERE ml.member_id = $1 ORDER BY l.name",
+                    "SELECT l.id, l.name, l.slug, l.created_at FROM labels l JOIN members_labels ml ON ml.label_id = l.id \
+                     WHERE ml.member_id = $1 ORDER BY ml.sort_order, l.name",
                 )
                 .bind(&row.id)
                 .fetch_all(pool)
@@ -548,7 +554,7 @@ impl DbReader {
             });
             let labels = labels
                 .into_iter()
-                .map(|(id, name, slug)| Ok(Label { id: ObjectId::parse(&id)?, name, slug }))
+                .map(|(id, name, slug, created_at)| Ok(Label { id: ObjectId::parse(&id)?, name, slug, created_at }))
                 .collect::<Result<Vec<_>>>()?;
             members.push(row.into_member(labels, newsletters.into_iter().map(|(s,)| s).collect())?);
         }
@@ -634,10 +640,10 @@ impl DbReader {
             }
             select.fetch_all(pool).await?
         });
-        let label_rows: Vec<(String, String, String, String)> = on_db!(self, read, |pool| {
+        let label_rows: Vec<(String, String, String, String, OffsetDateTime)> = on_db!(self, read, |pool| {
             sqlx::query_as(
-                "SELECT ml.member_id, l.id, l.name, l.slug FROM members_labels ml JOIN labels l ON l.id = ml.label_id \
-                 ORDER BY l.name",
+                "SELECT ml.member_id, l.id, l.name, l.slug, l.created_at FROM members_labels ml \
+                 JOIN labels l ON l.id = ml.label_id ORDER BY ml.sort_order, l.name",
             )
             .fetch_all(pool)
             .await?
@@ -651,8 +657,8 @@ impl DbReader {
             .await?
         });
         let mut labels: HashMap<String, Vec<Label>> = HashMap::new();
-        for (member, id, name, slug) in label_rows {
-            labels.entry(member).or_default().push(Label { id: ObjectId::parse(&id)?, name, slug });
+        for (member, id, name, slug, created_at) in label_rows {
+            labels.entry(member).or_default().push(Label { id: ObjectId::parse(&id)?, name, slug, created_at });
         }
         let mut newsletters: HashMap<String, Vec<String>> = HashMap::new();
         for (member, slug) in newsletter_rows {
@@ -671,11 +677,29 @@ impl DbReader {
         Ok(on_db!(self, read, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM members").fetch_one(pool).await?))
     }
 
-    pub async fn labels(&self) -> Result<Vec<Label>> {
-        let rows: Vec<(String, String, String)> = on_db!(self, read, |pool| {
-            sqlx::query_as("SELECT id, name, slug FROM labels ORDER BY name").fetch_all(pool).await?
+    /// For every newsletter, by id: the posts sent with it and the members subscribed to it.
+    pub async fn newsletter_counts(&self) -> Result<HashMap<String, (i64, i64)>> {
+        let rows: Vec<(String, i64, i64)> = on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT n.id, \
+                 (SELECT COUNT(*) FROM posts p WHERE p.newsletter_id = n.id), \
+                 (SELECT COUNT(*) FROM members_newsletters mn WHERE mn.newsletter_id = n.id \
+                  AND mn.status = 'subscribed') \
+                 FROM newsletters n",
+            )
+            .fetch_all(pool)
+            .await?
         });
-        rows.into_iter().map(|(id, name, slug)| Ok(Label { id: ObjectId::parse(&id)?, name, slug })).collect()
+        Ok(rows.into_iter().map(|(id, posts, members)| (id, (posts, members))).collect())
+    }
+
+    pub async fn labels(&self) -> Result<Vec<Label>> {
+        let rows: Vec<(String, String, String, OffsetDateTime)> = on_db!(self, read, |pool| {
+            sqlx::query_as("SELECT id, name, slug, created_at FROM labels ORDER BY name").fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|(id, name, slug, created_at)| Ok(Label { id: ObjectId::parse(&id)?, name, slug, created_at }))
+            .collect()
     }
 
     pub async fn suppression(&self, email: &str) -> Result<Option<Suppression>> {

@@ -209,6 +209,9 @@ pub fn router(state: AppState) -> Router {
             get(api_admin::tags::read_tag).put(api_admin::tags::edit_tag).delete(api_admin::tags::delete_tag),
         )
         .route("/ghost/api/admin/tags/slug/{slug}/", get(api_admin::tags::read_tag_by_slug))
+        .route("/ghost/api/admin/labels/", get(api_admin::labels::browse_labels))
+        .route("/ghost/api/admin/labels/{id}/", get(api_admin::labels::read_label))
+        .route("/ghost/api/admin/labels/slug/{slug}/", get(api_admin::labels::read_label_by_slug))
         .route("/ghost/api/admin/feed_items/", get(api_admin::feed_items::browse).post(api_admin::feed_items::add))
         .route(
             "/ghost/api/admin/feed_items/{id}/",

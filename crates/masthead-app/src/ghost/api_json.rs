@@ -498,6 +498,7 @@ pub fn newsletter(shape: &Shape<'_>, newsletter: &Newsletter) -> Value {
         "name": newsletter.name,
         "description": newsletter.description,
         "slug": newsletter.slug.as_str(),
+        "sender_email": newsletter.sender_email,
         "subscribe_on_signup": newsletter.subscribe_on_signup,
         "visibility": "members",
         "sort_order": newsletter.sort_order,
@@ -508,10 +509,39 @@ pub fn newsletter(shape: &Shape<'_>, newsletter: &Newsletter) -> Value {
     if shape.audience == Audience::Admin {
         insert(&mut out, "status", json!(newsletter.status.as_str()));
         insert(&mut out, "sender_name", json!(newsletter.sender_name));
-        insert(&mut out, "sender_email", json!(newsletter.sender_email));
         insert(&mut out, "sender_reply_to", json!(newsletter.sender_reply_to.as_deref().unwrap_or("newsletter")));
+        // What Masthead's emails do: no feedback buttons, no header image, no custom footer.
+        // The other design settings of Ghost's newsletters have no Masthead equivalent
+        // (docs/API.md, Known differences from Ghost).
+        insert(&mut out, "feedback_enabled", json!(false));
+        insert(&mut out, "header_image", Value::Null);
+        insert(&mut out, "footer_content", Value::Null);
     }
     out
+}
+
+/// A newsletter's `count` (with `include=count.posts`, `count.members`): the posts sent with it
+/// and the members subscribed to it, as asked for.
+pub fn newsletter_count(shape: &Shape<'_>, posts: i64, members: i64) -> Value {
+    let mut count = json!({});
+    if shape.includes("count.posts") {
+        insert(&mut count, "posts", json!(posts));
+    }
+    if shape.includes("count.members") {
+        insert(&mut count, "members", json!(members));
+    }
+    count
+}
+
+/// A member label as Ghost's Admin API shows it (`/labels/` and a member's `labels`).
+pub fn label(label: &masthead_core::Label) -> Value {
+    json!({
+        "id": label.id.as_str(),
+        "name": label.name,
+        "slug": label.slug,
+        "created_at": ghost_time(label.created_at),
+        "updated_at": ghost_time(label.created_at),
+    })
 }
 
 /// A tier as Ghost's APIs show it (benefits as names; prices in the smallest unit).
@@ -587,7 +617,8 @@ pub fn settings(site_url: &str, settings: &SiteSettings) -> Value {
     })
 }
 
-/// A member; `suppression` is why the address may not be mailed, if it may not.
+/// A member; `suppression` is why the address may not be mailed, if it may not. Ghost's
+/// `unsubscribe_url`, and on a read `tiers` and `attribution`, are added by [`member_details`].
 pub fn member(member: &Member, newsletters: &[Newsletter], suppression: Option<&str>) -> Value {
     let subscribed: Vec<Value> = newsletters
         .iter()
@@ -598,7 +629,6 @@ pub fn member(member: &Member, newsletters: &[Newsletter], suppression: Option<&
                 "name": n.name,
                 "description": n.description,
                 "status": n.status.as_str(),
-                "slug": n.slug.as_str(),
             })
         })
         .collect();
@@ -612,9 +642,7 @@ pub fn member(member: &Member, newsletters: &[Newsletter], suppression: Option<&
         "subscribed": !subscribed.is_empty(),
         "created_at": ghost_time(member.created_at),
         "updated_at": ghost_time(member.updated_at),
-        "labels": member.labels.iter().map(|l| json!({
-            "id": l.id.as_str(), "name": l.name, "slug": l.slug,
-        })).collect::<Vec<_>>(),
+        "labels": member.labels.iter().map(label).collect::<Vec<_>>(),
         "subscriptions": [],
         "avatar_image": Value::Null,
         "comped": member.status == masthead_core::MemberStatus::Comped,
@@ -623,6 +651,13 @@ pub fn member(member: &Member, newsletters: &[Newsletter], suppression: Option<&
         "email_open_rate": Value::Null,
         "status": member.status.as_str(),
         "last_seen_at": Value::Null,
+        // Masthead has no comments: nothing to be notified of, nobody barred from them.
+        "enable_comment_notifications": true,
+        "enable_updates_and_announcements": Value::Null,
+        "can_comment": true,
+        "commenting": { "disabled": false, "disabled_reason": Value::Null, "disabled_until": Value::Null },
+        // Masthead keeps no Stripe subscription objects (`subscriptions` is always empty).
+        "current_subscription": Value::Null,
         "newsletters": subscribed,
         "email_suppression": {
             "suppressed": suppression.is_some(),
@@ -631,6 +666,36 @@ pub fn member(member: &Member, newsletters: &[Newsletter], suppression: Option<&
         "consent_source": member.consent_source,
         "consent_at": ghost_time(member.consent_at),
     })
+}
+
+/// What Ghost's Admin API adds to a [`member`]: the link that unsubscribes them from every
+/// newsletter and, when one member is read, their tiers (`(tier, expiry)`) and where they
+/// signed up from (Masthead does not record it: Ghost's empty attribution).
+pub fn member_details(
+    value: &mut Value,
+    unsubscribe_url: &str,
+    tiers: Option<&[(masthead_core::Tier, Option<OffsetDateTime>)]>,
+) {
+    insert(value, "unsubscribe_url", json!(unsubscribe_url));
+    if let Some(tiers) = tiers {
+        let tiers = tiers
+            .iter()
+            .map(|(t, expiry)| {
+                let mut out = tier(t);
+                insert(&mut out, "expiry_at", expiry.map_or(Value::Null, |at| json!(ghost_time(at))));
+                out
+            })
+            .collect();
+        insert(value, "tiers", Value::Array(tiers));
+        insert(
+            value,
+            "attribution",
+            json!({
+                "id": Value::Null, "type": Value::Null, "url": Value::Null, "title": Value::Null,
+                "referrer_source": Value::Null, "referrer_medium": Value::Null, "referrer_url": Value::Null,
+            }),
+        );
+    }
 }
 
 fn insert(value: &mut Value, key: &str, item: Value) {

@@ -32,6 +32,7 @@ async fn names(db: &Db, resource: Resource, ids: &[String]) -> Vec<String> {
             Resource::Authors => db.user_by_id(&id).await.expect("user").map(|u| u.slug.to_string()),
             Resource::Members => db.member_by_id(&id).await.expect("member").map(|m| m.email),
             Resource::Newsletters => db.newsletter_by_id(&id).await.expect("newsletter").map(|n| n.slug.to_string()),
+            Resource::Labels => db.labels().await.expect("labels").into_iter().find(|l| l.id == id).map(|l| l.slug),
         };
         names.push(name.expect("a listed id exists"));
     }

@@ -9,6 +9,7 @@ pub mod db;
 pub mod feed_items;
 mod fields;
 pub mod images;
+pub mod labels;
 pub mod members;
 pub mod newsletters;
 pub mod posts;

@@ -947,4 +947,47 @@ dual_db_test!(async fn a_tags_social_and_seo_fields_set_through_the_admin_api_ar
     assert_eq!(row["codeinjection_foot"], "<script src=\"/weather.js\"></script>");
     assert_eq!(row["description"], "Storms and sun.");
     assert_eq!((&row["twitter_title"], &row["og_description"]), (&Value::Null, &Value::Null));
+
+dual_db_test!(async fn the_admin_api_lists_labels_and_finds_members_as_ghost_does(db) {
+    let app = TestApp::new(&db).await;
+    app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let key = integration(&app).await.admin_key.expect("admin key");
+    let add = |email: &str, name: &str, labels: Value| {
+        json!({ "members": [{ "email": email, "name": name, "labels": labels }] })
+    };
+    let created = admin_call(&app, &key, "POST", "members/", Some(add("maria@example.org", "Марія Коваль", json!([{ "name": "Zeta" }, { "name": "Alpha" }])))).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let member = json_of(&created)["members"][0].clone();
+    let names: Vec<&str> = member["labels"].as_array().expect("labels").iter().filter_map(|l| l["name"].as_str()).collect();
+    assert_eq!(names, ["Zeta", "Alpha"], "in the order given, as Ghost keeps them");
+    assert!(member["labels"][0]["created_at"].is_string() && member["labels"][0]["updated_at"].is_string());
+    assert_eq!(member["tiers"], json!([]));
+    assert_eq!(member["can_comment"], true);
+    let unsubscribe = member["unsubscribe_url"].as_str().expect("an unsubscribe link").to_owned();
+    assert!(unsubscribe.contains("/unsubscribe/?uuid=") && !unsubscribe.contains("newsletter="), "{unsubscribe}");
+    let path = unsubscribe.split_once("/unsubscribe/").map(|(_, rest)| format!("/unsubscribe/{rest}")).expect("a path");
+    assert_eq!(app.get(&path).await.status, 200, "the link opens Masthead's unsubscribe page");
+    admin_call(&app, &key, "POST", "members/", Some(add("oleh@example.org", "Oleh Bondar", json!([{ "name": "Alpha" }])))).await;
+
+    let labels = json_of(&admin_call(&app, &key, "GET", "labels/?limit=all", None).await);
+    let slugs: Vec<&str> = labels["labels"].as_array().expect("labels").iter().filter_map(|l| l["slug"].as_str()).collect();
+    assert_eq!(slugs, ["alpha", "zeta"], "by name");
+    assert_eq!(labels["meta"]["pagination"]["total"], 2);
+    let id = labels["labels"][1]["id"].as_str().expect("an id").to_owned();
+    let by_id = json_of(&admin_call(&app, &key, "GET", &format!("labels/{id}/"), None).await);
+    assert_eq!(by_id["labels"][0]["name"], "Zeta");
+    let by_slug = json_of(&admin_call(&app, &key, "GET", "labels/slug/alpha/", None).await);
+    assert_eq!(by_slug["labels"][0]["name"], "Alpha");
+    let missing = admin_call(&app, &key, "GET", "labels/slug/nope/", None).await;
+    assert_eq!(error_of(&missing).0, 404);
+
+    let emails = |body: &Value| -> Vec<String> {
+        body["members"].as_array().expect("members").iter().filter_map(|m| m["email"].as_str().map(str::to_owned)).collect()
+    };
+    let found = json_of(&admin_call(&app, &key, "GET", "members/?search=bondar", None).await);
+    assert_eq!(emails(&found), ["oleh@example.org"], "by name, whatever the case");
+    let found = json_of(&admin_call(&app, &key, "GET", "members/?search=%D0%9C%D0%B0%D1%80%D1%96%D1%8F", None).await);
+    assert_eq!(emails(&found), ["maria@example.org"], "a name in Cyrillic");
+    let found = json_of(&admin_call(&app, &key, "GET", "members/?search=example.org&filter=label:zeta", None).await);
+    assert_eq!(emails(&found), ["maria@example.org"], "by email, within the filter");
 });

@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 
 use axum::body::Body;
 use axum::http::Request;
-use masthead_core::{Actor, Role};
+use masthead_app::members::admin::MemberInput;
+use masthead_core::{Actor, ObjectId, Role};
 use masthead_test_utils::{TestApp, TestDb, TestResponse, dual_db_test};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -759,6 +760,40 @@ struct Replay {
 
 /// Imports the fixture site into a fresh Masthead at the recording's site URL and replays every
 /// recording against it.
+/// Neither Ghost's export nor its members CSV carries members' newsletter choices: the CSV
+/// import subscribes everyone who takes email to the sign-up newsletters, in Ghost as here. The
+/// fixture's members chose otherwise; they are given the newsletters Ghost lists for them
+/// (`admin/members-limit-all`), through the members use case. Returns how many changed.
+async fn subscribe_as_recorded(app: &TestApp, actor: &Actor) -> usize {
+    let recording: Value = read_json(&corpus_dir().join("recordings/admin/members-limit-all.json"));
+    let newsletters = app.db.newsletters(true).await.expect("newsletters");
+    let mut changed = 0;
+    for recorded in recording["body"]["members"].as_array().expect("members-limit-all lists members") {
+        let email = recorded["email"].as_str().expect("a member's email");
+        let wanted: Vec<ObjectId> = recorded["newsletters"]
+            .as_array()
+            .expect("a member's newsletters")
+            .iter()
+            .map(|n| {
+                let name = n["name"].as_str().expect("a newsletter's name");
+                newsletters.iter().find(|ours| ours.name == name).expect("the newsletter is imported").id.clone()
+            })
+            .collect();
+        let member = app.db.member_by_email(email).await.expect("member").expect("the member is imported");
+        let ours: Vec<&str> = newsletters
+            .iter()
+            .filter(|n| member.newsletters.iter().any(|slug| slug == n.slug.as_str()))
+            .map(|n| n.id.as_str())
+            .collect();
+        if ours != wanted.iter().map(ObjectId::as_str).collect::<Vec<_>>() {
+            let input = MemberInput { newsletters: Some(wanted), ..MemberInput::default() };
+            app.newsroom.edit_member_as(actor, &member.id, input).await.expect("the member's newsletters are set");
+            changed += 1;
+        }
+    }
+    changed
+}
+
 async fn replay(db: &TestDb) -> Replay {
     let (index, recordings) = load_corpus();
     let allowlist = Allowlist::load();
@@ -787,6 +822,9 @@ async fn replay(db: &TestDb) -> Replay {
     ));
     import_notes
         .extend(members.errors.iter().map(|e| format!("members.csv, row {} ({}): {}", e.row, e.email, e.message)));
+    let changed = subscribe_as_recorded(&app, &actor).await;
+    import_notes
+        .push(format!("newsletter choices the export cannot carry, set as Ghost lists them: {changed} members"));
     app.state.cache.clear();
 
     let integration = app.newsroom.add_integration("Ghost differential suite", None).await.expect("integration");

@@ -6,6 +6,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use masthead_app::members::admin::MemberInput;
+use masthead_core::nql::{CompareOp, Filter};
 use masthead_core::{Member, MemberStatus, Newsletter, ObjectId, Permission};
 use masthead_storage::Resource;
 use serde::Deserialize;
@@ -72,14 +73,37 @@ impl MemberFields {
     }
 }
 
-async fn member_value(state: &AppState, member: &Member) -> Result<Value, ApiError> {
-    let newsletters = state.newsroom.db().newsletters(true).await?;
-    let suppression = state.newsroom.db().suppression(&member.email).await?;
-    Ok(output::member(member, &newsletters, suppression.as_ref().map(|s| s.reason.as_str())))
+/// A member as Ghost's Admin API shows it; a read (`one`) also gives their tiers.
+async fn member_value(state: &AppState, member: &Member, one: bool) -> Result<Value, ApiError> {
+    let db = state.newsroom.db();
+    let newsletters = db.newsletters(true).await?;
+    let suppression = db.suppression(&member.email).await?;
+    let mut value = output::member(member, &newsletters, suppression.as_ref().map(|s| s.reason.as_str()));
+    let unsubscribe_url = state.newsroom.member_unsubscribe_url(&member.uuid).await?;
+    let tiers = if one {
+        let all = db.tiers().await?;
+        let on = db.member_tiers(&member.id).await?;
+        Some(
+            on.into_iter()
+                .filter_map(|m| all.iter().find(|t| t.id.as_str() == m.id).map(|t| (t.clone(), m.expiry_at)))
+                .collect::<Vec<_>>(),
+        )
+    } else {
+        None
+    };
+    output::member_details(&mut value, &unsubscribe_url, tiers.as_deref());
+    Ok(value)
+}
+
+/// Ghost's 404 for a member: "cannot read member".
+fn member_not_found() -> ApiError {
+    let mut error = ApiError::not_found("Member");
+    error.message = "Resource not found error, cannot read member.".into();
+    error
 }
 
 fn member_id(id: &str) -> Result<ObjectId, ApiError> {
-    ObjectId::parse(id).map_err(|_| ApiError::not_found("Member"))
+    ObjectId::parse(id).map_err(|_| member_not_found())
 }
 
 pub async fn browse_members(
@@ -91,18 +115,36 @@ pub async fn browse_members(
     let result = async {
         require(&caller.actor, Permission::ManageMembers, "browse members")?;
         let params = BrowseParams::parse(&query, &["newsletters", "labels", "email_recipients"], &[])?;
-        let page = list(&state, Resource::Members, &params, params.filter.as_ref()).await?;
+        let filter = with_search(params.filter.clone(), query.one("search")?);
+        let page = list(&state, Resource::Members, &params, filter.as_ref()).await?;
         let mut items = Vec::new();
         for id in &page.items {
             let id = ObjectId::parse(id).map_err(|_| ApiError::internal())?;
             if let Some(member) = state.newsroom.db().member_by_id(&id).await? {
-                items.push(shape(&state, &params).select(member_value(&state, &member).await?));
+                items.push(shape(&state, &params).select(member_value(&state, &member, false).await?));
             }
         }
         Ok(browse_body("members", items, &page))
     }
     .await;
     ok(&headers, result)
+}
+
+/// Ghost's `search`: members whose name or email contains the text, within the filter.
+fn with_search(filter: Option<Filter>, search: Option<&str>) -> Option<Filter> {
+    let Some(text) = search.map(str::trim).filter(|s| !s.is_empty()) else {
+        return filter;
+    };
+    let contains = |field: &str| Filter::Compare {
+        field: field.to_owned(),
+        op: CompareOp::Contains,
+        value: masthead_core::nql::Value::Text(text.to_owned()),
+    };
+    let search = Filter::Or(vec![contains("name"), contains("email")]);
+    Some(match filter {
+        Some(filter) => Filter::And(vec![filter, search]),
+        None => search,
+    })
 }
 
 pub async fn read_member(
@@ -113,9 +155,8 @@ pub async fn read_member(
 ) -> Response {
     let result = async {
         require(&caller.actor, Permission::ManageMembers, "read members")?;
-        let member =
-            state.newsroom.db().member_by_id(&member_id(&id)?).await?.ok_or_else(|| ApiError::not_found("Member"))?;
-        Ok(json!({ "members": [member_value(&state, &member).await?] }))
+        let member = state.newsroom.db().member_by_id(&member_id(&id)?).await?.ok_or_else(member_not_found)?;
+        Ok(json!({ "members": [member_value(&state, &member, true).await?] }))
     }
     .await;
     ok(&headers, result)
@@ -136,7 +177,7 @@ pub async fn add_member(State(state): State<AppState>, caller: AdminCaller, byte
             }
             other => other.into(),
         })?;
-        Ok(json!({ "members": [member_value(&state, &member).await?] }))
+        Ok(json!({ "members": [member_value(&state, &member, true).await?] }))
     }
     .await;
     created(result)
@@ -154,7 +195,7 @@ pub async fn edit_member(
         let fields: MemberFields = body(&bytes, "members")?;
         let input = fields.into_input(&state.newsroom.db().newsletters(true).await?)?;
         let member = state.newsroom.edit_member_as(&caller.actor, &id, input).await?;
-        Ok(json!({ "members": [member_value(&state, &member).await?] }))
+        Ok(json!({ "members": [member_value(&state, &member, true).await?] }))
     }
     .await;
     ok(&headers, result)

@@ -89,12 +89,24 @@ pub async fn browse_newsletters(
         let params = BrowseParams::parse(&query, &["count.posts", "count.members", "count.active_members"], &[])?;
         let page = list(&state, Resource::Newsletters, &params, params.filter.as_ref()).await?;
         let all = state.newsroom.db().newsletters(true).await?;
+        let counts = if params.includes("count.posts") || params.includes("count.members") {
+            Some(state.newsroom.db().newsletter_counts().await?)
+        } else {
+            None
+        };
         let shape = shape(&state, &params);
         let items = page
             .items
             .iter()
             .filter_map(|id| all.iter().find(|n| n.id.as_str() == id))
-            .map(|n| shape.select(output::newsletter(&shape, n)))
+            .map(|n| {
+                let mut value = output::newsletter(&shape, n);
+                if let (Some(counts), Value::Object(map)) = (&counts, &mut value) {
+                    let (posts, members) = counts.get(n.id.as_str()).copied().unwrap_or((0, 0));
+                    map.insert("count".into(), output::newsletter_count(&shape, posts, members));
+                }
+                shape.select(value)
+            })
             .collect();
         Ok(browse_body("newsletters", items, &page))
     }
