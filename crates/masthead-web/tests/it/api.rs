@@ -947,6 +947,7 @@ dual_db_test!(async fn a_tags_social_and_seo_fields_set_through_the_admin_api_ar
     assert_eq!(row["codeinjection_foot"], "<script src=\"/weather.js\"></script>");
     assert_eq!(row["description"], "Storms and sun.");
     assert_eq!((&row["twitter_title"], &row["og_description"]), (&Value::Null, &Value::Null));
+});
 
 dual_db_test!(async fn the_admin_api_lists_labels_and_finds_members_as_ghost_does(db) {
     let app = TestApp::new(&db).await;
