@@ -76,6 +76,20 @@ pub struct SiteSettings {
     /// Whether authors may post to the live news feed (editors and above always may).
     #[serde(default)]
     pub feed_authors_may_post: bool,
+    /// The site's Open Graph card (Ghost's `og_image`, `og_title`, `og_description`).
+    #[serde(default)]
+    pub og_image: Option<String>,
+    #[serde(default)]
+    pub og_title: Option<String>,
+    #[serde(default)]
+    pub og_description: Option<String>,
+    /// The site's X (Twitter) card (Ghost's `twitter_image`, `twitter_title`, `twitter_description`).
+    #[serde(default)]
+    pub twitter_image: Option<String>,
+    #[serde(default)]
+    pub twitter_title: Option<String>,
+    #[serde(default)]
+    pub twitter_description: Option<String>,
 }
 
 impl Default for SiteSettings {
@@ -98,6 +112,12 @@ impl Default for SiteSettings {
             publisher_name: None,
             blocked_email_domains: Vec::new(),
             feed_authors_may_post: false,
+            og_image: None,
+            og_title: None,
+            og_description: None,
+            twitter_image: None,
+            twitter_title: None,
+            twitter_description: None,
         }
     }
 }
@@ -122,6 +142,12 @@ impl SiteSettings {
         "publisher_name",
         "blocked_email_domains",
         "feed_authors_may_post",
+        "og_image",
+        "og_title",
+        "og_description",
+        "twitter_image",
+        "twitter_title",
+        "twitter_description",
     ];
 
     pub fn publisher(&self) -> &str {

@@ -675,9 +675,11 @@ fn timestamp(field: &str, value: &Value, now: OffsetDateTime) -> Result<OffsetDa
     match value {
         Value::Relative { amount, unit } => masthead_core::nql::Value::resolve_relative(*amount, *unit, now)
             .ok_or_else(|| invalid(format!("the relative date {value} is out of range"))),
+        // A bare `now` is the time of the request, as in Ghost's NQL (`published_at:<now`).
+        Value::Text(text) if text.eq_ignore_ascii_case("now") => Ok(now),
         Value::Text(text) => parse_time(text).ok_or_else(|| {
             invalid(format!(
-                "expected a date such as '2024-05-01 12:00:00', '2024-05-01T12:00:00Z', 2024-05-01 or now-30d, got '{text}'"
+                "expected a date such as '2024-05-01 12:00:00', '2024-05-01T12:00:00Z', 2024-05-01, now or now-30d, got '{text}'"
             ))
         }),
         other => Err(invalid(format!(

@@ -31,6 +31,15 @@ impl Db {
 }
 
 impl DbReader {
+    /// The site's stable identity (Ghost's `site_uuid`): a random UUID that migration 0019 stores
+    /// once, beside the settings; nothing edits it. `None` only if that row was removed by hand.
+    pub async fn site_uuid(&self) -> Result<Option<String>> {
+        let row: Option<(String,)> = on_db!(self, read, |pool| {
+            sqlx::query_as("SELECT value FROM settings WHERE key = 'site_uuid'").fetch_optional(pool).await?
+        });
+        Ok(row.and_then(|(value,)| serde_json::from_str::<String>(&value).ok()))
+    }
+
     /// Reads every setting into the typed struct; keys never written keep their defaults.
     pub async fn site_settings(&self) -> Result<SiteSettings> {
         let rows: Vec<(String, String)> =

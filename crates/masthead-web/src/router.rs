@@ -163,6 +163,10 @@ pub fn router(state: AppState) -> Router {
         .route("/ghost/api/content/authors/{id}/", get(content::author))
         .route("/ghost/api/content/authors/slug/{slug}/", get(content::author_by_slug))
         .route("/ghost/api/content/settings/", get(content::settings))
+        .route("/ghost/api/content/recommendations/", get(content::recommendations))
+        .route("/ghost/api/content/search-index/posts/", get(content::search_index_posts))
+        .route("/ghost/api/content/search-index/authors/", get(content::search_index_authors))
+        .route("/ghost/api/content/search-index/tags/", get(content::search_index_tags))
         .route("/ghost/api/content/tiers/", get(content::tiers))
         .route("/ghost/api/content/newsletters/", get(content::newsletters))
         .route("/ghost/api/content/feed_items/", get(api_admin::feed_items::content_browse))
@@ -251,6 +255,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ghost/api/admin/tiers/", get(api_admin::tiers::browse_tiers).post(api_admin::tiers::add_tier))
         .route("/ghost/api/admin/tiers/{id}/", get(api_admin::tiers::read_tier).put(api_admin::tiers::edit_tier))
         .route("/ghost/api/admin/settings/", get(api_admin::settings::read_settings))
+        .route("/ghost/api/admin/roles/", get(api_admin::users::browse_roles))
         .route(
             "/ghost/api/admin/db/",
             get(api_admin::db::export_db)

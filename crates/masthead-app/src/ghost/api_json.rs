@@ -544,9 +544,10 @@ pub fn label(label: &masthead_core::Label) -> Value {
     })
 }
 
-/// A tier as Ghost's APIs show it (benefits as names; prices in the smallest unit).
+/// A tier as Ghost's APIs show it (benefits as names; prices in the smallest unit). A free tier
+/// has no currency or prices at all, as in Ghost.
 pub fn tier(tier: &masthead_core::Tier) -> Value {
-    json!({
+    let mut out = json!({
         "id": tier.id.as_str(),
         "name": tier.name,
         "slug": tier.slug.as_str(),
@@ -556,16 +557,68 @@ pub fn tier(tier: &masthead_core::Tier) -> Value {
         "welcome_page_url": tier.welcome_page_url,
         "visibility": tier.visibility.as_str(),
         "trial_days": tier.trial_days,
-        "currency": tier.currency.as_ref().map(|c| c.as_str().to_ascii_uppercase()),
-        "monthly_price": tier.monthly_price,
-        "yearly_price": tier.yearly_price,
         "benefits": tier.benefits,
         "created_at": ghost_time(tier.created_at),
         "updated_at": ghost_time(tier.updated_at),
-    })
+    });
+    if tier.tier_type.as_str() != "free" {
+        insert(&mut out, "currency", json!(tier.currency.as_ref().map(|c| c.as_str().to_ascii_uppercase())));
+        insert(&mut out, "monthly_price", json!(tier.monthly_price));
+        insert(&mut out, "yearly_price", json!(tier.yearly_price));
+    }
+    out
 }
 
-pub fn settings(site_url: &str, settings: &SiteSettings) -> Value {
+/// Whether a resource shown as `value` passes an NQL `filter` on its own fields (`slug:x`,
+/// `type:paid+active:true`, `slug:[a,b]`): for lists Masthead filters in memory, such as tiers.
+/// Comparisons other than equality match nothing.
+pub fn matches_filter(filter: &masthead_core::nql::Filter, value: &Value) -> bool {
+    use masthead_core::nql::{CompareOp, Filter, Value as Nql};
+    let equals = |field: &str, wanted: &Nql| -> bool {
+        match (&value[field], wanted) {
+            (Value::String(have), Nql::Text(want)) => have.eq_ignore_ascii_case(want),
+            (Value::Bool(have), Nql::Bool(want)) => have == want,
+            (Value::Number(have), Nql::Int(want)) => have.as_i64() == Some(*want),
+            (Value::Null, Nql::Null) => true,
+            _ => false,
+        }
+    };
+    match filter {
+        Filter::And(parts) => parts.iter().all(|p| matches_filter(p, value)),
+        Filter::Or(parts) => parts.iter().any(|p| matches_filter(p, value)),
+        Filter::Compare { field, op: CompareOp::Eq, value: wanted } => equals(field, wanted),
+        Filter::Compare { field, op: CompareOp::Ne, value: wanted } => !equals(field, wanted),
+        Filter::Compare { .. } => false,
+        Filter::In { field, values, negated } => values.iter().any(|v| equals(field, v)) != *negated,
+    }
+}
+
+/// What the settings say about the site beyond its stored settings.
+pub struct SiteFacts<'a> {
+    /// The site's stable identity (Ghost's `site_uuid`).
+    pub site_uuid: Option<&'a str>,
+    /// The address the site's mail comes from (Ghost's `default_email_address`).
+    pub email_address: &'a str,
+}
+
+/// The site icon as Ghost's settings show it: an uploaded PNG, JPEG, GIF or WebP icon at its 256
+/// pixel size (`/content/images/size/w256h256/...`, which Masthead serves), others as they are.
+fn sized_icon(site_url: &str, icon: &Option<String>) -> Value {
+    let sized = icon.as_deref().and_then(|icon| {
+        let rest = icon.strip_prefix("/content/images/").filter(|r| !r.starts_with("size/"))?;
+        let lower = rest.to_ascii_lowercase();
+        [".png", ".jpg", ".jpeg", ".gif", ".webp"]
+            .iter()
+            .any(|ext| lower.ends_with(ext))
+            .then(|| format!("/content/images/size/w256h256/{rest}"))
+    });
+    absolute_url(site_url, &sized.or_else(|| icon.clone()))
+}
+
+/// The settings as Ghost's Content API shows them. Features Masthead does not have (donations,
+/// gifts, Transistor, recommendations, comments, paid sign-up through Portal) are shown off, with
+/// Ghost's own texts for them.
+pub fn settings(site_url: &str, settings: &SiteSettings, facts: &SiteFacts<'_>) -> Value {
     let nav = |items: &[masthead_core::NavigationItem]| -> Value {
         Value::Array(items.iter().map(|i| json!({ "label": i.label, "url": i.url })).collect())
     };
@@ -573,11 +626,19 @@ pub fn settings(site_url: &str, settings: &SiteSettings) -> Value {
         "title": settings.title,
         "description": settings.description,
         "logo": absolute_url(site_url, &settings.logo),
-        "icon": absolute_url(site_url, &settings.icon),
+        "icon": sized_icon(site_url, &settings.icon),
         "accent_color": settings.accent_color,
         "cover_image": absolute_url(site_url, &settings.cover_image),
         "facebook": settings.facebook,
         "twitter": settings.twitter,
+        // Ghost 6's other social accounts: Masthead keeps none of them.
+        "threads": Value::Null,
+        "bluesky": Value::Null,
+        "mastodon": Value::Null,
+        "tiktok": Value::Null,
+        "youtube": Value::Null,
+        "instagram": Value::Null,
+        "linkedin": Value::Null,
         "lang": settings.locale,
         "locale": settings.locale,
         "timezone": settings.timezone.as_str(),
@@ -587,13 +648,15 @@ pub fn settings(site_url: &str, settings: &SiteSettings) -> Value {
         "secondary_navigation": nav(&settings.secondary_navigation),
         "meta_title": settings.meta_title,
         "meta_description": settings.meta_description,
-        "og_image": Value::Null,
-        "og_title": Value::Null,
-        "og_description": Value::Null,
-        "twitter_image": Value::Null,
-        "twitter_title": Value::Null,
-        "twitter_description": Value::Null,
+        "og_image": absolute_url(site_url, &settings.og_image),
+        "og_title": settings.og_title,
+        "og_description": settings.og_description,
+        "twitter_image": absolute_url(site_url, &settings.twitter_image),
+        "twitter_title": settings.twitter_title,
+        "twitter_description": settings.twitter_description,
         "members_enabled": true,
+        "donations_enabled": false,
+        "allow_self_signup": true,
         "members_invite_only": false,
         "members_signup_access": "all",
         "members_support_address": "noreply",
@@ -602,18 +665,149 @@ pub fn settings(site_url: &str, settings: &SiteSettings) -> Value {
         "portal_button": false,
         "portal_button_icon": Value::Null,
         "portal_button_signup_text": "Subscribe",
-        "portal_button_style": "text-only",
+        "portal_button_style": "icon-and-text",
         "portal_name": true,
         "portal_plans": ["free"],
+        "portal_default_plan": "yearly",
         "portal_signup_checkbox_required": false,
         "portal_signup_terms_html": Value::Null,
+        "portal_signup_gift_promotion": false,
+        "portal_account_gift_promotion": false,
         "comments_enabled": "off",
         "recommendations_enabled": false,
-        "outbound_link_tagging": false,
-        "default_email_address": Value::Null,
-        "support_email_address": Value::Null,
+        // External links in posts' HTML carry `?ref=<site host>`, as Ghost tags them.
+        "outbound_link_tagging": true,
+        "default_email_address": facts.email_address,
+        "support_email_address": facts.email_address,
+        "editor_default_email_recipients": "visibility",
+        "labs": {},
+        "transistor_portal_enabled": false,
+        "transistor_portal_heading": "Podcasts",
+        "transistor_portal_description": "Access your private podcast feed",
+        "transistor_portal_button_text": "View",
+        "transistor_portal_url_template": "https://partner.transistor.fm/ghost/{memberUuid}",
+        "site_uuid": facts.site_uuid,
         "url": format!("{site_url}/"),
         "version": API_VERSION.trim_start_matches('v'),
+    })
+}
+
+/// The settings as Ghost's Admin API lists them (`{key, value}` rows, in Ghost's order; lists and
+/// objects as JSON text). The Content API's settings, plus the ones only staff see; Ghost's keys
+/// for what Masthead does not have (themes, Stripe, Mailgun, Slack, analytics) are left out.
+pub fn admin_settings(site_url: &str, settings: &SiteSettings, facts: &SiteFacts<'_>) -> Vec<Value> {
+    let content = self::settings(site_url, settings, facts);
+    let as_text = |key: &str| -> Value {
+        match &content[key] {
+            value @ (Value::Array(_) | Value::Object(_)) => Value::String(value.to_string()),
+            value => value.clone(),
+        }
+    };
+    let staff_only: Vec<(&str, Value)> = vec![
+        ("codeinjection_head", json!("")),
+        ("codeinjection_foot", json!("")),
+        ("is_private", json!(false)),
+        ("default_content_visibility", json!("public")),
+        ("default_content_visibility_tiers", json!("[]")),
+        ("blocked_email_domains", Value::String(json!(settings.blocked_email_domains).to_string())),
+        ("portal_products", json!("[]")),
+        ("editor_default_email_recipients_filter", json!("all")),
+        ("all_blocked_email_domains", json!(settings.blocked_email_domains)),
+    ];
+    let order = [
+        "title",
+        "description",
+        "logo",
+        "cover_image",
+        "icon",
+        "accent_color",
+        "locale",
+        "timezone",
+        "codeinjection_head",
+        "codeinjection_foot",
+        "facebook",
+        "twitter",
+        "threads",
+        "bluesky",
+        "mastodon",
+        "tiktok",
+        "youtube",
+        "instagram",
+        "linkedin",
+        "navigation",
+        "secondary_navigation",
+        "meta_title",
+        "meta_description",
+        "og_image",
+        "og_title",
+        "og_description",
+        "twitter_image",
+        "twitter_title",
+        "twitter_description",
+        "is_private",
+        "default_content_visibility",
+        "default_content_visibility_tiers",
+        "members_signup_access",
+        "members_support_address",
+        "blocked_email_domains",
+        "portal_name",
+        "portal_button",
+        "portal_plans",
+        "portal_default_plan",
+        "portal_products",
+        "portal_button_style",
+        "portal_button_icon",
+        "portal_button_signup_text",
+        "portal_signup_terms_html",
+        "portal_signup_checkbox_required",
+        "portal_signup_gift_promotion",
+        "portal_account_gift_promotion",
+        "labs",
+        "transistor_portal_enabled",
+        "transistor_portal_heading",
+        "transistor_portal_description",
+        "transistor_portal_button_text",
+        "transistor_portal_url_template",
+        "editor_default_email_recipients",
+        "editor_default_email_recipients_filter",
+        "comments_enabled",
+        "outbound_link_tagging",
+        "recommendations_enabled",
+        "members_enabled",
+        "members_invite_only",
+        "allow_self_signup",
+        "paid_members_enabled",
+        "firstpromoter_account",
+        "donations_enabled",
+        "default_email_address",
+        "support_email_address",
+        "all_blocked_email_domains",
+    ];
+    order
+        .iter()
+        .map(|key| {
+            let value =
+                staff_only.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_else(|| as_text(key));
+            json!({ "key": key, "value": value })
+        })
+        .collect()
+}
+
+/// The site as Ghost's public `/site/` shows it, for clients discovering a site.
+pub fn site(site_url: &str, settings: &SiteSettings, site_uuid: Option<&str>) -> Value {
+    json!({
+        "title": settings.title,
+        "description": settings.description,
+        "logo": absolute_url(site_url, &settings.logo),
+        "icon": absolute_url(site_url, &settings.icon),
+        "cover_image": absolute_url(site_url, &settings.cover_image),
+        "accent_color": settings.accent_color,
+        "locale": settings.locale,
+        "timezone": settings.timezone.as_str(),
+        "url": format!("{site_url}/"),
+        "version": API_VERSION.trim_start_matches('v'),
+        "allow_external_signup": true,
+        "site_uuid": site_uuid,
     })
 }
 

@@ -287,6 +287,12 @@ impl Exporter<'_> {
             ("facebook", "site", "string", json!(settings.facebook)),
             ("meta_title", "site", "string", json!(settings.meta_title)),
             ("meta_description", "site", "string", json!(settings.meta_description)),
+            ("og_image", "site", "string", self.url(&settings.og_image)),
+            ("og_title", "site", "string", json!(settings.og_title)),
+            ("og_description", "site", "string", json!(settings.og_description)),
+            ("twitter_image", "site", "string", self.url(&settings.twitter_image)),
+            ("twitter_title", "site", "string", json!(settings.twitter_title)),
+            ("twitter_description", "site", "string", json!(settings.twitter_description)),
             ("blocked_email_domains", "members", "array", json!(json_text(&settings.blocked_email_domains))),
         ];
         entries

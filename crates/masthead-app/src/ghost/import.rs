@@ -1297,6 +1297,12 @@ impl<'a> Importer<'a> {
             }
             "meta_title" => settings.meta_title = text,
             "meta_description" => settings.meta_description = text,
+            "og_image" => settings.og_image = url(&text)?,
+            "og_title" => settings.og_title = text,
+            "og_description" => settings.og_description = text,
+            "twitter_image" => settings.twitter_image = url(&text)?,
+            "twitter_title" => settings.twitter_title = text,
+            "twitter_description" => settings.twitter_description = text,
             "blocked_email_domains" => {
                 settings.blocked_email_domains = match &text {
                     None => Vec::new(),

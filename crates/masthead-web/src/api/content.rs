@@ -299,8 +299,12 @@ async fn read_tag(state: &AppState, headers: &HeaderMap, query: &Query, by: Look
             },
             Lookup::Slug(slug) => state.newsroom.db().tag_by_slug(&slug).await?,
         };
-        // Internal tags read too, as in Ghost 6.
+        // Internal tags read too, as in Ghost 6; a tag with no published posts is not found.
         let tag = tag.ok_or_else(|| ApiError::not_found("Tag"))?;
+        let counts = state.newsroom.db().published_post_counts_by_tag(&[tag.id.as_str().to_owned()]).await?;
+        if counts.get(tag.id.as_str()).copied().unwrap_or(0) == 0 {
+            return Err(ApiError::not_found("Tag"));
+        }
         Ok(json!({ "tags": tag_values(state, &params, std::slice::from_ref(&tag)).await? }))
     }
     .await;
@@ -372,14 +376,17 @@ pub async fn author_by_slug(
 
 pub async fn settings(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let result = async {
-        let settings = state.newsroom.db().site_settings().await?;
-        Ok(json!({ "settings": output::settings(&state.site_url, &settings), "meta": {} }))
+        let db = state.newsroom.db();
+        let (settings, site_uuid) = (db.site_settings().await?, db.site_uuid().await?);
+        let email_address = state.newsroom.mailer.from().email.to_string();
+        let facts = output::SiteFacts { site_uuid: site_uuid.as_deref(), email_address: &email_address };
+        Ok(json!({ "settings": output::settings(&state.site_url, &settings, &facts), "meta": {} }))
     }
     .await;
     respond(&headers, result)
 }
 
-/// The tiers readers can join: active and public, free first (Ghost's Content API).
+/// The active tiers, free first, hidden ones too, all on one page (Ghost's Content API).
 pub async fn tiers(State(state): State<AppState>, headers: HeaderMap, query: Query) -> Response {
     let result = async {
         let params = BrowseParams::parse(&query, &["monthly_price", "yearly_price", "benefits"], &[])?;
@@ -387,11 +394,14 @@ pub async fn tiers(State(state): State<AppState>, headers: HeaderMap, query: Que
         let shape = shape(&state, &params);
         let items: Vec<Value> = tiers
             .iter()
-            .filter(|t| t.on_offer())
-            .map(|t| shape.select(masthead_app::ghost::api_json::tier(t)))
+            .filter(|t| t.active)
+            .map(output::tier)
+            .filter(|t| params.filter.as_ref().is_none_or(|f| output::matches_filter(f, t)))
+            .map(|t| shape.select(t))
             .collect();
         let total = items.len() as u64;
-        let page = Paginated::new(Vec::<String>::new(), params.page, total);
+        let request = masthead_storage::PageRequest::new(1, total.max(1) as u32);
+        let page = Paginated::new(Vec::<String>::new(), request, total);
         Ok(browse_body("tiers", items, &page))
     }
     .await;
@@ -413,6 +423,108 @@ pub async fn newsletters(State(state): State<AppState>, headers: HeaderMap, quer
             .map(|n| shape.select(output::newsletter(&shape, n)))
             .collect();
         Ok(browse_body("newsletters", items, &page))
+    }
+    .await;
+    respond(&headers, result)
+}
+
+/// `GET /recommendations/`: Masthead recommends no other sites, so the list is empty (Ghost's
+/// answer for a site without recommendations, its default page size of 5 included).
+pub async fn recommendations(headers: HeaderMap) -> Response {
+    let body = json!({
+        "recommendations": [],
+        "meta": { "pagination": { "page": 1, "limit": 5, "total": 0, "pages": 0, "prev": null, "next": null } }
+    });
+    respond(&headers, Ok(body))
+}
+
+/// Every published post, newest change first, as Ghost's search index lists them.
+pub async fn search_index_posts(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let result = async {
+        let zone = site_zone(&state).await?;
+        let mut posts: Vec<Post> = state
+            .newsroom
+            .db()
+            .all_posts()
+            .await?
+            .into_iter()
+            .filter(|p| p.post_type == PostType::Post && p.is_live())
+            .collect();
+        posts.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| b.id.as_str().cmp(a.id.as_str())));
+        let params = BrowseParams::parse(&Query::default(), &[], &[])?;
+        let mut shape = shape(&state, &params);
+        shape.timezone = zone;
+        let items: Vec<Value> = posts
+            .iter()
+            .map(|post| {
+                let full = output::post(&shape, post);
+                json!({
+                    "id": post.id.as_str(),
+                    "slug": post.slug.as_str(),
+                    "title": post.title,
+                    "excerpt": full["excerpt"],
+                    "url": full["url"],
+                    "updated_at": full["updated_at"],
+                    "visibility": post.visibility.as_str(),
+                })
+            })
+            .collect();
+        Ok(json!({ "posts": items }))
+    }
+    .await;
+    respond(&headers, result)
+}
+
+/// The public writers, as Ghost's search index lists them.
+pub async fn search_index_authors(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let result = async {
+        let params = BrowseParams::parse(&Query::default(), &[], &[])?;
+        let mut all = params.clone();
+        all.page = masthead_storage::PageRequest::new(1, 100);
+        let page = list(&state, Resource::Authors, &all).await?;
+        let staff = state.newsroom.db().staff().await?;
+        let items: Vec<Value> = page
+            .items
+            .iter()
+            .filter_map(|id| staff.iter().find(|u| u.id.as_str() == id))
+            .map(|user| {
+                json!({
+                    "id": user.id.as_str(),
+                    "slug": user.slug.as_str(),
+                    "name": user.name,
+                    "url": output::author_url(&state.site_url, user),
+                    "profile_image": match &user.profile_image {
+                        Some(url) if url.starts_with('/') && !url.starts_with("//") => json!(format!("{}{url}", state.site_url)),
+                        other => json!(other),
+                    },
+                })
+            })
+            .collect();
+        Ok(json!({ "authors": items }))
+    }
+    .await;
+    respond(&headers, result)
+}
+
+/// The public tags, those without posts too, as Ghost's search index lists them.
+pub async fn search_index_tags(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let result = async {
+        let tags = state.newsroom.db().tags_with_counts().await?;
+        let mut tags: Vec<masthead_core::Tag> =
+            tags.into_iter().map(|t| t.tag).filter(|t| t.visibility == masthead_core::TagVisibility::Public).collect();
+        tags.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| b.id.as_str().cmp(a.id.as_str())));
+        let items: Vec<Value> = tags
+            .iter()
+            .map(|tag| {
+                json!({
+                    "id": tag.id.as_str(),
+                    "slug": tag.slug.as_str(),
+                    "name": tag.name,
+                    "url": output::tag_url(&state.site_url, tag),
+                })
+            })
+            .collect();
+        Ok(json!({ "tags": items }))
     }
     .await;
     respond(&headers, result)

@@ -228,6 +228,67 @@ dual_db_test!(async fn the_content_api_shows_published_content_in_ghosts_envelop
     assert_eq!(tiers["meta"]["pagination"]["total"], 1);
 });
 
+dual_db_test!(async fn relative_dates_and_bare_now_filter_at_request_time(db) {
+    let app = TestApp::new(&db).await;
+    let fixture = newsroom(&app).await;
+    let key = integration(&app).await.content_key.expect("key");
+    PostBuilder::published("Old news")
+        .authors(&[&fixture.anna])
+        .published_at(masthead_core::now() - Duration::days(400))
+        .create(&app.newsroom)
+        .await;
+    let slugs = |body: &Value| -> Vec<String> {
+        body["posts"].as_array().into_iter().flatten().filter_map(|p| p["slug"].as_str().map(str::to_owned)).collect()
+    };
+    let recent = content_get(&app, &key, "posts/?filter=published_at:%3Enow-30d%2Bpublished_at:%3Cnow&fields=slug").await;
+    assert_eq!(recent.status, 200);
+    assert!(!slugs(&json_of(&recent)).contains(&"old-news".to_owned()));
+    let older = json_of(&content_get(&app, &key, "posts/?filter=published_at:%3Cnow-1y&fields=slug").await);
+    assert_eq!(slugs(&older), ["old-news"]);
+    let ten_years = json_of(&content_get(&app, &key, "posts/?filter=published_at:%3Enow-10y&fields=slug").await);
+    assert!(slugs(&ten_years).contains(&"old-news".to_owned()));
+});
+
+dual_db_test!(async fn recommendations_search_index_and_roles_answer_as_ghost(db) {
+    let app = TestApp::new(&db).await;
+    newsroom(&app).await;
+    let keys = integration(&app).await;
+    let key = keys.content_key.clone().expect("key");
+    let recommendations = json_of(&content_get(&app, &key, "recommendations/").await);
+    assert_eq!(
+        recommendations,
+        json!({ "recommendations": [], "meta": { "pagination": {
+            "page": 1, "limit": 5, "total": 0, "pages": 0, "prev": null, "next": null } } })
+    );
+    let posts = json_of(&content_get(&app, &key, "search-index/posts/").await);
+    let first = &posts["posts"][0];
+    for field in ["id", "slug", "title", "excerpt", "url", "updated_at", "visibility"] {
+        assert!(first.get(field).is_some(), "{field} in {first}");
+    }
+    assert_eq!(posts["posts"].as_array().map(Vec::len), Some(3));
+    let authors = json_of(&content_get(&app, &key, "search-index/authors/").await);
+    assert!(authors["authors"].as_array().is_some_and(|a| a.iter().any(|u| u["slug"] == "anna-field")));
+    let tags = json_of(&content_get(&app, &key, "search-index/tags/").await);
+    assert!(tags["tags"].as_array().is_some_and(|t| t.iter().all(|t| t.get("url").is_some())));
+
+    app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let admin_key = keys.admin_key.clone().expect("admin key");
+    let roles = json_of(&admin_call(&app, &admin_key, "GET", "roles/", None).await);
+    let names: Vec<&str> = roles["roles"].as_array().into_iter().flatten().filter_map(|r| r["name"].as_str()).collect();
+    assert_eq!(names, ["Administrator", "Editor", "Author", "Contributor", "Owner"], "{roles}");
+    assert_eq!(roles["roles"][4]["description"], "Blog Owner");
+    let assignable = json_of(&admin_call(&app, &admin_key, "GET", "roles/?permissions=assign", None).await);
+    assert_eq!(assignable["roles"].as_array().map(Vec::len), Some(4));
+
+    let settings = json_of(&content_get(&app, &key, "settings/").await);
+    let uuid = settings["settings"]["site_uuid"].as_str().expect("a site uuid").to_owned();
+    assert_eq!(uuid.len(), 36);
+    let again = json_of(&content_get(&app, &key, "settings/").await);
+    assert_eq!(again["settings"]["site_uuid"], uuid.as_str(), "the site uuid is stable");
+    let site = json_of(&app.get("/ghost/api/admin/site/").await);
+    assert_eq!(site["site"]["site_uuid"], uuid.as_str());
+});
+
 dual_db_test!(async fn filters_fields_and_formats_work_and_bad_ones_are_named(db) {
     let app = TestApp::new(&db).await;
     let fixture = newsroom(&app).await;

@@ -4,22 +4,21 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use masthead_core::Permission;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{AdminCaller, ok, require};
 use crate::AppState;
-use crate::api::ApiError;
 use masthead_app::ghost::api_json as output;
 
 pub async fn read_settings(State(state): State<AppState>, caller: AdminCaller, headers: HeaderMap) -> Response {
     let result = async {
         require(&caller.actor, Permission::ManageSettings, "read the settings")?;
-        let settings = state.newsroom.db().site_settings().await?;
-        let Value::Object(object) = output::settings(&state.site_url, &settings) else {
-            return Err(ApiError::internal());
-        };
-        let list: Vec<Value> = object.into_iter().map(|(key, value)| json!({ "key": key, "value": value })).collect();
-        Ok(json!({ "settings": list, "meta": { "filters": {} } }))
+        let db = state.newsroom.db();
+        let (settings, site_uuid) = (db.site_settings().await?, db.site_uuid().await?);
+        let email_address = state.newsroom.mailer.from().email.to_string();
+        let facts = output::SiteFacts { site_uuid: site_uuid.as_deref(), email_address: &email_address };
+        let list = output::admin_settings(&state.site_url, &settings, &facts);
+        Ok(json!({ "settings": list, "meta": {} }))
     }
     .await;
     ok(&headers, result)
@@ -28,17 +27,9 @@ pub async fn read_settings(State(state): State<AppState>, caller: AdminCaller, h
 /// `GET /site/`: public, no key needed (Ghost's clients call it to discover a site).
 pub async fn read_site(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let result = async {
-        let settings = state.newsroom.db().site_settings().await?;
-        Ok(json!({ "site": {
-            "title": settings.title,
-            "description": settings.description,
-            "logo": settings.logo,
-            "icon": settings.icon,
-            "accent_color": settings.accent_color,
-            "locale": settings.locale,
-            "url": format!("{}/", state.site_url),
-            "version": crate::api::API_VERSION.trim_start_matches('v'),
-        }}))
+        let db = state.newsroom.db();
+        let (settings, site_uuid) = (db.site_settings().await?, db.site_uuid().await?);
+        Ok(json!({ "site": output::site(&state.site_url, &settings, site_uuid.as_deref()) }))
     }
     .await;
     ok(&headers, result)

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use masthead_app::payments::TierInput;
 use masthead_core::{Currency, Permission};
-use masthead_storage::Paginated;
+use masthead_storage::{PageRequest, Paginated};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -115,8 +115,17 @@ pub async fn browse_tiers(
 ) -> Response {
     let result = async {
         let params = BrowseParams::parse(&query, &["monthly_price", "yearly_price", "benefits"], &[])?;
-        let items: Vec<Value> = state.newsroom.tiers().await?.iter().map(masthead_app::ghost::api_json::tier).collect();
-        let page = Paginated::new(Vec::<String>::new(), params.page, items.len() as u64);
+        let items: Vec<Value> = state
+            .newsroom
+            .tiers()
+            .await?
+            .iter()
+            .map(masthead_app::ghost::api_json::tier)
+            .filter(|t| params.filter.as_ref().is_none_or(|f| masthead_app::ghost::api_json::matches_filter(f, t)))
+            .collect();
+        // Ghost lists every tier on one page, whatever the limit asked for.
+        let total = items.len() as u64;
+        let page = Paginated::new(Vec::<String>::new(), PageRequest::new(1, total.max(1) as u32), total);
         Ok(browse_body("tiers", items, &page))
     }
     .await;

@@ -103,3 +103,35 @@ pub async fn read_user_by_email(
             .await;
     ok(&headers, result)
 }
+
+/// Masthead's staff roles as Ghost names and describes them, with ids that never change.
+const ROLES: &[(&str, &str, &str)] = &[
+    ("6a0000000000000000000001", "Administrator", "Administrators"),
+    ("6a0000000000000000000002", "Editor", "Editors"),
+    ("6a0000000000000000000003", "Author", "Authors"),
+    ("6a0000000000000000000004", "Contributor", "Contributors"),
+    ("6a0000000000000000000005", "Owner", "Blog Owner"),
+];
+
+/// When the roles came with Masthead: they are built in, not created by a site.
+const ROLES_CREATED_AT: &str = "2025-01-01T00:00:00.000Z";
+
+/// `GET /roles/`: the staff roles; `?permissions=assign` lists those a role can be changed to
+/// (every one but Owner, which is handed over, not assigned).
+pub async fn browse_roles(_caller: AdminCaller, headers: HeaderMap, query: Query) -> Response {
+    let assignable = query.0.iter().any(|(k, v)| k == "permissions" && v == "assign");
+    let roles: Vec<Value> = ROLES
+        .iter()
+        .filter(|(_, name, _)| !(assignable && *name == "Owner"))
+        .map(|(id, name, description)| {
+            json!({
+                "id": id,
+                "name": name,
+                "description": description,
+                "created_at": ROLES_CREATED_AT,
+                "updated_at": ROLES_CREATED_AT,
+            })
+        })
+        .collect();
+    ok(&headers, Ok(json!({ "roles": roles })))
+}
