@@ -714,7 +714,7 @@ fn parse_time(text: &str) -> Option<OffsetDateTime> {
 /// Longest `order` accepted; a handful of keys is all a listing can use.
 const MAX_ORDER_LENGTH: usize = 256;
 
-/// Ghost's `order`: `field [asc|desc]`, comma-separated, case-insensitive. Always ends with
+/// Ghost's `order`: `field asc|desc`, comma-separated, case-insensitive. Always ends with
 /// the id, so equal keys still page in a stable order. As Ghost 6 does, a key naming an unknown
 /// (or computed) field or with a bad direction is ignored, not refused; when no key is left the
 /// rows come oldest first, not in the resource's default order.
@@ -729,9 +729,10 @@ fn compile_order(schema: &Schema, order: &str) -> Result<String, FilterError> {
         let Some(field) = words.next() else { continue };
         let field = field.to_ascii_lowercase();
         let direction = match words.next().map(str::to_ascii_lowercase).as_deref() {
-            None | Some("asc") => "ASC",
+            Some("asc") => "ASC",
             Some("desc") => "DESC",
-            Some(_) => continue,
+            // As Ghost 6: a key without a direction (`order=title`) is ignored, like a bad one.
+            None | Some(_) => continue,
         };
         if words.next().is_some() {
             continue;
@@ -887,7 +888,7 @@ mod tests {
         assert_eq!(
             error(Resource::Posts, "published_at:>'yesterday'"),
             "invalid value for 'published_at': expected a date such as '2024-05-01 12:00:00', '2024-05-01T12:00:00Z', \
-             2024-05-01 or now-30d, got 'yesterday'"
+             2024-05-01, now or now-30d, got 'yesterday'"
         );
         assert_eq!(
             error(Resource::Posts, "reading_time:>soon"),
@@ -924,7 +925,8 @@ mod tests {
         assert_eq!(compile_order(schema, "title sideways").as_deref(), Ok("p.created_at ASC, p.id ASC"));
         assert_eq!(compile_order(schema, "reading_time desc").as_deref(), Ok("p.created_at ASC, p.id ASC"));
         assert_eq!(compile_order(schema, "bogus, slug desc").as_deref(), Ok("p.slug DESC, p.id DESC"));
-        assert_eq!(compile_order(schema, "title,,slug").as_deref(), Ok("p.title ASC, p.slug ASC, p.id ASC"));
+        assert_eq!(compile_order(schema, "title,,slug desc").as_deref(), Ok("p.slug DESC, p.id DESC"));
+        assert_eq!(compile_order(schema, "title").as_deref(), Ok("p.created_at ASC, p.id ASC"), "no direction");
         let members = Schema::for_resource(Resource::Members);
         assert_eq!(
             compile_order(members, "subscribed").as_deref(),

@@ -37,7 +37,9 @@ impl<T> Paginated<T> {
             pages,
             total,
             next: (request.page < pages).then_some(request.page + 1),
-            prev: (request.page > 1).then_some(request.page - 1),
+            // As Ghost: a list that fits on one page has no previous page, whatever page was asked
+            // for (`limit=all&page=2`).
+            prev: (pages > 1 && request.page > 1).then_some(request.page - 1),
         }
     }
 }
@@ -82,6 +84,9 @@ mod tests {
         let p = Paginated::new(vec![(); 14], PageRequest::new(3, 15), 44);
         assert_eq!((p.pages, p.next, p.prev), (3, None, Some(2)));
         let p = Paginated::<()>::new(vec![], PageRequest::new(1, 15), 0);
+        assert_eq!((p.pages, p.next, p.prev), (1, None, None));
+        // `limit=all&page=2` of a list that fits on one page: no previous page, as in Ghost.
+        let p = Paginated::<()>::new(vec![], PageRequest::new(2, 100), 46);
         assert_eq!((p.pages, p.next, p.prev), (1, None, None));
         assert_eq!(PageRequest::new(0, 500), PageRequest { page: 1, limit: 100 });
     }

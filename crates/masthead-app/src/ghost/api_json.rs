@@ -680,7 +680,8 @@ pub fn settings(site_url: &str, settings: &SiteSettings, facts: &SiteFacts<'_>) 
         "default_email_address": facts.email_address,
         "support_email_address": facts.email_address,
         "editor_default_email_recipients": "visibility",
-        "labs": {},
+        // Of Ghost's labs flags, only members is a feature Masthead has (and always on).
+        "labs": { "members": true },
         "transistor_portal_enabled": false,
         "transistor_portal_heading": "Podcasts",
         "transistor_portal_description": "Access your private podcast feed",

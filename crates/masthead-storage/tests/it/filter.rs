@@ -270,9 +270,9 @@ dual_db_test!(async fn orders_are_stable_and_totals_count_the_filter(db) {
 
     let (slugs, _) = page(1, 100, Some("tag:-ties"), Some("title desc")).await;
     assert_eq!(slugs, ["delta", "charlie", "bravo", "alpha"]);
-    let (slugs, _) = page(1, 100, Some("tag:-ties"), Some("Featured DESC, title")).await;
+    let (slugs, _) = page(1, 100, Some("tag:-ties"), Some("Featured DESC, title asc")).await;
     assert_eq!(slugs, ["alpha", "bravo", "charlie", "delta"]);
-    let (slugs, _) = page(1, 100, Some("tag:-ties"), Some("feature_image asc, title")).await;
+    let (slugs, _) = page(1, 100, Some("tag:-ties"), Some("feature_image asc, title asc")).await;
     assert_eq!(slugs, ["alpha", "bravo", "delta", "charlie"], "NULL sorts first ascending");
     let (slugs, _) = page(1, 100, Some("tag:-ties"), Some("feature_image desc, title asc")).await;
     assert_eq!(slugs, ["charlie", "alpha", "bravo", "delta"], "and last descending");

@@ -462,7 +462,8 @@ pub async fn search_index_posts(State(state): State<AppState>, headers: HeaderMa
                     "id": post.id.as_str(),
                     "slug": post.slug.as_str(),
                     "title": post.title,
-                    "excerpt": full["excerpt"],
+                    // Ghost's search index shows no excerpt of a story not everyone may read.
+                    "excerpt": if post.visibility == masthead_core::Visibility::Public { full["excerpt"].clone() } else { json!("") },
                     "url": full["url"],
                     "updated_at": full["updated_at"],
                     "visibility": post.visibility.as_str(),
@@ -478,15 +479,16 @@ pub async fn search_index_posts(State(state): State<AppState>, headers: HeaderMa
 /// The public writers, as Ghost's search index lists them.
 pub async fn search_index_authors(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let result = async {
-        let params = BrowseParams::parse(&Query::default(), &[], &[])?;
-        let mut all = params.clone();
-        all.page = masthead_storage::PageRequest::new(1, 100);
-        let page = list(&state, Resource::Authors, &all).await?;
+        let mut params = BrowseParams::parse(&Query::default(), &[], &[])?;
+        params.page = masthead_storage::PageRequest::new(1, 100);
+        let page = list(&state, Resource::Authors, &params).await?;
         let staff = state.newsroom.db().staff().await?;
-        let items: Vec<Value> = page
-            .items
-            .iter()
-            .filter_map(|id| staff.iter().find(|u| u.id.as_str() == id))
+        let mut writers: Vec<&masthead_core::StaffUser> =
+            page.items.iter().filter_map(|id| staff.iter().find(|u| u.id.as_str() == id)).collect();
+        // Ghost's order: last changed first, then in the order they were made.
+        writers.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.as_str().cmp(b.id.as_str())));
+        let items: Vec<Value> = writers
+            .into_iter()
             .map(|user| {
                 json!({
                     "id": user.id.as_str(),
@@ -512,7 +514,8 @@ pub async fn search_index_tags(State(state): State<AppState>, headers: HeaderMap
         let tags = state.newsroom.db().tags_with_counts().await?;
         let mut tags: Vec<masthead_core::Tag> =
             tags.into_iter().map(|t| t.tag).filter(|t| t.visibility == masthead_core::TagVisibility::Public).collect();
-        tags.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| b.id.as_str().cmp(a.id.as_str())));
+        // Ghost's order: last changed first, then in the order they were made.
+        tags.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.as_str().cmp(b.id.as_str())));
         let items: Vec<Value> = tags
             .iter()
             .map(|tag| {
