@@ -285,7 +285,7 @@ impl Newsroom {
             _ => Vec::new(),
         };
         if !audiences.iter().any(|a| audience_is_admin(a)) {
-            return Err(AdminAuthError::InvalidToken("jwt audience invalid. expected: /admin/".into()));
+            return Err(AdminAuthError::InvalidToken("jwt audience invalid. expected: /\\/?admin\\/?$/".into()));
         }
         let issued = OffsetDateTime::from_unix_timestamp(claims.iat)
             .map_err(|_| AdminAuthError::InvalidToken("iat is not a time".into()))?;

@@ -253,6 +253,7 @@ const AUTHORS: Schema = Schema {
         text_or_null("location", "u.location"),
         text_or_null("website", "u.website"),
         text_or_null("bio", "u.bio"),
+        text("status", "u.status"),
         time("created_at", "u.created_at"),
         time("updated_at", "u.updated_at"),
     ],
@@ -378,8 +379,11 @@ impl Schema {
             (Resource::Posts, Scope::Staff) => "p.type = 'post'",
             (Resource::Pages, Scope::Public) => "p.type = 'page' AND p.status = 'published'",
             (Resource::Pages, Scope::Staff) => "p.type = 'page'",
-            // Ghost 6's Content API lists internal tags too.
-            (Resource::Tags, Scope::Public) => "1 = 1",
+            // Ghost 6's Content API lists internal tags too, but only tags on a published story.
+            (Resource::Tags, Scope::Public) => {
+                "EXISTS (SELECT 1 FROM posts_tags pt JOIN posts p ON p.id = pt.post_id \
+                 WHERE pt.tag_id = t.id AND p.status = 'published')"
+            }
             // A byline stays public when its writer's account is suspended (or imported and not
             // yet reactivated): their published stories still carry their name and page.
             (Resource::Authors, Scope::Public) => {
@@ -395,8 +399,10 @@ impl Schema {
     }
 
     /// Ghost's default order for each resource, before the `id` tie-breaker.
-    fn default_order(&self) -> &'static str {
+    fn default_order(&self, scope: Scope) -> &'static str {
         match self.resource {
+            // The Content API lists pages by title, as Ghost's does.
+            Resource::Pages if scope == Scope::Public => "p.title ASC, p.id ASC",
             // Ghost's admin order: scheduled, then drafts, then the rest newest first. Every
             // row of a status group has a publication time or none does, so no NULL is ever
             // compared with a time and both databases agree. Public listings only see the last
@@ -462,7 +468,7 @@ pub(crate) fn compile(listing: &Listing<'_>) -> Result<CompiledListing, FilterEr
     };
     let order = match listing.order.map(str::trim).filter(|o| !o.is_empty()) {
         Some(order) => compile_order(schema, order)?,
-        None => schema.default_order().to_owned(),
+        None => schema.default_order(listing.scope).to_owned(),
     };
     let (from, id) = (schema.from, schema.id);
     let count = format!("SELECT COUNT(*) FROM {from} WHERE {condition}");

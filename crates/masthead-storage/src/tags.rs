@@ -216,7 +216,7 @@ impl DbReader {
 
     /// How many published posts carry each of these tags (tags with none are left out).
     pub async fn published_post_counts_by_tag(&self, ids: &[String]) -> Result<std::collections::HashMap<String, i64>> {
-        self.post_counts("posts_tags", "tag_id", ids, true).await
+        self.post_counts("posts_tags", "tag_id", ids, Counted::PublishedPosts).await
     }
 
     /// How many published posts each of these staff members wrote (those with none are left out).
@@ -224,23 +224,37 @@ impl DbReader {
         &self,
         ids: &[String],
     ) -> Result<std::collections::HashMap<String, i64>> {
-        self.post_counts("posts_authors", "author_id", ids, true).await
+        self.post_counts("posts_authors", "author_id", ids, Counted::PublishedPosts).await
+    }
+
+    /// How many posts and pages, in any state, carry each of these tags, as Ghost's Admin API
+    /// counts them (tags with none are left out).
+    pub async fn all_post_counts_by_tag(&self, ids: &[String]) -> Result<std::collections::HashMap<String, i64>> {
+        self.post_counts("posts_tags", "tag_id", ids, Counted::All).await
+    }
+
+    /// How many published posts and pages each of these staff members wrote (those with none are
+    /// left out): whether their byline is public.
+    pub async fn published_story_counts_by_author(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, i64>> {
+        self.post_counts("posts_authors", "author_id", ids, Counted::Published).await
     }
 
     /// How many posts and pages, in any state, each of these staff members is an author of, as
     /// Ghost's Admin API counts them (those with none are left out).
     pub async fn all_post_counts_by_author(&self, ids: &[String]) -> Result<std::collections::HashMap<String, i64>> {
-        self.post_counts("posts_authors", "author_id", ids, false).await
+        self.post_counts("posts_authors", "author_id", ids, Counted::All).await
     }
 
-    /// `link` and `column` are one of the two fixed pairs above, never user input;
-    /// `published_only` counts published posts only, otherwise posts and pages in any state.
+    /// `link` and `column` are one of the two fixed pairs above, never user input.
     async fn post_counts(
         &self,
         link: &'static str,
         column: &'static str,
         ids: &[String],
-        published_only: bool,
+        counted: Counted,
     ) -> Result<std::collections::HashMap<String, i64>> {
         if ids.is_empty() {
             return Ok(Default::default());
@@ -250,7 +264,11 @@ impl DbReader {
             "SELECT l.{column}, COUNT(p.id) FROM {link} l \
              JOIN posts p ON p.id = l.post_id {only} \
              WHERE l.{column} IN ({list}) GROUP BY l.{column}",
-            only = if published_only { "AND p.type = 'post' AND p.status = 'published'" } else { "" },
+            only = match counted {
+                Counted::PublishedPosts => "AND p.type = 'post' AND p.status = 'published'",
+                Counted::Published => "AND p.status = 'published'",
+                Counted::All => "",
+            },
         ));
         let rows: Vec<(String, i64)> = on_db!(self, read, |pool| {
             let mut query = sqlx::query_as(sql);
@@ -261,4 +279,15 @@ impl DbReader {
         });
         Ok(rows.into_iter().collect())
     }
+}
+
+/// Which stories a count counts.
+#[derive(Clone, Copy)]
+enum Counted {
+    /// Published posts (the Content API's `count.posts`).
+    PublishedPosts,
+    /// Published posts and pages.
+    Published,
+    /// Posts and pages in any state (the Admin API's `count.posts`).
+    All,
 }

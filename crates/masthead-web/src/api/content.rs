@@ -84,7 +84,14 @@ fn shape<'a>(state: &'a AppState, params: &'a BrowseParams) -> Shape<'a> {
 }
 
 async fn list(state: &AppState, resource: Resource, params: &BrowseParams) -> Result<Paginated<String>, ApiError> {
-    let filter = params.filter.as_ref().and_then(without_status);
+    // Ghost's Content API drops conditions on what it does not show: a post's `status` (its
+    // enforced filter replaces them, so `status:draft` lists the published posts) and a staff
+    // member's `email`.
+    let hidden = match resource {
+        Resource::Authors => "email",
+        _ => "status",
+    };
+    let filter = params.filter.as_ref().and_then(|f| without_field(f, hidden));
     let listing = Listing {
         resource,
         scope: Scope::Public,
@@ -96,13 +103,12 @@ async fn list(state: &AppState, resource: Resource, params: &BrowseParams) -> Re
     state.newsroom.db().list_ids(&listing).await.map_err(|e| params.refused(e))
 }
 
-/// The Content API shows what is published whatever a filter says of `status`: Ghost's enforced
-/// filter replaces such conditions, so `filter=status:draft` lists the published posts.
-fn without_status(filter: &nql::Filter) -> Option<nql::Filter> {
+/// The filter without its conditions on `hidden` (`None` when nothing is left).
+fn without_field(filter: &nql::Filter, hidden: &str) -> Option<nql::Filter> {
     use nql::Filter;
-    let kept = |parts: &[Filter]| parts.iter().filter_map(without_status).collect::<Vec<_>>();
+    let kept = |parts: &[Filter]| parts.iter().filter_map(|p| without_field(p, hidden)).collect::<Vec<_>>();
     match filter {
-        Filter::Compare { field, .. } | Filter::In { field, .. } if field == "status" => None,
+        Filter::Compare { field, .. } | Filter::In { field, .. } if field == hidden => None,
         Filter::And(parts) => Some(Filter::And(kept(parts))).filter(|f| !matches!(f, Filter::And(p) if p.is_empty())),
         Filter::Or(parts) => Some(Filter::Or(kept(parts))).filter(|f| !matches!(f, Filter::Or(p) if p.is_empty())),
         other => Some(other.clone()),
@@ -346,7 +352,7 @@ async fn read_author(state: &AppState, headers: &HeaderMap, query: &Query, by: L
             Lookup::Slug(slug) => state.newsroom.db().user_by_slug(&slug).await?,
         };
         let user = user.ok_or_else(|| ApiError::not_found("Author"))?;
-        let published = state.newsroom.db().published_post_counts_by_author(&[user.id.as_str().to_owned()]).await?;
+        let published = state.newsroom.db().published_story_counts_by_author(&[user.id.as_str().to_owned()]).await?;
         if user.status != masthead_core::StaffStatus::Active && published.is_empty() {
             return Err(ApiError::not_found("Author"));
         }

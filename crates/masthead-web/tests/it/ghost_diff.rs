@@ -714,7 +714,8 @@ impl Allowlist {
         for rule in &allowlist.rules {
             assert!(!rule.reason.trim().is_empty(), "every allowlist rule says why ({})", rule.path);
             assert!(
-                ["missing", "extra", "value", "length", "status", "header", "unsent"].contains(&rule.kind.as_str()),
+                ["missing", "extra", "value", "length", "order", "status", "header", "unsent"]
+                    .contains(&rule.kind.as_str()),
                 "allowlist rule {}: unknown kind {:?}",
                 rule.path,
                 rule.kind

@@ -63,11 +63,7 @@ pub async fn browse_tags(
         let params = BrowseParams::parse(&query, INCLUDES, &[])?;
         let page = list(&state, Resource::Tags, &params, params.filter.as_ref()).await?;
         let tags = state.newsroom.db().tags_by_ids(&page.items).await?;
-        let counts = if params.includes("count.posts") {
-            Some(state.newsroom.db().published_post_counts_by_tag(&page.items).await?)
-        } else {
-            None
-        };
+        let counts = post_counts(&state, &params, &page.items).await?;
         let shape = shape(&state, &params);
         let items = tags
             .iter()
@@ -82,10 +78,25 @@ pub async fn browse_tags(
     ok(&headers, result)
 }
 
-fn one(state: &AppState, query: &Query, tag: &Tag) -> Result<Value, ApiError> {
+async fn one(state: &AppState, query: &Query, tag: &Tag) -> Result<Value, ApiError> {
     let params = BrowseParams::parse(query, INCLUDES, &[])?;
+    let counts = post_counts(state, &params, &[tag.id.as_str().to_owned()]).await?;
+    let count = counts.map(|c| c.get(tag.id.as_str()).copied().unwrap_or(0));
     let shape = shape(state, &params);
-    Ok(json!({ "tags": [shape.select(output::tag(&shape, tag, None))] }))
+    Ok(json!({ "tags": [shape.select(output::tag(&shape, tag, count))] }))
+}
+
+/// With `include=count.posts`, how many posts and pages (in any state) carry each tag, as
+/// Ghost's Admin API counts them.
+async fn post_counts(
+    state: &AppState,
+    params: &BrowseParams,
+    ids: &[String],
+) -> Result<Option<std::collections::HashMap<String, i64>>, ApiError> {
+    if !params.includes("count.posts") {
+        return Ok(None);
+    }
+    Ok(Some(state.newsroom.db().all_post_counts_by_tag(ids).await?))
 }
 
 async fn by_id(state: &AppState, id: &str) -> Result<Tag, ApiError> {
@@ -100,7 +111,7 @@ pub async fn read_tag(
     query: Query,
     Path(id): Path<String>,
 ) -> Response {
-    let result = async { one(&state, &query, &by_id(&state, &id).await?) }.await;
+    let result = async { one(&state, &query, &by_id(&state, &id).await?).await }.await;
     ok(&headers, result)
 }
 
@@ -113,7 +124,7 @@ pub async fn read_tag_by_slug(
 ) -> Response {
     let result = async {
         let tag = state.newsroom.db().tag_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("Tag"))?;
-        one(&state, &query, &tag)
+        one(&state, &query, &tag).await
     }
     .await;
     ok(&headers, result)
@@ -133,7 +144,7 @@ pub async fn add_tag(State(state): State<AppState>, caller: AdminCaller, bytes: 
             let description = description.or_else(|| tag.description.clone()).unwrap_or_default();
             tag = state.newsroom.edit_tag_with_social(&caller.actor, &tag.id, &tag.name, &description, social).await?;
         }
-        one(&state, &Query::default(), &tag)
+        one(&state, &Query::default(), &tag).await
     }
     .await;
     created(result)
@@ -156,7 +167,7 @@ pub async fn edit_tag(
             None => existing.description.clone().unwrap_or_default(),
         };
         let tag = state.newsroom.edit_tag_with_social(&caller.actor, &existing.id, &name, &description, social).await?;
-        one(&state, &Query::default(), &tag)
+        one(&state, &Query::default(), &tag).await
     }
     .await;
     ok(&headers, result)

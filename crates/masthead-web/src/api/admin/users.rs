@@ -69,10 +69,15 @@ pub async fn read_user(
     Path(id): Path<String>,
 ) -> Response {
     let result = async {
-        let id = if id == "me" { Ok(caller.actor.user_id.clone()) } else { ObjectId::parse(&id) };
+        // An integration is nobody: its `me` is not found, as in Ghost.
+        let id = match id.as_str() {
+            "me" if caller.integration.is_some() => None,
+            "me" => Some(caller.actor.user_id.clone()),
+            _ => ObjectId::parse(&id).ok(),
+        };
         let user = match id {
-            Ok(id) => state.newsroom.db().user_by_id(&id).await?,
-            Err(_) => None,
+            Some(id) => state.newsroom.db().user_by_id(&id).await?,
+            None => None,
         };
         one(&state, &query, user).await
     }
