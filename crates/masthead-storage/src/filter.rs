@@ -717,6 +717,21 @@ fn parse_time(text: &str) -> Option<OffsetDateTime> {
     time::Date::parse(text, format_description!("[year]-[month]-[day]")).ok().map(|d| d.midnight().assume_utc())
 }
 
+/// How many published posts a tag or an author has, as an SQL expression to order by.
+fn post_count_order(resource: Resource) -> Option<&'static str> {
+    match resource {
+        Resource::Tags => Some(
+            "(SELECT COUNT(*) FROM posts_tags ot JOIN posts op ON op.id = ot.post_id \
+             WHERE ot.tag_id = t.id AND op.type = 'post' AND op.status = 'published')",
+        ),
+        Resource::Authors => Some(
+            "(SELECT COUNT(*) FROM posts_authors oa JOIN posts op ON op.id = oa.post_id \
+             WHERE oa.author_id = u.id AND op.type = 'post' AND op.status = 'published')",
+        ),
+        _ => None,
+    }
+}
+
 /// Longest `order` accepted; a handful of keys is all a listing can use.
 const MAX_ORDER_LENGTH: usize = 256;
 
@@ -741,6 +756,16 @@ fn compile_order(schema: &Schema, order: &str) -> Result<String, FilterError> {
             None | Some(_) => continue,
         };
         if words.next().is_some() {
+            continue;
+        }
+        // `count.posts` on tags and authors: by how many published posts they have, as Ghost
+        // orders them; equal counts oldest first.
+        if let Some(count) = post_count_order(schema.resource).filter(|_| field == "count.posts") {
+            first_direction.get_or_insert(direction);
+            keys.push(format!("{count} {direction}"));
+            if let Some(created) = schema.columns.iter().find(|c| c.name == "created_at") {
+                keys.push(format!("{} ASC", created.sql));
+            }
             continue;
         }
         let Some(column) = schema.columns.iter().find(|c| c.name == field && orderable(c)) else { continue };

@@ -48,6 +48,13 @@ async fn select(db: &Db, resource: Resource, scope: Scope, filter: &str, now: Of
     names(db, resource, &page.items).await
 }
 
+async fn ordered(db: &Db, resource: Resource, order: &str, now: OffsetDateTime) -> Vec<String> {
+    let page = list(db, resource, Scope::Public, None, Some(order), PageRequest::new(1, 100), now)
+        .await
+        .unwrap_or_else(|e| panic!("{order:?} lists: {e}"));
+    names(db, resource, &page.items).await
+}
+
 async fn refused(db: &Db, resource: Resource, filter: Option<&str>, order: Option<&str>) -> FilterError {
     match list(db, resource, Scope::Staff, filter, order, PageRequest::new(1, 15), masthead_core::now()).await {
         Err(StorageError::Filter(e)) => e,
@@ -282,6 +289,20 @@ dual_db_test!(async fn orders_are_stable_and_totals_count_the_filter(db) {
     // Staff see the draft; Ghost's admin order puts drafts before published posts.
     let staff = list(&db, Resource::Posts, Scope::Staff, Some("tag:-ties"), None, PageRequest::new(1, 100), now).await.expect("staff");
     assert_eq!(names(&db, Resource::Posts, &staff.items).await, ["echo", "alpha", "bravo", "delta", "charlie"]);
+});
+
+dual_db_test!(async fn tags_and_authors_order_by_how_many_published_posts_they_have(db) {
+    let app = TestApp::new(&db).await;
+    let now = masthead_core::now();
+    newsroom(&app, now).await;
+    // Published posts: Anna three (the draft does not count), Boris two, Cleo one.
+    assert_eq!(ordered(&db, Resource::Authors, "count.posts desc", now).await, ["anna-field", "boris-lane", "cleo-park"]);
+    assert_eq!(ordered(&db, Resource::Authors, "count.posts asc", now).await, ["cleo-park", "boris-lane", "anna-field"]);
+    // Politics is on two published posts; News (one published, one draft), Sport and the
+    // internal tag on one each.
+    let tags = ordered(&db, Resource::Tags, "count.posts desc", now).await;
+    assert_eq!(tags.first().map(String::as_str), Some("politics"), "{tags:?}");
+    assert_eq!(tags.len(), 4, "{tags:?}");
 });
 
 dual_db_test!(async fn the_public_scope_hides_drafts_internal_tags_and_suspended_staff_without_stories(db) {

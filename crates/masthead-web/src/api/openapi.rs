@@ -270,6 +270,7 @@ pub fn document(site_url: &str) -> Value {
                 "Tag": object(&["id", "name", "slug", "description", "feature_image", "visibility", "meta_title", "meta_description", "accent_color", "url", "count"]),
                 "Author": object(&["id", "name", "slug", "profile_image", "cover_image", "bio", "website", "location", "facebook", "twitter", "url", "count"]),
                 "User": object(&["id", "name", "slug", "email", "status", "roles", "profile_image", "bio", "url"]),
+                "Label": object(&["id", "name", "slug", "created_at", "updated_at"]),
                 "Member": object(&["id", "uuid", "email", "name", "note", "status", "labels", "newsletters", "subscribed", "email_suppression", "created_at", "updated_at"]),
                 "Newsletter": object(&["id", "uuid", "name", "slug", "description", "status", "sender_name", "sender_email", "sender_reply_to", "subscribe_on_signup", "sort_order", "host_name"]),
                 "Tier": object(&["id", "name", "slug", "type", "active", "visibility", "monthly_price", "yearly_price", "currency", "benefits"]),

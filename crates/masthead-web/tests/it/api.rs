@@ -312,8 +312,11 @@ dual_db_test!(async fn filters_fields_and_formats_work_and_bad_ones_are_named(db
     let malformed = content_get(&app, &key, "posts/?filter=tag:%5Bsociety").await;
     assert_eq!(error_of(&malformed).0, 400);
     assert!(json_of(&malformed)["errors"][0]["context"].as_str().is_some_and(|c| !c.is_empty()));
-    let private = content_get(&app, &key, "authors/?filter=email:anna@news.example.org").await;
-    assert_eq!(error_of(&private), (400, "BadRequestError".into(), None));
+    // As in Ghost, a condition on an author's email is dropped, so it cannot probe addresses.
+    let private = json_of(&content_get(&app, &key, "authors/?filter=email:nobody@news.example.org").await);
+    let everyone = json_of(&content_get(&app, &key, "authors/").await);
+    assert_eq!(private["meta"]["pagination"]["total"], everyone["meta"]["pagination"]["total"], "{private}");
+    assert!(everyone["meta"]["pagination"]["total"].as_i64().is_some_and(|n| n > 0), "{everyone}");
     // As Ghost 6: an unknown order is ignored (oldest first), as are unknown includes; a limit
     // that is not a number means 100; a negative one is refused.
     let bad_order = json_of(&content_get(&app, &key, "posts/?order=password%20desc").await);
@@ -639,10 +642,11 @@ dual_db_test!(async fn a_ghost_export_uploaded_in_the_newsroom_reads_through_the
         .iter()
         .map(|t| (t["slug"].as_str().unwrap_or_default().to_owned(), t["count"]["posts"].as_i64().unwrap_or(-1)))
         .collect();
-    // Internal tags are listed too (Ghost 6), by name, so `#front-page` first.
+    // Internal tags are listed too (Ghost 6), by name, so `#front-page` first; a tag on no
+    // published story (`economy`) is not, as in Ghost.
     assert_eq!(
         counted,
-        [("hash-front-page".to_owned(), 1), ("economy".to_owned(), 0), ("news".to_owned(), 1), ("україна".to_owned(), 1)]
+        [("hash-front-page".to_owned(), 1), ("news".to_owned(), 1), ("україна".to_owned(), 1)]
     );
     let authors = json_of(&content_get(&app, &key, "authors/").await);
     let author_slugs = names(&authors["authors"]);
@@ -925,7 +929,7 @@ dual_db_test!(async fn the_newsrooms_import_takes_ghosts_images_and_serves_them_
 
 dual_db_test!(async fn a_ghost_tags_social_and_seo_fields_are_imported_and_served_by_both_apis(db) {
     let app = TestApp::new(&db).await;
-    app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let owner = app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
     let export = json!({ "db": [{ "meta": { "exported_on": 1717236000000u64, "version": "5.96.0" }, "data": { "tags": [{
         "id": "6a00000000000000000000f1", "name": "Elections", "slug": "elections", "visibility": "public",
         "og_image": "__GHOST_URL__/content/images/2024/05/ballot.jpg",
@@ -945,8 +949,9 @@ dual_db_test!(async fn a_ghost_tags_social_and_seo_fields_are_imported_and_serve
     let content_key = integration(&app).await.content_key.expect("content key");
     let admin = admin_call(&app, &admin_key, "GET", "tags/slug/elections/", None).await;
     assert_eq!(admin.status, 200, "{}", admin.text());
-    // A tag with no published posts is not read on the Content API (as in Ghost), but is listed.
-    let content = content_get(&app, &content_key, "tags/?filter=slug:elections").await;
+    // The Content API shows tags on published stories only (as Ghost does).
+    PostBuilder::published("Results night").authors(&[&owner]).tags(&["Elections"]).create(&app.newsroom).await;
+    let content = content_get(&app, &content_key, "tags/slug/elections/").await;
     assert_eq!(content.status, 200, "{}", content.text());
     let image = format!("{}/content/images/2024/05/ballot.jpg", ORIGIN);
     for (api, body) in [("admin", json_of(&admin)), ("content", json_of(&content))] {
