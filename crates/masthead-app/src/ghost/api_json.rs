@@ -201,18 +201,11 @@ fn author_with_roles(shape: &Shape<'_>, user: &StaffUser, post_count: Option<i64
         "location": user.location,
         "facebook": user.facebook,
         "twitter": user.twitter,
-        // Ghost 6's other social accounts: Masthead keeps none of them, so they are null.
-        "threads": Value::Null,
-        "bluesky": Value::Null,
-        "mastodon": Value::Null,
-        "tiktok": Value::Null,
-        "youtube": Value::Null,
-        "instagram": Value::Null,
-        "linkedin": Value::Null,
         "meta_title": user.meta_title,
         "meta_description": user.meta_description,
         "url": author_url(shape.site_url, user),
     });
+    with_other_social_accounts(&mut out);
     if shape.audience == Audience::Admin {
         insert(&mut out, "email", json!(user.email));
         insert(&mut out, "status", json!(user.status.as_str()));
@@ -622,7 +615,7 @@ pub fn settings(site_url: &str, settings: &SiteSettings, facts: &SiteFacts<'_>) 
     let nav = |items: &[masthead_core::NavigationItem]| -> Value {
         Value::Array(items.iter().map(|i| json!({ "label": i.label, "url": i.url })).collect())
     };
-    json!({
+    let mut out = json!({
         "title": settings.title,
         "description": settings.description,
         "logo": absolute_url(site_url, &settings.logo),
@@ -631,14 +624,6 @@ pub fn settings(site_url: &str, settings: &SiteSettings, facts: &SiteFacts<'_>) 
         "cover_image": absolute_url(site_url, &settings.cover_image),
         "facebook": settings.facebook,
         "twitter": settings.twitter,
-        // Ghost 6's other social accounts: Masthead keeps none of them.
-        "threads": Value::Null,
-        "bluesky": Value::Null,
-        "mastodon": Value::Null,
-        "tiktok": Value::Null,
-        "youtube": Value::Null,
-        "instagram": Value::Null,
-        "linkedin": Value::Null,
         "lang": settings.locale,
         "locale": settings.locale,
         "timezone": settings.timezone.as_str(),
@@ -690,7 +675,9 @@ pub fn settings(site_url: &str, settings: &SiteSettings, facts: &SiteFacts<'_>) 
         "site_uuid": facts.site_uuid,
         "url": format!("{site_url}/"),
         "version": API_VERSION.trim_start_matches('v'),
-    })
+    });
+    with_other_social_accounts(&mut out);
+    out
 }
 
 /// The settings as Ghost's Admin API lists them (`{key, value}` rows, in Ghost's order; lists and
@@ -890,6 +877,17 @@ pub fn member_details(
                 "referrer_source": Value::Null, "referrer_medium": Value::Null, "referrer_url": Value::Null,
             }),
         );
+    }
+}
+
+/// Ghost 6's social accounts besides Facebook and X: Masthead keeps none of them, so staff and
+/// the site show them as null.
+const OTHER_SOCIAL_ACCOUNTS: [&str; 7] =
+    ["threads", "bluesky", "mastodon", "tiktok", "youtube", "instagram", "linkedin"];
+
+fn with_other_social_accounts(value: &mut Value) {
+    for account in OTHER_SOCIAL_ACCOUNTS {
+        insert(value, account, Value::Null);
     }
 }
 

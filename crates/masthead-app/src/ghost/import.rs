@@ -251,7 +251,7 @@ fn slug_from(given: Option<&str>, fallback: &str) -> Result<(Slug, Option<String
             return Ok((slug, None));
         }
         // Ghost URL-encodes non-Latin slugs in some versions; decoding keeps the readable form.
-        let decoded = percent_decode(given);
+        let decoded = percent_encoding::percent_decode_str(given).decode_utf8_lossy();
         if let Some(slug) = Slug::from_title(&decoded) {
             return Ok((
                 slug.clone(),
@@ -268,26 +268,6 @@ fn slug_from(given: Option<&str>, fallback: &str) -> Result<(Slug, Option<String
             Some(g) => format!("slug {g:?} is not a valid slug and none can be made from {fallback:?}"),
             None => format!("there is no slug and none can be made from {fallback:?}"),
         })
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A Ghost role name as one of ours, with a note when it is not a straight match.
