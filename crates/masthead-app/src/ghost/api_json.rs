@@ -537,6 +537,36 @@ pub fn label(label: &masthead_core::Label) -> Value {
     })
 }
 
+/// A newsletter send as Ghost's Admin API shows a post's `email`: its state (`pending`,
+/// `submitting`, `submitted`, `failed`), who it went to, how many were sent and failed.
+pub fn email(email: &masthead_storage::EmailRecord, progress: &masthead_storage::EmailProgress) -> Value {
+    let status = match email.status.as_str() {
+        "pending" => "pending",
+        "sending" => "submitting",
+        "sent" => "submitted",
+        _ => "failed",
+    };
+    json!({
+        "id": email.id,
+        "post_id": email.post_id,
+        "newsletter_id": email.newsletter_id,
+        "status": status,
+        "recipient_filter": email.segment,
+        "error": email.error,
+        "email_count": email.recipient_count,
+        "delivered_count": progress.sent,
+        "failed_count": progress.failed,
+        "opened_count": 0,
+        "subject": email.subject,
+        "track_opens": false,
+        "track_clicks": false,
+        "feedback_enabled": false,
+        "submitted_at": email.started_at.map(ghost_time),
+        "created_at": ghost_time(email.created_at),
+        "updated_at": ghost_time(email.finished_at.or(email.started_at).unwrap_or(email.created_at)),
+    })
+}
+
 /// A tier as Ghost's APIs show it (benefits as names; prices in the smallest unit). A free tier
 /// has no currency or prices at all, as in Ghost.
 pub fn tier(tier: &masthead_core::Tier) -> Value {

@@ -66,6 +66,7 @@ fn redacted(value: &Value) -> Value {
                 .map(|(k, v)| {
                     let v = match (k.as_str(), v) {
                         ("id" | "uuid" | "comment_id", Value::String(_)) => json!("[id]"),
+                        (k, Value::String(_)) if k.ends_with("_id") => json!("[id]"),
                         (k, Value::String(_)) if k.ends_with("_at") => json!("[time]"),
                         _ => redacted(v),
                     };

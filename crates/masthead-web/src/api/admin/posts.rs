@@ -261,7 +261,10 @@ async fn browse(
     let posts = state.newsroom.db().posts_by_ids(&page.items).await?;
     let mut shape = shape(state, &params);
     shape.tiers = state.newsroom.db().tiers().await?;
-    let items = posts.iter().map(|p| shape.select(output::post(&shape, p))).collect();
+    let mut items = Vec::with_capacity(posts.len());
+    for post in &posts {
+        items.push(shape.select(with_sending(state, &shape, post, output::post(&shape, post)).await?));
+    }
     Ok(browse_body(resource_of(post_type), items, &page))
 }
 
@@ -277,7 +280,40 @@ async fn read(
     }
     let mut shape = shape(state, &params);
     shape.tiers = state.newsroom.db().tiers().await?;
-    Ok(json!({ resource_of(post.post_type): [shape.select(output::post(&shape, post))] }))
+    let value = with_sending(state, &shape, post, output::post(&shape, post)).await?;
+    Ok(json!({ resource_of(post.post_type): [shape.select(value)] }))
+}
+
+/// A post's newsletter, its segment and its send, where the answer shows them (Ghost's
+/// `newsletter`, `email_segment` and `email`): Masthead keeps them beside the post.
+async fn with_sending(
+    state: &AppState,
+    shape: &output::Shape<'_>,
+    post: &Post,
+    mut value: serde_json::Value,
+) -> Result<serde_json::Value, ApiError> {
+    let serde_json::Value::Object(map) = &mut value else { return Ok(value) };
+    if post.post_type != PostType::Post {
+        return Ok(value);
+    }
+    let db = state.newsroom.db();
+    if let Some((newsletter, segment)) = db.post_newsletter(&post.id).await? {
+        if map.contains_key("email_segment") {
+            map.insert("email_segment".into(), json!(segment.as_string()));
+        }
+        if map.contains_key("newsletter")
+            && let Some(newsletter) = db.newsletter_by_id(&newsletter).await?
+        {
+            map.insert("newsletter".into(), output::newsletter(shape, &newsletter));
+        }
+    }
+    if map.contains_key("email")
+        && let Some(email) = db.email_for_post(&post.id).await?
+    {
+        let progress = db.email_progress(&email.id).await?;
+        map.insert("email".into(), output::email(&email, &progress));
+    }
+    Ok(value)
 }
 
 fn newsletter_request(query: &Query) -> Result<NewsletterRequest, ApiError> {
@@ -288,7 +324,7 @@ async fn saved(state: &AppState, query: &Query, post: &Post) -> Result<serde_jso
     let params = BrowseParams::parse(query, INCLUDES, FORMATS)?;
     let mut shape = shape(state, &params);
     shape.tiers = state.newsroom.db().tiers().await?;
-    Ok(json!({ resource_of(post.post_type): [output::post(&shape, post)] }))
+    Ok(json!({ resource_of(post.post_type): [with_sending(state, &shape, post, output::post(&shape, post)).await?] }))
 }
 
 async fn add(
