@@ -6,6 +6,7 @@
 // Ghost's settings object is one large `json!` literal.
 #![recursion_limit = "256"]
 
+pub mod archive;
 pub mod cdn;
 mod changes;
 pub mod demo;
@@ -22,6 +23,8 @@ pub mod payments;
 pub use changes::{ChangeBus, ContentChange, Origin};
 pub use error::AppError;
 pub use newsroom::posts::{PostBody, PostInput};
+
+use std::sync::Arc;
 
 use masthead_media::MediaStore;
 use masthead_storage::{Db, DbReader};
@@ -46,6 +49,8 @@ pub struct Newsroom {
     pub(crate) campaign_recount: newsroom::campaigns::RecountSignal,
     /// The voice stories are narrated with ([`Newsroom::with_narrator`]).
     pub(crate) narrator: narration::Narrator,
+    /// Content keys recently checked ([`Newsroom::content_key`]).
+    pub(crate) content_keys: Arc<integrations::KeyMemory>,
 }
 
 impl Newsroom {
@@ -61,6 +66,7 @@ impl Newsroom {
             stripe: payments::StripeConfig::default(),
             campaign_recount: newsroom::campaigns::RecountSignal::default(),
             narrator: narration::Narrator::default(),
+            content_keys: Arc::default(),
         }
     }
 

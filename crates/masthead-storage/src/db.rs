@@ -184,6 +184,17 @@ impl Db {
             Pools::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
             Pools::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
+        self.refresh_statistics().await
+    }
+
+    /// Lets the query planner see how large the tables have grown. PostgreSQL keeps its
+    /// statistics itself (autovacuum); SQLite only has those `ANALYZE` gathers, and without them
+    /// it may walk every story to find a tag's fifteen. Run on start and after bulk writes
+    /// (imports, generated archives); it samples at most a thousand rows an index.
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        if let Pools::Sqlite { writer, .. } = self.pools() {
+            sqlx::raw_sql("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;").execute(writer).await?;
+        }
         Ok(())
     }
 

@@ -62,6 +62,11 @@ pub struct SitemapEntry {
     pub feature_image: Option<String>,
 }
 
+#[derive(sqlx::FromRow)]
+struct SitemapFile {
+    lastmod: OffsetDateTime,
+}
+
 /// `$first, $first+1, ...` for an `IN (...)` list of `count` values.
 fn placeholders(first: usize, count: usize) -> String {
     (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
@@ -136,10 +141,9 @@ impl PostList<'_> {
         match self {
             PostList::All => "",
             PostList::Featured => " AND p.featured = TRUE",
-            PostList::Tag(_) => " AND EXISTS (SELECT 1 FROM posts_tags x WHERE x.post_id = p.id AND x.tag_id = $1)",
-            PostList::Author(_) => {
-                " AND EXISTS (SELECT 1 FROM posts_authors x WHERE x.post_id = p.id AND x.author_id = $1)"
-            }
+            // From the tag's or author's links: a few stories among many.
+            PostList::Tag(_) => " AND p.id IN (SELECT x.post_id FROM posts_tags x WHERE x.tag_id = $1)",
+            PostList::Author(_) => " AND p.id IN (SELECT x.post_id FROM posts_authors x WHERE x.author_id = $1)",
         }
     }
 
@@ -282,28 +286,29 @@ impl DbReader {
         Ok(self.with_relations(rows).await?.pop())
     }
 
-    /// Published posts, newest first.
+    /// Published posts, newest first. The page is found in the listing indexes alone (however
+    /// deep the page, no story's row is read to skip it); then only its stories are loaded.
     pub async fn published_posts(&self, list: PostList<'_>, page: PageRequest) -> Result<Paginated<Post>> {
         let condition = list.condition();
         let count_sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM posts p WHERE {LIVE_POSTS}{condition}"));
         let next = if list.parameter().is_some() { 2 } else { 1 };
-        let list_sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {POST_COLUMNS} FROM posts p WHERE {LIVE_POSTS}{condition} \
+        let ids_sql = sqlx::AssertSqlSafe(format!(
+            "SELECT p.id FROM posts p WHERE {LIVE_POSTS}{condition} \
              ORDER BY p.published_at DESC, p.id DESC LIMIT ${next} OFFSET ${}",
             next + 1
         ));
-        let (total, rows): (i64, Vec<PostRecord>) = on_db!(self, read, |pool| {
+        let (total, ids): (i64, Vec<String>) = on_db!(self, read, |pool| {
             let mut count = sqlx::query_scalar(count_sql);
-            let mut select = sqlx::query_as(list_sql);
+            let mut select = sqlx::query_scalar(ids_sql);
             if let Some(parameter) = list.parameter() {
                 count = count.bind(parameter);
                 select = select.bind(parameter);
             }
             let total = count.fetch_one(pool).await?;
-            let rows = select.bind(i64::from(page.limit)).bind(page.offset()).fetch_all(pool).await?;
-            (total, rows)
+            let ids = select.bind(i64::from(page.limit)).bind(page.offset()).fetch_all(pool).await?;
+            (total, ids)
         });
-        let posts = self.with_relations(rows).await?;
+        let posts = self.posts_by_ids(&ids).await?;
         Ok(Paginated::new(posts, page, total.max(0) as u64))
     }
 
@@ -358,11 +363,33 @@ impl DbReader {
         self.with_relations(rows).await
     }
 
-    /// Every published post or page, for the sitemaps.
-    pub async fn sitemap_entries(&self, post_type: PostType) -> Result<Vec<SitemapEntry>> {
+    /// One file of a sitemap: the published posts or pages `per_file` at a time, newest first
+    /// (`file` counts from 1).
+    pub async fn sitemap_entries(&self, post_type: PostType, file: u32, per_file: u32) -> Result<Vec<SitemapEntry>> {
         let sql = "SELECT slug, updated_at, feature_image FROM posts \
-                   WHERE type = $1 AND status = 'published' ORDER BY published_at DESC, id DESC";
-        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(post_type.as_str()).fetch_all(pool).await?))
+                   WHERE type = $1 AND status = 'published' ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3";
+        let offset = i64::from(file.max(1) - 1) * i64::from(per_file);
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql)
+            .bind(post_type.as_str())
+            .bind(i64::from(per_file))
+            .bind(offset)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// The files of a sitemap of published posts or pages, `per_file` entries each: the newest
+    /// change in each, in file order (none when nothing is published).
+    pub async fn sitemap_files(&self, post_type: PostType, per_file: u32) -> Result<Vec<OffsetDateTime>> {
+        let sql = "SELECT MAX(updated_at) AS lastmod FROM ( \
+                     SELECT updated_at, (ROW_NUMBER() OVER (ORDER BY published_at DESC, id DESC) - 1) / $2 AS file \
+                     FROM posts WHERE type = $1 AND status = 'published') numbered \
+                   GROUP BY file ORDER BY file";
+        let rows: Vec<SitemapFile> = on_db!(self, read, |pool| sqlx::query_as(sql)
+            .bind(post_type.as_str())
+            .bind(i64::from(per_file.max(1)))
+            .fetch_all(pool)
+            .await?);
+        Ok(rows.into_iter().map(|r| r.lastmod).collect())
     }
 
     pub async fn count_posts(&self) -> Result<i64> {
@@ -610,6 +637,49 @@ impl Db {
             .bind(masthead_core::to_stored_time(source.imported_at))
             .execute(&mut *tx)
             .await?;
+            crate::jobs::apply_job_changes!(tx, jobs);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
+
+impl Db {
+    /// Inserts new posts with their tag and author links, and `jobs`, in one transaction: the
+    /// bulk path of generated archives. Links go in as multi-row inserts, a few hundred rows a
+    /// statement, because a batch of a thousand posts has several thousand of them.
+    pub async fn insert_new_posts(&self, posts: &[Post], jobs: &[crate::JobChange]) -> Result<()> {
+        let sql = format!("INSERT INTO posts ({}) VALUES ({})", POST_COLUMNS.replace("p.", ""), placeholders(1, 30));
+        let tags: Vec<(&str, &str, i32)> = posts
+            .iter()
+            .flat_map(|p| p.tags.iter().enumerate().map(move |(i, t)| (p.id.as_str(), t.id.as_str(), i as i32)))
+            .collect();
+        let authors: Vec<(&str, &str, i32)> = posts
+            .iter()
+            .flat_map(|p| p.authors.iter().enumerate().map(move |(i, a)| (p.id.as_str(), a.id.as_str(), i as i32)))
+            .collect();
+        on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            for post in posts {
+                bind_post!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), post)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StorageError::on_unique("slug", post.slug.as_str()))?;
+            }
+            for (table, column, links) in [("posts_tags", "tag_id", &tags), ("posts_authors", "author_id", &authors)] {
+                for chunk in links.chunks(300) {
+                    let rows = (0..chunk.len())
+                        .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let insert = format!("INSERT INTO {table} (post_id, {column}, sort_order) VALUES {rows}");
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(insert));
+                    for (post, linked, order) in chunk {
+                        query = query.bind(*post).bind(*linked).bind(*order);
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+            }
             crate::jobs::apply_job_changes!(tx, jobs);
             tx.commit().await?;
         });

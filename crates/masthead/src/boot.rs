@@ -44,12 +44,15 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             println!("Database is up to date.");
             Ok(())
         }
-        Some(Command::Demo { storage }) => {
+        Some(Command::Demo { storage, posts, seed }) => {
             let _lock = lock_database(&storage, "demo")?;
             let newsroom = open_newsroom(&storage).await?;
             let report = demo::seed(&newsroom).await.context("seeding the demo newsroom")?;
             println!("Demo newsroom: {} items created, {} already present.", report.created, report.skipped);
             print_demo_owner(&report, None);
+            if let Some(posts) = posts {
+                generate_archive(&newsroom, posts, seed).await?;
+            }
             newsroom.close().await;
             Ok(())
         }
@@ -383,6 +386,33 @@ fn read_password() -> anyhow::Result<String> {
 
 /// Prints the demo owner's password, except when `serve` runs a site others can reach: its
 /// output usually ends up in a log, so it says how to choose a password instead.
+/// `masthead demo --posts N`: the generated archive, with a line of progress per 10,000 stories.
+async fn generate_archive(newsroom: &masthead_app::Newsroom, posts: usize, seed: u64) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let report = masthead_app::archive::generate(newsroom, posts, seed, |written| {
+        if written % 10_000 == 0 || written == posts {
+            println!("Archive: {written} of {posts} stories written ({:.1} s).", started.elapsed().as_secs_f64());
+        }
+    })
+    .await
+    .context("generating the archive")?;
+    if report.already_present {
+        println!("Archive: already present (its first story exists); nothing written.");
+    } else {
+        println!(
+            "Archive: {} published stories, {} pages, {} drafts, {} scheduled; {} tags and {} authors added, in {:.1} s.",
+            report.posts,
+            report.pages,
+            report.drafts,
+            report.scheduled,
+            report.tags,
+            report.authors,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
 fn print_demo_owner(report: &demo::DemoReport, site_url: Option<&str>) {
     if let Some(line) = demo_owner_line(report, site_url) {
         println!("{line}");

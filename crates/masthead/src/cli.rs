@@ -35,6 +35,14 @@ pub enum Command {
     Demo {
         #[command(flatten)]
         storage: StorageArgs,
+        /// Also generate an archive of this many stories (pages, drafts and scheduled stories
+        /// among them), with 300 tags and 80 authors: the same archive for the same number and
+        /// seed, for measuring a site with years of stories.
+        #[arg(long, value_name = "N")]
+        posts: Option<usize>,
+        /// Varies the generated archive.
+        #[arg(long, default_value_t = 1, requires = "posts")]
+        seed: u64,
     },
     /// Manage staff accounts.
     User {

@@ -69,7 +69,19 @@ dual_db_test!(async fn published_lists_are_newest_first_paginated_and_filtered(d
     assert_eq!(sections.iter().map(|t| (t.tag.slug.as_str(), t.post_count)).collect::<Vec<_>>(), [("culture", 4), ("economy", 3)]);
     let authors = db.authors_with_published_posts().await.expect("authors");
     assert_eq!(authors.iter().map(|a| (a.author.name.as_str(), a.post_count)).collect::<Vec<_>>(), [("Anna Field", 4), ("Boris Lane", 3)]);
-    assert_eq!(db.sitemap_entries(PostType::Page).await.expect("pages").len(), 1);
+    assert_eq!(db.sitemap_entries(PostType::Page, 1, 1_000).await.expect("pages").len(), 1);
+    // Split three to a file: files of 3, 3 and 1 stories, newest first, each with its newest change.
+    let slugs = |entries: Vec<masthead_storage::SitemapEntry>| entries.into_iter().map(|e| e.slug).collect::<Vec<_>>();
+    assert_eq!(slugs(db.sitemap_entries(PostType::Post, 1, 3).await.expect("file 1")), ["story-0", "story-1", "story-2"]);
+    assert_eq!(slugs(db.sitemap_entries(PostType::Post, 3, 3).await.expect("file 3")), ["story-6"]);
+    assert!(db.sitemap_entries(PostType::Post, 4, 3).await.expect("file 4").is_empty());
+    let files = db.sitemap_files(PostType::Post, 3).await.expect("files");
+    assert_eq!(files.len(), 3);
+    for (index, lastmod) in files.iter().enumerate() {
+        let file = db.sitemap_entries(PostType::Post, index as u32 + 1, 3).await.expect("file");
+        assert_eq!(Some(*lastmod), file.into_iter().map(|e| e.updated_at).max(), "file {}", index + 1);
+    }
+    assert!(db.sitemap_files(PostType::Page, 3).await.expect("pages").len() == 1);
     assert_eq!(db.count_posts().await.expect("count"), 9);
 });
 

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use masthead_core::{Post, PostType, Reader, TagVisibility, Visibility};
 use masthead_render::gating::seen_by;
 use masthead_render::views::{ImageView, SiteView, author_path, iso, post_path, tag_path};
-use masthead_storage::{PageRequest, PostList, SitemapEntry};
+use masthead_storage::{PageRequest, PostList};
 use serde::Serialize;
 use time::format_description::well_known::Rfc2822;
 
@@ -200,23 +200,76 @@ fn listings() -> CacheDeps {
     deps
 }
 
+/// The most entries one sitemap file holds; longer sitemaps are split into numbered files
+/// (`sitemap-posts.xml`, `sitemap-posts-2.xml`, ...), all listed in the index.
+pub const SITEMAP_FILE_ENTRIES: u32 = 1_000;
+
+/// What a sitemap lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SitemapKind {
+    Pages,
+    Posts,
+    Authors,
+    Tags,
+}
+
+impl SitemapKind {
+    const ALL: [SitemapKind; 4] = [SitemapKind::Pages, SitemapKind::Posts, SitemapKind::Authors, SitemapKind::Tags];
+
+    fn name(self) -> &'static str {
+        match self {
+            SitemapKind::Pages => "pages",
+            SitemapKind::Posts => "posts",
+            SitemapKind::Authors => "authors",
+            SitemapKind::Tags => "tags",
+        }
+    }
+
+    /// The path of file `file` (from 1): the first keeps the plain name.
+    fn path(self, file: u32) -> String {
+        match file {
+            0 | 1 => format!("/sitemap-{}.xml", self.name()),
+            n => format!("/sitemap-{}-{n}.xml", self.name()),
+        }
+    }
+
+    /// The kind and file number a file name stands for, when it is a numbered sitemap file
+    /// (`sitemap-posts-2.xml`; the first file has only the plain name).
+    fn parse_numbered(file: &str) -> Option<(SitemapKind, u32)> {
+        let rest = file.strip_prefix("sitemap-")?.strip_suffix(".xml")?;
+        let (name, number) = rest.rsplit_once('-')?;
+        let kind = Self::ALL.into_iter().find(|k| k.name() == name)?;
+        let number: u32 = number.parse().ok().filter(|n| *n >= 2 && !number.starts_with('0'))?;
+        Some((kind, number))
+    }
+}
+
+/// The number of files `count` entries take.
+fn files_for(count: usize) -> u32 {
+    (count.div_ceil(SITEMAP_FILE_ENTRIES as usize)).max(1) as u32
+}
+
 pub async fn sitemap_index(State(state): State<AppState>) -> Result<Response, WebError> {
     let ctx = site_context(&state).await?;
     let db = &state.newsroom.db();
-    let newest = |entries: Vec<SitemapEntry>| entries.iter().map(|e| e.updated_at).max().map(iso);
-    let sitemaps = vec![
-        SitemapRef {
-            url: ctx.site.absolute("/sitemap-pages.xml"),
-            lastmod: newest(db.sitemap_entries(PostType::Page).await?),
-        },
-        SitemapRef {
-            url: ctx.site.absolute("/sitemap-posts.xml"),
-            lastmod: newest(db.sitemap_entries(PostType::Post).await?),
-        },
-        SitemapRef { url: ctx.site.absolute("/sitemap-authors.xml"), lastmod: None },
-        SitemapRef { url: ctx.site.absolute("/sitemap-tags.xml"), lastmod: None },
-        SitemapRef { url: ctx.site.absolute("/sitemap-news.xml"), lastmod: None },
-    ];
+    let mut sitemaps = Vec::new();
+    for kind in SitemapKind::ALL {
+        let lastmods: Vec<Option<String>> = match kind {
+            SitemapKind::Pages | SitemapKind::Posts => {
+                let post_type = if kind == SitemapKind::Pages { PostType::Page } else { PostType::Post };
+                let files = db.sitemap_files(post_type, SITEMAP_FILE_ENTRIES).await?;
+                if files.is_empty() { vec![None] } else { files.into_iter().map(|at| Some(iso(at))).collect() }
+            }
+            SitemapKind::Authors => {
+                vec![None; files_for(db.authors_with_published_posts().await?.len()) as usize]
+            }
+            SitemapKind::Tags => vec![None; files_for(db.public_tags_with_published_posts().await?.len()) as usize],
+        };
+        for (index, lastmod) in lastmods.into_iter().enumerate() {
+            sitemaps.push(SitemapRef { url: ctx.site.absolute(&kind.path(index as u32 + 1)), lastmod });
+        }
+    }
+    sitemaps.push(SitemapRef { url: ctx.site.absolute("/sitemap-news.xml"), lastmod: None });
     #[derive(Serialize)]
     struct Index {
         sitemaps: Vec<SitemapRef>,
@@ -235,63 +288,80 @@ async fn render_urlset(state: &AppState, site: &SiteView, entries: Vec<UrlEntry>
     Ok(cacheable(xml, XML, listings()))
 }
 
-async fn sitemap_of(state: &AppState, post_type: PostType) -> Result<Response, WebError> {
+/// File `file` (from 1) of a sitemap. A numbered file past the last is not found; the first
+/// file always exists, empty when there is nothing to list.
+async fn sitemap_of(state: &AppState, kind: SitemapKind, file: u32) -> Result<Response, WebError> {
     let ctx = site_context(state).await?;
-    let entries = state
-        .newsroom
-        .db()
-        .sitemap_entries(post_type)
-        .await?
-        .into_iter()
-        .map(|e| UrlEntry {
-            url: ctx.site.absolute(&post_path(&e.slug)),
-            lastmod: Some(iso(e.updated_at)),
-            image: e.feature_image.as_deref().map(|u| ctx.site.absolute(u)),
-        })
-        .collect();
+    let db = state.newsroom.db();
+    let per_file = SITEMAP_FILE_ENTRIES as usize;
+    let skip = (file as usize - 1) * per_file;
+    let entries: Vec<UrlEntry> = match kind {
+        SitemapKind::Pages | SitemapKind::Posts => {
+            let post_type = if kind == SitemapKind::Pages { PostType::Page } else { PostType::Post };
+            db.sitemap_entries(post_type, file, SITEMAP_FILE_ENTRIES)
+                .await?
+                .into_iter()
+                .map(|e| UrlEntry {
+                    url: ctx.site.absolute(&post_path(&e.slug)),
+                    lastmod: Some(iso(e.updated_at)),
+                    image: e.feature_image.as_deref().map(|u| ctx.site.absolute(u)),
+                })
+                .collect()
+        }
+        SitemapKind::Tags => db
+            .public_tags_with_published_posts()
+            .await?
+            .into_iter()
+            .skip(skip)
+            .take(per_file)
+            .map(|t| UrlEntry {
+                url: ctx.site.absolute(&tag_path(t.tag.slug.as_str())),
+                lastmod: Some(iso(t.tag.updated_at)),
+                image: None,
+            })
+            .collect(),
+        SitemapKind::Authors => db
+            .authors_with_published_posts()
+            .await?
+            .into_iter()
+            .skip(skip)
+            .take(per_file)
+            .map(|a| UrlEntry {
+                url: ctx.site.absolute(&author_path(a.author.slug.as_str())),
+                lastmod: Some(iso(a.author.updated_at)),
+                image: a.author.profile_image.as_deref().map(|u| ctx.site.absolute(u)),
+            })
+            .collect(),
+    };
+    if entries.is_empty() && file > 1 {
+        return Err(WebError::NotFound);
+    }
     render_urlset(state, &ctx.site, entries).await
 }
 
 pub async fn sitemap_posts(State(state): State<AppState>) -> Result<Response, WebError> {
-    sitemap_of(&state, PostType::Post).await
+    sitemap_of(&state, SitemapKind::Posts, 1).await
 }
 
 pub async fn sitemap_pages(State(state): State<AppState>) -> Result<Response, WebError> {
-    sitemap_of(&state, PostType::Page).await
+    sitemap_of(&state, SitemapKind::Pages, 1).await
 }
 
 pub async fn sitemap_tags(State(state): State<AppState>) -> Result<Response, WebError> {
-    let ctx = site_context(&state).await?;
-    let entries = state
-        .newsroom
-        .db()
-        .public_tags_with_published_posts()
-        .await?
-        .into_iter()
-        .map(|t| UrlEntry {
-            url: ctx.site.absolute(&tag_path(t.tag.slug.as_str())),
-            lastmod: Some(iso(t.tag.updated_at)),
-            image: None,
-        })
-        .collect();
-    render_urlset(&state, &ctx.site, entries).await
+    sitemap_of(&state, SitemapKind::Tags, 1).await
 }
 
 pub async fn sitemap_authors(State(state): State<AppState>) -> Result<Response, WebError> {
-    let ctx = site_context(&state).await?;
-    let entries = state
-        .newsroom
-        .db()
-        .authors_with_published_posts()
-        .await?
-        .into_iter()
-        .map(|a| UrlEntry {
-            url: ctx.site.absolute(&author_path(a.author.slug.as_str())),
-            lastmod: Some(iso(a.author.updated_at)),
-            image: a.author.profile_image.as_deref().map(|u| ctx.site.absolute(u)),
-        })
-        .collect();
-    render_urlset(&state, &ctx.site, entries).await
+    sitemap_of(&state, SitemapKind::Authors, 1).await
+}
+
+/// A file at the top of the site that no other route serves: the numbered sitemap files
+/// (`/sitemap-posts-2.xml`), or not found.
+pub async fn top_level_file(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, WebError> {
+    match SitemapKind::parse_numbered(&file) {
+        Some((kind, number)) => sitemap_of(&state, kind, number).await,
+        None => Err(WebError::NotFound),
+    }
 }
 
 /// Google News sitemap: stories published in the last two days.
@@ -325,4 +395,23 @@ pub async fn robots(State(state): State<AppState>) -> Response {
     let body =
         format!("User-agent: *\nDisallow: /ghost/\nDisallow: /admin/\n\nSitemap: {}/sitemap.xml\n", state.site_url);
     ([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))], body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_sitemap_files_are_read_from_their_names() {
+        assert_eq!(SitemapKind::parse_numbered("sitemap-posts-2.xml"), Some((SitemapKind::Posts, 2)));
+        assert_eq!(SitemapKind::parse_numbered("sitemap-tags-31.xml"), Some((SitemapKind::Tags, 31)));
+        for not_numbered in
+            ["sitemap-posts.xml", "sitemap-posts-1.xml", "sitemap-posts-02.xml", "sitemap-news-2.xml", "ads.txt"]
+        {
+            assert_eq!(SitemapKind::parse_numbered(not_numbered), None, "{not_numbered}");
+        }
+        assert_eq!(SitemapKind::Posts.path(1), "/sitemap-posts.xml");
+        assert_eq!(SitemapKind::Posts.path(3), "/sitemap-posts-3.xml");
+        assert_eq!((files_for(0), files_for(1_000), files_for(1_001)), (1, 1, 2));
+    }
 }

@@ -68,3 +68,34 @@ dual_db_test!(async fn every_sitemap_parses_and_lists_what_it_should(db) {
         }
     }
 });
+
+dual_db_test!(async fn long_sitemaps_are_split_a_thousand_to_a_file(db) {
+    let app = TestApp::new(&db).await;
+    let archive = masthead_app::archive::generate(&app.newsroom, 1_100, 3, |_| {}).await.expect("archive");
+    assert!(archive.posts > 1_000, "enough published stories for two files: {archive:?}");
+
+    let index_text = app.get("/sitemap.xml").await.text();
+    let maps: Vec<String> = xml(&index_text)
+        .descendants()
+        .filter(|n| n.has_tag_name("loc"))
+        .filter_map(|n| n.text())
+        .map(|url| url.trim_start_matches("https://news.example.org").to_owned())
+        .collect();
+    assert_eq!(
+        maps,
+        ["/sitemap-pages.xml", "/sitemap-posts.xml", "/sitemap-posts-2.xml", "/sitemap-authors.xml", "/sitemap-tags.xml", "/sitemap-news.xml"]
+    );
+    let mut listed = std::collections::HashSet::new();
+    for (path, expected) in [("/sitemap-posts.xml", 1_000), ("/sitemap-posts-2.xml", archive.posts - 1_000)] {
+        let response = app.get(path).await;
+        assert_eq!(response.status, 200, "{path}");
+        let text = response.text();
+        let urls: Vec<String> = xml(&text).descendants().filter(|n| n.has_tag_name("loc")).filter_map(|n| n.text()).map(str::to_owned).collect();
+        assert_eq!(urls.len(), expected, "{path}");
+        listed.extend(urls);
+    }
+    assert_eq!(listed.len(), archive.posts, "every published story once, in one file or the other");
+    for missing in ["/sitemap-posts-3.xml", "/sitemap-posts-1.xml", "/sitemap-tags-2.xml", "/sitemap-anything-2.xml"] {
+        assert_eq!(app.get(missing).await.status, 404, "{missing}");
+    }
+});
