@@ -14,6 +14,42 @@ use time::{Duration, OffsetDateTime};
 
 use crate::{AppError, Newsroom};
 
+/// How long a content key found valid is taken as valid without asking the database again. A
+/// key deleted or regenerated on this instance is refused at once; on other instances, after at
+/// most this long.
+pub const KEY_MEMORY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Content keys recently found valid, so that the Content API's hot path (an answer served from
+/// memory) does not wait on the database for every request. Unknown keys are never remembered.
+#[derive(Debug, Default)]
+pub struct KeyMemory(std::sync::Mutex<std::collections::HashMap<String, (ApiKeyRecord, std::time::Instant)>>);
+
+impl KeyMemory {
+    /// Remembered keys beyond this are forgotten together (keys are few; this bounds memory).
+    const MOST: usize = 1_000;
+
+    fn recall(&self, key: &str) -> Option<ApiKeyRecord> {
+        let keys = self.0.lock().ok()?;
+        let (record, checked) = keys.get(key)?;
+        (checked.elapsed() < KEY_MEMORY).then(|| record.clone())
+    }
+
+    fn remember(&self, key: &str, record: &ApiKeyRecord) {
+        if let Ok(mut keys) = self.0.lock() {
+            if keys.len() >= Self::MOST {
+                keys.clear();
+            }
+            keys.insert(key.to_owned(), (record.clone(), std::time::Instant::now()));
+        }
+    }
+
+    fn forget_all(&self) {
+        if let Ok(mut keys) = self.0.lock() {
+            keys.clear();
+        }
+    }
+}
+
 pub const MAX_NAME_LEN: usize = 191;
 
 /// How old a signed admin token may be, as in Ghost.
@@ -227,7 +263,9 @@ impl Newsroom {
 
     /// Deletes an integration: its keys stop working and its webhooks stop firing at once.
     pub async fn delete_integration(&self, id: &str) -> Result<(), AppError> {
-        if !self.db.delete_integration(id).await? {
+        let deleted = self.db.delete_integration(id).await?;
+        self.content_keys.forget_all();
+        if !deleted {
             return Err(AppError::NotFound("integration"));
         }
         Ok(())
@@ -237,13 +275,18 @@ impl Newsroom {
     pub async fn regenerate_key(&self, id: &str, kind: KeyKind) -> Result<Integration, AppError> {
         let integration = self.integration(id).await?;
         self.db.replace_api_key(&new_key(&integration.record.id, kind, masthead_core::now())).await?;
+        self.content_keys.forget_all();
         self.integration(id).await
     }
 
     /// The content key presented as `?key=`, if it is one.
     pub async fn content_key(&self, key: &str) -> Result<Option<ApiKeyRecord>, AppError> {
+        if let Some(known) = self.content_keys.recall(key) {
+            return Ok(Some(known));
+        }
         let Some(found) = self.db.content_key(key).await? else { return Ok(None) };
         self.note_key_use(&found, masthead_core::now()).await;
+        self.content_keys.remember(key, &found);
         Ok(Some(found))
     }
 

@@ -6,7 +6,7 @@
 //! change from storing a stale page.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,9 @@ pub enum Dep {
     Picks,
     /// The goal campaigns: the strip on every HTML page and the block after articles.
     Campaigns,
+    /// Anything at all: Content API answers, which any filter, include or setting can touch,
+    /// are dropped by every change.
+    AnyChange,
 }
 
 /// The dependencies a handler attaches to a response it wants cached.
@@ -80,6 +83,7 @@ pub fn surrogate_keys(deps: &[Dep], path: &str) -> Vec<String> {
             Dep::News => add(cdn::NEWS.to_owned()),
             Dep::Picks => add(cdn::PICKS.to_owned()),
             Dep::Campaigns => add(cdn::CAMPAIGNS.to_owned()),
+            Dep::AnyChange => {}
         }
     }
     keys
@@ -93,6 +97,15 @@ pub fn page_key(reader: Reader, path: &str) -> String {
         Reader::Anonymous => path.to_owned(),
         other => format!("{}\u{0}{path}", other.as_str()),
     }
+}
+
+/// The cache key of a Content API answer: its path and its whole query except the content key
+/// (every integration gets the same public content), in the order sent.
+pub fn api_key(path: &str, query: Option<&str>) -> String {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default();
+    let kept: Vec<&(String, String)> = pairs.iter().filter(|(name, _)| name != "key").collect();
+    let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
+    format!("api\u{0}{path}?{query}")
 }
 
 /// Keeps a cached response at most this long, for pages that change with time as well as with
@@ -111,8 +124,14 @@ pub struct CachedPage {
     /// `Surrogate-Key` (space-separated) and `Cache-Tag` (comma-separated) values, for pages a
     /// CDN may keep.
     pub surrogate_keys: Option<(HeaderValue, HeaderValue)>,
+    /// Headers of the handler's answer that are sent with it each time (an API's `Vary` or
+    /// version), beside those [`EncodedBody::respond`] sets.
+    pub extra_headers: Vec<(axum::http::HeaderName, HeaderValue)>,
     deps: Vec<Dep>,
     expires: Option<Instant>,
+    /// When it was last served, in milliseconds since the cache started: the least recently
+    /// served pages go first when the cache is full.
+    last_used: AtomicU64,
 }
 
 impl CachedPage {
@@ -124,9 +143,22 @@ impl CachedPage {
             body,
             varies_by_reader: false,
             surrogate_keys: None,
+            extra_headers: Vec::new(),
             deps: Vec::new(),
             expires: None,
+            last_used: AtomicU64::new(0),
         }
+    }
+
+    /// Sends these headers of the handler's answer with the page.
+    pub fn with_headers(mut self, headers: Vec<(axum::http::HeaderName, HeaderValue)>) -> Self {
+        self.extra_headers = headers;
+        self
+    }
+
+    /// The memory the page takes: its bodies, plain and compressed.
+    fn weight(&self) -> usize {
+        self.body.len() + 512
     }
 
     pub fn varying_by_reader(mut self, varies: bool) -> Self {
@@ -153,6 +185,11 @@ impl CachedPage {
     }
 }
 
+/// The memory the cache may take by default: thousands of pages, so the pages readers are
+/// reading stay, while a crawler walking a decade of archive cannot make the process grow
+/// without bound.
+pub const DEFAULT_CAPACITY: usize = 48 * 1024 * 1024;
+
 #[derive(Debug)]
 pub struct PageCache {
     entries: RwLock<HashMap<String, Arc<CachedPage>>>,
@@ -160,6 +197,11 @@ pub struct PageCache {
     in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The longest any page is kept, in milliseconds.
     max_age_ms: AtomicU64,
+    /// What the pages held take, in bytes (changed under the entries' write lock).
+    bytes: AtomicUsize,
+    /// The most they may take; past it, the least recently served pages are dropped.
+    capacity: AtomicUsize,
+    started: Instant,
 }
 
 impl Default for PageCache {
@@ -169,6 +211,9 @@ impl Default for PageCache {
             generation: AtomicU64::default(),
             in_flight: Mutex::default(),
             max_age_ms: AtomicU64::new(DEFAULT_MAX_AGE.as_millis() as u64),
+            bytes: AtomicUsize::new(0),
+            capacity: AtomicUsize::new(DEFAULT_CAPACITY),
+            started: Instant::now(),
         }
     }
 }
@@ -179,11 +224,28 @@ impl PageCache {
         self.max_age_ms.store(max_age.as_millis().try_into().unwrap_or(u64::MAX), Ordering::Release);
     }
 
+    /// Holds at most `bytes` of pages (bodies plain and compressed).
+    pub fn set_capacity(&self, bytes: usize) {
+        self.capacity.store(bytes, Ordering::Release);
+    }
+
+    /// What the pages held take, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::Acquire)
+    }
+
+    fn clock(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
     pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
         let page = self.entries.read().ok()?.get(key).cloned()?;
         match page.expires {
             Some(expires) if expires <= std::time::Instant::now() => None,
-            _ => Some(page),
+            _ => {
+                page.last_used.store(self.clock(), Ordering::Relaxed);
+                Some(page)
+            }
         }
     }
 
@@ -197,11 +259,20 @@ impl PageCache {
     pub fn insert(&self, key: String, generation: u64, mut page: CachedPage) -> Arc<CachedPage> {
         let latest = Instant::now() + Duration::from_millis(self.max_age_ms.load(Ordering::Acquire));
         page.expires = Some(page.expires.map_or(latest, |expires| expires.min(latest)));
+        page.last_used = AtomicU64::new(self.clock());
         let page = Arc::new(page);
         if let Ok(mut entries) = self.entries.write()
             && self.generation.load(Ordering::Acquire) == generation
         {
-            entries.insert(key, page.clone());
+            let mut bytes = self.bytes.load(Ordering::Acquire) + page.weight();
+            if let Some(old) = entries.insert(key, page.clone()) {
+                bytes = bytes.saturating_sub(old.weight());
+            }
+            let capacity = self.capacity.load(Ordering::Acquire);
+            if bytes > capacity {
+                bytes = evict(&mut entries, capacity - capacity / 4);
+            }
+            self.bytes.store(bytes, Ordering::Release);
         }
         page
     }
@@ -238,7 +309,18 @@ impl PageCache {
         };
         if let Ok(mut entries) = self.entries.write() {
             self.generation.fetch_add(1, Ordering::AcqRel);
-            entries.retain(|_, page| !page.deps.iter().any(|d| deps.contains(d)));
+            entries.retain(|_, page| !page.deps.iter().any(|d| *d == Dep::AnyChange || deps.contains(d)));
+            self.bytes.store(entries.values().map(|p| p.weight()).sum(), Ordering::Release);
+        }
+    }
+
+    /// Drops every Content API answer (after a write whose change has no [`ContentChange`] of
+    /// its own, such as a tier's price).
+    pub fn forget_api_answers(&self) {
+        if let Ok(mut entries) = self.entries.write() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            entries.retain(|_, page| !page.deps.contains(&Dep::AnyChange));
+            self.bytes.store(entries.values().map(|p| p.weight()).sum(), Ordering::Release);
         }
     }
 
@@ -246,6 +328,7 @@ impl PageCache {
         if let Ok(mut entries) = self.entries.write() {
             self.generation.fetch_add(1, Ordering::AcqRel);
             entries.clear();
+            self.bytes.store(0, Ordering::Release);
         }
     }
 
@@ -260,6 +343,30 @@ impl PageCache {
     pub fn contains(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
+}
+
+/// Drops expired pages, then the least recently served, until the rest take at most `target`
+/// bytes. Returns what the rest take.
+fn evict(entries: &mut HashMap<String, Arc<CachedPage>>, target: usize) -> usize {
+    let now = Instant::now();
+    entries.retain(|_, page| page.expires.is_none_or(|at| at > now));
+    let mut bytes: usize = entries.values().map(|p| p.weight()).sum();
+    if bytes <= target {
+        return bytes;
+    }
+    let mut by_use: Vec<(u64, usize, String)> = entries
+        .iter()
+        .map(|(key, page)| (page.last_used.load(Ordering::Relaxed), page.weight(), key.clone()))
+        .collect();
+    by_use.sort_unstable();
+    for (_, weight, key) in by_use {
+        if bytes <= target {
+            break;
+        }
+        entries.remove(&key);
+        bytes = bytes.saturating_sub(weight);
+    }
+    bytes
 }
 
 #[cfg(test)]
@@ -304,6 +411,48 @@ mod tests {
         assert!(!cache.contains("/b/"), "a new story with the tag changes its list");
         cache.invalidate(&ContentChange::Settings);
         assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn a_full_cache_drops_the_least_recently_served_pages() {
+        let cache = PageCache::default();
+        for key in ["/a/", "/b/", "/c/"] {
+            page(&cache, key, vec![]);
+        }
+        let weight = cache.bytes() / 3;
+        assert_eq!(cache.bytes(), 3 * weight, "every page is counted");
+        cache.set_capacity(3 * weight);
+        for (key, used) in [("/a/", u64::MAX / 2), ("/b/", 0), ("/c/", 0)] {
+            let entry = cache.entries.read().expect("entries").get(key).cloned().expect("cached");
+            entry.last_used.store(used, Ordering::Relaxed);
+        }
+        page(&cache, "/d/", vec![]);
+        assert!(cache.contains("/a/") && cache.contains("/d/"), "the page just read and the page just made stay");
+        assert!(!cache.contains("/b/") && !cache.contains("/c/"), "the least recently served go");
+        assert_eq!(cache.bytes(), 2 * weight);
+        cache.invalidate(&ContentChange::Picks);
+        assert_eq!(cache.bytes(), 2 * weight, "recounted after an invalidation");
+        cache.clear();
+        assert_eq!(cache.bytes(), 0);
+    }
+
+    #[test]
+    fn content_api_answers_are_kept_by_query_without_the_key() {
+        let a = api_key("/ghost/api/content/posts/", Some("key=one&limit=15&include=tags%2Cauthors"));
+        let b = api_key("/ghost/api/content/posts/", Some("limit=15&key=two&include=tags,authors"));
+        assert_eq!(a, b, "two integrations share one answer");
+        assert_ne!(a, api_key("/ghost/api/content/posts/", Some("key=one&limit=16&include=tags,authors")));
+        assert_ne!(a, api_key("/ghost/api/content/pages/", Some("key=one&limit=15&include=tags,authors")));
+        assert!(!a.contains("one"), "{a}");
+    }
+
+    #[test]
+    fn content_api_answers_go_with_any_change() {
+        let cache = PageCache::default();
+        page(&cache, "api-a", vec![Dep::AnyChange]);
+        page(&cache, "/a/", vec![Dep::Post(ObjectId::new())]);
+        cache.invalidate(&ContentChange::Picks);
+        assert!(!cache.contains("api-a") && cache.contains("/a/"));
     }
 
     #[test]

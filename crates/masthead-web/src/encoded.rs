@@ -28,9 +28,19 @@ enum Encoding {
 
 impl EncodedBody {
     pub fn new(identity: Bytes, compressible: bool) -> Self {
+        Self::tagged(identity, compressible, "")
+    }
+
+    /// A body with weak entity tags (`W/"…"`), as Ghost's APIs send: the same content, not a
+    /// promise of the same bytes.
+    pub fn weak(identity: Bytes, compressible: bool) -> Self {
+        Self::tagged(identity, compressible, "W/")
+    }
+
+    fn tagged(identity: Bytes, compressible: bool, weakness: &str) -> Self {
         let hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&identity));
         let etag = |suffix: &str| {
-            HeaderValue::from_str(&format!("\"{hash}{suffix}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+            HeaderValue::from_str(&format!("{weakness}\"{hash}{suffix}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
         };
         let etags = [etag(""), etag("-gz"), etag("-br")];
         let (gzip, brotli) = if compressible && identity.len() >= MIN_COMPRESS {
@@ -65,9 +75,11 @@ impl EncodedBody {
             _ => (Encoding::Identity, self.identity.clone()),
         };
         let etag = self.etag(encoding);
+        // If-None-Match compares weakly (RFC 9110): `W/"x"` and `"x"` name the same content.
+        let opaque = etag.to_str().unwrap_or("").trim_start_matches("W/");
         let not_modified = status == StatusCode::OK
             && request.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|list| {
-                list.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag || tag.trim() == "*")
+                list.split(',').any(|tag| tag.trim().trim_start_matches("W/") == opaque || tag.trim() == "*")
             });
         let mut headers = HeaderMap::with_capacity(6);
         headers.insert(header::CACHE_CONTROL, cache_control.clone());

@@ -20,6 +20,7 @@ pub const PUBLIC_PAGE: HeaderValue =
 /// Pages served to a signed-in member: the browser may keep them (and revalidate), nobody else.
 pub const MEMBER_PAGE: HeaderValue = HeaderValue::from_static("private, max-age=0");
 const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
+const JSON: HeaderValue = HeaderValue::from_static("application/json; charset=utf-8");
 const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
 
 /// The header that carries a request's id, in and out.
@@ -203,9 +204,94 @@ pub async fn page_cache(State(state): State<AppState>, mut request: Request, nex
     serve(&page, &headers)
 }
 
+/// Content API answers kept at most this long: a bound on how long anything that changes with
+/// the clock alone (a campaign's deadline passing) can show stale.
+pub const API_ANSWER_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+/// Content API answers larger than this are sent without being kept (a whole archive's search
+/// index): they would push out thousands of pages.
+const MAX_KEPT_API_ANSWER: usize = 4 * 1024 * 1024;
+const MAX_API_ANSWER: usize = 512 * 1024 * 1024;
+
+/// Serves Content API answers from the page cache. The Content API shows public content, the
+/// same for every integration, so an answer is kept under its path and query without the key
+/// (which `require_content_key` has already checked), made and compressed once, sent with an
+/// ETag, and dropped by any change to content or settings (see [`Dep::AnyChange`]).
+pub async fn api_cache(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
+    let key = crate::cache::api_key(request.uri().path(), request.uri().query());
+    if let Some(page) = state.cache.get(&key) {
+        return serve_api(&page, request.headers());
+    }
+    let lock = state.cache.render_lock(&key);
+    let _rendering = lock.lock().await;
+    if let Some(page) = state.cache.get(&key) {
+        return serve_api(&page, request.headers());
+    }
+    let generation = state.cache.generation();
+    let headers = request.headers().clone();
+    // The handler answers in full; whether the client already has it is decided below.
+    request.headers_mut().remove(header::IF_NONE_MATCH);
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = match to_bytes(body, MAX_API_ANSWER).await {
+        Ok(bytes) => bytes,
+        Err(e) => return crate::WebError::Internal(format!("reading an API answer: {e}")).into_response(),
+    };
+    if bytes.len() > MAX_KEPT_API_ANSWER {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    let content_type = parts.headers.get(header::CONTENT_TYPE).cloned().unwrap_or(JSON);
+    let cache_control =
+        parts.headers.get(header::CACHE_CONTROL).cloned().unwrap_or(HeaderValue::from_static("public, max-age=0"));
+    let kept = parts
+        .headers
+        .iter()
+        .filter(|(name, _)| {
+            ![header::CONTENT_TYPE, header::CACHE_CONTROL, header::ETAG, header::CONTENT_LENGTH].contains(name)
+        })
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let page = CachedPage::new(StatusCode::OK, content_type, cache_control, EncodedBody::weak(bytes, true))
+        .with_headers(kept)
+        .depending_on(vec![Dep::AnyChange])
+        .expiring_after(Some(API_ANSWER_MAX_AGE));
+    let page = state.cache.insert(key, generation, page);
+    serve_api(&page, &headers)
+}
+
+/// A kept API answer; a 304 varies only by `Accept-Version`, as Ghost's do.
+fn serve_api(page: &CachedPage, request: &HeaderMap) -> Response {
+    let mut response = serve(page, request);
+    if response.status() == StatusCode::NOT_MODIFIED {
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept-Version"));
+    }
+    response
+}
+
+/// After a staff write that succeeded (Admin API or newsroom form), drops this instance's
+/// Content API answers: tiers, newsletters and a few other things the Content API shows change
+/// without a content change of their own. Other instances drop theirs within
+/// [`API_ANSWER_MAX_AGE`].
+pub async fn api_answers_follow_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let write = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let response = next.run(request).await;
+    if write && (response.status().is_success() || response.status().is_redirection()) {
+        state.cache.forget_api_answers();
+    }
+    response
+}
+
 /// A cached page for a request (a 304 when the request already has it).
 fn serve(page: &CachedPage, request: &HeaderMap) -> Response {
     let mut response = page.body.respond(request, page.status, &page.content_type, &page.cache_control);
+    for (name, value) in &page.extra_headers {
+        response.headers_mut().insert(name.clone(), value.clone());
+    }
     if page.varies_by_reader {
         response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding, cookie"));
     }

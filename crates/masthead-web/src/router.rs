@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/news/rss/", get(site::news::rss))
         .route("/news/{id}/", get(site::news::item))
         .route("/{slug}/", get(site::article::post_or_page))
+        .route("/{file}", get(site::feeds::top_level_file))
         .route_layer(from_fn_with_state(state.clone(), middleware::page_cache));
 
     // The newsroom: every state-changing request must come from our own pages.
@@ -126,7 +127,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/transfer/export/", get(transfer::export))
         .route("/admin/assets/{*path}", get(admin::asset))
         .route("/admin/{*rest}", any(admin::fallback))
-        .route_layer(from_fn_with_state(state.clone(), admin::same_origin_only));
+        .route_layer(from_fn_with_state(state.clone(), admin::same_origin_only))
+        .route_layer(from_fn_with_state(state.clone(), middleware::api_answers_follow_writes));
 
     // Reader accounts: never cached; forms must come from our own pages.
     let members = Router::new()
@@ -174,6 +176,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ghost/api/content/campaigns/", get(api_campaigns::browse))
         .route("/ghost/api/content/campaigns/{id}/", get(api_campaigns::read))
         .route("/ghost/api/content/{*rest}", any(api_admin::unknown))
+        .route_layer(from_fn_with_state(state.clone(), middleware::api_cache))
         .route_layer(from_fn_with_state(state.clone(), content::require_content_key))
         .layer(from_fn(content::cors));
 
@@ -268,7 +271,8 @@ pub fn router(state: AppState) -> Router {
             put(api_admin::webhooks::edit_webhook).delete(api_admin::webhooks::delete_webhook),
         )
         .route("/ghost/api/admin/{*rest}", any(api_admin::unknown))
-        .route("/ghost/api/openapi.json", get(crate::api::openapi::serve));
+        .route("/ghost/api/openapi.json", get(crate::api::openapi::serve))
+        .route_layer(from_fn_with_state(state.clone(), middleware::api_answers_follow_writes));
 
     let https = state.site_url.starts_with("https://");
     let router = Router::new()

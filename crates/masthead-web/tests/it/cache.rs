@@ -196,3 +196,62 @@ async fn a_change_made_on_one_instance_reaches_the_others_cache() {
     listening.await.expect("listener stops");
     db.finish().await;
 }
+
+dual_db_test!(async fn content_api_answers_are_kept_for_every_key_until_something_changes(db) {
+    let app = TestApp::new(&db).await;
+    let f = newsroom(&app).await;
+    let one = app.newsroom.add_integration("Front end", None).await.expect("one").content_key.expect("key");
+    let two = app.newsroom.add_integration("App", None).await.expect("two").content_key.expect("key");
+    let query = "limit=15&include=tags,authors";
+    let url = |key: &str| format!("/ghost/api/content/posts/?{query}&key={key}");
+    let kept = masthead_web::cache::api_key("/ghost/api/content/posts/", Some(query));
+
+    let first = app.get(&url(&one)).await;
+    assert_eq!(first.status, 200);
+    assert!(app.state.cache.contains(&kept), "the answer is kept under its query, without the key");
+    assert_eq!(first.header("content-version"), Some("v6.65"), "the API's own headers are kept with it");
+    assert_eq!(first.header("vary"), Some("Accept-Version, Accept-Encoding"));
+    let second = app.get(&url(&two)).await;
+    assert_eq!((second.body.clone(), second.header("etag")), (first.body.clone(), first.header("etag")));
+    let etag = first.header("etag").expect("etag").to_owned();
+    assert!(etag.starts_with("W/\""), "weak, as Ghost's: {etag}");
+    assert_eq!(app.get_with(&url(&two), &[("if-none-match", &etag)]).await.status, 304);
+
+    let br = app.get_with(&url(&one), &[("accept-encoding", "gzip, deflate, br")]).await;
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    let mut decoded = Vec::new();
+    brotli::Decompressor::new(&br.body[..], 4096).read_to_end(&mut decoded).expect("valid brotli");
+    assert_eq!(decoded, first.body.to_vec(), "compressed once, the same answer");
+
+    // Unknown keys are still refused, cached answer or not.
+    assert_eq!(app.get(&url("0123456789abcdef0123456789")).await.status, 401);
+
+    // An edit drops the answer: the next one has the new headline.
+    let mut input = PostInput::from_post(&f.lead);
+    input.title = "Floods recede from the harbour district".into();
+    app.newsroom.update_post(&f.lead.id, input).await.expect("edit");
+    assert!(!app.state.cache.contains(&kept));
+    assert!(app.get(&url(&one)).await.text().contains("Floods recede from the harbour district"));
+
+    // So does a staff write the content bus does not carry (a new newsletter).
+    let tiers = "/ghost/api/content/newsletters/";
+    let tiers_key = masthead_web::cache::api_key(tiers, None);
+    assert_eq!(app.get(&format!("{tiers}?key={one}")).await.status, 200);
+    assert!(app.state.cache.contains(&tiers_key));
+    app.newsroom
+        .add_staff("Olena Owner", "owner@news.example.org", masthead_core::Role::Owner, Some("a long enough secret"))
+        .await
+        .expect("owner");
+    let admin_key = app.newsroom.add_integration("Admin", None).await.expect("admin").admin_key.expect("admin key");
+    let added = crate::api::admin_call(
+        &app,
+        &admin_key,
+        "POST",
+        "newsletters/",
+        Some(serde_json::json!({"newsletters": [{"name": "Weekend Reads"}]})),
+    )
+    .await;
+    assert_eq!(added.status, 201, "{}", added.text());
+    assert!(!app.state.cache.contains(&tiers_key), "a staff write drops the kept answers");
+    assert!(app.get(&format!("{tiers}?key={one}")).await.text().contains("Weekend Reads"));
+});
