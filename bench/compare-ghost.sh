@@ -9,7 +9,8 @@
 # (Debian's package, one worker) serving the article's bytes, exactly as Masthead serves them, from
 # a static file is the ceiling. Also measures each server's cold start (process spawn to the first
 # 200 on `/`, database migrated and seeded) and peak resident memory (VmHWM; for Ghost, summed over
-# the node process tree). Prints a Markdown report.
+# the node process tree). Before and after each measured run the server is left to finish what it
+# still has in hand (until its process uses no CPU for half a second). Prints a Markdown report.
 #
 #   bench/compare-ghost.sh
 #   BUILD=0 DURATION=10 bench/compare-ghost.sh            # release binary already built
@@ -87,6 +88,7 @@ log "Ghost up at $ghost (pid $GHOST_PID), cold start $ghost_cold_ms ms"
 
 # --- Ghost's JSON export (staff session, with the repo's ghost-diff helpers) --------------------
 log "exporting Ghost's site"
+# shellcheck disable=SC2016  # the single-quoted text is JavaScript, with its own ${...}
 GHOST_OWNER_EMAIL=$(key_field owner_email) GHOST_OWNER_PASSWORD=$(key_field owner_password) \
   GHOST_URL="$ghost" GHOST_ADMIN_KEY="$GHOST_ADMIN_KEY" GHOST_CONTENT_KEY="$GHOST_CONTENT_KEY" \
   node -e '
@@ -154,7 +156,8 @@ http { access_log off; client_body_temp_path $work/body; proxy_temp_path $work/p
 NGINX
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 "$nginx_bin" -c "$work/nginx.conf" -p "$work" 2>"$work/nginx.stderr" &
-pids+=($!)
+nginx_pid=$!
+pids+=("$nginx_pid")
 nginx="http://127.0.0.1:$port_nginx"
 for _ in $(seq 1 100); do curl -fs -o /dev/null "$nginx/$slug/" && break; sleep 0.05; done
 cmp -s <(curl -fs -H "$accept" "$nginx/$slug/") "$work/static/$slug/index.html" \
@@ -178,10 +181,23 @@ for entry in "${urls[@]}"; do
 done
 
 results="$work/results.tsv"
-run() {  # server name url concurrency
-  wrk -t1 -c8 -d"${warm}s" --timeout "$timeout" -H "$accept" "$3" >/dev/null 2>&1 || true
-  wrk -t1 -c"$4" -d"${duration}s" --timeout "$timeout" --latency -H "$accept" "$3" >"$work/wrk.txt"
-  python3 - "$work/wrk.txt" "$1" "$2" "$4" >>"$results" <<'PY'
+# Waits (30 s at most) until a server's process has used no CPU for half a second: a server still
+# working through the requests of the previous run would slow the next one, whichever it is.
+settle() {
+  local cpu last=-1
+  for _ in $(seq 1 60); do
+    cpu=$(awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0)
+    [ "$cpu" = "$last" ] && return 0
+    last=$cpu; sleep 0.5
+  done
+}
+run() {  # server pid name url concurrency
+  local label=$1 pid=$2 name=$3 url=$4 c=$5
+  wrk -t1 -c8 -d"${warm}s" --timeout "$timeout" -H "$accept" "$url" >/dev/null 2>&1 || true
+  settle "$pid"
+  wrk -t1 -c"$c" -d"${duration}s" --timeout "$timeout" --latency -H "$accept" "$url" >"$work/wrk.txt"
+  settle "$pid"
+  python3 - "$work/wrk.txt" "$label" "$name" "$c" >>"$results" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 def ms(value):
@@ -189,6 +205,8 @@ def ms(value):
     return float(number) * {'us': 0.001, 'ms': 1, 's': 1000, 'm': 60000}[unit]
 rps = float(re.search(r'Requests/sec:\s+([\d.]+)', text).group(1))
 p50 = re.search(r'\n\s+50%\s+(\S+)', text); p99 = re.search(r'\n\s+99%\s+(\S+)', text)
+if int(re.search(r'(\d+) requests in', text).group(1)) == 0:
+    p50 = p99 = None  # none answered within the run: wrk's percentiles are then zeros
 errors = ' '.join(line.strip() for line in text.splitlines() if 'Non-2xx' in line or 'Socket errors' in line)
 print('\t'.join([sys.argv[2], sys.argv[3], sys.argv[4], f'{rps:.1f}',
                  f'{ms(p50.group(1)):.2f}' if p50 else '', f'{ms(p99.group(1)):.2f}' if p99 else '', errors]))
@@ -198,9 +216,9 @@ for entry in "${urls[@]}"; do
   IFS='|' read -r name ghost_path masthead_path <<<"$entry"
   for c in 32 128; do
     log "$name, c=$c"
-    run Ghost "$name" "$ghost$ghost_path" "$c"
-    run Masthead "$name" "$masthead$masthead_path" "$c"
-    [ "$name" = article ] && run nginx "$name" "$nginx/$slug/" "$c"
+    run Ghost "$GHOST_PID" "$name" "$ghost$ghost_path" "$c"
+    run Masthead "$server" "$name" "$masthead$masthead_path" "$c"
+    if [ "$name" = article ]; then run nginx "$nginx_pid" "$name" "$nginx/$slug/" "$c"; fi
   done
 done
 
@@ -210,7 +228,7 @@ hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 ghost_hwm=0; ghost_procs=0
 for pid in $(tree "$GHOST_PID"); do ghost_hwm=$((ghost_hwm + $(hwm_kb "$pid"))); ghost_procs=$((ghost_procs + 1)); done
 masthead_hwm=$(hwm_kb "$server")
-nginx_hwm=$(hwm_kb "${pids[1]}")
+nginx_hwm=$(hwm_kb "$nginx_pid")
 
 echo "## Masthead and Ghost $(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["db"][0]["meta"]["version"])' "$work/ghost-export.json") side by side"
 echo
@@ -232,7 +250,8 @@ def cell(row, server):
 def ratio(row, a, b):
     if a not in row or b not in row or row[b][0] == 0:
         return '—'
-    return f'{row[a][0] / row[b][0]:,.1f}×'
+    value = row[a][0] / row[b][0]
+    return f'{value:,.0f}×' if value >= 10 else f'{value:.2f}×'
 print('| URL | c | Ghost req/s | Ghost p50 | Ghost p99 | Masthead req/s | Masthead p50 | Masthead p99 '
       '| nginx req/s | nginx p50 | nginx p99 | Masthead/Ghost | Masthead/nginx |')
 print('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
@@ -245,9 +264,10 @@ print()
 print('Errors: ' + ('none' if not errors else '; '.join(errors)))
 PY
 echo
-echo "- Cold start, process spawn to the first 200 on \`/\` (database migrated and seeded): Ghost ${ghost_cold_ms} ms, Masthead ${masthead_cold_ms} ms"
+echo "- Cold start, process spawn to the first 200 on \`/\` (database migrated and seeded): Ghost ${ghost_cold_ms} ms (polled every 0.1 s by run-ghost.sh), Masthead ${masthead_cold_ms} ms"
 echo "- Peak resident memory (VmHWM) after the runs: Ghost $((ghost_hwm / 1024)) MB (node, ${ghost_procs} process(es)), Masthead $((masthead_hwm / 1024)) MB, nginx $((nginx_hwm / 1024)) MB"
-echo "- Same content on both: Ghost's seeded site (50 posts), exported as JSON and imported with its images into Masthead ($(grep -c . "$work/import.txt") lines of import report; first: $(head -1 "$work/import.txt"))"
+echo "- Same content on both: Ghost's seeded site, exported as JSON and imported with its images into Masthead:" \
+  "$(grep -E '^ +posts |^Images:' "$work/import.txt" | sed -E 's/^ +//; s/ +/ /g' | paste -sd ';' - | sed 's/;/; /g')"
 echo "- Article: /$slug/, $(wc -c <"$work/static/$slug/index.html") bytes as Masthead sends it (Content-Encoding: ${encoding:-identity}); nginx serves those bytes from a file"
 echo "- Masthead: $build build; Ghost: production mode, SQLite, default theme; nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///'), one worker"
 echo "- wrk -t1 -c<concurrency> -d${duration}s --timeout ${timeout} --latency, ${warm} s warm-up at c=8 first, ${accept}; wrk and the servers share the machine"
