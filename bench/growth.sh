@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Growth benchmark: a generated archive of POSTS stories (`masthead demo --posts N`), then what a
+# newsroom with years of stories feels: uncached pages and answers (each URL asked once, so each
+# is rendered: articles, home, tag and author pages at any page number, Content API browses
+# filtered by tag and date at any page, every sitemap file), the cached article and home page
+# under wrk, and the server's peak memory. Prints a Markdown report.
+#
+#   bench/growth.sh                                   # SQLite, 100,000 stories
+#   DB=postgres bench/growth.sh                       # PostgreSQL (database masthead_bench_growth)
+#   POSTS=2000 QUICK=1 MASTHEAD_BIN=target/debug/masthead bench/growth.sh   # what .ci/run does
+#
+# Environment: POSTS (default 100000), DB (sqlite or postgres), PG_URL (default
+# postgres://postgres@127.0.0.1:5432/masthead_bench_growth, dropped first), SAMPLES (uncached
+# URLs per kind, default 200), DURATION (seconds per wrk run, default 10), QUICK (1: no wrk, few
+# samples; checks that everything answers), MASTHEAD_BIN (default the release build, built
+# unless BUILD=0), PORT (default 18191), KEEP (1 keeps the data directory).
+set -euo pipefail
+export MASTHEAD_VOICE_INSTALL=off
+cd "$(dirname "$0")/.."
+
+posts="${POSTS:-100000}"
+db_kind="${DB:-sqlite}"
+pg_url="${PG_URL:-postgres://postgres@127.0.0.1:5432/masthead_bench_growth}"
+quick="${QUICK:-0}"
+samples="${SAMPLES:-200}"
+[ "$quick" = 1 ] && samples="${SAMPLES:-20}"
+duration="${DURATION:-10}"
+port="${PORT:-18191}"
+bin="${MASTHEAD_BIN:-${CARGO_TARGET_DIR:-target}/release/masthead}"
+
+if [ -z "${MASTHEAD_BIN:-}" ] && [ "${BUILD:-1}" != 0 ]; then
+  cargo build --release -p masthead >&2
+fi
+if [ "$quick" != 1 ] && ! command -v wrk >/dev/null; then
+  echo "Installing wrk (Debian package)..." >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+
+export MASTHEAD_LOG=warn
+work=$(mktemp -d)
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null || true
+  wait 2>/dev/null || true
+  if [ "${KEEP:-0}" = 1 ]; then echo "Data directory kept: $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+case "$db_kind" in
+  sqlite) unset MASTHEAD_DATABASE_URL ;;
+  postgres)
+    export MASTHEAD_DATABASE_URL="$pg_url"
+    psql "${pg_url%/*}/postgres" -q -c "DROP DATABASE IF EXISTS ${pg_url##*/}" >/dev/null
+    psql "${pg_url%/*}/postgres" -q -c "CREATE DATABASE ${pg_url##*/}" >/dev/null
+    ;;
+  *) echo "DB must be sqlite or postgres, not $db_kind" >&2; exit 2 ;;
+esac
+
+# The demo newsroom first (its photos are the archive's), then the archive, timed on its own.
+"$bin" demo --data-dir "$work" >/dev/null
+start=$(date +%s.%N)
+/usr/bin/time -f '%M' -o "$work/generate.rss" "$bin" demo --data-dir "$work" --posts "$posts" >"$work/generate.log"
+generate_s=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+grep '^Archive:' "$work/generate.log" | tail -1 >&2
+content_key=$("$bin" integration add --data-dir "$work" --name Growth | sed -n 's/^ *Content API key: *//p')
+
+"$bin" serve --no-demo --data-dir "$work" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+server=$!
+base="http://127.0.0.1:$port"
+for _ in $(seq 1 400); do curl -fs -o /dev/null "$base/" && break; sleep 0.05; done
+
+echo "## Growth: $posts stories on $db_kind"
+echo
+echo "- Generating the archive (\`masthead demo --posts $posts\`): ${generate_s} s, peak memory $(( $(cat "$work/generate.rss") / 1024 )) MB"
+echo "- $(grep '^Archive:' "$work/generate.log" | tail -1 | sed 's/^Archive: //')"
+echo
+
+# Uncached: every URL is asked once, on one keep-alive connection, so each answer is rendered.
+python3 - "$base" "$content_key" "$samples" "$quick" <<'PY'
+import http.client, random, re, sys, time, urllib.parse
+
+base, key, samples, quick = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+host = urllib.parse.urlparse(base)
+conn = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
+rng = random.Random(7)
+
+def get(path):
+    started = time.perf_counter()
+    conn.request("GET", path, headers={"Accept-Encoding": "gzip, deflate, br"})
+    response = conn.getresponse()
+    body = response.read()
+    elapsed = (time.perf_counter() - started) * 1000
+    return response.status, body, elapsed
+
+def must(path):
+    status, body, elapsed = get(path)
+    if status != 200:
+        sys.exit(f"{path} answered {status}")
+    return body, elapsed
+
+def uncompressed(path):
+    conn.request("GET", path)
+    response = conn.getresponse()
+    body = response.read()
+    if response.status != 200:
+        sys.exit(f"{path} answered {response.status}")
+    return body.decode()
+
+# What there is to ask for: every sitemap file (read without compression, which does not render
+# anything twice: the compressed and plain forms are one cache entry) gives the URLs.
+index = uncompressed("/sitemap.xml")
+files = [urllib.parse.urlparse(u).path for u in re.findall(r"<loc>([^<]+)</loc>", index)]
+urls = {}
+sitemap_times = []
+for f in files:
+    started = time.perf_counter()
+    text = uncompressed(f)
+    sitemap_times.append((time.perf_counter() - started) * 1000)
+    kind = re.match(r"/sitemap-([a-z]+)", f).group(1)
+    urls.setdefault(kind, []).extend(urllib.parse.urlparse(u).path for u in re.findall(r"<loc>([^<]+)</loc>", text))
+articles = urls.get("posts", [])
+
+PAGE_SIZE = 15  # stories per site page
+
+def api(path):
+    import json
+    return json.loads(uncompressed(f"/ghost/api/content/{path}{'&' if '?' in path else '?'}key={key}"))
+
+def pages(count):
+    return max(1, -(-count // PAGE_SIZE))
+
+tag_counts = {t["slug"]: t["count"]["posts"] for t in api("tags/?limit=all&include=count.posts")["tags"]}
+author_counts = {a["slug"]: a["count"]["posts"] for a in api("authors/?limit=all&include=count.posts")["authors"]}
+total = api("posts/?limit=1&fields=id")["meta"]["pagination"]["total"]
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+rows = []
+def measure(name, paths):
+    times = [must(p)[1] for p in paths]
+    rows.append((name, len(times), percentile(times, 50), percentile(times, 99), max(times)))
+
+measure("article", rng.sample(articles, min(samples, len(articles))))
+home_pages = pages(total)
+measure(f"home, any page (1-{home_pages})",
+        list(dict.fromkeys(["/"] + [f"/page/{rng.randint(2, home_pages)}/" for _ in range(samples - 1)])))
+def list_paths(base_path, counts):
+    chosen = []
+    for slug in rng.choices(sorted(counts), k=samples):
+        n = rng.randint(1, pages(counts[slug]))
+        chosen.append(f"/{base_path}/{slug}/" if n == 1 else f"/{base_path}/{slug}/page/{n}/")
+    return list(dict.fromkeys(chosen))
+measure("tag page, any page", list_paths("tag", tag_counts))
+measure("author page, any page", list_paths("author", author_counts))
+api = []
+for _ in range(samples):
+    tag = rng.choice(sorted(tag_counts))
+    year = rng.randint(2016, 2025)
+    page = rng.choice([1, 1, 2, 3, 5, 10, 20])
+    api.append(f"/ghost/api/content/posts/?key={key}&filter=tag:{tag}%2Bpublished_at:%3E'{year}-01-01'"
+               f"&limit=15&page={page}&include=tags,authors")
+measure("Content API: tag + date filter, limit 15, include=tags,authors", list(dict.fromkeys(api)))
+
+print("| Uncached (each URL once) | URLs | p50 | p99 | max |")
+print("|---|---|---|---|---|")
+for name, n, p50, p99, top in rows:
+    print(f"| {name} | {n} | {p50:.1f} ms | {p99:.1f} ms | {top:.1f} ms |")
+print(f"| sitemap files (index and {len(files)} files) | {len(sitemap_times)} | {percentile(sitemap_times, 50):.1f} ms | "
+      f"{percentile(sitemap_times, 99):.1f} ms | {max(sitemap_times):.1f} ms |")
+print()
+print(f"- Sitemap index lists {len(files)} files: {sum(1 for f in files if 'posts' in f)} of stories, "
+      f"{len(articles)} stories in all")
+PY
+
+if [ "$quick" != 1 ]; then
+  article=$(curl -fs "$base/sitemap-posts.xml" | grep -o '<loc>[^<]*</loc>' | head -1 | sed -E 's#<loc>https?://[^/]+([^<]*)</loc>#\1#')
+  api="/ghost/api/content/posts/?key=$content_key&limit=15&include=tags,authors"
+  echo
+  echo "| Cached | Concurrency | Requests/s | p50 | p99 |"
+  echo "|---|---|---|---|---|"
+  for path in "/" "$article" "$api"; do
+    name=$path; [ "$path" = "/" ] && name="home (/)"; [ "$path" = "$article" ] && name="article"
+    [ "$path" = "$api" ] && name="Content API, 15 posts with tags and authors"
+    for c in 32 128; do
+      curl -fs -o /dev/null -H 'Accept-Encoding: gzip, br' "$base$path"
+      out=$(wrk -t1 -c"$c" -d"${duration}s" --latency -H 'Accept-Encoding: gzip, deflate, br' "$base$path")
+      rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+      p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+      p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+      echo "| $name | $c | ${rps%.*} | $p50 | $p99 |"
+    done
+  done
+fi
+echo
+echo "- Server peak resident memory: $(( $(awk '/VmHWM/ {print $2}' "/proc/$server/status") / 1024 )) MB"
