@@ -119,6 +119,40 @@ impl DbReader {
         row.map(Tag::try_from).transpose()
     }
 
+    /// The front page's sections: the public tags carried by most of the newest `among`
+    /// published stories (with how many of them), at most `limit`. Counting only recent stories
+    /// keeps it to an index walk however long the archive, and follows what the newsroom covers
+    /// now; a newsroom with fewer stories than `among` gets its largest tags.
+    pub async fn front_sections(&self, among: u32, limit: u32) -> Result<Vec<TagWithCount>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {TAG_COLUMNS}, COUNT(*) AS post_count FROM tags t \
+             JOIN posts_tags pt ON pt.tag_id = t.id \
+             WHERE t.visibility = 'public' AND pt.post_id IN ( \
+                 SELECT p.id FROM posts p WHERE p.type = 'post' AND p.status = 'published' \
+                 ORDER BY p.published_at DESC, p.id DESC LIMIT $1) \
+             GROUP BY {TAG_COLUMNS} ORDER BY post_count DESC, t.name LIMIT $2"
+        ));
+        let rows: Vec<TagCountRow> = on_db!(self, read, |pool| sqlx::query_as(sql)
+            .bind(i64::from(among))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter().map(|r| Ok(TagWithCount { tag: r.tag.try_into()?, post_count: r.post_count })).collect()
+    }
+
+    /// Public tags with at least one published post, by slug: the tags' sitemap. Each tag's
+    /// links are read only up to its first published story.
+    pub async fn public_tags_in_use(&self) -> Result<Vec<Tag>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {TAG_COLUMNS} FROM tags t WHERE t.visibility = 'public' AND EXISTS ( \
+                 SELECT 1 FROM posts_tags pt JOIN posts p ON p.id = pt.post_id \
+                 WHERE pt.tag_id = t.id AND p.type = 'post' AND p.status = 'published') \
+             ORDER BY t.slug"
+        ));
+        let rows: Vec<TagRecord> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        rows.into_iter().map(Tag::try_from).collect()
+    }
+
     /// Public tags that have published posts, with how many, largest first: the site's sections.
     pub async fn public_tags_with_published_posts(&self) -> Result<Vec<TagWithCount>> {
         let sql = sqlx::AssertSqlSafe(format!(

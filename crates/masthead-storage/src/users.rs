@@ -117,6 +117,19 @@ impl DbReader {
         row.map(StaffUser::try_from).transpose()
     }
 
+    /// Staff with at least one published post, by slug: the authors' sitemap. Each one's
+    /// links are read only up to their first published story.
+    pub async fn authors_in_use(&self) -> Result<Vec<StaffUser>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE EXISTS ( \
+                 SELECT 1 FROM posts_authors pa JOIN posts p ON p.id = pa.post_id \
+                 WHERE pa.author_id = u.id AND p.type = 'post' AND p.status = 'published') \
+             ORDER BY u.slug"
+        ));
+        let rows: Vec<UserRecord> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        rows.into_iter().map(StaffUser::try_from).collect()
+    }
+
     /// Staff who have at least one published post, with how many, most prolific first.
     pub async fn authors_with_published_posts(&self) -> Result<Vec<AuthorWithCount>> {
         let sql = sqlx::AssertSqlSafe(format!(

@@ -67,6 +67,14 @@ dual_db_test!(async fn published_lists_are_newest_first_paginated_and_filtered(d
 
     let sections = db.public_tags_with_published_posts().await.expect("sections");
     assert_eq!(sections.iter().map(|t| (t.tag.slug.as_str(), t.post_count)).collect::<Vec<_>>(), [("culture", 4), ("economy", 3)]);
+    let front = |sections: Vec<masthead_storage::TagWithCount>| sections.into_iter().map(|t| (t.tag.slug.to_string(), t.post_count)).collect::<Vec<_>>();
+    assert_eq!(front(db.front_sections(500, 5).await.expect("front")), [("culture".to_owned(), 4), ("economy".to_owned(), 3)]);
+    assert_eq!(front(db.front_sections(3, 5).await.expect("front")), [("economy".to_owned(), 3)], "only the newest three stories count");
+    assert_eq!(front(db.front_sections(500, 1).await.expect("front")), [("culture".to_owned(), 4)]);
+    let in_use: Vec<String> = db.public_tags_in_use().await.expect("tags").into_iter().map(|t| t.slug.to_string()).collect();
+    assert_eq!(in_use, ["culture", "economy"]);
+    let writers: Vec<String> = db.authors_in_use().await.expect("authors").into_iter().map(|a| a.name).collect();
+    assert_eq!(writers, ["Anna Field", "Boris Lane"]);
     let authors = db.authors_with_published_posts().await.expect("authors");
     assert_eq!(authors.iter().map(|a| (a.author.name.as_str(), a.post_count)).collect::<Vec<_>>(), [("Anna Field", 4), ("Boris Lane", 3)]);
     assert_eq!(db.sitemap_entries(PostType::Page, 1, 1_000).await.expect("pages").len(), 1);

@@ -261,9 +261,9 @@ pub async fn sitemap_index(State(state): State<AppState>) -> Result<Response, We
                 if files.is_empty() { vec![None] } else { files.into_iter().map(|at| Some(iso(at))).collect() }
             }
             SitemapKind::Authors => {
-                vec![None; files_for(db.authors_with_published_posts().await?.len()) as usize]
+                vec![None; files_for(db.authors_in_use().await?.len()) as usize]
             }
-            SitemapKind::Tags => vec![None; files_for(db.public_tags_with_published_posts().await?.len()) as usize],
+            SitemapKind::Tags => vec![None; files_for(db.public_tags_in_use().await?.len()) as usize],
         };
         for (index, lastmod) in lastmods.into_iter().enumerate() {
             sitemaps.push(SitemapRef { url: ctx.site.absolute(&kind.path(index as u32 + 1)), lastmod });
@@ -309,27 +309,27 @@ async fn sitemap_of(state: &AppState, kind: SitemapKind, file: u32) -> Result<Re
                 .collect()
         }
         SitemapKind::Tags => db
-            .public_tags_with_published_posts()
+            .public_tags_in_use()
             .await?
             .into_iter()
             .skip(skip)
             .take(per_file)
-            .map(|t| UrlEntry {
-                url: ctx.site.absolute(&tag_path(t.tag.slug.as_str())),
-                lastmod: Some(iso(t.tag.updated_at)),
+            .map(|tag| UrlEntry {
+                url: ctx.site.absolute(&tag_path(tag.slug.as_str())),
+                lastmod: Some(iso(tag.updated_at)),
                 image: None,
             })
             .collect(),
         SitemapKind::Authors => db
-            .authors_with_published_posts()
+            .authors_in_use()
             .await?
             .into_iter()
             .skip(skip)
             .take(per_file)
-            .map(|a| UrlEntry {
-                url: ctx.site.absolute(&author_path(a.author.slug.as_str())),
-                lastmod: Some(iso(a.author.updated_at)),
-                image: a.author.profile_image.as_deref().map(|u| ctx.site.absolute(u)),
+            .map(|author| UrlEntry {
+                url: ctx.site.absolute(&author_path(author.slug.as_str())),
+                lastmod: Some(iso(author.updated_at)),
+                image: author.profile_image.as_deref().map(|u| ctx.site.absolute(u)),
             })
             .collect(),
     };

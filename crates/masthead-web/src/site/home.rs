@@ -11,7 +11,9 @@ use crate::cache::{CacheDeps, Dep};
 use crate::{AppState, WebError};
 
 /// How many sections the front page shows, and how many stories in each.
-const FRONT_SECTIONS: usize = 5;
+const FRONT_SECTIONS: u32 = 5;
+/// The front page's sections are the tags most carried by this many of the newest stories.
+const SECTIONS_FROM_NEWEST: u32 = 500;
 const SECTION_STORIES: u32 = 4;
 
 #[derive(Serialize)]
@@ -58,7 +60,7 @@ async fn render_home(state: &AppState, page: u32) -> Result<Response, WebError> 
         let lead = (!posts.is_empty()).then(|| posts.remove(lead_index));
         let top: Vec<PostCard> = posts.drain(..posts.len().min(4)).collect();
         let mut sections = Vec::new();
-        for tag in db.public_tags_with_published_posts().await?.into_iter().take(FRONT_SECTIONS) {
+        for tag in db.front_sections(SECTIONS_FROM_NEWEST, FRONT_SECTIONS).await? {
             let stories = db.published_posts(PostList::Tag(&tag.tag.id), PageRequest::new(1, SECTION_STORIES)).await?;
             card_deps(&mut deps, &stories.items);
             deps.push(Dep::Tag(tag.tag.id.clone()));
