@@ -636,6 +636,7 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
         .with_bounce_secret(args.mail.bounce_secret.clone())
         .with_trusted_proxies(args.trusted_proxies.clone().unwrap_or_default());
     state.cache.set_max_age(std::time::Duration::from_secs(args.cache_max_age));
+    state.cache.set_capacity(usize::try_from(args.cache_size_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX));
     // Background work: scheduled publishing, transactional mail and newsletters.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker_name = format!("{}/jobs", newsroom.mailer.instance());

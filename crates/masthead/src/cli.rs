@@ -274,6 +274,11 @@ pub struct ServeArgs {
     #[arg(long, env = "MASTHEAD_CACHE_MAX_AGE", value_name = "SECONDS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub cache_max_age: u64,
+    /// The memory this instance's page cache may take (pages and API answers, with their
+    /// compressed forms), in megabytes; past it, the least recently served go first.
+    #[arg(long, env = "MASTHEAD_CACHE_SIZE_MB", value_name = "MB", default_value_t = 48,
+          value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub cache_size_mb: u64,
     /// A CDN's purge endpoint: after every change, a POST of `{"keys": [...]}` naming the
     /// surrogate keys it touched (see docs/OPERATIONS.md).
     #[arg(long, env = "MASTHEAD_CDN_PURGE_URL", value_name = "URL")]
