@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Load benchmark of the public site: starts a release build of masthead on the demo newsroom
 # and measures the home page, an article and the RSS feed at concurrency 32 and 128 with wrk,
-# plus peak memory and cold start to the first 200. Prints a Markdown report.
+# plus peak memory, the first start on an empty data dir (to the first 200, and until every demo
+# photo is painted) and cold start to the first 200. Prints a Markdown report.
 #
 #   bench/run.sh                      # SQLite in a temporary data dir
 #   MASTHEAD_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench bench/run.sh
+#   MASTHEAD_BIN=target/debug/masthead bench/run.sh   # an existing binary, not built here
 #
 # Environment: DURATION (seconds per run, default 15), PORT (default 18181),
-# CARGO_TARGET_DIR (where the release build goes).
+# CARGO_TARGET_DIR (where the release build goes), MASTHEAD_BIN (the binary to measure instead
+# of a fresh release build). The first start needs an empty database: on PostgreSQL, give one.
 set -euo pipefail
 # Measured without a voice being installed and stories narrated beside the load.
 export MASTHEAD_VOICE_INSTALL=off
@@ -16,16 +19,50 @@ cd "$(dirname "$0")/.."
 duration="${DURATION:-15}"
 port="${PORT:-18181}"
 target_dir="${CARGO_TARGET_DIR:-target}"
-bin="$target_dir/release/masthead"
+bin="${MASTHEAD_BIN:-$target_dir/release/masthead}"
 
 if ! command -v wrk >/dev/null; then
   echo "Installing wrk (Debian package)..." >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
-cargo build --release -p masthead >&2
+if [ -z "${MASTHEAD_BIN:-}" ]; then
+  cargo build --release -p masthead >&2
+fi
 
 data=$(mktemp -d)
-trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$data"' EXIT
+first=$(mktemp -d)
+trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$data" "$first"' EXIT
+
+# First start: process spawn on an empty data dir (migrations, the demo's text seeded) to the
+# first 200 on the home page, and to the log line saying every demo photo is painted.
+read -r first_ms photos_ms < <(python3 - "$bin" "$first" "$port" <<'PY'
+import subprocess, sys, threading, time, urllib.request
+binary, data, port = sys.argv[1:4]
+start = time.perf_counter()
+proc = subprocess.Popen([binary, "serve", "--data-dir", data, "--listen", f"127.0.0.1:{port}"],
+                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+photos = threading.Event()
+photos_at = [None]
+def watch():
+    for line in proc.stdout:
+        if "every demo photo is ready" in line and photos_at[0] is None:
+            photos_at[0] = time.perf_counter()
+            photos.set()
+threading.Thread(target=watch, daemon=True).start()
+while True:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as r:
+            if r.status == 200:
+                break
+    except Exception:
+        time.sleep(0.002)
+first = (time.perf_counter() - start) * 1000
+ready = photos.wait(timeout=900)
+proc.terminate(); proc.wait()
+print(f"{first:.0f} {((photos_at[0] - start) * 1000) if ready else float('nan'):.0f}")
+PY
+)
+
 "$bin" demo --data-dir "$data" >&2
 
 # Cold start: process spawn to the first 200 on the home page (database already migrated and seeded).
@@ -76,7 +113,9 @@ for path in "/" "$article" "/rss/"; do
 done
 peak_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
 echo
+echo "- First start on an empty data dir (migrations and the demo's text): first 200 on / after ${first_ms} ms; every demo photo painted after ${photos_ms} ms"
 echo "- Cold start to first 200 (migrated, seeded database): ${cold_ms} ms"
+echo "- Binary: ${bin}"
 echo "- Resident memory: $((idle_kb / 1024)) MB after start, peak $((peak_kb / 1024)) MB during the runs"
 echo "- Article page weight: HTML ${article_bytes} bytes + CSS ${css_bytes} bytes, no JavaScript (uncompressed)"
 echo "- wrk -t2 -c<concurrency> -d${duration}s --latency, Accept-Encoding: gzip, deflate, br; load generator on the same machine"

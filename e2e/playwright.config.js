@@ -87,6 +87,8 @@ module.exports = defineConfig({
         MASTHEAD_VOICE_INSTALL: 'off',
       },
       url: `http://127.0.0.1:${port}/`,
+      // The server answers before the demo's photos are painted; the reader tests look at them.
+      wait: { stdout: /every demo photo is ready/ },
       timeout: 180_000,
       reuseExistingServer: false,
       stdout: 'pipe',

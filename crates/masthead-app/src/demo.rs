@@ -1,15 +1,18 @@
 //! The demo newsroom: "The Korvet Independent", a fictional member-funded newsroom covering a
 //! fictional war. Seeded into an empty database so a first run shows a real-looking front page.
-//! All text was written for this project; hero images are painted at seed time.
+//! All text was written for this project. Hero photos are painted after the stories are stored,
+//! by a durable job per story ([`DemoPhoto`]): a first start serves at once and each story shows
+//! its photo as soon as it is ready, and a restart paints whatever is still missing.
 
 use masthead_core::{
     NavigationItem, ObjectId, PostStatus, PostType, Role, SiteSettings, Slug, StaffStatus, StaffUser, Tag,
     TagVisibility, Timezone, Visibility,
 };
 use masthead_media::{Scene, paint_scene};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::Duration;
 
+use crate::jobs::Job;
 use crate::{AppError, ContentChange, Newsroom, PostBody, PostInput};
 
 const ARTICLES: [&str; 2] = [include_str!("../demo/articles-a.toml"), include_str!("../demo/articles-b.toml")];
@@ -167,6 +170,37 @@ fn path_for(published_at: time::OffsetDateTime, slug: &str) -> String {
     format!("{}/{:02}/{}.jpg", published_at.year(), u8::from(published_at.month()), slug)
 }
 
+/// A demo story's hero photo, still to be painted: the job `seed` queues with the story.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoPhoto {
+    pub post_id: ObjectId,
+    /// The [`Scene`] painted, by name.
+    pub scene: String,
+    /// Varies the painting between stories of one scene; the same seed paints the same photo.
+    pub seed: u64,
+    /// Where the photo goes under the media store's images.
+    pub path: String,
+}
+
+impl Newsroom {
+    /// Paints a demo story's photo and gives it to the story, unless the story is gone or has a
+    /// photo by now (an editor's choice is kept). Idempotent, so a job that ran twice is harmless.
+    pub(crate) async fn paint_demo_photo(&self, photo: &DemoPhoto) -> Result<(), AppError> {
+        match self.db.post_by_id(&photo.post_id).await? {
+            Some(post) if post.feature_image.is_none() => {}
+            _ => return Ok(()),
+        }
+        let scene = Scene::parse(&photo.scene).unwrap_or(Scene::Overcast);
+        let seed = photo.seed;
+        let image = tokio::task::spawn_blocking(move || paint_scene(scene, seed, 1440, 810))
+            .await
+            .map_err(|e| AppError::invalid("demo", format!("painting an image failed: {e}")))?;
+        let url = self.media.save_jpeg_with_variants(&photo.path, image).await?;
+        self.add_missing_feature_image(&photo.post_id, &url).await?;
+        Ok(())
+    }
+}
+
 /// What seeding did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct DemoReport {
@@ -212,6 +246,10 @@ fn demo_settings() -> SiteSettings {
 
 /// Seeds the demo newsroom. Idempotent: staff, tags and stories that already exist (by slug)
 /// are kept as they are, so `masthead demo` can be run against a database with content.
+///
+/// The stories are stored without their hero photos: each is queued with a [`Job::PaintDemoPhoto`]
+/// in the story's own transaction, which the job worker (or [`Newsroom::paint_demo_photos`])
+/// runs, newest story first, so the front page fills in first.
 pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
     let files: Vec<DemoFile> = ARTICLES
         .iter()
@@ -312,12 +350,17 @@ pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
             continue;
         }
         let published_at = now - Duration::minutes((article.hours_ago * 60.0).round() as i64);
-        let scene = Scene::parse(&article.image_scene).unwrap_or(Scene::Overcast);
-        let seed = 1 + index as u64;
-        let image = tokio::task::spawn_blocking(move || paint_scene(scene, seed, 1440, 810))
-            .await
-            .map_err(|e| AppError::invalid("demo", format!("painting an image failed: {e}")))?;
-        let image_url = newsroom.media.save_jpeg_with_variants(&path_for(published_at, &article.slug), image).await?;
+        // Due at once, in the order newest story first: the queue takes the earliest `run_at`.
+        let paint_at = now - Duration::days(365) + (now - published_at);
+        let photo = |post: &masthead_core::Post| {
+            let photo = DemoPhoto {
+                post_id: post.id.clone(),
+                scene: article.image_scene.clone(),
+                seed: 1 + index as u64,
+                path: path_for(published_at, &article.slug),
+            };
+            vec![Job::PaintDemoPhoto(photo).at(paint_at)]
+        };
 
         let mut body = article.body.trim().to_owned();
         if let Some(note) = &article.update_note {
@@ -339,11 +382,10 @@ pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
         }
         input.custom_excerpt = Some(article.excerpt.clone());
         input.tags = article.tags.iter().map(|t| tag_name(t)).collect();
-        input.feature_image = Some(image_url);
         input.feature_image_alt = Some(article.image_alt.clone());
         input.feature_image_caption = Some(article.image_caption.clone());
         input.feature_image_credit = Some(article.image_credit.clone());
-        let mut post = newsroom.create_post(input).await?;
+        let mut post = newsroom.create_post_with_jobs(input, photo).await?;
         if let Some(hours) = article.updated_hours_after {
             post.content_updated_at = Some(published_at + Duration::minutes((hours * 60.0).round() as i64));
             post.updated_at = post.content_updated_at.unwrap_or(post.updated_at);

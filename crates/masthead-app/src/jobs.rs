@@ -27,19 +27,24 @@ const PRUNE_COUNTERS_EVERY: StdDuration = StdDuration::from_secs(600);
 
 /// Narrations are slow: they have a worker of their own, so they never hold up the rest.
 const NARRATE_POST: &str = "narrate_post";
+/// Painting the demo's photos is slow too (a fraction of a second each, forty-odd of them on a
+/// first start): a worker of its own, beside narration.
+const PAINT_DEMO_PHOTO: &str = "paint_demo_photo";
 
-/// The two queues every instance works: everything quick, and narration.
+/// The queues every instance works: everything quick, narration, and the demo's photos.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Queue {
     General,
     Narration,
+    DemoPhotos,
 }
 
 impl Queue {
     fn jobs(self) -> JobQueue<'static> {
         match self {
-            Queue::General => JobQueue::Except(NARRATE_POST),
+            Queue::General => JobQueue::Except(&[NARRATE_POST, PAINT_DEMO_PHOTO]),
             Queue::Narration => JobQueue::Only(NARRATE_POST),
+            Queue::DemoPhotos => JobQueue::Only(PAINT_DEMO_PHOTO),
         }
     }
 }
@@ -60,6 +65,8 @@ pub enum Job {
         #[serde(default)]
         force: bool,
     },
+    /// Paint a demo story's hero photo and give it to the story (see `demo::seed`).
+    PaintDemoPhoto(crate::demo::DemoPhoto),
 }
 
 impl Job {
@@ -69,6 +76,7 @@ impl Job {
             Job::DeliverWebhook(_) => crate::integrations::webhooks::Delivery::KIND,
             Job::PurgeCdn(_) => "purge_cdn",
             Job::NarratePost { .. } => NARRATE_POST,
+            Job::PaintDemoPhoto(_) => PAINT_DEMO_PHOTO,
         }
     }
 
@@ -80,6 +88,7 @@ impl Job {
             Job::PurgeCdn(_) => format!("purge:{}", uuid::Uuid::new_v4()),
             // One pending narration per story: saving it again moves that job.
             Job::NarratePost { post_id, .. } => masthead_storage::narration_job_key(post_id),
+            Job::PaintDemoPhoto(photo) => format!("demo-photo:{}", photo.post_id),
         }
     }
 
@@ -141,6 +150,22 @@ impl Newsroom {
         self.run_next_job_in(Queue::Narration, worker).await
     }
 
+    /// Paints one due demo photo, if there is one. Returns whether a job was run.
+    pub async fn run_next_demo_photo(&self, worker: &str) -> Result<bool, AppError> {
+        self.run_next_job_in(Queue::DemoPhotos, worker).await
+    }
+
+    /// Paints every demo photo still due, one after another, and returns how many jobs ran
+    /// (`masthead demo` waits for them; a server paints them in the background instead). A photo
+    /// that fails is left queued for a later try, so this always ends.
+    pub async fn paint_demo_photos(&self, worker: &str) -> Result<usize, AppError> {
+        let mut ran = 0;
+        while self.run_next_demo_photo(worker).await? {
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
     async fn run_next_job_in(&self, queue: Queue, worker: &str) -> Result<bool, AppError> {
         // Narrations stay queued while the voice is being installed; it wakes the workers.
         if queue == Queue::Narration && self.narration_waits_for_voice() {
@@ -187,6 +212,7 @@ impl Newsroom {
             Job::DeliverWebhook(delivery) => self.deliver_webhook(delivery).await,
             Job::PurgeCdn(purge) => self.purge_cdn(purge).await,
             Job::NarratePost { post_id, force } => self.narrate_post(post_id, *force).await,
+            Job::PaintDemoPhoto(photo) => self.paint_demo_photo(photo).await,
             Job::PublishScheduledPost { post_id } => {
                 let before = self.db.post_by_id(post_id).await?;
                 let published_now = self.db.publish_if_due(post_id, masthead_core::now()).await?;
@@ -231,12 +257,39 @@ impl Newsroom {
         Ok(requests + attempts)
     }
 
-    /// Works the queues until `shutdown` turns true: the general one, and narration beside it.
+    /// Says when the demo's photos are all painted (operators and `bench/run.sh` read it), or how
+    /// many are left to try again.
+    async fn report_demo_photos(&self, count: usize, took: StdDuration) {
+        let left = match self.db.jobs().await {
+            Ok(jobs) => jobs.iter().filter(|j| j.kind == PAINT_DEMO_PHOTO && j.status == "pending").count(),
+            Err(_) => 0,
+        };
+        let seconds = format!("{:.1}", took.as_secs_f64());
+        if left == 0 {
+            tracing::info!(jobs = count, seconds, "every demo photo is ready");
+        } else {
+            tracing::warn!(jobs = count, seconds, left, "some demo photos failed; they are tried again later");
+        }
+    }
+
+    /// Works the queues until `shutdown` turns true: the general one, and narration and the
+    /// demo's photos beside it.
     pub async fn run_worker(&self, worker: String, shutdown: watch::Receiver<bool>) {
+        // A job this worker was running when the process stopped (a photo half painted, a
+        // narration half read) is taken up again now, not when its lease runs out.
+        match self.db.release_job_leases_of(&worker).await {
+            Ok(0) => {}
+            Ok(released) => tracing::info!(released, "taking up the jobs the last run left unfinished"),
+            Err(error) => {
+                tracing::warn!(%error, "could not release the last run's jobs; they run when their leases end")
+            }
+        }
         let narrator = format!("{worker}/narration");
+        let painter = format!("{worker}/demo-photos");
         tokio::join!(
             self.work_queue(Queue::General, worker, shutdown.clone()),
-            self.work_queue(Queue::Narration, narrator, shutdown),
+            self.work_queue(Queue::Narration, narrator, shutdown.clone()),
+            self.work_queue(Queue::DemoPhotos, painter, shutdown),
         );
     }
 
@@ -246,6 +299,8 @@ impl Newsroom {
     /// ([`Newsroom::prune_counters`]).
     async fn work_queue(&self, queue: Queue, worker: String, mut shutdown: watch::Receiver<bool>) {
         let mut prune_at = tokio::time::Instant::now();
+        // Demo photos painted since the queue was last empty, and since when.
+        let mut painted: Option<(usize, tokio::time::Instant)> = None;
         loop {
             if *shutdown.borrow() {
                 return;
@@ -266,7 +321,14 @@ impl Newsroom {
                 }
             };
             if ran {
+                if queue == Queue::DemoPhotos {
+                    let (count, _) = painted.get_or_insert((0, tokio::time::Instant::now()));
+                    *count += 1;
+                }
                 continue;
+            }
+            if let Some((count, since)) = painted.take() {
+                self.report_demo_photos(count, since.elapsed()).await;
             }
             let until_next = match self.db.next_job_at().await {
                 // Waiting for the voice: installing it wakes this worker.

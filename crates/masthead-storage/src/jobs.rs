@@ -31,8 +31,8 @@ pub enum JobQueue<'a> {
     All,
     /// Only jobs of this kind.
     Only(&'a str),
-    /// Every kind but this one.
-    Except(&'a str),
+    /// Every kind but these (the slow kinds that have workers of their own).
+    Except(&'a [&'a str]),
 }
 
 /// A job this worker holds until `locked_until`.
@@ -120,10 +120,10 @@ impl Db {
         lease: Duration,
         queue: &JobQueue<'_>,
     ) -> Result<Option<ClaimedJob>> {
-        let (only, except) = match queue {
-            JobQueue::All => (None, None),
-            JobQueue::Only(kind) => (Some(*kind), None),
-            JobQueue::Except(kind) => (None, Some(*kind)),
+        let (only, except): (Option<&str>, &[&str]) = match queue {
+            JobQueue::All => (None, &[]),
+            JobQueue::Only(kind) => (Some(*kind), &[]),
+            JobQueue::Except(kinds) => (None, kinds),
         };
         let now = masthead_core::to_stored_time(now);
         let until = now + lease;
@@ -133,14 +133,15 @@ impl Db {
                     "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
                      WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
                          AND (locked_until IS NULL OR locked_until < $3) \
-                     AND ($4 IS NULL OR kind = $4) AND ($5 IS NULL OR kind <> $5) ORDER BY run_at, id LIMIT 1) \
+                     AND ($4 IS NULL OR kind = $4) AND kind NOT IN (SELECT value FROM json_each($5)) \
+                     ORDER BY run_at, id LIMIT 1) \
                      RETURNING id, kind, payload, attempts, max_attempts",
                 )
                 .bind(worker)
                 .bind(until)
                 .bind(now)
                 .bind(only)
-                .bind(except)
+                .bind(serde_json::to_string(except).unwrap_or_else(|_| "[]".to_owned()))
                 .fetch_optional(writer)
                 .await?
             }
@@ -149,7 +150,7 @@ impl Db {
                     "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
                      WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
                          AND (locked_until IS NULL OR locked_until < $3) \
-                         AND ($4::text IS NULL OR kind = $4) AND ($5::text IS NULL OR kind <> $5) \
+                         AND ($4::text IS NULL OR kind = $4) AND kind <> ALL($5::text[]) \
                          ORDER BY run_at, id LIMIT 1 \
                          FOR UPDATE SKIP LOCKED) \
                      RETURNING id, kind, payload, attempts, max_attempts",
@@ -179,6 +180,25 @@ impl Db {
                 .rows_affected()
         });
         Ok(extended == 1)
+    }
+
+    /// At start-up: the jobs an earlier run of `worker` (and of the workers named `worker/...`)
+    /// held when it stopped are claimable again at once, rather than when their leases run out.
+    /// Returns how many were released.
+    pub async fn release_job_leases_of(&self, worker: &str) -> Result<u64> {
+        let under = format!("{}/%", worker.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let released = on_db!(self, write, |pool| {
+            sqlx::query(
+                "UPDATE jobs SET locked_by = NULL, locked_until = NULL \
+                 WHERE status = 'pending' AND (locked_by = $1 OR locked_by LIKE $2 ESCAPE '\\')",
+            )
+            .bind(worker)
+            .bind(&under)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(released)
     }
 
     /// Removes a finished job. False when the lease was lost (another worker owns it now).

@@ -49,6 +49,13 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             let newsroom = open_newsroom(&storage).await?;
             let report = demo::seed(&newsroom).await.context("seeding the demo newsroom")?;
             println!("Demo newsroom: {} items created, {} already present.", report.created, report.skipped);
+            // Unlike a server, which paints them in the background, this waits for the photos,
+            // so the command leaves a complete demo (also finishing an interrupted server's).
+            let painting = Instant::now();
+            let painted = newsroom.paint_demo_photos("demo").await.context("painting the demo's photos")?;
+            if painted > 0 {
+                println!("Painted {painted} photos in {:.1}s.", painting.elapsed().as_secs_f64());
+            }
             print_demo_owner(&report, None);
             if let Some(posts) = posts {
                 generate_archive(&newsroom, posts, seed).await?;
@@ -614,7 +621,12 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
         println!("Empty database: seeding the demo newsroom (once)...");
         let seeding = Instant::now();
         let report = demo::seed(&newsroom).await.context("seeding the demo newsroom")?;
-        println!("Seeded {} stories and pages in {:.1}s.", report.created, seeding.elapsed().as_secs_f64());
+        println!(
+            "Seeded {} stories and pages in {:.1}s; their photos are painted in the background and appear as they \
+             are ready.",
+            report.created,
+            seeding.elapsed().as_secs_f64()
+        );
         print_demo_owner(&report, Some(&args.site_url()));
     }
     // The setup link is a credential: printed only for a local trial. Anywhere else this output

@@ -167,6 +167,35 @@ impl Newsroom {
         self.write_post_update(&existing, input, &NewsletterPlan::Keep, Sending::Never).await
     }
 
+    /// Gives a story the feature image at `url` unless it has one by now (an editor may have
+    /// chosen one meanwhile, and theirs is kept). Returns whether the story changed. Caches,
+    /// the CDN and webhooks hear of it as of any edit.
+    pub async fn add_missing_feature_image(&self, id: &ObjectId, url: &str) -> Result<bool, AppError> {
+        let Some(existing) = self.db.post_by_id(id).await? else { return Ok(false) };
+        if existing.feature_image.is_some() {
+            return Ok(false);
+        }
+        let mut post = existing.clone();
+        post.feature_image = Some(url.to_owned());
+        post.reading_time = derived_text(&post.html, true).1;
+        post.updated_at = masthead_core::now().max(existing.updated_at + time::Duration::seconds(1));
+        if !self.db.update_post(&post).await? {
+            return Ok(false);
+        }
+        self.post_written(Some(&existing), &post, None).await;
+        Ok(true)
+    }
+
+    /// [`Newsroom::create_post`], also queueing the jobs `jobs` names for the new post in the
+    /// same transaction, so the story and its follow-up work are stored together or not at all.
+    pub(crate) async fn create_post_with_jobs(
+        &self,
+        input: PostInput,
+        jobs: impl FnOnce(&Post) -> Vec<masthead_storage::JobChange>,
+    ) -> Result<Post, AppError> {
+        self.write_new_post_with_jobs(input, &NewsletterPlan::Keep, Sending::Never, jobs).await
+    }
+
     /// Writes a new story, its scheduled publication, its newsletter choice and (when it goes
     /// out now with a newsletter) its send, in one transaction.
     pub(crate) async fn write_new_post(
@@ -174,6 +203,16 @@ impl Newsroom {
         input: PostInput,
         plan: &NewsletterPlan,
         sending: Sending,
+    ) -> Result<Post, AppError> {
+        self.write_new_post_with_jobs(input, plan, sending, |_| Vec::new()).await
+    }
+
+    async fn write_new_post_with_jobs(
+        &self,
+        input: PostInput,
+        plan: &NewsletterPlan,
+        sending: Sending,
+        more_jobs: impl FnOnce(&Post) -> Vec<masthead_storage::JobChange>,
     ) -> Result<Post, AppError> {
         let now = masthead_core::now();
         let explicit_slug = input.slug.is_some();
@@ -186,7 +225,8 @@ impl Newsroom {
             post.slug = self.free_slug(post_type, &post.slug, None).await?;
         }
         let email = self.outgoing_email(None, &post, plan, sending).await?;
-        let jobs = save_jobs(None, &post);
+        let mut jobs = save_jobs(None, &post);
+        jobs.extend(more_jobs(&post));
         let extras = PostExtras { jobs: &jobs, newsletter: plan.as_choice(), email: email.as_ref() };
         self.db.insert_post_with(&post, &extras).await?;
         self.post_written(None, &post, email.as_ref()).await;

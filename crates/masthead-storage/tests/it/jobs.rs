@@ -66,11 +66,21 @@ dual_db_test!(async fn queues_take_only_their_kinds_and_a_running_job_keeps_its_
         run_at: now - Duration::seconds(10),
         max_attempts: 2,
     });
-    db.apply_job_changes(&[narrate, job("a", now - Duration::seconds(5))]).await.expect("enqueue");
+    let paint = JobChange::Enqueue(NewJob {
+        kind: "paint_demo_photo".into(),
+        payload: serde_json::json!({}),
+        dedup_key: Some("paint:1".into()),
+        run_at: now - Duration::seconds(20),
+        max_attempts: 2,
+    });
+    db.apply_job_changes(&[narrate, paint, job("a", now - Duration::seconds(5))]).await.expect("enqueue");
     let lease = Duration::seconds(30);
-    let general = db.claim_job_in("general", now, lease, &JobQueue::Except("narrate_post")).await.expect("claim");
-    assert_eq!(general.map(|j| j.kind), Some("test".into()), "the older narration is left to its own worker");
-    assert_eq!(db.claim_job_in("general", now, lease, &JobQueue::Except("narrate_post")).await.expect("claim"), None);
+    let slow = JobQueue::Except(&["narrate_post", "paint_demo_photo"]);
+    let general = db.claim_job_in("general", now, lease, &slow).await.expect("claim");
+    assert_eq!(general.map(|j| j.kind), Some("test".into()), "the older slow jobs are left to their own workers");
+    assert_eq!(db.claim_job_in("general", now, lease, &slow).await.expect("claim"), None);
+    let painter = db.claim_job_in("painter", now, lease, &JobQueue::Except(&["narrate_post"])).await.expect("claim");
+    assert_eq!(painter.map(|j| j.kind), Some("paint_demo_photo".into()), "one kind left out, the other taken");
     let narration = db.claim_job_in("narrator", now, lease, &JobQueue::Only("narrate_post")).await.expect("claim").expect("due");
     assert_eq!(narration.kind, "narrate_post");
 
@@ -79,4 +89,21 @@ dual_db_test!(async fn queues_take_only_their_kinds_and_a_running_job_keeps_its_
     let later = now + Duration::seconds(60);
     assert_eq!(db.claim_job_in("other", later, lease, &JobQueue::Only("narrate_post")).await.expect("claim"), None);
     assert!(!db.extend_job_lease(&narration.id, "other", later).await.expect("renew"), "only its holder renews it");
+});
+
+dual_db_test!(async fn a_restarted_worker_takes_up_the_jobs_its_last_run_held(db) {
+    let now = masthead_core::now();
+    db.apply_job_changes(&[job("a", now - Duration::seconds(10)), job("b", now - Duration::seconds(5))])
+        .await
+        .expect("enqueue");
+    let lease = Duration::minutes(2);
+    let ours = db.claim_job("host/jobs/demo-photos", now, lease).await.expect("claim").expect("due");
+    let theirs = db.claim_job("host/jobs-elsewhere", now, lease).await.expect("claim").expect("due");
+    assert_eq!(db.claim_job("other", now, lease).await.expect("claim"), None, "both are held");
+
+    assert_eq!(db.release_job_leases_of("host/jobs").await.expect("release"), 1, "only its own and its lanes'");
+    let again = db.claim_job("host/jobs", now, lease).await.expect("claim").expect("released");
+    assert_eq!(again.id, ours.id);
+    assert_ne!(again.id, theirs.id);
+    assert!(!db.complete_job(&ours.id, "host/jobs/demo-photos").await.expect("complete"), "the old run's lease is gone");
 });

@@ -254,4 +254,28 @@ dual_db_test!(async fn content_api_answers_are_kept_for_every_key_until_somethin
     assert_eq!(added.status, 201, "{}", added.text());
     assert!(!app.state.cache.contains(&tiers_key), "a staff write drops the kept answers");
     assert!(app.get(&format!("{tiers}?key={one}")).await.text().contains("Weekend Reads"));
+
+dual_db_test!(async fn a_demo_photo_that_is_ready_replaces_the_cached_front_page(db) {
+    let app = TestApp::new(&db).await;
+    masthead_app::demo::seed(&app.newsroom).await.expect("seed");
+    let before = app.get("/").await;
+    assert_eq!(before.status, 200, "the front page is served before any photo is painted");
+    assert!(app.state.cache.contains("/"), "and cached");
+
+    // The newest story's photo is painted first: the cached front page gives way to one with it.
+    assert!(app.newsroom.run_next_demo_photo("test").await.expect("paint"));
+    let posts = app
+        .db
+        .published_posts(masthead_storage::PostList::All, masthead_storage::PageRequest::new(1, 100))
+        .await
+        .expect("posts");
+    let painted: Vec<&str> = posts.items.iter().filter_map(|p| p.feature_image.as_deref()).collect();
+    assert_eq!(painted.len(), 1, "{painted:?}");
+    let stem = painted[0].trim_start_matches("/content/images/").trim_end_matches(".jpg");
+    assert!(!before.text().contains(stem), "{stem} was not painted yet");
+    assert!(!app.state.cache.contains("/"), "the story's change dropped the cached front page");
+    let after = app.get("/").await;
+    assert_eq!(after.status, 200);
+    assert!(after.text().contains(stem), "the front page shows {stem}");
+    assert_ne!(before.header("etag"), after.header("etag"));
 });
