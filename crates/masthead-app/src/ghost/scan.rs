@@ -432,8 +432,8 @@ impl<'de, S: RowSink> Visitor<'de> for DataSeed<'_, S> {
                         tables.not_lists.insert(table, kind);
                     }
                 }
-            } else if let Some(streamed) = STREAMED_TABLES.iter().find(|t| **t == table) {
-                match map.next_value_seed(StreamSeed { table: *streamed, sink: &mut tables.sink })? {
+            } else if let Some(streamed) = STREAMED_TABLES.iter().copied().find(|t| *t == table) {
+                match map.next_value_seed(StreamSeed { table: streamed, sink: &mut tables.sink })? {
                     Shaped::Is(()) | Shaped::Not(NULL) => {}
                     Shaped::Not(kind) => {
                         tables.not_lists.insert(table, kind);
