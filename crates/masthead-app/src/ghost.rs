@@ -7,3 +7,4 @@ pub mod export;
 mod format;
 pub mod images;
 pub mod import;
+mod scan;

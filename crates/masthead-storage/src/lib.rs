@@ -49,7 +49,9 @@ pub use narrations::{FinishedNarration, NarrationRecord, Pronunciation, narratio
 pub use notes::{MAX_REVISIONS, PostNote, PostRevision};
 pub use pagination::{PageRequest, Paginated};
 pub use payments::{DonationRecord, LIVE_SUBSCRIPTION_STATUSES, MembershipMove, StripeEventId, SubscriptionRecord};
-pub use posts::{AdminPostFilter, NewsletterChoice, PostExtras, PostImportSource, PostList, PostRecord, SitemapEntry};
+pub use posts::{
+    AdminPostFilter, ImportedPost, NewsletterChoice, PostExtras, PostImportSource, PostList, PostRecord, SitemapEntry,
+};
 pub use staff::{LiveSession, OutboxMessage, SessionRecord};
 pub use tags::{TagRecord, TagWithCount};
 pub use users::{AuthorWithCount, UserRecord};

@@ -150,7 +150,8 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Import { command: ImportCommand::Ghost { storage, file, content } }) => {
-            let json = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            // The export is read as a stream (it may be larger than memory); only checked here.
+            std::fs::File::open(&file).with_context(|| format!("reading {}", file.display()))?;
             if let Some(content) = &content
                 && !content.exists()
             {
@@ -158,7 +159,7 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             }
             let _lock = lock_database(&storage, "import ghost")?;
             let newsroom = open_newsroom(&storage).await?;
-            let result = import_ghost(&newsroom, &json).await;
+            let result = import_ghost(&newsroom, &file).await;
             let images = match (&result, content) {
                 (Ok(_), Some(content)) => Some(import_ghost_images(&newsroom, content).await),
                 _ => None,
@@ -245,13 +246,18 @@ fn describe_images(report: &masthead_app::ghost::images::ImageReport) -> String 
 }
 
 /// Runs a Ghost import with a progress bar on standard error (hidden when it is not a terminal).
-async fn import_ghost(newsroom: &Newsroom, json: &[u8]) -> anyhow::Result<masthead_app::ghost::import::ImportReport> {
+async fn import_ghost(
+    newsroom: &Newsroom,
+    file: &std::path::Path,
+) -> anyhow::Result<masthead_app::ghost::import::ImportReport> {
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({elapsed})")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
+    // The file is read through once before the first row is imported: the clock shows it works.
+    bar.enable_steady_tick(std::time::Duration::from_millis(500));
     let report = newsroom
-        .import_ghost(json, |done, total| {
+        .import_ghost_file(file, |done, total| {
             bar.set_length(total);
             bar.set_position(done);
         })

@@ -1,4 +1,4 @@
-//! Ghost's JSON export file as both directions of the migration see it: the envelope, one row
+//! Ghost's JSON export file as both directions of the migration see it: one row
 //! read field by field with reasons a newsroom can act on, Ghost's datetimes, and the
 //! `__GHOST_URL__` placeholder that stands for the site's own address.
 //!
@@ -17,42 +17,6 @@ pub const GHOST_URL: &str = "__GHOST_URL__";
 
 /// The Ghost version our exports claim: the format of Ghost 6's `/ghost/api/admin/db/`.
 pub const EXPORT_VERSION: &str = "6.0.0";
-
-/// The tables of an export, whichever envelope held them.
-#[derive(Debug)]
-pub(crate) struct ExportFile {
-    pub version: Option<String>,
-    pub tables: Map<String, Value>,
-    /// Further entries of the `db` array (Ghost writes one); they are reported, not read.
-    pub ignored_databases: usize,
-}
-
-/// Finds `data` in `{"db":[{"meta","data"}]}` or in the older bare `{"meta","data"}`.
-pub(crate) fn locate(file: Value) -> Result<ExportFile, String> {
-    let Value::Object(mut top) = file else {
-        return Err(format!("the top level is {}, not an object with \"db\" or \"data\"", kind(&file)));
-    };
-    let (database, ignored_databases) = match top.remove("db") {
-        Some(Value::Array(mut databases)) => {
-            if databases.is_empty() {
-                return Err("\"db\" is an empty list".into());
-            }
-            let ignored = databases.len() - 1;
-            (databases.swap_remove(0), ignored)
-        }
-        Some(other) => return Err(format!("\"db\" is {}, not a list", kind(&other))),
-        None => (Value::Object(top), 0),
-    };
-    let Value::Object(mut database) = database else {
-        return Err(format!("the database entry is {}, not an object", kind(&database)));
-    };
-    let version = database.get("meta").and_then(|m| m.get("version")).and_then(Value::as_str).map(str::to_owned);
-    match database.remove("data") {
-        Some(Value::Object(tables)) => Ok(ExportFile { version, tables, ignored_databases }),
-        Some(other) => Err(format!("\"data\" is {}, not an object of tables", kind(&other))),
-        None => Err("there is no \"data\" object: this is not a Ghost export".into()),
-    }
-}
 
 /// How a JSON value is described in messages.
 pub(crate) fn kind(value: &Value) -> &'static str {
@@ -234,24 +198,6 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
-
-    #[test]
-    fn both_envelopes_are_found() {
-        let wrapped = json!({"db": [{"meta": {"version": "5.80.0"}, "data": {"posts": []}}]});
-        let file = locate(wrapped).expect("db envelope");
-        assert_eq!(file.version.as_deref(), Some("5.80.0"));
-        assert!(file.tables.contains_key("posts"));
-        let bare = locate(json!({"meta": {}, "data": {"tags": []}})).expect("bare envelope");
-        assert!(bare.tables.contains_key("tags"));
-        assert_eq!(
-            locate(json!([1])).err().as_deref(),
-            Some("the top level is a list, not an object with \"db\" or \"data\"")
-        );
-        assert_eq!(
-            locate(json!({"posts": []})).err().as_deref(),
-            Some("there is no \"data\" object: this is not a Ghost export")
-        );
-    }
 
     #[test]
     fn ghost_datetimes_parse_in_every_form() {

@@ -18,16 +18,19 @@
 //!   administrator reinstates them; they then choose a password through the reset link.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, Read, Seek};
+use std::path::Path;
 
 use masthead_core::{
     EmailAddress, NavigationItem, Newsletter, NewsletterStatus, ObjectId, Post, PostStatus, PostType, Role,
     SiteSettings, Slug, StaffStatus, StaffUser, Tag, TagVisibility, Timezone, Visibility,
 };
-use masthead_storage::{JobChange, PostImportSource, StorageError};
+use masthead_storage::{ImportedPost, JobChange, PostImportSource, StorageError};
 use serde_json::{Map, Value};
 
 use crate::ghost::body::{Rendered, lexical_to_html, mobiledoc_to_html};
-use crate::ghost::format::{ExportFile, Row, locate, resolve_placeholder};
+use crate::ghost::format::{Row, resolve_placeholder};
+use crate::ghost::scan::{PostAt, PostReader, RowSink, STREAMED_TABLES, ScanError, Scanned, scan};
 use crate::jobs::Job;
 use crate::newsroom::posts::{MAX_EXCERPT_LEN, MAX_TITLE_LEN, derived_text};
 use crate::{AppError, ContentChange, Newsroom};
@@ -97,6 +100,9 @@ pub enum ImportError {
     InvalidJson { line: usize, column: usize, message: String },
     #[error("the file is not a Ghost export: {0}")]
     NotGhostExport(String),
+    /// The file could not be read, or changed while it was being imported.
+    #[error("the file could not be read: {0}")]
+    Unreadable(String),
     /// The database failed part-way. What was imported stays; importing again is safe.
     #[error("the import stopped: {0}")]
     Stopped(#[from] AppError),
@@ -172,6 +178,9 @@ const READ_TABLES: [&str; 14] = [
     "posts_products",
 ];
 
+/// An export as the import reads it: see [`crate::ghost::scan`].
+type ExportFile = Scanned<LinkRows>;
+
 /// Ghost's default title for a post saved without one.
 const UNTITLED: &str = "(Untitled)";
 
@@ -186,6 +195,17 @@ impl Newsroom {
     ) -> Result<ImportReport, ImportError> {
         import_ghost(self, json, progress).await
     }
+
+    /// [`Newsroom::import_ghost`] for an export file, read in bounded memory whatever its size:
+    /// the file is read twice, once to check it and gather everything but the posts' bodies,
+    /// then once more for the posts, one at a time.
+    pub async fn import_ghost_file(
+        &self,
+        path: &Path,
+        progress: impl Fn(u64, u64) + Send + Sync,
+    ) -> Result<ImportReport, ImportError> {
+        import_ghost_file(self, path, progress).await
+    }
 }
 
 /// See [`Newsroom::import_ghost`].
@@ -194,14 +214,44 @@ pub async fn import_ghost(
     json: &[u8],
     progress: impl Fn(u64, u64) + Send + Sync,
 ) -> Result<ImportReport, ImportError> {
-    let value: Value = serde_json::from_slice(json).map_err(|e| ImportError::InvalidJson {
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
-    let file = locate(value).map_err(ImportError::NotGhostExport)?;
-    let mut importer = Importer::new(newsroom, &file, &progress);
-    importer.run(&file).await?;
+    let file = scan_export(json)?;
+    import_scanned(newsroom, file, PostReader::new(std::io::Cursor::new(json)), &progress).await
+}
+
+/// See [`Newsroom::import_ghost_file`].
+pub async fn import_ghost_file(
+    newsroom: &Newsroom,
+    path: &Path,
+    progress: impl Fn(u64, u64) + Send + Sync,
+) -> Result<ImportReport, ImportError> {
+    fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>, ImportError> {
+        let file = std::fs::File::open(path).map_err(|e| ImportError::Unreadable(e.to_string()))?;
+        Ok(std::io::BufReader::with_capacity(1 << 16, file))
+    }
+    let owned = path.to_owned();
+    let file = tokio::task::spawn_blocking(move || scan_export(open(&owned)?))
+        .await
+        .map_err(|e| ImportError::Unreadable(e.to_string()))??;
+    import_scanned(newsroom, file, PostReader::new(open(path)?), &progress).await
+}
+
+/// Reads the whole file once: refuses it if it is not JSON or not a Ghost export.
+fn scan_export(reader: impl Read) -> Result<ExportFile, ImportError> {
+    scan(reader, |table| READ_TABLES.contains(&table)).map_err(|error| match error {
+        ScanError::Json(e) if e.is_io() => ImportError::Unreadable(e.to_string()),
+        ScanError::Json(e) => ImportError::InvalidJson { line: e.line(), column: e.column(), message: e.to_string() },
+        ScanError::NotGhostExport(reason) => ImportError::NotGhostExport(reason),
+    })
+}
+
+async fn import_scanned<R: BufRead + Seek>(
+    newsroom: &Newsroom,
+    mut file: ExportFile,
+    mut posts: PostReader<R>,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> Result<ImportReport, ImportError> {
+    let mut importer = Importer::new(newsroom, &file, progress);
+    importer.run(&mut file, &mut posts).await?;
     Ok(importer.report)
 }
 
@@ -223,25 +273,26 @@ struct Importer<'a> {
     changed: bool,
 }
 
-/// A table's rows; a table that is not a list is reported and read as empty.
+/// A table's rows; a table that is not a list is reported and read as empty. The tables read
+/// as a stream (`posts` and the post links) are never among the kept rows, but are reported
+/// here too when they are not lists.
 fn rows<'f>(file: &'f ExportFile, report: &mut ImportReport, table: &str) -> &'f [Value] {
-    match file.tables.get(table) {
-        None | Some(Value::Null) => &[],
-        Some(Value::Array(rows)) => rows,
-        Some(other) => {
-            report.skipped.push(ImportIssue {
-                table: table.into(),
-                row: None,
-                key: None,
-                reason: format!(
-                    "the table is {}, not a list of rows; nothing in it was read",
-                    crate::ghost::format::kind(other)
-                ),
-                already_present: false,
-            });
-            &[]
-        }
+    let kind = match file.tables.get(table) {
+        None => file.not_lists.get(table).copied(),
+        Some(Value::Null) => None,
+        Some(Value::Array(rows)) => return rows,
+        Some(other) => Some(crate::ghost::format::kind(other)),
+    };
+    if let Some(kind) = kind {
+        report.skipped.push(ImportIssue {
+            table: table.into(),
+            row: None,
+            key: None,
+            reason: format!("the table is {kind}, not a list of rows; nothing in it was read"),
+            already_present: false,
+        });
     }
+    &[]
 }
 
 /// Reads `slug` as a slug; an ill-formed one is rebuilt from its own text, then from `fallback`.
@@ -299,10 +350,11 @@ impl<'a> Importer<'a> {
                 already_present: false,
             });
         }
-        let total = ["users", "tags", "newsletters", "posts", "settings", "products"]
+        let total = ["users", "tags", "newsletters", "settings", "products"]
             .iter()
             .map(|t| file.tables.get(*t).and_then(Value::as_array).map_or(0, Vec::len) as u64)
-            .sum();
+            .sum::<u64>()
+            + file.posts.len() as u64;
         Self {
             newsroom,
             report,
@@ -319,7 +371,11 @@ impl<'a> Importer<'a> {
         }
     }
 
-    async fn run(&mut self, file: &ExportFile) -> Result<(), ImportError> {
+    async fn run<R: BufRead + Seek>(
+        &mut self,
+        file: &mut ExportFile,
+        posts: &mut PostReader<R>,
+    ) -> Result<(), ImportError> {
         (self.progress)(0, self.total);
         self.owner_exists = self.newsroom.db.owner().await?.is_some();
         let roles = self.user_roles(file);
@@ -353,18 +409,31 @@ impl<'a> Importer<'a> {
             self.record("products", index, value.get("slug"), result)?;
         }
         let links = self.post_links(file);
-        for (index, value) in rows(file, &mut self.report, "posts").iter().enumerate() {
-            let result = self.import_post(index, value, &links).await;
-            self.record("posts", index, value.get("slug"), result)?;
+        // Reports a `posts` that is not a list; its rows are read one at a time below.
+        rows(file, &mut self.report, "posts");
+        let mut batch = PostBatch::default();
+        for (index, at) in std::mem::take(&mut file.posts).into_iter().enumerate() {
+            let value = match at {
+                PostAt::Object { start, end } => {
+                    posts.read(start, end).map_err(|e| ImportError::Unreadable(e.to_string()))?
+                }
+                PostAt::Other(kind) => {
+                    let result = Err(RowFailure::Invalid(format!("the row is {kind}, not an object")));
+                    self.queue_post(&mut batch, index, None, result).await?;
+                    continue;
+                }
+            };
+            let step = self.import_post(&value, &links, &batch).await;
+            self.queue_post(&mut batch, index, value.get("slug").cloned(), step).await?;
         }
+        self.write_posts(&mut batch).await?;
         let settings = rows(file, &mut self.report, "settings");
         self.import_settings(settings).await?;
         let other_tables: Vec<(String, usize)> = file
-            .tables
+            .other_tables
             .iter()
-            .filter(|(name, _)| !READ_TABLES.contains(&name.as_str()))
-            .filter_map(|(name, rows)| Some((name.clone(), rows.as_array()?.len())))
-            .filter(|(_, count)| *count > 0)
+            .filter(|(_, count)| **count > 0)
+            .map(|(name, count)| (name.clone(), *count))
             .collect();
         for (table, count) in other_tables {
             self.note_table(&table, format!("{count} rows not imported: Masthead has no equivalent of this table"));
@@ -809,51 +878,13 @@ impl<'a> Importer<'a> {
         Ok(Outcome::Created)
     }
 
-    /// posts_meta rows and ordered tag and author links, by the file's post id.
-    fn post_links(&mut self, file: &ExportFile) -> PostLinks {
-        let mut links = PostLinks::default();
-        for (index, value) in rows(file, &mut self.report, "posts_meta").iter().enumerate() {
-            match Row::of(value).and_then(|row| Ok((row.text("post_id")?, row))) {
-                Ok((Some(post), _)) => {
-                    if let Some(object) = value.as_object() {
-                        links.meta.insert(post, object.clone());
-                    }
-                }
-                Ok((None, _)) => self.warn("posts_meta", index, None, "the row has no post_id; left out".into()),
-                Err(reason) => self.warn("posts_meta", index, None, reason),
-            }
-        }
-        for (table, target, map) in [
-            ("posts_tags", "tag_id", &mut links.tags),
-            ("posts_authors", "author_id", &mut links.authors),
-            ("posts_products", "product_id", &mut links.tiers),
-        ] {
-            let table_rows = rows(file, &mut self.report, table);
-            for (index, value) in table_rows.iter().enumerate() {
-                let link = Row::of(value)
-                    .and_then(|row| Ok((row.text("post_id")?, row.text(target)?, row.number("sort_order")?)));
-                match link {
-                    Ok((Some(post), Some(target_id), order)) => map.entry(post).or_default().push(Link {
-                        order: order.unwrap_or(i64::MAX),
-                        index,
-                        target: target_id,
-                    }),
-                    Ok(_) => self.report.warnings.push(ImportIssue {
-                        table: table.into(),
-                        row: Some(index),
-                        key: None,
-                        reason: format!("the row needs a post_id and a {target}; left out"),
-                        already_present: false,
-                    }),
-                    Err(reason) => self.report.warnings.push(ImportIssue {
-                        table: table.into(),
-                        row: Some(index),
-                        key: None,
-                        reason,
-                        already_present: false,
-                    }),
-                }
-            }
+    /// posts_meta rows and ordered tag and author links, by the file's post id, as gathered
+    /// while the file was read; their notes join the report here, table by table.
+    fn post_links(&mut self, file: &mut ExportFile) -> PostLinks {
+        let LinkRows { mut links, warnings } = std::mem::take(&mut file.sink);
+        for (table, warnings) in STREAMED_TABLES.iter().zip(warnings) {
+            rows(file, &mut self.report, table);
+            self.report.warnings.extend(warnings);
         }
         for list in links.tags.values_mut().chain(links.authors.values_mut()).chain(links.tiers.values_mut()) {
             // Rows without sort_order keep their order in the file, after the ordered ones.
@@ -862,7 +893,14 @@ impl<'a> Importer<'a> {
         links
     }
 
-    async fn import_post(&mut self, index: usize, value: &Value, links: &PostLinks) -> RowResult {
+    /// Reads one post row and checks it against the site and the batch not yet written: a post
+    /// to insert, or why not.
+    async fn import_post(
+        &mut self,
+        value: &Value,
+        links: &PostLinks,
+        batch: &PostBatch,
+    ) -> Result<PostStep, RowFailure> {
         let row = Row::of(value)?;
         let file_id = row.text("id")?;
         let post_type = match row.trimmed("type")?.as_deref() {
@@ -882,10 +920,12 @@ impl<'a> Importer<'a> {
         };
         let (slug, slug_note) = slug_from(row.trimmed("slug")?.as_deref(), &title)?;
         notes.extend(slug_note);
-        if self.newsroom.db.post_by_slug(post_type, slug.as_str()).await?.is_some() {
-            return Ok(Outcome::Present(format!(
+        if batch.slugs.contains(&(post_type, slug.as_str().to_owned()))
+            || self.newsroom.db.post_by_slug(post_type, slug.as_str()).await?.is_some()
+        {
+            return Ok(PostStep::Done(Outcome::Present(format!(
                 "already present: a {post_type} with this slug exists and is kept as it is"
-            )));
+            ))));
         }
         let mut status = match row.trimmed("status")?.as_deref() {
             None => PostStatus::Draft,
@@ -1006,11 +1046,11 @@ impl<'a> Importer<'a> {
                 );
             }
         }
-        let id = self
-            .free_id(file_id.as_deref(), |db, id| async move { db.post_by_id(&id).await.map(|p| p.is_some()) })
-            .await?;
+        let unbatched_id = file_id.as_deref().filter(|id| !batch.ids.contains(*id));
+        let id =
+            self.free_id(unbatched_id, |db, id| async move { db.post_by_id(&id).await.map(|p| p.is_some()) }).await?;
         let uuid = match row.trimmed("uuid")? {
-            Some(uuid) if self.newsroom.db.post_by_uuid(&uuid).await?.is_none() => uuid,
+            Some(uuid) if !batch.uuids.contains(&uuid) && self.newsroom.db.post_by_uuid(&uuid).await?.is_none() => uuid,
             _ => uuid::Uuid::new_v4().to_string(),
         };
         let post = Post {
@@ -1053,15 +1093,78 @@ impl<'a> Importer<'a> {
             _ => Vec::new(),
         };
         let source = PostImportSource { format: format.to_owned(), source, imported_at: now };
-        self.newsroom.db.insert_imported_post(&post, &source, &jobs).await?;
-        if !jobs.is_empty() {
-            self.scheduled += 1;
+        Ok(PostStep::Insert(Box::new(PendingPost { imported: ImportedPost { post, source, jobs }, notes })))
+    }
+
+    /// Queues one post row's result, writing the batch when it is full.
+    async fn queue_post(
+        &mut self,
+        batch: &mut PostBatch,
+        index: usize,
+        key: Option<Value>,
+        step: Result<PostStep, RowFailure>,
+    ) -> Result<(), ImportError> {
+        if let Ok(PostStep::Insert(pending)) = &step {
+            let post = &pending.imported.post;
+            batch.slugs.insert((post.post_type, post.slug.as_str().to_owned()));
+            batch.ids.insert(post.id.as_str().to_owned());
+            batch.uuids.insert(post.uuid.clone());
+            batch.bytes += post.html.len() + post.plaintext.len() + pending.imported.source.source.len();
+            batch.inserts += 1;
         }
-        for note in notes {
-            self.warn("posts", index, Some(post.slug.as_str()), note);
+        // A database failure stops the import once the rows before it are written.
+        let fatal = matches!(step, Err(RowFailure::Fatal(_)));
+        batch.rows.push((index, key, step));
+        if fatal || batch.inserts >= POST_BATCH_ROWS || batch.bytes >= POST_BATCH_BYTES {
+            self.write_posts(batch).await?;
         }
-        self.changed = true;
-        Ok(Outcome::Created)
+        Ok(())
+    }
+
+    /// Writes the queued posts in one transaction, then reports every queued row in file
+    /// order. When the batch fails, its posts are written one by one, so that only the post at
+    /// fault is skipped.
+    async fn write_posts(&mut self, batch: &mut PostBatch) -> Result<(), ImportError> {
+        let rows = std::mem::take(&mut batch.rows);
+        *batch = PostBatch::default();
+        let inserts: Vec<&ImportedPost> = rows
+            .iter()
+            .filter_map(|(_, _, step)| match step {
+                Ok(PostStep::Insert(pending)) => Some(&pending.imported),
+                _ => None,
+            })
+            .collect();
+        let together = self.newsroom.db.insert_imported_posts(&inserts).await.is_ok();
+        drop(inserts);
+        for (index, key, step) in rows {
+            let result = match step {
+                Ok(PostStep::Done(outcome)) => Ok(outcome),
+                Err(failure) => Err(failure),
+                Ok(PostStep::Insert(pending)) => {
+                    let PendingPost { imported, notes } = *pending;
+                    let written = if together {
+                        Ok(())
+                    } else {
+                        self.newsroom.db.insert_imported_post(&imported.post, &imported.source, &imported.jobs).await
+                    };
+                    match written {
+                        Ok(()) => {
+                            if !imported.jobs.is_empty() {
+                                self.scheduled += 1;
+                            }
+                            for note in notes {
+                                self.warn("posts", index, Some(imported.post.slug.as_str()), note);
+                            }
+                            self.changed = true;
+                            Ok(Outcome::Created)
+                        }
+                        Err(error) => Err(RowFailure::from(error)),
+                    }
+                }
+            };
+            self.record("posts", index, key.as_ref(), result)?;
+        }
+        Ok(())
     }
 
     /// The post's body as unsanitised HTML, with its format and original text.
@@ -1329,6 +1432,83 @@ fn check_social(value: &str) -> Result<(), String> {
     }
     let shown: String = value.chars().take(120).collect();
     Err(format!("{shown:?} is not a handle or an http(s) address"))
+}
+
+/// Posts are written this many at a time (or fewer, once their text reaches
+/// [`POST_BATCH_BYTES`]), each batch in one transaction.
+const POST_BATCH_ROWS: usize = 200;
+const POST_BATCH_BYTES: usize = 16 << 20;
+
+/// Post rows read but not yet written or reported, in file order, with what identifies the
+/// posts to insert (a later row of the file must not take them).
+#[derive(Default)]
+struct PostBatch {
+    rows: Vec<(usize, Option<Value>, Result<PostStep, RowFailure>)>,
+    slugs: std::collections::HashSet<(PostType, String)>,
+    ids: std::collections::HashSet<String>,
+    uuids: std::collections::HashSet<String>,
+    inserts: usize,
+    bytes: usize,
+}
+
+enum PostStep {
+    Done(Outcome),
+    Insert(Box<PendingPost>),
+}
+
+struct PendingPost {
+    imported: ImportedPost,
+    /// Notes for the report once the post is written.
+    notes: Vec<String>,
+}
+
+/// The rows of the post link tables, gathered as the file is read (see [`STREAMED_TABLES`]),
+/// with the notes about them for each table in that order.
+#[derive(Default)]
+struct LinkRows {
+    links: PostLinks,
+    warnings: [Vec<ImportIssue>; STREAMED_TABLES.len()],
+}
+
+impl RowSink for LinkRows {
+    fn row(&mut self, table: &str, index: usize, value: Value) {
+        let Some(slot) = STREAMED_TABLES.iter().position(|t| *t == table) else { return };
+        let warn = |reason: String| ImportIssue {
+            table: table.into(),
+            row: Some(index),
+            key: None,
+            reason,
+            already_present: false,
+        };
+        if table == "posts_meta" {
+            match Row::of(&value).and_then(|row| row.text("post_id")) {
+                Ok(Some(post)) => {
+                    if let Value::Object(mut object) = value {
+                        // Absent and null read the same; dropping nulls keeps large files small.
+                        object.retain(|_, v| !v.is_null());
+                        self.links.meta.insert(post, object);
+                    }
+                }
+                Ok(None) => self.warnings[slot].push(warn("the row has no post_id; left out".into())),
+                Err(reason) => self.warnings[slot].push(warn(reason)),
+            }
+            return;
+        }
+        let (target, map) = match table {
+            "posts_tags" => ("tag_id", &mut self.links.tags),
+            "posts_authors" => ("author_id", &mut self.links.authors),
+            _ => ("product_id", &mut self.links.tiers),
+        };
+        let link =
+            Row::of(&value).and_then(|row| Ok((row.text("post_id")?, row.text(target)?, row.number("sort_order")?)));
+        match link {
+            Ok((Some(post), Some(target_id), order)) => {
+                map.entry(post).or_default().push(Link { order: order.unwrap_or(i64::MAX), index, target: target_id })
+            }
+            Ok(_) => self.warnings[slot].push(warn(format!("the row needs a post_id and a {target}; left out"))),
+            Err(reason) => self.warnings[slot].push(warn(reason)),
+        }
+    }
 }
 
 #[derive(Default)]

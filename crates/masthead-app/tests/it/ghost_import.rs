@@ -267,6 +267,111 @@ dual_db_test!(async fn a_file_that_is_not_json_or_not_ghost_is_one_clear_error(d
     assert_eq!(db.count_posts().await.expect("count"), 0);
 });
 
+dual_db_test!(async fn a_file_on_disk_imports_as_its_bytes_do_whatever_the_order_of_its_tables(db) {
+    let app = TestApp::new(&db).await;
+    // The same export with the link tables first and the posts last.
+    let original: serde_json::Value = serde_json::from_slice(&fixture("html-export.json")).expect("json");
+    let tables = original["db"][0]["data"].as_object().expect("tables");
+    let mut reordered = String::from(r#"{"db": [{"meta": {"version": "5.96.0"}, "data": {"#);
+    let mut names: Vec<&String> = tables.keys().filter(|name| *name != "posts").collect();
+    names.push(tables.keys().find(|name| *name == "posts").expect("posts"));
+    for (i, name) in names.into_iter().enumerate() {
+        if i > 0 {
+            reordered.push_str(",\n");
+        }
+        reordered.push_str(&format!("{}: {}", serde_json::json!(name), serde_json::to_string_pretty(&tables[name]).expect("json")));
+    }
+    reordered.push_str("}}]}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("export.json");
+    std::fs::write(&path, &reordered).expect("write");
+
+    let seen = Mutex::new(Vec::new());
+    let report = app
+        .newsroom
+        .import_ghost_file(&path, |done, total| seen.lock().expect("lock").push((done, total)))
+        .await
+        .expect("imports");
+    assert_eq!(report.counts("posts"), counts(7, 0, 3));
+    assert_eq!(report.counts("users"), counts(3, 0, 1));
+    assert_eq!(problems(&report), HTML_EXPORT_PROBLEMS);
+    let seen = seen.into_inner().expect("lock");
+    assert_eq!((seen.first(), seen.last(), seen.len()), (Some(&(0, 31)), Some(&(31, 31)), 32));
+    let trains = post(&app.newsroom, PostType::Post, "night-trains-leave-kyiv").await;
+    assert_eq!(slugs(&trains.authors, |a| a.slug.as_str()), ["boris", "anna-field"]);
+    assert_eq!(slugs(&trains.tags, |t| t.slug.as_str()), ["news", "україна", "hash-front-page"]);
+    assert_eq!(trains.meta_title.as_deref(), Some("Night trains | Night Desk"), "posts_meta came first");
+
+    // The same file again, from its bytes this time: the same rows are found present.
+    let again = app.newsroom.import_ghost(reordered.as_bytes(), |_, _| {}).await.expect("imports");
+    assert_eq!(again.counts("posts"), counts(0, 0, 10));
+    assert_eq!(problems(&again), HTML_EXPORT_PROBLEMS);
+
+    let missing = app.newsroom.import_ghost_file(&dir.path().join("missing.json"), |_, _| {}).await;
+    assert!(matches!(&missing, Err(ImportError::Unreadable(_))), "{missing:?}");
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\"db\": [").expect("write");
+    let broken = app.newsroom.import_ghost_file(&broken, |_, _| {}).await;
+    assert!(matches!(&broken, Err(ImportError::InvalidJson { line: 1, column: 8, .. })), "{broken:?}");
+});
+
+dual_db_test!(async fn many_posts_are_written_in_batches_with_every_row_reported_in_order(db) {
+    let app = TestApp::new(&db).await;
+    let mut posts: Vec<serde_json::Value> = (0..450)
+        .map(|n| {
+            serde_json::json!({
+                "id": format!("6700000000000000{n:08x}"),
+                "uuid": format!("00000000-0000-4000-8000-{n:012x}"),
+                "title": format!("Dispatch {n}"),
+                "slug": format!("dispatch-{n}"),
+                "html": format!("<p>Dispatch number {n}.</p>"),
+                "status": "published",
+                "published_at": "2024-03-01T09:30:00.000Z",
+            })
+        })
+        .collect();
+    // The same slug twice within a batch and across batches, an id and a uuid used twice, a
+    // row that is not an object and one that is wrong.
+    posts[12]["slug"] = "dispatch-10".into();
+    posts[300]["slug"] = "dispatch-5".into();
+    posts[20]["id"] = posts[19]["id"].clone();
+    posts[21]["uuid"] = posts[19]["uuid"].clone();
+    posts[100] = serde_json::json!(7);
+    posts[420]["status"] = "bogus".into();
+    let links: Vec<serde_json::Value> = (0..450)
+        .map(|n| serde_json::json!({"post_id": format!("6700000000000000{n:08x}"), "author_id": "1"}))
+        .collect();
+    let export = serde_json::json!({"db": [{"meta": {"version": "6.0.0"}, "data": {
+        "posts": posts,
+        "posts_authors": links,
+        "users": [{"id": "1", "name": "Anna Field", "email": "anna@news.example.org"}],
+    }}]});
+    let seen = Mutex::new(Vec::new());
+    let report = app
+        .newsroom
+        .import_ghost(export.to_string().as_bytes(), |done, _| seen.lock().expect("lock").push(done))
+        .await
+        .expect("imports");
+    assert_eq!(report.counts("posts"), counts(446, 0, 4));
+    assert_eq!(
+        problems(&report),
+        [
+            "posts row 100: the row is a number, not an object",
+            "posts row 420 (dispatch-420): field \"status\": \"bogus\" is not published, draft, scheduled or sent",
+        ]
+    );
+    let present: Vec<String> =
+        report.skipped.iter().filter(|s| s.already_present).map(|s| format!("{:?} {:?}", s.row, s.key)).collect();
+    assert_eq!(present, ["Some(12) Some(\"dispatch-10\")", "Some(300) Some(\"dispatch-5\")"]);
+    assert_eq!(seen.into_inner().expect("lock"), (0..=451).collect::<Vec<u64>>(), "one step per row, in order");
+    assert_eq!(db.count_posts().await.expect("count"), 446);
+    let twin = post(&app.newsroom, PostType::Post, "dispatch-20").await;
+    assert_ne!(twin.id.as_str(), "670000000000000000000013", "the id was taken by the row before");
+    let other = post(&app.newsroom, PostType::Post, "dispatch-21").await;
+    assert_ne!(other.uuid, "00000000-0000-4000-8000-000000000013", "the uuid was taken by the row before");
+    assert_eq!(post(&app.newsroom, PostType::Post, "dispatch-449").await.authors[0].name, "Anna Field");
+});
+
 dual_db_test!(async fn a_lexical_export_is_rendered_and_sanitised(db) {
     let app = TestApp::new(&db).await;
     let report = import(&app.newsroom, "lexical-export.json").await;
