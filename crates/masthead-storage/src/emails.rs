@@ -331,19 +331,46 @@ impl Db {
 
     /// Records that the relay accepted the messages for these recipients, in one transaction
     /// (senders finishing at the same moment share one commit). Only rows still held count.
+    ///
+    /// On PostgreSQL the commit does not wait for the WAL to reach the disk
+    /// (`synchronous_commit = off` for this transaction only). Nothing but a crash of the
+    /// database server itself (or of its machine) can lose such a record, and then only the
+    /// last fraction of a second of them, never one committed before a later durable commit;
+    /// the rows stay `sending` and are sent again after the restart, identical and with the
+    /// same Message-ID: the repeat that the window between the relay's 250 and any record
+    /// already allows (docs/MEMBERS.md, "Delivery guarantees").
     pub async fn mark_recipients_sent(&self, ids: &[i64]) -> Result<u64> {
         if ids.is_empty() {
             return Ok(0);
         }
-        // The ids come from the database as integers, so inlining them is safe.
-        let ids = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-        let sql = sqlx::AssertSqlSafe(format!(
-            "UPDATE email_recipients SET status = 'sent', sent_at = $1, locked_until = NULL, error = NULL \
-             WHERE id IN ({ids}) AND status = 'sending'"
-        ));
-        Ok(on_db!(self, write, |pool| {
-            sqlx::query(sql).bind(masthead_core::now()).execute(pool).await?.rows_affected()
-        }))
+        let now = masthead_core::now();
+        Ok(match self.pools() {
+            crate::db::Pools::Sqlite { writer, .. } => {
+                // The ids come from the database as integers, so inlining them is safe.
+                let ids = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "UPDATE email_recipients SET status = 'sent', sent_at = $1, locked_until = NULL, error = NULL \
+                     WHERE id IN ({ids}) AND status = 'sending'"
+                ));
+                sqlx::query(sql).bind(now).execute(writer).await?.rows_affected()
+            }
+            crate::db::Pools::Postgres(pool) => {
+                // One statement text whatever the ids, so it is prepared once per connection.
+                let mut tx = pool.begin().await?;
+                sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
+                let marked = sqlx::query(
+                    "UPDATE email_recipients SET status = 'sent', sent_at = $1, locked_until = NULL, error = NULL \
+                     WHERE id = ANY($2) AND status = 'sending'",
+                )
+                .bind(now)
+                .bind(ids)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                tx.commit().await?;
+                marked
+            }
+        })
     }
 
     /// A temporary failure: try again at `retry_at`, or give up once `give_up` is set.
