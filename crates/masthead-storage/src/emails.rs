@@ -264,13 +264,12 @@ impl Db {
         after: i64,
     ) -> Result<Vec<ClaimedRecipient>> {
         let now = masthead_core::to_stored_time(now);
-        // `after` is the sender's cursor: the highest id it has claimed. On PostgreSQL a
-        // recipient's old index entry stays behind (dead) when its status changes, so a scan
-        // from the start of the pending range would step over every recipient already sent.
-        // Two picks, each an equality on `status`, so each walks the `(email_id, status, id)`
-        // index in order and stops after `$5` rows; one pick with `OR` made both databases sort
-        // every pending recipient for every batch. Expired leases (a crashed sender) are rare, so
-        // a claim holds at most `2 × limit` rows.
+        // `after` is the sender's cursor: the highest id it has claimed, so that a claim does not
+        // step over every recipient already sent. Two picks, each an equality on `status`; on
+        // SQLite each walks the `(email_id, status, id)` index in order and stops after `$5`
+        // rows (PostgreSQL: see below). One pick with `OR` made both databases sort every
+        // pending recipient for every batch. Expired leases (a crashed sender) are rare, so a
+        // claim holds at most `2 × limit` rows.
         const PENDING: &str = "SELECT id FROM email_recipients WHERE email_id = $3 AND status = 'pending' \
              AND id > $6 AND next_attempt_at <= $4 ORDER BY id LIMIT $5";
         const EXPIRED: &str = "SELECT id FROM email_recipients WHERE email_id = $3 AND status = 'sending' \
@@ -295,8 +294,14 @@ impl Db {
             crate::db::Pools::Postgres(pool) => {
                 // Row locks cannot be taken inside a UNION, so each pick locks its rows in its own
                 // CTE; an `OR` of two `IN` subqueries made PostgreSQL test every row of the send.
+                // No index holds `status` here (so that claims and sent marks are HOT updates):
+                // the pending pick walks `(email_id, id)` from the cursor, where the rows are
+                // pending, but the expired pick has to look at every row of the send, so it
+                // runs only when a sender starts a pass from the beginning (`after` = 0): at
+                // its first claim, and whenever its cursor ran out.
+                let expired = if after == 0 { EXPIRED } else { "SELECT id FROM email_recipients WHERE false" };
                 let sql = sqlx::AssertSqlSafe(format!(
-                    "WITH pending AS ({PENDING} FOR UPDATE SKIP LOCKED), expired AS ({EXPIRED} FOR UPDATE SKIP LOCKED) \
+                    "WITH pending AS ({PENDING} FOR UPDATE SKIP LOCKED), expired AS ({expired} FOR UPDATE SKIP LOCKED) \
                      UPDATE email_recipients SET status = 'sending', locked_by = $1, locked_until = $2 \
                      WHERE id IN (SELECT id FROM pending UNION ALL SELECT id FROM expired) {RETURNING}"
                 ));
