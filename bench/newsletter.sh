@@ -10,9 +10,13 @@
 #   DB=postgres MEMBERS=100000 bench/newsletter.sh    # PostgreSQL (database masthead_bench_nl)
 #
 # Environment: MEMBERS (default 100000), DB (sqlite or postgres, default sqlite), CONCURRENCY
-# (SMTP connections, default 8), PG_URL (default postgres://postgres@127.0.0.1:5432/masthead_bench_nl),
-# CARGO_TARGET_DIR (where the release build goes, default target), BUILD (0 skips cargo build),
-# KEEP (1 keeps the work directory), TIMEOUT (seconds a send may take, default 900).
+# (SMTP connections, default 8), PG_URL (default postgres://postgres@127.0.0.1:5432/masthead_bench_nl;
+# the database it names is dropped first),
+# CARGO_TARGET_DIR (where the binaries are built and taken from, default target), PROFILE (the
+# build profile whose binaries run, default release: PROFILE=debug runs $CARGO_TARGET_DIR/debug/
+# and builds without --release; its figures are not comparable with a release build's),
+# BUILD (0 skips cargo build), KEEP (1 keeps the work directory), TIMEOUT (seconds a send may
+# take, default 900).
 set -euo pipefail
 # Measured without a voice being installed and stories narrated beside the load.
 export MASTHEAD_VOICE_INSTALL=off
@@ -24,8 +28,18 @@ concurrency="${CONCURRENCY:-8}"
 pg_url="${PG_URL:-postgres://postgres@127.0.0.1:5432/masthead_bench_nl}"
 target_dir="${CARGO_TARGET_DIR:-target}"
 timeout_s="${TIMEOUT:-900}"
-bin="$target_dir/release/masthead"
-sink_bin="$target_dir/release/masthead-smtp-sink"
+profile="${PROFILE:-release}"
+case "$profile" in
+  release) build_flags=(--release) ;;
+  debug) build_flags=() ;;
+  *) build_flags=(--profile "$profile") ;;
+esac
+bin="$target_dir/$profile/masthead"
+sink_bin="$target_dir/$profile/masthead-smtp-sink"
+
+# The database PG_URL names (dropped before each run) and the same server's maintenance database.
+pg_db="${pg_url##*/}"; pg_db="${pg_db%%\?*}"
+pg_admin_url="${pg_url%/*}/postgres"
 
 export MASTHEAD_LOG=warn   # the CLI and the server log to stdout; keep it to warnings
 case "$db_kind" in
@@ -35,7 +49,11 @@ case "$db_kind" in
 esac
 
 if [ "${BUILD:-1}" != 0 ]; then
-  cargo build --release -p masthead -p masthead-test-utils >&2
+  cargo build "${build_flags[@]}" -p masthead -p masthead-test-utils >&2
+fi
+if [ ! -x "$bin" ] || [ ! -x "$sink_bin" ]; then
+  echo "no $profile binaries in $target_dir (masthead, masthead-smtp-sink): build them or drop BUILD=0" >&2
+  exit 2
 fi
 
 work=$(mktemp -d)
@@ -76,7 +94,7 @@ awk -v n="$members" 'BEGIN {
 prepare() {
   local data=$1
   if [ "$db_kind" = postgres ]; then
-    psql -q -h 127.0.0.1 -U postgres -c 'DROP DATABASE IF EXISTS masthead_bench_nl' >&2
+    psql -q "$pg_admin_url" -c "DROP DATABASE IF EXISTS \"$pg_db\"" >&2
   fi
   "$bin" migrate --data-dir "$data" >/dev/null
   "$bin" demo --data-dir "$data" >/dev/null
@@ -248,6 +266,7 @@ PY
 echo "| Measure | Value |"
 echo "|---|---|"
 echo "| Database | $db_kind |"
+echo "| Build profile | $profile |"
 echo "| Members imported (CSV, one command) | $members in $import1_s s |"
 echo "| Send created by the CLI (the server then freezes the audience) | $create_s s |"
 echo "| Delivered, send creation to the last message at the listener | $members in $send_s s |"

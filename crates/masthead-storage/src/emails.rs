@@ -264,13 +264,12 @@ impl Db {
         after: i64,
     ) -> Result<Vec<ClaimedRecipient>> {
         let now = masthead_core::to_stored_time(now);
-        // `after` is the sender's cursor: the highest id it has claimed. On PostgreSQL a
-        // recipient's old index entry stays behind (dead) when its status changes, so a scan
-        // from the start of the pending range would step over every recipient already sent.
-        // Two picks, each an equality on `status`, so each walks the `(email_id, status, id)`
-        // index in order and stops after `$5` rows; one pick with `OR` made both databases sort
-        // every pending recipient for every batch. Expired leases (a crashed sender) are rare, so
-        // a claim holds at most `2 × limit` rows.
+        // `after` is the sender's cursor: the highest id it has claimed, so that a claim does not
+        // step over every recipient already sent. Two picks, each an equality on `status`; on
+        // SQLite each walks the `(email_id, status, id)` index in order and stops after `$5`
+        // rows (PostgreSQL: see below). One pick with `OR` made both databases sort every
+        // pending recipient for every batch. Expired leases (a crashed sender) are rare, so a
+        // claim holds at most `2 × limit` rows.
         const PENDING: &str = "SELECT id FROM email_recipients WHERE email_id = $3 AND status = 'pending' \
              AND id > $6 AND next_attempt_at <= $4 ORDER BY id LIMIT $5";
         const EXPIRED: &str = "SELECT id FROM email_recipients WHERE email_id = $3 AND status = 'sending' \
@@ -295,8 +294,14 @@ impl Db {
             crate::db::Pools::Postgres(pool) => {
                 // Row locks cannot be taken inside a UNION, so each pick locks its rows in its own
                 // CTE; an `OR` of two `IN` subqueries made PostgreSQL test every row of the send.
+                // No index holds `status` here (so that claims and sent marks are HOT updates):
+                // the pending pick walks `(email_id, id)` from the cursor, where the rows are
+                // pending, but the expired pick has to look at every row of the send, so it
+                // runs only when a sender starts a pass from the beginning (`after` = 0): at
+                // its first claim, and whenever its cursor ran out.
+                let expired = if after == 0 { EXPIRED } else { "SELECT id FROM email_recipients WHERE false" };
                 let sql = sqlx::AssertSqlSafe(format!(
-                    "WITH pending AS ({PENDING} FOR UPDATE SKIP LOCKED), expired AS ({EXPIRED} FOR UPDATE SKIP LOCKED) \
+                    "WITH pending AS ({PENDING} FOR UPDATE SKIP LOCKED), expired AS ({expired} FOR UPDATE SKIP LOCKED) \
                      UPDATE email_recipients SET status = 'sending', locked_by = $1, locked_until = $2 \
                      WHERE id IN (SELECT id FROM pending UNION ALL SELECT id FROM expired) {RETURNING}"
                 ));
@@ -331,19 +336,47 @@ impl Db {
 
     /// Records that the relay accepted the messages for these recipients, in one transaction
     /// (senders finishing at the same moment share one commit). Only rows still held count.
+    ///
+    /// On PostgreSQL the commit does not wait for the WAL to reach the disk
+    /// (`synchronous_commit = off` for this transaction only). Nothing but a crash of the
+    /// database server itself (or of its machine) can lose such a record, and then only the
+    /// last fraction of a second of them, never one committed before a later durable commit;
+    /// the rows stay `sending` and are sent again after the restart, identical and with the
+    /// same Message-ID: the repeat that the window between the relay's 250 and any record
+    /// already allows (docs/MEMBERS.md, "Delivery guarantees").
     pub async fn mark_recipients_sent(&self, ids: &[i64]) -> Result<u64> {
         if ids.is_empty() {
             return Ok(0);
         }
-        // The ids come from the database as integers, so inlining them is safe.
-        let ids = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-        let sql = sqlx::AssertSqlSafe(format!(
-            "UPDATE email_recipients SET status = 'sent', sent_at = $1, locked_until = NULL, error = NULL \
-             WHERE id IN ({ids}) AND status = 'sending'"
-        ));
-        Ok(on_db!(self, write, |pool| {
-            sqlx::query(sql).bind(masthead_core::now()).execute(pool).await?.rows_affected()
-        }))
+        let now = masthead_core::now();
+        Ok(match self.pools() {
+            crate::db::Pools::Sqlite { writer, .. } => {
+                // The ids come from the database as integers, so inlining them is safe.
+                let ids = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "UPDATE email_recipients SET status = 'sent', sent_at = $1, locked_until = NULL, error = NULL \
+                     WHERE id IN ({ids}) AND status = 'sending'"
+                ));
+                sqlx::query(sql).bind(now).execute(writer).await?.rows_affected()
+            }
+            crate::db::Pools::Postgres(pool) => {
+                // One statement, committed on its own, and one statement text whatever the ids
+                // (prepared once per connection). `set_config(..., true)` is `SET LOCAL`: it
+                // turns off waiting for the WAL flush for this statement's own transaction only,
+                // without the three more round trips of BEGIN, SET LOCAL and COMMIT; PostgreSQL
+                // evaluates the uncorrelated sub-select once, before the first row it updates.
+                sqlx::query(
+                    "UPDATE email_recipients SET status = 'sent', sent_at = $1, locked_until = NULL, error = NULL \
+                     WHERE id = ANY($2) AND status = 'sending' \
+                     AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL",
+                )
+                .bind(now)
+                .bind(ids)
+                .execute(pool)
+                .await?
+                .rows_affected()
+            }
+        })
     }
 
     /// A temporary failure: try again at `retry_at`, or give up once `give_up` is set.

@@ -32,6 +32,12 @@ macro_rules! ensure_label {
 }
 pub(crate) use ensure_label;
 
+/// The `VALUES` list of a multi-row insert: `rows` tuples of `width` numbered parameters each,
+/// written by `row` from the number of the parameters before its own.
+fn values_sql(rows: usize, width: usize, row: impl Fn(usize) -> String) -> String {
+    (0..rows).map(|r| row(r * width)).collect::<Vec<_>>().join(", ")
+}
+
 #[derive(sqlx::FromRow)]
 struct MemberRow {
     id: String,
@@ -249,6 +255,145 @@ impl Db {
             tx.commit().await?;
         });
         self.member_by_id(&id).await?.ok_or_else(|| StorageError::Corrupt("member vanished after insert".into()))
+    }
+
+    /// Creates many members in one transaction, each with its labels, subscriptions and
+    /// `signed_up` event as [`Db::insert_member`] creates one: a crash leaves all of them or
+    /// none, never a member without its newsletters. Multi-row statements keep a batch of a few
+    /// hundred members to a handful of round trips. An address that already exists is a
+    /// [`StorageError::Conflict`], and then nothing of the batch is stored. Returns how many
+    /// members were created.
+    pub async fn insert_members(&self, members: &[(NewMember, Vec<ObjectId>)]) -> Result<u64> {
+        /// Members per statement, well under SQLite's and PostgreSQL's limits on bound values.
+        const ROWS: usize = 200;
+        if members.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<ObjectId> = members.iter().map(|_| ObjectId::new()).collect();
+        let mut label_names: Vec<&str> = Vec::new();
+        for (new, _) in members {
+            for name in &new.labels {
+                if !label_names.contains(&name.as_str()) {
+                    label_names.push(name);
+                }
+            }
+        }
+        on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            let mut label_ids: HashMap<&str, String> = HashMap::new();
+            for name in &label_names {
+                let id = ensure_label!(tx, name);
+                label_ids.insert(name, id);
+            }
+            for (ids, members) in ids.chunks(ROWS).zip(members.chunks(ROWS)) {
+                // Per member: $8 (the consent time) is also its created_at and updated_at.
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO members (id, uuid, email, name, note, status, consent_source, consent_at, consent_ip, \
+                     created_at, updated_at) VALUES {}",
+                    values_sql(members.len(), 9, |b| format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6,
+                        b + 7,
+                        b + 8,
+                        b + 9,
+                        b + 8,
+                        b + 8
+                    ))
+                ));
+                let mut query = sqlx::query(sql);
+                for (id, (new, _)) in ids.iter().zip(members) {
+                    query = query
+                        .bind(id.as_str())
+                        .bind(uuid::Uuid::new_v4().to_string())
+                        .bind(&new.email)
+                        .bind(&new.name)
+                        .bind(&new.note)
+                        .bind(new.status.as_str())
+                        .bind(&new.consent_source)
+                        .bind(masthead_core::to_stored_time(new.created_at))
+                        .bind(&new.consent_ip);
+                }
+                let first = members.first().map_or("", |(new, _)| new.email.as_str());
+                query.execute(&mut *tx).await.map_err(StorageError::on_unique("member", first))?;
+
+                let labels: Vec<(&ObjectId, &String, i64)> = ids
+                    .iter()
+                    .zip(members)
+                    .flat_map(|(id, (new, _))| {
+                        let label_ids = &label_ids;
+                        (0_i64..).zip(&new.labels).filter_map(move |(position, name)| {
+                            label_ids.get(name.as_str()).map(|label| (id, label, position))
+                        })
+                    })
+                    .collect();
+                if !labels.is_empty() {
+                    let sql = sqlx::AssertSqlSafe(format!(
+                        "INSERT INTO members_labels (member_id, label_id, sort_order) VALUES {} ON CONFLICT DO NOTHING",
+                        values_sql(labels.len(), 3, |b| format!("(${}, ${}, ${})", b + 1, b + 2, b + 3))
+                    ));
+                    let mut query = sqlx::query(sql);
+                    for (id, label, position) in labels {
+                        query = query.bind(id.as_str()).bind(label).bind(position);
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+
+                let subscriptions: Vec<(&ObjectId, &ObjectId, &NewMember)> = ids
+                    .iter()
+                    .zip(members)
+                    .flat_map(|(id, (new, newsletters))| newsletters.iter().map(move |n| (id, n, new)))
+                    .collect();
+                if !subscriptions.is_empty() {
+                    let sql = sqlx::AssertSqlSafe(format!(
+                        "INSERT INTO members_newsletters (member_id, newsletter_id, status, source, changed_at) VALUES {}",
+                        values_sql(subscriptions.len(), 4, |b| format!(
+                            "(${}, ${}, 'subscribed', ${}, ${})",
+                            b + 1,
+                            b + 2,
+                            b + 3,
+                            b + 4
+                        ))
+                    ));
+                    let mut query = sqlx::query(sql);
+                    for (id, newsletter, new) in subscriptions {
+                        query = query
+                            .bind(id.as_str())
+                            .bind(newsletter.as_str())
+                            .bind(&new.consent_source)
+                            .bind(masthead_core::to_stored_time(new.created_at));
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO member_events (id, member_id, kind, detail, created_at) VALUES {}",
+                    values_sql(members.len(), 4, |b| format!(
+                        "(${}, ${}, 'signed_up', ${}, ${})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4
+                    ))
+                ));
+                let mut query = sqlx::query(sql);
+                for (id, (new, _)) in ids.iter().zip(members) {
+                    let detail = serde_json::json!({ "source": new.consent_source, "status": new.status.as_str() });
+                    query = query
+                        .bind(crate::member_history::event_id())
+                        .bind(id.as_str())
+                        .bind(detail.to_string())
+                        .bind(masthead_core::to_stored_time(new.created_at));
+                }
+                query.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(members.len() as u64)
     }
 
     /// Updates the fields staff and members edit. Labels are replaced when given.
@@ -521,6 +666,36 @@ impl DbReader {
 
     pub async fn member_by_email(&self, email: &str) -> Result<Option<Member>> {
         self.member_where("m.email", email).await
+    }
+
+    /// Which of these addresses are members.
+    pub async fn member_emails_among(&self, emails: &[&str]) -> Result<std::collections::HashSet<String>> {
+        self.emails_among("members", emails).await
+    }
+
+    /// Which of these addresses are on the suppression list.
+    pub async fn suppressed_among(&self, emails: &[&str]) -> Result<std::collections::HashSet<String>> {
+        self.emails_among("suppressions", emails).await
+    }
+
+    /// The addresses of `emails` found in the `email` column of `table` (a name from this file).
+    async fn emails_among(&self, table: &'static str, emails: &[&str]) -> Result<std::collections::HashSet<String>> {
+        let mut found = std::collections::HashSet::new();
+        for chunk in emails.chunks(500) {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT email FROM {table} WHERE email IN ({})",
+                values_sql(chunk.len(), 1, |b| format!("${}", b + 1))
+            ));
+            let rows: Vec<(String,)> = on_db!(self, read, |pool| {
+                let mut query = sqlx::query_as(sql);
+                for email in chunk {
+                    query = query.bind(*email);
+                }
+                query.fetch_all(pool).await?
+            });
+            found.extend(rows.into_iter().map(|(email,)| email));
+        }
+        Ok(found)
     }
 
     pub async fn member_by_uuid(&self, uuid: &str) -> Result<Option<Member>> {

@@ -360,7 +360,8 @@ impl Newsroom {
         let list_id = format!("{} <{}.{domain}>", newsletter.name.replace(['<', '>', '"'], ""), newsletter.slug);
         let mut sent = 0;
         // Claims move forward from the highest id this task has claimed; when they run dry the
-        // cursor goes back to the start once, to pick up retries and released recipients.
+        // cursor goes back to the start once, to pick up retries, released recipients and (on
+        // PostgreSQL, which looks for them only then) those whose sender's lease ran out.
         let mut after = 0;
         loop {
             if *shutdown.borrow() {

@@ -38,6 +38,9 @@ pub const COLUMNS: [&str; 12] = [
     "gift_id",
 ];
 
+/// Valid rows imported together: the new members among them are created in one transaction.
+pub const IMPORT_BATCH: usize = 500;
+
 /// Ghost's limits on a member's name, note and label names (in characters).
 const MAX_NAME: usize = 191;
 const MAX_NOTE: usize = 2000;
@@ -97,6 +100,15 @@ struct Entry {
 enum Outcome {
     Imported,
     Updated,
+}
+
+impl ImportReport {
+    fn count(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Imported => self.imported += 1,
+            Outcome::Updated => self.updated += 1,
+        }
+    }
 }
 
 fn refuse(what: &str) -> AppError {
@@ -199,7 +211,8 @@ impl Newsroom {
     /// header unreadable) is refused as a whole with [`AppError::Invalid`] on `file` before
     /// anything is stored. A quote that is never closed swallows the rest of the file into one
     /// row: that row is reported (with the line the quote opens on) and the rows above it are
-    /// imported. A database failure stops the import; the rows before it stay imported.
+    /// imported. A database failure stops the import; the batches of rows before it stay imported
+    /// (valid rows are stored a few hundred at a time, each new member whole or not at all).
     pub async fn import_members_csv(
         &self,
         actor: &Actor,
@@ -244,6 +257,7 @@ impl Newsroom {
 
         let mut report = ImportReport::default();
         let mut first_row_of: HashMap<EmailAddress, usize> = HashMap::new();
+        let mut batch: Vec<(Entry, Vec<String>)> = Vec::with_capacity(IMPORT_BATCH);
         for row in &file.rows {
             let record = &row.record;
             if let Some(problem) = &row.problem {
@@ -273,17 +287,21 @@ impl Newsroom {
                     continue;
                 }
             };
-            let outcome = self.import_entry(&entry, &signup).await;
-            if outcome.is_err() && report.imported + report.updated > 0 {
-                // The rows before the failure stay imported: their members count.
-                self.membership_changed();
+            batch.push((entry, tier_ids));
+            if batch.len() == IMPORT_BATCH {
+                let outcome = self.import_batch(std::mem::take(&mut batch), &signup, &tiers, &mut report).await;
+                if outcome.is_err() && report.imported + report.updated > 0 {
+                    // The batches before the failure stay imported: their members count.
+                    self.membership_changed();
+                }
+                outcome?;
             }
-            match outcome? {
-                Outcome::Imported => report.imported += 1,
-                Outcome::Updated => report.updated += 1,
-            }
-            self.import_payment_links(&entry, &tier_ids, &tiers).await?;
         }
+        let outcome = self.import_batch(batch, &signup, &tiers, &mut report).await;
+        if outcome.is_err() && report.imported + report.updated > 0 {
+            self.membership_changed();
+        }
+        outcome?;
         if report.imported + report.updated > 0 {
             self.membership_changed();
         }
@@ -297,6 +315,47 @@ impl Newsroom {
         Ok(report)
     }
 
+    /// Imports a batch of valid rows (addresses distinct): the new members among them in one
+    /// transaction, so that a crash leaves each of them whole or absent, then the rows of
+    /// existing members one by one, then every row's tiers and Stripe customer. Counts each row
+    /// in `report` once it is stored.
+    async fn import_batch(
+        &self,
+        batch: Vec<(Entry, Vec<String>)>,
+        signup: &[Newsletter],
+        tiers: &[Tier],
+        report: &mut ImportReport,
+    ) -> Result<(), AppError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let emails: Vec<&str> = batch.iter().map(|(entry, _)| entry.email.as_str()).collect();
+        let existing = self.db.member_emails_among(&emails).await?;
+        let suppressed = self.db.suppressed_among(&emails).await?;
+        let (known, new): (Vec<&Entry>, Vec<&Entry>) =
+            batch.iter().map(|(entry, _)| entry).partition(|entry| existing.contains(entry.email.as_str()));
+        let members: Vec<(NewMember, Vec<ObjectId>)> =
+            new.iter().map(|entry| new_member(entry, signup, suppressed.contains(entry.email.as_str()))).collect();
+        match self.db.insert_members(&members).await {
+            Ok(created) => report.imported += created as usize,
+            // Someone signed up with one of these addresses since they were looked up: the new
+            // rows of this batch go one by one, each finding out whether it is new.
+            Err(StorageError::Conflict { .. }) => {
+                for entry in new {
+                    report.count(self.import_entry(entry, signup).await?);
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+        for entry in known {
+            report.count(self.import_entry(entry, signup).await?);
+        }
+        for (entry, tier_ids) in &batch {
+            self.import_payment_links(entry, tier_ids, tiers).await?;
+        }
+        Ok(())
+    }
+
     async fn import_entry(&self, entry: &Entry, signup: &[Newsletter]) -> Result<Outcome, AppError> {
         let email = entry.email.as_str();
         let suppressed = self.db.suppression(email).await?.is_some();
@@ -304,21 +363,7 @@ impl Newsroom {
             self.update_from_import(&member, entry, signup, suppressed).await?;
             return Ok(Outcome::Updated);
         }
-        let newsletters: Vec<ObjectId> = if suppressed || entry.subscribed == Some(false) {
-            Vec::new()
-        } else {
-            signup.iter().map(|n| n.id.clone()).collect()
-        };
-        let new = NewMember {
-            email: email.to_owned(),
-            name: entry.name.clone(),
-            note: entry.note.clone(),
-            status: if entry.comped == Some(true) { MemberStatus::Comped } else { MemberStatus::Free },
-            labels: entry.labels.clone(),
-            consent_source: "import".into(),
-            consent_ip: None,
-            created_at: entry.created_at.unwrap_or_else(masthead_core::now),
-        };
+        let (new, newsletters) = new_member(entry, signup, suppressed);
         match self.db.insert_member(&new, &newsletters).await {
             Ok(_) => Ok(Outcome::Imported),
             // Someone signed up with this address while the file was being imported.
@@ -416,6 +461,27 @@ impl Newsroom {
         }
         Ok(())
     }
+}
+
+/// The member a row creates, and the newsletters it gets: the sign-up newsletters unless the
+/// row says `subscribed_to_emails` false or the address is suppressed.
+fn new_member(entry: &Entry, signup: &[Newsletter], suppressed: bool) -> (NewMember, Vec<ObjectId>) {
+    let newsletters: Vec<ObjectId> = if suppressed || entry.subscribed == Some(false) {
+        Vec::new()
+    } else {
+        signup.iter().map(|n| n.id.clone()).collect()
+    };
+    let new = NewMember {
+        email: entry.email.as_str().to_owned(),
+        name: entry.name.clone(),
+        note: entry.note.clone(),
+        status: if entry.comped == Some(true) { MemberStatus::Comped } else { MemberStatus::Free },
+        labels: entry.labels.clone(),
+        consent_source: "import".into(),
+        consent_ip: None,
+        created_at: entry.created_at.unwrap_or_else(masthead_core::now),
+    };
+    (new, newsletters)
 }
 
 // ---- export --------------------------------------------------------------------------------

@@ -315,3 +315,77 @@ dual_db_test!(async fn only_staff_who_manage_members_may_import_or_export(db) {
     let report = app.newsroom.import_members_csv(&admin, "email\nann@example.org\n", None).await.expect("import");
     assert_eq!(report.imported, 1);
 });
+
+dual_db_test!(async fn rows_across_batches_are_all_kept_and_refused_rows_do_not_cost_their_batch(db) {
+    use masthead_app::members::csv::IMPORT_BATCH;
+    let app = TestApp::new(&db).await;
+    let actor = owner(&app).await;
+    newsletter(&app.newsroom, &actor, "Daily", true).await;
+    // Member rows by their index `i` (spreadsheet row i + 2); a bad row in the middle of the
+    // first batch, one on either side of the first boundary between batches, an address of the
+    // first batch repeated in the second, a member who already exists and a suppressed address
+    // in the second batch, and a last batch that is not full.
+    let total = 2 * IMPORT_BATCH + 37;
+    let bad = [IMPORT_BATCH / 2, IMPORT_BATCH - 1, IMPORT_BATCH + 1];
+    let repeat = IMPORT_BATCH + 10;
+    let existing = IMPORT_BATCH + 20;
+    let suppressed = IMPORT_BATCH + 30;
+    let address = |i: usize| format!("reader{i:05}@example.org");
+    app.db.insert_member(&NewMember {
+        email: address(existing),
+        name: Some("Old name".into()),
+        note: None,
+        status: MemberStatus::Free,
+        labels: vec![],
+        consent_source: "admin".into(),
+        consent_ip: None,
+        created_at: masthead_core::now(),
+    }, &[]).await.expect("insert");
+    db.suppress(&address(suppressed), SuppressionReason::HardBounce, None).await.expect("suppress");
+    let mut file = String::from("email,name,created_at\n");
+    for i in 0..total {
+        let row = if bad.contains(&i) {
+            format!("{},Reader {i},last week\n", address(i))
+        } else if i == repeat {
+            format!("{},Reader again,\n", address(3))
+        } else {
+            format!("{},Reader {i},\n", address(i))
+        };
+        file.push_str(&row);
+    }
+    let report = app.newsroom.import_members_csv(&actor, &file, Some("Batch test")).await.expect("import");
+    let mut errors: Vec<RowError> = bad
+        .iter()
+        .map(|&i| RowError {
+            row: i + 2,
+            email: address(i),
+            message: "created_at \"last week\" is not a date and time such as 2026-11-29T10:00:00.000Z.".into(),
+        })
+        .collect();
+    errors.push(RowError {
+        row: repeat + 2,
+        email: address(3),
+        message: format!("{} is already in row 5; only the first row for an address is imported.", address(3)),
+    });
+    errors.sort_by_key(|e| e.row);
+    assert_eq!(report, ImportReport { imported: total - 5, updated: 1, skipped: 4, errors });
+    assert_eq!(db.member_count().await.expect("count"), (total - 4) as i64);
+
+    for i in 0..total {
+        let found = app.db.member_by_email(&address(i)).await.expect("read");
+        if bad.contains(&i) || i == repeat {
+            assert!(found.is_none(), "row {} was refused", i + 2);
+            continue;
+        }
+        let Some(member) = found else { panic!("row {} was imported but is not there", i + 2) };
+        assert_eq!(label_names(&member), ["Batch test"], "row {}", i + 2);
+        let name = if i == 3 { "Reader 3".to_owned() } else { format!("Reader {i}") };
+        assert_eq!(member.name.as_deref(), Some(name.as_str()), "the first row of an address wins");
+        let expected: &[&str] = if i == suppressed || i == existing { &[] } else { &["daily"] };
+        assert_eq!(member.newsletters, expected, "row {}", i + 2);
+        let history = app.db.member_history(&member.id).await.expect("history");
+        let source = if i == existing { "admin" } else { "import" };
+        assert_eq!(history.iter().filter(|e| e.kind == "signed_up").count(), 1, "row {}", i + 2);
+        assert_eq!(history.last().map(|e| e.detail["source"].clone()), Some(serde_json::json!(source)));
+    }
+});

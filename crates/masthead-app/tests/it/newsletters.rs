@@ -292,3 +292,46 @@ dual_db_test!(async fn a_story_limited_to_tiers_is_sent_only_to_members_on_them(
         ]
     );
 });
+
+dual_db_test!(async fn recipients_a_dead_sender_held_are_claimed_again_once_its_lease_runs_out(db) {
+    let sink = SmtpSink::start().await;
+    let (newsroom, _media) = newsroom(&db, &sink, None);
+    let owner = StaffBuilder::new("Mira Halden").create(&db).await;
+    let actor = Actor { user_id: owner.id.clone(), role: Role::Owner };
+    let input = NewsletterInput { name: "Daily".into(), ..NewsletterInput::default() };
+    let letter = newsroom.save_newsletter(&actor, None, &input).await.expect("newsletter");
+    for i in 0..5 {
+        member(&db, &format!("reader{i}@example.org"), std::slice::from_ref(&letter.id), MemberStatus::Free).await;
+    }
+    let to_all = NewsletterRequest::To { newsletter: letter.slug.as_str().to_owned(), segment: "all".into() };
+    let input = PostBuilder::published("Bridges reopen").authors(&[&owner]).input();
+    let save = StorySave { existing: None, expected_updated_at: None, input, newsletter: to_all, autosave: false };
+    let post = newsroom.save_post_as(&actor, save).await.expect("publish");
+    let email = db.email_for_post(&post.id).await.expect("read").expect("send created");
+    assert_eq!(db.start_email(&email.id).await.expect("start"), Some(5));
+    let email = db.email(&email.id).await.expect("read").expect("send");
+
+    let now = masthead_core::now();
+    let lease = time::Duration::minutes(2);
+    let dead = db.claim_recipients(&email, "dead", now, lease, 2, 0).await.expect("claim");
+    assert_eq!(dead.len(), 2);
+    // While the lease runs, another sender gets only the rest, whatever its cursor.
+    let rest = db.claim_recipients(&email, "alive", now, lease, 10, 0).await.expect("claim");
+    assert_eq!(rest.len(), 3);
+    assert!(db.claim_recipients(&email, "alive", now, lease, 10, 0).await.expect("claim").is_empty());
+    let marked = db.mark_recipients_sent(&rest.iter().map(|r| r.id).collect::<Vec<_>>()).await.expect("mark");
+    assert_eq!(marked, 3);
+    // Once it has run out, a pass from the start takes the dead sender's recipients, and only them.
+    let later = now + lease + time::Duration::seconds(1);
+    let again = db.claim_recipients(&email, "alive", later, lease, 10, 0).await.expect("claim");
+    let ids = |rows: &[masthead_storage::ClaimedRecipient]| {
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids
+    };
+    assert_eq!(ids(&again), ids(&dead));
+    db.mark_recipients_sent(&ids(&again)).await.expect("mark");
+    let progress = db.email_progress(&email.id).await.expect("progress");
+    assert_eq!((progress.sent, progress.pending, progress.sending), (5, 0, 0), "{progress:?}");
+    assert!(db.finish_email_if_done(&email.id).await.expect("finish"));
+});

@@ -5,6 +5,7 @@ mod changes;
 mod filter;
 mod jobs;
 mod member_history;
+mod members_batch;
 mod migrations;
 mod narrations;
 mod posts;
