@@ -254,6 +254,7 @@ dual_db_test!(async fn content_api_answers_are_kept_for_every_key_until_somethin
     assert_eq!(added.status, 201, "{}", added.text());
     assert!(!app.state.cache.contains(&tiers_key), "a staff write drops the kept answers");
     assert!(app.get(&format!("{tiers}?key={one}")).await.text().contains("Weekend Reads"));
+});
 
 dual_db_test!(async fn a_demo_photo_that_is_ready_replaces_the_cached_front_page(db) {
     let app = TestApp::new(&db).await;
