@@ -128,8 +128,13 @@ def api(path):
 def pages(count):
     return max(1, -(-count // PAGE_SIZE))
 
-tag_counts = {t["slug"]: t["count"]["posts"] for t in api("tags/?limit=all&include=count.posts")["tags"]}
-author_counts = {a["slug"]: a["count"]["posts"] for a in api("authors/?limit=all&include=count.posts")["authors"]}
+# Tags and authors with pages: those the sitemaps list, with their counts from the Content API.
+def slugs(kind):
+    return {u.rstrip("/").rsplit("/", 1)[-1] for u in urls.get(kind, [])}
+tag_counts = {t["slug"]: t["count"]["posts"] for t in api("tags/?limit=all&include=count.posts")["tags"]
+              if t["slug"] in slugs("tags")}
+author_counts = {a["slug"]: a["count"]["posts"] for a in api("authors/?limit=all&include=count.posts")["authors"]
+                 if a["slug"] in slugs("authors")}
 total = api("posts/?limit=1&fields=id")["meta"]["pagination"]["total"]
 
 def percentile(values, p):
@@ -174,7 +179,7 @@ print(f"- Sitemap index lists {len(files)} files: {sum(1 for f in files if 'post
 PY
 
 if [ "$quick" != 1 ]; then
-  article=$(curl -fs "$base/sitemap-posts.xml" | grep -o '<loc>[^<]*</loc>' | head -1 | sed -E 's#<loc>https?://[^/]+([^<]*)</loc>#\1#')
+  article=$(curl -fs "$base/sitemap-posts.xml" | sed -nE 's#.*<loc>https?://[^/]+(/[^<]*)</loc>.*#\1#p' | sed -n 1p)
   api="/ghost/api/content/posts/?key=$content_key&limit=15&include=tags,authors"
   echo
   echo "| Cached | Concurrency | Requests/s | p50 | p99 |"

@@ -22,19 +22,21 @@ pub const KEY_MEMORY: std::time::Duration = std::time::Duration::from_secs(2);
 /// Content keys recently found valid, so that the Content API's hot path (an answer served from
 /// memory) does not wait on the database for every request. Unknown keys are never remembered.
 #[derive(Debug, Default)]
-pub struct KeyMemory(std::sync::Mutex<std::collections::HashMap<String, (ApiKeyRecord, std::time::Instant)>>);
+pub struct KeyMemory(
+    std::sync::Mutex<std::collections::HashMap<String, (std::sync::Arc<ApiKeyRecord>, std::time::Instant)>>,
+);
 
 impl KeyMemory {
     /// Remembered keys beyond this are forgotten together (keys are few; this bounds memory).
     const MOST: usize = 1_000;
 
-    fn recall(&self, key: &str) -> Option<ApiKeyRecord> {
+    fn recall(&self, key: &str) -> Option<std::sync::Arc<ApiKeyRecord>> {
         let keys = self.0.lock().ok()?;
         let (record, checked) = keys.get(key)?;
         (checked.elapsed() < KEY_MEMORY).then(|| record.clone())
     }
 
-    fn remember(&self, key: &str, record: &ApiKeyRecord) {
+    fn remember(&self, key: &str, record: &std::sync::Arc<ApiKeyRecord>) {
         if let Ok(mut keys) = self.0.lock() {
             if keys.len() >= Self::MOST {
                 keys.clear();
@@ -280,12 +282,13 @@ impl Newsroom {
     }
 
     /// The content key presented as `?key=`, if it is one.
-    pub async fn content_key(&self, key: &str) -> Result<Option<ApiKeyRecord>, AppError> {
+    pub async fn content_key(&self, key: &str) -> Result<Option<std::sync::Arc<ApiKeyRecord>>, AppError> {
         if let Some(known) = self.content_keys.recall(key) {
             return Ok(Some(known));
         }
         let Some(found) = self.db.content_key(key).await? else { return Ok(None) };
         self.note_key_use(&found, masthead_core::now()).await;
+        let found = std::sync::Arc::new(found);
         self.content_keys.remember(key, &found);
         Ok(Some(found))
     }

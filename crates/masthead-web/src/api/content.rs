@@ -26,12 +26,20 @@ pub async fn require_content_key(State(state): State<AppState>, request: Request
     if request.method() == Method::OPTIONS {
         return next.run(request).await;
     }
-    let query = Query(
-        serde_urlencoded::from_str(request.uri().query().unwrap_or("")).unwrap_or_default(),
-        request.uri().path().to_owned(),
-    );
-    let key = match query.one("key") {
-        Ok(Some(key)) if !key.is_empty() => key.to_owned(),
+    // Only `key` is read here, without copying the rest of the query: this runs for every
+    // answer, including those served from memory.
+    let mut keys = url::form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
+        .filter(|(name, _)| name == "key")
+        .map(|(_, value)| value);
+    let (first, second) = (keys.next(), keys.next());
+    let given = match (first, second) {
+        (first, None) => Ok(first),
+        _ => Err(ApiError::bad_request("Invalid Request")
+            .with_context("The parameter 'key' was given more than once.")
+            .with_code("INVALID_REQUEST")),
+    };
+    let key = match given {
+        Ok(Some(key)) if !key.is_empty() => key.into_owned(),
         Ok(_) => {
             return ApiError::no_permission("Authorization failed")
                 .with_context(
