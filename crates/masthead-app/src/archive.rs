@@ -8,9 +8,7 @@
 //! referenced from the demo's stories, ten years of publication dates, and a share of pages,
 //! drafts, scheduled stories and members-only stories.
 
-use masthead_core::{
-    ObjectId, Post, PostStatus, PostType, Role, Slug, StaffStatus, StaffUser, Tag, TagVisibility, Visibility,
-};
+use masthead_core::{ObjectId, Post, PostStatus, PostType, Role, Slug, StaffStatus, StaffUser, Tag, Visibility};
 use masthead_storage::{PageRequest, PostList};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -299,7 +297,7 @@ pub async fn generate(
         let tag = match db.tag_by_slug(slug.as_str()).await? {
             Some(tag) => tag,
             None => {
-                let tag = archive_tag(name, slug, now);
+                let tag = archive_tag(name, slug);
                 db.insert_tag(&tag).await?;
                 report.tags += 1;
                 tag
@@ -374,29 +372,8 @@ fn invalid(error: impl std::fmt::Display) -> AppError {
     AppError::invalid("archive", error.to_string())
 }
 
-fn archive_tag(name: String, slug: Slug, now: OffsetDateTime) -> Tag {
-    Tag {
-        id: ObjectId::new(),
-        description: Some(format!("Stories about {}.", name.to_lowercase())),
-        name,
-        slug,
-        feature_image: None,
-        visibility: TagVisibility::Public,
-        meta_title: None,
-        meta_description: None,
-        accent_color: None,
-        og_image: None,
-        og_title: None,
-        og_description: None,
-        twitter_image: None,
-        twitter_title: None,
-        twitter_description: None,
-        codeinjection_head: None,
-        codeinjection_foot: None,
-        canonical_url: None,
-        created_at: now,
-        updated_at: now,
-    }
+fn archive_tag(name: String, slug: Slug) -> Tag {
+    Tag { description: Some(format!("Stories about {}.", name.to_lowercase())), ..Tag::new(name, slug) }
 }
 
 fn capitalise(word: &str) -> String {

@@ -5,8 +5,8 @@
 //! its photo as soon as it is ready, and a restart paints whatever is still missing.
 
 use masthead_core::{
-    NavigationItem, ObjectId, PostStatus, PostType, Role, SiteSettings, Slug, StaffStatus, StaffUser, Tag,
-    TagVisibility, Timezone, Visibility,
+    NavigationItem, ObjectId, PostStatus, PostType, Role, SiteSettings, Slug, StaffStatus, StaffUser, Tag, Timezone,
+    Visibility,
 };
 use masthead_media::{Scene, paint_scene};
 use serde::{Deserialize, Serialize};
@@ -317,29 +317,8 @@ pub async fn seed(newsroom: &Newsroom) -> Result<DemoReport, AppError> {
 
     for (slug, name, description) in SECTIONS {
         if db.tag_by_slug(slug).await?.is_none() {
-            db.insert_tag(&Tag {
-                id: ObjectId::new(),
-                name: (*name).to_owned(),
-                slug: Slug::parse(slug).map_err(|e| AppError::invalid("demo", e.to_string()))?,
-                description: Some((*description).to_owned()),
-                feature_image: None,
-                visibility: TagVisibility::Public,
-                meta_title: None,
-                meta_description: None,
-                accent_color: None,
-                og_image: None,
-                og_title: None,
-                og_description: None,
-                twitter_image: None,
-                twitter_title: None,
-                twitter_description: None,
-                codeinjection_head: None,
-                codeinjection_foot: None,
-                canonical_url: None,
-                created_at: now,
-                updated_at: now,
-            })
-            .await?;
+            let slug = Slug::parse(slug).map_err(|e| AppError::invalid("demo", e.to_string()))?;
+            db.insert_tag(&Tag { description: Some((*description).to_owned()), ..Tag::new(*name, slug) }).await?;
         }
     }
 

@@ -85,6 +85,37 @@ pub struct Tag {
     pub updated_at: OffsetDateTime,
 }
 
+impl Tag {
+    /// A new tag with only its name and slug: internal when the name starts with `#`, as in
+    /// Ghost; every other field empty until staff fill it in.
+    pub fn new(name: impl Into<String>, slug: Slug) -> Self {
+        let name = name.into();
+        let now = crate::now();
+        Self {
+            id: ObjectId::new(),
+            visibility: TagVisibility::for_name(&name),
+            name,
+            slug,
+            description: None,
+            feature_image: None,
+            meta_title: None,
+            meta_description: None,
+            accent_color: None,
+            og_image: None,
+            og_title: None,
+            og_description: None,
+            twitter_image: None,
+            twitter_title: None,
+            twitter_description: None,
+            codeinjection_head: None,
+            codeinjection_foot: None,
+            canonical_url: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// A member of staff. Authors of posts are staff users, as in Ghost.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct StaffUser {

@@ -1,9 +1,7 @@
 //! Writing posts and pages: turning what staff typed into stored, sanitised content.
 
 use masthead_core::reading_time::{ghost_word_count, reading_time_minutes};
-use masthead_core::{
-    Newsletter, ObjectId, Post, PostStatus, PostType, Segment, Slug, StaffUser, Tag, TagVisibility, Visibility,
-};
+use masthead_core::{Newsletter, ObjectId, Post, PostStatus, PostType, Segment, Slug, StaffUser, Tag, Visibility};
 use masthead_render::{html_to_plaintext, image_count, markdown_to_html, sanitize_html};
 use masthead_storage::{NewEmail, NewsletterChoice, PostExtras};
 use time::OffsetDateTime;
@@ -507,29 +505,7 @@ impl Newsroom {
         if let Some(tag) = self.db.tag_by_slug(slug.as_str()).await? {
             return Ok(tag);
         }
-        let now = masthead_core::now();
-        let tag = Tag {
-            id: ObjectId::new(),
-            name: name.to_owned(),
-            slug,
-            description: None,
-            feature_image: None,
-            visibility: TagVisibility::for_name(name),
-            meta_title: None,
-            meta_description: None,
-            accent_color: None,
-            og_image: None,
-            og_title: None,
-            og_description: None,
-            twitter_image: None,
-            twitter_title: None,
-            twitter_description: None,
-            codeinjection_head: None,
-            codeinjection_foot: None,
-            canonical_url: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let tag = Tag::new(name, slug);
         self.db.insert_tag(&tag).await?;
         self.changes.publish(&ContentChange::Tag(tag.id.clone()));
         self.tag_changed(None, Some(&tag)).await;
