@@ -101,6 +101,13 @@ impl Db {
         let now = masthead_core::now();
         let outcome = on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;
+            // Write first: on SQLite a transaction that reads and then writes fails at once when
+            // another instance wrote in between (WAL's BUSY_SNAPSHOT), leaving the story marked
+            // as narrating; one that starts by writing waits its turn.
+            sqlx::query("UPDATE narrations SET updated_at = updated_at WHERE post_id = $1")
+                .bind(post_id.as_str())
+                .execute(&mut *tx)
+                .await?;
             let previous: Option<(Option<String>,)> =
                 sqlx::query_as("SELECT audio_key FROM narrations WHERE post_id = $1 AND pending_hash = $2")
                     .bind(post_id.as_str())
