@@ -612,38 +612,9 @@ pub struct PostImportSource {
 }
 
 impl Db {
-    /// Inserts an imported post with its original body and its jobs (a scheduled publication)
-    /// in one transaction, so a post never exists without the source it was converted from.
-    pub async fn insert_imported_post(
-        &self,
-        post: &Post,
-        source: &PostImportSource,
-        jobs: &[crate::JobChange],
-    ) -> Result<()> {
-        let sql = format!("INSERT INTO posts ({}) VALUES ({})", POST_COLUMNS.replace("p.", ""), placeholders(1, 30));
-        on_db!(self, write, |pool| {
-            let mut tx = pool.begin().await?;
-            bind_post!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), post)
-                .execute(&mut *tx)
-                .await
-                .map_err(StorageError::on_unique("post", post.slug.as_str()))?;
-            replace_links!(tx, post);
-            sqlx::query(
-                "INSERT INTO post_import_sources (post_id, format, source, imported_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(post.id.as_str())
-            .bind(&source.format)
-            .bind(&source.source)
-            .bind(masthead_core::to_stored_time(source.imported_at))
-            .execute(&mut *tx)
-            .await?;
-            crate::jobs::apply_job_changes!(tx, jobs);
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// [`Db::insert_imported_post`] for many posts in one transaction: all are inserted, or
+    /// Inserts imported posts, each with its original body and its jobs (a scheduled
+    /// publication), so a post never exists without the source it was converted from; all in
+    /// one transaction: all are inserted, or
     /// none (a clash on any of them fails the whole batch, which can then be retried post by
     /// post to find the one at fault).
     pub async fn insert_imported_posts(&self, posts: &[&ImportedPost]) -> Result<()> {

@@ -1142,11 +1142,8 @@ impl<'a> Importer<'a> {
                 Err(failure) => Err(failure),
                 Ok(PostStep::Insert(pending)) => {
                     let PendingPost { imported, notes } = *pending;
-                    let written = if together {
-                        Ok(())
-                    } else {
-                        self.newsroom.db.insert_imported_post(&imported.post, &imported.source, &imported.jobs).await
-                    };
+                    let written =
+                        if together { Ok(()) } else { self.newsroom.db.insert_imported_posts(&[&imported]).await };
                     match written {
                         Ok(()) => {
                             if !imported.jobs.is_empty() {
