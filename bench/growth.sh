@@ -61,7 +61,15 @@ start=$(date +%s.%N)
 /usr/bin/time -f '%M' -o "$work/generate.rss" "$bin" demo --data-dir "$work" --posts "$posts" >"$work/generate.log"
 generate_s=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 grep '^Archive:' "$work/generate.log" | tail -1 >&2
-content_key=$("$bin" integration add --data-dir "$work" --name Growth | sed -n 's/^ *Content API key: *//p')
+keys=$("$bin" integration add --data-dir "$work" --name Growth)
+content_key=$(echo "$keys" | sed -n 's/^ *Content API key: *//p')
+admin_key=$(echo "$keys" | sed -n 's/^ *Admin API key: *//p')
+# The search index, built before the server starts (as `masthead search reindex` does for an
+# operator), so the figures below are not taken while a server builds it.
+start=$(date +%s.%N)
+/usr/bin/time -f '%M' -o "$work/reindex.rss" "$bin" search reindex --data-dir "$work" >"$work/reindex.log"
+reindex_s=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+index_mb=$(du -sm "$work/search/index" | cut -f1)
 
 "$bin" serve --no-demo --data-dir "$work" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 server=$!
@@ -72,6 +80,7 @@ echo "## Growth: $posts stories on $db_kind"
 echo
 echo "- Generating the archive (\`masthead demo --posts $posts\`): ${generate_s} s, peak memory $(( $(cat "$work/generate.rss") / 1024 )) MB"
 echo "- $(grep '^Archive:' "$work/generate.log" | tail -1 | sed 's/^Archive: //')"
+echo "- Building the search index (\`masthead search reindex\`): ${reindex_s} s, peak memory $(( $(cat "$work/reindex.rss") / 1024 )) MB, ${index_mb} MB on disk"
 echo
 
 # Uncached: every URL is asked once, on one keep-alive connection, so each answer is rendered.
@@ -197,5 +206,93 @@ if [ "$quick" != 1 ]; then
     done
   done
 fi
+
+# Search: queries of each kind, each asked once (search answers are never cached), then how long
+# a story published through the Admin API takes to be found.
+echo
+python3 - "$base" "$admin_key" "$samples" <<'PY'
+import base64, hashlib, hmac, http.client, json, random, re, sys, time, urllib.parse
+
+base, admin_key, samples = sys.argv[1], sys.argv[2], int(sys.argv[3])
+host = urllib.parse.urlparse(base)
+conn = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
+rng = random.Random(11)
+
+def get(path):
+    started = time.perf_counter()
+    conn.request("GET", path)
+    response = conn.getresponse()
+    body = response.read().decode()
+    return response.status, body, (time.perf_counter() - started) * 1000
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+# Words and phrases from the archive's own story addresses, so every query has results to rank.
+sitemap = "".join(get(f"/sitemap-posts{suffix}.xml")[1] for suffix in ["", "-2", "-3"])
+words = sorted({w.lower() for t in re.findall(r"<loc>[^<]*/([a-z0-9-]+)/</loc>", sitemap) for w in t.split("-") if len(w) >= 6})
+tags = re.findall(r'<option value="([a-z0-9-]+)"', get("/search/")[1])
+if not words:
+    sys.exit("no words to search for")
+
+def typo(word):
+    i = rng.randrange(1, len(word) - 1)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+
+kinds = {
+    "single word": lambda: rng.choice(words),
+    "two words": lambda: f"{rng.choice(words)} {rng.choice(words)}",
+    "phrase": lambda: '"' + " ".join(rng.choice(re.findall(r"<loc>[^<]*/([a-z0-9-]+)/</loc>", sitemap)).split("-")[:2]) + '"',
+    "word + section + year": lambda: f"{rng.choice(words)}&tag={rng.choice(tags)}&from={rng.randint(2016, 2025)}-01-01",
+    "misspelt word": lambda: typo(rng.choice(words)),
+}
+print("| Search (each query once) | queries | p50 | p99 | max |")
+print("|---|---|---|---|---|")
+for name, make in kinds.items():
+    times = []
+    for _ in range(samples):
+        q = make()
+        text, _, rest = q.partition("&")
+        path = "/search/?q=" + urllib.parse.quote(text) + ("&" + rest if rest else "")
+        status, body, elapsed = get(path)
+        if status != 200:
+            sys.exit(f"{path} answered {status}")
+        times.append(elapsed)
+    print(f"| {name} | {len(times)} | {percentile(times, 50):.1f} ms | {percentile(times, 99):.1f} ms | {max(times):.1f} ms |")
+
+# Indexing lag: a story published through the Admin API, then searched for until found.
+key_id, secret = admin_key.split(":")
+def token():
+    now = int(time.time())
+    b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=")
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": key_id}).encode())
+    claims = b64(json.dumps({"iat": now, "exp": now + 300, "aud": "/admin/"}).encode())
+    signature = b64(hmac.new(bytes.fromhex(secret), header + b"." + claims, hashlib.sha256).digest())
+    return (header + b"." + claims + b"." + signature).decode()
+lags = []
+for n in range(10 if samples >= 50 else 3):
+    word = "lagcheck" + "".join(rng.choice("abcdefghij") for _ in range(8))
+    body = json.dumps({"posts": [{"title": f"Search lag {word}", "status": "published", "markdown": f"Body {word}."}]})
+    conn.request("POST", "/ghost/api/admin/posts/?source=html", body=body,
+                 headers={"Authorization": f"Ghost {token()}", "Content-Type": "application/json"})
+    response = conn.getresponse()
+    response.read()
+    if response.status != 201:
+        sys.exit(f"publishing answered {response.status}")
+    published = time.perf_counter()
+    while True:
+        status, page, _ = get(f"/search/?q={word}")
+        if "search-result__title" in page:
+            break
+        if time.perf_counter() - published > 30:
+            sys.exit("a published story was not found within 30 s")
+        time.sleep(0.02)
+    lags.append((time.perf_counter() - published) * 1000)
+print()
+print(f"- Indexing lag (published through the Admin API until found, {len(lags)} stories): "
+      f"p50 {percentile(lags, 50):.0f} ms, max {max(lags):.0f} ms")
+PY
+
 echo
 echo "- Server peak resident memory: $(( $(awk '/VmHWM/ {print $2}' "/proc/$server/status") / 1024 )) MB"

@@ -19,9 +19,11 @@ pub mod members;
 pub mod narration;
 pub mod newsroom;
 pub mod payments;
+mod search;
 
 pub use changes::{ChangeBus, ContentChange, Origin};
 pub use error::AppError;
+pub use masthead_search::{IndexStatus, SearchError, SearchIndex, SearchResults};
 pub use newsroom::posts::{PostBody, PostInput};
 
 use std::sync::Arc;
@@ -51,6 +53,8 @@ pub struct Newsroom {
     pub(crate) narrator: narration::Narrator,
     /// Content keys recently checked ([`Newsroom::content_key`]).
     pub(crate) content_keys: Arc<integrations::KeyMemory>,
+    /// The search index and what keeps it current ([`Newsroom::sync_search`]).
+    pub(crate) search: search::Search,
 }
 
 impl Newsroom {
@@ -67,6 +71,7 @@ impl Newsroom {
             campaign_recount: newsroom::campaigns::RecountSignal::default(),
             narrator: narration::Narrator::default(),
             content_keys: Arc::default(),
+            search: search::Search::default(),
         }
     }
 

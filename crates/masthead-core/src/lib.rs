@@ -12,6 +12,7 @@ pub mod narration;
 pub mod nql;
 pub mod reading_time;
 pub mod roles;
+pub mod search;
 pub mod settings;
 pub mod slug;
 pub mod text;

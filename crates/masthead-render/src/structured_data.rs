@@ -82,7 +82,6 @@ pub fn news_article(site: &SiteView, post: &Post) -> Value {
     article
 }
 
-/// `WebSite` for the home page.
 /// A story's audio version (schema.org's `AudioObject`), for a `NewsArticle`'s `audio`.
 pub fn audio_object(site: &SiteView, url: &str, seconds: f64, bytes: i64) -> Value {
     json!({
@@ -111,6 +110,7 @@ pub fn iso_duration(seconds: f64) -> String {
     out
 }
 
+/// `WebSite` for the home page, with the site's search as its `SearchAction`.
 pub fn website(site: &SiteView) -> Value {
     json!({
         "@context": "https://schema.org",
@@ -119,6 +119,14 @@ pub fn website(site: &SiteView) -> Value {
         "url": format!("{}/", site.url),
         "description": site.description,
         "publisher": publisher(site),
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": {
+                "@type": "EntryPoint",
+                "urlTemplate": format!("{}/search/?q={{search_term_string}}", site.url),
+            },
+            "query-input": "required name=search_term_string",
+        },
     })
 }
 

@@ -24,6 +24,7 @@ mod pagination;
 mod payments;
 mod posts;
 mod request_counts;
+mod search;
 mod settings;
 mod staff;
 mod tags;
@@ -52,6 +53,7 @@ pub use payments::{DonationRecord, LIVE_SUBSCRIPTION_STATUSES, MembershipMove, S
 pub use posts::{
     AdminPostFilter, ImportedPost, NewsletterChoice, PostExtras, PostImportSource, PostList, PostRecord, SitemapEntry,
 };
+pub use search::{SearchChange, SearchSource};
 pub use staff::{LiveSession, OutboxMessage, SessionRecord};
 pub use tags::{TagRecord, TagWithCount};
 pub use users::{AuthorWithCount, UserRecord};

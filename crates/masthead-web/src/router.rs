@@ -130,6 +130,13 @@ pub fn router(state: AppState) -> Router {
         .route_layer(from_fn_with_state(state.clone(), admin::same_origin_only))
         .route_layer(from_fn_with_state(state.clone(), middleware::api_answers_follow_writes));
 
+    // The Content API's search: the same key rules, outside the answer cache (the index follows
+    // the database a moment after each change).
+    let content_search = Router::new()
+        .route("/ghost/api/content/search/", get(content::search))
+        .route_layer(from_fn_with_state(state.clone(), content::require_content_key))
+        .layer(from_fn(content::cors));
+
     // Reader accounts: never cached; forms must come from our own pages.
     let members = Router::new()
         .route("/subscribe/", get(members::subscribe_page).post(members::subscribe))
@@ -280,6 +287,7 @@ pub fn router(state: AppState) -> Router {
         .merge(newsroom)
         .merge(members)
         .merge(content_api)
+        .merge(content_search)
         .merge(admin_api)
         // Authenticated by the key in the link (RFC 8058 one-click POSTs come from mail providers).
         .route("/unsubscribe/", get(members::unsubscribe_page).post(members::unsubscribe))
@@ -295,6 +303,9 @@ pub fn router(state: AppState) -> Router {
         // Not through the page cache: byte ranges, and gated stories' audio checked per reader.
         .route("/content/narrations/{post}/{file}", get(site::narration::serve_audio))
         .route("/robots.txt", get(site::feeds::robots))
+        // Search: never cached (the index follows the database a moment after each change).
+        .route("/search/", get(site::search::search_page))
+        .route("/opensearch.xml", get(site::search::opensearch))
         .fallback(site::not_found)
         .layer(from_fn_with_state(state.clone(), middleware::themed_errors))
         .layer(from_fn(middleware::normalize_path))

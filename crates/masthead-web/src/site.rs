@@ -9,6 +9,7 @@ pub mod members;
 pub mod narration;
 pub mod news;
 pub mod payments;
+pub mod search;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -11,8 +11,8 @@ use masthead_web::AppState;
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{
-    Cli, Command, EmailCommand, ExportCommand, ImportCommand, IntegrationCommand, MailArgs, MembersCommand, ServeArgs,
-    StorageArgs, UserCommand, VoiceInstall, VoicesCommand,
+    Cli, Command, EmailCommand, ExportCommand, ImportCommand, IntegrationCommand, MailArgs, MembersCommand,
+    SearchCommand, ServeArgs, StorageArgs, UserCommand, VoiceInstall, VoicesCommand,
 };
 use crate::database_lock;
 
@@ -35,6 +35,27 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             })
             .await
             .context("installing the voice")??;
+            Ok(())
+        }
+        Some(Command::Search { command: SearchCommand::Reindex { storage } }) => {
+            let _lock = lock_database(&storage, "search reindex")?;
+            let index = masthead_app::SearchIndex::open(&storage.data_dir.join("search"))?;
+            let newsroom = open_newsroom(&storage).await?.with_search(index);
+            let bar = indicatif::ProgressBar::new(0).with_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} stories ({elapsed})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let started = Instant::now();
+            let held = newsroom
+                .rebuild_search(&|done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                })
+                .await
+                .context("building the search index");
+            bar.finish_and_clear();
+            newsroom.close().await;
+            println!("Search index built: {} stories in {:.1} s.", held?, started.elapsed().as_secs_f64());
             Ok(())
         }
         Some(Command::Migrate { storage }) => {
@@ -616,8 +637,11 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
         );
     }
     let (narrator, install_voice) = narrator(&storage, &args);
+    let search =
+        masthead_app::SearchIndex::open(&storage.data_dir.join("search")).context("opening the search index")?;
     let newsroom = open_newsroom(&storage)
         .await?
+        .with_search(search)
         .with_mailer(mailer(&args)?)
         .with_webhook_targets(targets)
         .with_cdn_purge(purge)
@@ -680,6 +704,11 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
     background.spawn({
         let (newsroom, stopped) = (newsroom.clone(), stopped.clone());
         async move { newsroom.run_change_listener(stopped).await }
+    });
+    // Search: the index built if it is missing, then kept current from the change log.
+    background.spawn({
+        let (newsroom, stopped) = (newsroom.clone(), stopped.clone());
+        async move { newsroom.run_search_indexer(stopped).await }
     });
     if install_voice {
         install_voice_in_background(newsroom.clone(), storage.data_dir.clone());

@@ -79,6 +79,22 @@ pub enum Command {
         #[command(subcommand)]
         command: VoicesCommand,
     },
+    /// The search index in the data directory.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SearchCommand {
+    /// Build the search index from the database, replacing the one in the data dir's `search`
+    /// folder. A server builds it by itself when it is missing; this is for rebuilding on
+    /// purpose, with the server stopped.
+    Reindex {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -555,3 +555,80 @@ fn import_ghost_with_its_content_archive_brings_the_images_and_lists_what_is_mis
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(stderr.contains("no-such-folder does not exist"), "{stderr}");
 }
+
+/// Asks `path` until its status line is `want`, for up to `seconds`; every answer on the way is
+/// kept, so a 500 on the way shows in the failure.
+fn wait_for_status(port: u16, path: &str, want: &str, seconds: u64) -> Vec<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+    let mut seen = Vec::new();
+    loop {
+        if TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "nothing listens on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+            continue;
+        }
+        let response = http_get(port, path);
+        let status = response.lines().next().unwrap_or("").to_owned();
+        let done = status.starts_with(want);
+        seen.push(status);
+        if done || std::time::Instant::now() > deadline {
+            return seen;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_server_builds_its_search_index_and_rebuilds_it_when_it_is_deleted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = Command::new(BIN).args(["demo", "--data-dir"]).arg(dir.path()).output().expect("run masthead demo");
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    // The command builds the index with the server stopped, and says how much it holds.
+    let reindex =
+        Command::new(BIN).args(["search", "reindex", "--data-dir"]).arg(dir.path()).output().expect("run reindex");
+    assert!(reindex.status.success(), "{}", String::from_utf8_lossy(&reindex.stderr));
+    let said = String::from_utf8_lossy(&reindex.stdout);
+    assert!(said.starts_with("Search index built: "), "{said}");
+    std::fs::remove_dir_all(dir.path().join("search")).expect("start without an index");
+
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["--no-demo", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(dir.path())
+        .env("MASTHEAD_VOICE_INSTALL", "off")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start masthead");
+    let mut started = wait_for_status(port, "/", "HTTP/1.1 200", 30);
+    started.extend(wait_for_status(port, "/search/?q=Dravsk", "HTTP/1.1 200", 30));
+    let found = http_get(port, "/search/?q=Dravsk");
+    // The server keeps the index: the command refuses to build it under a running server.
+    let busy = Command::new(BIN).args(["search", "reindex", "--data-dir"]).arg(dir.path()).output().expect("run");
+
+    // Deleted under the running server: it notices within a second and builds it again, while
+    // searches answer from what it still has open, or say the index is being rebuilt.
+    let meta = dir.path().join("search").join("index").join("meta.json");
+    std::fs::remove_dir_all(dir.path().join("search").join("index")).expect("delete the index");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut rebuilt = Vec::new();
+    while !meta.is_file() && std::time::Instant::now() < deadline {
+        rebuilt.extend(wait_for_status(port, "/search/?q=Salen", "HTTP/1.1", 1));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let index_is_back = meta.is_file();
+    rebuilt.extend(wait_for_status(port, "/search/?q=Salen", "HTTP/1.1 200", 30));
+    let again = http_get(port, "/search/?q=Salen");
+    child.kill().expect("stop");
+    let _ = child.wait();
+
+    assert!(found.contains("search-result__title"), "{found}");
+    assert!(
+        started.iter().chain(&rebuilt).all(|s| s.contains(" 200") || s.contains(" 503")),
+        "{started:?} {rebuilt:?}"
+    );
+    assert!(!busy.status.success(), "a second process may not build the index");
+    assert!(String::from_utf8_lossy(&busy.stderr).contains("masthead.db"), "{}", String::from_utf8_lossy(&busy.stderr));
+    assert!(again.contains("search-result__title"), "{again}");
+    assert!(index_is_back, "the deleted index is rebuilt in place");
+}

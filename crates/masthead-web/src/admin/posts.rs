@@ -120,8 +120,17 @@ pub async fn list(
         only_by: own_only(&staff),
     };
     let page = query.page.unwrap_or(1).max(1);
-    let (list, staff_list) = match (db.admin_posts(&filter, PageRequest::new(page, LIST_SIZE)).await, db.staff().await)
-    {
+    // Words are searched in the index (title, text, tags, authors, drafts included); without it
+    // (while it is rebuilt), in titles.
+    let (searched, search_notice) = match staff_search(&state, &staff, &query, page).await {
+        Ok(found) => (found, None),
+        Err(notice) => (None, Some(notice)),
+    };
+    let listed = match searched {
+        Some(list) => Ok(list),
+        None => db.admin_posts(&filter, PageRequest::new(page, LIST_SIZE)).await,
+    };
+    let (list, staff_list) = match (listed, db.staff().await) {
         (Ok(list), Ok(staff_list)) => (list, staff_list),
         (Err(e), _) | (_, Err(e)) => return internal(e),
     };
@@ -151,6 +160,7 @@ pub async fn list(
         total: u64,
         prev_url: Option<String>,
         next_url: Option<String>,
+        search_notice: Option<String>,
     }
     let content = Listing {
         posts: list.items.iter().map(|p| row(&tz, p)).collect(),
@@ -162,8 +172,44 @@ pub async fn list(
         total: list.total,
         prev_url: list.prev.map(link),
         next_url: list.next.map(link),
+        search_notice,
     };
     render(&state, StatusCode::OK, "posts.html", Some(&staff), "posts", content).await
+}
+
+/// The stories matching the list's words, from the search index: `Ok(None)` when there are no
+/// words, `Err` with what to tell the editor when the index cannot answer (the list then falls
+/// back to matching titles).
+async fn staff_search(
+    state: &AppState,
+    staff: &Staff,
+    query: &ListQuery,
+    page: u32,
+) -> Result<Option<masthead_storage::Paginated<masthead_core::Post>>, String> {
+    use masthead_core::search::{SearchRequest, Searcher};
+    if query.q.trim().is_empty() {
+        return Ok(None);
+    }
+    let request_page = PageRequest::new(page, LIST_SIZE);
+    let mut request = SearchRequest::words(&query.q, LIST_SIZE as usize);
+    request.offset = (page as usize - 1) * LIST_SIZE as usize;
+    request.status = PostStatus::parse(&query.status);
+    request.tag = Some(query.tag.clone()).filter(|t| !t.is_empty());
+    request.author = Some(query.author.clone()).filter(|a| !a.is_empty());
+    if own_only(staff).is_some() {
+        if request.author.as_deref().is_some_and(|a| a != staff.user.slug.as_str()) {
+            return Ok(Some(masthead_storage::Paginated::new(Vec::new(), request_page, 0)));
+        }
+        request.author = Some(staff.user.slug.as_str().to_owned());
+    }
+    let results = match state.newsroom.search(Searcher::Staff, request).await {
+        Ok(results) => results,
+        Err(masthead_app::SearchError::Query(error)) => return Err(error.to_string()),
+        Err(error) => return Err(format!("{error} Meanwhile only titles are searched.")),
+    };
+    let ids: Vec<String> = results.hits.iter().map(|id| id.as_str().to_owned()).collect();
+    let posts = state.newsroom.db().posts_by_ids(&ids).await.map_err(|e| e.to_string())?;
+    Ok(Some(masthead_storage::Paginated::new(posts, request_page, results.total as u64)))
 }
 
 /// The editor's fields, as the form sends them and as the template shows them.

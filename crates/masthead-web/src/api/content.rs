@@ -546,3 +546,81 @@ pub async fn search_index_tags(State(state): State<AppState>, headers: HeaderMap
     .await;
     respond(&headers, result)
 }
+
+/// `/ghost/api/content/search/?q=`: the site's search in the Content API's envelope, with the
+/// Content API's key rules. Posts and pages anyone may read are matched, best first; each comes
+/// as the posts endpoint shapes it (`include`, `fields` and `formats` work the same), with a
+/// `search` object holding the matched passage (escaped HTML, matches in `<mark>`). Narrow with
+/// `tag` and `author` (slugs), `from` and `to` (`YYYY-MM-DD`, inclusive) and `sort=newest`.
+pub async fn search(State(state): State<AppState>, headers: HeaderMap, query: Query) -> Response {
+    let result = async {
+        let params = BrowseParams::parse(&query, POST_INCLUDES, POST_FORMATS)?;
+        if query.one("filter")?.is_some_and(|f| !f.trim().is_empty()) {
+            return Err(ApiError::bad_request("Request not understood error, cannot search.")
+                .with_context("Search is narrowed with tag, author, from and to; filter is not supported here."));
+        }
+        let text = |name: &str| -> Result<String, ApiError> { Ok(query.one(name)?.unwrap_or("").trim().to_owned()) };
+        let wanted = crate::site::search::SearchParams {
+            q: text("q")?,
+            tag: text("tag")?,
+            author: text("author")?,
+            from: text("from")?,
+            to: text("to")?,
+            sort: text("sort")?,
+            page: usize::try_from(params.page.page).unwrap_or(1),
+        };
+        let limit = usize::try_from(params.page.limit).unwrap_or(15);
+        let page = wanted.page;
+        let request =
+            wanted.request(limit).map_err(|(field, message)| ApiError::validation(message).with_property(field))?;
+        if request.offset != (page - 1) * limit {
+            return Err(ApiError::validation(format!(
+                "Search offers the first {} pages of results.",
+                crate::site::search::MAX_PAGE
+            ))
+            .with_property("page"));
+        }
+        let results = match state.newsroom.search(masthead_core::search::Searcher::Reader, request).await {
+            Ok(results) => results,
+            Err(masthead_app::SearchError::Query(error)) => {
+                return Err(ApiError::validation(error.to_string()).with_property("q"));
+            }
+            Err(masthead_app::SearchError::Rebuilding { .. }) => {
+                return Err(ApiError::unavailable().with_context("Search is being rebuilt; try again in a minute."));
+            }
+            Err(error) => {
+                tracing::error!(%error, "search failed");
+                return Err(ApiError::unavailable());
+            }
+        };
+        let ids: Vec<String> = results.hits.iter().map(|id| id.as_str().to_owned()).collect();
+        let posts = state.newsroom.db().posts_by_ids(&ids).await?;
+        let mut shape = shape(&state, &params);
+        shape.timezone = site_zone(&state).await?;
+        if params.includes("tiers") {
+            shape.tiers = state.newsroom.db().tiers().await?;
+        }
+        let mut items = Vec::with_capacity(posts.len());
+        for post in posts.iter().filter(|p| p.is_live()) {
+            let mut value = shape.select(with_narration(&state, &shape, post, output::post(&shape, post)).await?);
+            value["search"] = json!({
+                "passage": results.highlighter.passage(&crate::site::search::public_text(post)),
+                "title": results.highlighter.title(&post.title),
+            });
+            items.push(value);
+        }
+        let pages = results.total.div_ceil(limit).min(crate::site::search::MAX_PAGE);
+        Ok(json!({
+            "posts": items,
+            "meta": {
+                "pagination": {
+                    "page": page, "limit": limit, "pages": pages, "total": results.total,
+                    "next": (page < pages).then_some(page + 1), "prev": (page > 1).then_some(page - 1),
+                },
+                "search": { "q": wanted.q, "corrected": results.corrected },
+            }
+        }))
+    }
+    .await;
+    respond(&headers, result)
+}

@@ -56,6 +56,13 @@ pub const OPERATIONS: &[Operation] = &[
     op!("get", "/ghost/api/content/search-index/posts/", "posts", Read, "Every published post, light, for search"),
     op!("get", "/ghost/api/content/search-index/authors/", "authors", Read, "The public authors, light, for search"),
     op!("get", "/ghost/api/content/search-index/tags/", "tags", Read, "The public tags, light, for search"),
+    op!(
+        "get",
+        "/ghost/api/content/search/",
+        "posts",
+        Browse,
+        "Search published posts and pages (q, tag, author, from, to, sort)"
+    ),
     op!("get", "/ghost/api/content/tiers/", "tiers", Browse, "Browse tiers"),
     op!("get", "/ghost/api/content/newsletters/", "newsletters", Browse, "Browse active newsletters"),
     op!("get", "/ghost/api/content/feed_items/", "feed_items", Browse, "Browse the live news feed, newest first"),

@@ -21,6 +21,7 @@ mod newsletter_choice;
 mod outage;
 mod payments;
 mod request_ids;
+mod search;
 mod urls_and_errors;
 mod write_path;
 

@@ -1,0 +1,323 @@
+//! Reader search at `/search/?q=`: server-rendered results with highlighted passages, filters by
+//! section, author and dates, and pages of results. Works without JavaScript; `search.js`
+//! refreshes the results as the reader types. Never cached: the index follows the database a
+//! moment after each change, and queries are unbounded.
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use masthead_app::{SearchError, SearchResults};
+use masthead_core::Post;
+use masthead_core::search::{SearchOrder, SearchRequest, Searcher};
+use masthead_render::views::{Link, MetaView};
+use serde::Serialize;
+
+use super::{Page, site_context};
+use crate::{AppState, WebError};
+
+/// Results per page.
+pub const RESULTS_PER_PAGE: usize = 10;
+/// The furthest page offered: deep pages of a relevance ranking are noise.
+pub const MAX_PAGE: usize = 50;
+
+/// A search as the site's form and the API ask for it, before it is checked.
+#[derive(Debug, Default, Clone)]
+pub struct SearchParams {
+    pub q: String,
+    pub tag: String,
+    pub author: String,
+    pub from: String,
+    pub to: String,
+    pub sort: String,
+    pub page: usize,
+}
+
+impl SearchParams {
+    /// Reads the parameters from a query string; unknown ones are ignored, a repeated one
+    /// keeps its first value.
+    pub fn from_query(raw: Option<&str>) -> Self {
+        let mut params = Self { page: 1, ..Self::default() };
+        let mut seen = std::collections::HashSet::new();
+        for (name, value) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            if !seen.insert(name.clone().into_owned()) {
+                continue;
+            }
+            let value = value.trim().to_owned();
+            match &*name {
+                "q" => params.q = value,
+                "tag" => params.tag = value,
+                "author" => params.author = value,
+                "from" => params.from = value,
+                "to" => params.to = value,
+                "sort" => params.sort = value,
+                "page" => params.page = value.parse::<usize>().unwrap_or(1).clamp(1, MAX_PAGE),
+                _ => {}
+            }
+        }
+        params
+    }
+
+    /// The search to run, or what is wrong with a filter (the field and the message).
+    pub fn request(&self, per_page: usize) -> Result<SearchRequest, (&'static str, String)> {
+        let order = match self.sort.as_str() {
+            "" | "relevance" => SearchOrder::Relevance,
+            "newest" => SearchOrder::Newest,
+            other => return Err(("sort", format!("Sort by \"relevance\" or \"newest\", not {other:?}."))),
+        };
+        let from = day(&self.from).map_err(|m| ("from", m))?;
+        // The last day is included: up to the start of the day after it.
+        let until = day(&self.to).map_err(|m| ("to", m))?.map(|t| t + 86_400);
+        if let (Some(from), Some(until)) = (from, until)
+            && from >= until
+        {
+            return Err(("to", "The end date is before the start date.".to_owned()));
+        }
+        let page = self.page.clamp(1, MAX_PAGE);
+        Ok(SearchRequest {
+            text: self.q.clone(),
+            tag: Some(self.tag.clone()).filter(|t| !t.is_empty()),
+            author: Some(self.author.clone()).filter(|a| !a.is_empty()),
+            from,
+            until,
+            order,
+            status: None,
+            offset: (page - 1) * per_page,
+            limit: per_page,
+        })
+    }
+
+    /// This search's URL at another page (or with the original words instead of a correction).
+    fn url(&self, q: &str, page: usize) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("q", q);
+        for (name, value) in
+            [("tag", &self.tag), ("author", &self.author), ("from", &self.from), ("to", &self.to), ("sort", &self.sort)]
+        {
+            if !value.is_empty() {
+                query.append_pair(name, value);
+            }
+        }
+        if page > 1 {
+            query.append_pair("page", &page.to_string());
+        }
+        format!("/search/?{}", query.finish())
+    }
+}
+
+/// `YYYY-MM-DD` as Unix seconds at the start of that day (UTC).
+fn day(text: &str) -> Result<Option<i64>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, &format)
+        .map(|date| Some(date.midnight().assume_utc().unix_timestamp()))
+        .map_err(|_| format!("{text:?} is not a date; write it as YYYY-MM-DD."))
+}
+
+/// A story's text anyone may read: the whole of a public story, the public opening of a gated
+/// one. Passages shown in results come from this only.
+pub fn public_text(post: &Post) -> String {
+    if post.is_gated() {
+        masthead_render::html_to_plaintext(masthead_core::access::split_public(&post.html).0)
+    } else {
+        post.plaintext.clone()
+    }
+}
+
+#[derive(Serialize)]
+struct ResultView {
+    title: String,
+    /// The title with the matched words marked (escaped HTML), if any matched.
+    title_html: Option<String>,
+    url: String,
+    /// A passage with the matched words marked (escaped HTML).
+    passage_html: Option<String>,
+    /// Shown when no passage matched.
+    summary: String,
+    section: Option<Link>,
+    authors: Vec<Link>,
+    published_at: Option<String>,
+    members_only: bool,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct SearchContent {
+    q: String,
+    tag: String,
+    author: String,
+    from: String,
+    to: String,
+    sort: String,
+    tags: Vec<Choice>,
+    authors: Vec<Choice>,
+    results: Vec<ResultView>,
+    total: usize,
+    page: usize,
+    pages: usize,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+    /// The words searched instead of misspelt ones, and the link to search the original.
+    corrected: Option<String>,
+    original_url: Option<String>,
+    /// Why there are no results to show (an empty query, a bad date, a rebuild).
+    notice: Option<String>,
+    searched: bool,
+}
+
+pub async fn search_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
+    let params = SearchParams::from_query(raw.as_deref());
+    let ctx = site_context(&state).await?;
+    let db = state.newsroom.db();
+    let tags = db
+        .public_tags_in_use()
+        .await?
+        .into_iter()
+        .map(|t| Choice { value: t.slug.as_str().to_owned(), label: t.name })
+        .collect();
+    let authors = db
+        .authors_in_use()
+        .await?
+        .into_iter()
+        .map(|a| Choice { value: a.slug.as_str().to_owned(), label: a.name })
+        .collect();
+    let mut content = SearchContent {
+        q: params.q.clone(),
+        tag: params.tag.clone(),
+        author: params.author.clone(),
+        from: params.from.clone(),
+        to: params.to.clone(),
+        sort: params.sort.clone(),
+        tags,
+        authors,
+        results: Vec::new(),
+        total: 0,
+        page: params.page,
+        pages: 0,
+        prev_url: None,
+        next_url: None,
+        corrected: None,
+        original_url: None,
+        notice: None,
+        searched: !params.q.is_empty(),
+    };
+    let mut status = StatusCode::OK;
+    if content.searched {
+        match params.request(RESULTS_PER_PAGE) {
+            Err((_, message)) => {
+                status = StatusCode::BAD_REQUEST;
+                content.notice = Some(message);
+            }
+            Ok(request) => match state.newsroom.search(Searcher::Reader, request).await {
+                Ok(results) => fill(&state, &params, &mut content, results).await?,
+                Err(SearchError::Query(error)) => {
+                    status = StatusCode::BAD_REQUEST;
+                    content.notice = Some(error.to_string());
+                }
+                Err(error @ SearchError::Rebuilding { .. }) => {
+                    status = StatusCode::SERVICE_UNAVAILABLE;
+                    content.notice = Some(error.to_string());
+                }
+                Err(error) => {
+                    tracing::error!(%error, "search failed");
+                    status = StatusCode::SERVICE_UNAVAILABLE;
+                    content.notice = Some("Search is not available right now; please try again in a minute.".into());
+                }
+            },
+        }
+    }
+    let title = if content.searched {
+        format!("Search: {} – {}", params.q, ctx.site.title)
+    } else {
+        format!("Search – {}", ctx.site.title)
+    };
+    let mut meta = MetaView::page(&ctx.site, &title, &format!("Search the archive of {}", ctx.site.title), "/search/");
+    // Result pages are not for search engines to index.
+    meta.robots = Some("noindex, follow".into());
+    let html = state.theme.render("search.html", &Page { site: &ctx.site, meta, current_path: "/search/", content })?;
+    let mut response =
+        (status, [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))], html).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+    }
+    Ok(response)
+}
+
+async fn fill(
+    state: &AppState,
+    params: &SearchParams,
+    content: &mut SearchContent,
+    results: SearchResults,
+) -> Result<(), WebError> {
+    let ids: Vec<String> = results.hits.iter().map(|id| id.as_str().to_owned()).collect();
+    let posts = state.newsroom.db().posts_by_ids(&ids).await?;
+    content.total = results.total;
+    content.pages = results.total.div_ceil(RESULTS_PER_PAGE).min(MAX_PAGE);
+    let page = params.page;
+    content.prev_url = (page > 1).then(|| params.url(&params.q, page - 1));
+    content.next_url = (page < content.pages).then(|| params.url(&params.q, page + 1));
+    if let Some(corrected) = &results.corrected {
+        content.corrected = Some(corrected.clone());
+        content.original_url = Some(params.url(&format!("\"{}\"", params.q.replace('"', "")), 1));
+    }
+    if results.total == 0 {
+        content.notice = Some(format!("Nothing found for {:?}.", params.q));
+    }
+    content.results = posts
+        .iter()
+        // A story unpublished a moment ago may still be in the index: never show it.
+        .filter(|post| post.is_live())
+        .map(|post| {
+            let card = masthead_render::views::PostCard::new(post);
+            ResultView {
+                title_html: results.highlighter.title(&post.title),
+                title: post.title.clone(),
+                url: card.url,
+                passage_html: results.highlighter.passage(&public_text(post)),
+                summary: card.summary,
+                section: card.section,
+                authors: card.authors,
+                published_at: card.published_at,
+                members_only: post.is_gated(),
+            }
+        })
+        .collect();
+    Ok(())
+}
+
+/// `/opensearch.xml`: lets browsers add the site's search.
+pub async fn opensearch(State(state): State<AppState>) -> Result<Response, WebError> {
+    let settings = state.newsroom.db().site_settings().await?;
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let short: String = settings.title.chars().take(16).collect();
+    let site = &*state.site_url;
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <OpenSearchDescription xmlns=\"http://a9.com/-/spec/opensearch/1.1/\">\n\
+         <ShortName>{}</ShortName>\n\
+         <Description>Search {}</Description>\n\
+         <InputEncoding>UTF-8</InputEncoding>\n\
+         <Url type=\"text/html\" method=\"get\" template=\"{}/search/?q={{searchTerms}}\"/>\n\
+         <Url type=\"application/opensearchdescription+xml\" rel=\"self\" template=\"{}/opensearch.xml\"/>\n\
+         </OpenSearchDescription>\n",
+        escape(&short),
+        escape(&settings.title),
+        escape(site),
+        escape(site),
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/opensearchdescription+xml; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+        ],
+        body,
+    )
+        .into_response())
+}
