@@ -64,6 +64,8 @@ pub struct SearchRequest {
     pub order: SearchOrder,
     /// Only stories in this status (staff searches; readers' are always of published ones).
     pub status: Option<PostStatus>,
+    /// Search the words as written: no corrections of misspelt ones.
+    pub exact: bool,
     /// Zero-based offset of the first result.
     pub offset: usize,
     pub limit: usize,

@@ -36,7 +36,8 @@ pub(crate) fn build(
     for part in query_parts(text) {
         match part {
             QueryPart::Word(word) => {
-                let spelled = correction(searcher, fields.words, &mut plain, &word);
+                let spelled =
+                    if request.exact { None } else { correction(searcher, fields.words, &mut plain, &word) };
                 let word = match spelled {
                     Some(better) => {
                         corrected_any = true;

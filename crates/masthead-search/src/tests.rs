@@ -94,6 +94,11 @@ fn a_misspelt_name_is_corrected_to_the_word_the_archive_has() {
     let short = index.search(Searcher::Reader, &SearchRequest::words("kers", 10)).expect("search");
     assert!(short.hits.is_empty() && short.corrected.is_none());
     assert_eq!(find(&index, "Kerson"), vec![id(2)]);
+    // Asked for as written, it is not corrected.
+    let mut exact = SearchRequest::words("Zaporizhia", 10);
+    exact.exact = true;
+    let as_written = index.search(Searcher::Reader, &exact).expect("search");
+    assert!(as_written.hits.is_empty() && as_written.corrected.is_none());
     // A word the archive has is never "corrected".
     let exact = index.search(Searcher::Reader, &SearchRequest::words("boats", 10)).expect("search");
     assert_eq!(exact.corrected, None);

@@ -568,6 +568,7 @@ pub async fn search(State(state): State<AppState>, headers: HeaderMap, query: Qu
             to: text("to")?,
             sort: text("sort")?,
             page: usize::try_from(params.page.page).unwrap_or(1),
+            exact: matches!(text("exact")?.as_str(), "1" | "true"),
         };
         let limit = usize::try_from(params.page.limit).unwrap_or(15);
         let page = wanted.page;

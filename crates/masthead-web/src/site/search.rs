@@ -30,6 +30,8 @@ pub struct SearchParams {
     pub to: String,
     pub sort: String,
     pub page: usize,
+    /// `exact=1`: the words as written, without corrections.
+    pub exact: bool,
 }
 
 impl SearchParams {
@@ -50,6 +52,7 @@ impl SearchParams {
                 "from" => params.from = value,
                 "to" => params.to = value,
                 "sort" => params.sort = value,
+                "exact" => params.exact = matches!(value.as_str(), "1" | "true"),
                 "page" => params.page = value.parse::<usize>().unwrap_or(1).clamp(1, MAX_PAGE),
                 _ => {}
             }
@@ -81,13 +84,14 @@ impl SearchParams {
             until,
             order,
             status: None,
+            exact: self.exact,
             offset: (page - 1) * per_page,
             limit: per_page,
         })
     }
 
-    /// This search's URL at another page (or with the original words instead of a correction).
-    fn url(&self, q: &str, page: usize) -> String {
+    /// This search's URL at another page (`exact`: the words as written, not corrected).
+    fn url(&self, q: &str, page: usize, exact: bool) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query.append_pair("q", q);
         for (name, value) in
@@ -96,6 +100,9 @@ impl SearchParams {
             if !value.is_empty() {
                 query.append_pair(name, value);
             }
+        }
+        if exact {
+            query.append_pair("exact", "1");
         }
         if page > 1 {
             query.append_pair("page", &page.to_string());
@@ -261,11 +268,11 @@ async fn fill(
     content.total = results.total;
     content.pages = results.total.div_ceil(RESULTS_PER_PAGE).min(MAX_PAGE);
     let page = params.page;
-    content.prev_url = (page > 1).then(|| params.url(&params.q, page - 1));
-    content.next_url = (page < content.pages).then(|| params.url(&params.q, page + 1));
+    content.prev_url = (page > 1).then(|| params.url(&params.q, page - 1, params.exact));
+    content.next_url = (page < content.pages).then(|| params.url(&params.q, page + 1, params.exact));
     if let Some(corrected) = &results.corrected {
         content.corrected = Some(corrected.clone());
-        content.original_url = Some(params.url(&format!("\"{}\"", params.q.replace('"', "")), 1));
+        content.original_url = Some(params.url(&params.q, 1, true));
     }
     if results.total == 0 {
         content.notice = Some(format!("Nothing found for {:?}.", params.q));

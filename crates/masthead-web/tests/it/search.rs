@@ -92,6 +92,11 @@ dual_db_test!(async fn misspelt_names_are_corrected_and_other_scripts_are_search
     assert_eq!(titles(&corrected), ["Zaporizhzhia inspectors return"]);
     let html = Html::parse_document(&corrected.text());
     assert_eq!(text_of(&select(&html, ".search-results__corrected strong")[0]), "zaporizhzhia");
+    let instead = select(&html, ".search-results__corrected a")[0].value().attr("href").expect("a link").to_owned();
+    assert_eq!(instead, "/search/?q=Zaporizhia&exact=1");
+    let as_written = app.get(&instead).await;
+    assert_eq!(titles(&as_written), Vec::<String>::new());
+    assert!(as_written.text().contains("Nothing found for"));
     assert_eq!(search(&app, "q=%D0%9A%D0%98%D0%87%D0%92").await, ["Київ готується до зими"], "КИЇВ, upper case");
     assert_eq!(search(&app, "q=%D0%BC%D0%B5%D1%80%D0%B5%D0%B6%D1%96").await, ["Київ готується до зими"], "мережі");
 });
@@ -179,6 +184,42 @@ dual_db_test!(async fn a_change_made_by_another_instance_reaches_this_ones_index
     PostBuilder::published("Night trains to the west").authors(&[&f.anna]).create(&other.newsroom).await;
     indexed(&app).await;
     assert_eq!(search(&app, "q=trains").await, ["Night trains to the west"]);
+});
+
+dual_db_test!(async fn a_change_that_commits_after_a_later_one_is_still_indexed(db) {
+    // On PostgreSQL, log positions are taken in order but may commit in any order: a position
+    // can be empty when the indexer reads past it and filled a moment later.
+    let app = TestApp::new(&db).await;
+    let f = newsroom(&app).await;
+    indexed(&app).await;
+    let (_, head) = app.db.search_change_bounds().await.expect("read the log").expect("changes were logged");
+    let hole = head + 1;
+    let postgres = db.backend() == masthead_storage::Backend::Postgres;
+    // The position is taken by a transaction still running...
+    if postgres {
+        db.execute_raw("SELECT nextval(pg_get_serial_sequence('search_changes', 'seq'))").await;
+    } else {
+        db.execute_raw("UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'search_changes'").await;
+    }
+    // ... while a later change commits and is indexed.
+    PostBuilder::published("Border crossing reopens").authors(&[&f.anna]).create(&app.newsroom).await;
+    indexed(&app).await;
+    assert_eq!(search(&app, "q=border").await, ["Border crossing reopens"]);
+    assert_eq!(app.newsroom.search_index().cursor(), Some(hole - 1), "the index records a position below the hole");
+
+    // The first transaction commits: its story changed, logged at the earlier position.
+    let overriding = if postgres { "OVERRIDING SYSTEM VALUE" } else { "" };
+    let id = f.unrelated.id.as_str();
+    db.execute_raw(&format!(
+        "UPDATE posts SET title = 'Late arrival at the ferry' WHERE id = '{id}'; \
+         DELETE FROM search_changes WHERE seq = (SELECT MAX(seq) FROM search_changes); \
+         INSERT INTO search_changes (seq, post_id) {overriding} VALUES ({hole}, '{id}')"
+    ))
+    .await;
+    indexed(&app).await;
+    assert_eq!(search(&app, "q=ferry").await, ["Late arrival at the ferry"]);
+    let (_, last) = app.db.search_change_bounds().await.expect("read the log").expect("changes were logged");
+    assert_eq!(app.newsroom.search_index().cursor(), Some(last), "past the filled hole");
 });
 
 dual_db_test!(async fn bad_searches_get_a_clear_page_and_a_missing_index_says_it_is_rebuilt(db) {
