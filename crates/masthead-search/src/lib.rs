@@ -29,14 +29,17 @@ use tantivy::tokenizer::{Language, LowerCaser, RemoveLongFilter, SimpleTokenizer
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
-const SCHEMA_VERSION: &str = "masthead-search-1";
+const SCHEMA_VERSION: &str = "masthead-search-2";
 /// Words: split on anything not a letter or digit (any script), lower-cased, English stems.
 const STEMMED: &str = "masthead_stemmed";
 /// Words as written, lower-cased: the vocabulary misspellings are corrected against.
 const PLAIN: &str = "masthead_plain";
 /// Memory for the writer that keeps the index current; a rebuild gets more.
 const WRITER_MEMORY: usize = 15_000_000;
-const REBUILD_MEMORY: usize = 48_000_000;
+const REBUILD_MEMORY: usize = 32_000_000;
+/// A rebuild commits every this many stories: stories handed to tantivy wait in a queue of up to
+/// 10,000 until its indexing thread takes them, so committing bounds what waits in memory.
+const REBUILD_COMMIT_EVERY: u64 = 2_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -113,12 +116,11 @@ pub(crate) struct Fields {
     pub id: Field,
     pub title: Field,
     pub excerpt: Field,
-    /// The whole text (staff; and readers, for public stories).
+    /// What every reader may read: the whole text of a public story, the public opening of a
+    /// gated one.
     pub body: Field,
-    /// The public opening of a gated story (readers).
-    pub opening: Field,
-    /// `yes` when the whole text is public.
-    pub open: Field,
+    /// The whole text of a gated story, searched by staff only.
+    pub rest: Field,
     pub tag_names: Field,
     pub author_names: Field,
     /// Unstemmed words of what readers may read, for spelling corrections.
@@ -142,8 +144,7 @@ fn schema() -> Schema {
     builder.add_text_field("title", text(STEMMED, positions));
     builder.add_text_field("excerpt", text(STEMMED, positions));
     builder.add_text_field("body", text(STEMMED, positions));
-    builder.add_text_field("opening", text(STEMMED, positions));
-    builder.add_text_field("open", STRING);
+    builder.add_text_field("rest", text(STEMMED, positions));
     builder.add_text_field("tag_names", text(STEMMED, positions));
     builder.add_text_field("author_names", text(STEMMED, positions));
     builder.add_text_field("words", text(PLAIN, IndexRecordOption::Basic));
@@ -163,8 +164,7 @@ impl Fields {
             title: field("title")?,
             excerpt: field("excerpt")?,
             body: field("body")?,
-            opening: field("opening")?,
-            open: field("open")?,
+            rest: field("rest")?,
             tag_names: field("tag_names")?,
             author_names: field("author_names")?,
             words: field("words")?,
@@ -350,11 +350,13 @@ impl SearchIndex {
         };
         register_tokenizers(&index);
         let fields = Fields::of(&index.schema())?;
-        let writer = index.writer_with_num_threads(1, REBUILD_MEMORY)?;
+        let writer: IndexWriter<TantivyDocument> = index.writer_with_num_threads(1, REBUILD_MEMORY)?;
+        // Merged once, at the end (see `Rebuild::finish`).
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         if self.live().is_none() {
             self.set_state(State::Rebuilding { done: 0, total });
         }
-        Ok(Rebuild { target: self.clone(), index, writer, fields, done: 0, total })
+        Ok(Rebuild { target: self.clone(), index, writer, fields, done: 0, total, uncommitted: 0 })
     }
 
     /// Searches as `who`. An empty or overlong query is a [`SearchError::Query`].
@@ -427,11 +429,9 @@ fn to_document(fields: &Fields, story: &SearchDocument) -> TantivyDocument {
         doc.add_text(fields.excerpt, excerpt);
         doc.add_text(fields.words, excerpt);
     }
-    doc.add_text(fields.body, &story.plaintext);
-    if story.visibility == masthead_core::Visibility::Public {
-        doc.add_text(fields.open, "yes");
-    } else if !story.public_text.is_empty() {
-        doc.add_text(fields.opening, &story.public_text);
+    doc.add_text(fields.body, &story.public_text);
+    if story.visibility != masthead_core::Visibility::Public {
+        doc.add_text(fields.rest, &story.plaintext);
     }
     doc.add_text(fields.words, &story.public_text);
     for (slug, name) in &story.tags {
@@ -461,6 +461,7 @@ pub struct Rebuild {
     fields: Fields,
     done: u64,
     total: u64,
+    uncommitted: u64,
 }
 
 impl Rebuild {
@@ -469,6 +470,11 @@ impl Rebuild {
             self.writer.add_document(to_document(&self.fields, story))?;
         }
         self.done += stories.len() as u64;
+        self.uncommitted += stories.len() as u64;
+        if self.uncommitted >= REBUILD_COMMIT_EVERY {
+            self.writer.commit()?;
+            self.uncommitted = 0;
+        }
         if self.target.live().is_none() {
             self.target.set_state(State::Rebuilding { done: self.done, total: self.total.max(self.done) });
         }
@@ -486,6 +492,11 @@ impl Rebuild {
         let mut commit = self.writer.prepare_commit()?;
         commit.set_payload(&payload(cursor));
         commit.commit()?;
+        // One segment: a search then looks each word up once, not once per segment.
+        let segments = self.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            self.writer.merge(&segments).wait()?;
+        }
         self.writer.wait_merging_threads()?;
         let live = match &self.target.shared.home {
             Some(home) => {

@@ -36,8 +36,7 @@ pub(crate) fn build(
     for part in query_parts(text) {
         match part {
             QueryPart::Word(word) => {
-                let spelled =
-                    if request.exact { None } else { correction(searcher, fields.words, &mut plain, &word) };
+                let spelled = if request.exact { None } else { correction(searcher, fields.words, &mut plain, &word) };
                 let word = match spelled {
                     Some(better) => {
                         corrected_any = true;
@@ -103,18 +102,10 @@ fn words_query(fields: &Fields, who: Searcher, tokens: &[(usize, String)]) -> Op
     should.extend(boosted(fields.excerpt, 2.0));
     should.extend(boosted(fields.tag_names, 2.0));
     should.extend(boosted(fields.author_names, 2.0));
-    match who {
-        Searcher::Staff => should.extend(in_field(fields.body)),
-        Searcher::Reader => {
-            // The whole text only where the whole text is public; elsewhere the opening.
-            if let Some(body) = in_field(fields.body) {
-                should.push(Box::new(BooleanQuery::new(vec![
-                    (Occur::Must, body),
-                    (Occur::Must, Box::new(ConstScoreQuery::new(exact(fields.open, "yes"), 0.0))),
-                ])));
-            }
-            should.extend(in_field(fields.opening));
-        }
+    // What everyone may read; staff also match the rest of gated stories.
+    should.extend(in_field(fields.body));
+    if who == Searcher::Staff {
+        should.extend(in_field(fields.rest));
     }
     if should.is_empty() {
         return None;

@@ -44,6 +44,8 @@ pub struct AppState {
     /// The site's title, colours and navigation as last read, so the page that says the
     /// database cannot be reached still looks like the site without reading it.
     pub(crate) last_site: Arc<std::sync::RwLock<Option<masthead_render::views::SiteView>>>,
+    /// The search page's section and author choices, as last listed.
+    pub(crate) search_choices: Arc<site::search::Choices>,
 }
 
 impl AppState {
@@ -75,6 +77,13 @@ impl AppState {
                 live.heard(change);
             }
         });
+        let search_choices = Arc::new(site::search::Choices::default());
+        let listener = Arc::downgrade(&search_choices);
+        newsroom.changes.subscribe(move |change| {
+            if let Some(choices) = listener.upgrade() {
+                choices.heard(change);
+            }
+        });
         let assets = Arc::new(assets::AssetStore::new(&theme));
         let admin = Arc::new(Theme::load_admin()?);
         Ok(Self {
@@ -88,6 +97,7 @@ impl AppState {
             bounce_secret: None,
             trusted_proxies: Arc::default(),
             last_site: Arc::default(),
+            search_choices,
         })
     }
 }

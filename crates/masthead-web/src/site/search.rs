@@ -3,6 +3,8 @@
 //! refreshes the results as the reader types. Never cached: the index follows the database a
 //! moment after each change, and queries are unbounded.
 
+use std::sync::Arc;
+
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -148,10 +150,65 @@ struct ResultView {
     members_only: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct Choice {
     value: String,
     label: String,
+}
+
+/// How long the filter choices are kept without a change to tags or staff.
+const CHOICES_KEPT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Sections and authors, as offered.
+#[derive(Clone)]
+struct Listed {
+    tags: Vec<Choice>,
+    authors: Vec<Choice>,
+}
+
+/// The sections and authors with published stories, offered as filters. Listing them reads
+/// every tag and author; they are kept for a minute, or until a tag or author changes.
+#[derive(Default)]
+pub struct Choices {
+    kept: std::sync::RwLock<Option<(std::time::Instant, Arc<Listed>)>>,
+}
+
+impl Choices {
+    pub fn heard(&self, change: &masthead_app::ContentChange) {
+        use masthead_app::ContentChange;
+        if matches!(change, ContentChange::Tag(_) | ContentChange::Author(_) | ContentChange::Everything)
+            && let Ok(mut kept) = self.kept.write()
+        {
+            *kept = None;
+        }
+    }
+
+    async fn get(&self, state: &AppState) -> Result<Arc<Listed>, WebError> {
+        if let Ok(kept) = self.kept.read()
+            && let Some((at, choices)) = kept.as_ref()
+            && at.elapsed() < CHOICES_KEPT
+        {
+            return Ok(choices.clone());
+        }
+        let db = state.newsroom.db();
+        let tags = db
+            .public_tags_in_use()
+            .await?
+            .into_iter()
+            .map(|t| Choice { value: t.slug.as_str().to_owned(), label: t.name })
+            .collect();
+        let authors = db
+            .authors_in_use()
+            .await?
+            .into_iter()
+            .map(|a| Choice { value: a.slug.as_str().to_owned(), label: a.name })
+            .collect();
+        let choices = Arc::new(Listed { tags, authors });
+        if let Ok(mut kept) = self.kept.write() {
+            *kept = Some((std::time::Instant::now(), choices.clone()));
+        }
+        Ok(choices)
+    }
 }
 
 #[derive(Serialize)]
@@ -181,19 +238,7 @@ struct SearchContent {
 pub async fn search_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
     let params = SearchParams::from_query(raw.as_deref());
     let ctx = site_context(&state).await?;
-    let db = state.newsroom.db();
-    let tags = db
-        .public_tags_in_use()
-        .await?
-        .into_iter()
-        .map(|t| Choice { value: t.slug.as_str().to_owned(), label: t.name })
-        .collect();
-    let authors = db
-        .authors_in_use()
-        .await?
-        .into_iter()
-        .map(|a| Choice { value: a.slug.as_str().to_owned(), label: a.name })
-        .collect();
+    let choices = state.search_choices.get(&state).await?;
     let mut content = SearchContent {
         q: params.q.clone(),
         tag: params.tag.clone(),
@@ -201,8 +246,8 @@ pub async fn search_page(State(state): State<AppState>, RawQuery(raw): RawQuery)
         from: params.from.clone(),
         to: params.to.clone(),
         sort: params.sort.clone(),
-        tags,
-        authors,
+        tags: choices.tags.clone(),
+        authors: choices.authors.clone(),
         results: Vec::new(),
         total: 0,
         page: params.page,
