@@ -295,4 +295,7 @@ print(f"- Indexing lag (published through the Admin API until found, {len(lags)}
 PY
 
 echo
-echo "- Server peak resident memory: $(( $(awk '/VmHWM/ {print $2}' "/proc/$server/status") / 1024 )) MB"
+status="/proc/$server/status"
+echo "- Server peak resident memory: $(( $(awk '/VmHWM/ {print $2}' "$status") / 1024 )) MB; resident at the end:" \
+  "$(( $(awk '/RssAnon/ {print $2}' "$status") / 1024 )) MB the server's own memory," \
+  "$(( $(awk '/RssFile/ {print $2}' "$status") / 1024 )) MB mapped files (the binary, the search index)"

@@ -184,16 +184,41 @@ impl Db {
             Pools::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
             Pools::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
-        self.refresh_statistics().await
+        match self.pools() {
+            Pools::Sqlite { .. } => self.refresh_statistics().await,
+            Pools::Postgres(pool) => {
+                // Statistics PostgreSQL has never gathered (a database loaded while autovacuum
+                // was off or had not come round yet) are gathered now; otherwise autovacuum
+                // keeps them, and a start does not wait for a full `ANALYZE`.
+                let missing: bool = sqlx::query_scalar(
+                    "SELECT NOT EXISTS (SELECT 1 FROM pg_stats WHERE schemaname = current_schema() \
+                     AND tablename = 'posts') AND EXISTS (SELECT 1 FROM posts)",
+                )
+                .fetch_one(pool)
+                .await?;
+                if missing { self.refresh_statistics().await } else { Ok(()) }
+            }
+        }
     }
 
-    /// Lets the query planner see how large the tables have grown. PostgreSQL keeps its
-    /// statistics itself (autovacuum); SQLite only has those `ANALYZE` gathers, and without them
-    /// it may walk every story to find a tag's fifteen. Run on start and after bulk writes
-    /// (imports, generated archives); it samples at most a thousand rows an index.
+    /// Lets the query planner see how large the tables have grown, after bulk writes (imports,
+    /// generated archives) and on start. Without statistics a planner may walk every story to
+    /// find a tag's fifteen. SQLite only has those `ANALYZE` gathers (here sampling at most a
+    /// thousand rows an index). PostgreSQL's autovacuum gathers them a minute or more after a
+    /// table has grown, and not at all where it is switched off, so they are gathered at once.
     pub async fn refresh_statistics(&self) -> Result<()> {
-        if let Pools::Sqlite { writer, .. } = self.pools() {
-            sqlx::raw_sql("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;").execute(writer).await?;
+        match self.pools() {
+            Pools::Sqlite { writer, .. } => {
+                sqlx::raw_sql("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;").execute(writer).await?;
+            }
+            Pools::Postgres(pool) => {
+                sqlx::raw_sql(
+                    "ANALYZE posts, posts_tags, posts_authors, posts_tiers, tags, users, members, \
+                     members_newsletters",
+                )
+                .execute(pool)
+                .await?;
+            }
         }
         Ok(())
     }

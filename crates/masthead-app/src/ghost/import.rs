@@ -439,6 +439,10 @@ impl<'a> Importer<'a> {
             self.note_table(&table, format!("{count} rows not imported: Masthead has no equivalent of this table"));
         }
         if self.changed {
+            // Thousands of stories may have arrived: the query planner needs to know.
+            if let Err(error) = self.newsroom.db.refresh_statistics().await {
+                tracing::warn!(%error, "could not refresh the database's statistics after the import");
+            }
             self.newsroom.changes.publish(&ContentChange::Everything);
         }
         if self.scheduled > 0 {

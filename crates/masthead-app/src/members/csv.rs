@@ -303,6 +303,11 @@ impl Newsroom {
         }
         outcome?;
         if report.imported + report.updated > 0 {
+            if report.imported + report.updated >= 1000
+                && let Err(error) = self.db.refresh_statistics().await
+            {
+                tracing::warn!(%error, "could not refresh the database's statistics after the import");
+            }
             self.membership_changed();
         }
         tracing::info!(
