@@ -205,7 +205,10 @@ impl Db {
     /// generated archives) and on start. Without statistics a planner may walk every story to
     /// find a tag's fifteen. SQLite only has those `ANALYZE` gathers (here sampling at most a
     /// thousand rows an index). PostgreSQL's autovacuum gathers them a minute or more after a
-    /// table has grown, and not at all where it is switched off, so they are gathered at once.
+    /// table has grown, and not at all where it is switched off, so they are gathered at once,
+    /// with a `VACUUM` that marks the new rows visible to all: until then a list read from an
+    /// index also reads every row it passes (a deep page of the archive took 67-98 ms instead
+    /// of 27-33 ms at 100,000 stories).
     pub async fn refresh_statistics(&self) -> Result<()> {
         match self.pools() {
             Pools::Sqlite { writer, .. } => {
@@ -213,7 +216,7 @@ impl Db {
             }
             Pools::Postgres(pool) => {
                 sqlx::raw_sql(
-                    "ANALYZE posts, posts_tags, posts_authors, posts_tiers, tags, users, members, \
+                    "VACUUM (ANALYZE) posts, posts_tags, posts_authors, posts_tiers, tags, users, members, \
                      members_newsletters",
                 )
                 .execute(pool)

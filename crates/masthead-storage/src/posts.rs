@@ -71,7 +71,7 @@ struct SitemapFile {
 }
 
 /// `$first, $first+1, ...` for an `IN (...)` list of `count` values.
-fn placeholders(first: usize, count: usize) -> String {
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 

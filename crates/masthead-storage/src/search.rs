@@ -8,6 +8,7 @@ use masthead_core::search::SearchDocument;
 use masthead_core::{ObjectId, PostStatus, PostType, TagVisibility, Visibility};
 use time::OffsetDateTime;
 
+use crate::posts::placeholders;
 use crate::{Db, DbReader, Result, StorageError, on_db};
 
 /// A story as search reads it. `public_text` of the document is left empty: the caller derives
@@ -53,11 +54,6 @@ struct LinkRow {
 struct ChangeRow {
     seq: i64,
     post_id: String,
-}
-
-/// `$first, $first+1, ...` for an `IN (...)` list of `count` values.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 impl DbReader {
