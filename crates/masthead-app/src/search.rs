@@ -71,7 +71,7 @@ fn join_failed(error: tokio::task::JoinError) -> AppError {
 fn document(source: SearchSource) -> SearchDocument {
     let SearchSource { mut document, gated_html } = source;
     document.public_text = match gated_html {
-        Some(html) => masthead_render::html_to_plaintext(masthead_core::access::split_public(&html).0),
+        Some(html) => masthead_render::gating::public_plaintext(&html),
         None => document.plaintext.clone(),
     };
     document
@@ -160,14 +160,16 @@ impl Newsroom {
             tracing::info!(stories = held, "the search index is built");
         }
         let Some(recorded) = self.search.index.cursor() else { return Ok(0) };
-        if let Some((first, _)) = self.db.search_change_bounds().await?
-            && recorded < first - 1
-        {
-            tracing::warn!("the search index is further behind than the change log reaches; rebuilding it");
-            self.rebuild_locked(&mut state, &|_, _| {}).await?;
-            return Ok(0);
-        }
         if state.seen < recorded {
+            // The first round since this index was opened: it may have been away longer than the
+            // log is kept.
+            if let Some((first, _)) = self.db.search_change_bounds().await?
+                && recorded < first - 1
+            {
+                tracing::warn!("the search index is further behind than the change log reaches; rebuilding it");
+                self.rebuild_locked(&mut state, &|_, _| {}).await?;
+                return Ok(0);
+            }
             *state = SyncState { seen: recorded, holes: BTreeMap::new(), last_prune: state.last_prune };
         }
         let mut indexed = 0;
@@ -201,8 +203,8 @@ impl Newsroom {
             let ids: Vec<ObjectId> = stories.into_iter().collect();
             let documents: Vec<SearchDocument> =
                 self.db.search_sources(&ids).await?.into_iter().map(document).collect();
-            let removed: Vec<ObjectId> =
-                ids.iter().filter(|id| !documents.iter().any(|d| &d.id == *id)).cloned().collect();
+            let found: BTreeSet<&ObjectId> = documents.iter().map(|d| &d.id).collect();
+            let removed: Vec<ObjectId> = ids.iter().filter(|id| !found.contains(id)).cloned().collect();
             indexed += ids.len();
             let index = self.search.index.clone();
             tokio::task::spawn_blocking(move || index.apply(&documents, &removed, position))

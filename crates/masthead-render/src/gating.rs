@@ -59,6 +59,12 @@ pub fn seen_with(post: &Post, reader: Reader, cut: Cut) -> Seen<'_> {
     Seen { post: Cow::Owned(cut), access: false, has_opening: opening.is_some() }
 }
 
+/// The plain text anyone may read of a post's `html`, cut as the site cuts it
+/// ([`Cut::Preview`]): what search matches and quotes for readers of a gated story.
+pub fn public_plaintext(html: &str) -> String {
+    html_to_plaintext(split_public(html).0.trim_end())
+}
+
 /// The excerpt anyone may read: the custom excerpt (public by Ghost's rules), else the start of
 /// the public opening's text. Lists, feeds, meta descriptions and link previews use it.
 pub fn public_excerpt(post: &Post) -> String {

@@ -283,10 +283,10 @@ impl SearchIndex {
     /// Whether the index must be built from scratch: it was never built, could not be read, or
     /// its files have gone from the data directory since it was opened.
     pub fn needs_rebuild(&self) -> bool {
-        match self.status() {
-            IndexStatus::Missing => true,
-            IndexStatus::Rebuilding { .. } => false,
-            IndexStatus::Ready { .. } => {
+        match &*self.shared.state.read().unwrap_or_else(|e| e.into_inner()) {
+            State::Missing => true,
+            State::Rebuilding { .. } => false,
+            State::Ready(_) => {
                 self.shared.home.as_ref().is_some_and(|home| !home.join("index").join("meta.json").is_file())
             }
         }
@@ -307,10 +307,10 @@ impl SearchIndex {
     pub fn apply(&self, changed: &[SearchDocument], removed: &[ObjectId], cursor: i64) -> Result<(), IndexError> {
         let live = self.live().ok_or(IndexError::NotBuilt)?;
         let mut slot = live.writer.lock().unwrap_or_else(|e| e.into_inner());
-        if slot.is_none() {
-            *slot = Some(live.index.writer_with_num_threads(1, WRITER_MEMORY)?);
-        }
-        let Some(writer) = slot.as_mut() else { return Err(IndexError::NotBuilt) };
+        let writer = match slot.as_mut() {
+            Some(writer) => writer,
+            None => slot.insert(live.index.writer_with_num_threads(1, WRITER_MEMORY)?),
+        };
         let outcome = (|| -> Result<(), IndexError> {
             for id in removed.iter().chain(changed.iter().map(|d| &d.id)) {
                 writer.delete_term(Term::from_field_text(live.fields.id, id.as_str()));

@@ -134,7 +134,7 @@ impl DbReader {
                 .fetch_all(pool)
                 .await?
         });
-        rows.into_iter().map(|row| Ok(SearchChange { seq: row.seq, post_id: ObjectId::parse(&row.post_id)? })).collect()
+        rows.into_iter().map(ChangeRow::into_change).collect()
     }
 
     /// The change-log entries at `positions` that exist (holes that have since been filled).
@@ -153,7 +153,7 @@ impl DbReader {
             }
             query.fetch_all(pool).await?
         });
-        rows.into_iter().map(|row| Ok(SearchChange { seq: row.seq, post_id: ObjectId::parse(&row.post_id)? })).collect()
+        rows.into_iter().map(ChangeRow::into_change).collect()
     }
 
     /// The first and last positions the change log holds (`None` when it is empty).
@@ -180,6 +180,12 @@ impl Db {
             .rows_affected()
         });
         Ok(done)
+    }
+}
+
+impl ChangeRow {
+    fn into_change(self) -> Result<SearchChange> {
+        Ok(SearchChange { seq: self.seq, post_id: ObjectId::parse(&self.post_id)? })
     }
 }
 

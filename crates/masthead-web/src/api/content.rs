@@ -605,7 +605,7 @@ pub async fn search(State(state): State<AppState>, headers: HeaderMap, query: Qu
         for post in posts.iter().filter(|p| p.is_live()) {
             let mut value = shape.select(with_narration(&state, &shape, post, output::post(&shape, post)).await?);
             value["search"] = json!({
-                "passage": results.highlighter.passage(&crate::site::search::public_text(post)),
+                "passage": results.highlighter.passage(&masthead_render::gating::public_plaintext(&post.html)),
                 "title": results.highlighter.title(&post.title),
             });
             items.push(value);

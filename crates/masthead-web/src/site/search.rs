@@ -9,7 +9,6 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use masthead_app::{SearchError, SearchResults};
-use masthead_core::Post;
 use masthead_core::search::{SearchOrder, SearchRequest, Searcher};
 use masthead_render::views::{Link, MetaView};
 use serde::Serialize;
@@ -122,16 +121,6 @@ fn day(text: &str) -> Result<Option<i64>, String> {
     time::Date::parse(text, &format)
         .map(|date| Some(date.midnight().assume_utc().unix_timestamp()))
         .map_err(|_| format!("{text:?} is not a date; write it as YYYY-MM-DD."))
-}
-
-/// A story's text anyone may read: the whole of a public story, the public opening of a gated
-/// one. Passages shown in results come from this only.
-pub fn public_text(post: &Post) -> String {
-    if post.is_gated() {
-        masthead_render::html_to_plaintext(masthead_core::access::split_public(&post.html).0)
-    } else {
-        post.plaintext.clone()
-    }
 }
 
 #[derive(Serialize)]
@@ -332,7 +321,7 @@ async fn fill(
                 title_html: results.highlighter.title(&post.title),
                 title: post.title.clone(),
                 url: card.url,
-                passage_html: results.highlighter.passage(&public_text(post)),
+                passage_html: results.highlighter.passage(&masthead_render::gating::public_plaintext(&post.html)),
                 summary: card.summary,
                 section: card.section,
                 authors: card.authors,
@@ -346,30 +335,21 @@ async fn fill(
 
 /// `/opensearch.xml`: lets browsers add the site's search.
 pub async fn opensearch(State(state): State<AppState>) -> Result<Response, WebError> {
-    let settings = state.newsroom.db().site_settings().await?;
-    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
-    let short: String = settings.title.chars().take(16).collect();
-    let site = &*state.site_url;
-    let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <OpenSearchDescription xmlns=\"http://a9.com/-/spec/opensearch/1.1/\">\n\
-         <ShortName>{}</ShortName>\n\
-         <Description>Search {}</Description>\n\
-         <InputEncoding>UTF-8</InputEncoding>\n\
-         <Url type=\"text/html\" method=\"get\" template=\"{}/search/?q={{searchTerms}}\"/>\n\
-         <Url type=\"application/opensearchdescription+xml\" rel=\"self\" template=\"{}/opensearch.xml\"/>\n\
-         </OpenSearchDescription>\n",
-        escape(&short),
-        escape(&settings.title),
-        escape(site),
-        escape(site),
-    );
+    #[derive(Serialize)]
+    struct Description<'a> {
+        site: &'a masthead_render::views::SiteView,
+        /// OpenSearch allows at most 16 characters.
+        short_name: String,
+    }
+    let ctx = site_context(&state).await?;
+    let short_name = ctx.site.title.chars().take(16).collect();
+    let xml = state.theme.render("opensearch.xml", &Description { site: &ctx.site, short_name })?;
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("application/opensearchdescription+xml; charset=utf-8")),
             (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
         ],
-        body,
+        xml,
     )
         .into_response())
 }
