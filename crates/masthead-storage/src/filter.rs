@@ -417,10 +417,12 @@ impl Schema {
         match self.resource {
             // The Content API lists pages by title, as Ghost's does.
             Resource::Pages if scope == Scope::Public => "p.title ASC, p.id ASC",
+            // Public listings see published stories only, for which Ghost's order below is
+            // this; spelt plainly, it is read from an index without sorting or reading a row.
+            Resource::Posts if scope == Scope::Public => "p.published_at DESC, p.updated_at DESC, p.id DESC",
             // Ghost's admin order: scheduled, then drafts, then the rest newest first. Every
             // row of a status group has a publication time or none does, so no NULL is ever
-            // compared with a time and both databases agree. Public listings only see the last
-            // group, so this is plain `published_at DESC` there.
+            // compared with a time and both databases agree.
             Resource::Posts | Resource::Pages => {
                 "CASE p.status WHEN 'scheduled' THEN 0 WHEN 'draft' THEN 1 ELSE 2 END ASC, \
                  CASE WHEN p.status <> 'draft' THEN p.published_at END DESC, p.updated_at DESC, p.id DESC"

@@ -289,15 +289,16 @@ impl DbReader {
         Ok(self.with_relations(rows).await?.pop())
     }
 
-    /// Published posts, newest first. The page is found in the listing indexes alone (however
-    /// deep the page, no story's row is read to skip it); then only its stories are loaded.
+    /// Published posts, newest first, in the Content API's order. The page is found in the
+    /// narrow indexes alone (however deep the page, no story's row is read to skip it); then
+    /// only its stories are loaded.
     pub async fn published_posts(&self, list: PostList<'_>, page: PageRequest) -> Result<Paginated<Post>> {
         let condition = list.condition();
         let count_sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM posts p WHERE {LIVE_POSTS}{condition}"));
         let next = if list.parameter().is_some() { 2 } else { 1 };
         let ids_sql = sqlx::AssertSqlSafe(format!(
             "SELECT p.id FROM posts p WHERE {LIVE_POSTS}{condition} \
-             ORDER BY p.published_at DESC, p.id DESC LIMIT ${next} OFFSET ${}",
+             ORDER BY p.published_at DESC, p.updated_at DESC, p.id DESC LIMIT ${next} OFFSET ${}",
             next + 1
         ));
         let (total, ids): (i64, Vec<String>) = on_db!(self, read, |pool| {
@@ -655,31 +656,93 @@ impl Db {
             return Ok(());
         }
         let sql = format!("INSERT INTO posts ({}) VALUES ({})", POST_COLUMNS.replace("p.", ""), placeholders(1, 30));
+        let new_posts: Vec<&Post> = posts.iter().map(|imported| &imported.post).collect();
         on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;
             for imported in posts {
-                let (post, source, jobs) = (&imported.post, &imported.source, &imported.jobs[..]);
+                let post = &imported.post;
                 bind_post!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), post)
                     .execute(&mut *tx)
                     .await
                     .map_err(StorageError::on_unique("post", post.slug.as_str()))?;
-                replace_links!(tx, post);
-                sqlx::query(
-                    "INSERT INTO post_import_sources (post_id, format, source, imported_at) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(post.id.as_str())
-                .bind(&source.format)
-                .bind(&source.source)
-                .bind(masthead_core::to_stored_time(source.imported_at))
-                .execute(&mut *tx)
-                .await?;
-                crate::jobs::apply_job_changes!(tx, jobs);
+                crate::jobs::apply_job_changes!(tx, &imported.jobs[..]);
+            }
+            insert_new_links!(tx, &new_posts);
+            // The original bodies, a few at a time: they are the largest values of the batch.
+            for chunk in posts.chunks(IMPORT_SOURCES_PER_STATEMENT) {
+                let insert = format!(
+                    "INSERT INTO post_import_sources (post_id, format, source, imported_at) VALUES {}",
+                    rows_of_placeholders(chunk.len(), 4)
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(insert));
+                for imported in chunk {
+                    let source = &imported.source;
+                    query = query
+                        .bind(imported.post.id.as_str())
+                        .bind(&source.format)
+                        .bind(&source.source)
+                        .bind(masthead_core::to_stored_time(source.imported_at));
+                }
+                query.execute(&mut *tx).await?;
             }
             tx.commit().await?;
         });
         Ok(())
     }
 }
+
+/// Original bodies per multi-row insert: each can be hundreds of kilobytes.
+const IMPORT_SOURCES_PER_STATEMENT: usize = 20;
+/// Link rows per multi-row insert (three parameters each, far below either database's limit).
+const LINKS_PER_STATEMENT: usize = 300;
+
+/// `($1, $2, $3), ($4, $5, $6)` for `rows` rows of `columns` parameters.
+fn rows_of_placeholders(rows: usize, columns: usize) -> String {
+    (0..rows).map(|row| format!("({})", placeholders(row * columns + 1, columns))).collect::<Vec<_>>().join(", ")
+}
+
+/// Writes the tag, author and tier links of posts that have none yet (new posts), as multi-row
+/// inserts of up to [`LINKS_PER_STATEMENT`] rows: a batch of posts has thousands of links, and
+/// one statement a link made PostgreSQL wait on a round trip for each.
+macro_rules! insert_new_links {
+    ($tx:ident, $posts:expr) => {{
+        let posts: &[&Post] = $posts;
+        let links = |of: fn(&Post) -> Vec<&str>| -> Vec<(&str, &str, i32)> {
+            posts
+                .iter()
+                .flat_map(|p| of(p).into_iter().enumerate().map(move |(i, linked)| (p.id.as_str(), linked, i as i32)))
+                .collect()
+        };
+        let tags = links(|p| p.tags.iter().map(|t| t.id.as_str()).collect());
+        let authors = links(|p| p.authors.iter().map(|a| a.id.as_str()).collect());
+        // Only a post limited to tiers keeps its tiers, as in `replace_links!`.
+        let tiers = links(|p| {
+            if p.visibility == masthead_core::Visibility::Tiers {
+                p.tiers.iter().map(|t| t.as_str()).collect()
+            } else {
+                Vec::new()
+            }
+        });
+        for (table, column, links) in [
+            ("posts_tags", "tag_id", &tags),
+            ("posts_authors", "author_id", &authors),
+            ("posts_tiers", "tier_id", &tiers),
+        ] {
+            for chunk in links.chunks(LINKS_PER_STATEMENT) {
+                let insert = format!(
+                    "INSERT INTO {table} (post_id, {column}, sort_order) VALUES {}",
+                    rows_of_placeholders(chunk.len(), 3)
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(insert));
+                for (post, linked, order) in chunk {
+                    query = query.bind(*post).bind(*linked).bind(*order);
+                }
+                query.execute(&mut *$tx).await?;
+            }
+        }
+    }};
+}
+use insert_new_links;
 
 /// One post of [`Db::insert_imported_posts`]: the post, its original body and its jobs.
 #[derive(Clone, Debug)]
@@ -695,14 +758,7 @@ impl Db {
     /// statement, because a batch of a thousand posts has several thousand of them.
     pub async fn insert_new_posts(&self, posts: &[Post], jobs: &[crate::JobChange]) -> Result<()> {
         let sql = format!("INSERT INTO posts ({}) VALUES ({})", POST_COLUMNS.replace("p.", ""), placeholders(1, 30));
-        let tags: Vec<(&str, &str, i32)> = posts
-            .iter()
-            .flat_map(|p| p.tags.iter().enumerate().map(move |(i, t)| (p.id.as_str(), t.id.as_str(), i as i32)))
-            .collect();
-        let authors: Vec<(&str, &str, i32)> = posts
-            .iter()
-            .flat_map(|p| p.authors.iter().enumerate().map(move |(i, a)| (p.id.as_str(), a.id.as_str(), i as i32)))
-            .collect();
+        let new_posts: Vec<&Post> = posts.iter().collect();
         on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;
             for post in posts {
@@ -711,20 +767,7 @@ impl Db {
                     .await
                     .map_err(StorageError::on_unique("slug", post.slug.as_str()))?;
             }
-            for (table, column, links) in [("posts_tags", "tag_id", &tags), ("posts_authors", "author_id", &authors)] {
-                for chunk in links.chunks(300) {
-                    let rows = (0..chunk.len())
-                        .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let insert = format!("INSERT INTO {table} (post_id, {column}, sort_order) VALUES {rows}");
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(insert));
-                    for (post, linked, order) in chunk {
-                        query = query.bind(*post).bind(*linked).bind(*order);
-                    }
-                    query.execute(&mut *tx).await?;
-                }
-            }
+            insert_new_links!(tx, &new_posts);
             crate::jobs::apply_job_changes!(tx, jobs);
             tx.commit().await?;
         });

@@ -118,7 +118,7 @@ impl TestApp {
     /// The same app searching `index` (say, one kept in a temporary directory).
     pub fn with_search(mut self, index: masthead_app::SearchIndex) -> Self {
         self.newsroom = self.newsroom.clone().with_search(index);
-        self.state.newsroom = self.newsroom.clone();
+        self.state = self.state.with_newsroom(self.newsroom.clone());
         self.router = masthead_web::router(self.state.clone());
         self
     }
@@ -126,7 +126,7 @@ impl TestApp {
     /// The same app narrating stories with `narrator` (say, the real espeak-ng engine).
     pub fn with_narrator(mut self, narrator: masthead_app::narration::Narrator) -> Self {
         self.newsroom = self.newsroom.clone().with_narrator(narrator);
-        self.state.newsroom = self.newsroom.clone();
+        self.state = self.state.with_newsroom(self.newsroom.clone());
         self.router = masthead_web::router(self.state.clone());
         self
     }

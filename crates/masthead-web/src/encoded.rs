@@ -1,7 +1,9 @@
 //! Response bodies prepared once and served many times: the identity bytes plus gzip and
-//! Brotli versions, and an ETag per representation.
+//! Brotli versions (each made the first time a client asks for it), and an ETag per
+//! representation.
 
 use std::io::Write;
+use std::sync::OnceLock;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -13,8 +15,13 @@ const MIN_COMPRESS: usize = 512;
 #[derive(Clone, Debug)]
 pub struct EncodedBody {
     pub identity: Bytes,
-    pub gzip: Option<Bytes>,
-    pub brotli: Option<Bytes>,
+    /// Whether the body is worth compressing (a compressible type, large enough).
+    compressible: bool,
+    /// The gzip and Brotli versions, each made when a client first asks for it: most clients
+    /// accept Brotli, so the gzip version of most pages is never made, and an answer is not
+    /// kept waiting for a compression nobody asked for.
+    gzip: OnceLock<Option<Bytes>>,
+    brotli: OnceLock<Option<Bytes>>,
     /// ETags of the identity, gzip and Brotli representations, computed once.
     etags: [HeaderValue; 3],
 }
@@ -43,12 +50,18 @@ impl EncodedBody {
             HeaderValue::from_str(&format!("{weakness}\"{hash}{suffix}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
         };
         let etags = [etag(""), etag("-gz"), etag("-br")];
-        let (gzip, brotli) = if compressible && identity.len() >= MIN_COMPRESS {
-            (gzip(&identity), brotli(&identity))
-        } else {
-            (None, None)
-        };
-        Self { identity, gzip, brotli, etags }
+        let compressible = compressible && identity.len() >= MIN_COMPRESS;
+        Self { identity, compressible, gzip: OnceLock::new(), brotli: OnceLock::new(), etags }
+    }
+
+    /// The body in `encoding`, compressed on first use; `None` if it cannot be had that way.
+    fn encoded(&self, encoding: Encoding) -> Option<Bytes> {
+        match encoding {
+            Encoding::Identity => Some(self.identity.clone()),
+            _ if !self.compressible => None,
+            Encoding::Gzip => self.gzip.get_or_init(|| gzip(&self.identity)).clone(),
+            Encoding::Brotli => self.brotli.get_or_init(|| brotli(&self.identity)).clone(),
+        }
     }
 
     fn etag(&self, encoding: Encoding) -> &HeaderValue {
@@ -69,11 +82,13 @@ impl EncodedBody {
         cache_control: &HeaderValue,
     ) -> Response {
         let accepted = request.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let (encoding, body) = match (&self.brotli, &self.gzip) {
-            (Some(br), _) if accepts(accepted, "br") => (Encoding::Brotli, br.clone()),
-            (_, Some(gz)) if accepts(accepted, "gzip") => (Encoding::Gzip, gz.clone()),
-            _ => (Encoding::Identity, self.identity.clone()),
-        };
+        let wanted = [(Encoding::Brotli, "br"), (Encoding::Gzip, "gzip")]
+            .into_iter()
+            .filter(|(_, name)| self.compressible && accepts(accepted, name));
+        let (encoding, body) = wanted
+            .filter_map(|(encoding, _)| self.encoded(encoding).map(|body| (encoding, body)))
+            .next()
+            .unwrap_or((Encoding::Identity, self.identity.clone()));
         let etag = self.etag(encoding);
         // If-None-Match compares weakly (RFC 9110): `W/"x"` and `"x"` name the same content.
         let opaque = etag.to_str().unwrap_or("").trim_start_matches("W/");
@@ -97,8 +112,11 @@ impl EncodedBody {
         (status, headers, body).into_response()
     }
 
+    /// The bytes this body may come to hold: the identity bytes, and for a compressible body
+    /// half as much again for its compressed versions (they are made later, on demand, and the
+    /// page cache needs a weight that does not change).
     pub fn len(&self) -> usize {
-        self.identity.len() + self.gzip.as_ref().map_or(0, Bytes::len) + self.brotli.as_ref().map_or(0, Bytes::len)
+        self.identity.len() + if self.compressible { self.identity.len() / 2 } else { 0 }
     }
 
     pub fn is_empty(&self) -> bool {
