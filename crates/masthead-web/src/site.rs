@@ -15,7 +15,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use masthead_core::{Post, SiteSettings};
 use masthead_render::views::{CampaignView, MetaView, NewsletterView, PostCard, SiteView};
-use masthead_storage::{PageRequest, PostList};
+use masthead_storage::PostList;
 use serde::Serialize;
 
 use crate::cache::{CacheDeps, Dep};
@@ -134,7 +134,7 @@ pub async fn render_error_page(state: &AppState, status: StatusCode, with_latest
     let ctx = site_context(state).await?;
     let (heading, message) = error_text(status);
     let latest = if with_latest {
-        cards(&state.newsroom.db().published_posts(PostList::All, PageRequest::new(1, 3)).await?.items)
+        cards(&state.newsroom.db().latest_published_posts(PostList::All, 3).await?)
     } else {
         Vec::new()
     };

@@ -271,7 +271,15 @@ struct Importer<'a> {
     suspended: usize,
     scheduled: usize,
     changed: bool,
+    /// Posts written so far, and how many more make the planner's statistics worth gathering
+    /// again ([`Importer::write_posts`]).
+    posts_written: usize,
+    statistics_at: usize,
 }
+
+/// Posts written before the planner's statistics are first gathered during an import; then
+/// again each time the count doubles.
+const FIRST_STATISTICS_AT: usize = 1000;
 
 /// A table's rows; a table that is not a list is reported and read as empty. The tables read
 /// as a stream (`posts` and the post links) are never among the kept rows, but are reported
@@ -368,6 +376,8 @@ impl<'a> Importer<'a> {
             suspended: 0,
             scheduled: 0,
             changed: false,
+            posts_written: 0,
+            statistics_at: FIRST_STATISTICS_AT,
         }
     }
 
@@ -1140,6 +1150,7 @@ impl<'a> Importer<'a> {
             .collect();
         let together = self.newsroom.db.insert_imported_posts(&inserts).await.is_ok();
         drop(inserts);
+        let mut stored = 0;
         for (index, key, step) in rows {
             let result = match step {
                 Ok(PostStep::Done(outcome)) => Ok(outcome),
@@ -1150,6 +1161,7 @@ impl<'a> Importer<'a> {
                         if together { Ok(()) } else { self.newsroom.db.insert_imported_posts(&[&imported]).await };
                     match written {
                         Ok(()) => {
+                            stored += 1;
                             if !imported.jobs.is_empty() {
                                 self.scheduled += 1;
                             }
@@ -1164,6 +1176,17 @@ impl<'a> Importer<'a> {
                 }
             };
             self.record("posts", index, key.as_ref(), result)?;
+        }
+        // A lookup planned while the table was nearly empty keeps its plan on each connection
+        // until the statistics change; where autovacuum does not gather them in time, each
+        // post's slug lookup walked every post already written (an import that slowed as it
+        // grew). Gathering them as the table doubles costs a few seconds in all.
+        self.posts_written += stored;
+        if self.posts_written >= self.statistics_at {
+            self.statistics_at = self.posts_written * 2;
+            if let Err(error) = self.newsroom.db.refresh_statistics().await {
+                tracing::warn!(%error, "could not refresh the database's statistics during the import");
+            }
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use masthead_app::AppError;
 use masthead_app::newsroom::feed::{FeedItemInput, MAX_BODY, MAX_HEADLINE, Move};
 use masthead_core::{ObjectId, Permission};
-use masthead_storage::{FeedItem, PageRequest, PostList};
+use masthead_storage::{FeedItem, PostList};
 use serde::{Deserialize, Serialize};
 
 use super::posts::internal;
@@ -96,7 +96,7 @@ struct FeedPage {
 
 async fn stories(state: &AppState, include: Option<&str>) -> Result<Vec<StoryOption>, AppError> {
     let db = state.newsroom.db();
-    let mut posts = db.published_posts(PostList::All, PageRequest::new(1, RECENT_STORIES)).await?.items;
+    let mut posts = db.latest_published_posts(PostList::All, RECENT_STORIES).await?;
     if let Some(id) = include.and_then(|id| ObjectId::parse(id).ok())
         && !posts.iter().any(|p| p.id == id)
         && let Some(post) = db.post_by_id(&id).await?.filter(|p| p.is_live())
@@ -295,9 +295,8 @@ async fn picks_page(state: &AppState, staff: &Staff, status: StatusCode, error: 
             })
             .collect();
         let stories = db
-            .published_posts(PostList::All, PageRequest::new(1, RECENT_STORIES))
+            .latest_published_posts(PostList::All, RECENT_STORIES)
             .await?
-            .items
             .into_iter()
             .filter(|p| !ids.iter().any(|id| id == p.id.as_str()))
             .map(|p| StoryOption { id: p.id.to_string(), title: p.title })

@@ -4,7 +4,7 @@ use axum::response::{IntoResponse, Response};
 use masthead_core::{Post, PostType, Reader, Slug, Visibility};
 use masthead_render::structured_data;
 use masthead_render::views::{ArticleView, MetaView, PostCard};
-use masthead_storage::{PageRequest, PostList};
+use masthead_storage::PostList;
 use serde::Serialize;
 
 use super::news::{FeedBlock, feed_block};
@@ -183,8 +183,8 @@ async fn related_stories(state: &AppState, post: &Post, deps: &mut CacheDeps) ->
     if related.len() < RELATED_STORIES {
         // Recency fill-ins change whenever anything is published.
         deps.push(Dep::Listings);
-        let newest = db.published_posts(PostList::All, PageRequest::new(1, (RELATED_STORIES * 2 + 1) as u32)).await?;
-        for candidate in newest.items {
+        let newest = db.latest_published_posts(PostList::All, (RELATED_STORIES * 2 + 1) as u32).await?;
+        for candidate in newest {
             if related.len() == RELATED_STORIES {
                 break;
             }

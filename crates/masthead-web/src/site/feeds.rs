@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use masthead_core::{Post, PostType, Reader, TagVisibility, Visibility};
 use masthead_render::gating::seen_by;
 use masthead_render::views::{ImageView, SiteView, author_path, iso, post_path, tag_path};
-use masthead_storage::{PageRequest, PostList};
+use masthead_storage::PostList;
 use serde::Serialize;
 use time::format_description::well_known::Rfc2822;
 
@@ -101,9 +101,9 @@ async fn render_feed(
     mut deps: CacheDeps,
 ) -> Result<Response, WebError> {
     let ctx = site_context(state).await?;
-    let posts = state.newsroom.db().published_posts(list, PageRequest::new(1, FEED_ITEMS)).await?;
-    card_deps(&mut deps, &posts.items);
-    let build_date = posts.items.first().and_then(|p| p.published_at).unwrap_or_else(masthead_core::now);
+    let posts = state.newsroom.db().latest_published_posts(list, FEED_ITEMS).await?;
+    card_deps(&mut deps, &posts);
+    let build_date = posts.first().and_then(|p| p.published_at).unwrap_or_else(masthead_core::now);
     let feed = Feed {
         title,
         description,
@@ -111,7 +111,7 @@ async fn render_feed(
         self_url: ctx.site.absolute(path),
         build_date: rfc2822(build_date),
     };
-    let items = posts.items.iter().map(|p| feed_item(&ctx.site, p)).collect();
+    let items = posts.iter().map(|p| feed_item(&ctx.site, p)).collect();
     let xml = state.theme.render("rss.xml", &FeedContext { site: &ctx.site, feed, items })?;
     Ok(cacheable(xml, RSS, deps))
 }

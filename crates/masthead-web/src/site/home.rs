@@ -61,12 +61,12 @@ async fn render_home(state: &AppState, page: u32) -> Result<Response, WebError> 
         let top: Vec<PostCard> = posts.drain(..posts.len().min(4)).collect();
         let mut sections = Vec::new();
         for tag in db.front_sections(SECTIONS_FROM_NEWEST, FRONT_SECTIONS).await? {
-            let stories = db.published_posts(PostList::Tag(&tag.tag.id), PageRequest::new(1, SECTION_STORIES)).await?;
-            card_deps(&mut deps, &stories.items);
+            let stories = db.latest_published_posts(PostList::Tag(&tag.tag.id), SECTION_STORIES).await?;
+            card_deps(&mut deps, &stories);
             deps.push(Dep::Tag(tag.tag.id.clone()));
             deps.push(Dep::TagList(tag.tag.id.clone()));
             let link = Link::tag(&tag.tag);
-            sections.push(Section { name: link.name, url: link.url, posts: cards(&stories.items) });
+            sections.push(Section { name: link.name, url: link.url, posts: cards(&stories) });
         }
         (lead, top, sections)
     } else {
