@@ -82,12 +82,10 @@ impl EncodedBody {
         cache_control: &HeaderValue,
     ) -> Response {
         let accepted = request.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let wanted = [(Encoding::Brotli, "br"), (Encoding::Gzip, "gzip")]
+        let (encoding, body) = [(Encoding::Brotli, "br"), (Encoding::Gzip, "gzip")]
             .into_iter()
-            .filter(|(_, name)| self.compressible && accepts(accepted, name));
-        let (encoding, body) = wanted
-            .filter_map(|(encoding, _)| self.encoded(encoding).map(|body| (encoding, body)))
-            .next()
+            .filter(|(_, name)| accepts(accepted, name))
+            .find_map(|(encoding, _)| self.encoded(encoding).map(|body| (encoding, body)))
             .unwrap_or((Encoding::Identity, self.identity.clone()));
         let etag = self.etag(encoding);
         // If-None-Match compares weakly (RFC 9110): `W/"x"` and `"x"` name the same content.
