@@ -140,13 +140,46 @@ pub enum PostList<'a> {
 }
 
 impl PostList<'_> {
-    fn condition(&self) -> &'static str {
+    /// Counts the list's stories (`$1` its tag or author).
+    fn count_sql(&self) -> String {
         match self {
-            PostList::All => "",
+            // An author's links carry their stories' place in the list (migration 0025): counting
+            // is a range of one index, however many stories the author has.
+            PostList::Author(_) => {
+                "SELECT COUNT(*) FROM posts_authors x WHERE x.author_id = $1 AND x.listed_at IS NOT NULL".to_owned()
+            }
+            _ => format!("SELECT COUNT(*) FROM posts p WHERE {LIVE_POSTS}{}", self.posts_condition()),
+        }
+    }
+
+    /// The ids of one page of the list, in the public order (`published_at DESC, updated_at
+    /// DESC, id DESC`); the limit and offset follow the tag or author parameter, if any.
+    fn page_sql(&self) -> String {
+        match self {
+            PostList::Author(_) => {
+                "SELECT x.post_id FROM posts_authors x WHERE x.author_id = $1 AND x.listed_at IS NOT NULL \
+                 ORDER BY x.listed_at DESC, x.listed_updated_at DESC, x.post_id DESC LIMIT $2 OFFSET $3"
+                    .to_owned()
+            }
+            _ => {
+                let next = if self.parameter().is_some() { 2 } else { 1 };
+                format!(
+                    "SELECT p.id FROM posts p WHERE {LIVE_POSTS}{} \
+                     ORDER BY p.published_at DESC, p.updated_at DESC, p.id DESC LIMIT ${next} OFFSET ${}",
+                    self.posts_condition(),
+                    next + 1
+                )
+            }
+        }
+    }
+
+    /// What narrows the published posts to the list, for the lists read from the posts table.
+    fn posts_condition(&self) -> &'static str {
+        match self {
+            PostList::All | PostList::Author(_) => "",
             PostList::Featured => " AND p.featured = TRUE",
-            // From the tag's or author's links: a few stories among many.
+            // From the tag's links: a few stories among many.
             PostList::Tag(_) => " AND p.id IN (SELECT x.post_id FROM posts_tags x WHERE x.tag_id = $1)",
-            PostList::Author(_) => " AND p.id IN (SELECT x.post_id FROM posts_authors x WHERE x.author_id = $1)",
         }
     }
 
@@ -293,8 +326,7 @@ impl DbReader {
     /// narrow indexes alone (however deep the page, no story's row is read to skip it); then
     /// only its stories are loaded.
     pub async fn published_posts(&self, list: PostList<'_>, page: PageRequest) -> Result<Paginated<Post>> {
-        let count_sql =
-            sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM posts p WHERE {LIVE_POSTS}{}", list.condition()));
+        let count_sql = sqlx::AssertSqlSafe(list.count_sql());
         let total: i64 = on_db!(self, read, |pool| {
             let mut count = sqlx::query_scalar(count_sql);
             if let Some(parameter) = list.parameter() {
@@ -314,13 +346,7 @@ impl DbReader {
     }
 
     async fn published_page(&self, list: PostList<'_>, page: PageRequest) -> Result<Vec<Post>> {
-        let next = if list.parameter().is_some() { 2 } else { 1 };
-        let ids_sql = sqlx::AssertSqlSafe(format!(
-            "SELECT p.id FROM posts p WHERE {LIVE_POSTS}{} \
-             ORDER BY p.published_at DESC, p.updated_at DESC, p.id DESC LIMIT ${next} OFFSET ${}",
-            list.condition(),
-            next + 1
-        ));
+        let ids_sql = sqlx::AssertSqlSafe(list.page_sql());
         let ids: Vec<String> = on_db!(self, read, |pool| {
             let mut select = sqlx::query_scalar(ids_sql);
             if let Some(parameter) = list.parameter() {

@@ -419,10 +419,17 @@ dual_db_test!(async fn the_migration_that_lets_posts_name_tiers_keeps_every_post
     // The migration again, over stored posts: on SQLite it rebuilds the posts table, which
     // must neither lose a row nor cascade into the tables that refer to posts.
     let sql = match db.backend() {
-        Backend::Sqlite => include_str!("../../../masthead-storage/migrations/sqlite/0016_posts_for_tiers.sql"),
-        Backend::Postgres => include_str!("../../../masthead-storage/migrations/postgres/0016_posts_for_tiers.sql"),
+        // Replayed over today's schema, where a trigger on the author links (0025) reads posts:
+        // SQLite checks every trigger when the rebuilt table is renamed, and the old table is
+        // gone by then. A rebuild written today drops and recreates that trigger (step 10 of
+        // SQLite's procedure); the replay of one written before it asks SQLite not to check.
+        Backend::Sqlite => format!(
+            "PRAGMA legacy_alter_table = ON;\n{}\nPRAGMA legacy_alter_table = OFF;",
+            include_str!("../../../masthead-storage/migrations/sqlite/0016_posts_for_tiers.sql")
+        ),
+        Backend::Postgres => include_str!("../../../masthead-storage/migrations/postgres/0016_posts_for_tiers.sql").to_owned(),
     };
-    db.execute_raw(sql).await;
+    db.execute_raw(&sql).await;
     for before in [&limited, &open] {
         let after = newsroom.db().post_by_id(&before.id).await.expect("read").expect("still there");
         assert_eq!(

@@ -131,6 +131,52 @@ dual_db_test!(async fn updates_replace_links_and_deletes_cascade(db) {
     assert!(!db.delete_post(&post.id).await.expect("delete again"));
 });
 
+dual_db_test!(async fn an_authors_list_follows_every_change_to_a_story(db) {
+    // An author's list is read from the author's links, which carry each story's place in the
+    // list: each change to a story, and each author added, must move it there.
+    let app = TestApp::new(&db).await;
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
+    let boris = StaffBuilder::new("Boris Lane").create(&db).await;
+    let now = masthead_core::now();
+    let mut older = PostBuilder::published("Older").authors(&[&anna]).published_at(now - Duration::hours(5)).create(&app.newsroom).await;
+    let mut newer = PostBuilder::published("Newer").authors(&[&anna]).published_at(now - Duration::hours(1)).create(&app.newsroom).await;
+    let list = |author: &masthead_core::StaffUser| {
+        let (db, id) = (db.clone(), author.id.clone());
+        async move {
+            let page = db.published_posts(PostList::Author(&id), PageRequest::new(1, 15)).await.expect("list");
+            let titles = page.items.iter().map(|p| p.title.clone()).collect::<Vec<_>>();
+            let deep = db.published_posts(PostList::Author(&id), PageRequest::new(2, 1)).await.expect("page 2");
+            (page.total, titles, deep.items.into_iter().map(|p| p.title).collect::<Vec<_>>())
+        }
+    };
+    assert_eq!(list(&anna).await, (2, vec!["Newer".to_owned(), "Older".to_owned()], vec!["Older".to_owned()]));
+
+    older.published_at = Some(now);
+    assert!(db.update_post(&older).await.expect("moved to the top"));
+    assert_eq!(list(&anna).await.1, ["Older", "Newer"]);
+
+    newer.status = PostStatus::Draft;
+    assert!(db.update_post(&newer).await.expect("unpublished"));
+    assert_eq!(list(&anna).await, (1, vec!["Older".to_owned()], vec![]));
+
+    newer.status = PostStatus::Published;
+    newer.published_at = Some(now);
+    newer.authors = vec![anna.clone(), boris.clone()];
+    assert!(db.update_post(&newer).await.expect("published again with a second author"));
+    assert_eq!(list(&boris).await, (1, vec!["Newer".to_owned()], vec![]));
+    // The same publication time: the story updated last comes first, as in the Content API.
+    assert_eq!(list(&anna).await.1, ["Newer", "Older"]);
+    let api = db.published_posts(PostList::All, PageRequest::new(1, 15)).await.expect("all");
+    assert_eq!(api.items.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Newer", "Older"]);
+
+    older.post_type = PostType::Page;
+    assert!(db.update_post(&older).await.expect("made a page"));
+    assert_eq!(list(&anna).await.1, ["Newer"]);
+    assert!(db.delete_post(&newer.id).await.expect("deleted"));
+    assert_eq!(list(&anna).await.0, 0);
+    assert_eq!(list(&boris).await.0, 0);
+});
+
 dual_db_test!(async fn recent_posts_for_the_news_sitemap(db) {
     let app = TestApp::new(&db).await;
     let anna = StaffBuilder::new("Anna Field").create(&db).await;
