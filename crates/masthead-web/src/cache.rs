@@ -52,6 +52,13 @@ impl CacheDeps {
             self.0.push(dep);
         }
     }
+
+    /// Adds another part's dependencies after these, each once.
+    pub fn extend(&mut self, other: CacheDeps) {
+        for dep in other.0 {
+            self.push(dep);
+        }
+    }
 }
 
 /// Marks a response whose content depends on who reads it (a gated story): it is sent with

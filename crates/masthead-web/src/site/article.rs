@@ -112,7 +112,6 @@ async fn render(
     reader: Reader,
     preview: bool,
 ) -> Result<Response, WebError> {
-    let ctx = site_context(state).await?;
     let mut deps = CacheDeps::default();
     deps.push(Dep::Post(post.id.clone()));
     for author in &post.authors {
@@ -122,18 +121,31 @@ async fn render(
         deps.push(Dep::Tag(tag.id.clone()));
         deps.push(Dep::TagList(tag.id.clone()));
     }
-    let related = match post.post_type {
-        PostType::Post => related_stories(state, &post, &mut deps).await?,
-        PostType::Page => Vec::new(),
-    };
+    let is_story = post.post_type == PostType::Post;
+    // What the page shows beside the story is read at once, each part on its own connection:
+    // read one after another, a story's two dozen small queries were most of its time on
+    // PostgreSQL, where each is a round trip.
+    let (mut related_deps, mut feed_deps) = (CacheDeps::default(), CacheDeps::default());
+    let (ctx, related, audio, notes, feed, narration) = tokio::try_join!(
+        site_context(state),
+        async { if is_story { related_stories(state, &post, &mut related_deps).await } else { Ok(Vec::new()) } },
+        async {
+            // Structured data describes what anyone may read: a gated story's audio is not named.
+            if is_story { Ok(super::narration::public_audio(state, &post).await?) } else { Ok(None) }
+        },
+        async { Ok::<_, WebError>(state.newsroom.db().post_notes(&post.id).await?) },
+        async { if is_story { Ok(Some(feed_block(state, &mut feed_deps).await?)) } else { Ok(None) } },
+        async { Ok::<_, WebError>(super::narration::player(state, &post, reader).await?) },
+    )?;
+    deps.extend(related_deps);
+    deps.extend(feed_deps);
     let mut meta = MetaView::article(&ctx.site, &post);
     if preview {
         meta.robots = Some("noindex, nofollow".to_owned());
     }
-    if post.post_type == PostType::Post {
+    if is_story {
         let mut article = structured_data::news_article(&ctx.site, &post);
-        // Structured data describes what anyone may read: a gated story's audio is not named.
-        if let Some(audio) = super::narration::public_audio(state, &post).await? {
+        if let Some(audio) = audio {
             article["audio"] =
                 structured_data::audio_object(&ctx.site, &audio.url, audio.duration_seconds, audio.bytes);
         }
@@ -149,23 +161,11 @@ async fn render(
             post.tiers.iter().filter_map(|id| tiers.iter().find(|t| &t.id == id)).map(|t| t.name.clone()).collect();
     }
     let path = view.card.url.clone();
-    let template = match post.post_type {
-        PostType::Post => "post.html",
-        PostType::Page => "page.html",
-    };
-    let notes = state
-        .newsroom
-        .db()
-        .post_notes(&post.id)
-        .await?
+    let template = if is_story { "post.html" } else { "page.html" };
+    let notes = notes
         .into_iter()
         .map(|n| NoteView { kind: n.kind, body: n.body, noted_at: masthead_render::views::iso(n.noted_at) })
         .collect();
-    let feed = match post.post_type {
-        PostType::Post => Some(feed_block(state, &mut deps).await?),
-        PostType::Page => None,
-    };
-    let narration = super::narration::player(state, &post, reader).await?;
     let StaffLinks { edit_url, feed_url } = links;
     let content = ArticleContent { post: view, related: cards(&related), edit_url, feed_url, notes, feed, narration };
     let html = state.theme.render(template, &Page { site: &ctx.site, meta, current_path: &path, content })?;
