@@ -216,6 +216,7 @@ impl Db {
             ))
         };
         let now = masthead_core::now();
+        let postgres = self.backend() == crate::Backend::Postgres;
         let count = on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;
             let started = sqlx::query(
@@ -240,6 +241,14 @@ impl Db {
                 query = query.bind(label);
             }
             let count = query.execute(&mut *tx).await?.rows_affected() as i64;
+            if postgres {
+                // Statistics for the rows just written (autovacuum comes round a minute or more
+                // later, or never where it is off). Without them PostgreSQL planned each claim of
+                // 50 recipients as a scan of every recipient left, sorted: 25-65 ms a claim at
+                // 100,000 recipients, where walking the send's index from the cursor takes 0.2.
+                // It samples at most 30,000 rows, and sees this transaction's own.
+                sqlx::query("ANALYZE email_recipients").execute(&mut *tx).await?;
+            }
             sqlx::query("UPDATE emails SET recipient_count = $2 WHERE id = $1")
                 .bind(id)
                 .bind(count as i32)

@@ -9,6 +9,7 @@
 //! 250 and our record (the window RFC 1047 describes); everything else it held returns to the
 //! queue at restart (its own leases are released at once) or when the lease runs out.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration as StdDuration;
 
 use lettre::message::Mailbox;
@@ -66,6 +67,15 @@ impl SentMarks {
         self.0.send((id, reply)).map_err(|_| stopped())?;
         done.await.map_err(|_| stopped())?.map_err(|e| AppError::Unavailable(format!("recording a send: {e}")))
     }
+}
+
+/// One sender task's part in a send: what it sends and the name its leases are held under.
+#[derive(Clone, Copy)]
+struct Sender<'a> {
+    email: &'a EmailRecord,
+    newsletter: &'a Newsletter,
+    secret: &'a str,
+    worker: &'a str,
 }
 
 /// What staff fill in for a newsletter.
@@ -317,6 +327,7 @@ impl Newsroom {
         let newsletter = self.db.newsletter_by_id(&id).await?.ok_or(AppError::NotFound("newsletter"))?;
         let secret = self.members_secret().await?;
         let (marks, recorder) = SentMarks::start(self.db.clone());
+        let cursor = std::sync::Arc::new(AtomicI64::new(0));
         let mut tasks = tokio::task::JoinSet::new();
         for task in 0..self.mailer.concurrency() {
             let newsroom = self.clone();
@@ -325,10 +336,12 @@ impl Newsroom {
             let secret = secret.clone();
             let shutdown = shutdown.clone();
             let marks = marks.clone();
+            let cursor = cursor.clone();
             let worker = format!("{}/send/{task}", self.mailer.instance());
-            tasks.spawn(
-                async move { newsroom.sender_task(&email, &newsletter, &secret, &worker, &marks, &shutdown).await },
-            );
+            tasks.spawn(async move {
+                let sender = Sender { email: &email, newsletter: &newsletter, secret: &secret, worker: &worker };
+                newsroom.sender_task(sender, &marks, &cursor, &shutdown).await
+            });
         }
         drop(marks);
         let mut sent_any = false;
@@ -347,36 +360,39 @@ impl Newsroom {
 
     async fn sender_task(
         &self,
-        email: &EmailRecord,
-        newsletter: &Newsletter,
-        secret: &str,
-        worker: &str,
+        sender: Sender<'_>,
         marks: &SentMarks,
+        cursor: &AtomicI64,
         shutdown: &watch::Receiver<bool>,
     ) -> Result<u64, AppError> {
+        let Sender { email, newsletter, secret, worker } = sender;
         let from = self.newsletter_sender(newsletter);
         let reply_to = newsletter.sender_reply_to.as_deref().and_then(|r| r.parse::<Mailbox>().ok());
         let domain = self.mailer.domain();
         let list_id = format!("{} <{}.{domain}>", newsletter.name.replace(['<', '>', '"'], ""), newsletter.slug);
         let mut sent = 0;
-        // Claims move forward from the highest id this task has claimed; when they run dry the
-        // cursor goes back to the start once, to pick up retries, released recipients and (on
-        // PostgreSQL, which looks for them only then) those whose sender's lease ran out.
-        let mut after = 0;
+        // Claims move forward from `cursor`, the highest id any task of this send has claimed,
+        // so that a claim does not step over the recipients the other tasks took meanwhile (on
+        // PostgreSQL each is a row to look at and pass). A pass starts from the beginning: the
+        // first claim, and again when claims run dry, to pick up retries, released recipients
+        // and (on PostgreSQL, which looks for them only then) those whose sender's lease ran out.
+        let mut from_start = true;
         loop {
             if *shutdown.borrow() {
                 return Ok(sent);
             }
+            let after = if from_start { 0 } else { cursor.load(Ordering::Relaxed) };
             let claimed_at = masthead_core::now();
             let batch = self.db.claim_recipients(email, worker, claimed_at, LEASE, BATCH, after).await?;
             if batch.is_empty() {
                 if after == 0 {
                     return Ok(sent);
                 }
-                after = 0;
+                from_start = true;
                 continue;
             }
-            after = if (batch.len() as i64) < BATCH { 0 } else { batch.iter().map(|r| r.id).max().unwrap_or(0) };
+            from_start = (batch.len() as i64) < BATCH;
+            cursor.fetch_max(batch.iter().map(|r| r.id).max().unwrap_or(0), Ordering::Relaxed);
             let deadline = claimed_at + LEASE - SEND_MARGIN;
             for (index, recipient) in batch.iter().enumerate() {
                 if *shutdown.borrow() || masthead_core::now() >= deadline {
