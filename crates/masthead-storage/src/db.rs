@@ -26,11 +26,14 @@ pub struct PoolSettings {
     /// SQLite keeps sqlx's default: its file does not go away, and waiting there means waiting
     /// for the one writer connection, which a long import may hold for a while.
     pub acquire_timeout: Duration,
+    /// PostgreSQL connections kept open even when idle, opened in the background as soon as the
+    /// pool exists (the server's; commands and tests open them as they need them).
+    pub min_connections: u32,
 }
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        Self { acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT }
+        Self { acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT, min_connections: 0 }
     }
 }
 
@@ -185,6 +188,7 @@ impl Db {
         let options = options.options([("max_parallel_workers_per_gather", "0")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            .min_connections(settings.min_connections)
             .acquire_timeout(settings.acquire_timeout)
             .test_before_acquire(false)
             .before_acquire(|connection, meta| {

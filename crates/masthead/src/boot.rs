@@ -6,7 +6,7 @@ use anyhow::Context;
 use masthead_app::{Newsroom, demo};
 use masthead_media::MediaStore;
 use masthead_render::Theme;
-use masthead_storage::Db;
+use masthead_storage::{Db, PoolSettings};
 use masthead_web::AppState;
 use tracing_subscriber::EnvFilter;
 
@@ -15,6 +15,9 @@ use crate::cli::{
     SearchCommand, ServeArgs, StorageArgs, UserCommand, VoiceInstall, VoicesCommand,
 };
 use crate::database_lock;
+
+/// PostgreSQL connections the server keeps open however quiet it is (up to 16 when busy).
+const SERVER_MIN_CONNECTIONS: u32 = 8;
 
 pub fn init_tracing() {
     let filter =
@@ -60,7 +63,7 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
         }
         Some(Command::Migrate { storage }) => {
             let _lock = lock_database(&storage, "migrate")?;
-            let db = open_database(&storage).await?;
+            let db = open_database(&storage, storage.pool_settings()).await?;
             db.close().await;
             println!("Database is up to date.");
             Ok(())
@@ -477,10 +480,10 @@ fn lock_database(storage: &StorageArgs, command: &str) -> anyhow::Result<Option<
     database_lock::lock_database(&storage.database_url(), command)
 }
 
-async fn open_database(storage: &StorageArgs) -> anyhow::Result<Db> {
+async fn open_database(storage: &StorageArgs, settings: PoolSettings) -> anyhow::Result<Db> {
     create_data_dir(storage)?;
     let url = storage.database_url();
-    let db = Db::connect_with(&url, storage.pool_settings())
+    let db = Db::connect_with(&url, settings)
         .await
         .with_context(|| format!("connecting to the database ({})", redact(&url)))?;
     db.migrate().await.context("applying database migrations")?;
@@ -576,7 +579,11 @@ fn install_voice_in_background(newsroom: Newsroom, data_dir: std::path::PathBuf)
 }
 
 async fn open_newsroom(storage: &StorageArgs) -> anyhow::Result<Newsroom> {
-    let db = open_database(storage).await?;
+    open_newsroom_with(storage, storage.pool_settings()).await
+}
+
+async fn open_newsroom_with(storage: &StorageArgs, settings: PoolSettings) -> anyhow::Result<Newsroom> {
+    let db = open_database(storage, settings).await?;
     let media = match &storage.s3_bucket {
         Some(bucket) => MediaStore::s3(&masthead_media::S3Settings {
             bucket: bucket.clone(),
@@ -639,7 +646,11 @@ async fn serve(storage: StorageArgs, args: ServeArgs, started: Instant) -> anyho
     let (narrator, install_voice) = narrator(&storage, &args);
     let search =
         masthead_app::SearchIndex::open(&storage.data_dir.join("search")).context("opening the search index")?;
-    let newsroom = open_newsroom(&storage)
+    // The server keeps a few PostgreSQL connections open from the start: a page reads several
+    // parts at once, and the first pages after a start waited for PostgreSQL to start a backend
+    // for each (up to 50 ms for an article that takes 10).
+    let settings = PoolSettings { min_connections: SERVER_MIN_CONNECTIONS, ..storage.pool_settings() };
+    let newsroom = open_newsroom_with(&storage, settings)
         .await?
         .with_search(search)
         .with_mailer(mailer(&args)?)

@@ -405,7 +405,10 @@ impl StorageArgs {
     }
 
     pub fn pool_settings(&self) -> masthead_storage::PoolSettings {
-        masthead_storage::PoolSettings { acquire_timeout: std::time::Duration::from_secs(self.database_timeout) }
+        masthead_storage::PoolSettings {
+            acquire_timeout: std::time::Duration::from_secs(self.database_timeout),
+            ..Default::default()
+        }
     }
 }
 

@@ -69,7 +69,7 @@ dual_db_test!(async fn with_its_database_closed_an_instance_answers_503_and_serv
 async fn postgres_going_away_is_answered_503_and_the_instance_recovers_by_itself() {
     let Some(db) = TestDb::postgres().await else { return };
     let proxy = TcpProxy::start(db.postgres_addr().expect("PostgreSQL's address")).await;
-    let settings = PoolSettings { acquire_timeout: Duration::from_secs(1) };
+    let settings = PoolSettings { acquire_timeout: Duration::from_secs(1), ..PoolSettings::default() };
     let app = TestApp::over(db.reopen_postgres_at(proxy.addr(), settings).await).await;
     let fixture = newsroom(&app).await;
     let (key, _) = keys(&app).await;
