@@ -162,6 +162,8 @@ dual_db_test!(async fn an_authors_list_follows_every_change_to_a_story(db) {
     newer.status = PostStatus::Published;
     newer.published_at = Some(now);
     newer.authors = vec![anna.clone(), boris.clone()];
+    // Both were made within the same second or two: this one is now updated a second later.
+    newer.updated_at = older.updated_at.max(newer.updated_at) + Duration::seconds(1);
     assert!(db.update_post(&newer).await.expect("published again with a second author"));
     assert_eq!(list(&boris).await, (1, vec!["Newer".to_owned()], vec![]));
     // The same publication time: the story updated last comes first, as in the Content API.
