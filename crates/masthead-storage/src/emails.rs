@@ -273,8 +273,8 @@ impl Db {
         after: i64,
     ) -> Result<Vec<ClaimedRecipient>> {
         let now = masthead_core::to_stored_time(now);
-        // `after` is the sender's cursor: the highest id it has claimed, so that a claim does not
-        // step over every recipient already sent. Two picks, each an equality on `status`; on
+        // `after` is the senders' cursor: the highest id they have claimed, so that a claim does
+        // not step over every recipient already sent. Two picks, each an equality on `status`; on
         // SQLite each walks the `(email_id, status, id)` index in order and stops after `$5`
         // rows (PostgreSQL: see below). One pick with `OR` made both databases sort every
         // pending recipient for every batch. Expired leases (a crashed sender) are rare, so a
