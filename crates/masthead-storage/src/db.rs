@@ -9,7 +9,7 @@ use crate::{Result, StorageError};
 
 /// How long a PostgreSQL connection may sit idle before it is checked with a ping on its way out
 /// of the pool (see [`Db::connect_postgres_with`]).
-pub const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -174,7 +174,7 @@ impl Db {
 
     /// Connects to PostgreSQL. Connections that broke while the server was away are found by a
     /// ping before an idle connection is handed out, and replaced; so once the server is back,
-    /// queries work again without a restart. Only a connection idle for [`PING_AFTER_IDLE`] is
+    /// queries work again without a restart. Only a connection idle for a second or more is
     /// pinged: sqlx's own check pings before every query, a round trip that doubled the number
     /// of a page's waits on the database (a story's page makes two dozen small queries). A server
     /// that went away and came back within that time costs at most one failed query on each
