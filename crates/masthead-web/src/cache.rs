@@ -235,6 +235,11 @@ impl PageCache {
         self.max_age_ms.store(max_age.as_millis().try_into().unwrap_or(u64::MAX), Ordering::Release);
     }
 
+    /// The longest a page is kept (see [`PageCache::set_max_age`]).
+    pub fn max_age(&self) -> Duration {
+        Duration::from_millis(self.max_age_ms.load(Ordering::Acquire))
+    }
+
     /// Holds at most `bytes` of pages (bodies plain and compressed).
     pub fn set_capacity(&self, bytes: usize) {
         self.capacity.store(bytes, Ordering::Release);

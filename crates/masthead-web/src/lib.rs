@@ -8,6 +8,7 @@ pub mod cache;
 pub mod client;
 mod encoded;
 mod error;
+mod kept;
 pub mod live;
 mod media;
 mod middleware;
@@ -50,6 +51,8 @@ pub struct Shared {
     /// The site's title, colours and navigation as last read, so the page that says the
     /// database cannot be reached still looks like the site without reading it.
     pub(crate) last_site: Arc<std::sync::RwLock<Option<masthead_render::views::SiteView>>>,
+    /// What every page shows of the site as a whole (see [`site::site_context`]).
+    pub(crate) site_parts: Arc<kept::Kept<site::SiteParts>>,
     /// The search page's section and author choices, as last listed.
     pub(crate) search_choices: Arc<site::search::Choices>,
 }
@@ -97,6 +100,15 @@ impl AppState {
                 live.heard(change);
             }
         });
+        let site_parts = Arc::new(kept::Kept::default());
+        let listener = Arc::downgrade(&site_parts);
+        newsroom.changes.subscribe(move |change| {
+            if let Some(parts) = listener.upgrade()
+                && site::SiteParts::touched_by(change)
+            {
+                parts.forget();
+            }
+        });
         let search_choices = Arc::new(site::search::Choices::default());
         let listener = Arc::downgrade(&search_choices);
         newsroom.changes.subscribe(move |change| {
@@ -117,6 +129,7 @@ impl AppState {
             bounce_secret: None,
             trusted_proxies: Arc::default(),
             last_site: Arc::default(),
+            site_parts,
             search_choices,
         })))
     }

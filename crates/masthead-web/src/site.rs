@@ -13,7 +13,8 @@ pub mod search;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use masthead_core::{Post, SiteSettings};
+use masthead_app::ContentChange;
+use masthead_core::{Campaign, Post, SiteSettings};
 use masthead_render::views::{CampaignView, MetaView, NewsletterView, PostCard, SiteView};
 use masthead_storage::PostList;
 use serde::Serialize;
@@ -29,19 +30,45 @@ pub struct SiteContext {
     pub site: SiteView,
 }
 
+/// What every page shows of the site as a whole, as read from the database: kept between
+/// requests (see [`site_context`]).
+pub(crate) struct SiteParts {
+    settings: SiteSettings,
+    newsletters: Vec<NewsletterView>,
+    /// Campaigns running when read; which of them show is decided at each render.
+    campaigns: Vec<Campaign>,
+}
+
+impl SiteParts {
+    /// Whether `change` touches what these parts hold: settings, newsletters (which announce
+    /// every change) and campaigns (their counts, and their opening and closing with time).
+    pub(crate) fn touched_by(change: &ContentChange) -> bool {
+        matches!(change, ContentChange::Settings | ContentChange::Campaigns | ContentChange::Everything)
+    }
+}
+
+/// The site as every page shows it. Its parts are the same for every page, so they are read
+/// once and kept until a change touches them (or for as long as the page cache keeps a page,
+/// which bounds staleness if a change between instances is lost): an article on PostgreSQL
+/// otherwise waited for three reads in a row before its longest chain of reads could end.
 pub async fn site_context(state: &AppState) -> Result<SiteContext, WebError> {
-    let settings = state.newsroom.db().site_settings().await?;
-    let mut site = SiteView::new(&settings, &state.site_url, Vec::new());
-    site.newsletters = state.newsroom.public_newsletters().await?.iter().map(NewsletterView::new).collect();
+    let parts = state.site_parts.get_or_read(state.cache.max_age(), || read_site_parts(state)).await?;
+    let mut site = SiteView::new(&parts.settings, &state.site_url, Vec::new());
+    site.newsletters = parts.newsletters.clone();
     // The kept counts are read, never counted here; pages showing them depend on
     // `Dep::Campaigns` (added to every HTML page by the page cache).
-    let now = masthead_core::now();
-    let campaigns = state.newsroom.db().running_campaigns(now).await?;
-    (site.campaign_strip, site.campaign_block) = CampaignView::placements(&campaigns, now);
+    (site.campaign_strip, site.campaign_block) = CampaignView::placements(&parts.campaigns, masthead_core::now());
     if let Ok(mut last) = state.last_site.write() {
         *last = Some(site.clone());
     }
-    Ok(SiteContext { settings, site })
+    Ok(SiteContext { settings: parts.settings.clone(), site })
+}
+
+async fn read_site_parts(state: &AppState) -> Result<SiteParts, WebError> {
+    let db = state.newsroom.db();
+    let (settings, newsletters, campaigns) =
+        tokio::try_join!(db.site_settings(), db.newsletters(false), db.running_campaigns(masthead_core::now()),)?;
+    Ok(SiteParts { settings, newsletters: newsletters.iter().map(NewsletterView::new).collect(), campaigns })
 }
 
 /// The site as last read from the database (the defaults before any page was rendered), for

@@ -14,6 +14,7 @@ use masthead_render::views::{Link, MetaView};
 use serde::Serialize;
 
 use super::{Page, site_context};
+use crate::kept::Kept;
 use crate::{AppState, WebError};
 
 /// Results per page.
@@ -158,45 +159,31 @@ struct Listed {
 /// The sections and authors with published stories, offered as filters. Listing them reads
 /// every tag and author; they are kept for a minute, or until a tag or author changes.
 #[derive(Default)]
-pub struct Choices {
-    kept: std::sync::RwLock<Option<(std::time::Instant, Arc<Listed>)>>,
-}
+pub struct Choices(Kept<Listed>);
 
 impl Choices {
     pub fn heard(&self, change: &masthead_app::ContentChange) {
         use masthead_app::ContentChange;
-        if matches!(change, ContentChange::Tag(_) | ContentChange::Author(_) | ContentChange::Everything)
-            && let Ok(mut kept) = self.kept.write()
-        {
-            *kept = None;
+        if matches!(change, ContentChange::Tag(_) | ContentChange::Author(_) | ContentChange::Everything) {
+            self.0.forget();
         }
     }
 
     async fn get(&self, state: &AppState) -> Result<Arc<Listed>, WebError> {
-        if let Ok(kept) = self.kept.read()
-            && let Some((at, choices)) = kept.as_ref()
-            && at.elapsed() < CHOICES_KEPT
-        {
-            return Ok(choices.clone());
-        }
-        let db = state.newsroom.db();
-        let tags = db
-            .public_tags_in_use()
-            .await?
-            .into_iter()
-            .map(|t| Choice { value: t.slug.as_str().to_owned(), label: t.name })
-            .collect();
-        let authors = db
-            .authors_in_use()
-            .await?
-            .into_iter()
-            .map(|a| Choice { value: a.slug.as_str().to_owned(), label: a.name })
-            .collect();
-        let choices = Arc::new(Listed { tags, authors });
-        if let Ok(mut kept) = self.kept.write() {
-            *kept = Some((std::time::Instant::now(), choices.clone()));
-        }
-        Ok(choices)
+        self.0
+            .get_or_read(CHOICES_KEPT, || async {
+                let db = state.newsroom.db();
+                let (tags, authors) = tokio::try_join!(db.public_tags_in_use(), db.authors_in_use())?;
+                let choice = |slug: &masthead_core::Slug, name: &str| Choice {
+                    value: slug.as_str().to_owned(),
+                    label: name.to_owned(),
+                };
+                Ok(Listed {
+                    tags: tags.iter().map(|t| choice(&t.slug, &t.name)).collect(),
+                    authors: authors.iter().map(|a| choice(&a.slug, &a.name)).collect(),
+                })
+            })
+            .await
     }
 }
 
