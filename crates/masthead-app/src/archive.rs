@@ -525,6 +525,7 @@ fn draft_post(
         title,
         slug,
         markdown: Some(markdown),
+        lexical: None,
         html,
         plaintext,
         feature_image_alt: photo.as_ref().map(|_| "A street in the city after the night's shelling".to_owned()),

@@ -178,6 +178,9 @@ pub struct Post {
     pub slug: Slug,
     /// The Markdown written in our editor, when the post was written here.
     pub markdown: Option<String>,
+    /// The Lexical document (Ghost's editor format, JSON), when the story was written in the
+    /// rich-text editor or imported with one; `html` is rendered from it.
+    pub lexical: Option<String>,
     /// Sanitised HTML, ready to render.
     pub html: String,
     pub plaintext: String,
@@ -273,6 +276,7 @@ pub(crate) mod tests_support {
             title: title.into(),
             slug: Slug::from_title(title).expect("slug"),
             markdown: None,
+            lexical: None,
             html: String::new(),
             plaintext: String::new(),
             feature_image: None,

@@ -86,6 +86,7 @@ mod tests {
             title: "T".into(),
             slug: Slug::parse("t").expect("slug"),
             markdown: Some("source".into()),
+            lexical: None,
             html: html.into(),
             plaintext: html_to_plaintext(html),
             feature_image: None,

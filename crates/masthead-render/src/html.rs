@@ -12,8 +12,20 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("img", ["srcset", "sizes", "loading", "width", "height"])
         .add_tag_attributes("source", ["srcset", "sizes", "type", "media"])
         .add_tag_attributes("time", ["datetime"])
-        .add_tag_attributes("td", ["align"])
-        .add_tag_attributes("th", ["align", "scope"])
+        .add_tag_attributes("td", ["align", "colspan", "rowspan"])
+        .add_tag_attributes("th", ["align", "scope", "colspan", "rowspan"])
+        .add_tag_attributes("li", ["value"])
+        .add_tags(["iframe"])
+        .add_tag_attributes(
+            "iframe",
+            ["src", "title", "width", "height", "loading", "allowfullscreen", "referrerpolicy"],
+        )
+        // Embedded players run sandboxed: scripts in their own origin, no access to the page.
+        // (One attribute set here: ammonia writes several in no fixed order.)
+        .set_tag_attribute_value("iframe", "sandbox", EMBED_SANDBOX)
+        .add_tag_attributes("div", ["role", "tabindex", "aria-label"])
+        .add_tag_attributes("section", ["aria-label"])
+        .add_tag_attributes("a", ["aria-label", "target", "rel"])
         .add_generic_attributes(["id", "class"])
         .id_prefix(None)
         // Links are kept as written (Ghost adds no `rel`).
@@ -21,7 +33,11 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]))
         // The serialiser leaves `<` as it is in attribute values, so an attribute could spell the
         // members-only marker; only the one marker `sanitize_html` places may ever appear.
-        .attribute_filter(|_, _, value| {
+        .attribute_filter(|element, attribute, value| {
+            // A frame loads only a known provider's embed page (see `lexical::embed`).
+            if (element, attribute) == ("iframe", "src") && !crate::lexical::embed::is_embed_src(value) {
+                return None;
+            }
             if !value.contains(MEMBERS_ONLY_MARKER) {
                 return Some(value.into());
             }
@@ -34,6 +50,10 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         });
     builder
 });
+
+/// What an embedded player may do in its frame: run its own scripts in its own origin, open
+/// the provider's page in a new window, and go full screen; not navigate or script the story.
+pub const EMBED_SANDBOX: &str = "allow-scripts allow-same-origin allow-popups allow-presentation";
 
 /// Cleans HTML from staff or imports down to a safe allow-list. Idempotent: cleaning twice
 /// changes nothing, so stored HTML can be re-cleaned on every save.
@@ -70,10 +90,10 @@ pub fn image_count(html: &str) -> usize {
     html.matches("<img").count()
 }
 
+/// Elements set apart on lines of their own. A `div` or a `figure` is not: Ghost runs the parts
+/// of cards (a bookmark's title, description and publisher) together.
 const BLOCK_TAGS: &[&str] = &[
     "p",
-    "div",
-    "br",
     "li",
     "h1",
     "h2",
@@ -82,7 +102,6 @@ const BLOCK_TAGS: &[&str] = &[
     "h5",
     "h6",
     "blockquote",
-    "figure",
     "figcaption",
     "tr",
     "table",
@@ -96,18 +115,20 @@ const BLOCK_TAGS: &[&str] = &[
 
 /// The text of sanitised HTML, laid out as Ghost lays out a post's `plaintext` (html-to-text
 /// with Ghost's excerpt settings): paragraphs separated by blank lines, `h1`–`h3` by one more,
-/// list items as ` * item`, figure captions left out, entities decoded. Used for excerpts,
-/// reading time, feeds, narration and search.
+/// list items as ` * item` and ` 1. item` (numbered from the list's `start`), nested lists
+/// indented under their item, a line per `<br>`, preformatted text as it is, figure captions
+/// left out, entities decoded. Used for excerpts, reading time, feeds, narration and search.
 pub fn html_to_plaintext(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     // Open lists, innermost last (`None` for a bulleted one, the last number given for a
-    // numbered one), and open figure captions.
-    let mut lists: Vec<Option<u32>> = Vec::new();
+    // numbered one), open figure captions and open `pre`s.
+    let mut lists: Vec<Option<i64>> = Vec::new();
     let mut in_caption = 0usize;
+    let mut in_pre = 0usize;
     while let Some(start) = rest.find('<') {
         if in_caption == 0 {
-            push_decoded(&mut out, &rest[..start]);
+            push_text(&mut out, &rest[..start], in_pre > 0);
         }
         let Some(end) = rest[start..].find('>') else {
             rest = "";
@@ -121,35 +142,45 @@ pub fn html_to_plaintext(html: &str) -> String {
             .take_while(|c| c.is_ascii_alphanumeric())
             .collect::<String>()
             .to_ascii_lowercase();
-        if BLOCK_TAGS.contains(&name.as_str()) && !out.ends_with("\n\n") && !out.is_empty() {
+        let nested_list = matches!(name.as_str(), "ul" | "ol") && lists.len() > usize::from(closing);
+        if name == "br" {
+            out.push('\n');
+        } else if BLOCK_TAGS.contains(&name.as_str()) && !out.ends_with("\n\n") && !out.is_empty() {
             out.truncate(out.trim_end_matches([' ', '\n']).len());
-            out.push_str(if name == "br" || name == "li" { "\n" } else { "\n\n" });
+            out.push_str(if name == "li" || nested_list { "\n" } else { "\n\n" });
         }
         match (name.as_str(), closing) {
             ("h1" | "h2" | "h3", false) => out.push(MAJOR_HEADING),
             ("ul", false) => lists.push(None),
-            ("ol", false) => lists.push(Some(0)),
+            ("ol", false) => lists.push(Some(list_start(tag) - 1)),
             ("ul" | "ol", true) => {
                 lists.pop();
             }
-            ("li", false) => match lists.last_mut() {
-                Some(None) => out.push(BULLET),
-                Some(Some(number)) => {
-                    *number += 1;
-                    out.push(NUMBER);
-                    out.push_str(&number.to_string());
-                    out.push_str(". ");
+            ("li", false) => {
+                // Nested items are indented three spaces a level, as Ghost's text is.
+                let depth = lists.len().saturating_sub(1);
+                out.extend(std::iter::repeat_n(KEPT_SPACE, (3 * depth).saturating_sub(1)));
+                match lists.last_mut() {
+                    Some(None) => out.push(BULLET),
+                    Some(Some(number)) => {
+                        *number += 1;
+                        out.push(NUMBER);
+                        out.push_str(&number.to_string());
+                        out.push_str(". ");
+                    }
+                    None => {}
                 }
-                None => {}
-            },
+            }
             ("figcaption", false) => in_caption += 1,
             ("figcaption", true) => in_caption = in_caption.saturating_sub(1),
+            ("pre", false) => in_pre += 1,
+            ("pre", true) => in_pre = in_pre.saturating_sub(1),
             _ => {}
         }
         rest = &rest[start + end + 1..];
     }
     if in_caption == 0 {
-        push_decoded(&mut out, rest);
+        push_text(&mut out, rest, in_pre > 0);
     }
     let lines: Vec<String> = out.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
     let mut text = lines.join("\n");
@@ -157,13 +188,32 @@ pub fn html_to_plaintext(html: &str) -> String {
         text = text.replace("\n\n\n", "\n\n");
     }
     text.trim()
+        .replace(&format!("{MAJOR_HEADING} "), &MAJOR_HEADING.to_string())
         .replace(&format!("\n\n{MAJOR_HEADING}"), "\n\n\n")
         .replace(MAJOR_HEADING, "")
         .replace(&format!("{BULLET} "), " * ")
         .replace(BULLET, " * ")
-        .replace(NUMBER, " ")
+        .replace([NUMBER, KEPT_SPACE], " ")
 }
 
+/// The number a numbered list starts from (its `start`, else 1).
+fn list_start(tag: &str) -> i64 {
+    tag.split_once("start=\"").and_then(|(_, rest)| rest.split('"').next()?.parse().ok()).unwrap_or(1)
+}
+
+/// Text between tags, decoded; in preformatted text every space is kept.
+fn push_text(out: &mut String, text: &str, preformatted: bool) {
+    if preformatted {
+        let mut decoded = String::new();
+        push_decoded(&mut decoded, text);
+        out.extend(decoded.chars().map(|c| if c == ' ' || c == '\t' { KEPT_SPACE } else { c }));
+    } else {
+        push_decoded(out, text);
+    }
+}
+
+/// A space that laying out the text keeps (indentation), written as a space at the end.
+const KEPT_SPACE: char = '\u{E003}';
 /// Marks where an `h1`–`h3` starts while the text is laid out (private-use characters, never
 /// left in the result): Ghost sets them off with one more blank line.
 const MAJOR_HEADING: char = '\u{E000}';

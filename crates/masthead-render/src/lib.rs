@@ -4,6 +4,7 @@
 pub mod email;
 pub mod gating;
 pub mod html;
+pub mod lexical;
 pub mod markdown;
 pub mod narration;
 pub mod structured_data;

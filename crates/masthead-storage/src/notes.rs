@@ -22,6 +22,8 @@ pub struct PostRevision {
     pub post_id: String,
     pub title: String,
     pub markdown: Option<String>,
+    /// The Lexical document, for a story written in the rich-text editor.
+    pub lexical: Option<String>,
     pub html: String,
     pub author_id: Option<String>,
     pub created_at: OffsetDateTime,
@@ -67,13 +69,14 @@ impl Db {
         on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query(
-                "INSERT INTO post_revisions (id, post_id, title, markdown, html, author_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO post_revisions (id, post_id, title, markdown, lexical, html, author_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(&revision.id)
             .bind(&revision.post_id)
             .bind(&revision.title)
             .bind(&revision.markdown)
+            .bind(&revision.lexical)
             .bind(&revision.html)
             .bind(&revision.author_id)
             .bind(masthead_core::to_stored_time(revision.created_at))
@@ -110,7 +113,7 @@ impl DbReader {
     pub async fn revisions(&self, post: &ObjectId) -> Result<Vec<PostRevision>> {
         Ok(on_db!(self, read, |pool| {
             sqlx::query_as(
-                "SELECT id, post_id, title, markdown, html, author_id, created_at FROM post_revisions \
+                "SELECT id, post_id, title, markdown, lexical, html, author_id, created_at FROM post_revisions \
                  WHERE post_id = $1 ORDER BY created_at DESC, id DESC",
             )
             .bind(post.as_str())

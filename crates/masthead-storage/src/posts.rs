@@ -18,6 +18,7 @@ pub struct PostRecord {
     pub title: String,
     pub slug: String,
     pub markdown: Option<String>,
+    pub lexical: Option<String>,
     pub html: String,
     pub plaintext: String,
     pub feature_image: Option<String>,
@@ -44,7 +45,7 @@ pub struct PostRecord {
     pub content_updated_at: Option<OffsetDateTime>,
 }
 
-const POST_COLUMNS: &str = "p.id, p.uuid, p.type, p.title, p.slug, p.markdown, p.html, p.plaintext, \
+const POST_COLUMNS: &str = "p.id, p.uuid, p.type, p.title, p.slug, p.markdown, p.lexical, p.html, p.plaintext, \
      p.feature_image, p.feature_image_alt, p.feature_image_caption, p.feature_image_credit, \
      p.custom_excerpt, p.status, p.visibility, p.featured, p.reading_time, p.meta_title, \
      p.meta_description, p.og_image, p.og_title, p.og_description, p.twitter_image, p.twitter_title, \
@@ -87,6 +88,7 @@ impl PostRecord {
             uuid: self.uuid,
             title: self.title,
             markdown: self.markdown,
+            lexical: self.lexical,
             html: self.html,
             plaintext: self.plaintext,
             feature_image: self.feature_image,
@@ -248,7 +250,7 @@ impl Db {
     /// Inserts a post and writes `extras` (its jobs, newsletter choice and send) in the same
     /// transaction.
     pub async fn insert_post_with(&self, post: &Post, extras: &PostExtras<'_>) -> Result<()> {
-        let sql = format!("INSERT INTO posts ({}) VALUES ({})", POST_COLUMNS.replace("p.", ""), placeholders(1, 30));
+        let sql = format!("INSERT INTO posts ({}) VALUES ({})", POST_COLUMNS.replace("p.", ""), placeholders(1, 31));
         on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;
             bind_post!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), post)
@@ -542,7 +544,7 @@ impl DbReader {
     }
 }
 
-/// Binds the 30 post columns in `POST_COLUMNS` order.
+/// Binds the 31 post columns in `POST_COLUMNS` order.
 macro_rules! bind_post {
     ($query:expr, $post:expr) => {{
         let p = $post;
@@ -553,6 +555,7 @@ macro_rules! bind_post {
             .bind(&p.title)
             .bind(p.slug.as_str())
             .bind(&p.markdown)
+            .bind(&p.lexical)
             .bind(&p.html)
             .bind(&p.plaintext)
             .bind(&p.feature_image)
@@ -697,7 +700,7 @@ impl Db {
         if posts.is_empty() {
             return Ok(());
         }
-        let sql = format!("INSERT INTO posts ({}) VALUES ({})", POST_COLUMNS.replace("p.", ""), placeholders(1, 30));
+        let sql = format!("INSERT INTO posts ({}) VALUES ({})", POST_COLUMNS.replace("p.", ""), placeholders(1, 31));
         let new_posts: Vec<&Post> = posts.iter().map(|imported| &imported.post).collect();
         on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;
@@ -799,7 +802,7 @@ impl Db {
     /// bulk path of generated archives. Links go in as multi-row inserts, a few hundred rows a
     /// statement, because a batch of a thousand posts has several thousand of them.
     pub async fn insert_new_posts(&self, posts: &[Post], jobs: &[crate::JobChange]) -> Result<()> {
-        let sql = format!("INSERT INTO posts ({}) VALUES ({})", POST_COLUMNS.replace("p.", ""), placeholders(1, 30));
+        let sql = format!("INSERT INTO posts ({}) VALUES ({})", POST_COLUMNS.replace("p.", ""), placeholders(1, 31));
         let new_posts: Vec<&Post> = posts.iter().collect();
         on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;

@@ -320,7 +320,9 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Sent with every response. The public theme's one script (live feed updates) is its own;
-/// inline styles carry the accent colour. HSTS only when the site is served over HTTPS.
+/// inline styles carry the accent colour; stories frame only the embed providers' players
+/// (`masthead_render::lexical::embed::FRAME_ORIGINS`). HSTS only when the site is served over
+/// HTTPS.
 const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
@@ -328,7 +330,9 @@ const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (
         header::CONTENT_SECURITY_POLICY,
         "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'self'; \
-         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'",
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'; \
+         frame-src 'self' https://www.youtube-nocookie.com https://player.vimeo.com https://platform.twitter.com \
+         https://www.instagram.com https://t.me https://open.spotify.com https://w.soundcloud.com https://www.tiktok.com",
     ),
 ];
 
@@ -343,4 +347,22 @@ fn security_headers(mut router: Router<AppState>, https: bool) -> Router<AppStat
         ));
     }
     router
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_lets_stories_frame_every_embed_provider_and_nothing_else() {
+        let (_, policy) =
+            SECURITY_HEADERS.iter().find(|(name, _)| name == header::CONTENT_SECURITY_POLICY).expect("a policy");
+        let frame_src =
+            policy.split(';').map(str::trim).find_map(|d| d.strip_prefix("frame-src ")).expect("a frame-src directive");
+        let mut allowed: Vec<&str> = frame_src.split_whitespace().filter(|s| *s != "'self'").collect();
+        let mut providers = masthead_render::lexical::embed::FRAME_ORIGINS.to_vec();
+        allowed.sort_unstable();
+        providers.sort_unstable();
+        assert_eq!(allowed, providers);
+    }
 }

@@ -364,7 +364,13 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
     }
     if shape.audience == Audience::Admin {
         if shape.format("lexical") {
-            insert(&mut out, "lexical", Value::Null);
+            // A story written in Markdown opens in Ghost's editor as one Markdown card.
+            let lexical = match (&post.lexical, &post.markdown) {
+                (Some(lexical), _) => json!(lexical),
+                (None, Some(markdown)) => json!(masthead_render::lexical::markdown_document(markdown)),
+                (None, None) => Value::Null,
+            };
+            insert(&mut out, "lexical", lexical);
         }
         if shape.format("mobiledoc") {
             insert(&mut out, "mobiledoc", Value::Null);

@@ -1,5 +1,5 @@
-//! Ghost's editor formats to HTML: Lexical (Ghost 5+, a JSON tree) and Mobiledoc (Ghost 1–4,
-//! sections of markers). Used when an imported post has no `html`.
+//! Ghost's legacy editor format to HTML: Mobiledoc (Ghost 1–4, sections of markers). Used when
+//! an imported post has no `html` (Lexical, Ghost 5+, is rendered by `masthead_render::lexical`).
 //!
 //! The output is *not* safe yet: html cards carry whatever staff pasted into Ghost. Callers
 //! sanitise it like every other body. Cards become plain semantic HTML (`figure`, `aside`,
@@ -149,126 +149,6 @@ fn salvage_text(node: &Map<String, Value>) -> String {
         }
     }
     parts.join(" ").trim().to_owned()
-}
-
-// ---- Lexical ----------------------------------------------------------------------------------
-
-/// Lexical's text format bits, outermost tag first.
-const TEXT_FORMATS: [(u64, &str); 8] =
-    [(1, "strong"), (2, "em"), (4, "s"), (8, "u"), (16, "code"), (32, "sub"), (64, "sup"), (128, "mark")];
-
-/// Renders a Lexical document (the JSON string stored in `posts.lexical`).
-pub fn lexical_to_html(source: &str) -> Result<Rendered, String> {
-    let document: Value = serde_json::from_str(source).map_err(|e| format!("lexical is not valid JSON: {e}"))?;
-    let root = document.get("root").and_then(Value::as_object).ok_or("lexical has no \"root\" object")?;
-    let mut renderer = Lexical::default();
-    for child in children(root) {
-        renderer.block(child);
-    }
-    Ok(Rendered { html: renderer.html, warnings: renderer.warnings })
-}
-
-fn children(node: &Map<String, Value>) -> impl Iterator<Item = &Map<String, Value>> {
-    node.get("children").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_object)
-}
-
-#[derive(Default)]
-struct Lexical {
-    html: String,
-    warnings: Vec<String>,
-}
-
-impl Lexical {
-    fn block(&mut self, node: &Map<String, Value>) {
-        let kind = text_field(node, "type");
-        match kind {
-            "paragraph" => {
-                let inner = self.inline_children(node);
-                if !inner.trim().is_empty() {
-                    self.html.push_str(&format!("<p>{inner}</p>"));
-                }
-            }
-            "heading" | "extended-heading" => {
-                let tag = match text_field(node, "tag") {
-                    tag @ ("h1" | "h2" | "h3" | "h4" | "h5" | "h6") => tag,
-                    _ => "h2",
-                };
-                let inner = self.inline_children(node);
-                self.html.push_str(&format!("<{tag}>{inner}</{tag}>"));
-            }
-            // Ghost's "aside" is its alternative quote style.
-            "quote" | "extended-quote" | "aside" => {
-                let inner = self.inline_children(node);
-                self.html.push_str(&format!("<blockquote>{inner}</blockquote>"));
-            }
-            "list" => {
-                let list = self.list(node);
-                self.html.push_str(&list);
-            }
-            "text" | "extended-text" | "link" | "autolink" | "linebreak" | "tab" => {
-                let inner = self.inline(node);
-                self.html.push_str(&format!("<p>{inner}</p>"));
-            }
-            _ => match card(kind, node) {
-                Some(html) => self.html.push_str(&html),
-                None => {
-                    let text = salvage_text(node);
-                    self.warnings.push(format!("Lexical node \"{kind}\" is not supported; its text was kept"));
-                    if !text.is_empty() {
-                        self.html.push_str(&format!("<p>{}</p>", escape(&text)));
-                    }
-                }
-            },
-        }
-    }
-
-    fn list(&mut self, node: &Map<String, Value>) -> String {
-        let ordered = text_field(node, "listType") == "number" || text_field(node, "tag") == "ol";
-        let tag = if ordered { "ol" } else { "ul" };
-        let start = node.get("start").and_then(Value::as_u64).filter(|&n| ordered && n != 1);
-        let mut out = match start {
-            Some(n) => format!("<{tag} start=\"{n}\">"),
-            None => format!("<{tag}>"),
-        };
-        for item in children(node) {
-            let inner = self.inline_children(item);
-            out.push_str(&format!("<li>{inner}</li>"));
-        }
-        out.push_str(&format!("</{tag}>"));
-        out
-    }
-
-    fn inline_children(&mut self, node: &Map<String, Value>) -> String {
-        children(node).map(|child| self.inline(child)).collect()
-    }
-
-    fn inline(&mut self, node: &Map<String, Value>) -> String {
-        let kind = text_field(node, "type");
-        match kind {
-            "text" | "extended-text" => {
-                let format = node.get("format").and_then(Value::as_u64).unwrap_or(0);
-                let mut out = escape(text_field(node, "text"));
-                for (bit, tag) in TEXT_FORMATS.iter().rev() {
-                    if format & bit != 0 {
-                        out = format!("<{tag}>{out}</{tag}>");
-                    }
-                }
-                out
-            }
-            "link" | "autolink" => {
-                let inner = self.inline_children(node);
-                format!("<a href=\"{}\">{inner}</a>", escape(text_field(node, "url")))
-            }
-            "linebreak" => "<br>".to_owned(),
-            "tab" => " ".to_owned(),
-            // Nested lists live inside list items.
-            "list" => self.list(node),
-            _ => {
-                self.warnings.push(format!("Lexical node \"{kind}\" is not supported; its text was kept"));
-                escape(&salvage_text(node))
-            }
-        }
-    }
 }
 
 // ---- Mobiledoc --------------------------------------------------------------------------------
@@ -439,95 +319,8 @@ mod tests {
 
     use super::*;
 
-    fn text(t: &str, format: u64) -> Value {
-        json!({"type": "text", "text": t, "format": format, "detail": 0, "mode": "normal", "style": "", "version": 1})
-    }
-
-    fn lexical(children: Value) -> String {
-        json!({"root": {"type": "root", "children": children, "direction": null, "format": "", "indent": 0, "version": 1}})
-            .to_string()
-    }
-
-    #[test]
-    fn lexical_text_nodes_keep_their_formats_and_structure() {
-        let doc = lexical(json!([
-            {"type": "heading", "tag": "h3", "children": [text("Night shift", 0)]},
-            {"type": "paragraph", "children": [
-                text("Bold", 1), text(" and ", 0), text("both", 3), text(" ", 0),
-                text("gone", 4 | 8), {"type": "linebreak"}, text("x<y", 16),
-                {"type": "link", "url": "https://example.org/a?b=1&c=2", "children": [text("a link", 0)]}
-            ]},
-            {"type": "quote", "children": [text("Quoted", 2)]},
-            {"type": "list", "listType": "number", "tag": "ol", "start": 3, "children": [
-                {"type": "listitem", "children": [text("three", 0)]},
-                {"type": "listitem", "children": [text("four", 0),
-                    {"type": "list", "listType": "bullet", "tag": "ul", "children": [
-                        {"type": "listitem", "children": [text("nested", 0)]}]}]}
-            ]},
-            {"type": "horizontalrule"},
-            {"type": "paragraph", "children": []}
-        ]));
-        let rendered = lexical_to_html(&doc).expect("renders");
-        assert_eq!(
-            rendered.html,
-            "<h3>Night shift</h3>\
-             <p><strong>Bold</strong> and <strong><em>both</em></strong> <s><u>gone</u></s><br><code>x&lt;y</code>\
-             <a href=\"https://example.org/a?b=1&amp;c=2\">a link</a></p>\
-             <blockquote><em>Quoted</em></blockquote>\
-             <ol start=\"3\"><li>three</li><li>four<ul><li>nested</li></ul></li></ol>\
-             <hr>"
-        );
-        assert!(rendered.warnings.is_empty(), "{:?}", rendered.warnings);
-    }
-
-    #[test]
-    fn lexical_cards_render_and_unknown_nodes_keep_their_text() {
-        let doc = lexical(json!([
-            {"type": "image", "src": "https://cdn.example.org/a.jpg", "alt": "A \"river\"", "caption": "The <b>Dnipro</b>", "width": 1200, "height": 800},
-            {"type": "html", "html": "<div>raw</div>"},
-            {"type": "markdown", "markdown": "**md**"},
-            {"type": "codeblock", "code": "let a = 1 < 2;", "language": "rust"},
-            {"type": "embed", "url": "https://video.example.org/v/1", "html": "<iframe src=\"x\"></iframe>", "metadata": {"title": "Film"}},
-            {"type": "bookmark", "url": "https://example.org/b", "metadata": {"title": "Bee", "description": "Hum"}, "caption": ""},
-            {"type": "callout", "calloutEmoji": "💡", "calloutText": "Note this"},
-            {"type": "button", "buttonText": "Donate", "buttonUrl": "https://example.org/give"},
-            {"type": "toggle", "heading": "<span>Question</span>", "content": "<p>Answer</p>"},
-            {"type": "mystery", "children": [text("kept words", 0)]}
-        ]));
-        let rendered = lexical_to_html(&doc).expect("renders");
-        assert_eq!(
-            rendered.html,
-            "<figure><img src=\"https://cdn.example.org/a.jpg\" alt=\"A &quot;river&quot;\" width=\"1200\" height=\"800\">\
-             <figcaption>The <b>Dnipro</b></figcaption></figure>\
-             <div>raw</div>\
-             <p><strong>md</strong></p>\n\
-             <pre><code>let a = 1 &lt; 2;</code></pre>\
-             <figure><p><a href=\"https://video.example.org/v/1\">Film</a></p></figure>\
-             <figure><p><a href=\"https://example.org/b\">Bee</a></p><p>Hum</p></figure>\
-             <aside><p>💡 Note this</p></aside>\
-             <p><a href=\"https://example.org/give\">Donate</a></p>\
-             <p>Question Answer</p>\
-             <p>kept words</p>"
-        );
-        assert_eq!(
-            rendered.warnings,
-            [
-                "Lexical node \"toggle\" is not supported; its text was kept",
-                "Lexical node \"mystery\" is not supported; its text was kept"
-            ]
-        );
-    }
-
     #[test]
     fn the_paywall_card_becomes_ghosts_members_only_marker() {
-        let doc = lexical(json!([
-            {"type": "paragraph", "children": [text("Public", 0)]},
-            {"type": "paywall", "version": 1},
-            {"type": "paragraph", "children": [text("Members", 0)]}
-        ]));
-        let rendered = lexical_to_html(&doc).expect("renders");
-        assert_eq!(rendered.html, "<p>Public</p><!--members-only--><p>Members</p>");
-        assert!(rendered.warnings.is_empty());
         let mobiledoc = json!({
             "version": "0.3.1", "atoms": [], "markups": [], "cards": [["paywall", {}]],
             "sections": [[1, "p", [[0, [], 0, "Public"]]], [10, 0], [1, "p", [[0, [], 0, "Paid"]]]]
@@ -536,12 +329,6 @@ mod tests {
         assert_eq!(rendered.html, "<p>Public</p><!--members-only--><p>Paid</p>");
         // The sanitiser every imported body goes through keeps it.
         assert_eq!(masthead_render::sanitize_html(&rendered.html), rendered.html);
-    }
-
-    #[test]
-    fn broken_lexical_is_an_error_with_a_reason() {
-        assert!(lexical_to_html("{not json").is_err_and(|e| e.starts_with("lexical is not valid JSON")));
-        assert_eq!(lexical_to_html("{}"), Err("lexical has no \"root\" object".into()));
     }
 
     #[test]

@@ -11,7 +11,9 @@
 use masthead_core::{Newsletter, Post, PostStatus, Role, SiteSettings, StaffStatus, StaffUser, Tag};
 use serde_json::{Value, json};
 
-use crate::ghost::format::{EXPORT_VERSION, format_time, html_to_placeholder, to_placeholder, url_to_placeholder};
+use crate::ghost::format::{
+    EXPORT_VERSION, format_time, html_to_placeholder, lexical_to_placeholder, to_placeholder, url_to_placeholder,
+};
 use crate::{AppError, Newsroom};
 
 /// Ghost's role names, in the order of its `roles` table.
@@ -157,7 +159,7 @@ impl Exporter<'_> {
             "title": post.title,
             "slug": post.slug,
             "mobiledoc": null,
-            "lexical": null,
+            "lexical": post.lexical.as_deref().map(|l| lexical_to_placeholder(l, self.site_url)),
             "html": html_to_placeholder(&post.html, self.site_url),
             "comment_id": post.id,
             "plaintext": post.plaintext,

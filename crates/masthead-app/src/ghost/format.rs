@@ -150,6 +150,42 @@ pub(crate) fn resolve_placeholder(text: &str) -> String {
     text.replace(&format!("{GHOST_URL}/"), "/").replace(GHOST_URL, "/")
 }
 
+/// A Lexical document as Ghost's export writes it: every address in it (an image's `src`, a
+/// link's `url`, a button's `buttonUrl`...) behind the placeholder where it is this site's;
+/// the HTML of cards as [`html_to_placeholder`] writes it. A document that is not JSON is
+/// returned unchanged.
+pub(crate) fn lexical_to_placeholder(lexical: &str, site_url: &str) -> String {
+    fn walk(value: &mut serde_json::Value, site_url: &str) {
+        match value {
+            serde_json::Value::Object(node) => {
+                for (key, value) in node.iter_mut() {
+                    match (key.as_str(), value) {
+                        (
+                            "src" | "url" | "href" | "buttonUrl" | "thumbnail" | "icon",
+                            serde_json::Value::String(url),
+                        ) => {
+                            *url = url_to_placeholder(url, site_url);
+                        }
+                        ("html" | "caption" | "calloutText", serde_json::Value::String(html)) => {
+                            *html = html_to_placeholder(html, site_url);
+                        }
+                        (_, value) => walk(value, site_url),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|item| walk(item, site_url)),
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(lexical) {
+        Ok(mut document) => {
+            walk(&mut document, site_url);
+            document.to_string()
+        }
+        Err(_) => lexical.to_owned(),
+    }
+}
+
 /// A site-relative URL as Ghost's export writes it: behind the placeholder (`/about/` becomes
 /// `__GHOST_URL__/about/`); this site's absolute URLs too. Other addresses stay as they are.
 pub(crate) fn url_to_placeholder(url: &str, site_url: &str) -> String {

@@ -25,10 +25,11 @@ use masthead_core::{
     EmailAddress, NavigationItem, Newsletter, NewsletterStatus, ObjectId, Post, PostStatus, PostType, Role,
     SiteSettings, Slug, StaffStatus, StaffUser, Tag, TagVisibility, Timezone, Visibility,
 };
+use masthead_render::lexical::Document;
 use masthead_storage::{ImportedPost, JobChange, PostImportSource, StorageError};
 use serde_json::{Map, Value};
 
-use crate::ghost::body::{Rendered, lexical_to_html, mobiledoc_to_html};
+use crate::ghost::body::{Rendered, mobiledoc_to_html};
 use crate::ghost::format::{Row, resolve_placeholder};
 use crate::ghost::scan::{PostAt, PostReader, RowSink, STREAMED_TABLES, ScanError, Scanned, scan};
 use crate::jobs::Job;
@@ -981,7 +982,7 @@ impl<'a> Importer<'a> {
                 "was to be emailed to a newsletter when published; choose the newsletter again in the editor".into(),
             );
         }
-        let (format, source, rendered) = self.body(&row)?;
+        let (format, source, rendered, lexical) = self.body(&row)?;
         notes.extend(rendered.warnings);
         let html = masthead_render::sanitize_html(&self.resolve(&rendered.html));
         let meta = file_id.as_ref().and_then(|id| links.meta.get(id));
@@ -1074,6 +1075,7 @@ impl<'a> Importer<'a> {
             title,
             slug,
             markdown: None,
+            lexical,
             html,
             plaintext,
             feature_image,
@@ -1191,11 +1193,10 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    /// The post's body as unsanitised HTML, with its format and original text.
-    fn body(&self, row: &Row<'_>) -> Result<(&'static str, String, Rendered), String> {
-        if let Some(html) = row.text("html")?.filter(|h| !h.trim().is_empty()) {
-            return Ok(("html", html.clone(), Rendered { html, warnings: Vec::new() }));
-        }
+    /// The post's body as unsanitised HTML, with its format and original text, and its Lexical
+    /// document when it has one (kept, so the rich-text editor opens the story as Ghost's did).
+    /// Ghost's own HTML is used when the export has it; otherwise the document is rendered here.
+    fn body(&self, row: &Row<'_>) -> Result<(&'static str, String, Rendered, Option<String>), String> {
         // Lexical and Mobiledoc are JSON documents stored as strings; a few tools write objects.
         let document = |field: &str| -> Result<Option<String>, String> {
             match row.raw(field) {
@@ -1209,15 +1210,32 @@ impl<'a> Importer<'a> {
                 )),
             }
         };
-        if let Some(lexical) = document("lexical")? {
-            let rendered = lexical_to_html(&lexical)?;
-            return Ok(("lexical", lexical, rendered));
+        // Addresses behind Ghost's placeholder are this site's: resolved before rendering, so
+        // the site's own images get their responsive sizes.
+        let original = document("lexical")?;
+        let lexical = original.as_deref().map(|source| self.resolve(source));
+        if let Some(html) = row.text("html")?.filter(|h| !h.trim().is_empty()) {
+            let mut warnings = Vec::new();
+            let kept = lexical.filter(|source| match Document::parse(source) {
+                Ok(_) => true,
+                Err(e) => {
+                    warnings.push(format!("its Lexical document was left out ({e}); the editor opens its HTML"));
+                    false
+                }
+            });
+            return Ok(("html", html.clone(), Rendered { html, warnings }, kept));
+        }
+        if let (Some(source), Some(original)) = (lexical, original) {
+            let rendered = Document::parse(&source).map_err(|e| e.to_string())?.render();
+            let rendered = Rendered { html: rendered.html, warnings: rendered.warnings };
+            return Ok(("lexical", original, rendered, Some(source)));
         }
         if let Some(mobiledoc) = document("mobiledoc")? {
             let rendered = mobiledoc_to_html(&mobiledoc)?;
-            return Ok(("mobiledoc", mobiledoc, rendered));
+            return Ok(("mobiledoc", mobiledoc, rendered, None));
         }
-        Ok(("html", String::new(), Rendered { html: String::new(), warnings: vec!["the post has no body".into()] }))
+        let rendered = Rendered { html: String::new(), warnings: vec!["the post has no body".into()] };
+        Ok(("html", String::new(), rendered, None))
     }
 
     /// The post's authors in byline order. A post without a readable author is credited to the

@@ -116,6 +116,7 @@ impl Newsroom {
                 || match &input.body {
                     crate::PostBody::Markdown(text) => post.markdown.as_deref() != Some(text.as_str()),
                     crate::PostBody::Html(html) => post.markdown.is_some() || &post.html != html,
+                    crate::PostBody::Lexical(lexical) => post.lexical.as_deref() != Some(lexical.as_str()),
                 };
             if story_changes && !autosave {
                 self.record_revision(post, &actor.user_id).await?;
@@ -189,10 +190,7 @@ impl PostInput {
             post_type: post.post_type,
             title: post.title.clone(),
             slug: Some(post.slug.as_str().to_owned()),
-            body: match &post.markdown {
-                Some(markdown) => crate::PostBody::Markdown(markdown.clone()),
-                None => crate::PostBody::Html(post.html.clone()),
-            },
+            body: crate::PostBody::stored(post.lexical.as_deref(), post.markdown.as_deref(), &post.html),
             feature_image: post.feature_image.clone(),
             feature_image_alt: post.feature_image_alt.clone(),
             feature_image_caption: post.feature_image_caption.clone(),

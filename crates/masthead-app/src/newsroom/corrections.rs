@@ -104,6 +104,7 @@ impl Newsroom {
             post_id: post.id.to_string(),
             title: post.title.clone(),
             markdown: post.markdown.clone(),
+            lexical: post.lexical.clone(),
             html: post.html.clone(),
             author_id: Some(author.to_string()),
             created_at: masthead_core::now(),
@@ -128,10 +129,7 @@ impl Newsroom {
             .find(|r| r.id == revision_id)
             .ok_or(AppError::NotFound("version"))?;
         self.record_revision(&post, author).await?;
-        let body = match revision.markdown {
-            Some(markdown) => PostBody::Markdown(markdown),
-            None => PostBody::Html(revision.html),
-        };
+        let body = PostBody::stored(revision.lexical.as_deref(), revision.markdown.as_deref(), &revision.html);
         self.update_post(post_id, input_from(&post, revision.title, body)).await
     }
 }

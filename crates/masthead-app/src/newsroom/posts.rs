@@ -2,6 +2,7 @@
 
 use masthead_core::reading_time::{ghost_word_count, reading_time_minutes};
 use masthead_core::{Newsletter, ObjectId, Post, PostStatus, PostType, Segment, Slug, StaffUser, Tag, Visibility};
+use masthead_render::lexical::Document;
 use masthead_render::{html_to_plaintext, image_count, markdown_to_html, sanitize_html};
 use masthead_storage::{NewEmail, NewsletterChoice, PostExtras};
 use time::OffsetDateTime;
@@ -19,6 +20,21 @@ pub enum PostBody {
     Markdown(String),
     /// HTML from an import or an API client; sanitised on the way in.
     Html(String),
+    /// A Lexical document (JSON), from the rich-text editor or a Ghost client: kept as it is,
+    /// and rendered to the HTML readers are served.
+    Lexical(String),
+}
+
+impl PostBody {
+    /// The body a story was saved with: its Lexical document if it has one, else its Markdown,
+    /// else its HTML.
+    pub fn stored(lexical: Option<&str>, markdown: Option<&str>, html: &str) -> Self {
+        match (lexical, markdown) {
+            (Some(lexical), _) => Self::Lexical(lexical.to_owned()),
+            (None, Some(markdown)) => Self::Markdown(markdown.to_owned()),
+            (None, None) => Self::Html(html.to_owned()),
+        }
+    }
 }
 
 /// What staff (or an API client) supply to create or edit a post or page.
@@ -397,13 +413,13 @@ impl Newsroom {
                 tags.push(tag);
             }
         }
-        let html = match &input.body {
-            PostBody::Markdown(markdown) => markdown_to_html(markdown),
-            PostBody::Html(html) => sanitize_html(html),
-        };
-        let markdown = match input.body {
-            PostBody::Markdown(markdown) => Some(markdown),
-            PostBody::Html(_) => None,
+        let (html, markdown, lexical) = match input.body {
+            PostBody::Markdown(markdown) => (markdown_to_html(&markdown), Some(markdown), None),
+            PostBody::Html(html) => (sanitize_html(&html), None, None),
+            PostBody::Lexical(source) => {
+                let document = Document::parse(&source).map_err(|e| AppError::invalid("lexical", e.to_string()))?;
+                (document.render().html, None, Some(source))
+            }
         };
         let tiers = self.post_tiers(input.visibility, &input.tiers).await?;
         let feature_image = non_empty(input.feature_image);
@@ -429,6 +445,7 @@ impl Newsroom {
             title,
             slug,
             markdown,
+            lexical,
             reading_time,
             html,
             plaintext,

@@ -1060,3 +1060,46 @@ dual_db_test!(async fn the_admin_api_lists_labels_and_finds_members_as_ghost_doe
     let found = json_of(&admin_call(&app, &key, "GET", "members/?search=example.org&filter=label:zeta", None).await);
     assert_eq!(emails(&found), ["maria@example.org"], "by email, within the filter");
 });
+
+dual_db_test!(async fn a_lexical_story_keeps_its_document_and_is_served_in_ghosts_card_markup(db) {
+    let app = TestApp::new(&db).await;
+    app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let key = integration(&app).await.admin_key.expect("admin key");
+    let document = json!({ "root": { "type": "root", "version": 1, "children": [
+        { "type": "extended-heading", "tag": "h2", "version": 1, "children": [{ "type": "extended-text", "text": "Night ferry", "format": 0 }] },
+        { "type": "paragraph", "version": 1, "children": [{ "type": "extended-text", "text": "Open to all.", "format": 1 }] },
+        { "type": "paywall", "version": 1 },
+        { "type": "callout", "version": 1, "calloutText": "Members read on.", "calloutEmoji": "🕯️", "backgroundColor": "blue" },
+    ]}})
+    .to_string();
+    let created = admin_call(
+        &app,
+        &key,
+        "POST",
+        "posts/?formats=html,lexical,plaintext",
+        Some(json!({ "posts": [{ "title": "Night ferry", "lexical": document, "status": "published", "visibility": "members" }] })),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let post = json_of(&created)["posts"][0].clone();
+    assert_eq!(post["lexical"], document.as_str(), "the document comes back as it was sent");
+    assert_eq!(
+        post["html"],
+        "<h2 id=\"night-ferry\">Night ferry</h2><p><strong>Open to all.</strong></p><!--members-only-->\
+         <div class=\"kg-card kg-callout-card kg-callout-card-blue\"><div class=\"kg-callout-emoji\">🕯️</div>\
+         <div class=\"kg-callout-text\">Members read on.</div></div>"
+    );
+    assert_eq!(post["plaintext"], "Night ferry\n\nOpen to all.\n\n🕯️Members read on.");
+
+    // Readers get the public opening: the members-only divider gates the story.
+    let page = app.get("/night-ferry/").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("<strong>Open to all.</strong>") && !page.text().contains("Members read on."));
+
+    let broken = admin_call(&app, &key, "POST", "posts/", Some(json!({ "posts": [{ "title": "Broken", "lexical": "{\"root\": " }] }))).await;
+    let error = json_of(&broken);
+    assert_eq!(broken.status, 422, "{error}");
+    assert_eq!(error["errors"][0]["property"], "lexical");
+    assert!(error["errors"][0]["message"].as_str().unwrap_or_default().contains("not valid JSON"), "{error}");
+    assert_eq!(app.db.count_posts().await.expect("count"), 1, "nothing stored by the refusal");
+});

@@ -83,10 +83,10 @@ impl PostFields {
                 input.body = PostBody::Html(html);
             }
         } else if let Some(lexical) = self.lexical.value() {
-            let rendered = masthead_app::ghost::body::lexical_to_html(&lexical).map_err(|e| {
+            masthead_render::lexical::Document::parse(&lexical).map_err(|e| {
                 ApiError::validation(format!("The lexical body could not be read: {e}")).with_property("lexical")
             })?;
-            input.body = PostBody::Html(rendered.html);
+            input.body = PostBody::Lexical(lexical);
         } else if let Some(mobiledoc) = self.mobiledoc.value() {
             let rendered = masthead_app::ghost::body::mobiledoc_to_html(&mobiledoc).map_err(|e| {
                 ApiError::validation(format!("The mobiledoc body could not be read: {e}")).with_property("mobiledoc")
