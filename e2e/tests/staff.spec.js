@@ -91,3 +91,30 @@ test('a contributor saves drafts but cannot publish', async ({ page }) => {
   const missing = await page.request.get(`${origin}/a-contributor-draft/`);
   expect(missing.status()).toBe(404);
 });
+
+test('the newsroom home and its grouped menu pass axe and fit a phone', async ({ page }) => {
+  const AxeBuilder = require('@axe-core/playwright').default;
+  await signIn(page, staff.editor);
+  for (const path of ['/admin/', '/admin/posts/', '/admin/posts/new/']) {
+    await page.goto(path);
+    const results = await new AxeBuilder({ page }).analyze();
+    const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${path} ${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+  }
+  await page.goto('/admin/');
+  await expect(page.getByRole('heading', { name: 'Drafts' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Scheduled' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Recently published' })).toBeVisible();
+  await expect(page.getByRole('group', { name: 'Content' })).toBeVisible();
+  await expect(page.getByRole('group', { name: 'Audience' })).toBeVisible();
+
+  // On a phone the page does not scroll sideways, and every menu link can be reached and used.
+  await page.setViewportSize({ width: 375, height: 740 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  const sends = page.getByRole('group', { name: 'Audience' }).getByRole('link', { name: 'Sends' });
+  await sends.scrollIntoViewIfNeeded();
+  await sends.click();
+  await expect(page).toHaveURL(/\/admin\/emails\/$/);
+  await expect(page.getByRole('link', { name: 'Sends' })).toHaveAttribute('aria-current', 'page');
+});

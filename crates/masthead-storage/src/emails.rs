@@ -629,6 +629,14 @@ impl DbReader {
         Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(limit).fetch_all(pool).await?))
     }
 
+    /// Sends that failed, newest first.
+    pub async fn failed_emails(&self, limit: i64) -> Result<Vec<EmailRecord>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {EMAIL_COLUMNS} FROM emails WHERE status = 'failed' ORDER BY created_at DESC, id DESC LIMIT $1"
+        ));
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(limit).fetch_all(pool).await?))
+    }
+
     /// Sends that still have work: waiting to start, or under way.
     pub async fn unfinished_emails(&self) -> Result<Vec<EmailRecord>> {
         let sql = sqlx::AssertSqlSafe(format!(

@@ -274,6 +274,15 @@ impl DbReader {
         Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(integration).fetch_all(pool).await?))
     }
 
+    /// Webhooks whose last delivery failed, the most recent failure first.
+    pub async fn failing_webhooks(&self) -> Result<Vec<WebhookRecord>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE last_triggered_error IS NOT NULL \
+             ORDER BY last_triggered_at DESC, id"
+        ));
+        Ok(on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?))
+    }
+
     pub async fn webhooks_for_event(&self, event: &str) -> Result<Vec<WebhookRecord>> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE event = $1 ORDER BY id"));
         Ok(on_db!(self, read, |pool| sqlx::query_as(sql).bind(event).fetch_all(pool).await?))

@@ -265,6 +265,19 @@ impl DbReader {
         Ok(row.map(|(t,)| t))
     }
 
+    /// Jobs that gave up after their last attempt, the latest first.
+    pub async fn failed_jobs(&self, limit: i64) -> Result<Vec<JobRecord>> {
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT id, kind, dedup_key, status, run_at, attempts, last_error, payload FROM jobs \
+                 WHERE status = 'failed' ORDER BY updated_at DESC, id DESC LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
     pub async fn jobs(&self) -> Result<Vec<JobRecord>> {
         Ok(on_db!(self, read, |pool| {
             sqlx::query_as(

@@ -51,7 +51,8 @@ pub use notes::{MAX_REVISIONS, PostNote, PostRevision};
 pub use pagination::{PageRequest, Paginated};
 pub use payments::{DonationRecord, LIVE_SUBSCRIPTION_STATUSES, MembershipMove, StripeEventId, SubscriptionRecord};
 pub use posts::{
-    AdminPostFilter, ImportedPost, NewsletterChoice, PostExtras, PostImportSource, PostList, PostRecord, SitemapEntry,
+    AdminPostFilter, AdminPostOrder, ImportedPost, NewsletterChoice, PostExtras, PostImportSource, PostList,
+    PostRecord, SitemapEntry,
 };
 pub use search::{SearchChange, SearchSource};
 pub use staff::{LiveSession, OutboxMessage, SessionRecord};

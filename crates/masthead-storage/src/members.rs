@@ -848,6 +848,16 @@ impl DbReader {
             .collect()
     }
 
+    /// How many members joined at `since` or later.
+    pub async fn members_joined_since(&self, since: OffsetDateTime) -> Result<i64> {
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE created_at >= $1")
+                .bind(masthead_core::to_stored_time(since))
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
     pub async fn member_count(&self) -> Result<i64> {
         Ok(on_db!(self, read, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM members").fetch_one(pool).await?))
     }

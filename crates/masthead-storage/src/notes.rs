@@ -1,5 +1,7 @@
 //! Corrections and update notes on stories, and the revision history.
 
+use std::collections::HashMap;
+
 use masthead_core::ObjectId;
 use time::OffsetDateTime;
 
@@ -107,6 +109,31 @@ impl DbReader {
             .fetch_all(pool)
             .await?
         }))
+    }
+
+    /// Who last changed each of these stories, by story id: the staff member who saved over
+    /// its latest kept version. Stories never changed since they were written are not listed.
+    pub async fn last_editors(&self, posts: &[ObjectId]) -> Result<HashMap<String, String>> {
+        if posts.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT post_id, author_id FROM post_revisions WHERE author_id IS NOT NULL AND post_id IN ({}) \
+             ORDER BY created_at DESC, id DESC",
+            crate::posts::placeholders(1, posts.len())
+        ));
+        let rows: Vec<(String, String)> = on_db!(self, read, |pool| {
+            let mut query = sqlx::query_as(sql);
+            for post in posts {
+                query = query.bind(post.as_str());
+            }
+            query.fetch_all(pool).await?
+        });
+        let mut editors = HashMap::new();
+        for (post, author) in rows {
+            editors.entry(post).or_insert(author);
+        }
+        Ok(editors)
     }
 
     /// A story's versions, newest first.

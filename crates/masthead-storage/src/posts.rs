@@ -632,6 +632,29 @@ pub struct AdminPostFilter {
     pub text: Option<String>,
     /// Only stories this staff member wrote (contributors and authors see their own).
     pub only_by: Option<ObjectId>,
+    pub order: AdminPostOrder,
+}
+
+/// How the newsroom's story lists are ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AdminPostOrder {
+    /// The last changed first: what people are working on.
+    #[default]
+    LastChanged,
+    /// The latest publication first: what readers saw most recently.
+    LatestPublished,
+    /// The soonest publication first: the schedule as a timeline.
+    SoonestPublished,
+}
+
+impl AdminPostOrder {
+    fn sql(self) -> &'static str {
+        match self {
+            Self::LastChanged => "p.updated_at DESC, p.id DESC",
+            Self::LatestPublished => "p.published_at DESC, p.id DESC",
+            Self::SoonestPublished => "p.published_at, p.id",
+        }
+    }
 }
 
 impl DbReader {
@@ -663,7 +686,8 @@ impl DbReader {
         let (where_clause, params) = (conditions.sql(), conditions.params);
         let count_sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM posts p WHERE {where_clause}"));
         let list_sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {POST_COLUMNS} FROM posts p WHERE {where_clause} ORDER BY p.updated_at DESC, p.id DESC LIMIT ${} OFFSET ${}",
+            "SELECT {POST_COLUMNS} FROM posts p WHERE {where_clause} ORDER BY {} LIMIT ${} OFFSET ${}",
+            filter.order.sql(),
             params.len() + 1,
             params.len() + 2
         ));

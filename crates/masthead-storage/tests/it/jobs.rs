@@ -48,11 +48,14 @@ dual_db_test!(async fn failed_jobs_retry_later_then_give_up(db) {
     db.fail_job(&first.id, "w", "SMTP 451", now + Duration::seconds(5)).await.expect("fail");
     let jobs = db.jobs().await.expect("jobs");
     assert_eq!((jobs[0].status.as_str(), jobs[0].last_error.as_deref()), ("pending", Some("SMTP 451")));
+    assert!(db.failed_jobs(5).await.expect("failed jobs").is_empty(), "a job that will retry has not failed");
     assert_eq!(db.claim_job("w", now, Duration::seconds(30)).await.expect("claim"), None, "not before the retry time");
     let second = db.claim_job("w", now + Duration::seconds(6), Duration::seconds(30)).await.expect("claim").expect("retry due");
     db.fail_job(&second.id, "w", "SMTP 451 again", now + Duration::seconds(20)).await.expect("fail");
     let jobs = db.jobs().await.expect("jobs");
     assert_eq!(jobs[0].status, "failed", "two attempts used");
+    let failed = db.failed_jobs(5).await.expect("failed jobs");
+    assert_eq!(failed.iter().map(|j| j.last_error.as_deref()).collect::<Vec<_>>(), [Some("SMTP 451 again")]);
     assert_eq!(db.claim_job("w", now + Duration::hours(1), Duration::seconds(30)).await.expect("claim"), None);
 });
 

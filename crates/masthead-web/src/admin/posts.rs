@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 use masthead_app::newsroom::authoring::{NewsletterRequest, StorySave};
 use masthead_app::{AppError, PostBody, PostInput};
 use masthead_core::{ObjectId, Permission, Post, PostStatus, PostType, StaffUser, Visibility};
-use masthead_storage::{AdminPostFilter, PageRequest};
+use masthead_storage::{AdminPostFilter, AdminPostOrder, PageRequest};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -62,30 +62,159 @@ fn own_only(staff: &Staff) -> Option<ObjectId> {
     (!staff.actor.may(Permission::EditAnyPost)).then(|| staff.user.id.clone())
 }
 
+/// The newsroom's home: what needs doing now. Drafts with who last changed them, the schedule
+/// as a timeline, the latest published stories with their newsletter sends, new members, and
+/// anything that failed (sends, webhooks, background jobs), each with a link to it.
 pub async fn dashboard(State(state): State<AppState>, SignedIn(staff): SignedIn) -> Response {
-    #[derive(Serialize)]
-    struct Group {
-        title: &'static str,
-        posts: Vec<PostRow>,
+    match home(&state, &staff).await {
+        Ok(home) => render(&state, StatusCode::OK, "dashboard.html", Some(&staff), "dashboard", home).await,
+        Err(error) => internal(error),
     }
-    #[derive(Serialize)]
-    struct Dashboard {
-        groups: Vec<Group>,
-    }
-    let tz = timezone(&state).await;
-    let mut groups = Vec::new();
-    for (title, status) in [
-        ("Drafts", PostStatus::Draft),
-        ("Scheduled", PostStatus::Scheduled),
-        ("Recently published", PostStatus::Published),
-    ] {
-        let filter = AdminPostFilter { status: Some(status), only_by: own_only(&staff), ..AdminPostFilter::default() };
-        match state.newsroom.db().admin_posts(&filter, PageRequest::new(1, 6)).await {
-            Ok(list) => groups.push(Group { title, posts: list.items.iter().map(|p| row(&tz, p)).collect() }),
-            Err(error) => return internal(error),
+}
+
+#[derive(Serialize)]
+struct HomeStory {
+    #[serde(flatten)]
+    row: PostRow,
+    /// Drafts: who last changed it.
+    edited_by: Option<String>,
+    /// Published stories: the newsletter send, if any.
+    send: Option<SendView>,
+}
+
+#[derive(Serialize)]
+struct SendView {
+    url: String,
+    status: String,
+    recipients: i32,
+}
+
+#[derive(Serialize)]
+struct Failure {
+    what: String,
+    detail: String,
+    when: String,
+    url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Home {
+    drafts: Vec<HomeStory>,
+    scheduled: Vec<HomeStory>,
+    published: Vec<HomeStory>,
+    /// Members who joined today and in the last seven days; for those who manage members.
+    members: Option<(i64, i64)>,
+    failures: Vec<Failure>,
+}
+
+/// How many of each kind of story the home page lists.
+const HOME_STORIES: u32 = 6;
+const HOME_SCHEDULE: u32 = 10;
+const HOME_FAILURES: i64 = 5;
+
+async fn home(state: &AppState, staff: &Staff) -> Result<Home, masthead_storage::StorageError> {
+    let db = state.newsroom.db();
+    let tz = timezone(state).await;
+    let list = |status, order, limit| {
+        let filter =
+            AdminPostFilter { status: Some(status), only_by: own_only(staff), order, ..AdminPostFilter::default() };
+        async move { db.admin_posts(&filter, PageRequest::new(1, limit)).await }
+    };
+    let (drafts, scheduled, published) = tokio::try_join!(
+        list(PostStatus::Draft, AdminPostOrder::LastChanged, HOME_STORIES),
+        list(PostStatus::Scheduled, AdminPostOrder::SoonestPublished, HOME_SCHEDULE),
+        list(PostStatus::Published, AdminPostOrder::LatestPublished, HOME_STORIES),
+    )?;
+    let draft_ids: Vec<ObjectId> = drafts.items.iter().map(|p| p.id.clone()).collect();
+    let editors = db.last_editors(&draft_ids).await?;
+    let editor_ids: Vec<String> = editors.values().cloned().collect();
+    let names: std::collections::HashMap<String, String> =
+        db.users_by_ids(&editor_ids).await?.into_iter().map(|u| (u.id.to_string(), u.name)).collect();
+    let story = |post: &Post| HomeStory { row: row(&tz, post), edited_by: None, send: None };
+    let drafts = drafts
+        .items
+        .iter()
+        .map(|post| {
+            // Never changed since it was written: its first author wrote it last.
+            let edited_by = editors
+                .get(post.id.as_str())
+                .and_then(|id| names.get(id).cloned())
+                .or_else(|| post.authors.first().map(|a| a.name.clone()));
+            HomeStory { edited_by, ..story(post) }
+        })
+        .collect();
+    let sends = futures::future::try_join_all(published.items.iter().map(|post| db.email_for_post(&post.id))).await?;
+    let published = published
+        .items
+        .iter()
+        .zip(sends)
+        .map(|(post, send)| HomeStory {
+            send: send.map(|e| SendView {
+                url: format!("/admin/emails/{}/", e.id),
+                status: e.status,
+                recipients: e.recipient_count,
+            }),
+            ..story(post)
+        })
+        .collect();
+    let mut failures = Vec::new();
+    if staff.actor.may(Permission::EditAnyPost) {
+        for email in db.failed_emails(HOME_FAILURES).await? {
+            failures.push(Failure {
+                what: format!("Newsletter send: {}", email.subject),
+                detail: email.error.unwrap_or_default(),
+                when: local(&tz, Some(email.created_at), "%-d %b %Y, %H:%M"),
+                url: Some(format!("/admin/emails/{}/", email.id)),
+            });
         }
     }
-    render(&state, StatusCode::OK, "dashboard.html", Some(&staff), "dashboard", Dashboard { groups }).await
+    if staff.actor.may(Permission::ManageIntegrations) {
+        for webhook in db.failing_webhooks().await?.into_iter().take(HOME_FAILURES as usize) {
+            failures.push(Failure {
+                what: format!("Webhook {} to {}", webhook.event, webhook.target_url),
+                detail: webhook.last_triggered_error.unwrap_or_default(),
+                when: local(&tz, webhook.last_triggered_at, "%-d %b %Y, %H:%M"),
+                url: Some(format!("/admin/integrations/{}/", webhook.integration_id)),
+            });
+        }
+    }
+    let members = if staff.actor.may(Permission::ManageMembers) {
+        for job in db.failed_jobs(HOME_FAILURES).await? {
+            let post = serde_json::from_str::<serde_json::Value>(&job.payload)
+                .ok()
+                .and_then(|p| p.get("post_id").and_then(|id| id.as_str()).map(str::to_owned));
+            failures.push(Failure {
+                what: format!("Background job: {}", job_label(&job.kind)),
+                detail: job.last_error.unwrap_or_default(),
+                when: local(&tz, Some(job.run_at), "%-d %b %Y, %H:%M"),
+                url: post.map(|id| format!("/admin/posts/{id}/")),
+            });
+        }
+        let now = masthead_core::now();
+        let today = jiff::Timestamp::from_second(now.unix_timestamp())
+            .ok()
+            .and_then(|ts| ts.to_zoned(tz.clone()).start_of_day().ok())
+            .and_then(|start| OffsetDateTime::from_unix_timestamp(start.timestamp().as_second()).ok())
+            .unwrap_or(now);
+        let (today, week) =
+            tokio::try_join!(db.members_joined_since(today), db.members_joined_since(now - time::Duration::days(7)),)?;
+        Some((today, week))
+    } else {
+        None
+    };
+    Ok(Home { drafts, scheduled: scheduled.items.iter().map(story).collect(), published, members, failures })
+}
+
+/// What a background job does, in the newsroom's words.
+fn job_label(kind: &str) -> &str {
+    match kind {
+        "publish_scheduled_post" => "publishing a scheduled story",
+        "deliver_webhook" => "calling a webhook",
+        "purge_cdn" => "telling the CDN what changed",
+        "narrate_post" => "narrating a story",
+        "paint_demo_photo" => "painting a demo photo",
+        other => other,
+    }
 }
 
 #[derive(Default, Deserialize, Serialize)]
@@ -118,6 +247,7 @@ pub async fn list(
         tag: tag.map(|t| t.id),
         text: Some(query.q.clone()),
         only_by: own_only(&staff),
+        order: AdminPostOrder::LastChanged,
     };
     let page = query.page.unwrap_or(1).max(1);
     // Words are searched in the index (title, text, tags, authors, drafts included); without it

@@ -774,3 +774,128 @@ dual_db_test!(async fn an_editor_sends_a_story_by_email_only(db) {
     let preview = send(&app, "GET", &format!("/admin/posts/{}/email/", post.id), Some(&author_cookie), "").await;
     assert_eq!(preview.status, 403, "an author cannot preview an editor's story");
 });
+
+dual_db_test!(async fn the_newsroom_home_says_what_needs_doing_now(db) {
+    use masthead_storage::{IntegrationRecord, JobChange, NewEmail, NewJob, WebhookRecord};
+    use time::Duration;
+    let app = TestApp::new(&db).await;
+    let (owner, owner_cookie) = staff(&app, "Olena Owner", Role::Owner).await;
+    let (author, author_cookie) = staff(&app, "Anna Field", Role::Author).await;
+    let now = masthead_core::now();
+
+    // Drafts, with who changed them last: one edited by the owner since Anna wrote it.
+    let edited = PostBuilder::draft("Bridge repairs draft").authors(&[&author]).create(&app.newsroom).await;
+    app.newsroom.record_revision(&edited, &owner.id).await.expect("a kept version");
+    PostBuilder::draft("Untouched draft").authors(&[&author]).create(&app.newsroom).await;
+    // The schedule, entered out of order.
+    for (title, hours) in [("Later scheduled", 5), ("Sooner scheduled", 2)] {
+        let mut input = PostBuilder::draft(title).authors(&[&author]).input();
+        input.status = masthead_core::PostStatus::Scheduled;
+        input.published_at = Some(now + Duration::hours(hours));
+        app.newsroom.create_post(input).await.expect("scheduled");
+    }
+    // Published: the older story was changed last, but the newest publication comes first.
+    let newer = PostBuilder::published("Newer story").authors(&[&author]).published_at(now - Duration::hours(1)).create(&app.newsroom).await;
+    let older = PostBuilder::published("Older story").authors(&[&author]).published_at(now - Duration::hours(3)).create(&app.newsroom).await;
+    let mut retitled = masthead_app::PostInput::from_post(&older);
+    retitled.title = "Older story, corrected".into();
+    app.newsroom.update_post(&older.id, retitled).await.expect("edited");
+
+    // Failures: a send, a webhook and a background job.
+    let letter = masthead_test_utils::NewsletterBuilder::new("Evening briefing").create(&db).await;
+    let failed_send = db
+        .create_email(&NewEmail {
+            post_id: newer.id.clone(),
+            newsletter_id: letter.id.clone(),
+            segment: masthead_core::Segment::All,
+            subject: "Newer story".into(),
+            html: "<p>x</p>".into(),
+            plaintext: "x".into(),
+            created_by: Some(owner.id.clone()),
+        })
+        .await
+        .expect("send");
+    db.fail_email(&failed_send, "the relay refused the login").await.expect("failed");
+    let integration = IntegrationRecord {
+        id: ObjectId::new().to_string(),
+        name: "Wire desk".into(),
+        slug: "wire-desk".into(),
+        description: None,
+        created_at: now,
+        updated_at: now,
+    };
+    db.insert_integration(&integration, &[]).await.expect("integration");
+    let webhook = WebhookRecord {
+        id: ObjectId::new().to_string(),
+        integration_id: integration.id.clone(),
+        event: "post.published".into(),
+        target_url: "https://wire.example/hook".into(),
+        name: None,
+        secret: None,
+        api_version: "v6".into(),
+        last_triggered_at: None,
+        last_triggered_status: None,
+        last_triggered_error: None,
+        created_at: now,
+        updated_at: now,
+    };
+    db.insert_webhook(&webhook).await.expect("webhook");
+    db.record_webhook_delivery(&webhook.id, now, "500", Some("the receiver answered 500")).await.expect("delivery");
+    db.apply_job_changes(&[JobChange::Enqueue(NewJob {
+        kind: "narrate_post".into(),
+        payload: serde_json::json!({ "post_id": newer.id.to_string() }),
+        dedup_key: None,
+        run_at: now - Duration::seconds(1),
+        max_attempts: 1,
+    })])
+    .await
+    .expect("job");
+    let job = db.claim_job("test", now, Duration::seconds(30)).await.expect("claim").expect("due");
+    db.fail_job(&job.id, "test", "the voice is missing", now).await.expect("failed");
+
+    // Members: one today, one three days ago, one long ago.
+    for (email, days) in [("today@example.org", 0), ("monday@example.org", 3), ("spring@example.org", 40)] {
+        masthead_test_utils::MemberBuilder::new(email).created_at(now - Duration::days(days)).create(&db).await;
+    }
+
+    let page = send(&app, "GET", "/admin/", Some(&owner_cookie), "").await;
+    assert_eq!(page.status, 200);
+    let html = Html::parse_document(&page.text());
+    let items = |section: &str| -> Vec<String> {
+        select(&html, &format!("[aria-labelledby={section}-title] li")).iter().map(text_of).collect()
+    };
+    let drafts = items("drafts");
+    assert!(drafts[0].starts_with("Untouched draft") && drafts[0].contains("last edited by Anna Field"), "{drafts:?}");
+    assert!(drafts[1].starts_with("Bridge repairs draft") && drafts[1].contains("last edited by Olena Owner"), "{drafts:?}");
+    let scheduled = items("scheduled");
+    assert!(scheduled[0].contains("Sooner scheduled") && scheduled[1].contains("Later scheduled"), "a timeline: {scheduled:?}");
+    let published = items("published");
+    assert!(published[0].starts_with("Newer story") && published[1].starts_with("Older story, corrected"), "{published:?}");
+    assert!(published[0].contains("newsletter failed") && published[1].contains("not emailed"), "{published:?}");
+    let figures: Vec<String> = select(&html, ".figures dd").iter().map(text_of).collect();
+    assert_eq!(figures, ["1", "2"], "joined today, and in the last seven days");
+    let failures: Vec<(String, String)> = select(&html, "[aria-labelledby=failures-title] li a")
+        .iter()
+        .map(|a| (text_of(a), a.value().attr("href").unwrap_or_default().to_owned()))
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            ("Newsletter send: Newer story".to_owned(), format!("/admin/emails/{failed_send}/")),
+            ("Webhook post.published to https://wire.example/hook".to_owned(), format!("/admin/integrations/{}/", integration.id)),
+            ("Background job: narrating a story".to_owned(), format!("/admin/posts/{}/", newer.id)),
+        ]
+    );
+    assert!(page.text().contains("the receiver answered 500") && page.text().contains("the voice is missing"));
+
+    // An author sees their own stories and none of the newsroom's failures or members.
+    let theirs = send(&app, "GET", "/admin/", Some(&author_cookie), "").await;
+    assert_eq!(theirs.status, 200);
+    let text = theirs.text();
+    assert!(text.contains("Untouched draft") && !text.contains("Needs attention") && !text.contains("New members"), "{text}");
+    // Grouped navigation: an author's menu holds no settings.
+    let authors_menu = Html::parse_document(&text);
+    let groups: Vec<String> = select(&authors_menu, ".admin-nav__title").iter().map(text_of).collect();
+    assert_eq!(groups, ["Content", "Site"]);
+    assert!(!text.contains("/admin/settings/"));
+});
