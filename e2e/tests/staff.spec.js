@@ -118,3 +118,33 @@ test('the newsroom home and its grouped menu pass axe and fit a phone', async ({
   await expect(page).toHaveURL(/\/admin\/emails\/$/);
   await expect(page.getByRole('link', { name: 'Sends' })).toHaveAttribute('aria-current', 'page');
 });
+
+test('two people with the same story open see each other, and the later save is warned', async ({ browser }) => {
+  const cory = await (await browser.newContext()).newPage();
+  await signIn(cory, staff.contributor);
+  await cory.getByRole('link', { name: 'New story', exact: true }).click();
+  await cory.getByLabel('Title', { exact: true }).fill('Presence check: ferry timetable');
+  await cory.getByLabel('Story (Markdown)').fill('First draft.');
+  await cory.getByRole('button', { name: 'Save draft' }).click();
+  await expect(cory.locator('.editor__status .status')).toHaveText('draft');
+  const url = cory.url();
+
+  const edna = await (await browser.newContext()).newPage();
+  await signIn(edna, staff.editor);
+  await edna.goto(url);
+  await expect(edna.locator('.presence')).toHaveText(/Cory Contributor also has this story open/);
+  // Cory's editor hears of Edna at its next word (every ten seconds).
+  await expect(cory.locator('.presence')).toHaveText(/Edna Editor also has this story open/, { timeout: 15_000 });
+
+  // Both change it; the first save wins and the second is told, not silently overwritten.
+  await edna.getByLabel('Story (Markdown)').fill('Edna rewrote the opening.');
+  await edna.getByRole('button', { name: 'Save draft' }).click();
+  await expect(edna.locator('.editor__status .status')).toHaveText('draft');
+  await cory.getByLabel('Story (Markdown)').fill('Cory kept typing.');
+  await cory.getByRole('button', { name: 'Save draft' }).click();
+  await expect(cory.getByRole('alert')).toContainText(/changed/i);
+
+  // Edna closes the story; Cory's banner clears at the next word.
+  await edna.close();
+  await expect(cory.locator('.presence')).toBeHidden({ timeout: 15_000 });
+});

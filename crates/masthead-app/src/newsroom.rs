@@ -8,6 +8,7 @@ pub mod corrections;
 pub mod feed;
 mod management;
 pub mod posts;
+pub mod presence;
 pub mod staff;
 mod uploads;
 

@@ -23,6 +23,7 @@ mod notes;
 mod pagination;
 mod payments;
 mod posts;
+mod presence;
 mod request_counts;
 mod search;
 mod settings;

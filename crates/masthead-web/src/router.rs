@@ -60,6 +60,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/posts/{id}/notes/", post(history::add_note))
         .route("/admin/posts/{id}/notes/{note}/delete/", post(history::delete_note))
         .route("/admin/posts/{id}/history/", get(history::history))
+        .route("/admin/posts/{id}/presence/", post(posts::presence))
+        .route("/admin/posts/{id}/presence/leave/", post(posts::presence_leave))
         .route("/admin/posts/{id}/history/{revision}/restore/", post(history::restore))
         .route("/admin/preview/", post(posts::preview_markdown))
         .route(

@@ -113,6 +113,43 @@
   }
 })();
 
+// Working together: the editor says every few seconds that it has the story open, and shows
+// who else has it open. Closing the page says so at once.
+(function () {
+  'use strict';
+  var form = document.querySelector('form.editor[data-presence]');
+  if (!form || !window.fetch) return;
+  var url = form.getAttribute('data-presence');
+  var banner = form.querySelector('.presence');
+  var shown = '';
+  function names(others) {
+    var list = others.map(function (o) { return o.name; });
+    if (list.length < 2) return list.join('');
+    return list.slice(0, -1).join(', ') + ' and ' + list[list.length - 1];
+  }
+  function beat() {
+    fetch(url, { method: 'POST', credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (json) {
+        if (!json) return;
+        var text = json.others.length
+          ? names(json.others) + (json.others.length === 1 ? ' also has' : ' also have') + ' this story open. Saving over each other is refused: the later save is asked to reload first.'
+          : '';
+        if (text !== shown) {
+          shown = text;
+          banner.textContent = text;
+          banner.hidden = !text;
+        }
+        setTimeout(beat, (json.every_seconds || 10) * 1000);
+      })
+      .catch(function () { setTimeout(beat, 30000); });
+  }
+  beat();
+  window.addEventListener('pagehide', function () {
+    if (navigator.sendBeacon) navigator.sendBeacon(url + 'leave/');
+  });
+})();
+
 // Upload progress for large files (the Ghost import): the form still works without JavaScript.
 (function () {
   'use strict';

@@ -9,6 +9,7 @@ mod members_batch;
 mod migrations;
 mod narrations;
 mod posts;
+mod presence;
 mod request_counts;
 mod settings;
 mod sign_in;

@@ -1046,3 +1046,36 @@ pub async fn upload(State(state): State<AppState>, SignedIn(staff): SignedIn, mu
         Err(error) => internal(error),
     }
 }
+
+/// `POST /admin/posts/{id}/presence/`: an open editor saying it is still there. Answers who
+/// else has the story open, and how often to say so again.
+pub async fn presence(State(state): State<AppState>, SignedIn(staff): SignedIn, Path(id): Path<String>) -> Response {
+    let fail = |status: StatusCode, message: &str| {
+        (status, [(header::CACHE_CONTROL, PRIVATE)], Json(serde_json::json!({ "error": message }))).into_response()
+    };
+    let Ok(id) = ObjectId::parse(&id) else { return fail(StatusCode::NOT_FOUND, "no such story") };
+    match state.newsroom.editing(&staff.actor, &id).await {
+        Ok(others) => {
+            let others: Vec<_> = others.iter().map(|u| serde_json::json!({ "name": u.name })).collect();
+            let every = masthead_app::newsroom::presence::PRESENCE_EVERY.whole_seconds();
+            ([(header::CACHE_CONTROL, PRIVATE)], Json(serde_json::json!({ "others": others, "every_seconds": every })))
+                .into_response()
+        }
+        Err(AppError::NotFound(_)) => fail(StatusCode::NOT_FOUND, "no such story"),
+        Err(AppError::Forbidden(message)) => fail(StatusCode::FORBIDDEN, &message),
+        Err(error) => internal(error),
+    }
+}
+
+/// `POST /admin/posts/{id}/presence/leave/`: the editor was closed.
+pub async fn presence_leave(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let Ok(id) = ObjectId::parse(&id) else { return StatusCode::NOT_FOUND.into_response() };
+    match state.newsroom.stopped_editing(&staff.actor, &id).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => internal(error),
+    }
+}

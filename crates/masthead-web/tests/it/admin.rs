@@ -899,3 +899,44 @@ dual_db_test!(async fn the_newsroom_home_says_what_needs_doing_now(db) {
     assert_eq!(groups, ["Content", "Site"]);
     assert!(!text.contains("/admin/settings/"));
 });
+
+dual_db_test!(async fn an_open_editor_learns_who_else_has_the_story_open(db) {
+    let app = TestApp::new(&db).await;
+    let (anna, anna_cookie) = staff(&app, "Anna Field", Role::Author).await;
+    let (_, edna_cookie) = staff(&app, "Edna Editor", Role::Editor).await;
+    let (_, cory_cookie) = staff(&app, "Cory Contributor", Role::Contributor).await;
+    let story = PostBuilder::draft("Ferry timetable").authors(&[&anna]).create(&app.newsroom).await;
+    let path = format!("/admin/posts/{}/presence/", story.id);
+    let others = |response: &TestResponse| -> Vec<String> {
+        let json: serde_json::Value = serde_json::from_slice(&response.body).expect("json");
+        json["others"].as_array().expect("others").iter().map(|o| o["name"].as_str().unwrap_or_default().to_owned()).collect()
+    };
+
+    let first = send(&app, "POST", &path, Some(&anna_cookie), "").await;
+    assert_eq!(first.status, 200);
+    assert!(others(&first).is_empty(), "alone at first");
+    let second = send(&app, "POST", &path, Some(&edna_cookie), "").await;
+    assert_eq!(others(&second), ["Anna Field"]);
+    assert_eq!(others(&send(&app, "POST", &path, Some(&anna_cookie), "").await), ["Edna Editor"]);
+
+    // Closing the editor says so at once.
+    assert_eq!(send(&app, "POST", &format!("{path}leave/"), Some(&edna_cookie), "").await.status, 204);
+    assert!(others(&send(&app, "POST", &path, Some(&anna_cookie), "").await).is_empty());
+
+    // Only those who may edit the story take part; nobody signed out, and no other site's page.
+    assert_eq!(send(&app, "POST", &path, Some(&cory_cookie), "").await.status, 403);
+    assert_ne!(send(&app, "POST", &path, None, "").await.status, 200);
+    let cross_site = Request::builder()
+        .method("POST")
+        .uri(&path)
+        .header("origin", "https://evil.example")
+        .header("cookie", &anna_cookie)
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(app.request(cross_site).await.status, 403);
+    assert_eq!(send(&app, "POST", "/admin/posts/nonsense/presence/", Some(&anna_cookie), "").await.status, 404);
+
+    // The editor page carries the address its script says so to.
+    let page = send(&app, "GET", &format!("/admin/posts/{}/", story.id), Some(&anna_cookie), "").await;
+    assert!(page.text().contains(&format!("data-presence=\"{path}\"")));
+});
