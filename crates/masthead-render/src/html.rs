@@ -51,6 +51,21 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder
 });
 
+/// Escapes text for HTML content and double-quoted attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// What an embedded player may do in its frame: run its own scripts in its own origin, open
 /// the provider's page in a new window, and go full screen; not navigate or script the story.
 pub const EMBED_SANDBOX: &str = "allow-scripts allow-same-origin allow-popups allow-presentation";

@@ -11,6 +11,6 @@ pub mod structured_data;
 pub mod theme;
 pub mod views;
 
-pub use html::{html_to_plaintext, image_count, sanitize_html};
+pub use html::{escape_html, html_to_plaintext, image_count, sanitize_html};
 pub use markdown::markdown_to_html;
 pub use theme::{Asset, Theme, ThemeError};

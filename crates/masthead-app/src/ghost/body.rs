@@ -7,6 +7,7 @@
 //! would strip. Anything we cannot render keeps its text and adds a warning, so no words are
 //! lost silently.
 
+use masthead_render::escape_html as escape;
 use serde_json::{Map, Value};
 
 /// HTML from an editor document, and what could not be rendered faithfully.
@@ -14,22 +15,6 @@ use serde_json::{Map, Value};
 pub struct Rendered {
     pub html: String,
     pub warnings: Vec<String>,
-}
-
-/// Escapes text for HTML content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn text_field<'a>(node: &'a Map<String, Value>, field: &str) -> &'a str {

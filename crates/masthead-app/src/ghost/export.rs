@@ -9,6 +9,7 @@
 //! hashes, no sessions or tokens, no members (they move as CSV).
 
 use masthead_core::{Newsletter, Post, PostStatus, Role, SiteSettings, StaffStatus, StaffUser, Tag};
+use masthead_render::escape_html;
 use serde_json::{Value, json};
 
 use crate::ghost::format::{
@@ -137,11 +138,6 @@ pub async fn export_ghost(newsroom: &Newsroom, site_url: &str) -> Result<Value, 
 
 struct Exporter<'a> {
     site_url: &'a str,
-}
-
-/// Escapes text for Ghost fields that hold HTML (captions).
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 impl Exporter<'_> {

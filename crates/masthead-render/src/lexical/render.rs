@@ -10,25 +10,11 @@ use masthead_core::MEMBERS_ONLY_MARKER;
 
 use super::embed;
 use super::nodes::{Block, Bookmark, Cell, Embed, Image, Inline, List, Table};
+use crate::escape_html as escape;
 
 /// Lexical's text format bits and their tags, outermost first.
 const TEXT_FORMATS: [(u64, &str); 8] =
     [(1, "strong"), (2, "em"), (4, "s"), (8, "u"), (16, "code"), (32, "sub"), (64, "sup"), (128, "mark")];
-
-/// Escapes text for HTML content and attribute values.
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 #[derive(Default)]
 pub(super) struct Renderer {

@@ -4,6 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use masthead_core::{Post, PostType, Reader, TagVisibility, Visibility};
+use masthead_render::escape_html;
 use masthead_render::gating::seen_by;
 use masthead_render::views::{ImageView, SiteView, author_path, iso, post_path, tag_path};
 use masthead_storage::PostList;
@@ -51,10 +52,6 @@ pub(crate) struct FeedContext<'a> {
 /// Makes site-relative links and images absolute, since feed readers show content elsewhere.
 pub(crate) fn absolute_links(html: &str, base: &str) -> String {
     html.replace("src=\"/", &format!("src=\"{base}/")).replace("href=\"/", &format!("href=\"{base}/"))
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 pub(crate) fn rfc2822(t: time::OffsetDateTime) -> String {
