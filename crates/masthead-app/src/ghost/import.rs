@@ -1125,7 +1125,9 @@ impl<'a> Importer<'a> {
             batch.slugs.insert((post.post_type, post.slug.as_str().to_owned()));
             batch.ids.insert(post.id.as_str().to_owned());
             batch.uuids.insert(post.uuid.clone());
-            batch.bytes += post.html.len() + post.plaintext.len() + pending.imported.source.source.len();
+            // What the batch holds in memory until it is written: the document counts too.
+            let document = post.lexical.as_ref().map_or(0, String::len);
+            batch.bytes += post.html.len() + post.plaintext.len() + document + pending.imported.source.source.len();
             batch.inserts += 1;
         }
         // A database failure stops the import once the rows before it are written.
