@@ -299,7 +299,7 @@ fn inline(node: &Node) -> Inline {
         "tab" => Inline::Tab,
         "footnote" => Inline::Footnote(inlines(node)),
         "list" => Inline::List(list(node)),
-        // A paragraph where inline content is expected (a table cell's, a list item's): its content.
+        // Anything else keeps its text.
         other => Inline::Unknown { kind: other.to_owned(), text: salvage_text(node) },
     }
 }

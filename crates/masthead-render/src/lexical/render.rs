@@ -507,9 +507,9 @@ fn gallery_card(images: &[Image], caption: Option<&str>) -> String {
             }
             if let Some(srcset) = srcset {
                 picture.push_str(&format!(" srcset=\"{}\"", escape(&srcset)));
-                if let Some(sizes) = sizes(image.width.unwrap_or_default(), alone) {
-                    picture.push_str(&format!(" sizes=\"{sizes}\""));
-                } else if let Some(sizes) = sizes(image.width.unwrap_or_default(), false) {
+                // A gallery of one shows its image across the wide card when it is wide enough.
+                let width = image.width.unwrap_or_default();
+                if let Some(sizes) = sizes(width, alone).or_else(|| sizes(width, false)) {
                     picture.push_str(&format!(" sizes=\"{sizes}\""));
                 }
             }

@@ -178,7 +178,7 @@ async fn home(state: &AppState, staff: &Staff) -> Result<Home, masthead_storage:
             });
         }
     }
-    let members = if staff.actor.may(Permission::ManageMembers) {
+    if staff.actor.may(Permission::ManageSettings) {
         for job in db.failed_jobs(HOME_FAILURES).await? {
             let post = serde_json::from_str::<serde_json::Value>(&job.payload)
                 .ok()
@@ -190,6 +190,8 @@ async fn home(state: &AppState, staff: &Staff) -> Result<Home, masthead_storage:
                 url: post.map(|id| format!("/admin/posts/{id}/")),
             });
         }
+    }
+    let members = if staff.actor.may(Permission::ManageMembers) {
         let now = masthead_core::now();
         let today = jiff::Timestamp::from_second(now.unix_timestamp())
             .ok()
