@@ -116,15 +116,49 @@ impl Tag {
     }
 }
 
-/// A member of staff. Authors of posts are staff users, as in Ghost.
+/// Whether an author is a member of staff, with an account, or a guest contributor (an op-ed
+/// writer, a stringer, a partner outlet) who appears in bylines but has no account at all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthorKind {
+    #[default]
+    Staff,
+    Guest,
+}
+
+impl AuthorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorKind::Staff => "staff",
+            AuthorKind::Guest => "guest",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "staff" => Some(AuthorKind::Staff),
+            "guest" => Some(AuthorKind::Guest),
+            _ => None,
+        }
+    }
+}
+
+/// An author: a member of staff (as in Ghost, authors of posts are staff users) or a guest
+/// contributor.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct StaffUser {
     pub id: ObjectId,
     pub name: String,
     pub slug: Slug,
+    /// Empty for a guest contributor, who has no account (stored as NULL).
     #[serde(skip)]
     pub email: String,
+    /// A guest's is `Contributor` here and NULL in storage: it grants nothing, since a guest has
+    /// no email address or password to sign in with and no session can belong to one. Check
+    /// [`StaffUser::is_guest`] before treating this as someone's role.
     pub role: crate::Role,
+    #[serde(skip)]
+    pub kind: AuthorKind,
     pub status: StaffStatus,
     pub bio: Option<String>,
     pub profile_image: Option<String>,
@@ -151,6 +185,7 @@ impl StaffUser {
             slug,
             email: email.into(),
             role: crate::Role::Contributor,
+            kind: AuthorKind::Staff,
             status: StaffStatus::Active,
             bio: None,
             profile_image: None,
@@ -164,6 +199,15 @@ impl StaffUser {
             created_at: now,
             updated_at: now,
         }
+    }
+
+    /// A guest contributor: a byline and an author page, no email address, password or role.
+    pub fn guest(name: impl Into<String>, slug: Slug) -> Self {
+        Self { kind: AuthorKind::Guest, ..Self::new(name, slug, String::new()) }
+    }
+
+    pub fn is_guest(&self) -> bool {
+        self.kind == AuthorKind::Guest
     }
 }
 

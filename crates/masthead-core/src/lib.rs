@@ -20,7 +20,7 @@ pub mod tiers;
 
 pub use access::{MEMBERS_ONLY_MARKER, Reader, Readership, TierType};
 pub use campaigns::{Campaign, CampaignMetric, CampaignState, WhenReached};
-pub use content::{Post, PostStatus, PostType, StaffStatus, StaffUser, Tag, TagVisibility, Visibility};
+pub use content::{AuthorKind, Post, PostStatus, PostType, StaffStatus, StaffUser, Tag, TagVisibility, Visibility};
 pub use id::ObjectId;
 pub use members::{
     EmailAddress, EmailError, EmailStatus, Label, Member, MemberStatus, Newsletter, NewsletterStatus, Segment,

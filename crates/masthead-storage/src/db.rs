@@ -237,6 +237,16 @@ impl Db {
         }
     }
 
+    /// Applies the migrations up to and including `version` and no further: for tests that
+    /// write data as an earlier schema held it, then run the migrations after it.
+    pub async fn migrate_to(&self, version: i64) -> Result<()> {
+        match self.pools() {
+            Pools::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run_to(version, writer).await?,
+            Pools::Postgres(pool) => POSTGRES_MIGRATIONS.run_to(version, pool).await?,
+        }
+        Ok(())
+    }
+
     /// Lets the query planner see how large the tables have grown, after bulk writes (imports,
     /// generated archives) and on start. Without statistics a planner may walk every story to
     /// find a tag's fifteen. SQLite only has those `ANALYZE` gathers (here sampling at most a

@@ -58,6 +58,6 @@ pub use posts::{
 pub use search::{SearchChange, SearchSource};
 pub use staff::{LiveSession, OutboxMessage, SessionRecord};
 pub use tags::{TagRecord, TagWithCount};
-pub use users::{AuthorWithCount, UserRecord};
+pub use users::{AuthorWithCount, GuestDeletion, GuestProfile, UserRecord};
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;

@@ -137,7 +137,8 @@ impl Db {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS}, s.created_at AS session_created_at, s.expires_at AS session_expires_at \
              FROM staff_sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.id = $1 AND s.expires_at > $2 AND s.created_at > $3 AND u.status = 'active'"
+             WHERE s.id = $1 AND s.expires_at > $2 AND s.created_at > $3 AND u.status = 'active' \
+             AND u.kind = 'staff'"
         ));
         let row: Option<SessionWithUser> = on_db!(self, read, |pool| {
             sqlx::query_as(sql)
@@ -333,8 +334,11 @@ impl Db {
 }
 
 impl DbReader {
+    /// The members of staff, by name; guest contributors are not staff (see
+    /// [`DbReader::authors`]).
     pub async fn staff(&self) -> Result<Vec<StaffUser>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.name"));
+        let sql =
+            sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.kind = 'staff' ORDER BY u.name"));
         let rows: Vec<UserRecord> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
         rows.into_iter().map(StaffUser::try_from).collect()
     }

@@ -1,16 +1,17 @@
-use masthead_core::{ObjectId, Slug, StaffUser};
+use masthead_core::{AuthorKind, ObjectId, Role, Slug, StaffUser};
 use time::OffsetDateTime;
 
 use crate::{Db, DbReader, Result, StorageError, on_db};
 
-/// A staff user as stored.
+/// An author as stored: a member of staff, or a guest contributor (no email, role or password).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UserRecord {
     pub id: String,
     pub name: String,
     pub slug: String,
-    pub email: String,
-    pub role: String,
+    pub email: Option<String>,
+    pub role: Option<String>,
+    pub kind: String,
     pub status: String,
     pub bio: Option<String>,
     pub profile_image: Option<String>,
@@ -28,15 +29,24 @@ pub struct UserRecord {
 impl TryFrom<UserRecord> for StaffUser {
     type Error = StorageError;
     fn try_from(r: UserRecord) -> Result<Self> {
+        let kind =
+            AuthorKind::parse(&r.kind).ok_or_else(|| StorageError::Corrupt(format!("user kind {:?}", r.kind)))?;
+        let role = match (kind, r.role.as_deref()) {
+            // A guest has no role (see `StaffUser::role`).
+            (AuthorKind::Guest, None) => Some(Role::Contributor),
+            (AuthorKind::Staff, Some(role)) => Role::parse(role),
+            _ => None,
+        }
+        .ok_or_else(|| StorageError::Corrupt(format!("{} with role {:?}", kind.as_str(), r.role)))?;
         Ok(StaffUser {
             id: ObjectId::parse(&r.id)?,
             slug: Slug::parse(&r.slug)?,
-            role: masthead_core::Role::parse(&r.role)
-                .ok_or_else(|| StorageError::Corrupt(format!("user role {:?}", r.role)))?,
+            role,
+            kind,
             status: masthead_core::StaffStatus::parse(&r.status)
                 .ok_or_else(|| StorageError::Corrupt(format!("user status {:?}", r.status)))?,
             name: r.name,
-            email: r.email,
+            email: r.email.unwrap_or_default(),
             bio: r.bio,
             profile_image: r.profile_image,
             cover_image: r.cover_image,
@@ -66,21 +76,25 @@ struct AuthorCountRow {
     post_count: i64,
 }
 
-pub(crate) const USER_COLUMNS: &str = "u.id, u.name, u.slug, u.email, u.role, u.status, u.bio, u.profile_image, \
+pub(crate) const USER_COLUMNS: &str = "u.id, u.name, u.slug, u.email, u.role, u.kind, u.status, u.bio, u.profile_image, \
      u.cover_image, u.website, u.location, u.twitter, u.facebook, u.meta_title, u.meta_description, \
      u.created_at, u.updated_at";
 
 impl Db {
+    /// Writes a new author. A guest is stored with no email address and no role; the database
+    /// refuses a guest with either, and a member of staff without them.
     pub async fn insert_user(&self, user: &StaffUser) -> Result<()> {
         let sql = "INSERT INTO users (id, name, slug, email, bio, profile_image, cover_image, website, \
-                   location, twitter, facebook, meta_title, meta_description, created_at, updated_at, role, status) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+                   location, twitter, facebook, meta_title, meta_description, created_at, updated_at, role, status, kind) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+        let email = Some(user.email.as_str()).filter(|e| !e.is_empty());
+        let role = (!user.is_guest()).then(|| user.role.as_str());
         on_db!(self, write, |pool| {
             sqlx::query(sql)
                 .bind(user.id.as_str())
                 .bind(&user.name)
                 .bind(user.slug.as_str())
-                .bind(&user.email)
+                .bind(email)
                 .bind(&user.bio)
                 .bind(&user.profile_image)
                 .bind(&user.cover_image)
@@ -92,11 +106,15 @@ impl Db {
                 .bind(&user.meta_description)
                 .bind(masthead_core::to_stored_time(user.created_at))
                 .bind(masthead_core::to_stored_time(user.updated_at))
-                .bind(user.role.as_str())
+                .bind(role)
                 .bind(user.status.as_str())
+                .bind(user.kind.as_str())
                 .execute(pool)
                 .await
-                .map_err(StorageError::on_unique("staff account", &user.email))?;
+                .map_err(StorageError::on_unique(
+                    if user.is_guest() { "author" } else { "staff account" },
+                    if user.is_guest() { user.slug.as_str() } else { &user.email },
+                ))?;
         });
         Ok(())
     }
@@ -110,8 +128,10 @@ impl DbReader {
         row.map(StaffUser::try_from).transpose()
     }
 
+    /// The member of staff with this address (a guest contributor has none).
     pub async fn user_by_email(&self, email: &str) -> Result<Option<StaffUser>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1"));
+        let sql =
+            sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1 AND u.kind = 'staff'"));
         let row: Option<UserRecord> =
             on_db!(self, read, |pool| { sqlx::query_as(sql).bind(email).fetch_optional(pool).await? });
         row.map(StaffUser::try_from).transpose()
@@ -180,5 +200,105 @@ impl DbReader {
             sqlx::query_as("SELECT created_at FROM users ORDER BY created_at LIMIT 1").fetch_optional(pool).await?
         });
         Ok(row.map(|(at,)| at))
+    }
+}
+
+/// The profile fields of a guest contributor, the ones the newsroom edits.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GuestProfile {
+    pub name: String,
+    pub slug: Slug,
+    pub bio: Option<String>,
+    pub profile_image: Option<String>,
+    pub website: Option<String>,
+    pub location: Option<String>,
+    pub twitter: Option<String>,
+    pub facebook: Option<String>,
+}
+
+/// Why a guest contributor was not deleted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuestDeletion {
+    Deleted,
+    NotFound,
+    /// Stories still carry the byline; they keep it.
+    HasStories(i64),
+}
+
+impl DbReader {
+    /// Everyone who can be named an author of a story, staff and guest contributors, by name.
+    pub async fn authors(&self) -> Result<Vec<StaffUser>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.name, u.id"));
+        let rows: Vec<UserRecord> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        rows.into_iter().map(StaffUser::try_from).collect()
+    }
+
+    /// Guest contributors by name, each with how many stories (of any status) carry their byline.
+    pub async fn guests_with_story_counts(&self) -> Result<Vec<AuthorWithCount>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS}, (SELECT COUNT(*) FROM posts_authors pa WHERE pa.author_id = u.id) AS post_count \
+             FROM users u WHERE u.kind = 'guest' ORDER BY u.name, u.id"
+        ));
+        let rows: Vec<AuthorCountRow> = on_db!(self, read, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        rows.into_iter().map(|r| Ok(AuthorWithCount { author: r.user.try_into()?, post_count: r.post_count })).collect()
+    }
+}
+
+impl Db {
+    /// Changes a guest contributor's profile; `false` when there is no such guest (a member of
+    /// staff is not changed here).
+    pub async fn update_guest(&self, id: &ObjectId, profile: &GuestProfile) -> Result<bool> {
+        let changed = on_db!(self, write, |pool| {
+            sqlx::query(
+                "UPDATE users SET name = $2, slug = $3, bio = $4, profile_image = $5, website = $6, location = $7, \
+                 twitter = $8, facebook = $9, updated_at = $10 WHERE id = $1 AND kind = 'guest'",
+            )
+            .bind(id.as_str())
+            .bind(&profile.name)
+            .bind(profile.slug.as_str())
+            .bind(&profile.bio)
+            .bind(&profile.profile_image)
+            .bind(&profile.website)
+            .bind(&profile.location)
+            .bind(&profile.twitter)
+            .bind(&profile.facebook)
+            .bind(masthead_core::now())
+            .execute(pool)
+            .await
+            .map_err(StorageError::on_unique("author", profile.slug.as_str()))?
+            .rows_affected()
+        });
+        Ok(changed == 1)
+    }
+
+    /// Deletes a guest contributor who is no story's author. One statement decides, so a story
+    /// given the byline meanwhile is never left without it.
+    pub async fn delete_guest(&self, id: &ObjectId) -> Result<GuestDeletion> {
+        let deleted = on_db!(self, write, |pool| {
+            sqlx::query(
+                "DELETE FROM users WHERE id = $1 AND kind = 'guest' \
+                 AND NOT EXISTS (SELECT 1 FROM posts_authors pa WHERE pa.author_id = $1)",
+            )
+            .bind(id.as_str())
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if deleted == 1 {
+            return Ok(GuestDeletion::Deleted);
+        }
+        let stories: Option<(i64,)> = on_db!(self, write, |pool| {
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM posts_authors pa WHERE pa.author_id = u.id) FROM users u \
+                 WHERE u.id = $1 AND u.kind = 'guest'",
+            )
+            .bind(id.as_str())
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(match stories {
+            Some((count,)) => GuestDeletion::HasStories(count),
+            None => GuestDeletion::NotFound,
+        })
     }
 }

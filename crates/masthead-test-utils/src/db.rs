@@ -41,16 +41,38 @@ fn unix_seconds() -> u64 {
 
 impl TestDb {
     pub async fn sqlite() -> Self {
+        Self::sqlite_migrated(None).await
+    }
+
+    /// A fresh SQLite database with the migrations up to `version` only, for a test of the
+    /// migrations after it (`migrate()` then applies the rest).
+    pub async fn sqlite_at(version: i64) -> Self {
+        Self::sqlite_migrated(Some(version)).await
+    }
+
+    async fn sqlite_migrated(version: Option<i64>) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = dir.path().join("test.db");
         let db = Db::connect_sqlite_file(&path).await.expect("open SQLite");
-        db.migrate().await.expect("migrate SQLite");
+        match version {
+            Some(version) => db.migrate_to(version).await.expect("migrate SQLite"),
+            None => db.migrate().await.expect("migrate SQLite"),
+        }
         Self { db, postgres_schema: None, sqlite_path: Some(path), _dir: Some(dir) }
     }
 
     /// A fresh schema on the test PostgreSQL server. Outside CI, an unreachable server skips
     /// the PostgreSQL half of the test with one loud line; in CI it fails the test.
     pub async fn postgres() -> Option<Self> {
+        Self::postgres_migrated(None).await
+    }
+
+    /// [`TestDb::sqlite_at`] on PostgreSQL.
+    pub async fn postgres_at(version: i64) -> Option<Self> {
+        Self::postgres_migrated(Some(version)).await
+    }
+
+    async fn postgres_migrated(version: Option<i64>) -> Option<Self> {
         let url = postgres_url();
         let admin = match PgPoolOptions::new().max_connections(1).connect(&url).await {
             Ok(pool) => pool,
@@ -90,7 +112,10 @@ impl TestDb {
         let options =
             PgConnectOptions::from_str(&url).expect("PostgreSQL URL").options([("search_path", schema.as_str())]);
         let db = Db::connect_postgres(options).await.expect("connect to PostgreSQL");
-        db.migrate().await.expect("migrate PostgreSQL");
+        match version {
+            Some(version) => db.migrate_to(version).await.expect("migrate PostgreSQL"),
+            None => db.migrate().await.expect("migrate PostgreSQL"),
+        }
         Some(Self { db, postgres_schema: Some(schema), sqlite_path: None, _dir: None })
     }
 

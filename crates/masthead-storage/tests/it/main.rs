@@ -3,6 +3,7 @@
 mod campaigns;
 mod changes;
 mod filter;
+mod guests;
 mod jobs;
 mod member_history;
 mod members_batch;
