@@ -6,6 +6,7 @@ pub mod authoring;
 pub mod campaigns;
 pub mod corrections;
 pub mod feed;
+pub mod guests;
 mod management;
 pub mod posts;
 pub mod presence;

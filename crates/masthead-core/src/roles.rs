@@ -71,7 +71,8 @@ pub enum Permission {
     ManageTags,
     /// The live news feed, editors' picks and membership goal campaigns.
     ManageNewsroom,
-    /// Invite, suspend and change the role of contributors and authors.
+    /// Invite, suspend and change the role of contributors and authors; add, edit and delete
+    /// guest contributors (bylines without accounts).
     ManageWriters,
     /// The same for editors and administrators.
     ManageAllStaff,

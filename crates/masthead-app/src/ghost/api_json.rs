@@ -207,12 +207,15 @@ fn author_with_roles(shape: &Shape<'_>, user: &StaffUser, post_count: Option<i64
     });
     with_other_social_accounts(&mut out);
     if shape.audience == Audience::Admin {
-        insert(&mut out, "email", json!(user.email));
+        // A guest contributor has no account: no address and no role (Ghost has no such user).
+        let email = (!user.is_guest()).then_some(user.email.as_str());
+        insert(&mut out, "email", json!(email));
         insert(&mut out, "status", json!(user.status.as_str()));
         insert(&mut out, "created_at", json!(ghost_time(user.created_at)));
         insert(&mut out, "updated_at", json!(ghost_time(user.updated_at)));
         if roles {
-            insert(&mut out, "roles", json!([role(user.role)]));
+            let roles: Vec<Value> = if user.is_guest() { Vec::new() } else { vec![role(user.role)] };
+            insert(&mut out, "roles", json!(roles));
         }
     }
     if let Some(count) = post_count {

@@ -17,6 +17,13 @@ use crate::ghost::format::{
 };
 use crate::{AppError, Newsroom};
 
+/// The domain of the address a guest contributor is exported with (see `Exporter::user`).
+pub const GUEST_EMAIL_DOMAIN: &str = "guest.invalid";
+
+pub fn guest_export_email(slug: &str) -> String {
+    format!("{slug}@{GUEST_EMAIL_DOMAIN}")
+}
+
 /// Ghost's role names, in the order of its `roles` table.
 const ROLES: [Role; 5] = [Role::Administrator, Role::Editor, Role::Author, Role::Contributor, Role::Owner];
 
@@ -32,7 +39,8 @@ impl Newsroom {
 pub async fn export_ghost(newsroom: &Newsroom, site_url: &str) -> Result<Value, AppError> {
     let posts = newsroom.db.all_posts().await?;
     let tags = newsroom.db.tags_with_counts().await?;
-    let staff = newsroom.db.staff().await?;
+    // Guest contributors too: their stories' `posts_authors` rows point at them.
+    let staff = newsroom.db.authors().await?;
     let newsletters = newsroom.db.newsletters(true).await?;
     let settings = newsroom.db.site_settings().await?;
     let tiers = newsroom.tiers().await?;
@@ -227,13 +235,17 @@ impl Exporter<'_> {
     }
 
     /// A staff row without any credential: Ghost's importer asks imported staff to reset
-    /// their password anyway.
+    /// their password anyway. Ghost has no guest contributors and requires an email address of
+    /// every user, so a guest is written as a suspended contributor (Ghost counts no seat for
+    /// one) at `<slug>@guest.invalid`, an address that can never receive mail (RFC 2606), which
+    /// our importer reads back as a guest.
     fn user(&self, user: &StaffUser) -> Value {
+        let email = if user.is_guest() { guest_export_email(user.slug.as_str()) } else { user.email.clone() };
         json!({
             "id": user.id,
             "name": user.name,
             "slug": user.slug,
-            "email": user.email,
+            "email": email,
             "profile_image": self.url(&user.profile_image),
             "cover_image": self.url(&user.cover_image),
             "bio": user.bio,
@@ -243,6 +255,7 @@ impl Exporter<'_> {
             "twitter": user.twitter,
             // Ghost: `inactive` is suspended; `locked` must set a password first (our invited).
             "status": match user.status {
+                _ if user.is_guest() => "inactive",
                 StaffStatus::Active => "active",
                 StaffStatus::Suspended => "inactive",
                 StaffStatus::Invited => "locked",

@@ -22,7 +22,7 @@ use std::io::{BufRead, Read, Seek};
 use std::path::Path;
 
 use masthead_core::{
-    EmailAddress, NavigationItem, Newsletter, NewsletterStatus, ObjectId, Post, PostStatus, PostType, Role,
+    AuthorKind, EmailAddress, NavigationItem, Newsletter, NewsletterStatus, ObjectId, Post, PostStatus, PostType, Role,
     SiteSettings, Slug, StaffStatus, StaffUser, Tag, TagVisibility, Timezone, Visibility,
 };
 use masthead_render::lexical::Document;
@@ -637,7 +637,18 @@ impl<'a> Importer<'a> {
         let email = row.trimmed("email")?.ok_or("field \"email\" is missing: staff are matched by email")?;
         let email = crate::newsroom::staff::normalise_email(&email)
             .map_err(|_| format!("{email:?} is not an email address"))?;
-        if let Some(existing) = self.newsroom.db.user_by_email(&email).await? {
+        // A guest contributor as our export writes one: no account, matched by slug.
+        let guest = email.ends_with(&format!("@{}", crate::ghost::export::GUEST_EMAIL_DOMAIN));
+        if guest
+            && let Some(slug) = row.trimmed("slug")?
+            && let Some(existing) = self.newsroom.db.user_by_slug(&slug).await?.filter(StaffUser::is_guest)
+        {
+            if let Some(file_id) = file_id {
+                self.users.insert(file_id, existing);
+            }
+            return Ok(Outcome::Present("already present: a guest contributor with this slug is kept as it is".into()));
+        }
+        if !guest && let Some(existing) = self.newsroom.db.user_by_email(&email).await? {
             if let Some(file_id) = file_id {
                 self.users.insert(file_id, existing.clone());
             }
@@ -666,7 +677,9 @@ impl<'a> Importer<'a> {
             ));
         }
         let (mut role, role_note) = role_from_ghost(file_id.as_ref().and_then(|id| roles.get(id)).map(String::as_str));
-        notes.extend(role_note);
+        if !guest {
+            notes.extend(role_note);
+        }
         // A site has one owner: the file's owner joins as an administrator where one exists.
         if role == Role::Owner && self.owner_exists {
             role = Role::Administrator;
@@ -675,7 +688,11 @@ impl<'a> Importer<'a> {
         // With no owner yet, a suspended owner could never be reinstated (only an owner or an
         // administrator can do that): the owner is invited instead, and regains access through
         // the password reset link.
-        let status = if role == Role::Owner {
+        let status = if guest {
+            // No account to suspend: a guest cannot sign in.
+            role = Role::Contributor;
+            StaffStatus::Active
+        } else if role == Role::Owner {
             notes.push("becomes this site's owner, invited (no password): request a password reset to sign in".into());
             StaffStatus::Invited
         } else {
@@ -694,8 +711,9 @@ impl<'a> Importer<'a> {
             id,
             name,
             slug,
-            email,
+            email: if guest { String::new() } else { email.clone() },
             role,
+            kind: if guest { AuthorKind::Guest } else { AuthorKind::Staff },
             status,
             bio: row.trimmed("bio")?,
             profile_image,
@@ -710,12 +728,12 @@ impl<'a> Importer<'a> {
             updated_at: row.time("updated_at")?.unwrap_or(now),
         };
         self.newsroom.db.insert_user(&user).await?;
-        if role == Role::Owner {
-            self.owner_exists = true;
-        } else {
-            self.suspended += 1;
+        match (guest, role) {
+            (true, _) => {}
+            (false, Role::Owner) => self.owner_exists = true,
+            (false, _) => self.suspended += 1,
         }
-        let key = user.email.clone();
+        let key = email;
         if let Some(file_id) = file_id {
             self.users.insert(file_id, user);
         }

@@ -81,6 +81,14 @@ fn refuse(what: &str) -> AppError {
 }
 
 impl Newsroom {
+    /// A member of staff; a guest contributor has no account to change.
+    async fn staff_account(&self, id: &ObjectId) -> Result<StaffUser, AppError> {
+        match self.db.user_by_id(id).await? {
+            Some(user) if !user.is_guest() => Ok(user),
+            _ => Err(AppError::NotFound("staff account")),
+        }
+    }
+
     /// Creates an invited account and mails a link to choose a password (with no SMTP, the
     /// invitation is kept without its link: `masthead user reset` makes one).
     pub async fn invite_staff(
@@ -112,7 +120,7 @@ impl Newsroom {
     }
 
     pub async fn change_role(&self, actor: &Actor, target: &ObjectId, role: Role) -> Result<StaffUser, AppError> {
-        let user = self.db.user_by_id(target).await?.ok_or(AppError::NotFound("staff account"))?;
+        let user = self.staff_account(target).await?;
         if role == Role::Owner || user.role == Role::Owner {
             return Err(AppError::invalid("role", "the owner role is handed on by the owner, not assigned"));
         }
@@ -130,7 +138,7 @@ impl Newsroom {
 
     /// Suspends (signing out every session) or reinstates an account.
     pub async fn set_suspended(&self, actor: &Actor, target: &ObjectId, suspended: bool) -> Result<(), AppError> {
-        let user = self.db.user_by_id(target).await?.ok_or(AppError::NotFound("staff account"))?;
+        let user = self.staff_account(target).await?;
         if user.id == actor.user_id {
             return Err(AppError::invalid("status", "you cannot suspend yourself"));
         }

@@ -235,6 +235,10 @@ impl Newsroom {
 
     pub async fn set_password(&self, user: &ObjectId, password: &str) -> Result<(), AppError> {
         check_password(password)?;
+        if self.db.user_by_id(user).await?.is_none_or(|u| u.is_guest()) {
+            // A guest contributor has no account to sign in to (the database refuses one too).
+            return Err(AppError::NotFound("staff account"));
+        }
         self.db.set_password_hash(user, &hash_password(password).await?).await?;
         Ok(())
     }
