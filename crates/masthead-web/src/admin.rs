@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod campaigns;
 pub mod feed;
+pub mod guests;
 pub mod history;
 pub mod integrations;
 pub mod manage;

@@ -496,7 +496,7 @@ pub async fn search_index_authors(State(state): State<AppState>, headers: Header
         let mut params = BrowseParams::parse(&Query::default(), &[], &[])?;
         params.page = masthead_storage::PageRequest::new(1, 100);
         let page = list(&state, Resource::Authors, &params).await?;
-        let staff = state.newsroom.db().staff().await?;
+        let staff = state.newsroom.db().authors().await?;
         let mut writers: Vec<&masthead_core::StaffUser> =
             page.items.iter().filter_map(|id| staff.iter().find(|u| u.id.as_str() == id)).collect();
         // Ghost's order: last changed first, then in the order they were made.

@@ -12,6 +12,7 @@ mod credentials;
 mod feeds;
 mod gating;
 mod ghost_diff;
+mod guests;
 mod home_and_archives;
 mod member_admin;
 mod members;
