@@ -262,7 +262,8 @@ pub async fn list(
         Some(list) => Ok(list),
         None => db.admin_posts(&filter, PageRequest::new(page, LIST_SIZE)).await,
     };
-    let (list, staff_list) = match (listed, db.staff().await) {
+    // Guest contributors are authors too: the list filters by them as by staff.
+    let (list, staff_list) = match (listed, db.authors().await) {
         (Ok(list), Ok(staff_list)) => (list, staff_list),
         (Err(e), _) | (_, Err(e)) => return internal(e),
     };
@@ -591,7 +592,8 @@ async fn editor_with(
         Ok(settings) => settings,
         Err(e) => return internal(e),
     };
-    let staff_list = match state.newsroom.db().staff().await {
+    // Staff and guest contributors (bylines without accounts) can be named as authors.
+    let staff_list = match state.newsroom.db().authors().await {
         Ok(list) => {
             list.into_iter().filter(|s| s.status != masthead_core::StaffStatus::Suspended).collect::<Vec<StaffUser>>()
         }
