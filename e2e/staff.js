@@ -14,3 +14,17 @@ module.exports.signIn = async function signIn(page, who) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.locator('.admin-bar')).toContainText(who.name);
 };
+
+/** Types `text` into the story editor, a paragraph for each blank-line-separated part. */
+module.exports.writeStory = async function writeStory(page, text) {
+  const { expect } = require('@playwright/test');
+  const story = page.getByRole('textbox', { name: 'Story' });
+  await expect(story).toBeVisible();
+  await story.click();
+  await page.keyboard.press('Control+End');
+  const parts = text.split('\n\n');
+  for (const [i, part] of parts.entries()) {
+    if (i > 0) await page.keyboard.press('Enter');
+    await page.keyboard.type(part);
+  }
+};

@@ -3,7 +3,7 @@
 // reports its length. Once the editor opts the story out, readers get neither player nor label.
 const { test, expect } = require('@playwright/test');
 const AxeBuilder = require('@axe-core/playwright').default;
-const { staff, signIn } = require('../staff');
+const { staff, signIn, writeStory } = require('../staff');
 
 const TITLE = 'Harbour bridge closes for repairs';
 const SLUG = '/harbour-bridge-closes-for-repairs/';
@@ -14,7 +14,7 @@ test('a published story gets a player with its label, the audio loads, and an op
   await signIn(page, staff.editor);
   await page.getByRole('link', { name: 'New story', exact: true }).click();
   await page.getByLabel('Title', { exact: true }).fill(TITLE);
-  await page.getByLabel('Story (Markdown)').fill('The harbour bridge closes on Monday for six weeks of repairs.\n\nFerries will run every twenty minutes, the council said.');
+  await writeStory(page, 'The harbour bridge closes on Monday for six weeks of repairs.\n\nFerries will run every twenty minutes, the council said.');
   await page.getByRole('button', { name: 'Publish' }).click();
   await expect(page.locator('.editor__status .status')).toHaveText('published');
   const editorUrl = page.url();

@@ -1,7 +1,7 @@
 // The newsroom: an editor writes, illustrates, previews and publishes a story; a contributor
 // cannot publish.
 const { test, expect } = require('@playwright/test');
-const { staff, signIn } = require('../staff');
+const { staff, signIn, writeStory } = require('../staff');
 
 async function anImage(page) {
   // Any JPEG will do: take a demo photo from the site.
@@ -16,20 +16,28 @@ test('an editor writes a story with an uploaded image, previews it, publishes it
   await signIn(page, staff.editor);
   await page.getByRole('link', { name: 'New story', exact: true }).click();
   await page.getByLabel('Title', { exact: true }).fill('Night ferry resumes crossings to Salen');
-  const body = page.getByLabel('Story (Markdown)');
-  await body.fill('The night ferry ran again on **Friday**, the port authority said.\n\n');
+  await writeStory(page, 'The night ferry ran again on ');
+  await page.keyboard.press('Control+b');
+  await page.keyboard.type('Friday');
+  await page.keyboard.press('Control+b');
+  await page.keyboard.type(', the port authority said.');
+  await expect(page.getByRole('textbox', { name: 'Story' }).locator('strong')).toHaveText('Friday');
 
-  // The live preview renders the Markdown as it will be published.
-  await expect(page.locator('[data-preview] strong')).toHaveText('Friday');
-
-  // An inline image through the toolbar, and a feature image with alt text, caption and credit.
-  await page.locator('input[data-upload=body]').setInputFiles(photo);
-  await expect(body).toHaveValue(/!\[harbour at dawn\]\(\/content\/images\/\d{4}\/\d{2}\/harbour-at-dawn-[0-9a-f]+\.jpg\)/);
+  // An image in the story through the toolbar's insert menu, and a feature image with alt
+  // text, caption and credit.
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('toolbar', { name: 'Formatting' }).getByRole('button', { name: 'Insert…' }).click();
+  await page.getByRole('listbox', { name: 'Insert' }).getByRole('option', { name: /^Image/ }).click();
+  await (await chooser).setFiles(photo);
+  const card = page.getByRole('group', { name: 'Image', exact: true });
+  await expect(card.locator('img')).toHaveAttribute('src', /^\/content\/images\/\d{4}\/\d{2}\/harbour-at-dawn-[0-9a-f]+\.jpg$/);
+  await card.getByLabel(/Alt text/).fill('harbour at dawn');
   await page.locator('input[data-upload=feature]').setInputFiles(photo);
   await expect(page.getByLabel('Image URL', { exact: true })).toHaveValue(/^\/content\/images\/.+\.jpg$/);
-  await page.getByLabel('Alt text', { exact: true }).fill('A ferry at a quay at dawn');
-  await page.getByLabel('Caption', { exact: true }).fill('The ferry at the Salen quay.');
-  await page.getByLabel('Credit', { exact: true }).fill('Photo: Edna Editor / The Korvet Independent');
+  const feature = page.getByRole('group', { name: 'Feature image' });
+  await feature.getByLabel('Alt text', { exact: true }).fill('A ferry at a quay at dawn');
+  await feature.getByLabel('Caption', { exact: true }).fill('The ferry at the Salen quay.');
+  await feature.getByLabel('Credit', { exact: true }).fill('Photo: Edna Editor / The Korvet Independent');
   await page.getByLabel('Tags').fill('Economy, Transport');
 
   await page.getByRole('button', { name: 'Save draft' }).click();
@@ -72,7 +80,7 @@ test('a contributor saves drafts but cannot publish', async ({ page }) => {
   await page.getByRole('link', { name: 'New story', exact: true }).click();
   await expect(page.getByRole('button', { name: 'Publish' })).toHaveCount(0);
   await page.getByLabel('Title', { exact: true }).fill('A contributor draft');
-  await page.getByLabel('Story (Markdown)').fill('Work in progress.');
+  await writeStory(page, 'Work in progress.');
   await page.getByRole('button', { name: 'Save draft' }).click();
   await expect(page.locator('.editor__status .status')).toHaveText('draft');
   await expect(page.getByRole('button', { name: 'Publish' })).toHaveCount(0);
@@ -124,7 +132,7 @@ test('two people with the same story open see each other, and the later save is 
   await signIn(cory, staff.contributor);
   await cory.getByRole('link', { name: 'New story', exact: true }).click();
   await cory.getByLabel('Title', { exact: true }).fill('Presence check: ferry timetable');
-  await cory.getByLabel('Story (Markdown)').fill('First draft.');
+  await writeStory(cory, 'First draft.');
   await cory.getByRole('button', { name: 'Save draft' }).click();
   await expect(cory.locator('.editor__status .status')).toHaveText('draft');
   const url = cory.url();
@@ -137,10 +145,10 @@ test('two people with the same story open see each other, and the later save is 
   await expect(cory.locator('.presence')).toHaveText(/Edna Editor also has this story open/, { timeout: 15_000 });
 
   // Both change it; the first save wins and the second is told, not silently overwritten.
-  await edna.getByLabel('Story (Markdown)').fill('Edna rewrote the opening.');
+  await edna.getByRole('textbox', { name: 'Story' }).fill('Edna rewrote the opening.');
   await edna.getByRole('button', { name: 'Save draft' }).click();
   await expect(edna.locator('.editor__status .status')).toHaveText('draft');
-  await cory.getByLabel('Story (Markdown)').fill('Cory kept typing.');
+  await cory.getByRole('textbox', { name: 'Story' }).fill('Cory kept typing.');
   await cory.getByRole('button', { name: 'Save draft' }).click();
   await expect(cory.getByRole('alert')).toContainText(/changed/i);
 

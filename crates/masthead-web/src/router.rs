@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/reset/{token}/", get(auth::reset_form_page).post(auth::reset))
         .route("/admin/posts/", get(posts::list).post(posts::create_post))
         .route("/admin/posts/new/", get(posts::new_post))
+        .route("/admin/posts/related/", get(posts::related_stories))
         .route("/admin/posts/{id}/", get(posts::edit_post).post(posts::update_post))
         .route("/admin/posts/{id}/delete/", get(posts::confirm_delete).post(posts::delete_post))
         .route("/admin/posts/{id}/notes/", post(history::add_note))

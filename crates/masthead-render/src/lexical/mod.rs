@@ -62,10 +62,20 @@ impl Document {
 /// A Lexical document holding one Markdown card with `markdown`: how a story written in
 /// Markdown opens in the rich-text editor, unchanged.
 pub fn markdown_document(markdown: &str) -> String {
+    one_card_document(serde_json::json!({ "type": "markdown", "version": 1, "markdown": markdown }))
+}
+
+/// A Lexical document holding one HTML card: how a story that has only HTML (an import from
+/// an older system, an API client) opens in the rich-text editor, unchanged.
+pub fn html_document(html: &str) -> String {
+    one_card_document(serde_json::json!({ "type": "html", "version": 1, "html": html }))
+}
+
+fn one_card_document(card: Value) -> String {
     serde_json::json!({
         "root": {
             "type": "root", "version": 1, "format": "", "indent": 0, "direction": null,
-            "children": [{ "type": "markdown", "version": 1, "markdown": markdown }],
+            "children": [card],
         }
     })
     .to_string()

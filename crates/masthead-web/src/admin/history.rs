@@ -152,15 +152,17 @@ pub async fn history(
     };
     let tz = super::posts::timezone(&state).await;
     let when = |t: time::OffsetDateTime| super::posts::local(&tz, Some(t), "%-d %b %Y, %H:%M:%S");
-    let current = post.markdown.clone().unwrap_or_else(|| post.html.clone());
+    // Markdown is compared as written; a rich-text story (or HTML) as its text, a line per
+    // paragraph, heading, list item or caption, so the comparison reads as the story does.
+    let text_of = |markdown: &Option<String>, html: &str| match markdown {
+        Some(markdown) => markdown.clone(),
+        None => masthead_render::html_to_plaintext(html),
+    };
+    let current = text_of(&post.markdown, &post.html);
     let compared = revisions.iter().find(|r| r.id == query.compare).or(revisions.first());
     let diff: Vec<DiffLine> = compared
         .map(|revision| {
-            let old = format!(
-                "# {}\n\n{}",
-                revision.title,
-                revision.markdown.clone().unwrap_or_else(|| revision.html.clone())
-            );
+            let old = format!("# {}\n\n{}", revision.title, text_of(&revision.markdown, &revision.html));
             let new = format!("# {}\n\n{}", post.title, current);
             TextDiff::from_lines(&old, &new)
                 .iter_all_changes()

@@ -356,6 +356,9 @@ pub struct EditorForm {
     updated_at: String,
     title: String,
     markdown: String,
+    /// The story as a Lexical document, from the rich-text editor. Empty when the page ran
+    /// without JavaScript: the Markdown field is then the story.
+    lexical: String,
     slug: String,
     custom_excerpt: String,
     tags: String,
@@ -424,6 +427,9 @@ struct EditorPost {
     updated_at: String,
     title: String,
     markdown: String,
+    /// What the rich-text editor opens: the story's Lexical document, or its Markdown or HTML
+    /// as one card.
+    document: String,
     slug: String,
     custom_excerpt: String,
     tags: String,
@@ -458,6 +464,12 @@ impl EditorPost {
             updated_at: post.updated_at.format(&Rfc3339).unwrap_or_default(),
             title: post.title.clone(),
             markdown: post.markdown.clone().unwrap_or_else(|| post.html.clone()),
+            document: match (&post.lexical, &post.markdown) {
+                (Some(lexical), _) => lexical.clone(),
+                (None, Some(markdown)) => masthead_render::lexical::markdown_document(markdown),
+                (None, None) if post.html.trim().is_empty() => String::new(),
+                (None, None) => masthead_render::lexical::html_document(&post.html),
+            },
             slug: post.slug.to_string(),
             custom_excerpt: text(&post.custom_excerpt),
             tags: post.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
@@ -492,6 +504,12 @@ impl EditorPost {
             updated_at: form.updated_at.clone(),
             title: form.title.clone(),
             markdown: form.markdown.clone(),
+            // A new story opens empty; a form sent without JavaScript opens as its Markdown.
+            document: match (form.lexical.trim().is_empty(), form.markdown.trim().is_empty()) {
+                (false, _) => form.lexical.clone(),
+                (true, false) => masthead_render::lexical::markdown_document(&form.markdown),
+                (true, true) => String::new(),
+            },
             slug: form.slug.clone(),
             custom_excerpt: form.custom_excerpt.clone(),
             tags: form.tags.clone(),
@@ -859,7 +877,11 @@ async fn save(state: &AppState, staff: &Staff, existing: Option<Post>, form: Edi
         post_type: PostType::Post,
         title: form.title.clone(),
         slug: optional(&form.slug),
-        body: PostBody::Markdown(form.markdown.replace("\r\n", "\n")),
+        body: if form.lexical.trim().is_empty() {
+            PostBody::Markdown(form.markdown.replace("\r\n", "\n"))
+        } else {
+            PostBody::Lexical(form.lexical.clone())
+        },
         feature_image: optional(&form.feature_image),
         feature_image_alt: optional(&form.feature_image_alt),
         feature_image_caption: optional(&form.feature_image_caption),
@@ -1004,13 +1026,81 @@ pub async fn delete_post(State(state): State<AppState>, SignedIn(staff): SignedI
 }
 
 #[derive(Deserialize)]
+pub struct RelatedQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// A published story as the editor's related-story card shows it (Ghost's bookmark metadata).
+#[derive(Serialize)]
+struct RelatedStory {
+    title: String,
+    url: String,
+    excerpt: String,
+    image: Option<String>,
+    author: Option<String>,
+    publisher: String,
+    icon: Option<String>,
+    published: String,
+}
+
+/// The site's published stories whose titles hold the words typed, latest first, for the
+/// editor's related-story card. Any staff member may link to any published story.
+pub async fn related_stories(
+    State(state): State<AppState>,
+    SignedIn(_staff): SignedIn,
+    Query(query): Query<RelatedQuery>,
+) -> Response {
+    let filter = AdminPostFilter {
+        status: Some(PostStatus::Published),
+        author: None,
+        tag: None,
+        text: Some(query.q.trim().to_owned()).filter(|q| !q.is_empty()),
+        only_by: None,
+        order: AdminPostOrder::LatestPublished,
+    };
+    let db = state.newsroom.db();
+    let (found, site) = match (db.admin_posts(&filter, PageRequest::new(1, 10)).await, db.site_settings().await) {
+        (Ok(found), Ok(site)) => (found, site),
+        (Err(e), _) | (_, Err(e)) => return internal(e),
+    };
+    let tz = timezone(&state).await;
+    let absolute = |url: &str| if url.starts_with('/') { format!("{}{url}", state.site_url) } else { url.to_owned() };
+    let stories: Vec<RelatedStory> = found
+        .items
+        .iter()
+        .map(|post| RelatedStory {
+            title: post.title.clone(),
+            url: masthead_app::ghost::api_json::post_url(&state.site_url, post),
+            excerpt: post.excerpt(),
+            image: post.feature_image.as_deref().map(absolute),
+            author: post.authors.first().map(|a| a.name.clone()),
+            publisher: site.title.clone(),
+            icon: site.icon.as_deref().map(absolute),
+            published: local(&tz, post.published_at, "%-d %B %Y"),
+        })
+        .collect();
+    ([(header::CACHE_CONTROL, PRIVATE)], Json(serde_json::json!({ "stories": stories }))).into_response()
+}
+
+#[derive(Deserialize)]
 pub struct PreviewForm {
     #[serde(default)]
     markdown: String,
+    /// A Lexical document: when given, it is what is rendered.
+    #[serde(default)]
+    lexical: String,
 }
 
-/// Markdown rendered and sanitised exactly as it will be published, for the live preview.
+/// Markdown or a Lexical document rendered and sanitised exactly as it will be published, for
+/// the live preview and the rich-text editor's conversion of a Markdown card.
 pub async fn preview_markdown(SignedIn(_staff): SignedIn, Form(form): Form<PreviewForm>) -> Response {
+    if !form.lexical.trim().is_empty() {
+        return match masthead_render::lexical::Document::parse(&form.lexical) {
+            Ok(document) => ([(header::CACHE_CONTROL, PRIVATE)], Html(document.render().html)).into_response(),
+            Err(error) => (StatusCode::UNPROCESSABLE_ENTITY, error.to_string()).into_response(),
+        };
+    }
     // The members-only marker is a comment, invisible as it is: the preview shows where it is.
     let html = masthead_render::markdown_to_html(&form.markdown).replacen(
         masthead_core::MEMBERS_ONLY_MARKER,

@@ -650,6 +650,111 @@ dual_db_test!(async fn every_save_keeps_a_version_that_can_be_compared_and_resto
     assert_eq!(db.revisions(&post.id).await.expect("revisions").len(), 2, "the replaced version is kept too");
 });
 
+fn lexical_story(heading: &str, paragraph: &str) -> String {
+    serde_json::json!({ "root": { "type": "root", "version": 1, "children": [
+        { "type": "heading", "version": 1, "tag": "h2", "children": [{ "type": "text", "version": 1, "text": heading, "format": 0 }] },
+        { "type": "paragraph", "version": 1, "children": [{ "type": "text", "version": 1, "text": paragraph, "format": 1 }] },
+    ] } })
+    .to_string()
+}
+
+/// The document the rich-text editor opens, from the page's JSON island.
+fn opened_document(page: &TestResponse) -> serde_json::Value {
+    let html = Html::parse_document(&page.text());
+    let island = text_of(&select(&html, "script#story-document")[0]);
+    let source: String = serde_json::from_str(&island).expect("a JSON string");
+    serde_json::from_str(&source).expect("a document")
+}
+
+dual_db_test!(async fn the_story_form_keeps_a_rich_text_document_and_opens_every_story_in_the_rich_editor(db) {
+    let app = TestApp::new(&db).await;
+    let (editor, cookie) = staff(&app, "Ed Itor", Role::Editor).await;
+    let document = lexical_story("What changed", "Two crossings a night.");
+    let form = |title: &str, lexical: &str, stamp: Option<String>| {
+        let mut form = format!("title={}&markdown=ignored&lexical={}&action=save&author_0={}", encode(title), encode(lexical), editor.id);
+        if let Some(stamp) = stamp {
+            form.push_str(&format!("&updated_at={stamp}"));
+        }
+        form
+    };
+    let created = send(&app, "POST", "/admin/posts/", Some(&cookie), &form("Night ferry", &document, None)).await;
+    assert_eq!(created.status, 303);
+    let post = app.db.post_by_slug(masthead_core::PostType::Post, "night-ferry").await.expect("read").expect("created");
+    assert_eq!(post.lexical.as_deref(), Some(document.as_str()), "the document is kept as the editor sent it");
+    assert_eq!(post.markdown, None, "the Markdown field is not the story when the rich editor sent one");
+    assert!(post.html.contains("<h2 id=\"what-changed\">What changed</h2>"), "{}", post.html);
+    assert!(post.html.contains("<strong>Two crossings a night.</strong>"), "{}", post.html);
+
+    // Reopened, the editor gets the same document.
+    let page = send(&app, "GET", &format!("/admin/posts/{}/", post.id), Some(&cookie), "").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(opened_document(&page), serde_json::from_str::<serde_json::Value>(&document).expect("json"));
+    assert!(page.text().contains("</script>") && !page.text().contains("<h2 id=\"what-changed\">What changed</h2></script>"));
+
+    // A broken document is refused with the reason, and what was typed is shown again.
+    let broken = send(&app, "POST", &format!("/admin/posts/{}/", post.id), Some(&cookie), &form("Night ferry, new headline", "{\"root\": ", Some(stamp(&post)))).await;
+    assert_eq!(broken.status, 422);
+    let html = Html::parse_document(&broken.text());
+    assert!(text_of(&select(&html, ".error")[0]).contains("lexical is not valid JSON"), "{}", broken.text());
+    assert_eq!(select(&html, "input[name=title]")[0].value().attr("value"), Some("Night ferry, new headline"));
+    assert_eq!(fresh(&app, &post).await.lexical.as_deref(), Some(document.as_str()), "nothing was stored");
+
+    // The history compares the story's text, not its markup.
+    let rewritten = lexical_story("What changed", "Three crossings a night.");
+    let saved = send(&app, "POST", &format!("/admin/posts/{}/", post.id), Some(&cookie), &form("Night ferry", &rewritten, Some(stamp(&post)))).await;
+    assert_eq!(saved.status, 303);
+    let history = Html::parse_document(&send(&app, "GET", &format!("/admin/posts/{}/history/", post.id), Some(&cookie), "").await.text());
+    let removed: Vec<String> = select(&history, ".diff--removed").iter().map(text_of).collect();
+    let added: Vec<String> = select(&history, ".diff--added").iter().map(text_of).collect();
+    assert_eq!((removed, added), (vec!["- Two crossings a night.".to_owned()], vec!["+ Three crossings a night.".to_owned()]));
+
+    // A Markdown story opens as one Markdown card; an HTML-only story as one HTML card.
+    let markdown = PostBuilder::draft("Water").authors(&[&editor]).markdown("Tanks **refill** at night.").create(&app.newsroom).await;
+    let page = send(&app, "GET", &format!("/admin/posts/{}/", markdown.id), Some(&cookie), "").await;
+    let card = &opened_document(&page)["root"]["children"][0];
+    assert_eq!((card["type"].as_str(), card["markdown"].as_str()), (Some("markdown"), Some("Tanks **refill** at night.")));
+    let html_only = PostBuilder::draft("Power").authors(&[&editor]).html("<p>Cuts at <em>six</em>.</p>").create(&app.newsroom).await;
+    let page = send(&app, "GET", &format!("/admin/posts/{}/", html_only.id), Some(&cookie), "").await;
+    let card = &opened_document(&page)["root"]["children"][0];
+    assert_eq!((card["type"].as_str(), card["html"].as_str()), (Some("html"), Some("<p>Cuts at <em>six</em>.</p>")));
+    // A new story opens empty, not as an empty Markdown card.
+    let new_story = send(&app, "GET", "/admin/posts/new/", Some(&cookie), "").await;
+    let island = text_of(&select(&Html::parse_document(&new_story.text()), "script#story-document")[0]);
+    assert_eq!(island, "\"\"");
+    // Saved from the form without JavaScript, a Markdown story stays Markdown.
+    let plain = format!("title=Water&markdown={}&action=save&author_0={}&updated_at={}", encode("Tanks refill by day."), editor.id, stamp(&markdown));
+    assert_eq!(send(&app, "POST", &format!("/admin/posts/{}/", markdown.id), Some(&cookie), &plain).await.status, 303);
+    let after = fresh(&app, &markdown).await;
+    assert_eq!((after.markdown.as_deref(), after.lexical.as_deref()), (Some("Tanks refill by day."), None));
+});
+
+dual_db_test!(async fn the_editor_finds_published_stories_for_a_related_story_card_and_previews_documents(db) {
+    let app = TestApp::new(&db).await;
+    let (editor, cookie) = staff(&app, "Ed Itor", Role::Editor).await;
+    let (_, contributor) = staff(&app, "Cory Contributor", Role::Contributor).await;
+    PostBuilder::published("Bridge reopens to traffic").authors(&[&editor]).markdown("The bridge is open.").create(&app.newsroom).await;
+    PostBuilder::draft("Bridge draft not yet out").authors(&[&editor]).create(&app.newsroom).await;
+    PostBuilder::published("Water rationing eases").authors(&[&editor]).create(&app.newsroom).await;
+
+    let found = send(&app, "GET", "/admin/posts/related/?q=bridge", Some(&contributor), "").await;
+    assert_eq!(found.status, 200);
+    assert_eq!(found.header("cache-control"), Some("private, no-store"));
+    let json: serde_json::Value = serde_json::from_str(&found.text()).expect("json");
+    let stories = json["stories"].as_array().expect("stories");
+    assert_eq!(stories.len(), 1, "only published stories whose titles match: {json}");
+    assert_eq!(stories[0]["title"], "Bridge reopens to traffic");
+    assert_eq!(stories[0]["author"], "Ed Itor");
+    assert!(stories[0]["url"].as_str().is_some_and(|u| u.starts_with("http") && u.ends_with("/bridge-reopens-to-traffic/")), "{json}");
+    let anonymous = send(&app, "GET", "/admin/posts/related/?q=bridge", None, "").await;
+    assert_ne!(anonymous.status, 200, "staff only");
+
+    let preview = send(&app, "POST", "/admin/preview/", Some(&cookie), &format!("lexical={}", encode(&lexical_story("Heading", "Bold")))).await;
+    assert_eq!(preview.status, 200);
+    assert!(preview.text().contains("<h2 id=\"heading\">Heading</h2>") && preview.text().contains("<strong>Bold</strong>"), "{}", preview.text());
+    let broken = send(&app, "POST", "/admin/preview/", Some(&cookie), "lexical=%7B").await;
+    assert_eq!(broken.status, 422);
+});
+
 dual_db_test!(async fn staff_are_invited_promoted_within_bounds_and_suspended(db) {
     let app = TestApp::mailing(&db).await;
     let (_, editor_cookie) = staff(&app, "Ed Itor", Role::Editor).await;

@@ -1,0 +1,202 @@
+// The rich-text story editor: a story written with the keyboard, the insert menu and the
+// toolbar (heading, list, link, image with caption and credit, embed, footnote, table,
+// members-only divider) reads on the site as written, and is stored as a Lexical document; a
+// story written in Markdown earlier opens, saves and converts; pictures pasted are uploaded.
+const { test, expect } = require('@playwright/test');
+const AxeBuilder = require('@axe-core/playwright').default;
+const { staff, signIn } = require('../staff');
+
+async function aPhoto(page, name) {
+  await page.goto('/');
+  const src = await page.locator('.front__lead img').getAttribute('src');
+  const response = await page.request.get(src);
+  return { name, mimeType: 'image/jpeg', buffer: await response.body() };
+}
+
+// Types `command` at the start of an empty line and chooses it from the insert menu.
+async function insert(page, command) {
+  await page.keyboard.type('/' + command);
+  await expect(page.getByRole('listbox', { name: 'Insert' }).getByRole('option').first()).toContainText('/' + command);
+  await page.keyboard.press('Enter');
+}
+
+// Puts the caret in the empty paragraph after the last card.
+async function after(story) {
+  await story.locator('p.me-p').last().click();
+}
+
+test('a story written in the rich editor reads as written, with its members-only part kept for members', async ({ page, browser }, testInfo) => {
+  test.setTimeout(90_000);
+  const photo = await aPhoto(page, 'salen quay.jpg');
+  await signIn(page, staff.editor);
+  await page.getByRole('link', { name: 'New story', exact: true }).click();
+  await page.getByLabel('Title', { exact: true }).fill('Ferry crew keeps the night crossing going');
+  const story = page.getByRole('textbox', { name: 'Story' });
+  await expect(story).toBeVisible();
+  // Without JavaScript the Markdown field is the story; with it, the rich editor replaces it.
+  await expect(page.getByLabel('Story (Markdown)')).toBeHidden();
+
+  await story.click();
+  await page.keyboard.type('The night ferry ran again on ');
+  await page.keyboard.press('Control+b');
+  await page.keyboard.type('Friday');
+  await page.keyboard.press('Control+b');
+  await page.keyboard.type(', says the ');
+  await page.keyboard.type('port timetable');
+  for (let i = 0; i < 'port timetable'.length; i++) await page.keyboard.press('Shift+ArrowLeft');
+  await page.keyboard.press('Control+k');
+  await page.getByLabel('Link to').fill('https://example.org/timetable');
+  await page.getByLabel('Link to').press('Enter');
+  await page.keyboard.press('End');
+  await page.keyboard.type('.');
+  // A footnote, from the toolbar.
+  await page.getByRole('toolbar', { name: 'Formatting' }).getByRole('button', { name: 'Footnote' }).click();
+  await page.getByLabel('Footnote text').fill('Port authority statement, 5 December.');
+  await page.getByRole('button', { name: 'Add footnote' }).click();
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+
+  await insert(page, 'heading');
+  await page.keyboard.type('What changed');
+  await page.keyboard.press('Enter');
+  await insert(page, 'list');
+  await page.keyboard.type('Two crossings a night');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('A second engineer on board');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Enter');
+
+  // An image: chosen, uploaded with progress, then described.
+  const chooser = page.waitForEvent('filechooser');
+  await insert(page, 'image');
+  await (await chooser).setFiles(photo);
+  const image = page.getByRole('group', { name: 'Image', exact: true });
+  await expect(image.locator('img')).toHaveAttribute('src', /^\/content\/images\/\d{4}\/\d{2}\/salen-quay-[0-9a-f]+\.jpg$/);
+  await image.getByLabel(/Alt text/).fill('The ferry at the Salen quay at dawn');
+  await image.getByLabel('Caption').fill('The ferry at the Salen quay.');
+  await image.getByLabel('Credit').fill('Photo: Edna Editor');
+
+  await after(story);
+  await insert(page, 'embed');
+  const embed = page.getByRole('group', { name: 'Embed', exact: true });
+  await embed.getByLabel(/Address/).fill('https://www.youtube.com/watch?v=aqz-KE-bpKQ');
+  await expect(embed).toContainText('YouTube');
+
+  await after(story);
+  await insert(page, 'table');
+  await page.keyboard.type('Week');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Crossings');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Cancelled');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('First');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('9');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('2');
+  await page.getByLabel('Table caption').fill('Crossings per night');
+
+  await after(story);
+  await insert(page, 'members');
+  await page.keyboard.type('Members read how the crew kept the engines running.');
+  await expect(page.locator('.me-count')).toContainText(/\d+ words · \d+ min read/);
+
+  // The editor is keyboard operable and labelled: axe finds nothing serious with cards open.
+  const axe = await new AxeBuilder({ page }).include('form.editor').analyze();
+  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+
+  await page.getByLabel('Visibility').selectOption('members');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.locator('.editor__status .status')).toHaveText('published');
+
+  // The Admin API gives the document back, with the HTML readers get.
+  const origin = new URL(page.url()).origin;
+  const api = await page.request.get('/ghost/api/admin/posts/slug/ferry-crew-keeps-the-night-crossing-going/?formats=lexical,html', { headers: { Origin: origin } });
+  expect(api.status()).toBe(200);
+  const post = (await api.json()).posts[0];
+  const types = [];
+  const walk = (node) => {
+    types.push(node.type);
+    (node.children || []).forEach(walk);
+  };
+  walk(JSON.parse(post.lexical).root);
+  for (const type of ['heading', 'list', 'link', 'footnote', 'image', 'embed', 'table', 'paywall']) expect(types).toContain(type);
+  expect(post.html).toContain('kg-image-card');
+
+  // A reader without an account: every part, but not the members-only part.
+  const reader = await (await browser.newContext({ baseURL: testInfo.project.use.baseURL })).newPage();
+  await reader.goto('/ferry-crew-keeps-the-night-crossing-going/');
+  const body = reader.locator('.article__body');
+  await expect(body.locator('strong')).toHaveText('Friday');
+  await expect(body.locator('a[href="https://example.org/timetable"]')).toHaveText('port timetable');
+  await expect(body.locator('h2')).toHaveText('What changed');
+  await expect(body.locator('ul li')).toHaveText(['Two crossings a night', 'A second engineer on board']);
+  const figure = body.locator('figure.kg-image-card');
+  await expect(figure.locator('img')).toHaveAttribute('alt', 'The ferry at the Salen quay at dawn');
+  expect(await figure.locator('img').evaluate((img) => img.complete && img.naturalWidth > 0)).toBe(true);
+  await expect(figure.locator('figcaption')).toContainText('The ferry at the Salen quay.');
+  await expect(figure.locator('.kg-image-credit')).toHaveText('Photo: Edna Editor');
+  await expect(body.locator('.kg-embed-card iframe')).toHaveAttribute('src', 'https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ');
+  await expect(reader.locator('#fn-1')).toContainText('Port authority statement, 5 December.');
+  const table = body.locator('.kg-table-card table');
+  await expect(table.locator('thead th')).toHaveText(['Week', 'Crossings', 'Cancelled']);
+  await expect(table.locator('caption')).toHaveText('Crossings per night');
+  expect(await reader.content()).not.toContain('kept the engines running');
+
+  // Staff read it whole.
+  await page.goto('/ferry-crew-keeps-the-night-crossing-going/');
+  await expect(page.locator('.article__body')).toContainText('kept the engines running');
+});
+
+test('a story written in Markdown opens in the rich editor, saves unchanged and converts to rich text', async ({ page }) => {
+  await signIn(page, staff.editor);
+  const origin = new URL(page.url()).origin;
+  // Written before the rich editor, through the form as it works without JavaScript.
+  const created = await page.request.post('/admin/posts/', {
+    headers: { Origin: origin },
+    form: { title: 'Water rationing eases', markdown: 'The district has water **six hours** a day.\n\n## What to expect\n\nTanks refill at night.', action: 'save' },
+    maxRedirects: 0,
+  });
+  expect(created.status()).toBe(303);
+  const editorUrl = new URL(created.headers().location, origin).toString();
+
+  await page.goto(editorUrl);
+  const card = page.getByRole('group', { name: 'Markdown', exact: true });
+  await expect(card.getByLabel('Markdown', { exact: true })).toHaveValue(/six hours/);
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /saved/i })).toBeVisible();
+  const preview = await page.getByRole('link', { name: 'Preview', exact: true }).getAttribute('href');
+  const shown = await page.request.get(preview);
+  expect(await shown.text()).toContain('<strong>six hours</strong>');
+
+  // Converted, the Markdown becomes rich text: a heading, a paragraph with bold.
+  await card.getByRole('button', { name: 'Convert to rich text' }).click();
+  const story = page.getByRole('textbox', { name: 'Story' });
+  await expect(story.locator('h2')).toHaveText('What to expect');
+  await expect(story.locator('strong, .me-bold').first()).toHaveText('six hours');
+  await expect(page.getByRole('group', { name: 'Markdown', exact: true })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /saved/i })).toBeVisible();
+  const id = editorUrl.match(/\/admin\/posts\/([0-9a-f]{24})\//)[1];
+  const api = await page.request.get(`/ghost/api/admin/posts/${id}/?formats=lexical`, { headers: { Origin: origin } });
+  const lexical = JSON.parse((await api.json()).posts[0].lexical);
+  expect(lexical.root.children.map((node) => node.type)).toEqual(['paragraph', 'heading', 'paragraph']);
+});
+
+test('a picture pasted into the story is uploaded and becomes an image card', async ({ page }) => {
+  const photo = await aPhoto(page, 'pasted.jpg');
+  await signIn(page, staff.editor);
+  await page.getByRole('link', { name: 'New story', exact: true }).click();
+  const story = page.getByRole('textbox', { name: 'Story' });
+  await story.click();
+  await page.keyboard.type('Before the picture.');
+  await story.evaluate((element, bytes) => {
+    const file = new File([new Uint8Array(bytes)], 'pasted.jpg', { type: 'image/jpeg' });
+    const data = new DataTransfer();
+    data.items.add(file);
+    element.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, Array.from(photo.buffer));
+  await expect(page.getByRole('group', { name: 'Image', exact: true }).locator('img')).toHaveAttribute('src', /^\/content\/images\/.+\.jpg$/);
+});
