@@ -1,7 +1,8 @@
 // The rich-text story editor: a story written with the keyboard, the insert menu and the
 // toolbar (heading, list, link, image with caption and credit, embed, footnote, table,
 // members-only divider) reads on the site as written, and is stored as a Lexical document; a
-// story written in Markdown earlier opens, saves and converts; pictures pasted are uploaded.
+// story written in Markdown earlier opens, saves and converts; pictures pasted or dropped are
+// uploaded, and pasted documents are cleaned to the story's own parts.
 const { test, expect } = require('@playwright/test');
 const AxeBuilder = require('@axe-core/playwright').default;
 const { staff, signIn } = require('../staff');
@@ -185,18 +186,65 @@ test('a story written in Markdown opens in the rich editor, saves unchanged and 
   expect(lexical.root.children.map((node) => node.type)).toEqual(['paragraph', 'heading', 'paragraph']);
 });
 
-test('a picture pasted into the story is uploaded and becomes an image card', async ({ page }) => {
+test('pictures pasted or dropped are uploaded as image cards, and text pasted from a word processor keeps only the story\'s own parts', async ({ page }) => {
   const photo = await aPhoto(page, 'pasted.jpg');
   await signIn(page, staff.editor);
   await page.getByRole('link', { name: 'New story', exact: true }).click();
   const story = page.getByRole('textbox', { name: 'Story' });
   await story.click();
   await page.keyboard.type('Before the picture.');
-  await story.evaluate((element, bytes) => {
-    const file = new File([new Uint8Array(bytes)], 'pasted.jpg', { type: 'image/jpeg' });
+  const send = (kind, bytes) =>
+    story.evaluate((element, [kind, bytes]) => {
+      const file = new File([new Uint8Array(bytes)], kind + '.jpg', { type: 'image/jpeg' });
+      const data = new DataTransfer();
+      data.items.add(file);
+      if (kind === 'pasted') {
+        element.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      } else {
+        const box = element.getBoundingClientRect();
+        const at = { clientX: box.left + 20, clientY: box.top + 20, bubbles: true, cancelable: true, dataTransfer: data };
+        element.dispatchEvent(new DragEvent('dragover', at));
+        element.dispatchEvent(new DragEvent('drop', at));
+      }
+    }, [kind, Array.from(bytes)]);
+  await send('pasted', photo.buffer);
+  const images = page.getByRole('group', { name: 'Image', exact: true }).locator('img');
+  await expect(images).toHaveCount(1);
+  await expect(images.first()).toHaveAttribute('src', /^\/content\/images\/\d{4}\/\d{2}\/pasted-[0-9a-f]+\.jpg$/);
+  await send('dropped', photo.buffer);
+  await expect(images).toHaveCount(2);
+  await expect(images.nth(1)).toHaveAttribute('src', /^\/content\/images\/\d{4}\/\d{2}\/dropped-[0-9a-f]+\.jpg$/);
+
+  // From a word processor: its fonts, colours, classes and wrappers go; headings, bold, italics,
+  // links and lists stay.
+  await story.locator('p.me-p').last().click();
+  const html =
+    '<meta charset="utf-8"><b id="docs-internal-guid-1" style="font-weight:normal;">' +
+    '<h2 style="font-family:Arial;color:#333">Shelters</h2>' +
+    '<p dir="ltr" style="font-size:11pt"><span style="font-family:Calibri;color:#ff0000;font-weight:700">Open</span> <span style="font-style:italic">all night</span>, <a href="https://example.org/map" class="x">see the map</a>.</p>' +
+    '<ul><li style="font-size:11pt"><span>School basement</span></li><li><span>Metro station</span></li></ul>' +
+    '<div class="MsoNormal"><font face="Times">Old word processor text</font></div></b>';
+  await story.evaluate((element, html) => {
     const data = new DataTransfer();
-    data.items.add(file);
+    data.setData('text/html', html);
+    data.setData('text/plain', 'Shelters');
     element.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-  }, Array.from(photo.buffer));
-  await expect(page.getByRole('group', { name: 'Image', exact: true }).locator('img')).toHaveAttribute('src', /^\/content\/images\/.+\.jpg$/);
+  }, html);
+  await expect(story.locator('h2')).toHaveText('Shelters');
+  const saved = JSON.parse(await page.locator('input[name=lexical]').inputValue());
+  const nodes = [];
+  const walk = (node) => {
+    nodes.push(node);
+    (node.children || []).forEach(walk);
+  };
+  walk(saved.root);
+  const text = (wanted) => nodes.find((node) => node.type === 'text' && node.text === wanted);
+  expect(text('Open').format & 1).toBe(1);
+  expect(text('all night').format & 2).toBe(2);
+  expect(nodes.find((node) => node.type === 'link').url).toBe('https://example.org/map');
+  expect(nodes.filter((node) => node.type === 'listitem').length).toBe(2);
+  expect(nodes.some((node) => node.type === 'text' && node.text.includes('Old word processor text'))).toBe(true);
+  // Nothing of the source's styling survives into the document.
+  expect(nodes.filter((node) => node.style).map((node) => node.style)).toEqual([]);
+  expect(JSON.stringify(saved)).not.toMatch(/Calibri|#ff0000|MsoNormal|docs-internal/);
 });
