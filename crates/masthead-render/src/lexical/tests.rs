@@ -261,6 +261,12 @@ fn a_markdown_story_opens_as_one_markdown_card_and_renders_the_same() {
 }
 
 #[test]
+fn an_html_story_opens_as_one_html_card() {
+    let card = &serde_json::from_str::<Value>(&html_document("<p>x</p>")).expect("json")["root"]["children"][0];
+    assert_eq!((card["type"].as_str(), card["html"].as_str()), (Some("html"), Some("<p>x</p>")));
+}
+
+#[test]
 fn what_is_not_a_document_is_refused_with_the_reason() {
     assert!(matches!(Document::parse("{"), Err(LexicalError::NotJson(_))));
     assert_eq!(Document::parse("{\"children\": []}"), Err(LexicalError::NoRoot));
