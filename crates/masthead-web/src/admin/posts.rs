@@ -1072,7 +1072,9 @@ pub async fn related_stories(
         .map(|post| RelatedStory {
             title: post.title.clone(),
             url: masthead_app::ghost::api_json::post_url(&state.site_url, post),
-            excerpt: post.excerpt(),
+            // The card is shown to every reader of the story it sits in: a gated story's own
+            // text is not theirs to read, only its custom excerpt, which is always public.
+            excerpt: if post.is_gated() { post.custom_excerpt.clone().unwrap_or_default() } else { post.excerpt() },
             image: post.feature_image.as_deref().map(absolute),
             author: post.authors.first().map(|a| a.name.clone()),
             publisher: site.title.clone(),

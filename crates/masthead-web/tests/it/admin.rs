@@ -735,16 +735,28 @@ dual_db_test!(async fn the_editor_finds_published_stories_for_a_related_story_ca
     PostBuilder::published("Bridge reopens to traffic").authors(&[&editor]).markdown("The bridge is open.").create(&app.newsroom).await;
     PostBuilder::draft("Bridge draft not yet out").authors(&[&editor]).create(&app.newsroom).await;
     PostBuilder::published("Water rationing eases").authors(&[&editor]).create(&app.newsroom).await;
+    PostBuilder::published("Bridge inquiry, for members")
+        .authors(&[&editor])
+        .markdown("What the inspectors found.")
+        .visibility(masthead_core::Visibility::Members)
+        .create(&app.newsroom)
+        .await;
 
     let found = send(&app, "GET", "/admin/posts/related/?q=bridge", Some(&contributor), "").await;
     assert_eq!(found.status, 200);
     assert_eq!(found.header("cache-control"), Some("private, no-store"));
     let json: serde_json::Value = serde_json::from_str(&found.text()).expect("json");
     let stories = json["stories"].as_array().expect("stories");
-    assert_eq!(stories.len(), 1, "only published stories whose titles match: {json}");
-    assert_eq!(stories[0]["title"], "Bridge reopens to traffic");
-    assert_eq!(stories[0]["author"], "Ed Itor");
-    assert!(stories[0]["url"].as_str().is_some_and(|u| u.starts_with("http") && u.ends_with("/bridge-reopens-to-traffic/")), "{json}");
+    let titles: Vec<&str> = stories.iter().filter_map(|s| s["title"].as_str()).collect();
+    assert_eq!(titles.len(), 2, "only published stories whose titles match: {json}");
+    assert!(titles.contains(&"Bridge reopens to traffic") && titles.contains(&"Bridge inquiry, for members"), "{json}");
+    let open = stories.iter().find(|s| s["title"] == "Bridge reopens to traffic").expect("found");
+    assert_eq!(open["author"], "Ed Itor");
+    assert_eq!(open["excerpt"], "The bridge is open.");
+    assert!(open["url"].as_str().is_some_and(|u| u.starts_with("http") && u.ends_with("/bridge-reopens-to-traffic/")), "{json}");
+    // A members' story's text would be shown to every reader of the card: it is not given.
+    let gated = stories.iter().find(|s| s["title"] == "Bridge inquiry, for members").expect("found");
+    assert_eq!(gated["excerpt"], "", "{json}");
     let anonymous = send(&app, "GET", "/admin/posts/related/?q=bridge", None, "").await;
     assert_ne!(anonymous.status, 200, "staff only");
 
