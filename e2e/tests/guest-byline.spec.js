@@ -1,9 +1,19 @@
-// Guest contributors: an editor adds one (a byline without an account), names them as a
-// story's author and publishes; the public byline links to their author page with the bio.
+// Guest contributors: an editor adds one (a byline without an account) and uploads their photo,
+// names them as a story's author and publishes; the public byline links to their author page
+// with the bio and the photo.
 const { test, expect } = require('@playwright/test');
 const { staff, signIn, writeStory } = require('../staff');
 
+async function anImage(page) {
+  // Any JPEG will do: take a demo photo from the site.
+  await page.goto('/');
+  const src = await page.locator('.front__lead img').getAttribute('src');
+  const response = await page.request.get(src);
+  return { name: 'helga.jpg', mimeType: 'image/jpeg', buffer: await response.body() };
+}
+
 test('an editor adds a guest contributor, bylines a story with them, and readers reach their author page', async ({ page }) => {
+  const photo = await anImage(page);
   await signIn(page, staff.editor);
   await page.getByRole('link', { name: 'Guest contributors' }).click();
   await expect(page.locator('h1')).toHaveText('Guest contributors');
@@ -19,6 +29,16 @@ test('an editor adds a guest contributor, bylines a story with them, and readers
   await page.getByLabel('X (Twitter)').fill('@helga_oped');
   await page.getByRole('button', { name: 'Add guest contributor' }).click();
   await expect(page.locator('h1')).toHaveText('Helga Op-Ed');
+
+  // A profile photo, uploaded on the guest's page: the upload fills in its address.
+  await page.getByLabel('Upload a profile photo').setInputFiles(photo);
+  const address = page.getByRole('textbox', { name: /^Profile photo/ });
+  await expect(address).toHaveValue(/^\/content\/images\/\d{4}\/\d{2}\/helga-[0-9a-f]+\.jpg$/);
+  const photoUrl = await address.inputValue();
+  const saved = page.waitForResponse((r) => r.request().method() === 'POST' && /\/admin\/guests\/[^/]+\/$/.test(r.url()));
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  expect((await saved).status()).toBe(303);
+  await expect(address).toHaveValue(photoUrl);
 
   // The story: written by the editor, bylined to the guest alone.
   await page.getByRole('link', { name: 'New story', exact: true }).click();
@@ -40,6 +60,9 @@ test('an editor adds a guest contributor, bylines a story with them, and readers
   await expect(readerPage).toHaveURL(/\/author\/helga-op-ed\/$/);
   await expect(readerPage.locator('h1.archive-header__title')).toHaveText('Helga Op-Ed');
   await expect(readerPage.locator('.archive-header__description')).toHaveText('Former harbour master, writes on shipping.');
+  const avatar = readerPage.locator('.archive-header img.author-avatar');
+  await expect(avatar).toHaveAttribute('src', photoUrl);
+  await expect.poll(() => avatar.evaluate((img) => img.complete && img.naturalWidth > 0)).toBe(true);
   await expect(readerPage.locator('.archive-list')).toContainText('Why the harbour needs a second pier');
   await reader.close();
 });

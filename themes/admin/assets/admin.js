@@ -1,3 +1,51 @@
+// Image upload by picking a file, for any admin form: `<input type=file data-upload="NAME">`
+// sends the file to /admin/uploads/ and writes the returned address into the same form's
+// `[data-upload-target=NAME]` field (the story's feature image, a guest's profile photo). A
+// picker with no such field hands the address to `other` (the editor puts it into the text).
+// Progress and errors show in `status`, when there is one. Without JavaScript the address is typed.
+var adminUploads = (function () {
+  'use strict';
+  function upload(file, status) {
+    var data = new FormData();
+    data.append('file', file);
+    if (status) status.textContent = 'Uploading ' + file.name + '…';
+    return fetch('/admin/uploads/', { method: 'POST', body: data, credentials: 'same-origin', headers: { 'Accept': 'application/json' } }).then(function (r) {
+      return r.json().then(function (json) {
+        if (!r.ok) throw new Error(json.error || 'Upload failed');
+        if (status) status.textContent = '';
+        return json.url;
+      });
+    }).catch(function (error) {
+      if (status) status.textContent = error.message;
+      throw error;
+    });
+  }
+  function bind(form, status, other) {
+    form.querySelectorAll('input[type=file][data-upload]').forEach(function (input) {
+      input.addEventListener('change', function () {
+        if (!input.files.length) return;
+        var name = input.dataset.upload;
+        var file = input.files[0];
+        input.value = '';
+        upload(file, status).then(function (url) {
+          var target = form.querySelector('[data-upload-target="' + name + '"]');
+          if (target) target.value = url;
+          else if (other) other(url, file);
+        });
+      });
+    });
+  }
+  return { upload: upload, bind: bind };
+})();
+
+// Forms other than the story editor that take an upload (guest contributors' profile photo).
+(function () {
+  'use strict';
+  document.querySelectorAll('form[data-uploads]').forEach(function (form) {
+    adminUploads.bind(form, form.querySelector('[data-upload-state]'));
+  });
+})();
+
 // Progressive enhancement for the editor: formatting toolbar, live preview, image upload by
 // picking, dragging or pasting, and autosave of drafts. Without JavaScript the form still works.
 (function () {
@@ -53,32 +101,9 @@
     if (button) actions[button.dataset.md]();
   });
 
-  function upload(file) {
-    var data = new FormData();
-    data.append('file', file);
-    if (state) state.textContent = 'Uploading ' + file.name + '…';
-    return post('/admin/uploads/', data).then(function (r) {
-      return r.json().then(function (json) {
-        if (!r.ok) throw new Error(json.error || 'Upload failed');
-        if (state) state.textContent = '';
-        return json.url;
-      });
-    }).catch(function (error) {
-      if (state) state.textContent = error.message;
-      throw error;
-    });
-  }
-  form.querySelectorAll('input[type=file][data-upload]').forEach(function (input) {
-    input.addEventListener('change', function () {
-      if (!input.files.length) return;
-      var target = input.dataset.upload;
-      var file = input.files[0];
-      input.value = '';
-      upload(file).then(function (url) {
-        if (target === 'feature') form.querySelector('[data-upload-target=feature]').value = url;
-        else insert('![', '](' + url + ')', file.name.replace(/\.[^.]+$/, ''));
-      });
-    });
+  function upload(file) { return adminUploads.upload(file, state); }
+  adminUploads.bind(form, state, function (url, file) {
+    insert('![', '](' + url + ')', file.name.replace(/\.[^.]+$/, ''));
   });
   function uploadAll(files) {
     Array.prototype.forEach.call(files, function (file) {

@@ -2,6 +2,7 @@
 //! imports unchanged.
 
 use masthead_app::mail::newsletters::NewsletterInput;
+use masthead_app::newsroom::guests::GuestInput;
 use masthead_core::{Actor, Post, PostStatus, PostType, Role, StaffStatus, TagVisibility, Visibility};
 use masthead_storage::Backend;
 use masthead_test_utils::{PostBuilder, StaffBuilder, TestApp, TestDb, dual_db_test};
@@ -163,5 +164,71 @@ dual_db_test!(async fn an_export_imports_into_a_fresh_site_unchanged(db) {
         newsletter_view(db.newsletters(true).await.expect("newsletters"))
     );
     assert_eq!(target_db.site_settings().await.expect("settings"), db.site_settings().await.expect("settings"));
+    target_db.finish().await;
+});
+
+dual_db_test!(async fn a_guest_contributor_comes_back_as_a_guest_with_their_byline(db) {
+    let app = TestApp::new(&db).await;
+    let newsroom = &app.newsroom;
+    let olga = newsroom.add_staff("Olga Owner", "olga@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
+    let owner = Actor { user_id: olga.id.clone(), role: Role::Owner };
+    let gita = newsroom
+        .add_guest(&owner, &GuestInput {
+            name: "Gita Guest".into(),
+            slug: "gita-guest".into(),
+            bio: "Writes op-eds from Lviv.".into(),
+            profile_image: "/content/images/2026/12/gita.jpg".into(),
+            website: "https://gita.example.org".into(),
+            ..GuestInput::default()
+        })
+        .await
+        .expect("guest");
+    let story = PostBuilder::published("Why the night trains matter").authors(&[&gita, &olga]).create(newsroom).await;
+
+    let export = newsroom.export_ghost(SITE).await.expect("export");
+
+    // Ghost needs an address for every user and has no guests: a suspended contributor at an
+    // address that can never receive mail.
+    let data = &export["db"][0]["data"];
+    let user = data["users"].as_array().expect("users").iter().find(|u| u["slug"] == "gita-guest").expect("the guest is exported");
+    assert_eq!(user["email"], "gita-guest@guest.invalid");
+    assert_eq!(user["status"], "inactive");
+    assert_eq!(user["profile_image"], "__GHOST_URL__/content/images/2026/12/gita.jpg");
+    let role_id = data["roles_users"].as_array().expect("roles_users").iter().find(|l| l["user_id"] == gita.id.as_str()).expect("a role")["role_id"].clone();
+    let role = data["roles"].as_array().expect("roles").iter().find(|r| r["id"] == role_id).expect("the role");
+    assert_eq!(role["name"], "Contributor");
+
+    let target_db = fresh_like(&db).await;
+    let target = TestApp::new(&target_db).await;
+    let bytes = serde_json::to_vec(&export).expect("serialise");
+    let report = target.newsroom.import_ghost(&bytes, |_, _| {}).await.expect("import");
+    assert!(report.problems().next().is_none(), "{:#?}", report.skipped);
+
+    let guest = target_db.user_by_slug("gita-guest").await.expect("read").expect("imported");
+    assert!(guest.is_guest(), "a guest, not a suspended contributor: {guest:?}");
+    assert_eq!((guest.id.clone(), guest.name.as_str(), guest.email.as_str()), (gita.id.clone(), "Gita Guest", ""));
+    assert_eq!(guest.bio.as_deref(), Some("Writes op-eds from Lviv."));
+    assert_eq!(guest.website.as_deref(), Some("https://gita.example.org"));
+    assert_eq!(guest.profile_image.as_deref(), Some("/content/images/2026/12/gita.jpg"));
+    // No account: not staff, no address, role or password (storage refuses to read a guest
+    // with a role), and no way to sign in as them.
+    assert!(target_db.staff().await.expect("staff").iter().all(|u| u.slug.as_str() != "gita-guest"));
+    assert_eq!(target_db.password_hash(&guest.id).await.expect("read"), None);
+    for email in ["gita-guest@guest.invalid", ""] {
+        assert!(target.newsroom.sign_in(email, "a long enough secret", "client").await.is_err(), "{email:?}");
+    }
+    assert!(target.newsroom.set_password(&guest.id, "a long enough secret").await.is_err());
+
+    // Still the byline, first.
+    let imported = target_db.all_posts().await.expect("posts").into_iter().find(|p| p.id == story.id).expect("the story");
+    assert_eq!(imported.status, PostStatus::Published);
+    assert_eq!(imported.authors.iter().map(|a| a.id.clone()).collect::<Vec<_>>(), [gita.id.clone(), olga.id.clone()]);
+    assert!(imported.authors[0].is_guest());
+
+    // Importing the file again keeps the one guest.
+    let again = target.newsroom.import_ghost(&bytes, |_, _| {}).await.expect("import again");
+    assert!(again.problems().next().is_none(), "{:#?}", again.skipped);
+    let guests: Vec<_> = target_db.authors().await.expect("authors").into_iter().filter(|a| a.is_guest()).collect();
+    assert_eq!(guests.len(), 1, "{guests:?}");
     target_db.finish().await;
 });
