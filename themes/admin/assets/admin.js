@@ -130,9 +130,14 @@ var adminUploads = (function () {
       dirty = false;
       var data = new URLSearchParams(new FormData(form));
       data.set('action', 'autosave');
-      post(form.action, data).then(function (r) { return r.json(); }).then(function (json) {
+      // The attribute, not `form.action`: the form's buttons are named "action" and shadow it.
+      post(form.getAttribute('action'), data).then(function (r) { return r.json(); }).then(function (json) {
         if (json.updated_at) form.querySelector('input[name=updated_at]').value = json.updated_at;
         if (state) state.textContent = json.error ? json.error : 'Saved ' + new Date().toLocaleTimeString();
+      }).catch(function () {
+        // Tried again at the next tick.
+        dirty = true;
+        if (state) state.textContent = 'Not saved automatically yet: the newsroom did not answer';
       });
     }, 10000);
   }
@@ -184,7 +189,7 @@ var adminUploads = (function () {
   form.addEventListener('submit', function (event) {
     event.preventDefault();
     var request = new XMLHttpRequest();
-    request.open('POST', form.action);
+    request.open('POST', form.getAttribute('action'));
     bar.hidden = false;
     request.upload.addEventListener('progress', function (e) {
       if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
