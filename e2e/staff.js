@@ -2,6 +2,7 @@
 module.exports.staff = {
   editor: { email: 'edna.editor@example.org', name: 'Edna Editor', role: 'editor', password: 'editor password 2026' },
   contributor: { email: 'cory.contributor@example.org', name: 'Cory Contributor', role: 'contributor', password: 'contributor password 2026' },
+  administrator: { email: 'ada.admin@example.org', name: 'Ada Admin', role: 'administrator', password: 'administrator password 2026' },
 };
 
 /** Signs `who` in through the newsroom's sign-in form (used by the tests, not the config). */

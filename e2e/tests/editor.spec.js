@@ -154,6 +154,30 @@ test('a story written in the rich editor reads as written, with its members-only
   // Staff read it whole.
   await page.goto('/ferry-crew-keeps-the-night-crossing-going/');
   await expect(page.locator('.article__body')).toContainText('kept the engines running');
+
+  // A front end reading the Content API (with a key an administrator made) gets the HTML and,
+  // asked for it, the document: both cut before the members' part, as the site cuts it.
+  const admin = await (await browser.newContext({ baseURL: testInfo.project.use.baseURL })).newPage();
+  await signIn(admin, staff.administrator);
+  await admin.goto('/admin/integrations/');
+  await admin.locator('#new-name').fill('Reader app');
+  await admin.getByRole('button', { name: 'Create integration' }).click();
+  const key = (await admin.locator('dt', { hasText: 'Content API key' }).locator('xpath=following-sibling::dd[1]').first().textContent()).trim();
+  expect(key).toMatch(/^[0-9a-f]{26}$/);
+  const content = await reader.request.get(`/ghost/api/content/posts/slug/ferry-crew-keeps-the-night-crossing-going/?key=${key}&formats=html,lexical`);
+  expect(content.status()).toBe(200);
+  const served = (await content.json()).posts[0];
+  expect(served.html).toContain('kg-image-card');
+  expect(served.html).not.toContain('kept the engines running');
+  const publicTypes = [];
+  const visit = (node) => {
+    publicTypes.push(node.type);
+    (node.children || []).forEach(visit);
+  };
+  visit(JSON.parse(served.lexical).root);
+  for (const type of ['heading', 'list', 'link', 'footnote', 'image', 'embed', 'table']) expect(publicTypes).toContain(type);
+  expect(publicTypes).not.toContain('paywall');
+  expect(served.lexical).not.toContain('kept the engines running');
 });
 
 test('a story written in Markdown opens in the rich editor, saves unchanged, converts to rich text and saves itself', async ({ page }) => {

@@ -365,6 +365,22 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
         let text = if seen.access || opening { seen.post.plaintext.as_str() } else { "" };
         insert(&mut out, "plaintext", json!(text));
     }
+    if shape.audience == Audience::Content && shape.format("lexical") {
+        // Ours, beyond Ghost's Content API (which ignores `formats=lexical`): the story's
+        // document, only when asked, and cut as its HTML is cut for a reader who may not read it
+        // all, so the members' part is never sent.
+        let document = match (&post.lexical, &post.markdown) {
+            (Some(lexical), _) if seen.access => Some(lexical.clone()),
+            (Some(lexical), _) => masthead_render::lexical::public_part(lexical),
+            (None, Some(markdown)) if seen.access => Some(masthead_render::lexical::markdown_document(markdown)),
+            (None, Some(markdown)) => {
+                let public = markdown.split_once(masthead_core::MEMBERS_ONLY_MARKER).map_or("", |(before, _)| before);
+                Some(masthead_render::lexical::markdown_document(public.trim_end()))
+            }
+            (None, None) => None,
+        };
+        insert(&mut out, "lexical", json!(document));
+    }
     if shape.audience == Audience::Admin {
         if shape.format("lexical") {
             // A story written in Markdown opens in Ghost's editor as one Markdown card.

@@ -71,6 +71,17 @@ pub fn html_document(html: &str) -> String {
     one_card_document(serde_json::json!({ "type": "html", "version": 1, "html": html }))
 }
 
+/// The part of a document anyone may read: its blocks before the first members-only divider
+/// (`paywall`), or none when it has no divider, as a gated story's HTML is cut. `None` when
+/// `source` is not a document.
+pub fn public_part(source: &str) -> Option<String> {
+    let mut document: Value = serde_json::from_str(source).ok()?;
+    let children = document.get_mut("root")?.get_mut("children")?.as_array_mut()?;
+    let divider = children.iter().position(|node| node.get("type").and_then(Value::as_str) == Some("paywall"));
+    children.truncate(divider.unwrap_or(0));
+    Some(document.to_string())
+}
+
 fn one_card_document(card: Value) -> String {
     serde_json::json!({
         "root": {

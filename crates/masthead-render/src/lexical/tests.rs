@@ -267,6 +267,30 @@ fn an_html_story_opens_as_one_html_card() {
 }
 
 #[test]
+fn the_public_part_of_a_document_ends_at_its_members_only_divider() {
+    let source = |children: Value| json!({ "root": { "type": "root", "children": children } }).to_string();
+    let kinds = |part: Option<String>| -> Vec<String> {
+        let part: Value = serde_json::from_str(&part.expect("a document")).expect("json");
+        part["root"]["children"]
+            .as_array()
+            .expect("children")
+            .iter()
+            .map(|n| n["type"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    let gated = source(
+        json!([paragraph(json!([text("Open")])), { "type": "paywall" }, paragraph(json!([text("Members")])), { "type": "paywall" }]),
+    );
+    assert_eq!(kinds(public_part(&gated)), ["paragraph"]);
+    assert_eq!(
+        kinds(public_part(&source(json!([paragraph(json!([text("All")]))])))),
+        Vec::<String>::new(),
+        "no divider: nothing of the body"
+    );
+    assert_eq!(public_part("{"), None);
+}
+
+#[test]
 fn what_is_not_a_document_is_refused_with_the_reason() {
     assert!(matches!(Document::parse("{"), Err(LexicalError::NotJson(_))));
     assert_eq!(Document::parse("{\"children\": []}"), Err(LexicalError::NoRoot));

@@ -17,7 +17,8 @@ use masthead_app::ghost::api_json::{self as output, Audience, Shape};
 
 const CACHE_CONTROL: &str = "public, max-age=0";
 const POST_INCLUDES: &[&str] = &["authors", "tags", "tiers"];
-const POST_FORMATS: &[&str] = &["html", "plaintext"];
+/// `lexical` is ours: Ghost's Content API ignores it.
+const POST_FORMATS: &[&str] = &["html", "plaintext", "lexical"];
 const COUNT_INCLUDES: &[&str] = &["count.posts"];
 
 /// Checks `?key=` as Ghost does: missing is 403, repeated is 400, unknown or of the wrong kind

@@ -163,7 +163,10 @@ fn parameters(op: &Operation) -> Vec<Value> {
     if matches!(op.kind, Kind::Browse | Kind::Read) {
         out.push(query("include", "Comma list: authors, tags (posts, pages); count.posts (tags, authors)"));
         out.push(query("fields", "Comma list of fields to return"));
-        out.push(query("formats", "html, plaintext (Admin API also lexical, mobiledoc, markdown)"));
+        out.push(query(
+            "formats",
+            "html, plaintext, lexical (ours on the Content API; Admin API also mobiledoc, markdown)",
+        ));
     }
     if op.kind == Kind::Browse {
         out.push(query("filter", "NQL filter"));

@@ -1064,7 +1064,9 @@ dual_db_test!(async fn the_admin_api_lists_labels_and_finds_members_as_ghost_doe
 dual_db_test!(async fn a_lexical_story_keeps_its_document_and_is_served_in_ghosts_card_markup(db) {
     let app = TestApp::new(&db).await;
     app.newsroom.add_staff("Olena Owner", "owner@news.example.org", Role::Owner, Some("a long enough secret")).await.expect("owner");
-    let key = integration(&app).await.admin_key.expect("admin key");
+    let keys = integration(&app).await;
+    let key = keys.admin_key.expect("admin key");
+    let content_key = keys.content_key.expect("content key");
     let document = json!({ "root": { "type": "root", "version": 1, "children": [
         { "type": "extended-heading", "tag": "h2", "version": 1, "children": [{ "type": "extended-text", "text": "Night ferry", "format": 0 }] },
         { "type": "paragraph", "version": 1, "children": [{ "type": "extended-text", "text": "Open to all.", "format": 1 }] },
@@ -1096,10 +1098,37 @@ dual_db_test!(async fn a_lexical_story_keeps_its_document_and_is_served_in_ghost
     assert_eq!(page.status, 200);
     assert!(page.text().contains("<strong>Open to all.</strong>") && !page.text().contains("Members read on."));
 
+    // The Content API gives the document when asked, cut at the divider as the HTML is; a public
+    // story's whole; a gated Markdown story's opening as one Markdown card.
+    let content = async |query: &str| -> Value {
+        json_of(&app.get(&format!("/ghost/api/content/posts/{query}&key={content_key}")).await)["posts"][0].clone()
+    };
+    let gated = content("slug/night-ferry/?formats=html,lexical").await;
+    let cut: Value = serde_json::from_str(gated["lexical"].as_str().expect("a document")).expect("json");
+    let kinds: Vec<&str> = cut["root"]["children"].as_array().expect("children").iter().filter_map(|n| n["type"].as_str()).collect();
+    assert_eq!(kinds, ["extended-heading", "paragraph"], "{cut}");
+    assert!(!gated.to_string().contains("Members read on."), "{gated}");
+    assert!(gated["html"].as_str().is_some_and(|h| h.contains("Open to all.")), "{gated}");
+    assert!(content("slug/night-ferry/?formats=html").await.get("lexical").is_none(), "only when asked");
+    let public = admin_call(&app, &key, "POST", "posts/", Some(json!({ "posts": [{ "title": "Open letter", "lexical": document, "status": "published" }] }))).await;
+    assert_eq!(public.status, 201);
+    assert_eq!(content("slug/open-letter/?formats=lexical").await["lexical"], document.as_str());
+    let author = app.db.staff().await.expect("staff").remove(0);
+    PostBuilder::published("Water")
+        .authors(&[&author])
+        .markdown("Tanks refill at night.\n\n<!--members-only-->\n\nThe members' part.")
+        .visibility(masthead_core::Visibility::Members)
+        .create(&app.newsroom)
+        .await;
+    let markdown = content("slug/water/?formats=lexical").await;
+    let card: Value = serde_json::from_str(markdown["lexical"].as_str().expect("a document")).expect("json");
+    assert_eq!(card["root"]["children"][0]["markdown"], "Tanks refill at night.");
+    assert!(!markdown.to_string().contains("members' part"), "{markdown}");
+
     let broken = admin_call(&app, &key, "POST", "posts/", Some(json!({ "posts": [{ "title": "Broken", "lexical": "{\"root\": " }] }))).await;
     let error = json_of(&broken);
     assert_eq!(broken.status, 422, "{error}");
     assert_eq!(error["errors"][0]["property"], "lexical");
     assert!(error["errors"][0]["message"].as_str().unwrap_or_default().contains("not valid JSON"), "{error}");
-    assert_eq!(app.db.count_posts().await.expect("count"), 1, "nothing stored by the refusal");
+    assert_eq!(app.db.count_posts().await.expect("count"), 3, "nothing stored by the refusal");
 });
