@@ -276,4 +276,21 @@ test('pictures pasted or dropped are uploaded as image cards, and text pasted fr
   // Nothing of the source's styling survives into the document.
   expect(nodes.filter((node) => node.style).map((node) => node.style)).toEqual([]);
   expect(JSON.stringify(saved)).not.toMatch(/Calibri|#ff0000|MsoNormal|docs-internal/);
+
+  // A picture carried inside the pasted document (a data: address) is uploaded too.
+  await story.locator('p.me-p').last().click();
+  await story.evaluate((element) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 64;
+    canvas.height = 48;
+    const context = canvas.getContext('2d');
+    context.fillStyle = '#2a6';
+    context.fillRect(0, 0, 64, 48);
+    const data = new DataTransfer();
+    data.setData('text/html', '<p>Map below.</p><img src="' + canvas.toDataURL('image/png') + '" alt="Shelter map">');
+    element.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  await expect(images).toHaveCount(3);
+  await expect(images.nth(2)).toHaveAttribute('src', /^\/content\/images\/\d{4}\/\d{2}\/pasted-[0-9a-f]+\.png$/);
+  expect(await page.locator('input[name=lexical]').inputValue()).not.toContain('data:image');
 });
