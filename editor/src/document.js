@@ -46,7 +46,7 @@ function block(node) {
     const items = (node.children || []).map((item, i) =>
       element({ ...item, type: 'listitem', value: item.value || i + 1, checked: undefined }, inlines(item.children)),
     );
-    return element({ ...node, type, listType, start: node.start || 1, tag: listType === 'number' ? 'ol' : 'ul' }, items);
+    return element({ ...node, type, listType, start: node.start ?? 1, tag: listType === 'number' ? 'ol' : 'ul' }, items);
   }
   if (type === 'table') {
     const { caption, ...rest } = node;
