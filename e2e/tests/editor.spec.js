@@ -50,6 +50,7 @@ test('a story written in the rich editor reads as written, with its members-only
   await page.keyboard.type(', says the ');
   await page.keyboard.type('port timetable');
   for (let i = 0; i < 'port timetable'.length; i++) await page.keyboard.press('Shift+ArrowLeft');
+  await expect.poll(() => page.evaluate(() => window.getSelection().toString())).toBe('port timetable');
   await page.keyboard.press('Control+k');
   await page.getByLabel('Link to').fill('https://example.org/timetable');
   await page.getByLabel('Link to').press('Enter');

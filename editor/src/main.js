@@ -694,7 +694,9 @@ function mount(form, container) {
       else if (event.shiftKey && code === 'Digit7') run = () => toggleList('number');
       if (!run) return false;
       event.preventDefault();
-      run();
+      // After the browser's pending selection changes reach the editor (a fast Shift+arrow run
+      // just before the shortcut would otherwise leave the last keys out of the selection).
+      setTimeout(run);
       return true;
     },
     COMMAND_PRIORITY_LOW,
