@@ -374,7 +374,7 @@ pub fn post(shape: &Shape<'_>, post: &Post) -> Value {
             (Some(lexical), _) => masthead_render::lexical::public_part(lexical),
             (None, Some(markdown)) if seen.access => Some(masthead_render::lexical::markdown_document(markdown)),
             (None, Some(markdown)) => {
-                let public = markdown.split_once(masthead_core::MEMBERS_ONLY_MARKER).map_or("", |(before, _)| before);
+                let public = masthead_core::access::split_at_marker(markdown).0.unwrap_or_default();
                 Some(masthead_render::lexical::markdown_document(public.trim_end()))
             }
             (None, None) => None,
