@@ -92,6 +92,16 @@ function button(text, label, onClick) {
 
 // The card's frame: a labelled group with a heading, a remove button, the card's own preview
 // and its fields.
+// The button that takes the card `key` out of the story.
+function removeButton(editor, key, label) {
+  return button('Remove', label, () =>
+    editor.update(() => {
+      const current = $getNodeByKey(key);
+      if (current) current.remove();
+    }),
+  );
+}
+
 function frame(spec, node, editor) {
   const key = node.getKey();
   const update = (patch) =>
@@ -112,15 +122,7 @@ function frame(spec, node, editor) {
   const title = document.createElement('span');
   title.className = 'me-card__label';
   title.textContent = spec.label;
-  head.append(
-    title,
-    button('Remove', 'Remove ' + spec.label.toLowerCase(), () =>
-      editor.update(() => {
-        const current = $getNodeByKey(key);
-        if (current) current.remove();
-      }),
-    ),
-  );
+  head.append(title, removeButton(editor, key, 'Remove ' + spec.label.toLowerCase()));
   root.append(head);
   // A click on the card (not on a field) selects it, so Backspace or Delete removes it.
   root.addEventListener('click', (event) => {
@@ -494,15 +496,7 @@ export class PreservedNode extends DecoratorNode {
     const text = document.createElement('p');
     text.textContent = 'A “' + this.__original.type + '” card from Ghost, kept as it is. It can be moved or removed here, and edited in Ghost.';
     const key = this.__key;
-    root.append(
-      text,
-      button('Remove', 'Remove kept card', () =>
-        editor.update(() => {
-          const current = $getNodeByKey(key);
-          if (current) current.remove();
-        }),
-      ),
-    );
+    root.append(text, removeButton(editor, key, 'Remove kept card'));
     return root;
   }
   updateDOM() {
