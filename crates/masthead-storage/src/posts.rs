@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use masthead_core::{ObjectId, Post, PostStatus, PostType, Slug, StaffUser, Tag, Visibility};
+use masthead_core::{ObjectId, Post, PostStatus, PostType, Slug, StaffUser, Tag, TagVisibility, Visibility};
 use time::OffsetDateTime;
 
 use crate::pagination::Conditions;
@@ -69,6 +69,21 @@ pub struct SitemapEntry {
 #[derive(sqlx::FromRow)]
 struct SitemapFile {
     lastmod: OffsetDateTime,
+}
+
+/// The queries for the tags and the authors of some posts, in each post's order: `posts` follows
+/// `FROM posts_tags link` (or `posts_authors link`) and says which posts' links are read.
+fn relation_queries(posts: &str) -> (String, String) {
+    (
+        format!(
+            "SELECT link.post_id, {TAG_COLUMNS} FROM posts_tags link JOIN tags t ON t.id = link.tag_id {posts} \
+             ORDER BY link.post_id, link.sort_order"
+        ),
+        format!(
+            "SELECT link.post_id, {USER_COLUMNS} FROM posts_authors link JOIN users u ON u.id = link.author_id {posts} \
+             ORDER BY link.post_id, link.sort_order"
+        ),
+    )
 }
 
 /// `$first, $first+1, ...` for an `IN (...)` list of `count` values.
@@ -315,13 +330,20 @@ impl DbReader {
         Ok(self.with_relations(rows).await?.pop())
     }
 
-    /// A post or page by slug, whatever its status: callers decide what may be shown.
+    /// A post or page by slug, whatever its status: callers decide what may be shown. The row,
+    /// its tags and its authors are read at once, each found by the slug: an article's first
+    /// read is one round trip's wait on PostgreSQL, not two.
     pub async fn post_by_slug(&self, post_type: PostType, slug: &str) -> Result<Option<Post>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {POST_COLUMNS} FROM posts p WHERE p.type = $1 AND p.slug = $2"));
-        let rows: Vec<PostRecord> = on_db!(self, read, |pool| {
-            sqlx::query_as(sql).bind(post_type.as_str()).bind(slug).fetch_all(pool).await?
+        const BY_SLUG: &str = "p.type = $1 AND p.slug = $2";
+        let row_sql = sqlx::AssertSqlSafe(format!("SELECT {POST_COLUMNS} FROM posts p WHERE {BY_SLUG}"));
+        let (tags_sql, authors_sql) = relation_queries(&format!("JOIN posts p ON p.id = link.post_id WHERE {BY_SLUG}"));
+        let (rows, tag_rows, author_rows) = on_db!(self, read, |pool| {
+            let row = sqlx::query_as(row_sql).bind(post_type.as_str()).bind(slug);
+            let tags = sqlx::query_as(sqlx::AssertSqlSafe(tags_sql.as_str())).bind(post_type.as_str()).bind(slug);
+            let authors = sqlx::query_as(sqlx::AssertSqlSafe(authors_sql.as_str())).bind(post_type.as_str()).bind(slug);
+            tokio::try_join!(row.fetch_all(pool), tags.fetch_all(pool), authors.fetch_all(pool))?
         });
-        Ok(self.with_relations(rows).await?.pop())
+        Ok(self.assemble(rows, tag_rows, author_rows).await?.pop())
     }
 
     /// Published posts, newest first, in the Content API's order. The page is found in the
@@ -359,20 +381,19 @@ impl DbReader {
         self.posts_by_ids(&ids).await
     }
 
-    /// Stories related to `post`: those sharing the most public tags with it, newest first,
-    /// among the latest 50 stories of each of its tags (by id, which grows
-    /// with time). Counting every story of a large section made an article cost tens of
-    /// milliseconds at 100,000 stories.
-    pub async fn posts_sharing_tags(&self, post: &ObjectId, limit: u32) -> Result<Vec<Post>> {
-        let tags: Vec<String> = on_db!(self, read, |pool| {
-            sqlx::query_scalar(
-                "SELECT x.tag_id FROM posts_tags x JOIN tags t ON t.id = x.tag_id \
-                 WHERE x.post_id = $1 AND t.visibility = 'public' ORDER BY x.sort_order LIMIT 10",
-            )
-            .bind(post.as_str())
-            .fetch_all(pool)
-            .await?
-        });
+    /// Stories related to `post`: those sharing the most public tags with it (the first ten in
+    /// its order), newest first, among the latest 50 stories of each of those tags (by id,
+    /// which grows with time). Counting every story of a large section made an article cost
+    /// tens of milliseconds at 100,000 stories. The ranking and the stories' rows are one
+    /// query, their tags and authors the next.
+    pub async fn posts_sharing_tags(&self, post: &Post, limit: u32) -> Result<Vec<Post>> {
+        let tags: Vec<&str> = post
+            .tags
+            .iter()
+            .filter(|t| t.visibility == TagVisibility::Public)
+            .take(10)
+            .map(|t| t.id.as_str())
+            .collect();
         if tags.is_empty() {
             return Ok(Vec::new());
         }
@@ -388,23 +409,24 @@ impl DbReader {
             .collect::<Vec<_>>()
             .join(" UNION ");
         let sql = sqlx::AssertSqlSafe(format!(
-            "WITH candidates AS ({candidates}) \
-             SELECT p.id, COUNT(*) AS shared FROM candidates c \
-             JOIN posts p ON p.id = c.post_id \
-             JOIN posts_tags pt ON pt.post_id = p.id AND pt.tag_id IN ({}) \
-             WHERE {LIVE_POSTS} AND p.id <> $1 \
-             GROUP BY p.id ORDER BY shared DESC, MAX(p.published_at) DESC, p.id DESC LIMIT $2",
+            "WITH candidates AS ({candidates}), \
+             ranked AS (SELECT p.id, COUNT(*) AS shared, MAX(p.published_at) AS published_at FROM candidates c \
+               JOIN posts p ON p.id = c.post_id \
+               JOIN posts_tags pt ON pt.post_id = p.id AND pt.tag_id IN ({}) \
+               WHERE {LIVE_POSTS} AND p.id <> $1 \
+               GROUP BY p.id ORDER BY shared DESC, MAX(p.published_at) DESC, p.id DESC LIMIT $2) \
+             SELECT {POST_COLUMNS} FROM ranked r JOIN posts p ON p.id = r.id \
+             ORDER BY r.shared DESC, r.published_at DESC, p.id DESC",
             placeholders(3, tags.len())
         ));
-        let ids: Vec<(String, i64)> = on_db!(self, read, |pool| {
-            let mut query = sqlx::query_as(sql).bind(post.as_str()).bind(i64::from(limit));
+        let rows: Vec<PostRecord> = on_db!(self, read, |pool| {
+            let mut query = sqlx::query_as(sql).bind(post.id.as_str()).bind(i64::from(limit));
             for tag in &tags {
-                query = query.bind(tag);
+                query = query.bind(*tag);
             }
             query.fetch_all(pool).await?
         });
-        let ids: Vec<String> = ids.into_iter().map(|(id, _)| id).collect();
-        self.posts_by_ids(&ids).await
+        self.with_relations(rows).await
     }
 
     /// Posts by id, in the order given; ids with no post are left out.
@@ -479,18 +501,11 @@ impl DbReader {
             return Ok(Vec::new());
         }
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        let in_list = placeholders(1, ids.len());
-        let tags_sql = sqlx::AssertSqlSafe(format!(
-            "SELECT pt.post_id, {TAG_COLUMNS} FROM posts_tags pt JOIN tags t ON t.id = pt.tag_id \
-             WHERE pt.post_id IN ({in_list}) ORDER BY pt.post_id, pt.sort_order"
-        ));
-        let authors_sql = sqlx::AssertSqlSafe(format!(
-            "SELECT pa.post_id, {USER_COLUMNS} FROM posts_authors pa JOIN users u ON u.id = pa.author_id \
-             WHERE pa.post_id IN ({in_list}) ORDER BY pa.post_id, pa.sort_order"
-        ));
-        let (tag_rows, author_rows): (Vec<LinkedTag>, Vec<LinkedAuthor>) = on_db!(self, read, |pool| {
-            let mut tags = sqlx::query_as(tags_sql);
-            let mut authors = sqlx::query_as(authors_sql);
+        let (tags_sql, authors_sql) =
+            relation_queries(&format!("WHERE link.post_id IN ({})", placeholders(1, ids.len())));
+        let (tag_rows, author_rows) = on_db!(self, read, |pool| {
+            let mut tags = sqlx::query_as(sqlx::AssertSqlSafe(tags_sql.as_str()));
+            let mut authors = sqlx::query_as(sqlx::AssertSqlSafe(authors_sql.as_str()));
             for id in &ids {
                 tags = tags.bind(*id);
                 authors = authors.bind(*id);
@@ -498,6 +513,17 @@ impl DbReader {
             // Two connections at once: one round trip's wait rather than two.
             tokio::try_join!(tags.fetch_all(pool), authors.fetch_all(pool))?
         });
+        self.assemble(rows, tag_rows, author_rows).await
+    }
+
+    /// Posts from their rows and the rows of their tags and authors (and, for those limited to
+    /// tiers, their tiers, read here).
+    async fn assemble(
+        &self,
+        rows: Vec<PostRecord>,
+        tag_rows: Vec<LinkedTag>,
+        author_rows: Vec<LinkedAuthor>,
+    ) -> Result<Vec<Post>> {
         let mut tags: HashMap<String, Vec<Tag>> = HashMap::new();
         for row in tag_rows {
             tags.entry(row.post_id).or_default().push(row.tag.try_into()?);

@@ -55,6 +55,8 @@ pub struct Shared {
     pub(crate) site_parts: Arc<kept::Kept<site::SiteParts>>,
     /// The search page's section and author choices, as last listed.
     pub(crate) search_choices: Arc<site::search::Choices>,
+    /// The live feed and editors' picks block (see [`site::news::feed_block`]).
+    pub(crate) feed_block: Arc<site::news::KeptFeedBlock>,
 }
 
 impl std::ops::Deref for AppState {
@@ -91,6 +93,14 @@ impl AppState {
         newsroom.changes.subscribe(move |change| {
             if let Some(cache) = listener.upgrade() {
                 cache.invalidate(change);
+            }
+        });
+        // Before the live feed's listener: a reader told of a new item then loads pages showing it.
+        let feed_block = Arc::new(site::news::KeptFeedBlock::default());
+        let listener = Arc::downgrade(&feed_block);
+        newsroom.changes.subscribe(move |change| {
+            if let Some(block) = listener.upgrade() {
+                block.heard(change);
             }
         });
         let live = Arc::new(live::LiveFeed::default());
@@ -131,6 +141,7 @@ impl AppState {
             last_site: Arc::default(),
             site_parts,
             search_choices,
+            feed_block,
         })))
     }
 }

@@ -106,7 +106,7 @@ dual_db_test!(async fn related_posts_share_the_most_public_tags(db) {
     story("Shares one, older", &["Energy"], 20).create(&app.newsroom).await;
     story("Shares only internal", &["#breaking"], 2).create(&app.newsroom).await;
     story("Shares nothing", &["Culture"], 0).create(&app.newsroom).await;
-    let related = db.posts_sharing_tags(&subject.id, 3).await.expect("related");
+    let related = db.posts_sharing_tags(&subject, 3).await.expect("related");
     assert_eq!(
         related.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(),
         ["Shares both", "Shares one, newer", "Shares one, older"]

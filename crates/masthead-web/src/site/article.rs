@@ -179,7 +179,7 @@ async fn render(
 /// Stories sharing the most tags with this one, topped up with the newest stories.
 async fn related_stories(state: &AppState, post: &Post, deps: &mut CacheDeps) -> Result<Vec<Post>, WebError> {
     let db = &state.newsroom.db();
-    let mut related = db.posts_sharing_tags(&post.id, RELATED_STORIES as u32).await?;
+    let mut related = db.posts_sharing_tags(post, RELATED_STORIES as u32).await?;
     if related.len() < RELATED_STORIES {
         // Recency fill-ins change whenever anything is published.
         deps.push(Dep::Listings);

@@ -4,6 +4,7 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
+use masthead_app::ContentChange;
 use masthead_core::ObjectId;
 use masthead_render::html::html_to_plaintext;
 use masthead_render::markdown::markdown_to_html;
@@ -16,6 +17,7 @@ use serde_json::json;
 use super::feeds::{Feed, FeedContext, FeedItem as RssItem, rfc2822};
 use super::{Page, cacheable, cacheable_html, card_deps, cards, site_context};
 use crate::cache::{CacheDeps, Dep};
+use crate::kept::Kept;
 use crate::{AppState, WebError};
 
 /// Items in the block on the home and article pages.
@@ -107,7 +109,7 @@ pub fn render_item(state: &AppState, site: &SiteView, item: &FeedItemView) -> Re
 }
 
 /// The live feed and the editors' picks as the home and article pages show them.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct FeedBlock {
     /// The revision the block shows: open pages ask for changes after it.
     pub revision: i64,
@@ -116,21 +118,50 @@ pub struct FeedBlock {
     pub picks: Vec<PostCard>,
 }
 
+/// The block is the same on every page that shows it, so it is read once and kept, with what it
+/// depends on, until a change could touch it: a feed item, the picks, any story (a pick's or a
+/// linked story's headline, a pick published or withdrawn), a tag, an author, or everything.
+/// Read on every article, it was the longest chain of reads there: five round trips one after
+/// another on PostgreSQL.
+#[derive(Default)]
+pub struct KeptFeedBlock(Kept<(FeedBlock, CacheDeps)>);
+
+impl KeptFeedBlock {
+    pub fn heard(&self, change: &ContentChange) {
+        if !matches!(change, ContentChange::Settings | ContentChange::Campaigns) {
+            self.0.forget();
+        }
+    }
+}
+
 pub async fn feed_block(state: &AppState, deps: &mut CacheDeps) -> Result<FeedBlock, WebError> {
+    let kept = state.feed_block.0.get_or_read(state.cache.max_age(), || read_feed_block(state)).await?;
+    let (block, block_deps) = &*kept;
+    deps.extend(block_deps.clone());
+    Ok(block.clone())
+}
+
+async fn read_feed_block(state: &AppState) -> Result<(FeedBlock, CacheDeps), WebError> {
     let db = state.newsroom.db();
     // Read first: a change made while the rest is read is then sent to the page again.
     let revision = db.feed_revision().await?;
-    let items = db.feed_page(None, BLOCK_ITEMS).await?;
-    let pinned = db.pinned_feed_item().await?;
-    item_deps(deps, &items);
-    item_deps(deps, pinned.as_slice());
-    let picks = published_picks(state, deps).await?;
-    Ok(FeedBlock {
+    let mut picks_deps = CacheDeps::default();
+    let (items, pinned, picks) = tokio::try_join!(
+        async { Ok::<_, WebError>(db.feed_page(None, BLOCK_ITEMS).await?) },
+        async { Ok::<_, WebError>(db.pinned_feed_item().await?) },
+        published_picks(state, &mut picks_deps),
+    )?;
+    let mut deps = CacheDeps::default();
+    item_deps(&mut deps, &items);
+    item_deps(&mut deps, pinned.as_slice());
+    deps.extend(picks_deps);
+    let block = FeedBlock {
         revision,
         pinned: pinned.as_ref().map(FeedItemView::new),
         items: items.iter().filter(|i| !i.pinned).map(FeedItemView::new).collect(),
         picks,
-    })
+    };
+    Ok((block, deps))
 }
 
 /// The editors' picks that are published, in the editors' order.

@@ -266,6 +266,8 @@ dual_db_test!(async fn an_item_posted_through_one_instance_reaches_readers_of_an
         async move { newsroom.run_change_listener(stopped).await }
     });
     let editor = editor(&app).await;
+    // The other instance shows the feed on its front page, so it holds the block before the item.
+    assert!(headlines(&other.get("/").await.text(), "[data-live-feed]").is_empty());
     let mut body = other.stream(events_request("", None)).await.into_body();
     // Give the listener its first moment to LISTEN before anything is committed.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -274,6 +276,7 @@ dual_db_test!(async fn an_item_posted_through_one_instance_reaches_readers_of_an
     assert_eq!(events.last().expect("event").2["id"], posted.id.as_str());
     // The other instance's cached pages show it too.
     assert_eq!(headlines(&other.get("/news/").await.text(), "[data-live-feed]"), ["Posted on the first instance"]);
+    assert_eq!(headlines(&other.get("/").await.text(), "[data-live-feed]"), ["Posted on the first instance"]);
     let _ = stop.send(true);
     let _ = listener.await;
 });
@@ -374,6 +377,15 @@ dual_db_test!(async fn editors_picks_show_in_their_order_and_unpublished_picks_d
     assert_eq!(picks(&app.get("/").await.text()), ["The last train from Pokrovsk", "Inside the bunker school"]);
     let article = app.get(&format!("/{}/", a.slug)).await.text();
     assert_eq!(picks(&article), ["The last train from Pokrovsk", "Inside the bunker school"]);
+    // The block is read once for all the pages showing it: a pick's new headline reaches a page
+    // rendered for the first time after the change.
+    let renamed = masthead_app::PostInput {
+        title: "The last train from Pokrovsk has left".into(),
+        ..masthead_app::PostInput::from_post(&b)
+    };
+    let b = app.newsroom.update_post(&b.id, renamed).await.expect("rename");
+    let lead = app.get(&format!("/{}/", fixture.lead.slug)).await.text();
+    assert_eq!(picks(&lead), ["The last train from Pokrovsk has left", "Inside the bunker school"]);
 
     // An unpublished pick is hidden, not broken.
     let unpublished = masthead_app::PostInput { status: masthead_core::PostStatus::Draft, ..masthead_app::PostInput::from_post(&b) };
