@@ -10,6 +10,7 @@
 //! titles, excerpts, tag and author names of live stories, the whole text of public ones and
 //! only the public opening of gated ones. Staff match everything, drafts included.
 
+mod files;
 mod query;
 
 use std::path::{Path, PathBuf};
@@ -20,7 +21,6 @@ use masthead_core::ObjectId;
 use masthead_core::search::{QueryError, SearchDocument, SearchOrder, SearchRequest, Searcher};
 pub use tantivy::TantivyError;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::directory::MmapDirectory;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
@@ -224,8 +224,7 @@ impl Live {
     }
 
     fn open(dir: &Path) -> tantivy::Result<Self> {
-        let directory = MmapDirectory::open(dir)?;
-        Self::new(Index::open(directory)?)
+        Self::new(Index::open(files::ReadDirectory::open(dir)?)?)
     }
 }
 
