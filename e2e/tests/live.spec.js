@@ -6,12 +6,18 @@
 const { test, expect } = require('@playwright/test');
 const { staff, signIn } = require('../staff');
 
-/** Posts an item from the composer, keyboard only: type, then Ctrl+Enter. */
-async function post(editor, headline, body) {
+/** Posts an item from the composer, keyboard only: type, then Ctrl+Enter. With `image`, a file
+ * for the item's picture, uploaded in place first. */
+async function post(editor, headline, body, image) {
   await editor.goto('/admin/feed/');
   await expect(editor.getByLabel('Headline')).toBeFocused();
   await editor.keyboard.type(headline);
   await editor.getByLabel(/^Update/).fill(body);
+  if (image) {
+    await editor.getByLabel('Upload an image').setInputFiles(image);
+    await expect(editor.getByLabel(/^Image address/)).toHaveValue(/^\/content\/images\/\d{4}\/\d{2}\/queue-[0-9a-f]+\.jpg$/);
+    await editor.getByLabel('Image credit').fill('Photo: Olena Editor');
+  }
   await editor.keyboard.press('Control+Enter');
   await expect(editor.getByRole('status')).toContainText('Posted');
 }
@@ -34,11 +40,16 @@ test('an open article page receives a new feed item within two seconds, and its 
     const editor = await editorContext.newPage();
     await signIn(editor, staff.editor);
     const headline = `Checkpoint reopens at Orsk ${Date.now()}`;
-    await post(editor, headline, 'Queues of **two hours** are reported.');
+    // Any JPEG will do for the item's picture: the story's own photo.
+    const photo = await reader.request.get(await reader.locator('.article__figure img').getAttribute('src'));
+    const image = { name: 'queue.jpg', mimeType: 'image/jpeg', buffer: await photo.body() };
+    await post(editor, headline, 'Queues of **two hours** are reported.', image);
     const posted = Date.now();
     await expect(feed.locator('.feed-item__headline').first()).toHaveText(headline, { timeout: 2000 });
     expect(Date.now() - posted).toBeLessThan(2000);
     await expect(feed.locator('.feed-item').first().locator('strong')).toHaveText('two hours');
+    await expect(feed.locator('.feed-item').first().locator('img')).toHaveAttribute('src', /\/content\/images\/.*queue-[0-9a-f]+\.jpg$/);
+    await expect(feed.locator('.feed-item').first().locator('figcaption')).toHaveText('Photo: Olena Editor');
     expect(await reader.evaluate(() => window.stillTheSamePage)).toBe(true);
 
     // Deleting it removes it from the open page.

@@ -38,7 +38,8 @@ var adminUploads = (function () {
   return { upload: upload, bind: bind };
 })();
 
-// Forms other than the story editor that take an upload (guest contributors' profile photo).
+// Forms other than the story editor that take an upload (a guest contributor's profile photo, a
+// live feed item's image).
 (function () {
   'use strict';
   document.querySelectorAll('form[data-uploads]').forEach(function (form) {
@@ -203,8 +204,8 @@ var adminUploads = (function () {
   });
 })();
 
-// The live feed composer: Ctrl+Enter (⌘+Enter) posts from any field, an image can be uploaded
-// in place, and deleting asks first. Without JavaScript the forms still work.
+// The live feed composer: Ctrl+Enter (⌘+Enter) posts from any field and deleting asks first (its
+// image is uploaded as any admin form's, above). Without JavaScript the forms still work.
 (function () {
   'use strict';
   document.querySelectorAll('form[data-shortcut-submit]').forEach(function (form) {
@@ -218,21 +219,6 @@ var adminUploads = (function () {
   document.querySelectorAll('form[data-confirm]').forEach(function (form) {
     form.addEventListener('submit', function (event) {
       if (!window.confirm(form.getAttribute('data-confirm'))) event.preventDefault();
-    });
-  });
-  document.querySelectorAll('input[type=file][data-feed-upload]').forEach(function (input) {
-    input.addEventListener('change', function () {
-      if (!input.files.length) return;
-      var data = new FormData();
-      data.append('file', input.files[0]);
-      fetch('/admin/uploads/', { method: 'POST', body: data, credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
-        .then(function (r) { return r.json().then(function (json) { if (!r.ok) throw new Error(json.error || 'Upload failed'); return json.url; }); })
-        .then(function (url) {
-          var target = input.form.querySelector('[data-upload-target=feed-image]');
-          if (target) target.value = url;
-        })
-        .catch(function (error) { window.alert(error.message); });
-      input.value = '';
     });
   });
 })();
