@@ -70,7 +70,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 echo "== Rust tests (SQLite and PostgreSQL) =="
-cargo build -p masthead -p masthead-test-utils
+# Everything `cargo test --workspace` runs, built in one go with the features the tests unify, so
+# the binaries the browser tests and the commands below use are the ones the tests build (built
+# apart, the libraries they share were compiled twice).
+cargo build --workspace --bins --tests
 # The hibari voice for the narration tests, kept between runs so it is downloaded once.
 voice_data="${MASTHEAD_VOICE_DATA:-${XDG_CACHE_HOME:-$HOME/.cache}/masthead}"
 "${CARGO_TARGET_DIR:-target}/debug/masthead" voices install --data-dir "$voice_data"
