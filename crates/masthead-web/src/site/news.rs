@@ -121,7 +121,7 @@ pub struct FeedBlock {
 /// The block is the same on every page that shows it, so it is read once and kept, with what it
 /// depends on, until a change could touch it: a feed item, the picks, any story (a pick's or a
 /// linked story's headline, a pick published or withdrawn), a tag, an author, or everything.
-/// Read on every article, it was the longest chain of reads there: five round trips one after
+/// Read on every article, it was the longest chain of reads there: six round trips one after
 /// another on PostgreSQL.
 #[derive(Default)]
 pub struct KeptFeedBlock(Kept<(FeedBlock, CacheDeps)>);
