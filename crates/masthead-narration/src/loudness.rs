@@ -91,21 +91,26 @@ pub fn normalize(pcm: &mut Pcm, target: LoudnessTarget) -> Result<Normalized, Lo
     let ceiling = from_db(target.peak_ceiling_dbfs) as f32;
     let first_gain_db = target.integrated_lufs - before;
     let mut gain_db = first_gain_db;
-    let mut best: Option<(Vec<f32>, f64, bool)> = None;
+    // One buffer for every pass: the last pass is the one kept. A story's audio is minutes of
+    // samples, and each copy of it is megabytes.
+    let mut candidate = vec![0.0_f32; pcm.samples.len()];
+    let mut measured = None;
     for _ in 0..PASSES {
         let gain = from_db(gain_db) as f32;
-        let mut candidate: Vec<f32> = pcm.samples.iter().map(|s| s * gain).collect();
+        for (out, sample) in candidate.iter_mut().zip(&pcm.samples) {
+            *out = sample * gain;
+        }
         let limited = limit_peaks(&mut candidate, ceiling, pcm.sample_rate);
         let after = loudness_of(&candidate, pcm.sample_rate)?;
         let miss = target.integrated_lufs - after;
-        best = Some((candidate, after, limited));
+        measured = Some((after, limited));
         if miss.abs() <= TOLERANCE_LU || !limited {
             break;
         }
         gain_db = (gain_db + miss).min(first_gain_db + MAX_EXTRA_GAIN_DB);
     }
-    let (samples, after, limited) = best.ok_or(LoudnessError::Unmeasurable)?;
-    pcm.samples = samples;
+    let (after, limited) = measured.ok_or(LoudnessError::Unmeasurable)?;
+    pcm.samples = candidate;
     Ok(Normalized {
         before_lufs: before,
         after_lufs: after,
@@ -119,9 +124,10 @@ pub fn normalize(pcm: &mut Pcm, target: LoudnessTarget) -> Result<Normalized, Lo
 fn limit_peaks(samples: &mut [f32], ceiling: f32, sample_rate: u32) -> bool {
     let rate = f64::from(sample_rate.max(1));
     let lookahead = ((LOOKAHEAD_SECONDS * rate).round() as usize).max(1);
-    // The gain each sample needs on its own.
-    let needed: Vec<f32> = samples.iter().map(|s| if s.abs() > ceiling { ceiling / s.abs() } else { 1.0 }).collect();
-    if needed.iter().all(|g| *g >= 1.0) {
+    // The gain each sample needs on its own, worked out where it is used rather than kept for
+    // every sample: samples are only changed in the last loop, each after its own need is read.
+    let needed = |s: f32| if s.abs() > ceiling { ceiling / s.abs() } else { 1.0 };
+    if samples.iter().all(|s| needed(*s) >= 1.0) {
         return false;
     }
     // The least gain needed anywhere in the next `lookahead` samples, so the gain is already
@@ -129,14 +135,14 @@ fn limit_peaks(samples: &mut [f32], ceiling: f32, sample_rate: u32) -> bool {
     let mut ahead = vec![1.0_f32; samples.len()];
     let mut window: VecDeque<usize> = VecDeque::new();
     for i in (0..samples.len()).rev() {
-        while window.back().is_some_and(|&j| needed[j] >= needed[i]) {
+        while window.back().is_some_and(|&j| needed(samples[j]) >= needed(samples[i])) {
             window.pop_back();
         }
         window.push_back(i);
         while window.front().is_some_and(|&j| j > i + lookahead) {
             window.pop_front();
         }
-        ahead[i] = window.front().map_or(1.0, |&j| needed[j]);
+        ahead[i] = window.front().map_or(1.0, |&j| needed(samples[j]));
     }
     // Recovering slowly after a peak, never above what is needed.
     let recovery = 1.0 - (-1.0 / (RELEASE_SECONDS * rate)).exp() as f32;
@@ -156,7 +162,7 @@ fn limit_peaks(samples: &mut [f32], ceiling: f32, sample_rate: u32) -> bool {
         }
         let count = (i.min(lookahead) + 1) as f64;
         // Rounding in the running sum must not let a sample poke through.
-        let gain = ((sum / count) as f32).min(needed[i]);
+        let gain = ((sum / count) as f32).min(needed(samples[i]));
         samples[i] = (samples[i] * gain).clamp(-ceiling, ceiling);
     }
     true
