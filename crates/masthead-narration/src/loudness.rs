@@ -135,7 +135,8 @@ fn limit_peaks(samples: &mut [f32], ceiling: f32, sample_rate: u32) -> bool {
     let mut ahead = vec![1.0_f32; samples.len()];
     let mut window: VecDeque<usize> = VecDeque::new();
     for i in (0..samples.len()).rev() {
-        while window.back().is_some_and(|&j| needed(samples[j]) >= needed(samples[i])) {
+        let need = needed(samples[i]);
+        while window.back().is_some_and(|&j| needed(samples[j]) >= need) {
             window.pop_back();
         }
         window.push_back(i);
