@@ -13,6 +13,7 @@
 //! from clicking the way hard clipping would.
 
 use std::collections::VecDeque;
+use std::convert::Infallible;
 
 use ebur128::{Channel, EbuR128, Mode};
 
@@ -72,12 +73,9 @@ pub fn integrated_loudness(pcm: &Pcm) -> Result<f64, LoudnessError> {
 }
 
 fn loudness_of(samples: &[f32], sample_rate: u32) -> Result<f64, LoudnessError> {
-    let meter_error = |e: ebur128::Error| LoudnessError::Meter(e.to_string());
-    let mut meter = EbuR128::new(1, sample_rate, Mode::I).map_err(meter_error)?;
-    meter.set_channel(0, Channel::DualMono).map_err(meter_error)?;
-    meter.add_frames_f32(samples).map_err(meter_error)?;
-    let lufs = meter.loudness_global().map_err(meter_error)?;
-    if lufs.is_finite() { Ok(lufs) } else { Err(LoudnessError::Unmeasurable) }
+    let mut meter = Meter::new(sample_rate)?;
+    meter.add(samples)?;
+    meter.loudness()
 }
 
 /// The largest absolute sample, in dBFS (−∞ for silence).
@@ -86,31 +84,29 @@ pub fn sample_peak_dbfs(samples: &[f32]) -> f64 {
 }
 
 /// Brings `pcm` to `target` loudness with no sample above the ceiling.
+///
+/// Only the audio itself is held: each pass runs the gain and the limiter through it block by
+/// block, measuring as it goes, and the pass that lands is run once more to write the result
+/// in place. A story's audio is minutes of samples, and each copy of it is megabytes.
 pub fn normalize(pcm: &mut Pcm, target: LoudnessTarget) -> Result<Normalized, LoudnessError> {
     let before = integrated_loudness(pcm)?;
-    let ceiling = from_db(target.peak_ceiling_dbfs) as f32;
+    let limiter = Limiter::new(from_db(target.peak_ceiling_dbfs) as f32, pcm.sample_rate);
     let first_gain_db = target.integrated_lufs - before;
     let mut gain_db = first_gain_db;
-    // One buffer for every pass: the last pass is the one kept. A story's audio is minutes of
-    // samples, and each copy of it is megabytes.
-    let mut candidate = vec![0.0_f32; pcm.samples.len()];
-    let mut measured = None;
+    let mut kept = None;
     for _ in 0..PASSES {
-        let gain = from_db(gain_db) as f32;
-        for (out, sample) in candidate.iter_mut().zip(&pcm.samples) {
-            *out = sample * gain;
-        }
-        let limited = limit_peaks(&mut candidate, ceiling, pcm.sample_rate);
-        let after = loudness_of(&candidate, pcm.sample_rate)?;
+        let mut meter = Meter::new(pcm.sample_rate)?;
+        let limited = limiter.run(&mut pcm.samples, from_db(gain_db) as f32, &mut |block| meter.add(block))?;
+        let after = meter.loudness()?;
+        kept = Some((gain_db, after, limited));
         let miss = target.integrated_lufs - after;
-        measured = Some((after, limited));
         if miss.abs() <= TOLERANCE_LU || !limited {
             break;
         }
         gain_db = (gain_db + miss).min(first_gain_db + MAX_EXTRA_GAIN_DB);
     }
-    let (after, limited) = measured.ok_or(LoudnessError::Unmeasurable)?;
-    pcm.samples = candidate;
+    let (gain_db, after, limited) = kept.ok_or(LoudnessError::Unmeasurable)?;
+    limiter.apply(&mut pcm.samples, from_db(gain_db) as f32);
     Ok(Normalized {
         before_lufs: before,
         after_lufs: after,
@@ -120,53 +116,143 @@ pub fn normalize(pcm: &mut Pcm, target: LoudnessTarget) -> Result<Normalized, Lo
     })
 }
 
-/// Keeps every sample within ±`ceiling`. Returns whether any gain reduction was needed.
-fn limit_peaks(samples: &mut [f32], ceiling: f32, sample_rate: u32) -> bool {
-    let rate = f64::from(sample_rate.max(1));
-    let lookahead = ((LOOKAHEAD_SECONDS * rate).round() as usize).max(1);
-    // The gain each sample needs on its own, worked out where it is used rather than kept for
-    // every sample: samples are only changed in the last loop, each after its own need is read.
-    let needed = |s: f32| if s.abs() > ceiling { ceiling / s.abs() } else { 1.0 };
-    if samples.iter().all(|s| needed(*s) >= 1.0) {
-        return false;
+/// An integrated loudness meter fed block by block.
+struct Meter(EbuR128);
+
+impl Meter {
+    fn new(sample_rate: u32) -> Result<Self, LoudnessError> {
+        let mut meter = EbuR128::new(1, sample_rate, Mode::I).map_err(meter_error)?;
+        meter.set_channel(0, Channel::DualMono).map_err(meter_error)?;
+        Ok(Self(meter))
     }
-    // The least gain needed anywhere in the next `lookahead` samples, so the gain is already
-    // down when a peak arrives.
-    let mut ahead = vec![1.0_f32; samples.len()];
-    let mut window: VecDeque<usize> = VecDeque::new();
-    for i in (0..samples.len()).rev() {
-        let need = needed(samples[i]);
-        while window.back().is_some_and(|&j| needed(samples[j]) >= need) {
-            window.pop_back();
+
+    fn add(&mut self, samples: &[f32]) -> Result<(), LoudnessError> {
+        self.0.add_frames_f32(samples).map_err(meter_error)
+    }
+
+    fn loudness(&self) -> Result<f64, LoudnessError> {
+        let lufs = self.0.loudness_global().map_err(meter_error)?;
+        if lufs.is_finite() { Ok(lufs) } else { Err(LoudnessError::Unmeasurable) }
+    }
+}
+
+fn meter_error(e: ebur128::Error) -> LoudnessError {
+    LoudnessError::Meter(e.to_string())
+}
+
+/// How many finished samples the limiter hands on at a time.
+const BLOCK: usize = 4096;
+
+/// A look-ahead peak limiter that works through the audio in one pass, holding no more than its
+/// look-ahead window: each sample's gain is the least any sample in the next `lookahead` needs,
+/// recovered slowly after a peak and smoothed over the look-ahead.
+#[derive(Debug, Clone, Copy)]
+struct Limiter {
+    ceiling: f32,
+    lookahead: usize,
+    /// How far the gain comes back towards 1 per sample after a peak.
+    recovery: f32,
+}
+
+impl Limiter {
+    fn new(ceiling: f32, sample_rate: u32) -> Self {
+        let rate = f64::from(sample_rate.max(1));
+        Self {
+            ceiling,
+            lookahead: ((LOOKAHEAD_SECONDS * rate).round() as usize).max(1),
+            recovery: 1.0 - (-1.0 / (RELEASE_SECONDS * rate)).exp() as f32,
         }
-        window.push_back(i);
-        while window.front().is_some_and(|&j| j > i + lookahead) {
-            window.pop_front();
+    }
+
+    /// The gain a sample needs on its own.
+    fn needed(&self, s: f32) -> f32 {
+        if s.abs() > self.ceiling { self.ceiling / s.abs() } else { 1.0 }
+    }
+
+    /// Replaces `samples` with themselves times `gain`, limited. Returns whether the limiter
+    /// had to act.
+    fn apply(&self, samples: &mut [f32], gain: f32) -> bool {
+        let Ok(limited) = self.process::<Infallible>(samples, gain, true, &mut |_| Ok(()));
+        limited
+    }
+
+    /// Hands `samples` times `gain`, limited, to `sink` block by block, in order, leaving
+    /// `samples` as they are. Returns whether the limiter had to act.
+    fn run<E>(&self, samples: &mut [f32], gain: f32, sink: &mut dyn FnMut(&[f32]) -> Result<(), E>) -> Result<bool, E> {
+        self.process(samples, gain, false, sink)
+    }
+
+    fn process<E>(
+        &self,
+        samples: &mut [f32],
+        gain: f32,
+        write_back: bool,
+        sink: &mut dyn FnMut(&[f32]) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        let limited = samples.iter().any(|s| self.needed(s * gain) < 1.0);
+        let mut block = Vec::with_capacity(BLOCK.min(samples.len()));
+        let mut flush = |block: &mut Vec<f32>, end: usize, samples: &mut [f32]| {
+            sink(block)?;
+            if write_back {
+                samples[end - block.len()..end].copy_from_slice(block);
+            }
+            block.clear();
+            Ok(())
+        };
+        if !limited {
+            // Nothing reaches the ceiling: the limiter would leave every sample as it is.
+            for at in (0..samples.len()).step_by(BLOCK) {
+                let end = (at + BLOCK).min(samples.len());
+                block.extend(samples[at..end].iter().map(|s| s * gain));
+                flush(&mut block, end, samples)?;
+            }
+            return Ok(false);
         }
-        ahead[i] = window.front().map_or(1.0, |&j| needed(samples[j]));
-    }
-    // Recovering slowly after a peak, never above what is needed.
-    let recovery = 1.0 - (-1.0 / (RELEASE_SECONDS * rate)).exp() as f32;
-    let mut held = 1.0_f32;
-    for g in &mut ahead {
-        held = (held + (1.0 - held) * recovery).min(*g);
-        *g = held;
-    }
-    // Smoothing over the look-ahead turns each step into a ramp. Every value averaged at a
-    // peak is at or below that peak's need (the peak lies in each one's look-ahead), so the
-    // average is too.
-    let mut sum = 0.0_f64;
-    for i in 0..samples.len() {
-        sum += f64::from(ahead[i]);
-        if i > lookahead {
-            sum -= f64::from(ahead[i - lookahead - 1]);
+        let lookahead = self.lookahead;
+        // The samples in the look-ahead window that need the least gain, as (index, need),
+        // their needs rising from the front.
+        let mut window: VecDeque<(usize, f32)> = VecDeque::with_capacity(lookahead + 1);
+        // The last `lookahead + 1` recovered gains, for the smoothing average.
+        let mut recent: VecDeque<f32> = VecDeque::with_capacity(lookahead + 2);
+        let mut held = 1.0_f32;
+        let mut sum = 0.0_f64;
+        // Sample `k` enters the look-ahead; sample `k - lookahead` leaves it, finished. A
+        // sample is only written once every sample that looks ahead to it has been read.
+        for k in 0..samples.len() + lookahead {
+            if let Some(s) = samples.get(k) {
+                let need = self.needed(s * gain);
+                while window.back().is_some_and(|&(_, n)| n >= need) {
+                    window.pop_back();
+                }
+                window.push_back((k, need));
+            }
+            let Some(i) = k.checked_sub(lookahead) else { continue };
+            while window.front().is_some_and(|&(j, _)| j < i) {
+                window.pop_front();
+            }
+            // The least gain needed anywhere in the next `lookahead` samples, so the gain is
+            // already down when a peak arrives; recovering slowly after it, never above what is
+            // needed.
+            let ahead = window.front().map_or(1.0, |&(_, n)| n);
+            held = (held + (1.0 - held) * self.recovery).min(ahead);
+            // Smoothing over the look-ahead turns each step into a ramp. Every value averaged
+            // at a peak is at or below that peak's need (the peak lies in each one's
+            // look-ahead), so the average is too.
+            sum += f64::from(held);
+            recent.push_back(held);
+            if recent.len() > lookahead + 1 {
+                sum -= f64::from(recent.pop_front().unwrap_or(0.0));
+            }
+            let x = samples[i] * gain;
+            // Rounding in the running sum must not let a sample poke through.
+            let smoothed = ((sum / recent.len() as f64) as f32).min(self.needed(x));
+            block.push((x * smoothed).clamp(-self.ceiling, self.ceiling));
+            if block.len() == BLOCK || i + 1 == samples.len() {
+                flush(&mut block, i + 1, samples)?;
+            }
         }
-        let count = (i.min(lookahead) + 1) as f64;
-        // Rounding in the running sum must not let a sample poke through.
-        let gain = ((sum / count) as f32).min(needed(samples[i]));
-        samples[i] = (samples[i] * gain).clamp(-ceiling, ceiling);
+        Ok(true)
     }
-    true
 }
 
 fn to_db(amplitude: f64) -> f64 {
@@ -235,12 +321,38 @@ mod tests {
     }
 
     #[test]
+    fn a_peak_just_past_a_block_is_anticipated_across_the_boundary() {
+        let clean = sine(300.0, 0.3, 1.0).samples;
+        let mut samples = clean.clone();
+        // The limiter hands on its work a block at a time; the peak's ramp starts in the block
+        // before it.
+        samples[BLOCK + 2] = 2.0;
+        let limiter = Limiter::new(0.9, RATE);
+        let mut measured = Vec::new();
+        let Ok(limited) = limiter.run::<Infallible>(&mut samples.clone(), 1.0, &mut |block| {
+            measured.extend_from_slice(block);
+            Ok(())
+        });
+        assert!(limited);
+        assert!(limiter.apply(&mut samples, 1.0));
+        // What a measuring pass hears is what is written.
+        assert_eq!(measured, samples);
+        assert!(samples.iter().all(|s| s.abs() <= 0.9));
+        let before_peak = BLOCK - 10..BLOCK;
+        assert!(
+            before_peak.clone().any(|i| samples[i].abs() < clean[i].abs() - 1e-4),
+            "the gain was not already down in the block before the peak"
+        );
+        assert!(samples[..BLOCK - limiter.lookahead - 1] == clean[..BLOCK - limiter.lookahead - 1]);
+    }
+
+    #[test]
     fn the_limiter_leaves_quiet_passages_alone() {
         let mut samples: Vec<f32> = sine(300.0, 0.3, 1.0).samples;
         let quiet_before = samples[..RATE as usize / 2].to_vec();
         let at = RATE as usize * 3 / 4;
         samples[at] = 2.0;
-        assert!(limit_peaks(&mut samples, 0.9, RATE));
+        assert!(Limiter::new(0.9, RATE).apply(&mut samples, 1.0));
         assert!(samples.iter().all(|s| s.abs() <= 0.9));
         // Half a second before the click the gain is untouched.
         assert_eq!(&samples[..RATE as usize / 2], &quiet_before[..]);
