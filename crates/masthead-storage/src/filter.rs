@@ -831,9 +831,10 @@ impl DbReader {
         let count_sql = sqlx::AssertSqlSafe(compiled.count);
         let page_sql = sqlx::AssertSqlSafe(compiled.page);
         let (total, ids): (i64, Vec<String>) = on_db!(self, read, |pool| {
-            let total = bind_params!(sqlx::query_scalar(count_sql), filter_params).fetch_one(pool).await?;
-            let ids = bind_params!(sqlx::query_scalar(page_sql), &compiled.params).fetch_all(pool).await?;
-            (total, ids)
+            // Two connections at once: the count and the page each read what the filter matches.
+            let count = bind_params!(sqlx::query_scalar(count_sql), filter_params);
+            let page = bind_params!(sqlx::query_scalar(page_sql), &compiled.params);
+            tokio::try_join!(count.fetch_one(pool), page.fetch_all(pool))?
         });
         Ok(Paginated::new(ids, listing.page, total.max(0) as u64))
     }
