@@ -62,8 +62,8 @@ pub fn narration_job_key(post_id: &ObjectId) -> String {
     format!("narrate:{post_id}")
 }
 
-const SELECT_ONE: &str = "SELECT post_id, status, reason, text_hash, pending_hash, audio_key, duration_ms, bytes, \
-     engine, voice, narrated_at, updated_at FROM narrations WHERE post_id = $1";
+const NARRATION_COLUMNS: &str = "post_id, status, reason, text_hash, pending_hash, audio_key, duration_ms, bytes, \
+     engine, voice, narrated_at, updated_at";
 const SELECT_NARRATED: &str = "SELECT n.post_id, n.status, n.reason, n.text_hash, n.pending_hash, n.audio_key, \
      n.duration_ms, n.bytes, n.engine, n.voice, n.narrated_at, n.updated_at \
      FROM narrations n JOIN posts p ON p.id = n.post_id \
@@ -249,9 +249,30 @@ impl DbReader {
     /// The story's narration; a row whose job is waiting (and not narrating) reads `queued`.
     pub async fn narration(&self, post_id: &ObjectId) -> Result<Option<NarrationRecord>> {
         let row: Option<NarrationRecord> = on_db!(self, read, |pool| {
-            sqlx::query_as(SELECT_ONE).bind(post_id.as_str()).fetch_optional(pool).await?
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {NARRATION_COLUMNS} FROM narrations WHERE post_id = $1"));
+            sqlx::query_as(sql).bind(post_id.as_str()).fetch_optional(pool).await?
         });
         Ok(row)
+    }
+
+    /// The narrations of those of `post_ids` not opted out of narration, in one query (a list
+    /// of stories, or one story, shows each one's audio).
+    pub async fn narrations_heard(&self, post_ids: &[&ObjectId]) -> Result<Vec<NarrationRecord>> {
+        if post_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {NARRATION_COLUMNS} FROM narrations WHERE post_id IN ({}) \
+             AND NOT EXISTS (SELECT 1 FROM narration_opt_outs o WHERE o.post_id = narrations.post_id)",
+            crate::posts::placeholders(1, post_ids.len())
+        ));
+        Ok(on_db!(self, read, |pool| {
+            let mut query = sqlx::query_as(sql);
+            for id in post_ids {
+                query = query.bind(id.as_str());
+            }
+            query.fetch_all(pool).await?
+        }))
     }
 
     /// Whether a narration job for the story is waiting to run (or running).

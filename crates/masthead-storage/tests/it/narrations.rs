@@ -45,6 +45,30 @@ dual_db_test!(async fn a_narration_swaps_files_only_when_it_is_still_the_latest(
     assert!(db.narration(&ObjectId::new()).await.expect("read").is_none());
 });
 
+dual_db_test!(async fn a_list_of_stories_reads_the_narrations_readers_may_hear_at_once(db) {
+    let app = TestApp::new(&db).await;
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
+    let mut ids = Vec::new();
+    for title in ["Bridge", "Ferry", "Harbour", "Lighthouse"] {
+        ids.push(PostBuilder::published(title).authors(&[&anna]).create(&app.newsroom).await.id);
+    }
+    let [bridge, ferry, harbour, lighthouse] = &ids[..] else { unreachable!() };
+    for (id, key) in [(bridge, "narrations/bridge.mp3"), (ferry, "narrations/ferry.mp3"), (harbour, "narrations/h.mp3")] {
+        db.start_narration(id, "h1").await.expect("start");
+        db.finish_narration(id, &finished("h1", key)).await.expect("finish");
+    }
+    db.set_narration_opt_out(harbour, true).await.expect("opt out");
+
+    let heard = db.narrations_heard(&[bridge, ferry, harbour, lighthouse]).await.expect("read");
+    let mut heard: Vec<(&str, Option<&str>)> =
+        heard.iter().map(|n| (n.post_id.as_str(), n.audio_key.as_deref())).collect();
+    heard.sort();
+    let mut expected = vec![(bridge.as_str(), Some("narrations/bridge.mp3")), (ferry.as_str(), Some("narrations/ferry.mp3"))];
+    expected.sort();
+    assert_eq!(heard, expected, "each story's own audio; the opted-out one and the unnarrated one have none");
+    assert!(db.narrations_heard(&[]).await.expect("nothing asked").is_empty());
+});
+
 dual_db_test!(async fn narration_settings_and_the_lexicon_are_stored(db) {
     assert_eq!(db.narration_settings().await.expect("defaults"), NarrationSettings::default());
     let settings = NarrationSettings { speed: 1.25, voice: "en-gb".into(), ..NarrationSettings::default() };

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::{ApiError, BrowseParams, Query, browse_body, json_response};
 use crate::AppState;
 use masthead_app::ghost::api_json::{self as output, Audience, Shape};
+use masthead_app::narration::NarrationAudio;
 
 const CACHE_CONTROL: &str = "public, max-age=0";
 const POST_INCLUDES: &[&str] = &["authors", "tags", "tiers"];
@@ -147,10 +148,11 @@ async fn browse_posts(state: &AppState, headers: &HeaderMap, query: &Query, post
         if params.includes("tiers") {
             shape.tiers = state.newsroom.db().tiers().await?;
         }
-        let mut items = Vec::with_capacity(posts.len());
-        for post in &posts {
-            items.push(shape.select(with_narration(state, &shape, post, output::post(&shape, post)).await?));
-        }
+        let audios = crate::site::narration::public_audios(state, &posts).await?;
+        let items: Vec<Value> = posts
+            .iter()
+            .map(|post| shape.select(with_narration(&shape, post, audios.get(&post.id), output::post(&shape, post))))
+            .collect();
         Ok::<_, ApiError>(browse_body(resource_name(post_type), items, &page))
     }
     .await;
@@ -176,7 +178,8 @@ async fn read_post(state: &AppState, headers: &HeaderMap, query: &Query, post_ty
         if params.includes("tiers") {
             shape.tiers = state.newsroom.db().tiers().await?;
         }
-        let value = with_narration(state, &shape, &post, output::post(&shape, &post)).await?;
+        let audio = crate::site::narration::public_audio(state, &post).await?;
+        let value = with_narration(&shape, &post, audio.as_ref(), output::post(&shape, &post));
         Ok(json!({ resource_name(post_type): [shape.select(value)] }))
     }
     .await;
@@ -186,11 +189,11 @@ async fn read_post(state: &AppState, headers: &HeaderMap, query: &Query, post_ty
 /// Masthead's `narration` field on posts: the audio version anyone may hear (`url`, `duration`
 /// in seconds, `content_type`, `size` in bytes), or `null`. Pages have none; nor do gated
 /// stories, since the Content API shows what anyone may read.
-async fn with_narration(state: &AppState, shape: &Shape<'_>, post: &Post, mut value: Value) -> Result<Value, ApiError> {
+fn with_narration(shape: &Shape<'_>, post: &Post, audio: Option<&NarrationAudio>, mut value: Value) -> Value {
     if post.post_type != PostType::Post {
-        return Ok(value);
+        return value;
     }
-    let narration = match crate::site::narration::public_audio(state, post).await? {
+    let narration = match audio {
         Some(audio) => json!({
             "url": format!("{}{}", shape.site_url, audio.url),
             "duration": audio.duration_seconds,
@@ -202,7 +205,7 @@ async fn with_narration(state: &AppState, shape: &Shape<'_>, post: &Post, mut va
     if let Value::Object(map) = &mut value {
         map.insert("narration".to_owned(), narration);
     }
-    Ok(value)
+    value
 }
 
 pub enum Lookup {
@@ -602,9 +605,11 @@ pub async fn search(State(state): State<AppState>, headers: HeaderMap, query: Qu
         if params.includes("tiers") {
             shape.tiers = state.newsroom.db().tiers().await?;
         }
+        let audios = crate::site::narration::public_audios(&state, &posts).await?;
         let mut items = Vec::with_capacity(posts.len());
         for post in posts.iter().filter(|p| p.is_live()) {
-            let mut value = shape.select(with_narration(&state, &shape, post, output::post(&shape, post)).await?);
+            let value = with_narration(&shape, post, audios.get(&post.id), output::post(&shape, post));
+            let mut value = shape.select(value);
             value["search"] = json!({
                 "passage": results.highlighter.passage(&masthead_render::gating::public_plaintext(&post.html)),
                 "title": results.highlighter.title(&post.title),

@@ -143,6 +143,27 @@ dual_db_test!(async fn the_content_api_and_structured_data_name_the_audio(db) {
     let listed = crate::api::json_of(&n.app.get(&format!("/ghost/api/content/posts/?key={key}")).await);
     assert_eq!(listed["posts"][0]["narration"], *narration);
 
+    // A list's stories are read together: each gets its own audio, a page (never narrated) none.
+    let second = PostBuilder::published("Ferry timetable changes")
+        .authors(&[&n.anna])
+        .markdown("The winter timetable starts on Monday.")
+        .create(&n.app.newsroom)
+        .await;
+    PostBuilder::page("About the newsroom").authors(&[&n.anna]).create(&n.app.newsroom).await;
+    narrate_all(&n.app).await;
+    let record = n.app.newsroom.db().narration(&second.id).await.expect("read").expect("narrated");
+    let second_url = format!("https://news.example.org/content/{}", record.audio().expect("audio").0);
+    n.app.state.cache.clear();
+    let listed = crate::api::json_of(&n.app.get(&format!("/ghost/api/content/posts/?key={key}")).await);
+    let by_title = |title: &str| {
+        listed["posts"].as_array().expect("posts").iter().find(|p| p["title"] == title).expect("listed")["narration"]
+            .clone()
+    };
+    assert_eq!(by_title(&n.post.title), *narration);
+    assert_eq!(by_title(&second.title)["url"], Value::String(second_url));
+    let pages = crate::api::json_of(&n.app.get(&format!("/ghost/api/content/pages/?key={key}")).await);
+    assert!(pages["pages"][0].get("narration").is_none(), "pages have no narration field: {pages}");
+
     let page = Html::parse_document(&n.app.get(&format!("/{}/", n.post.slug)).await.text());
     let script = select(&page, "script[type=\"application/ld+json\"]");
     let ld: Value = serde_json::from_str(&script.first().expect("JSON-LD").text().collect::<String>()).expect("JSON");
@@ -155,6 +176,12 @@ dual_db_test!(async fn the_content_api_and_structured_data_name_the_audio(db) {
     n.app.newsroom.set_narration_opt_out(&admin, &n.post.id, true).await.expect("opt out");
     let body = crate::api::json_of(&n.app.get(&format!("/ghost/api/content/posts/{}/?key={key}", n.post.id)).await);
     assert_eq!(body["posts"][0]["narration"], Value::Null);
+    let listed = crate::api::json_of(&n.app.get(&format!("/ghost/api/content/posts/?key={key}")).await);
+    let narrations: Vec<(&Value, &Value)> =
+        listed["posts"].as_array().expect("posts").iter().map(|p| (&p["title"], &p["narration"]["url"])).collect();
+    assert_eq!(narrations.len(), 2);
+    assert!(narrations.iter().any(|(title, url)| *title == &n.post.title && url.is_null()), "opted out: {narrations:?}");
+    assert!(narrations.iter().any(|(title, url)| *title == &second.title && url.is_string()), "{narrations:?}");
 });
 
 dual_db_test!(async fn a_gated_storys_audio_is_only_for_readers_who_may_read_it(db) {
