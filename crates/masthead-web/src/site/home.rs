@@ -60,8 +60,13 @@ async fn render_home(state: &AppState, page: u32) -> Result<Response, WebError> 
         let lead = (!posts.is_empty()).then(|| posts.remove(lead_index));
         let top: Vec<PostCard> = posts.drain(..posts.len().min(4)).collect();
         let mut sections = Vec::new();
-        for tag in db.front_sections(SECTIONS_FROM_NEWEST, FRONT_SECTIONS).await? {
-            let stories = db.latest_published_posts(PostList::Tag(&tag.tag.id), SECTION_STORIES).await?;
+        let tags = db.front_sections(SECTIONS_FROM_NEWEST, FRONT_SECTIONS).await?;
+        // Each section's stories on a connection of its own: one section's wait, not five.
+        let stories = futures::future::try_join_all(
+            tags.iter().map(|tag| db.latest_published_posts(PostList::Tag(&tag.tag.id), SECTION_STORIES)),
+        )
+        .await?;
+        for (tag, stories) in tags.iter().zip(stories) {
             card_deps(&mut deps, &stories);
             deps.push(Dep::Tag(tag.tag.id.clone()));
             deps.push(Dep::TagList(tag.tag.id.clone()));
