@@ -11,12 +11,14 @@ pub mod news;
 pub mod payments;
 pub mod search;
 
+use std::sync::Arc;
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use masthead_app::ContentChange;
-use masthead_core::{Campaign, Post, SiteSettings};
+use masthead_core::{Campaign, NarrationSettings, Post, SiteSettings};
 use masthead_render::views::{CampaignView, MetaView, NewsletterView, PostCard, SiteView};
-use masthead_storage::PostList;
+use masthead_storage::{PostList, StorageError};
 use serde::Serialize;
 
 use crate::cache::{CacheDeps, Dep};
@@ -37,6 +39,8 @@ pub(crate) struct SiteParts {
     newsletters: Vec<NewsletterView>,
     /// Campaigns running when read; which of them show is decided at each render.
     campaigns: Vec<Campaign>,
+    /// Whether stories are narrated, and how the player is labelled (saved with the settings).
+    pub(crate) narration: NarrationSettings,
 }
 
 impl SiteParts {
@@ -52,7 +56,7 @@ impl SiteParts {
 /// which bounds staleness if a change between instances is lost): an article on PostgreSQL
 /// otherwise waited for three reads in a row before its longest chain of reads could end.
 pub async fn site_context(state: &AppState) -> Result<SiteContext, WebError> {
-    let parts = state.site_parts.get_or_read(state.cache.max_age(), || read_site_parts(state)).await?;
+    let parts = site_parts(state).await?;
     let mut site = SiteView::new(&parts.settings, &state.site_url, Vec::new());
     site.newsletters = parts.newsletters.clone();
     // The kept counts are read, never counted here; pages showing them depend on
@@ -64,11 +68,21 @@ pub async fn site_context(state: &AppState) -> Result<SiteContext, WebError> {
     Ok(SiteContext { settings: parts.settings.clone(), site })
 }
 
-async fn read_site_parts(state: &AppState) -> Result<SiteParts, WebError> {
+/// The site's kept parts (see [`site_context`]).
+pub(crate) async fn site_parts(state: &AppState) -> Result<Arc<SiteParts>, StorageError> {
+    state.site_parts.get_or_read(state.cache.max_age(), || read_site_parts(state)).await
+}
+
+async fn read_site_parts(state: &AppState) -> Result<SiteParts, StorageError> {
     let db = state.newsroom.db();
-    let (settings, newsletters, campaigns) =
-        tokio::try_join!(db.site_settings(), db.newsletters(false), db.running_campaigns(masthead_core::now()),)?;
-    Ok(SiteParts { settings, newsletters: newsletters.iter().map(NewsletterView::new).collect(), campaigns })
+    let (settings, newsletters, campaigns, narration) = tokio::try_join!(
+        db.site_settings(),
+        db.newsletters(false),
+        db.running_campaigns(masthead_core::now()),
+        db.narration_settings(),
+    )?;
+    let newsletters = newsletters.iter().map(NewsletterView::new).collect();
+    Ok(SiteParts { settings, newsletters, campaigns, narration })
 }
 
 /// The site as last read from the database (the defaults before any page was rendered), for

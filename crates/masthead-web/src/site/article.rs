@@ -126,16 +126,14 @@ async fn render(
     // read one after another, a story's two dozen small queries were most of its time on
     // PostgreSQL, where each is a round trip.
     let (mut related_deps, mut feed_deps) = (CacheDeps::default(), CacheDeps::default());
-    let (ctx, related, audio, notes, feed, narration) = tokio::try_join!(
+    let (ctx, related, (narration, audio), notes, feed) = tokio::try_join!(
         site_context(state),
         async { if is_story { related_stories(state, &post, &mut related_deps).await } else { Ok(Vec::new()) } },
-        async {
-            // Structured data describes what anyone may read: a gated story's audio is not named.
-            if is_story { Ok(super::narration::public_audio(state, &post).await?) } else { Ok(None) }
-        },
+        // The player for this reader, and for structured data (which describes what anyone may
+        // read) the audio of a story that is not gated.
+        async { Ok::<_, WebError>(super::narration::on_story_page(state, &post, reader).await?) },
         async { Ok::<_, WebError>(state.newsroom.db().post_notes(&post.id).await?) },
         async { if is_story { Ok(Some(feed_block(state, &mut feed_deps).await?)) } else { Ok(None) } },
-        async { Ok::<_, WebError>(super::narration::player(state, &post, reader).await?) },
     )?;
     deps.extend(related_deps);
     deps.extend(feed_deps);

@@ -73,7 +73,8 @@ async fn narration_for(
 }
 
 /// The settings and the audio of those of `posts` that are published stories with a narration
-/// not opted out, or `None` when narration is off. The settings and the audio are read at once.
+/// not opted out, or `None` when narration is off. The settings are the site's kept ones (saving
+/// them is a settings change), so this is at most one query.
 async fn audios(
     state: &AppState,
     posts: &[&Post],
@@ -86,11 +87,11 @@ async fn audios(
     if ids.is_empty() {
         return Ok(None);
     }
-    let db = state.newsroom.db();
-    let (settings, records) = tokio::try_join!(db.narration_settings(), db.narrations_heard(&ids))?;
+    let settings = super::site_parts(state).await?.narration.clone();
     if !settings.enabled {
         return Ok(None);
     }
+    let records = state.newsroom.db().narrations_heard(&ids).await?;
     let audios = records
         .iter()
         .filter_map(|record| Some((ObjectId::parse(&record.post_id).ok()?, NarrationAudio::from_record(record)?)))
@@ -98,10 +99,18 @@ async fn audios(
     Ok(Some((settings, audios)))
 }
 
-/// The player for a story's page, with the label staff chose.
-pub async fn player(state: &AppState, post: &Post, reader: Reader) -> Result<Option<PlayerView>, StorageError> {
-    let Some((settings, audio)) = narration_for(state, post, Some(reader)).await? else { return Ok(None) };
-    Ok(Some(player_view(&settings, audio)))
+/// A story's page: the player for `reader`, with the label staff chose, and the audio anyone may
+/// hear (for structured data; none for a gated story), from one read.
+pub async fn on_story_page(
+    state: &AppState,
+    post: &Post,
+    reader: Reader,
+) -> Result<(Option<PlayerView>, Option<NarrationAudio>), StorageError> {
+    let Some((settings, mut audios)) = audios(state, &[post]).await? else { return Ok((None, None)) };
+    let Some(audio) = audios.remove(&post.id) else { return Ok((None, None)) };
+    let public = (!post.is_gated()).then(|| audio.clone());
+    let player = post.readable_by(reader).then(|| player_view(&settings, audio));
+    Ok((player, public))
 }
 
 fn player_view(settings: &NarrationSettings, audio: NarrationAudio) -> PlayerView {
