@@ -31,15 +31,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-case "$db_kind" in
-  sqlite) unset MASTHEAD_DATABASE_URL ;;
-  postgres)
-    export MASTHEAD_DATABASE_URL="$pg_url"
-    psql "${pg_url%/*}/postgres" -q -c "DROP DATABASE IF EXISTS ${pg_url##*/}" >/dev/null
-    psql "${pg_url%/*}/postgres" -q -c "CREATE DATABASE ${pg_url##*/}" >/dev/null
-    ;;
-  *) echo "DB must be sqlite or postgres, not $db_kind" >&2; exit 2 ;;
-esac
+. bench/database.sh
+use_database "$db_kind" "$pg_url"
 
 "$A" demo --data-dir "$work" >/dev/null
 "$A" demo --data-dir "$work" --posts "$posts" | grep '^Archive:' | tail -1 >&2

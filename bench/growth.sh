@@ -45,15 +45,8 @@ cleanup() {
   if [ "${KEEP:-0}" = 1 ]; then echo "Data directory kept: $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
-case "$db_kind" in
-  sqlite) unset MASTHEAD_DATABASE_URL ;;
-  postgres)
-    export MASTHEAD_DATABASE_URL="$pg_url"
-    psql "${pg_url%/*}/postgres" -q -c "DROP DATABASE IF EXISTS ${pg_url##*/}" >/dev/null
-    psql "${pg_url%/*}/postgres" -q -c "CREATE DATABASE ${pg_url##*/}" >/dev/null
-    ;;
-  *) echo "DB must be sqlite or postgres, not $db_kind" >&2; exit 2 ;;
-esac
+. bench/database.sh
+use_database "$db_kind" "$pg_url"
 
 # The demo newsroom first (its photos are the archive's), then the archive, timed on its own.
 "$bin" demo --data-dir "$work" >/dev/null
