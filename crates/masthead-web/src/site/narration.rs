@@ -54,22 +54,12 @@ pub async fn audio_for(
     post: &Post,
     reader: Option<Reader>,
 ) -> Result<Option<NarrationAudio>, StorageError> {
-    Ok(narration_for(state, post, reader).await?.map(|(_, audio)| audio))
-}
-
-/// The narration settings with the audio of a story for `reader`, when there is audio to give.
-async fn narration_for(
-    state: &AppState,
-    post: &Post,
-    reader: Option<Reader>,
-) -> Result<Option<(NarrationSettings, NarrationAudio)>, StorageError> {
     if let Some(reader) = reader
         && !post.readable_by(reader)
     {
         return Ok(None);
     }
-    let Some((settings, mut audios)) = audios(state, &[post]).await? else { return Ok(None) };
-    Ok(audios.remove(&post.id).map(|audio| (settings, audio)))
+    Ok(audios(state, &[post]).await?.and_then(|(_, mut audios)| audios.remove(&post.id)))
 }
 
 /// The settings and the audio of those of `posts` that are published stories with a narration
