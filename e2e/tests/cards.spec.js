@@ -5,6 +5,7 @@
 const { test, expect } = require('@playwright/test');
 const AxeBuilder = require('@axe-core/playwright').default;
 const { staff, signIn } = require('../staff');
+const { expectLoaded } = require('../images');
 
 const text = (t, format = 0) => ({ type: 'extended-text', version: 1, text: t, format });
 const paragraph = (...children) => ({ type: 'paragraph', version: 1, children });
@@ -65,7 +66,7 @@ test('a story written with cards reads as written, and its members-only part sta
   await expect(body.locator('ul li')).toHaveText(['Two crossings a night', 'A new timetable']);
   const figure = body.locator('figure.kg-image-card');
   await expect(figure.locator('img')).toHaveAttribute('alt', 'The ferry at the quay');
-  expect(await figure.locator('img').evaluate((img) => img.complete && img.naturalWidth > 0)).toBe(true);
+  await expectLoaded(figure.locator('img'));
   await expect(figure.locator('figcaption')).toContainText('The ferry at the Salen quay.');
   await expect(figure.locator('.kg-image-credit')).toHaveText('Photo: Edna Editor');
   const frame = body.locator('.kg-embed-card iframe');

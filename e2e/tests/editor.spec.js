@@ -6,6 +6,7 @@
 const { test, expect } = require('@playwright/test');
 const AxeBuilder = require('@axe-core/playwright').default;
 const { staff, signIn } = require('../staff');
+const { expectLoaded } = require('../images');
 
 // A JPEG from the demo's own photos, found through the Admin API (signed in), not through the
 // front page, whose lead may be any story.
@@ -142,7 +143,7 @@ test('a story written in the rich editor reads as written, with its members-only
   await expect(body.locator('ul li')).toHaveText(['Two crossings a night', 'A second engineer on board']);
   const figure = body.locator('figure.kg-image-card');
   await expect(figure.locator('img')).toHaveAttribute('alt', 'The ferry at the Salen quay at dawn');
-  expect(await figure.locator('img').evaluate((img) => img.complete && img.naturalWidth > 0)).toBe(true);
+  await expectLoaded(figure.locator('img'));
   await expect(figure.locator('figcaption')).toContainText('The ferry at the Salen quay.');
   await expect(figure.locator('.kg-image-credit')).toHaveText('Photo: Edna Editor');
   await expect(body.locator('.kg-embed-card iframe')).toHaveAttribute('src', 'https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ');

@@ -4,6 +4,7 @@ const { test, expect } = require('@playwright/test');
 const AxeBuilder = require('@axe-core/playwright').default;
 const fs = require('fs');
 const path = require('path');
+const { expectLoaded } = require('../images');
 
 const artifacts = path.join(__dirname, '..', 'artifacts');
 fs.mkdirSync(artifacts, { recursive: true });
@@ -38,8 +39,7 @@ test('a reader opens the front page, then an article with byline, time, reading 
   await expect(figure.locator('img')).toHaveAttribute('alt', /\w+/);
   await expect(figure.locator('img')).toHaveAttribute('srcset', /w480.* 480w/);
   await expect(figure.locator('figcaption')).toContainText(/\(Photo: .+\)$/);
-  const loaded = await figure.locator('img').evaluate((img) => img.complete && img.naturalWidth > 0);
-  expect(loaded).toBe(true);
+  await expectLoaded(figure.locator('img'));
 
   // The author link leads to the author's page.
   const authorName = (await authors.first().textContent()).trim();

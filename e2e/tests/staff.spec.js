@@ -2,6 +2,7 @@
 // cannot publish.
 const { test, expect } = require('@playwright/test');
 const { staff, signIn, writeStory } = require('../staff');
+const { expectLoaded } = require('../images');
 
 async function anImage(page) {
   // Any JPEG will do: take a demo photo from the site.
@@ -60,7 +61,7 @@ test('an editor writes a story with an uploaded image, previews it, publishes it
   await expect(page.locator('.byline a[rel=author]')).toHaveText(['Edna Editor']);
   const bodyImage = page.locator('.article__body img');
   await expect(bodyImage).toHaveAttribute('alt', 'harbour at dawn');
-  expect(await bodyImage.evaluate((img) => img.complete && img.naturalWidth > 0)).toBe(true);
+  await expectLoaded(bodyImage);
   const edit = page.getByRole('link', { name: 'Edit post' });
   await expect(edit).toBeVisible();
   await edit.click();
