@@ -52,7 +52,7 @@ pub use notes::{MAX_REVISIONS, PostNote, PostRevision};
 pub use pagination::{PageRequest, Paginated};
 pub use payments::{DonationRecord, LIVE_SUBSCRIPTION_STATUSES, MembershipMove, StripeEventId, SubscriptionRecord};
 pub use posts::{
-    AdminPostFilter, AdminPostOrder, ImportedPost, NewsletterChoice, PostExtras, PostImportSource, PostList,
+    AdminPostFilter, AdminPostOrder, ImportedPost, ListMarks, NewsletterChoice, PostExtras, PostImportSource, PostList,
     PostRecord, SitemapEntry,
 };
 pub use search::{SearchChange, SearchSource};

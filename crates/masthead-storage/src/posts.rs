@@ -147,6 +147,15 @@ struct LinkedAuthor {
     user: UserRecord,
 }
 
+/// Where the pages of a list can start reading (see [`DbReader::list_marks`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListMarks {
+    /// How many stories the list had when marked.
+    pub total: u64,
+    every: u32,
+    ids: Vec<String>,
+}
+
 /// Which published posts a list shows.
 #[derive(Clone, Copy, Debug)]
 pub enum PostList<'a> {
@@ -185,6 +194,61 @@ impl PostList<'_> {
                      ORDER BY p.published_at DESC, p.updated_at DESC, p.id DESC LIMIT ${next} OFFSET ${}",
                     self.posts_condition(),
                     next + 1
+                )
+            }
+        }
+    }
+
+    /// The ids at every `$n`th place of the list (`$n` after the tag or author parameter), from
+    /// the first on, in order: the marks of [`DbReader::list_marks`].
+    fn marks_sql(&self) -> String {
+        let (numbered, next) = match self {
+            PostList::Author(_) => (
+                "SELECT x.post_id AS id, ROW_NUMBER() OVER (ORDER BY x.listed_at DESC, x.listed_updated_at DESC, \
+                 x.post_id DESC) - 1 AS n FROM posts_authors x WHERE x.author_id = $1 AND x.listed_at IS NOT NULL"
+                    .to_owned(),
+                2,
+            ),
+            _ => (
+                format!(
+                    "SELECT p.id, ROW_NUMBER() OVER (ORDER BY p.published_at DESC, p.updated_at DESC, p.id DESC) - 1 AS n \
+                     FROM posts p WHERE {LIVE_POSTS}{}",
+                    self.posts_condition()
+                ),
+                if self.parameter().is_some() { 2 } else { 1 },
+            ),
+        };
+        format!("SELECT id FROM ({numbered}) numbered WHERE n % ${next} = 0 ORDER BY n")
+    }
+
+    /// [`PostList::page_sql`] from a mark on: the parameters after the tag or author are the
+    /// mark's id, the limit and how many to skip. The list's order key is compared with the
+    /// mark's as a row, so the index is entered at the mark. A mark that has left the list
+    /// matches nothing (its key reads as NULL).
+    fn page_from_mark_sql(&self) -> String {
+        match self {
+            PostList::Author(_) => {
+                const MARK: &str =
+                    "FROM posts_authors m WHERE m.author_id = $1 AND m.post_id = $2 AND m.listed_at IS NOT NULL";
+                format!(
+                    "SELECT x.post_id FROM posts_authors x WHERE x.author_id = $1 AND x.listed_at IS NOT NULL \
+                     AND (x.listed_at, x.listed_updated_at, x.post_id) <= \
+                     ((SELECT m.listed_at {MARK}), (SELECT m.listed_updated_at {MARK}), $2) \
+                     ORDER BY x.listed_at DESC, x.listed_updated_at DESC, x.post_id DESC LIMIT $3 OFFSET $4"
+                )
+            }
+            _ => {
+                let mark = if self.parameter().is_some() { 2 } else { 1 };
+                let live_mark =
+                    format!("FROM posts m WHERE m.id = ${mark} AND m.type = 'post' AND m.status = 'published'");
+                format!(
+                    "SELECT p.id FROM posts p WHERE {LIVE_POSTS}{} \
+                     AND (p.published_at, p.updated_at, p.id) <= \
+                     ((SELECT m.published_at {live_mark}), (SELECT m.updated_at {live_mark}), ${mark}) \
+                     ORDER BY p.published_at DESC, p.updated_at DESC, p.id DESC LIMIT ${} OFFSET ${}",
+                    self.posts_condition(),
+                    mark + 1,
+                    mark + 2
                 )
             }
         }
@@ -366,6 +430,62 @@ impl DbReader {
         });
         let posts = self.posts_by_ids(&ids).await?;
         Ok(Paginated::new(posts, page, total.max(0) as u64))
+    }
+
+    /// Where the pages of a long list can start reading: the list's count, and the id of every
+    /// `every`th story in its order (the first, the `every + 1`th, ...). Reading them walks the
+    /// list's index once (about as long as counting it); a page read with them
+    /// ([`DbReader::published_posts_marked`]) then skips fewer than `every` entries, however
+    /// deep it is, and counts nothing. Kept by the caller until the list changes.
+    pub async fn list_marks(&self, list: PostList<'_>, every: u32) -> Result<ListMarks> {
+        let every = every.max(1);
+        let count_sql = sqlx::AssertSqlSafe(list.count_sql());
+        let marks_sql = sqlx::AssertSqlSafe(list.marks_sql());
+        let (total, ids): (i64, Vec<String>) = on_db!(self, read, |pool| {
+            let mut count = sqlx::query_scalar(count_sql);
+            let mut marks = sqlx::query_scalar(marks_sql);
+            if let Some(parameter) = list.parameter() {
+                count = count.bind(parameter);
+                marks = marks.bind(parameter);
+            }
+            tokio::try_join!(count.fetch_one(pool), marks.bind(i64::from(every)).fetch_all(pool))?
+        });
+        Ok(ListMarks { total: total.max(0) as u64, every, ids })
+    }
+
+    /// A page of published posts, as [`DbReader::published_posts`] finds it, read from the
+    /// nearest mark before it. Should a mark no longer be in the list (a story withdrawn by
+    /// another instance before this one heard of it), the page is read by its offset instead.
+    pub async fn published_posts_marked(
+        &self,
+        list: PostList<'_>,
+        page: PageRequest,
+        marks: &ListMarks,
+    ) -> Result<Paginated<Post>> {
+        let offset = page.offset();
+        let every = i64::from(marks.every);
+        let mark = usize::try_from(offset / every).ok().and_then(|i| marks.ids.get(i));
+        let ids: Vec<String> = match mark {
+            Some(mark) if offset < marks.total as i64 => {
+                let sql = sqlx::AssertSqlSafe(list.page_from_mark_sql());
+                let skip = offset % every;
+                let ids: Vec<String> = on_db!(self, read, |pool| {
+                    let mut select = sqlx::query_scalar(sql);
+                    if let Some(parameter) = list.parameter() {
+                        select = select.bind(parameter);
+                    }
+                    select.bind(mark.as_str()).bind(i64::from(page.limit)).bind(skip).fetch_all(pool).await?
+                });
+                if ids.is_empty() {
+                    return self.published_posts(list, page).await;
+                }
+                ids
+            }
+            // Past the end of the list as it was marked: nothing to show.
+            _ => Vec::new(),
+        };
+        let posts = self.posts_by_ids(&ids).await?;
+        Ok(Paginated::new(posts, page, marks.total))
     }
 
     /// The newest `limit` published posts of a list, without counting the list (a count reads

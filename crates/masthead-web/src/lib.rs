@@ -53,6 +53,8 @@ pub struct Shared {
     pub(crate) last_site: Arc<std::sync::RwLock<Option<masthead_render::views::SiteView>>>,
     /// What every page shows of the site as a whole (see [`site::site_context`]).
     pub(crate) site_parts: Arc<kept::Kept<site::SiteParts>>,
+    /// Where the front page's pages of the whole archive start (see [`site::home`]).
+    pub(crate) archive_marks: Arc<kept::Kept<masthead_storage::ListMarks>>,
     /// The search page's section and author choices, as last listed.
     pub(crate) search_choices: Arc<site::search::Choices>,
     /// The live feed and editors' picks block (see [`site::news::feed_block`]).
@@ -88,6 +90,17 @@ impl AppState {
 
     /// Wires the page cache to the newsroom's change bus.
     pub fn new(newsroom: Newsroom, theme: Theme, site_url: &str) -> Result<Self, masthead_render::ThemeError> {
+        // Before the page cache's listener: a page rendered again once its entry is dropped
+        // finds the archive's marks already dropped too.
+        let archive_marks = Arc::new(kept::Kept::default());
+        let listener = Arc::downgrade(&archive_marks);
+        newsroom.changes.subscribe(move |change| {
+            if let Some(marks) = listener.upgrade()
+                && site::home::marks_touched_by(change)
+            {
+                marks.forget();
+            }
+        });
         let cache = Arc::new(cache::PageCache::default());
         let listener = Arc::downgrade(&cache);
         newsroom.changes.subscribe(move |change| {
@@ -140,6 +153,7 @@ impl AppState {
             trusted_proxies: Arc::default(),
             last_site: Arc::default(),
             site_parts,
+            archive_marks,
             search_choices,
             feed_block,
         })))

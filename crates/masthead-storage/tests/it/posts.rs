@@ -188,3 +188,68 @@ dual_db_test!(async fn recent_posts_for_the_news_sitemap(db) {
     let recent = db.posts_published_since(now - Duration::days(2)).await.expect("recent");
     assert_eq!(recent.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Fresh"]);
 });
+
+dual_db_test!(async fn a_page_read_from_the_lists_marks_is_the_page_read_by_its_offset(db) {
+    // Eleven stories, four sharing one publication time (their order then rests on the update
+    // time and the id), two authors, two tags; a draft and a page that no list shows.
+    let app = TestApp::new(&db).await;
+    let anna = StaffBuilder::new("Anna Field").create(&db).await;
+    let boris = StaffBuilder::new("Boris Lane").create(&db).await;
+    let now = masthead_core::now();
+    let (boris_alone, both) = ([&boris], [&anna, &boris]);
+    let mut stories = Vec::new();
+    for i in 0..11i64 {
+        let at = if (3..7).contains(&i) { now - Duration::hours(3) } else { now - Duration::hours(i) };
+        let story = PostBuilder::published(&format!("Story {i}"))
+            .authors(if i % 3 == 0 { &boris_alone[..] } else { &both[..] })
+            .tags(if i % 2 == 0 { &["Economy"] } else { &["Culture"] })
+            .published_at(at)
+            .create(&app.newsroom)
+            .await;
+        stories.push(story);
+    }
+    PostBuilder::draft("Unfinished").authors(&[&anna]).tags(&["Economy"]).create(&app.newsroom).await;
+    PostBuilder::page("About us").authors(&[&anna]).create(&app.newsroom).await;
+    let economy = db.tag_by_slug("economy").await.expect("tag").expect("exists");
+
+    let titles = |page: &masthead_storage::Paginated<masthead_core::Post>| {
+        (page.items.iter().map(|p| p.title.clone()).collect::<Vec<_>>(), page.total, page.pages)
+    };
+    let lists = [PostList::All, PostList::Tag(&economy.id), PostList::Author(&anna.id), PostList::Author(&boris.id)];
+    for list in lists {
+        for every in [1, 3, 4, 20] {
+            let marks = db.list_marks(list, every).await.expect("marks");
+            for limit in [1, 2, 4, 15] {
+                let by_offset = db.published_posts(list, PageRequest::new(1, limit)).await.expect("first page");
+                assert_eq!(marks.total, by_offset.total, "{list:?}: the marks count the list");
+                for page in 1..=by_offset.pages + 1 {
+                    let request = PageRequest::new(page, limit);
+                    let expected = db.published_posts(list, request).await.expect("by offset");
+                    let marked = db.published_posts_marked(list, request, &marks).await.expect("from a mark");
+                    assert_eq!(titles(&marked), titles(&expected), "{list:?}, a mark every {every}, page {page} of {limit}");
+                }
+            }
+        }
+    }
+
+    // A story at a mark is withdrawn before the marks are read again (another instance withdrew
+    // it, and this one has not heard yet): the pages up to and from that mark are still right,
+    // the withdrawn story is on none, and later pages are one story behind until the marks are
+    // read again, as a kept page would be.
+    let marks = db.list_marks(PostList::All, 3).await.expect("marks");
+    // With a mark every three stories, the fourth in the list is the second mark.
+    let fourth = db.published_posts(PostList::All, PageRequest::new(4, 1)).await.expect("fourth story");
+    let mut withdrawn = stories.iter().find(|s| s.id == fourth.items[0].id).expect("one of the stories").clone();
+    withdrawn.status = PostStatus::Draft;
+    assert!(db.update_post(&withdrawn).await.expect("withdrawn"));
+    for page in 1..=5 {
+        let request = PageRequest::new(page, 2);
+        let expected = db.published_posts(PostList::All, request).await.expect("by offset");
+        let marked = db.published_posts_marked(PostList::All, request, &marks).await.expect("from a stale mark");
+        if page <= 3 {
+            let titles = |page: &masthead_storage::Paginated<masthead_core::Post>| page.items.iter().map(|p| p.title.clone()).collect::<Vec<_>>();
+            assert_eq!(titles(&marked), titles(&expected), "page {page}");
+        }
+        assert!(!marked.items.iter().any(|p| p.id == withdrawn.id), "the withdrawn story is not shown");
+    }
+});

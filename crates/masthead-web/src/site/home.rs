@@ -1,5 +1,7 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
+use masthead_app::ContentChange;
+use masthead_core::PostType;
 use masthead_render::structured_data;
 use masthead_render::views::{Link, MetaView, PaginationView, PostCard};
 use masthead_storage::{PageRequest, PostList};
@@ -15,6 +17,8 @@ const FRONT_SECTIONS: u32 = 5;
 /// The front page's sections are the tags most carried by this many of the newest stories.
 const SECTIONS_FROM_NEWEST: u32 = 500;
 const SECTION_STORIES: u32 = 4;
+/// The front page's pages of the whole archive start reading at one of every this many stories.
+const MARK_EVERY: u32 = 500;
 
 #[derive(Serialize)]
 struct Section {
@@ -34,6 +38,15 @@ struct HomeContent {
     feed: Option<FeedBlock>,
 }
 
+/// Whether a change can move the archive's marks: any change to a story (not to a page).
+pub(crate) fn marks_touched_by(change: &ContentChange) -> bool {
+    match change {
+        ContentChange::Post { post_type, .. } => *post_type == PostType::Post,
+        ContentChange::Everything => true,
+        _ => false,
+    }
+}
+
 pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
     render_home(&state, 1).await
 }
@@ -45,7 +58,12 @@ pub async fn home_page(State(state): State<AppState>, Path(page): Path<String>) 
 async fn render_home(state: &AppState, page: u32) -> Result<Response, WebError> {
     let ctx = site_context(state).await?;
     let db = &state.newsroom.db();
-    let list = db.published_posts(PostList::All, PageRequest::new(page, super::PAGE_SIZE)).await?;
+    // The archive's count and its marks are kept until a story is published, changed or
+    // withdrawn: a page deep in 100,000 stories then neither counts them nor skips more than
+    // a mark's worth of its index.
+    let marks =
+        state.archive_marks.get_or_read(state.cache.max_age(), || db.list_marks(PostList::All, MARK_EVERY)).await?;
+    let list = db.published_posts_marked(PostList::All, PageRequest::new(page, super::PAGE_SIZE), &marks).await?;
     if page > list.pages {
         return Err(WebError::NotFound);
     }

@@ -34,6 +34,17 @@ dual_db_test!(async fn the_home_page_leads_with_the_featured_story_and_paginates
     assert_eq!(app.get("/page/3/").await.status, 404);
     assert_eq!(app.get("/page/1/").await.status, 404);
     assert_eq!(app.get("/page/two/").await.status, 404);
+
+    // The archive's count and marks are kept between pages, and read again once stories are
+    // published: sixteen more make a third page of five.
+    for i in 0..16 {
+        PostBuilder::published(&format!("Later brief {i}")).authors(&[&f.boris]).tags(&["News"])
+            .published_at(now - Duration::days(5) - Duration::hours(i)).create(&app.newsroom).await;
+    }
+    let third = app.get("/page/3/").await;
+    assert_eq!(third.status, 200);
+    let titles: Vec<String> = select(&Html::parse_document(&third.text()), ".latest .card__title").iter().map(text_of).collect();
+    assert_eq!(titles, (11..16).map(|i| format!("Later brief {i}")).collect::<Vec<_>>(), "35 stories, the oldest last");
 });
 
 dual_db_test!(async fn tag_and_author_pages_list_their_stories(db) {
