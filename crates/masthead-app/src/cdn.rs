@@ -55,6 +55,7 @@ pub fn keys_for(change: &ContentChange) -> Vec<String> {
             .collect(),
         ContentChange::Tag(id) => vec![tag_key(id)],
         ContentChange::Author(id) => vec![author_key(id)],
+        ContentChange::Narration(id) => vec![post_key(id), FEED.to_owned()],
         ContentChange::FeedItem(_) => vec![NEWS.to_owned()],
         ContentChange::Picks => vec![PICKS.to_owned()],
         ContentChange::Campaigns => vec![CAMPAIGNS.to_owned()],

@@ -31,6 +31,9 @@ pub enum ContentChange {
     },
     Tag(ObjectId),
     Author(ObjectId),
+    /// A story's narration became ready or went away: its page and API answers change, while
+    /// its place in lists and what its card shows do not.
+    Narration(ObjectId),
     Settings,
     /// A live feed item was added, edited, pinned or deleted.
     FeedItem(ObjectId),
@@ -116,6 +119,7 @@ fn content_change(announced: Announced) -> ContentChange {
         },
         Announced::Tag(id) => ContentChange::Tag(id),
         Announced::Author(id) => ContentChange::Author(id),
+        Announced::Narration(id) => ContentChange::Narration(id),
         Announced::Settings => ContentChange::Settings,
         Announced::FeedItem(id) => ContentChange::FeedItem(id),
         Announced::Picks => ContentChange::Picks,

@@ -398,12 +398,7 @@ impl Newsroom {
     }
 
     fn announce_narration(&self, post: &Post) {
-        self.changes.publish(&ContentChange::Post {
-            id: post.id.clone(),
-            post_type: post.post_type,
-            tag_ids: post.tags.iter().map(|t| t.id.clone()).collect(),
-            author_ids: post.authors.iter().map(|a| a.id.clone()).collect(),
-        });
+        self.changes.publish(&ContentChange::Narration(post.id.clone()));
     }
 
     /// Where a newsletter sends readers to listen: the story's player. The email is written

@@ -31,6 +31,8 @@ pub enum Announced {
     },
     Tag(ObjectId),
     Author(ObjectId),
+    /// A story's narration became ready, or went away.
+    Narration(ObjectId),
     Settings,
     /// A live feed item was added, edited or deleted.
     FeedItem(ObjectId),
@@ -77,6 +79,7 @@ fn parse(payload: &str, schema: &str) -> Option<Option<Announced>> {
         }),
         "tag" => id(payload.id).map(Announced::Tag),
         "author" => id(payload.id).map(Announced::Author),
+        "narration" => id(payload.id).map(Announced::Narration),
         "settings" => Some(Announced::Settings),
         "feed" => id(payload.id).map(Announced::FeedItem),
         "picks" => Some(Announced::Picks),

@@ -31,6 +31,8 @@ pub enum Dep {
     AuthorList(ObjectId),
     /// Lists of the newest stories: the home page, feeds, sitemaps, the 404 page's suggestions.
     Listings,
+    /// Which stories are narrated: the podcast feed.
+    Narrations,
     /// The live news feed: its pages, and the block on the home and article pages.
     News,
     /// The editors' picks.
@@ -86,7 +88,7 @@ pub fn surrogate_keys(deps: &[Dep], path: &str) -> Vec<String> {
             Dep::Tag(id) | Dep::TagList(id) => add(cdn::tag_key(id)),
             Dep::Author(id) | Dep::AuthorList(id) => add(cdn::author_key(id)),
             Dep::Listings if path == "/" || path.starts_with("/page/") => add(cdn::HOME.to_owned()),
-            Dep::Listings => add(cdn::FEED.to_owned()),
+            Dep::Listings | Dep::Narrations => add(cdn::FEED.to_owned()),
             Dep::News => add(cdn::NEWS.to_owned()),
             Dep::Picks => add(cdn::PICKS.to_owned()),
             Dep::Campaigns => add(cdn::CAMPAIGNS.to_owned()),
@@ -315,6 +317,9 @@ impl PageCache {
                 .collect(),
             ContentChange::Tag(id) => vec![Dep::Tag(id.clone())],
             ContentChange::Author(id) => vec![Dep::Author(id.clone())],
+            // The story's page and every page showing its card (which depend on the story);
+            // lists whose stories stay the same are kept. API answers go, as on every change.
+            ContentChange::Narration(id) => vec![Dep::Post(id.clone()), Dep::Narrations],
             ContentChange::FeedItem(_) => vec![Dep::News],
             ContentChange::Picks => vec![Dep::Picks],
             ContentChange::Campaigns => vec![Dep::Campaigns],
@@ -427,6 +432,23 @@ mod tests {
         assert!(!cache.contains("/b/"), "a new story with the tag changes its list");
         cache.invalidate(&ContentChange::Settings);
         assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn a_narration_removes_the_story_its_cards_and_the_podcast_but_not_the_lists() {
+        let cache = PageCache::default();
+        let (a, b) = (ObjectId::new(), ObjectId::new());
+        page(&cache, "/a/", vec![Dep::Post(a.clone())]);
+        page(&cache, "/", vec![Dep::Listings, Dep::Post(a.clone())]);
+        page(&cache, "/page/2/", vec![Dep::Listings, Dep::Post(b.clone())]);
+        page(&cache, "/podcast/rss/", vec![Dep::Listings, Dep::Narrations]);
+        page(&cache, "api\u{0}/posts/?", vec![Dep::AnyChange]);
+        cache.invalidate(&ContentChange::Narration(a));
+        assert!(!cache.contains("/a/"), "the story's page has its player now");
+        assert!(!cache.contains("/"), "a page showing the story's card is rendered again");
+        assert!(!cache.contains("/podcast/rss/"), "the podcast gains an episode");
+        assert!(!cache.contains("api\u{0}/posts/?"), "API answers carry the narration");
+        assert!(cache.contains("/page/2/"), "a list without the story is kept: its stories did not move");
     }
 
     #[test]

@@ -45,6 +45,14 @@ dual_db_test!(async fn committed_changes_are_announced_to_every_instance(db) {
                 "the post row itself: {heard:?}"
             );
 
+            // A narration is announced as one, not as a change to its story. (Everything made
+            // before is heard first: a new tag marks the end of it.)
+            let before = app.newsroom.find_or_create_tag("Narrated").await.expect("tag").id;
+            until(&mut listener, |h| is_tag(h, &before)).await;
+            db.set_narration_opt_out(&post.id, true).await.expect("opt out");
+            let narration = Heard::Change(Announced::Narration(post.id.clone()));
+            assert_eq!(until(&mut listener, |h| *h == narration).await, [narration]);
+
             // A transaction that rolls back announces nothing. Announcements arrive in commit
             // order, so by the time a tag made afterwards is heard, a rolled-back one would have been.
             db.execute_raw(&format!("BEGIN; UPDATE tags SET name = 'Never' WHERE id = '{tag}'; ROLLBACK;")).await;

@@ -245,6 +245,7 @@ pub async fn podcast_rss(State(state): State<AppState>) -> Result<Response, WebE
     let settings = db.narration_settings().await?;
     let mut deps = crate::cache::CacheDeps::default();
     deps.push(crate::cache::Dep::Listings);
+    deps.push(crate::cache::Dep::Narrations);
     let mut episodes = Vec::new();
     if settings.enabled {
         for record in db.narrated_posts(PODCAST_EPISODES).await? {

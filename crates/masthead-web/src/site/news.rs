@@ -128,7 +128,8 @@ pub struct KeptFeedBlock(Kept<(FeedBlock, CacheDeps)>);
 
 impl KeptFeedBlock {
     pub fn heard(&self, change: &ContentChange) {
-        if !matches!(change, ContentChange::Settings | ContentChange::Campaigns) {
+        // A narration changes no headline, and the block shows no audio.
+        if !matches!(change, ContentChange::Settings | ContentChange::Campaigns | ContentChange::Narration(_)) {
             self.0.forget();
         }
     }
