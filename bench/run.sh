@@ -17,6 +17,7 @@ set -euo pipefail
 # narrated with it, before the runs (see below).
 export MASTHEAD_VOICE_INSTALL=off
 cd "$(dirname "$0")/.."
+. bench/settle.sh
 
 duration="${DURATION:-15}"
 port="${PORT:-18181}"
@@ -99,17 +100,8 @@ idle_kb=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
 # on its own. Then the server is restarted, so that the runs below measure serving alone: their
 # CPU is not shared with that work, and the peak reported for them is theirs (memory the
 # allocator kept after the one-off work would otherwise count as theirs).
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
-settle_start=$(date +%s)
-before=$(cpu_ticks)
-while sleep 2; do
-  now=$(cpu_ticks)
-  [ "$now" = "$before" ] && break
-  before=$now
-  (($(date +%s) - settle_start < 300)) || { echo "the server was still busy after 5 minutes" >&2; break; }
-done
-settle_s=$(($(date +%s) - settle_start))
-background_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+settle "$server"
+background_kb=$settle_kb
 kill "$server"; wait "$server" 2>/dev/null || true
 "$bin" serve --no-demo --data-dir "$data" --listen "127.0.0.1:$port" >/dev/null 2>&1 &
 server=$!
