@@ -292,7 +292,7 @@ pub struct ServeArgs {
     pub cache_max_age: u64,
     /// The memory this instance's page cache may take (pages and API answers, with their
     /// compressed forms), in megabytes; past it, the least recently served go first.
-    #[arg(long, env = "MASTHEAD_CACHE_SIZE_MB", value_name = "MB", default_value_t = 48,
+    #[arg(long, env = "MASTHEAD_CACHE_SIZE_MB", value_name = "MB", default_value_t = (masthead_web::cache::DEFAULT_CAPACITY / (1024 * 1024)) as u64,
           value_parser = clap::value_parser!(u64).range(1..=65_536))]
     pub cache_size_mb: u64,
     /// A CDN's purge endpoint: after every change, a POST of `{"keys": [...]}` naming the
