@@ -16,11 +16,23 @@ module.exports.signIn = async function signIn(page, who) {
   await expect(page.locator('.admin-bar')).toContainText(who.name);
 };
 
-/** Types `text` into the story editor, a paragraph for each blank-line-separated part. */
-module.exports.writeStory = async function writeStory(page, text) {
+/**
+ * The rich story editor, once it has replaced the Markdown field. Until the page's script has
+ * run, "Story" also names that field (`Story (Markdown)`); an action aimed at it then waits on a
+ * field that is about to be hidden, however long.
+ */
+async function richStory(page) {
   const { expect } = require('@playwright/test');
+  await expect(page.getByLabel('Story (Markdown)')).toBeHidden();
   const story = page.getByRole('textbox', { name: 'Story' });
   await expect(story).toBeVisible();
+  return story;
+}
+module.exports.richStory = richStory;
+
+/** Types `text` into the story editor, a paragraph for each blank-line-separated part. */
+module.exports.writeStory = async function writeStory(page, text) {
+  const story = await richStory(page);
   await story.click();
   await page.keyboard.press('Control+End');
   const parts = text.split('\n\n');

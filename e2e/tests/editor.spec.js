@@ -5,7 +5,7 @@
 // uploaded, and pasted documents are cleaned to the story's own parts.
 const { test, expect } = require('@playwright/test');
 const AxeBuilder = require('@axe-core/playwright').default;
-const { staff, signIn } = require('../staff');
+const { staff, signIn, richStory } = require('../staff');
 const { expectLoaded } = require('../images');
 
 // A JPEG from the demo's own photos, found through the Admin API (signed in), not through the
@@ -221,7 +221,7 @@ test('pictures pasted or dropped are uploaded as image cards, and text pasted fr
   await signIn(page, staff.editor);
   const photo = await aPhoto(page, 'pasted.jpg');
   await page.getByRole('link', { name: 'New story', exact: true }).click();
-  const story = page.getByRole('textbox', { name: 'Story' });
+  const story = await richStory(page);
   await story.click();
   await page.keyboard.type('Before the picture.');
   const send = (kind, bytes) =>

@@ -1,7 +1,7 @@
 // The newsroom: an editor writes, illustrates, previews and publishes a story; a contributor
 // cannot publish.
 const { test, expect } = require('@playwright/test');
-const { staff, signIn, writeStory } = require('../staff');
+const { staff, signIn, writeStory, richStory } = require('../staff');
 const { expectLoaded } = require('../images');
 
 async function anImage(page) {
@@ -146,10 +146,10 @@ test('two people with the same story open see each other, and the later save is 
   await expect(cory.locator('.presence')).toHaveText(/Edna Editor also has this story open/, { timeout: 15_000 });
 
   // Both change it; the first save wins and the second is told, not silently overwritten.
-  await edna.getByRole('textbox', { name: 'Story' }).fill('Edna rewrote the opening.');
+  await (await richStory(edna)).fill('Edna rewrote the opening.');
   await edna.getByRole('button', { name: 'Save draft' }).click();
   await expect(edna.locator('.editor__status .status')).toHaveText('draft');
-  await cory.getByRole('textbox', { name: 'Story' }).fill('Cory kept typing.');
+  await (await richStory(cory)).fill('Cory kept typing.');
   await cory.getByRole('button', { name: 'Save draft' }).click();
   await expect(cory.getByRole('alert')).toContainText(/changed/i);
 
