@@ -1,7 +1,6 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 use masthead_app::ContentChange;
-use masthead_core::PostType;
 use masthead_render::structured_data;
 use masthead_render::views::{Link, MetaView, PaginationView, PostCard};
 use masthead_storage::{PageRequest, PostList};
@@ -38,13 +37,10 @@ struct HomeContent {
     feed: Option<FeedBlock>,
 }
 
-/// Whether a change can move the archive's marks: any change to a story (not to a page).
+/// Whether a change can move the archive's marks: any change to a post or page (a story made a
+/// page, or a page made a story, is announced with its new type), not a narration.
 pub(crate) fn marks_touched_by(change: &ContentChange) -> bool {
-    match change {
-        ContentChange::Post { post_type, .. } => *post_type == PostType::Post,
-        ContentChange::Everything => true,
-        _ => false,
-    }
+    matches!(change, ContentChange::Post { .. } | ContentChange::Everything)
 }
 
 pub async fn home(State(state): State<AppState>) -> Result<Response, WebError> {
