@@ -242,7 +242,7 @@ struct PodcastContext<'a> {
 pub async fn podcast_rss(State(state): State<AppState>) -> Result<Response, WebError> {
     let ctx = super::site_context(&state).await?;
     let db = state.newsroom.db();
-    let settings = db.narration_settings().await?;
+    let settings = super::site_parts(&state).await?.narration.clone();
     let mut deps = crate::cache::CacheDeps::default();
     deps.push(crate::cache::Dep::Listings);
     deps.push(crate::cache::Dep::Narrations);
